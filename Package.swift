@@ -1,0 +1,97 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One set of settings for every target: Swift 6 language mode plus the upcoming features that keep
+/// module boundaries honest.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Roster",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "roster", targets: ["roster"]),
+        .library(name: "SCIM", targets: ["SCIM"]),
+        .library(name: "Provisioning", targets: ["Provisioning"]),
+        .library(name: "RosterServer", targets: ["RosterServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        .target(name: "SCIM", swiftSettings: swiftSettings),
+        .target(
+            name: "Provisioning",
+            dependencies: [
+                "SCIM",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "ProvisioningSQL", dependencies: ["SCIM", "Provisioning"], swiftSettings: swiftSettings),
+        .target(
+            name: "ProvisioningSQLite",
+            dependencies: ["SCIM", "Provisioning", "ProvisioningSQL", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RosterServer",
+            dependencies: [
+                "SCIM",
+                "Provisioning",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ProvisioningTesting",
+            dependencies: ["SCIM", "Provisioning"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "roster",
+            dependencies: [
+                "SCIM",
+                "Provisioning",
+                "ProvisioningSQLite",
+                "RosterServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "SCIMTests", dependencies: ["SCIM"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ProvisioningTests",
+            dependencies: ["SCIM", "Provisioning", "ProvisioningTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ProvisioningSQLiteTests",
+            dependencies: ["SCIM", "Provisioning", "ProvisioningSQLite", "ProvisioningTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RosterServerTests",
+            dependencies: [
+                "SCIM", "Provisioning", "ProvisioningSQLite", "ProvisioningTesting", "RosterServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,187 @@
+public import Foundation
+public import SCIM
+
+/// What admins do outside SCIM (CLI now, console and admin API later): manage providers and their credentials,
+/// and local users.
+public struct AdminService<Store: ProvisioningStore>: Sendable {
+    public let store: Store
+    let now: @Sendable () -> Date
+
+    /// The setting that remembers the public URL the server announced, so that CLI commands print the same Base
+    /// URLs.
+    public static var publicURLSetting: String { "public_url" }
+
+    public init(store: Store, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.now = now
+    }
+
+    /// A provider just created or given a new secret: the secret is shown once, never stored.
+    public struct IssuedCredentials: Sendable {
+        public var provider: Provider
+        public var secret: String
+    }
+
+    // MARK: Settings
+
+    public func publicURL() async throws -> String? {
+        try await store.read { tx in try tx.setting(Self.publicURLSetting) }
+    }
+
+    public func setPublicURL(_ url: String) async throws {
+        try await store.withTransaction { tx in try tx.setSetting(Self.publicURLSetting, url) }
+    }
+
+    // MARK: Providers
+
+    /// Creates a provider with generated credentials.
+    public func addProvider(name: String, deactivationDelay: Duration = Provider.defaultDeactivationDelay) async throws
+        -> IssuedCredentials
+    {
+        let trimmed = name.trimmingSpaces
+        guard !trimmed.isEmpty else { throw ProvisioningError.invalid("A provider needs a name.") }
+        guard deactivationDelay >= .zero else { throw ProvisioningError.invalid("The deactivation delay cannot be negative.") }
+        let secret = Credentials.generateSecret()
+        let id = Credentials.generateIdentifier()
+        let timestamp = now()
+        let provider = Provider(
+            id: id, name: trimmed, username: "scim-\(id)", secretHash: Credentials.hash(secret: secret),
+            deactivationDelay: deactivationDelay, createdAt: timestamp, updatedAt: timestamp)
+        try await store.withTransaction { tx in try tx.insertProvider(provider) }
+        return IssuedCredentials(provider: provider, secret: secret)
+    }
+
+    public func providers() async throws -> [Provider] {
+        try await store.read { tx in try tx.providers() }
+    }
+
+    public func provider(id: String) async throws -> Provider {
+        guard let p = try await store.read({ tx in try tx.provider(id: id) }) else {
+            throw ProvisioningError.notFound("No provisioning provider with id '\(id)'; `roster provider list` shows them.")
+        }
+        return p
+    }
+
+    /// Renames a provider or changes its deactivation delay.
+    public func updateProvider(id: String, name: String?, deactivationDelay: Duration?) async throws -> Provider {
+        if let name, name.trimmingSpaces.isEmpty { throw ProvisioningError.invalid("A provider needs a name.") }
+        if let d = deactivationDelay, d < .zero { throw ProvisioningError.invalid("The deactivation delay cannot be negative.") }
+        let timestamp = now()
+        return try await store.withTransaction { tx in
+            guard var p = try tx.provider(id: id) else {
+                throw ProvisioningError.notFound("No provisioning provider with id '\(id)'.")
+            }
+            if let name { p.name = name.trimmingSpaces }
+            if let deactivationDelay { p.deactivationDelay = deactivationDelay }
+            p.updatedAt = timestamp
+            try tx.updateProvider(p)
+            return p
+        }
+    }
+
+    /// Issues a new secret; the old one stops working at once.
+    public func rotateSecret(id: String) async throws -> IssuedCredentials {
+        let secret = Credentials.generateSecret()
+        let timestamp = now()
+        let provider = try await store.withTransaction { tx in
+            guard var p = try tx.provider(id: id) else {
+                throw ProvisioningError.notFound("No provisioning provider with id '\(id)'.")
+            }
+            p.secretHash = Credentials.hash(secret: secret)
+            p.updatedAt = timestamp
+            try tx.updateProvider(p)
+            return p
+        }
+        return IssuedCredentials(provider: provider, secret: secret)
+    }
+
+    /// Removes a provider: its credentials stop working and its groups go; its users stay in the platform,
+    /// no longer linked to any provider.
+    public func removeProvider(id: String) async throws {
+        try await store.withTransaction { tx in
+            guard try tx.provider(id: id) != nil else {
+                throw ProvisioningError.notFound("No provisioning provider with id '\(id)'.")
+            }
+            try tx.deleteProvider(id: id)
+        }
+    }
+
+    /// Users and groups a provider manages.
+    public func counts(providerID: String) async throws -> (users: Int, groups: Int) {
+        try await store.read { tx in (try tx.userCount(providerID: providerID), try tx.groupCount(providerID: providerID)) }
+    }
+
+    // MARK: Users
+
+    /// Creates a local user: managed only by admins, out of every provider's reach.
+    public func addLocalUser(email: String, name: String?) async throws -> UserRecord {
+        let address = email.trimmingSpaces
+        guard UserRules.isEmailAddress(address) else {
+            throw ProvisioningError.invalid("'\(email)' is not an email address; a user signs in with their email.")
+        }
+        var attributes: JSONObject = ["userName": .string(address)]
+        if let name = name?.trimmingSpaces, !name.isEmpty {
+            let parts = name.split(separator: " ", maxSplits: 1).map(String.init)
+            var n: JSONObject = ["formatted": .string(name), "givenName": .string(parts[0])]
+            if parts.count > 1 { n["familyName"] = .string(parts[1]) }
+            attributes["name"] = .object(n)
+            attributes["displayName"] = .string(name)
+        }
+        attributes["emails"] = [["value": .string(address), "type": "work", "primary": true]]
+        attributes["active"] = true
+        let timestamp = now()
+        let user = UserRecord(
+            id: UUID().uuidString.lowercased(), providerID: nil, userName: address, scimActive: true, status: .active,
+            attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
+        try await store.withTransaction { tx in
+            if let existing = try tx.user(userName: address) {
+                throw ProvisioningError.conflict(
+                    "A user with email '\(existing.userName)' already exists (\(existing.isLocal ? "local" : "managed by provider \(existing.providerID!)")).")
+            }
+            try tx.insertUser(user)
+        }
+        return user
+    }
+
+    /// The user with this email (case-insensitive).
+    public func user(email: String) async throws -> UserRecord {
+        guard let user = try await store.read({ tx in try tx.user(userName: email.trimmingSpaces) }) else {
+            throw ProvisioningError.notFound("No user with email '\(email)'.")
+        }
+        return user
+    }
+
+    public func users(offset: Int = 0, limit: Int = 1000) async throws -> [UserRecord] {
+        try await store.read { tx in try tx.allUsers(offset: offset, limit: limit) }
+    }
+
+    /// The platform's view of a user, as `roster user show --json` prints it.
+    public func view(of user: UserRecord) async throws -> JSONObject {
+        let groups = try await store.read { tx in try tx.groups(ofUser: user.id) }
+        return UserView.json(user, groups: groups)
+    }
+}
+
+/// The platform's view of a user (not the SCIM view): status, source and the attributes admins look at.
+public enum UserView {
+    public static func json(_ user: UserRecord, groups: [MemberReference]) -> JSONObject {
+        func string(_ v: String?) -> JSONValue { v.map { .string($0) } ?? .null }
+        let enterprise = user.enterprise
+        return [
+            "id": .string(user.id),
+            "userName": .string(user.userName),
+            "status": .string(user.status.rawValue),
+            "source": .string(user.providerID ?? "local"),
+            "linked": .bool(user.isLocal || user.linked),
+            "displayName": string(user.displayName),
+            "title": string(user.attributes["title"]?.stringValue),
+            "department": string(enterprise?["department"]?.stringValue),
+            "division": string(enterprise?["division"]?.stringValue),
+            "organization": string(user.attributes["c42OrgName"]?.stringValue),
+            "roles": .array([]),
+            "groups": .array(groups.map { .string($0.display ?? $0.id) }),
+            "createdAt": .string(Timestamp.format(user.createdAt)),
+            "updatedAt": .string(Timestamp.format(user.updatedAt)),
+        ]
+    }
+}

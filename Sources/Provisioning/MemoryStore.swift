@@ -1,0 +1,219 @@
+public import Foundation
+public import SCIM
+import Synchronization
+
+/// A ``ProvisioningStore`` in memory, for tests and for trying Roster out. Transactions are serialized and
+/// work on a copy of the state that replaces the original only when the body returns.
+public final class MemoryStore: ProvisioningStore {
+    struct State: Sendable {
+        var providers: [String: Provider] = [:]
+        var users: [String: UserRecord] = [:]
+        var userOrder: [String] = []
+        var userNames: [String: String] = [:]
+        var groups: [String: GroupRecord] = [:]
+        var groupOrder: [String] = []
+        var members: [String: [String]] = [:]
+        var settings: [String: String] = [:]
+    }
+
+    let state = Mutex(State())
+
+    public init() {}
+
+    public func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        try state.withLock { state in
+            let tx = MemoryTransaction(state: state)
+            let result = try body(tx)
+            state = tx.state
+            return result
+        }
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        let snapshot = state.withLock { $0 }
+        return try body(MemoryTransaction(state: snapshot))
+    }
+}
+
+final class MemoryTransaction: StoreTransaction {
+    var state: MemoryStore.State
+
+    init(state: MemoryStore.State) { self.state = state }
+
+    func setting(_ key: String) throws -> String? { state.settings[key] }
+    func setSetting(_ key: String, _ value: String) throws { state.settings[key] = value }
+
+    func provider(id: String) throws -> Provider? { state.providers[id] }
+    func provider(username: String) throws -> Provider? { state.providers.values.first { $0.username == username } }
+    func providers() throws -> [Provider] { state.providers.values.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) } }
+    func insertProvider(_ provider: Provider) throws {
+        guard state.providers[provider.id] == nil else { throw ProvisioningError.conflict("Provider \(provider.id) exists.") }
+        state.providers[provider.id] = provider
+    }
+    func updateProvider(_ provider: Provider) throws { state.providers[provider.id] = provider }
+    func deleteProvider(id: String) throws {
+        state.providers[id] = nil
+        for gid in state.groupOrder where state.groups[gid]?.providerID == id { try deleteGroup(id: gid) }
+        for uid in state.userOrder where state.users[uid]?.providerID == id { state.users[uid]?.linked = false }
+    }
+
+    func user(id: String) throws -> UserRecord? { state.users[id] }
+    func user(userName: String) throws -> UserRecord? {
+        state.userNames[userName.lowercased()].flatMap { state.users[$0] }
+    }
+    func insertUser(_ user: UserRecord) throws {
+        let key = user.userName.lowercased()
+        guard state.userNames[key] == nil else { throw ProvisioningError.conflict("userName '\(user.userName)' is taken.") }
+        state.users[user.id] = user
+        state.userOrder.append(user.id)
+        state.userNames[key] = user.id
+    }
+    func updateUser(_ user: UserRecord) throws {
+        guard let old = state.users[user.id] else { throw ProvisioningError.notFound("User \(user.id) not found.") }
+        let key = user.userName.lowercased()
+        if let holder = state.userNames[key], holder != user.id {
+            throw ProvisioningError.conflict("userName '\(user.userName)' is taken.")
+        }
+        state.userNames[old.userName.lowercased()] = nil
+        state.userNames[key] = user.id
+        state.users[user.id] = user
+    }
+    func users(providerID: String, query: StoreQuery) throws -> Page<UserRecord> {
+        let candidates = state.userOrder.compactMap { state.users[$0] }
+            .filter { $0.providerID == providerID && $0.linked }
+        let matched = try candidates.filter { user in
+            guard let filter = query.filter else { return true }
+            return filter.matches(try representation(of: user), in: .user)
+        }
+        let sorted = try sort(matched, by: query.sort) { try self.representation(of: $0) }
+        return Page(totalResults: sorted.count, items: Array(sorted.dropFirst(query.offset).prefix(query.limit)))
+    }
+    func allUsers(offset: Int, limit: Int) throws -> [UserRecord] {
+        Array(state.userOrder.dropFirst(offset).prefix(limit).compactMap { state.users[$0] })
+    }
+    func userCount(providerID: String) throws -> Int {
+        state.users.values.count { $0.providerID == providerID && $0.linked }
+    }
+
+    func group(id: String) throws -> GroupRecord? {
+        guard var g = state.groups[id] else { return nil }
+        g.memberCount = state.members[id]?.count ?? 0
+        return g
+    }
+    func group(providerID: String, displayName: String) throws -> GroupRecord? {
+        let key = displayName.lowercased()
+        return try state.groupOrder.lazy.compactMap { self.state.groups[$0] }
+            .first { $0.providerID == providerID && $0.displayName.lowercased() == key }
+            .flatMap { try group(id: $0.id) }
+    }
+    func insertGroup(_ group: GroupRecord) throws {
+        if try self.group(providerID: group.providerID, displayName: group.displayName) != nil {
+            throw ProvisioningError.conflict("Group '\(group.displayName)' exists.")
+        }
+        state.groups[group.id] = group
+        state.groupOrder.append(group.id)
+    }
+    func updateGroup(_ group: GroupRecord) throws { state.groups[group.id] = group }
+    func deleteGroup(id: String) throws {
+        state.groups[id] = nil
+        state.groupOrder.removeAll { $0 == id }
+        state.members[id] = nil
+    }
+    func groups(providerID: String, query: StoreQuery) throws -> Page<GroupRecord> {
+        let candidates = try state.groupOrder.compactMap { try group(id: $0) }.filter { $0.providerID == providerID }
+        let matched = try candidates.filter { group in
+            guard let filter = query.filter else { return true }
+            return filter.matches(try representation(of: group), in: .group)
+        }
+        let sorted = try sort(matched, by: query.sort) { try self.representation(of: $0) }
+        return Page(totalResults: sorted.count, items: Array(sorted.dropFirst(query.offset).prefix(query.limit)))
+    }
+    func groupCount(providerID: String) throws -> Int { state.groups.values.count { $0.providerID == providerID } }
+
+    func addMembers(groupID: String, userIDs: [String]) throws -> [String] {
+        var current = state.members[groupID] ?? []
+        var present = Set(current)
+        var added: [String] = []
+        for id in userIDs where state.users[id] != nil && present.insert(id).inserted {
+            current.append(id)
+            added.append(id)
+        }
+        state.members[groupID] = current
+        return added
+    }
+    func removeMembers(groupID: String, userIDs: [String]) throws -> [String] {
+        let wanted = Set(userIDs)
+        let current = state.members[groupID] ?? []
+        let removed = current.filter { wanted.contains($0) }
+        state.members[groupID] = current.filter { !wanted.contains($0) }
+        return removed
+    }
+    func removeAllMembers(groupID: String) throws -> Int {
+        let n = state.members[groupID]?.count ?? 0
+        state.members[groupID] = []
+        return n
+    }
+    func members(groupID: String, limit: Int) throws -> [MemberReference] {
+        (state.members[groupID] ?? []).prefix(limit).map { MemberReference(id: $0, display: state.users[$0]?.displayName ?? state.users[$0]?.userName) }
+    }
+    func groups(ofUser userID: String) throws -> [MemberReference] {
+        state.groupOrder.compactMap { gid in
+            guard let g = state.groups[gid], state.members[gid]?.contains(userID) == true else { return nil }
+            return MemberReference(id: gid, display: g.displayName)
+        }
+    }
+    func removeMemberships(userID: String) throws -> [String] {
+        var left: [String] = []
+        for (gid, ids) in state.members where ids.contains(userID) {
+            state.members[gid] = ids.filter { $0 != userID }
+            left.append(gid)
+        }
+        return left
+    }
+    func existingUserIDs(_ userIDs: [String], providerID: String) throws -> Set<String> {
+        Set(userIDs.filter { state.users[$0]?.providerID == providerID && state.users[$0]?.linked == true })
+    }
+
+    // MARK: Evaluation helpers
+
+    func representation(of user: UserRecord) throws -> JSONObject {
+        Representation.user(user, groups: try groups(ofUser: user.id), baseURL: "")
+    }
+    func representation(of group: GroupRecord) throws -> JSONObject {
+        Representation.group(group, members: try members(groupID: group.id, limit: .max), baseURL: "")
+    }
+
+    func sort<T>(_ items: [T], by key: SortKey?, representation: (T) throws -> JSONObject) throws -> [T] {
+        guard let key else { return items }
+        let keyed = try items.enumerated().map { (offset, item) -> (String?, Int, T) in
+            (Self.sortValue(try representation(item), key.attribute), offset, item)
+        }
+        return keyed.sorted { a, b in
+            switch (a.0, b.0) {
+            case let (x?, y?) where x != y: return key.descending ? x > y : x < y
+            case (nil, _?): return false
+            case (_?, nil): return true
+            default: return a.1 < b.1
+            }
+        }.map(\.2)
+    }
+
+    static func sortValue(_ resource: JSONObject, _ attribute: ResolvedAttribute) -> String? {
+        var container = resource
+        if let urn = attribute.extensionURN {
+            guard let ext = resource[urn]?.objectValue else { return nil }
+            container = ext
+        }
+        var value = container[attribute.attribute.name]
+        if case .array(let elements)? = value {
+            value = elements.first { $0.objectValue?["primary"]?.boolValue == true } ?? elements.first
+        }
+        if let sub = attribute.subAttribute { value = value?.objectValue?[sub.name] }
+        switch value {
+        case .string(let s)?: return attribute.target.caseExact ? s : s.lowercased()
+        case .int(let i)?: return String(format: "%020d", i)
+        case .bool(let b)?: return b ? "1" : "0"
+        default: return nil
+        }
+    }
+}

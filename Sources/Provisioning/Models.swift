@@ -1,0 +1,148 @@
+public import Foundation
+public import SCIM
+
+/// A provisioning provider: an identity provider connection with its own SCIM Base URL and API credentials.
+public struct Provider: Sendable, Hashable, Identifiable {
+    /// Short lowercase identifier, part of the Base URL (`/scim/{id}/v2`); never contains `_` (Okta refuses Base
+    /// URLs with underscores).
+    public var id: String
+    /// Display name chosen by the admin.
+    public var name: String
+    /// The API username (Basic auth).
+    public var username: String
+    /// SHA-256 of the secret, hex; the secret itself is never stored.
+    public var secretHash: String
+    /// How long after a provider deactivates a user the deactivation takes effect.
+    public var deactivationDelay: Duration
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: String, name: String, username: String, secretHash: String, deactivationDelay: Duration,
+        createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.username = username
+        self.secretHash = secretHash
+        self.deactivationDelay = deactivationDelay
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The default deactivation delay: 15 minutes.
+    public static let defaultDeactivationDelay: Duration = .seconds(15 * 60)
+}
+
+/// The platform's account status of a user.
+public enum UserStatus: String, Sendable, Hashable, CaseIterable {
+    case active, blocked, deactivated
+}
+
+/// A user of the platform: local, or managed by one provider.
+public struct UserRecord: Sendable, Hashable, Identifiable {
+    /// The SCIM `id`: a UUID, stable, never reassigned.
+    public var id: String
+    /// The managing provider, or `nil` for a local user.
+    public var providerID: String?
+    /// `false` once the provider DELETEd the user: the account stays, the provider no longer sees it.
+    public var linked: Bool
+    public var userName: String
+    /// The SCIM `active` value the provider last sent.
+    public var scimActive: Bool
+    public var status: UserStatus
+    /// The SCIM attributes in canonical stored form (no `id`, `meta`, `schemas`, `groups`).
+    public var attributes: JSONObject
+    public var version: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: String, providerID: String?, linked: Bool = true, userName: String, scimActive: Bool,
+        status: UserStatus, attributes: JSONObject, version: Int = 1, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.providerID = providerID
+        self.linked = linked
+        self.userName = userName
+        self.scimActive = scimActive
+        self.status = status
+        self.attributes = attributes
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// Whether the user is local (managed only by admins).
+    public var isLocal: Bool { providerID == nil }
+    /// The `externalId` the provider set.
+    public var externalID: String? { attributes["externalId"]?.stringValue }
+    /// The display name, or the formatted name, or the given and family names.
+    public var displayName: String? {
+        if let d = attributes["displayName"]?.stringValue { return d }
+        let name = attributes["name"]?.objectValue
+        if let f = name?["formatted"]?.stringValue { return f }
+        let parts = [name?["givenName"]?.stringValue, name?["familyName"]?.stringValue].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
+    }
+    /// The enterprise extension object, if any.
+    public var enterprise: JSONObject? { attributes[SchemaURN.enterpriseUser]?.objectValue }
+}
+
+/// A group pushed by a provider. Members are rows of their own, never part of this value.
+public struct GroupRecord: Sendable, Hashable, Identifiable {
+    public var id: String
+    public var providerID: String
+    public var displayName: String
+    /// SCIM attributes in canonical stored form, without `members`.
+    public var attributes: JSONObject
+    public var memberCount: Int
+    public var version: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: String, providerID: String, displayName: String, attributes: JSONObject, memberCount: Int = 0,
+        version: Int = 1, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.providerID = providerID
+        self.displayName = displayName
+        self.attributes = attributes
+        self.memberCount = memberCount
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    public var externalID: String? { attributes["externalId"]?.stringValue }
+}
+
+/// A reference to a user or a group as it appears in `members` and `groups`.
+public struct MemberReference: Sendable, Hashable {
+    public var id: String
+    public var display: String?
+    public init(id: String, display: String?) {
+        self.id = id
+        self.display = display
+    }
+}
+
+/// One page of a list query.
+public struct Page<Element: Sendable>: Sendable {
+    public var totalResults: Int
+    public var items: [Element]
+    public init(totalResults: Int, items: [Element]) {
+        self.totalResults = totalResults
+        self.items = items
+    }
+}
+
+extension Provider {
+    /// The SCIM Base URL an IdP is configured with: `{publicURL}/scim/{id}/v2`.
+    public func baseURL(publicURL: String) -> String {
+        var root = publicURL
+        while root.hasSuffix("/") { root.removeLast() }
+        return "\(root)/scim/\(id)/v2"
+    }
+}

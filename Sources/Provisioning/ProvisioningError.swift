@@ -1,0 +1,21 @@
+/// An error of an admin operation (CLI, console, admin API): what went wrong, said so that an admin can act.
+public struct ProvisioningError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kinds of failure, for callers that map them to exit codes or HTTP statuses.
+    public enum Code: Sendable, Hashable {
+        case notFound, conflict, invalid
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    public static func notFound(_ message: String) -> ProvisioningError { .init(.notFound, message) }
+    public static func conflict(_ message: String) -> ProvisioningError { .init(.conflict, message) }
+    public static func invalid(_ message: String) -> ProvisioningError { .init(.invalid, message) }
+}

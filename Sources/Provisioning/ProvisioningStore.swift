@@ -1,0 +1,97 @@
+public import Foundation
+public import SCIM
+
+/// Where providers, users, groups and memberships live: an embedded SQLite file, PostgreSQL, or memory.
+///
+/// All work happens inside ``withTransaction(_:)``: the body reads and writes through a ``StoreTransaction`` and
+/// either everything it wrote commits or nothing does. Bodies are synchronous on purpose: the domain decides with
+/// pure functions, so a transaction never waits on anything but the database, and holding it is short.
+public protocol ProvisioningStore: Sendable {
+    /// Runs `body` in one read-write transaction; a thrown error rolls it back.
+    func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T
+    /// Runs `body` against a consistent snapshot, without writing.
+    func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T
+}
+
+/// The sort key of a list query, resolved against a resource type.
+public struct SortKey: Sendable, Hashable {
+    public var attribute: ResolvedAttribute
+    public var descending: Bool
+    public init(attribute: ResolvedAttribute, descending: Bool) {
+        self.attribute = attribute
+        self.descending = descending
+    }
+}
+
+/// A list query a store can run: a validated filter, a sort key and a page window.
+public struct StoreQuery: Sendable, Hashable {
+    public var filter: Filter?
+    public var sort: SortKey?
+    /// 0-based offset.
+    public var offset: Int
+    /// Maximum number of items; 0 counts only.
+    public var limit: Int
+    public init(filter: Filter?, sort: SortKey?, offset: Int, limit: Int) {
+        self.filter = filter
+        self.sort = sort
+        self.offset = offset
+        self.limit = limit
+    }
+}
+
+/// Reads and writes inside one transaction. Implementations must use indexed lookups: by id, by lowercased
+/// `userName`, by (provider, lowercased `displayName`), and membership rows by (group, user) and by user.
+public protocol StoreTransaction {
+    // MARK: Settings
+    /// A platform setting (for example the public URL the server announced).
+    func setting(_ key: String) throws -> String?
+    func setSetting(_ key: String, _ value: String) throws
+
+    // MARK: Providers
+    func provider(id: String) throws -> Provider?
+    func provider(username: String) throws -> Provider?
+    func providers() throws -> [Provider]
+    func insertProvider(_ provider: Provider) throws
+    func updateProvider(_ provider: Provider) throws
+    /// Removes a provider: its groups and memberships go, its users stay (unlinked).
+    func deleteProvider(id: String) throws
+
+    // MARK: Users
+    func user(id: String) throws -> UserRecord?
+    /// The user whose `userName` equals `userName` case-insensitively, linked or not, local or not.
+    func user(userName: String) throws -> UserRecord?
+    func insertUser(_ user: UserRecord) throws
+    /// Writes `user`; its `version` must already be the new version.
+    func updateUser(_ user: UserRecord) throws
+    /// Linked users of a provider matching a query, in a stable order.
+    func users(providerID: String, query: StoreQuery) throws -> Page<UserRecord>
+    /// All users (local and provisioned), ordered by creation.
+    func allUsers(offset: Int, limit: Int) throws -> [UserRecord]
+    /// How many linked users a provider has.
+    func userCount(providerID: String) throws -> Int
+
+    // MARK: Groups
+    func group(id: String) throws -> GroupRecord?
+    func group(providerID: String, displayName: String) throws -> GroupRecord?
+    func insertGroup(_ group: GroupRecord) throws
+    func updateGroup(_ group: GroupRecord) throws
+    func deleteGroup(id: String) throws
+    func groups(providerID: String, query: StoreQuery) throws -> Page<GroupRecord>
+    func groupCount(providerID: String) throws -> Int
+
+    // MARK: Memberships
+    /// Adds memberships; existing ones are left as they are. Returns the user ids actually added.
+    func addMembers(groupID: String, userIDs: [String]) throws -> [String]
+    /// Removes memberships; absent ones are ignored. Returns the user ids actually removed.
+    func removeMembers(groupID: String, userIDs: [String]) throws -> [String]
+    /// Removes every membership of a group. Returns how many were removed.
+    func removeAllMembers(groupID: String) throws -> Int
+    /// The members of a group, at most `limit`, in a stable order.
+    func members(groupID: String, limit: Int) throws -> [MemberReference]
+    /// The groups a user belongs to.
+    func groups(ofUser userID: String) throws -> [MemberReference]
+    /// Removes a user from every group. Returns the ids of the groups it left.
+    func removeMemberships(userID: String) throws -> [String]
+    /// Of `userIDs`, those that are linked users of `providerID`.
+    func existingUserIDs(_ userIDs: [String], providerID: String) throws -> Set<String>
+}

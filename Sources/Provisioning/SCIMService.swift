@@ -1,0 +1,427 @@
+public import Foundation
+public import SCIM
+
+/// The SCIM operations a provider performs on its own users and groups (RFC 7644 §3), with the platform's rules:
+/// `userName` unique across the platform case-insensitively, local users out of reach, members as rows.
+///
+/// Every operation validates before it opens a transaction, then reads, decides and writes inside one, so a
+/// refused request stores nothing.
+public struct SCIMService<Store: ProvisioningStore>: Sendable {
+    public let store: Store
+    let now: @Sendable () -> Date
+
+    /// The PATCH response leaves `members` out above this many members (Okta's documentation allows it), so that
+    /// no PATCH costs more as a group grows.
+    public static var membersInResponseLimit: Int { 1000 }
+
+    public init(store: Store, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.now = now
+    }
+
+    // MARK: Authentication
+
+    /// The provider whose Base URL carries `providerID`, if `secret` (and `username`, for Basic) are its
+    /// credentials. Any mismatch, including another provider's valid credentials, is a 401.
+    public func authenticate(providerID: String, username: String?, secret: String) async throws -> Provider {
+        let provider = try await store.read { tx in try tx.provider(id: providerID) }
+        guard let provider else {
+            throw SCIMError.unauthorized("Unknown provisioning provider or invalid credentials.")
+        }
+        let secretOK = Credentials.verify(secret: secret, storedHash: provider.secretHash)
+        let userOK = username.map {
+            Credentials.constantTimeEquals(Array($0.utf8), Array(provider.username.utf8))
+        } ?? true
+        guard secretOK && userOK else {
+            throw SCIMError.unauthorized("Unknown provisioning provider or invalid credentials.")
+        }
+        return provider
+    }
+
+    // MARK: Users
+
+    /// POST /Users (RFC 7644 §3.3).
+    public func createUser(_ provider: Provider, body: JSONObject) async throws -> UserRecord {
+        let attributes = try Self.normalizedUser(body)
+        let timestamp = now()
+        return try await transaction { tx in
+            let active = attributes["active"]?.boolValue ?? true
+            if let existing = try tx.user(userName: attributes["userName"]!.stringValue!) {
+                try Self.refuseTakenUserName(existing, provider: provider)
+                // The provider unlinked this user earlier (DELETE) and pushes it again: link it back.
+                try Self.checkManager(attributes, provider: provider, selfID: existing.id, tx: tx)
+                var user = existing
+                user.linked = true
+                user.userName = attributes["userName"]!.stringValue!
+                user.attributes = attributes
+                user.scimActive = active
+                user.status = active ? .active : .deactivated
+                user.version += 1
+                user.updatedAt = timestamp
+                try tx.updateUser(user)
+                return user
+            }
+            let id = UUID().uuidString.lowercased()
+            try Self.checkManager(attributes, provider: provider, selfID: id, tx: tx)
+            let user = UserRecord(
+                id: id, providerID: provider.id, userName: attributes["userName"]!.stringValue!, scimActive: active,
+                status: active ? .active : .deactivated, attributes: attributes, createdAt: timestamp,
+                updatedAt: timestamp)
+            try tx.insertUser(user)
+            return user
+        }
+    }
+
+    /// GET /Users/{id}: only the provider's own, linked users exist for it.
+    public func user(_ provider: Provider, id: String) async throws -> UserRecord {
+        try await store.read { tx in try Self.ownUser(id, provider: provider, tx: tx) }
+    }
+
+    /// GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3).
+    public func listUsers(_ provider: Provider, query: ListQuery) async throws -> Page<UserRecord> {
+        let storeQuery = try Self.storeQuery(query, type: .user)
+        return try await store.read { tx in try tx.users(providerID: provider.id, query: storeQuery) }
+    }
+
+    /// PUT /Users/{id} (RFC 7644 §3.5.1). `active` left out keeps its value (Okta's AIW PUTs may omit it, and
+    /// flipping a user inactive by omission would block them).
+    public func replaceUser(_ provider: Provider, id: String, body: JSONObject, ifMatch: String?) async throws
+        -> UserRecord
+    {
+        let normalized = try Self.normalizedUser(body)
+        let timestamp = now()
+        return try await transaction { tx in
+            let existing = try Self.ownUser(id, provider: provider, tx: tx)
+            try Self.checkPrecondition(ifMatch, version: existing.version)
+            var attributes = normalized
+            if attributes["active"] == nil, let active = existing.attributes["active"] {
+                attributes["active"] = active
+            }
+            return try Self.write(attributes, over: existing, provider: provider, at: timestamp, tx: tx)
+        }
+    }
+
+    /// PATCH /Users/{id} (RFC 7644 §3.5.2).
+    public func patchUser(_ provider: Provider, id: String, request: PatchRequest, ifMatch: String?) async throws
+        -> UserRecord
+    {
+        let timestamp = now()
+        return try await transaction { tx in
+            let existing = try Self.ownUser(id, provider: provider, tx: tx)
+            try Self.checkPrecondition(ifMatch, version: existing.version)
+            let outcome = try ResourceType.user.applyPatch(request, to: existing.attributes)
+            let attributes = try Self.normalizedUser(outcome.resource)
+            return try Self.write(attributes, over: existing, provider: provider, at: timestamp, tx: tx)
+        }
+    }
+
+    /// DELETE /Users/{id}: the provider unlinks the user. The account stays in the platform, deactivated; the
+    /// provider gets 404 for it from now on.
+    public func deleteUser(_ provider: Provider, id: String, ifMatch: String?) async throws {
+        let timestamp = now()
+        try await transaction { tx in
+            var user = try Self.ownUser(id, provider: provider, tx: tx)
+            try Self.checkPrecondition(ifMatch, version: user.version)
+            _ = try tx.removeMemberships(userID: user.id)
+            user.linked = false
+            user.scimActive = false
+            user.status = .deactivated
+            user.version += 1
+            user.updatedAt = timestamp
+            try tx.updateUser(user)
+        }
+    }
+
+    /// The groups of a user, for its `groups` attribute.
+    public func groups(ofUser id: String) async throws -> [MemberReference] {
+        try await store.read { tx in try tx.groups(ofUser: id) }
+    }
+
+    // MARK: Groups
+
+    /// POST /Groups.
+    public func createGroup(_ provider: Provider, body: JSONObject) async throws -> GroupRecord {
+        var normalized = try ResourceType.group.normalize(body)
+        let memberIDs = Self.memberIDs(normalized.removeValue(forKey: "members"))
+        let attributes = normalized
+        let displayName = attributes["displayName"]!.stringValue!
+        let timestamp = now()
+        return try await transaction { tx in
+            if try tx.group(providerID: provider.id, displayName: displayName) != nil {
+                throw SCIMError.uniqueness("A group with displayName '\(displayName)' already exists for this provider.")
+            }
+            try Self.checkMembers(memberIDs, provider: provider, tx: tx)
+            var group = GroupRecord(
+                id: UUID().uuidString.lowercased(), providerID: provider.id, displayName: displayName,
+                attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
+            try tx.insertGroup(group)
+            group.memberCount = try tx.addMembers(groupID: group.id, userIDs: memberIDs).count
+            return group
+        }
+    }
+
+    /// GET /Groups/{id}.
+    public func group(_ provider: Provider, id: String) async throws -> GroupRecord {
+        try await store.read { tx in try Self.ownGroup(id, provider: provider, tx: tx) }
+    }
+
+    /// GET /Groups and POST /.search over groups.
+    public func listGroups(_ provider: Provider, query: ListQuery) async throws -> Page<GroupRecord> {
+        let storeQuery = try Self.storeQuery(query, type: .group)
+        return try await store.read { tx in try tx.groups(providerID: provider.id, query: storeQuery) }
+    }
+
+    /// The members of a group, at most `limit`.
+    public func members(ofGroup id: String, limit: Int) async throws -> [MemberReference] {
+        try await store.read { tx in try tx.members(groupID: id, limit: limit) }
+    }
+
+    /// PUT /Groups/{id}: replaces attributes and the member list (RFC 7644 §3.5.1: an absent `members` means
+    /// none).
+    public func replaceGroup(_ provider: Provider, id: String, body: JSONObject, ifMatch: String?) async throws
+        -> GroupRecord
+    {
+        var normalized = try ResourceType.group.normalize(body)
+        let memberIDs = Self.memberIDs(normalized.removeValue(forKey: "members"))
+        let attributes = normalized
+        let timestamp = now()
+        return try await transaction { tx in
+            var group = try Self.ownGroup(id, provider: provider, tx: tx)
+            try Self.checkPrecondition(ifMatch, version: group.version)
+            try Self.checkMembers(memberIDs, provider: provider, tx: tx)
+            var changed = try Self.apply(attributes, to: &group, provider: provider, tx: tx)
+            let current = try tx.members(groupID: id, limit: .max).map(\.id)
+            let wanted = Set(memberIDs)
+            let removed = try tx.removeMembers(groupID: id, userIDs: current.filter { !wanted.contains($0) })
+            let added = try tx.addMembers(groupID: id, userIDs: memberIDs)
+            changed = changed || !removed.isEmpty || !added.isEmpty
+            group.memberCount += added.count - removed.count
+            if changed {
+                group.version += 1
+                group.updatedAt = timestamp
+                try tx.updateGroup(group)
+            }
+            return group
+        }
+    }
+
+    /// PATCH /Groups/{id}: attribute changes are applied to the group; member changes go straight to membership
+    /// rows, so adding one member to a group of 100,000 costs what it costs for a group of 10.
+    public func patchGroup(_ provider: Provider, id: String, request: PatchRequest, ifMatch: String?) async throws
+        -> GroupRecord
+    {
+        let timestamp = now()
+        return try await transaction { tx in
+            var group = try Self.ownGroup(id, provider: provider, tx: tx)
+            try Self.checkPrecondition(ifMatch, version: group.version)
+            let outcome = try ResourceType.group.applyPatch(
+                request, to: group.attributes, deferredAttributes: ["members"])
+            let attributes = try ResourceType.group.normalize(outcome.resource)
+            var changed = try Self.apply(attributes, to: &group, provider: provider, tx: tx)
+            for change in outcome.deferred {
+                let delta = try Self.applyMemberChange(change, group: group.id, provider: provider, tx: tx)
+                group.memberCount += delta
+                changed = changed || delta != 0 || Self.isReplace(change)
+            }
+            if changed {
+                group.version += 1
+                group.updatedAt = timestamp
+                try tx.updateGroup(group)
+            }
+            return group
+        }
+    }
+
+    /// DELETE /Groups/{id}: the group and its memberships go; the users stay.
+    public func deleteGroup(_ provider: Provider, id: String, ifMatch: String?) async throws {
+        try await transaction { tx in
+            let group = try Self.ownGroup(id, provider: provider, tx: tx)
+            try Self.checkPrecondition(ifMatch, version: group.version)
+            try tx.deleteGroup(id: group.id)
+        }
+    }
+
+    // MARK: Rules
+
+    static func normalizedUser(_ body: JSONObject) throws(SCIMError) -> JSONObject {
+        let attributes = try ResourceType.user.normalize(body)
+        try UserRules.validate(attributes)
+        return attributes
+    }
+
+    /// 409 `uniqueness` with the reason a `userName` is taken, unless `existing` is this provider's own unlinked
+    /// user (which it may push again).
+    static func refuseTakenUserName(_ existing: UserRecord, provider: Provider) throws(SCIMError) {
+        guard let owner = existing.providerID else {
+            throw SCIMError.uniqueness(
+                "userName '\(existing.userName)' belongs to a local user; local users are managed only in the Roster console, not by provisioning providers.")
+        }
+        guard owner == provider.id else {
+            throw SCIMError.uniqueness(
+                "userName '\(existing.userName)' is already managed by another provisioning provider; a user can be managed by one provider only.")
+        }
+        if existing.linked {
+            throw SCIMError.uniqueness("A user with userName '\(existing.userName)' already exists (id \(existing.id)).")
+        }
+    }
+
+    static func ownUser(_ id: String, provider: Provider, tx: any StoreTransaction) throws -> UserRecord {
+        guard let user = try tx.user(id: id), user.providerID == provider.id, user.linked else {
+            throw SCIMError.notFound("User '\(id)' not found.")
+        }
+        return user
+    }
+
+    static func ownGroup(_ id: String, provider: Provider, tx: any StoreTransaction) throws -> GroupRecord {
+        guard let group = try tx.group(id: id), group.providerID == provider.id else {
+            throw SCIMError.notFound("Group '\(id)' not found.")
+        }
+        return group
+    }
+
+    static func checkPrecondition(_ ifMatch: String?, version: Int) throws(SCIMError) {
+        guard let ifMatch, !ETag.matches(ifMatch: ifMatch, version: version) else { return }
+        throw SCIMError.preconditionFailed(
+            "The resource has changed: If-Match '\(ifMatch)' does not match its current version \(ETag.forVersion(version)).")
+    }
+
+    static func checkManager(_ attributes: JSONObject, provider: Provider, selfID: String, tx: any StoreTransaction)
+        throws
+    {
+        guard let manager = UserRules.managerID(attributes) else { return }
+        if manager == selfID {
+            throw SCIMError.invalidValue("Attribute 'manager.value' must not be the user itself.")
+        }
+        guard try !tx.existingUserIDs([manager], providerID: provider.id).isEmpty else {
+            throw SCIMError.invalidValue(
+                "Attribute 'manager.value' must be the id of a user of this provider; '\(manager)' is not.")
+        }
+    }
+
+    /// Writes new attributes over a user after the uniqueness and manager checks; a write that changes nothing
+    /// keeps the version.
+    static func write(
+        _ attributes: JSONObject, over existing: UserRecord, provider: Provider, at timestamp: Date,
+        tx: any StoreTransaction
+    ) throws -> UserRecord {
+        guard attributes != existing.attributes else { return existing }
+        let userName = attributes["userName"]!.stringValue!
+        if !userName.equalsIgnoringCase(existing.userName), let holder = try tx.user(userName: userName),
+            holder.id != existing.id
+        {
+            try refuseTakenUserName(holder, provider: provider)
+            throw SCIMError.uniqueness("userName '\(userName)' is held by another user.")
+        }
+        try checkManager(attributes, provider: provider, selfID: existing.id, tx: tx)
+        var user = existing
+        user.userName = userName
+        user.attributes = attributes
+        user.scimActive = attributes["active"]?.boolValue ?? true
+        user.status = user.scimActive ? .active : .deactivated
+        user.version += 1
+        user.updatedAt = timestamp
+        try tx.updateUser(user)
+        return user
+    }
+
+    /// Applies new group attributes (a rename is checked for uniqueness). Returns whether anything changed.
+    static func apply(_ attributes: JSONObject, to group: inout GroupRecord, provider: Provider, tx: any StoreTransaction)
+        throws -> Bool
+    {
+        guard attributes != group.attributes else { return false }
+        let displayName = attributes["displayName"]!.stringValue!
+        if !displayName.equalsIgnoringCase(group.displayName),
+            let other = try tx.group(providerID: provider.id, displayName: displayName), other.id != group.id
+        {
+            throw SCIMError.uniqueness("A group with displayName '\(displayName)' already exists for this provider.")
+        }
+        group.displayName = displayName
+        group.attributes = attributes
+        return true
+    }
+
+    static func memberIDs(_ members: JSONValue?) -> [String] {
+        var seen = Set<String>()
+        return (members?.arrayValue ?? []).compactMap { $0.objectValue?["value"]?.stringValue }
+            .filter { seen.insert($0).inserted }
+    }
+
+    static func checkMembers(_ ids: [String], provider: Provider, tx: any StoreTransaction) throws {
+        guard !ids.isEmpty else { return }
+        let known = try tx.existingUserIDs(ids, providerID: provider.id)
+        let unknown = ids.filter { !known.contains($0) }
+        guard unknown.isEmpty else {
+            throw SCIMError.invalidValue(
+                "Group members must be users of this provider; not found: \(unknown.prefix(10).map { "'\($0)'" }.joined(separator: ", ")).")
+        }
+    }
+
+    static func isReplace(_ change: DeferredChange) -> Bool {
+        if case .replace = change { return true }
+        return false
+    }
+
+    /// Applies one member change to the membership rows. Returns the change in member count.
+    static func applyMemberChange(_ change: DeferredChange, group: String, provider: Provider, tx: any StoreTransaction)
+        throws -> Int
+    {
+        switch change {
+        case .add(_, let values):
+            let ids = memberIDs(.array(values))
+            try checkMembers(ids, provider: provider, tx: tx)
+            return try tx.addMembers(groupID: group, userIDs: ids).count
+        case .remove(_, let values):
+            return -(try tx.removeMembers(groupID: group, userIDs: memberIDs(.array(values))).count)
+        case .removeMatching(_, let filter):
+            guard let ids = valueIDs(in: filter) else {
+                throw SCIMError.invalidFilter(
+                    "Member filters may only compare 'value' with 'eq' (for example members[value eq \"id\"]), got '\(filter)'.")
+            }
+            return -(try tx.removeMembers(groupID: group, userIDs: ids).count)
+        case .removeAll:
+            return -(try tx.removeAllMembers(groupID: group))
+        case .replace(_, let values):
+            let ids = memberIDs(.array(values))
+            try checkMembers(ids, provider: provider, tx: tx)
+            let wanted = Set(ids)
+            let current = try tx.members(groupID: group, limit: .max).map(\.id)
+            let removed = try tx.removeMembers(groupID: group, userIDs: current.filter { !wanted.contains($0) })
+            let added = try tx.addMembers(groupID: group, userIDs: ids)
+            return added.count - removed.count
+        }
+    }
+
+    /// The ids named by `value eq "x"` or an `or` of those.
+    static func valueIDs(in filter: Filter) -> [String]? {
+        switch filter {
+        case .comparison(let path, .eq, .string(let id)) where path.attribute.equalsIgnoringCase("value") && path.subAttribute == nil:
+            return [id]
+        case .or(let a, let b):
+            guard let x = valueIDs(in: a), let y = valueIDs(in: b) else { return nil }
+            return x + y
+        default:
+            return nil
+        }
+    }
+
+    static func storeQuery(_ query: ListQuery, type: ResourceType) throws(SCIMError) -> StoreQuery {
+        if let filter = query.filter { try filter.validate(against: type) }
+        var sort: SortKey? = nil
+        if let sortBy = query.sortBy {
+            guard let resolved = type.resolve(sortBy), resolved.target.type != .complex else {
+                throw SCIMError.invalidValue("'sortBy' names '\(sortBy)', which is not a sortable attribute of \(type.name).")
+            }
+            sort = SortKey(attribute: resolved, descending: query.sortOrder == .descending)
+        }
+        return StoreQuery(filter: query.filter, sort: sort, offset: query.startIndex - 1, limit: query.count)
+    }
+
+    /// Runs a write transaction, turning a store's uniqueness conflict (a race the checks above lost) into 409.
+    func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        do {
+            return try await store.withTransaction(body)
+        } catch let error as ProvisioningError where error.code == .conflict {
+            throw SCIMError.uniqueness(error.message)
+        }
+    }
+}

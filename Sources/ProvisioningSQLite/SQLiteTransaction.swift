@@ -1,0 +1,317 @@
+import Foundation
+import GRDB
+import Provisioning
+import ProvisioningSQL
+import SCIM
+
+/// ``StoreTransaction`` over one GRDB database connection inside a transaction.
+struct SQLiteTransaction: StoreTransaction {
+    let db: Database
+
+    // MARK: Settings
+
+    func setting(_ key: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key])
+    }
+
+    func setSetting(_ key: String, _ value: String) throws {
+        try db.execute(
+            sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            arguments: [key, value])
+    }
+
+    // MARK: Providers
+
+    static let providerColumns = "id, name, username, secret_hash, deactivation_delay_seconds, created_at, updated_at"
+
+    func provider(id: String) throws -> Provider? {
+        try Row.fetchOne(db, sql: "SELECT \(Self.providerColumns) FROM providers WHERE id = ?", arguments: [id])
+            .map(Self.provider(from:))
+    }
+
+    func provider(username: String) throws -> Provider? {
+        try Row.fetchOne(db, sql: "SELECT \(Self.providerColumns) FROM providers WHERE username = ?", arguments: [username])
+            .map(Self.provider(from:))
+    }
+
+    func providers() throws -> [Provider] {
+        try Row.fetchAll(db, sql: "SELECT \(Self.providerColumns) FROM providers ORDER BY created_at, id")
+            .map(Self.provider(from:))
+    }
+
+    func insertProvider(_ p: Provider) throws {
+        try db.execute(
+            sql: "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [
+                p.id, p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds,
+                RowCoding.milliseconds(p.createdAt), RowCoding.milliseconds(p.updatedAt),
+            ])
+    }
+
+    func updateProvider(_ p: Provider) throws {
+        try db.execute(
+            sql: """
+                UPDATE providers SET name = ?, username = ?, secret_hash = ?, deactivation_delay_seconds = ?,
+                updated_at = ? WHERE id = ?
+                """,
+            arguments: [
+                p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds,
+                RowCoding.milliseconds(p.updatedAt), p.id,
+            ])
+    }
+
+    func deleteProvider(id: String) throws {
+        try db.execute(sql: "UPDATE users SET linked = 0 WHERE provider_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM providers WHERE id = ?", arguments: [id])
+    }
+
+    static func provider(from row: Row) -> Provider {
+        Provider(
+            id: row["id"], name: row["name"], username: row["username"], secretHash: row["secret_hash"],
+            deactivationDelay: .seconds(row["deactivation_delay_seconds"] as Int64),
+            createdAt: RowCoding.date(row["created_at"]), updatedAt: RowCoding.date(row["updated_at"]))
+    }
+
+    // MARK: Users
+
+    static let userColumns =
+        "u.id, u.provider_id, u.linked, u.user_name, u.scim_active, u.status, u.doc, u.version, u.created_at, u.updated_at"
+
+    func user(id: String) throws -> UserRecord? {
+        try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users u WHERE u.id = ?", arguments: [id])
+            .map(Self.user(from:))
+    }
+
+    func user(userName: String) throws -> UserRecord? {
+        try Row.fetchOne(
+            db, sql: "SELECT \(Self.userColumns) FROM users u WHERE u.user_name_lower = ?",
+            arguments: [userName.lowercased()]
+        ).map(Self.user(from:))
+    }
+
+    func insertUser(_ u: UserRecord) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO users (id, provider_id, linked, user_name, user_name_lower, external_id, display_name,
+                scim_active, status, doc, version, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                u.id, u.providerID, u.linked, u.userName, u.userName.lowercased(), u.externalID, u.displayName,
+                u.scimActive, u.status.rawValue, RowCoding.document(u.attributes), u.version,
+                RowCoding.milliseconds(u.createdAt), RowCoding.milliseconds(u.updatedAt),
+            ])
+    }
+
+    func updateUser(_ u: UserRecord) throws {
+        try db.execute(
+            sql: """
+                UPDATE users SET provider_id = ?, linked = ?, user_name = ?, user_name_lower = ?, external_id = ?,
+                display_name = ?, scim_active = ?, status = ?, doc = ?, version = ?, updated_at = ? WHERE id = ?
+                """,
+            arguments: [
+                u.providerID, u.linked, u.userName, u.userName.lowercased(), u.externalID, u.displayName,
+                u.scimActive, u.status.rawValue, RowCoding.document(u.attributes), u.version,
+                RowCoding.milliseconds(u.updatedAt), u.id,
+            ])
+    }
+
+    func users(providerID: String, query: StoreQuery) throws -> Page<UserRecord> {
+        let compiler = FilterCompiler(dialect: .sqlite, resource: .users)
+        var condition = SQLFragment("u.provider_id = ? AND u.linked = 1", [.text(providerID)])
+        if let filter = query.filter { condition = condition + SQLFragment(" AND ") + (try compiler.compile(filter)) }
+        let total = try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM users u WHERE \(condition.sql)", arguments: Self.arguments(condition)) ?? 0
+        guard query.limit > 0, query.offset < total else { return Page(totalResults: total, items: []) }
+        let order = query.sort.map { "\(compiler.sortExpression($0)) \($0.descending ? "DESC" : "ASC") NULLS LAST, " } ?? ""
+        let rows = try Row.fetchAll(
+            db,
+            sql: "SELECT \(Self.userColumns) FROM users u WHERE \(condition.sql) ORDER BY \(order)u.seq LIMIT ? OFFSET ?",
+            arguments: Self.arguments(condition + SQLFragment("", [.integer(Int64(query.limit)), .integer(Int64(query.offset))])))
+        return Page(totalResults: total, items: rows.map(Self.user(from:)))
+    }
+
+    func allUsers(offset: Int, limit: Int) throws -> [UserRecord] {
+        try Row.fetchAll(
+            db, sql: "SELECT \(Self.userColumns) FROM users u ORDER BY u.seq LIMIT ? OFFSET ?", arguments: [limit, offset]
+        ).map(Self.user(from:))
+    }
+
+    func userCount(providerID: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE provider_id = ? AND linked = 1", arguments: [providerID]) ?? 0
+    }
+
+    static func user(from row: Row) -> UserRecord {
+        UserRecord(
+            id: row["id"], providerID: row["provider_id"], linked: row["linked"], userName: row["user_name"],
+            scimActive: row["scim_active"], status: UserStatus(rawValue: row["status"]) ?? .active,
+            attributes: RowCoding.attributes(fromDocument: row["doc"]), version: row["version"],
+            createdAt: RowCoding.date(row["created_at"]), updatedAt: RowCoding.date(row["updated_at"]))
+    }
+
+    // MARK: Groups
+
+    static let groupColumns = "g.id, g.provider_id, g.display_name, g.doc, g.member_count, g.version, g.created_at, g.updated_at"
+
+    func group(id: String) throws -> GroupRecord? {
+        try Row.fetchOne(db, sql: "SELECT \(Self.groupColumns) FROM groups g WHERE g.id = ?", arguments: [id])
+            .map(Self.group(from:))
+    }
+
+    func group(providerID: String, displayName: String) throws -> GroupRecord? {
+        try Row.fetchOne(
+            db, sql: "SELECT \(Self.groupColumns) FROM groups g WHERE g.provider_id = ? AND g.display_name_lower = ?",
+            arguments: [providerID, displayName.lowercased()]
+        ).map(Self.group(from:))
+    }
+
+    func insertGroup(_ g: GroupRecord) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO groups (id, provider_id, display_name, display_name_lower, external_id, doc, member_count,
+                version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+                """,
+            arguments: [
+                g.id, g.providerID, g.displayName, g.displayName.lowercased(), g.externalID,
+                RowCoding.document(g.attributes), g.version, RowCoding.milliseconds(g.createdAt),
+                RowCoding.milliseconds(g.updatedAt),
+            ])
+    }
+
+    func updateGroup(_ g: GroupRecord) throws {
+        try db.execute(
+            sql: """
+                UPDATE groups SET display_name = ?, display_name_lower = ?, external_id = ?, doc = ?, version = ?,
+                updated_at = ? WHERE id = ?
+                """,
+            arguments: [
+                g.displayName, g.displayName.lowercased(), g.externalID, RowCoding.document(g.attributes), g.version,
+                RowCoding.milliseconds(g.updatedAt), g.id,
+            ])
+    }
+
+    func deleteGroup(id: String) throws {
+        try db.execute(sql: "DELETE FROM group_members WHERE group_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM groups WHERE id = ?", arguments: [id])
+    }
+
+    func groups(providerID: String, query: StoreQuery) throws -> Page<GroupRecord> {
+        let compiler = FilterCompiler(dialect: .sqlite, resource: .groups)
+        var condition = SQLFragment("g.provider_id = ?", [.text(providerID)])
+        if let filter = query.filter { condition = condition + SQLFragment(" AND ") + (try compiler.compile(filter)) }
+        let total = try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM groups g WHERE \(condition.sql)", arguments: Self.arguments(condition)) ?? 0
+        guard query.limit > 0, query.offset < total else { return Page(totalResults: total, items: []) }
+        let order = query.sort.map { "\(compiler.sortExpression($0)) \($0.descending ? "DESC" : "ASC") NULLS LAST, " } ?? ""
+        let rows = try Row.fetchAll(
+            db,
+            sql: "SELECT \(Self.groupColumns) FROM groups g WHERE \(condition.sql) ORDER BY \(order)g.seq LIMIT ? OFFSET ?",
+            arguments: Self.arguments(condition + SQLFragment("", [.integer(Int64(query.limit)), .integer(Int64(query.offset))])))
+        return Page(totalResults: total, items: rows.map(Self.group(from:)))
+    }
+
+    func groupCount(providerID: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM groups WHERE provider_id = ?", arguments: [providerID]) ?? 0
+    }
+
+    static func group(from row: Row) -> GroupRecord {
+        GroupRecord(
+            id: row["id"], providerID: row["provider_id"], displayName: row["display_name"],
+            attributes: RowCoding.attributes(fromDocument: row["doc"]), memberCount: row["member_count"],
+            version: row["version"], createdAt: RowCoding.date(row["created_at"]),
+            updatedAt: RowCoding.date(row["updated_at"]))
+    }
+
+    // MARK: Memberships
+
+    func addMembers(groupID: String, userIDs: [String]) throws -> [String] {
+        var added: [String] = []
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO group_members (group_id, user_id, seq)
+                SELECT ?, id, seq FROM users WHERE id = ?
+                """)
+        for id in userIDs {
+            try statement.execute(arguments: [groupID, id])
+            if db.changesCount > 0 { added.append(id) }
+        }
+        if !added.isEmpty {
+            try db.execute(
+                sql: "UPDATE groups SET member_count = member_count + ? WHERE id = ?", arguments: [added.count, groupID])
+        }
+        return added
+    }
+
+    func removeMembers(groupID: String, userIDs: [String]) throws -> [String] {
+        var removed: [String] = []
+        let statement = try db.cachedStatement(sql: "DELETE FROM group_members WHERE group_id = ? AND user_id = ?")
+        for id in userIDs {
+            try statement.execute(arguments: [groupID, id])
+            if db.changesCount > 0 { removed.append(id) }
+        }
+        if !removed.isEmpty {
+            try db.execute(
+                sql: "UPDATE groups SET member_count = member_count - ? WHERE id = ?", arguments: [removed.count, groupID])
+        }
+        return removed
+    }
+
+    func removeAllMembers(groupID: String) throws -> Int {
+        try db.execute(sql: "DELETE FROM group_members WHERE group_id = ?", arguments: [groupID])
+        let n = db.changesCount
+        try db.execute(sql: "UPDATE groups SET member_count = 0 WHERE id = ?", arguments: [groupID])
+        return n
+    }
+
+    func members(groupID: String, limit: Int) throws -> [MemberReference] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT m.user_id, coalesce(u.display_name, u.user_name) AS display FROM group_members m
+                JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.seq LIMIT ?
+                """,
+            arguments: [groupID, Int64(clamping: limit)]
+        ).map { MemberReference(id: $0["user_id"], display: $0["display"]) }
+    }
+
+    func groups(ofUser userID: String) throws -> [MemberReference] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT g.id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
+                WHERE m.user_id = ? ORDER BY g.seq
+                """,
+            arguments: [userID]
+        ).map { MemberReference(id: $0["id"], display: $0["display_name"]) }
+    }
+
+    func removeMemberships(userID: String) throws -> [String] {
+        let groups = try String.fetchAll(db, sql: "SELECT group_id FROM group_members WHERE user_id = ?", arguments: [userID])
+        for g in groups { _ = try removeMembers(groupID: g, userIDs: [userID]) }
+        return groups
+    }
+
+    func existingUserIDs(_ userIDs: [String], providerID: String) throws -> Set<String> {
+        var found = Set<String>()
+        let statement = try db.cachedStatement(
+            sql: "SELECT id FROM users WHERE id = ? AND provider_id = ? AND linked = 1")
+        for id in Set(userIDs) {
+            if try String.fetchOne(statement, arguments: [id, providerID]) != nil { found.insert(id) }
+        }
+        return found
+    }
+
+    // MARK: Arguments
+
+    static func arguments(_ fragment: SQLFragment) -> StatementArguments {
+        StatementArguments(
+            fragment.arguments.map { value -> (any DatabaseValueConvertible)? in
+                switch value {
+                case .text(let s): s
+                case .integer(let i): i
+                case .real(let d): d
+                case .null: nil
+                }
+            })
+    }
+}

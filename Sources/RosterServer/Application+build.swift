@@ -1,0 +1,35 @@
+public import Hummingbird
+public import Logging
+public import Provisioning
+import SCIM
+
+/// The request context of every Roster route.
+public typealias RosterRequestContext = BasicRequestContext
+
+/// The composition root of the HTTP side: routes, middleware and the store, ready to run or to test.
+public func buildApplication<Store: ProvisioningStore>(
+    configuration: ServerConfiguration, store: Store, logger: Logger
+) -> some ApplicationProtocol {
+    let router = buildRouter(configuration: configuration, store: store)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Roster"),
+        logger: logger)
+}
+
+/// The router alone, for tests that drive it without a socket.
+public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfiguration, store: Store)
+    -> Router<RosterRequestContext>
+{
+    let router = Router(context: RosterRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: ErrorMiddleware())
+    let service = SCIMService(store: store)
+    router.addRoutes(SCIMController(service: service, configuration: configuration).endpoints)
+    router.get("healthz") { _, _ in SCIMResponses.json(["status": "ok"]) }
+    router.get("readyz") { _, _ in
+        _ = try await store.read { tx in try tx.providers().count }
+        return SCIMResponses.json(["status": "ready"])
+    }
+    return router
+}

@@ -1,0 +1,54 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SCIM
+
+/// Turns every error into a response with a JSON body: SCIM errors as themselves, Hummingbird's routing and
+/// body-size errors as the matching SCIM errors, and anything unexpected as a 500 that says nothing internal
+/// (the details go to the log).
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as SCIMError {
+            var headers: HTTPFields = [:]
+            if error.status == 401 { headers[.wwwAuthenticate] = "Basic realm=\"Roster SCIM\", Bearer realm=\"Roster SCIM\"" }
+            return SCIMResponses.error(error, headers: headers)
+        } catch let error as HTTPError {
+            return SCIMResponses.error(Self.scimError(for: error, request: request))
+        } catch is NIOTooManyBytesError {
+            return SCIMResponses.error(.payloadTooLarge("The request body is larger than the server accepts."))
+        } catch {
+            context.logger.error("Unhandled error: \(String(reflecting: error))", metadata: ["path": "\(request.uri.path)"])
+            return SCIMResponses.error(.internalError("The server could not complete the request; the error was logged."))
+        }
+    }
+
+    static func scimError(for error: HTTPError, request: Request) -> SCIMError {
+        switch error.status {
+        case .notFound: .notFound("No resource or endpoint at \(request.method.rawValue) \(request.uri.path).")
+        case .methodNotAllowed: .methodNotAllowed("\(request.method.rawValue) is not supported on \(request.uri.path).")
+        case .contentTooLarge: .payloadTooLarge("The request body is larger than the server accepts.")
+        default: SCIMError(status: error.status.code, detail: error.body ?? error.status.reasonPhrase)
+        }
+    }
+}
+
+/// Logs one line per request: method, path, status and duration.
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        context.logger.info(
+            "\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms))ms")
+        return response
+    }
+}

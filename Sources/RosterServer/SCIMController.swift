@@ -1,0 +1,357 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Provisioning
+import SCIM
+
+/// The SCIM 2.0 API of every provider under its Base URL `/scim/{provider}/v2` (RFC 7644 §3): thin handlers that
+/// authenticate, decode, call ``SCIMService`` and encode.
+struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
+    let service: SCIMService<Store>
+    let configuration: ServerConfiguration
+
+    var endpoints: RouteCollection<Context> {
+        let routes = RouteCollection(context: Context.self)
+        let base = "scim/:provider/v2"
+        routes.get("\(base)/Users") { try await self.listUsers($0, $1) }
+        routes.post("\(base)/Users") { try await self.createUser($0, $1) }
+        routes.post("\(base)/Users/.search") { try await self.searchUsers($0, $1) }
+        routes.get("\(base)/Users/:id") { try await self.getUser($0, $1) }
+        routes.put("\(base)/Users/:id") { try await self.replaceUser($0, $1) }
+        routes.patch("\(base)/Users/:id") { try await self.patchUser($0, $1) }
+        routes.delete("\(base)/Users/:id") { try await self.deleteUser($0, $1) }
+        routes.get("\(base)/Groups") { try await self.listGroups($0, $1) }
+        routes.post("\(base)/Groups") { try await self.createGroup($0, $1) }
+        routes.post("\(base)/Groups/.search") { try await self.searchGroups($0, $1) }
+        routes.get("\(base)/Groups/:id") { try await self.getGroup($0, $1) }
+        routes.put("\(base)/Groups/:id") { try await self.replaceGroup($0, $1) }
+        routes.patch("\(base)/Groups/:id") { try await self.patchGroup($0, $1) }
+        routes.delete("\(base)/Groups/:id") { try await self.deleteGroup($0, $1) }
+        routes.post("\(base)/.search") { try await self.searchAll($0, $1) }
+        for path in ["ServiceProviderConfig", "Schemas", "Schemas/:id", "ResourceTypes", "ResourceTypes/:id"] {
+            routes.get("\(base)/\(path)") { try await self.discovery($0, $1, path: path) }
+            for method in [HTTPRequest.Method.post, .put, .patch, .delete] {
+                routes.on("\(base)/\(path)", method: method) { request, _ -> Response in
+                    throw SCIMError.methodNotAllowed(
+                        "\(method.rawValue) is not allowed on /\(path.split(separator: "/")[0]); it is read-only (RFC 7644 §4).")
+                }
+            }
+        }
+        return routes
+    }
+
+    // MARK: Request plumbing
+
+    /// The authenticated provider named in the path: `Authorization: Basic` (username and secret, as Okta sends)
+    /// or `Bearer` (the secret, as Entra ID, OneLogin and JumpCloud send).
+    func provider(_ request: Request, _ context: Context) async throws -> Provider {
+        let providerID = context.parameters.get("provider") ?? ""
+        guard let header = request.headers[.authorization] else {
+            throw SCIMError.unauthorized("Authentication required: send the provider's API credentials as Basic or Bearer.")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2 else { throw SCIMError.unauthorized("Malformed Authorization header.") }
+        let scheme = parts[0].lowercased()
+        let value = parts[1].trimmingCharacters(in: .whitespaces)
+        switch scheme {
+        case "bearer":
+            return try await service.authenticate(providerID: providerID, username: nil, secret: value)
+        case "basic":
+            guard let data = Data(base64Encoded: value), let text = String(data: data, encoding: .utf8),
+                let colon = text.firstIndex(of: ":")
+            else { throw SCIMError.unauthorized("Malformed Basic credentials.") }
+            return try await service.authenticate(
+                providerID: providerID, username: String(text[..<colon]), secret: String(text[text.index(after: colon)...]))
+        default:
+            throw SCIMError.unauthorized("Unsupported authorization scheme '\(parts[0])'; use Basic or Bearer.")
+        }
+    }
+
+    func baseURL(_ provider: Provider) -> String { provider.baseURL(publicURL: configuration.publicURL) }
+
+    /// The request body as a JSON object. Bodies over the limit get 413; anything but an object gets 400.
+    func body(_ request: Request) async throws -> JSONObject {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodySize {
+            throw SCIMError.payloadTooLarge(
+                "The request body has \(length) bytes; the limit is \(configuration.maxBodySize).")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: configuration.maxBodySize)
+        } catch is NIOTooManyBytesError {
+            throw SCIMError.payloadTooLarge("The request body is larger than the limit of \(configuration.maxBodySize) bytes.")
+        }
+        let value = try JSONValue(parsing: buffer.readableBytesView)
+        guard let object = value.objectValue else {
+            throw SCIMError.invalidSyntax("The request body must be a JSON object, got \(value.typeName).")
+        }
+        return object
+    }
+
+    func query(_ request: Request) throws(SCIMError) -> ListQuery {
+        try ListQuery(parameters: request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) })
+    }
+
+    /// `attributes` / `excludedAttributes` of a request's query string.
+    func projection(_ request: Request) -> (attributes: [AttributePath], excluded: [AttributePath]) {
+        let params = request.uri.queryParameters
+        var attributes: [AttributePath] = []
+        var excluded: [AttributePath] = []
+        for (key, value) in params {
+            switch key.lowercased() {
+            case "attributes": attributes += ResourceType.parseAttributeList(String(value))
+            case "excludedattributes": excluded += ResourceType.parseAttributeList(String(value))
+            default: break
+            }
+        }
+        return (attributes, excluded)
+    }
+
+    static func wants(_ attribute: String, attributes: [AttributePath], excluded: [AttributePath]) -> Bool {
+        if excluded.contains(where: { $0.schema == nil && $0.attribute.equalsIgnoringCase(attribute) }) { return false }
+        if attributes.isEmpty { return true }
+        return attributes.contains { $0.attribute.equalsIgnoringCase(attribute) }
+    }
+
+    func resourceHeaders(version: Int, location: String? = nil) -> HTTPFields {
+        var headers: HTTPFields = [:]
+        headers[.eTag] = ETag.forVersion(version)
+        if let location { headers[.location] = location }
+        return headers
+    }
+
+    // MARK: Users
+
+    func userRepresentation(_ user: UserRecord, provider: Provider, attributes: [AttributePath], excluded: [AttributePath])
+        async throws -> JSONObject
+    {
+        let groups = Self.wants("groups", attributes: attributes, excluded: excluded)
+            ? try await service.groups(ofUser: user.id) : []
+        let full = Representation.user(user, groups: groups, baseURL: baseURL(provider))
+        return ResourceType.user.project(full, attributes: attributes, excludedAttributes: excluded)
+    }
+
+    func userResponse(_ user: UserRecord, provider: Provider, request: Request, status: HTTPResponse.Status = .ok)
+        async throws -> Response
+    {
+        let (attributes, excluded) = projection(request)
+        let body = try await userRepresentation(user, provider: provider, attributes: attributes, excluded: excluded)
+        let location = "\(baseURL(provider))/Users/\(user.id)"
+        return SCIMResponses.json(body, status: status, headers: resourceHeaders(version: user.version, location: location))
+    }
+
+    func createUser(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        let user = try await service.createUser(provider, body: try await body(request))
+        return try await userResponse(user, provider: provider, request: request, status: .created)
+    }
+
+    func getUser(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        let user = try await service.user(provider, id: try context.parameters.require("id"))
+        return try await userResponse(user, provider: provider, request: request)
+    }
+
+    func replaceUser(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        let user = try await service.replaceUser(
+            provider, id: try context.parameters.require("id"), body: try await body(request),
+            ifMatch: request.headers[.ifMatch])
+        return try await userResponse(user, provider: provider, request: request)
+    }
+
+    func patchUser(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        let patch = try PatchRequest(json: .object(try await body(request)))
+        let user = try await service.patchUser(
+            provider, id: try context.parameters.require("id"), request: patch, ifMatch: request.headers[.ifMatch])
+        return try await userResponse(user, provider: provider, request: request)
+    }
+
+    func deleteUser(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        try await service.deleteUser(provider, id: try context.parameters.require("id"), ifMatch: request.headers[.ifMatch])
+        return SCIMResponses.noContent()
+    }
+
+    func listUsers(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        return try await userList(provider, query: try query(request))
+    }
+
+    func searchUsers(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        return try await userList(provider, query: try ListQuery(searchRequest: try await body(request)))
+    }
+
+    func userList(_ provider: Provider, query: ListQuery) async throws -> Response {
+        let page = try await service.listUsers(provider, query: query)
+        var resources: [JSONValue] = []
+        resources.reserveCapacity(page.items.count)
+        for user in page.items {
+            resources.append(
+                .object(try await userRepresentation(
+                    user, provider: provider, attributes: query.attributes, excluded: query.excludedAttributes)))
+        }
+        return SCIMResponses.json(
+            ListResponse.json(
+                resources: resources, totalResults: page.totalResults, startIndex: query.startIndex,
+                itemsPerPage: resources.count))
+    }
+
+    // MARK: Groups
+
+    func groupRepresentation(
+        _ group: GroupRecord, provider: Provider, attributes: [AttributePath], excluded: [AttributePath],
+        memberLimit: Int = .max
+    ) async throws -> JSONObject {
+        var members: [MemberReference]? = nil
+        if Self.wants("members", attributes: attributes, excluded: excluded), group.memberCount <= memberLimit {
+            members = try await service.members(ofGroup: group.id, limit: .max)
+        }
+        let full = Representation.group(group, members: members, baseURL: baseURL(provider))
+        return ResourceType.group.project(full, attributes: attributes, excludedAttributes: excluded)
+    }
+
+    func groupResponse(
+        _ group: GroupRecord, provider: Provider, request: Request, status: HTTPResponse.Status = .ok,
+        memberLimit: Int = .max
+    ) async throws -> Response {
+        let (attributes, excluded) = projection(request)
+        let body = try await groupRepresentation(
+            group, provider: provider, attributes: attributes, excluded: excluded, memberLimit: memberLimit)
+        let location = "\(baseURL(provider))/Groups/\(group.id)"
+        return SCIMResponses.json(body, status: status, headers: resourceHeaders(version: group.version, location: location))
+    }
+
+    func createGroup(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        let group = try await service.createGroup(provider, body: try await body(request))
+        return try await groupResponse(group, provider: provider, request: request, status: .created)
+    }
+
+    func getGroup(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        let group = try await service.group(provider, id: try context.parameters.require("id"))
+        return try await groupResponse(group, provider: provider, request: request)
+    }
+
+    func replaceGroup(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        let group = try await service.replaceGroup(
+            provider, id: try context.parameters.require("id"), body: try await body(request),
+            ifMatch: request.headers[.ifMatch])
+        return try await groupResponse(group, provider: provider, request: request)
+    }
+
+    func patchGroup(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        let patch = try PatchRequest(json: .object(try await body(request)))
+        let group = try await service.patchGroup(
+            provider, id: try context.parameters.require("id"), request: patch, ifMatch: request.headers[.ifMatch])
+        return try await groupResponse(
+            group, provider: provider, request: request,
+            memberLimit: SCIMService<Store>.membersInResponseLimit)
+    }
+
+    func deleteGroup(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        try await service.deleteGroup(provider, id: try context.parameters.require("id"), ifMatch: request.headers[.ifMatch])
+        return SCIMResponses.noContent()
+    }
+
+    func listGroups(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        return try await groupList(provider, query: try query(request))
+    }
+
+    func searchGroups(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        return try await groupList(provider, query: try ListQuery(searchRequest: try await body(request)))
+    }
+
+    func groupList(_ provider: Provider, query: ListQuery) async throws -> Response {
+        let page = try await service.listGroups(provider, query: query)
+        var resources: [JSONValue] = []
+        for group in page.items {
+            resources.append(
+                .object(try await groupRepresentation(
+                    group, provider: provider, attributes: query.attributes, excluded: query.excludedAttributes)))
+        }
+        return SCIMResponses.json(
+            ListResponse.json(
+                resources: resources, totalResults: page.totalResults, startIndex: query.startIndex,
+                itemsPerPage: resources.count))
+    }
+
+    /// POST /.search at the root (RFC 7644 §3.4.3): Users then Groups, paged together.
+    func searchAll(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        let query = try ListQuery(searchRequest: try await body(request))
+        // Count both, then fill the page from users first and groups after.
+        var countOnly = query
+        countOnly.count = 0
+        let userTotal = try await service.listUsers(provider, query: countOnly).totalResults
+        let groupTotal = try await service.listGroups(provider, query: countOnly).totalResults
+        var resources: [JSONValue] = []
+        let offset = query.startIndex - 1
+        if offset < userTotal, query.count > 0 {
+            var q = query
+            q.count = min(query.count, userTotal - offset)
+            for user in try await service.listUsers(provider, query: q).items {
+                resources.append(
+                    .object(try await userRepresentation(
+                        user, provider: provider, attributes: query.attributes, excluded: query.excludedAttributes)))
+            }
+        }
+        let remaining = query.count - resources.count
+        if remaining > 0 {
+            var q = query
+            q.startIndex = max(1, offset - userTotal + 1)
+            q.count = remaining
+            for group in try await service.listGroups(provider, query: q).items {
+                resources.append(
+                    .object(try await groupRepresentation(
+                        group, provider: provider, attributes: query.attributes, excluded: query.excludedAttributes)))
+            }
+        }
+        return SCIMResponses.json(
+            ListResponse.json(
+                resources: resources, totalResults: userTotal + groupTotal, startIndex: query.startIndex,
+                itemsPerPage: resources.count))
+    }
+
+    // MARK: Discovery (RFC 7644 §4)
+
+    func discovery(_ request: Request, _ context: Context, path: String) async throws -> Response {
+        let provider = try await provider(request, context)
+        let base = baseURL(provider)
+        let schemas = [Schema.user, Schema.enterpriseUser, Schema.group]
+        let types = [ResourceType.user, ResourceType.group]
+        switch path {
+        case "ServiceProviderConfig":
+            return SCIMResponses.json(ServiceProviderConfig().representation(baseURL: base))
+        case "Schemas":
+            let resources = schemas.map { JSONValue.object($0.representation(baseURL: base)) }
+            return SCIMResponses.json(
+                ListResponse.json(resources: resources, totalResults: resources.count, startIndex: 1, itemsPerPage: resources.count))
+        case "ResourceTypes":
+            let resources = types.map { JSONValue.object($0.representation(baseURL: base)) }
+            return SCIMResponses.json(
+                ListResponse.json(resources: resources, totalResults: resources.count, startIndex: 1, itemsPerPage: resources.count))
+        case "Schemas/:id":
+            let id = try context.parameters.require("id")
+            guard let schema = schemas.first(where: { $0.id.equalsIgnoringCase(id) }) else {
+                throw SCIMError.notFound("Schema '\(id)' not found.")
+            }
+            return SCIMResponses.json(schema.representation(baseURL: base))
+        default:
+            let id = try context.parameters.require("id")
+            guard let type = types.first(where: { $0.name.equalsIgnoringCase(id) }) else {
+                throw SCIMError.notFound("Resource type '\(id)' not found.")
+            }
+            return SCIMResponses.json(type.representation(baseURL: base))
+        }
+    }
+}

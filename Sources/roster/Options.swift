@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Provisioning
+import ProvisioningSQLite
+import SCIM
+
+/// `--database`, shared by every subcommand: the SQLite file (default `./roster.sqlite`, or `ROSTER_DATABASE`).
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "SQLite database file (default: $ROSTER_DATABASE or ./roster.sqlite).")
+    var database: String?
+
+    var path: String {
+        database ?? ProcessInfo.processInfo.environment["ROSTER_DATABASE"] ?? "roster.sqlite"
+    }
+
+    func openStore() throws -> SQLiteStore {
+        do {
+            return try SQLiteStore(path: path)
+        } catch {
+            throw ValidationError("Cannot open the database '\(path)': \(error)")
+        }
+    }
+}
+
+/// Output helpers shared by the admin commands.
+enum Output {
+    static func json(_ object: JSONObject) {
+        print(pretty(.object(object)))
+    }
+
+    static func json(_ array: [JSONValue]) {
+        print(pretty(.array(array)))
+    }
+
+    /// Indented JSON with sorted-as-given keys, for people and scripts.
+    static func pretty(_ value: JSONValue, indent: String = "") -> String {
+        let next = indent + "  "
+        switch value {
+        case .object(let o):
+            if o.isEmpty { return "{}" }
+            let members = o.members.map { "\(next)\(JSONValue.string($0.key).jsonText): \(pretty($0.value, indent: next))" }
+            return "{\n" + members.joined(separator: ",\n") + "\n\(indent)}"
+        case .array(let a):
+            if a.isEmpty { return "[]" }
+            return "[\n" + a.map { next + pretty($0, indent: next) }.joined(separator: ",\n") + "\n\(indent)]"
+        default:
+            return value.jsonText
+        }
+    }
+
+    /// A plain table with a header row.
+    static func table(_ header: [String], _ rows: [[String]]) {
+        var widths = header.map(\.count)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        print(line(header))
+        for row in rows { print(line(row)) }
+    }
+}
+
+/// Runs an admin call; a domain error is printed as a plain message on standard error and exits with 1.
+func run<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as ProvisioningError {
+        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+        throw ExitCode(1)
+    }
+}

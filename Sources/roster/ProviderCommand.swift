@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import Provisioning
+import SCIM
+
+struct ProviderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "provider",
+        abstract: "Manage provisioning providers (identity providers that push users over SCIM).",
+        subcommands: [Add.self, List.self, Update.self, RotateSecret.self, Remove.self]
+    )
+
+    /// `--public-url`: what Base URLs are built from (default: what `roster serve` announced, else
+    /// http://127.0.0.1:8080).
+    struct URLOptions: ParsableArguments {
+        @Option(help: "Public URL Base URLs are built from (default: the one `roster serve` last announced).")
+        var publicURL: String?
+
+        func resolve(_ admin: AdminService<some ProvisioningStore>) async throws -> String {
+            if let publicURL { return publicURL }
+            if let env = ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"] { return env }
+            return try await admin.publicURL() ?? "http://127.0.0.1:8080"
+        }
+    }
+
+    static func parseDelay(_ text: String?) throws -> Duration? {
+        guard let text else { return nil }
+        guard let d = Duration(adminText: text) else {
+            throw ValidationError("'\(text)' is not a duration; write for example 0, 90s, 15m or 2h.")
+        }
+        return d
+    }
+
+    static func credentialsJSON(_ issued: AdminService<some ProvisioningStore>.IssuedCredentials, baseURL: String) -> JSONObject {
+        [
+            "id": .string(issued.provider.id),
+            "name": .string(issued.provider.name),
+            "baseURL": .string(baseURL),
+            "username": .string(issued.provider.username),
+            "secret": .string(issued.secret),
+        ]
+    }
+
+    static func printCredentials(_ issued: AdminService<some ProvisioningStore>.IssuedCredentials, baseURL: String, json: Bool) {
+        if json {
+            Output.json(credentialsJSON(issued, baseURL: baseURL))
+            return
+        }
+        print("""
+            Provisioning provider '\(issued.provider.name)' (id \(issued.provider.id))
+              Base URL: \(baseURL)
+              Username: \(issued.provider.username)
+              Secret:   \(issued.secret)
+
+            The secret is shown only now. Okta: use Username and Secret as Basic credentials.
+            Entra ID, OneLogin, JumpCloud: use the Secret as the Bearer token.
+            """)
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a provider and print its Base URL and credentials once.")
+        @OptionGroup var db: DatabaseOptions
+        @OptionGroup var url: URLOptions
+        @Option(help: "Display name.") var name: String
+        @Option(help: "Delay before a provider's deactivation takes effect (0, 90s, 15m, 2h).") var deactivationDelay: String?
+        @Flag(help: "Print JSON with id, name, baseURL, username and secret.") var json = false
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let delay = try ProviderCommand.parseDelay(deactivationDelay) ?? Provider.defaultDeactivationDelay
+            let issued = try await roster.run { try await admin.addProvider(name: name, deactivationDelay: delay) }
+            let base = issued.provider.baseURL(publicURL: try await url.resolve(admin))
+            ProviderCommand.printCredentials(issued, baseURL: base, json: json)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List providers.")
+        @OptionGroup var db: DatabaseOptions
+        @OptionGroup var url: URLOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let publicURL = try await url.resolve(admin)
+            var items: [JSONValue] = []
+            var rows: [[String]] = []
+            for p in try await admin.providers() {
+                let counts = try await admin.counts(providerID: p.id)
+                items.append([
+                    "id": .string(p.id), "name": .string(p.name), "baseURL": .string(p.baseURL(publicURL: publicURL)),
+                    "username": .string(p.username), "deactivationDelay": .string(p.deactivationDelay.adminText),
+                    "users": .int(counts.users), "groups": .int(counts.groups),
+                    "createdAt": .string(Timestamp.format(p.createdAt)),
+                ])
+                rows.append([
+                    p.id, p.name, p.deactivationDelay.adminText, String(counts.users), String(counts.groups),
+                    p.baseURL(publicURL: publicURL),
+                ])
+            }
+            if json { Output.json(items) } else {
+                Output.table(["ID", "NAME", "DELAY", "USERS", "GROUPS", "BASE URL"], rows)
+            }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rename a provider or change its deactivation delay.")
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "Provider id.") var id: String
+        @Option(help: "New display name.") var name: String?
+        @Option(help: "New deactivation delay (0, 90s, 15m, 2h).") var deactivationDelay: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            if name == nil && deactivationDelay == nil {
+                throw ValidationError("Nothing to change: give --name and/or --deactivation-delay.")
+            }
+        }
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let delay = try ProviderCommand.parseDelay(deactivationDelay)
+            let p = try await roster.run { try await admin.updateProvider(id: id, name: name, deactivationDelay: delay) }
+            if json {
+                Output.json(["id": .string(p.id), "name": .string(p.name), "deactivationDelay": .string(p.deactivationDelay.adminText)])
+            } else {
+                print("Updated provider \(p.id): name '\(p.name)', deactivation delay \(p.deactivationDelay.adminText).")
+            }
+        }
+    }
+
+    struct RotateSecret: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue a new secret; the old one stops working at once.")
+        @OptionGroup var db: DatabaseOptions
+        @OptionGroup var url: URLOptions
+        @Argument(help: "Provider id.") var id: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let issued = try await roster.run { try await admin.rotateSecret(id: id) }
+            ProviderCommand.printCredentials(issued, baseURL: issued.provider.baseURL(publicURL: try await url.resolve(admin)), json: json)
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a provider: its credentials stop working, its groups go, its users stay (unlinked).")
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "Provider id.") var id: String
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            try await roster.run { try await admin.removeProvider(id: id) }
+            print("Removed provider \(id).")
+        }
+    }
+}

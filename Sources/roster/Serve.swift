@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Provisioning
+import RosterServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the SCIM service.")
+    @OptionGroup var db: DatabaseOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Public URL Base URLs are built from (default http://HOST:PORT).") var publicURL: String?
+    @Option(help: "Largest request body accepted, in bytes.") var maxBodySize = 1 << 20
+    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel = "info"
+
+    func run() async throws {
+        var logger = Logger(label: "roster")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let store = try db.openStore()
+        let configuration = ServerConfiguration(
+            host: host, port: port,
+            publicURL: publicURL ?? ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"],
+            maxBodySize: maxBodySize)
+        try await AdminService(store: store).setPublicURL(configuration.publicURL)
+        logger.info("Roster serving \(configuration.publicURL) with database \(db.path)")
+        let app = buildApplication(configuration: configuration, store: store, logger: logger)
+        try await app.runService()
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Provisioning
+import SCIM
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Manage users of the platform.",
+        subcommands: [Add.self, Show.self, List.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a local user (managed only by admins; no provider can touch it).")
+        @OptionGroup var db: DatabaseOptions
+        @Option(help: "Email address (the user's sign-in name).") var email: String
+        @Option(help: "Full name, \"Given Family\".") var name: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let user = try await roster.run { try await admin.addLocalUser(email: email, name: name) }
+            if json { Output.json(try await admin.view(of: user)) } else { print("Created local user \(user.userName) (id \(user.id)).") }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the platform's view of a user.")
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "The user's email (userName).") var email: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let view = try await roster.run { try await admin.view(of: try await admin.user(email: email)) }
+            if json { Output.json(view); return }
+            for member in view where !member.value.isNull {
+                let text = member.value.stringValue ?? member.value.jsonText
+                print("\(member.key): \(text)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users.")
+        @OptionGroup var db: DatabaseOptions
+        @Option(help: "Skip this many users.") var offset = 0
+        @Option(help: "Show at most this many users.") var limit = 1000
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let users = try await admin.users(offset: offset, limit: limit)
+            if json {
+                var items: [JSONValue] = []
+                for u in users { items.append(.object(try await admin.view(of: u))) }
+                Output.json(items)
+                return
+            }
+            Output.table(
+                ["EMAIL", "STATUS", "SOURCE", "NAME"],
+                users.map { [$0.userName, $0.status.rawValue, $0.providerID ?? "local", $0.displayName ?? ""] })
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Provisioning
+import ProvisioningSQLite
+import RosterServer
+import SCIM
+import Testing
+
+/// The stores the HTTP tests run on.
+enum StoreKind: String, CaseIterable, Sendable {
+    case memory, sqlite
+}
+
+/// A response as the tests look at it.
+struct SCIMResponse {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    var json: JSONValue
+
+    var object: JSONObject { json.objectValue ?? [:] }
+    var id: String { object["id"]?.stringValue ?? "" }
+    var detail: String { object["detail"]?.stringValue ?? "" }
+    var scimType: String? { object["scimType"]?.stringValue }
+    var totalResults: Int? {
+        if case .int(let n)? = object["totalResults"] { return n }
+        return nil
+    }
+    var resources: [JSONObject] { object["Resources"]?.arrayValue?.compactMap(\.objectValue) ?? [] }
+}
+
+/// Drives the real router through Hummingbird's test client, with provider credentials.
+struct SCIMTestClient {
+    let client: any TestClientProtocol
+    let baseURL: String
+    var authorization: String
+
+    init(client: any TestClientProtocol, provider: Provider, secret: String, basic: Bool = false) {
+        self.client = client
+        self.baseURL = "/scim/\(provider.id)/v2"
+        self.authorization = basic
+            ? "Basic " + Data("\(provider.username):\(secret)".utf8).base64EncodedString()
+            : "Bearer \(secret)"
+    }
+
+    @discardableResult
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, _ body: String? = nil, headers extra: HTTPFields = [:],
+        authorized: Bool = true
+    ) async throws -> SCIMResponse {
+        var headers = extra
+        if authorized, headers[.authorization] == nil { headers[.authorization] = authorization }
+        if body != nil, headers[.contentType] == nil { headers[.contentType] = "application/scim+json" }
+        let response = try await client.execute(
+            uri: baseURL + path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let bytes = Array(response.body.readableBytesView)
+        let json = bytes.isEmpty ? JSONValue.null : try JSONValue(parsing: bytes)
+        return SCIMResponse(status: response.status, headers: response.headers, json: json)
+    }
+}
+
+
+/// Builds a fresh store of `kind`, creates providers, and runs `body` with a client for each.
+func withSCIM(
+    _ kind: StoreKind, providers names: [String] = ["Okta"], configuration: ServerConfiguration = ServerConfiguration(),
+    _ body: @Sendable ([SCIMTestClient], [AdminService<AnyStore>.IssuedCredentials], AdminService<AnyStore>) async throws -> Void
+) async throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("roster-http-\(UUID().uuidString).sqlite").path
+    defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+    let store: AnyStore = kind == .memory ? AnyStore(MemoryStore()) : AnyStore(try SQLiteStore(path: path))
+    let admin = AdminService(store: store)
+    var issued: [AdminService<AnyStore>.IssuedCredentials] = []
+    for name in names { issued.append(try await admin.addProvider(name: name)) }
+    let app = Application(router: buildRouter(configuration: configuration, store: store))
+    let credentials = issued
+    try await app.test(.router) { client in
+        let clients = credentials.map { SCIMTestClient(client: client, provider: $0.provider, secret: $0.secret) }
+        try await body(clients, credentials, admin)
+    }
+}
+
+/// A type-erased store, so that one test body runs on every store.
+struct AnyStore: ProvisioningStore {
+    let base: any ProvisioningStore
+    init(_ base: any ProvisioningStore) { self.base = base }
+    func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        try await base.withTransaction(body)
+    }
+    func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        try await base.read(body)
+    }
+}
