@@ -35,8 +35,10 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
     // MARK: Providers
 
     /// Creates a provider with generated credentials.
-    public func addProvider(name: String, deactivationDelay: Duration = Provider.defaultDeactivationDelay) async throws
-        -> IssuedCredentials
+    public func addProvider(
+        name: String, deactivationDelay: Duration = Provider.defaultDeactivationDelay,
+        userNameFormat: UserNameFormat = .email
+    ) async throws -> IssuedCredentials
     {
         let trimmed = name.trimmingSpaces
         guard !trimmed.isEmpty else { throw ProvisioningError.invalid("A provider needs a name.") }
@@ -46,7 +48,8 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
         let timestamp = now()
         let provider = Provider(
             id: id, name: trimmed, username: "scim-\(id)", secretHash: Credentials.hash(secret: secret),
-            deactivationDelay: deactivationDelay, createdAt: timestamp, updatedAt: timestamp)
+            deactivationDelay: deactivationDelay, userNameFormat: userNameFormat, createdAt: timestamp,
+            updatedAt: timestamp)
         try await store.withTransaction { tx in try tx.insertProvider(provider) }
         return IssuedCredentials(provider: provider, secret: secret)
     }
@@ -62,8 +65,10 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
         return p
     }
 
-    /// Renames a provider or changes its deactivation delay.
-    public func updateProvider(id: String, name: String?, deactivationDelay: Duration?) async throws -> Provider {
+    /// Renames a provider, or changes its deactivation delay or `userName` format.
+    public func updateProvider(
+        id: String, name: String?, deactivationDelay: Duration?, userNameFormat: UserNameFormat? = nil
+    ) async throws -> Provider {
         if let name, name.trimmingSpaces.isEmpty { throw ProvisioningError.invalid("A provider needs a name.") }
         if let d = deactivationDelay, d < .zero { throw ProvisioningError.invalid("The deactivation delay cannot be negative.") }
         let timestamp = now()
@@ -73,6 +78,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
             }
             if let name { p.name = name.trimmingSpaces }
             if let deactivationDelay { p.deactivationDelay = deactivationDelay }
+            if let userNameFormat { p.userNameFormat = userNameFormat }
             p.updatedAt = timestamp
             try tx.updateProvider(p)
             return p

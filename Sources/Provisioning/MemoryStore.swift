@@ -13,6 +13,8 @@ public final class MemoryStore: ProvisioningStore {
         var groups: [String: GroupRecord] = [:]
         var groupOrder: [String] = []
         var members: [String: [String]] = [:]
+        /// The `display` a provider sent for a membership, keyed by group id then user id.
+        var memberDisplays: [String: [String: String]] = [:]
         var settings: [String: String] = [:]
     }
 
@@ -118,6 +120,7 @@ final class MemoryTransaction: StoreTransaction {
         state.groups[id] = nil
         state.groupOrder.removeAll { $0 == id }
         state.members[id] = nil
+        state.memberDisplays[id] = nil
     }
     func groups(providerID: String, query: StoreQuery) throws -> Page<GroupRecord> {
         let candidates = try state.groupOrder.compactMap { try group(id: $0) }.filter { $0.providerID == providerID }
@@ -130,13 +133,14 @@ final class MemoryTransaction: StoreTransaction {
     }
     func groupCount(providerID: String) throws -> Int { state.groups.values.count { $0.providerID == providerID } }
 
-    func addMembers(groupID: String, userIDs: [String]) throws -> [String] {
+    func addMembers(groupID: String, members: [MemberReference]) throws -> [String] {
         var current = state.members[groupID] ?? []
         var present = Set(current)
         var added: [String] = []
-        for id in userIDs where state.users[id] != nil && present.insert(id).inserted {
-            current.append(id)
-            added.append(id)
+        for member in members where state.users[member.id] != nil && present.insert(member.id).inserted {
+            current.append(member.id)
+            added.append(member.id)
+            if let display = member.display { state.memberDisplays[groupID, default: [:]][member.id] = display }
         }
         state.members[groupID] = current
         return added
@@ -146,15 +150,20 @@ final class MemoryTransaction: StoreTransaction {
         let current = state.members[groupID] ?? []
         let removed = current.filter { wanted.contains($0) }
         state.members[groupID] = current.filter { !wanted.contains($0) }
+        for id in removed { state.memberDisplays[groupID]?[id] = nil }
         return removed
     }
     func removeAllMembers(groupID: String) throws -> Int {
         let n = state.members[groupID]?.count ?? 0
         state.members[groupID] = []
+        state.memberDisplays[groupID] = nil
         return n
     }
     func members(groupID: String, limit: Int) throws -> [MemberReference] {
-        (state.members[groupID] ?? []).prefix(limit).map { MemberReference(id: $0, display: state.users[$0]?.displayName ?? state.users[$0]?.userName) }
+        (state.members[groupID] ?? []).prefix(limit).map { id in
+            let display = state.memberDisplays[groupID]?[id] ?? state.users[id]?.displayName ?? state.users[id]?.userName
+            return MemberReference(id: id, display: display)
+        }
     }
     func groups(ofUser userID: String) throws -> [MemberReference] {
         state.groupOrder.compactMap { gid in
@@ -166,6 +175,7 @@ final class MemoryTransaction: StoreTransaction {
         var left: [String] = []
         for (gid, ids) in state.members where ids.contains(userID) {
             state.members[gid] = ids.filter { $0 != userID }
+            state.memberDisplays[gid]?[userID] = nil
             left.append(gid)
         }
         return left

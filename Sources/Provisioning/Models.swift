@@ -14,24 +14,36 @@ public struct Provider: Sendable, Hashable, Identifiable {
     public var secretHash: String
     /// How long after a provider deactivates a user the deactivation takes effect.
     public var deactivationDelay: Duration
+    /// What this provider's `userName` values must look like.
+    public var userNameFormat: UserNameFormat
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         id: String, name: String, username: String, secretHash: String, deactivationDelay: Duration,
-        createdAt: Date, updatedAt: Date
+        userNameFormat: UserNameFormat = .email, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.name = name
         self.username = username
         self.secretHash = secretHash
         self.deactivationDelay = deactivationDelay
+        self.userNameFormat = userNameFormat
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
 
     /// The default deactivation delay: 15 minutes.
     public static let defaultDeactivationDelay: Duration = .seconds(15 * 60)
+}
+
+/// What a provider's `userName` values must be.
+///
+/// `email` (the default) is the platform's rule: users sign in with their email, so `userName` must be one and a
+/// primary email must agree with it. `any` is for IdP set-ups that map a login id that is not an email (an
+/// employee number, a UPN without a mail domain); the user then signs in with the primary email.
+public enum UserNameFormat: String, Sendable, Hashable, CaseIterable {
+    case email, any
 }
 
 /// The platform's account status of a user.

@@ -80,8 +80,9 @@ public protocol StoreTransaction {
     func groupCount(providerID: String) throws -> Int
 
     // MARK: Memberships
-    /// Adds memberships; existing ones are left as they are. Returns the user ids actually added.
-    func addMembers(groupID: String, userIDs: [String]) throws -> [String]
+    /// Adds memberships, keeping the `display` the provider sent with each; existing memberships are left as they
+    /// are. Returns the user ids actually added.
+    func addMembers(groupID: String, members: [MemberReference]) throws -> [String]
     /// Removes memberships; absent ones are ignored. Returns the user ids actually removed.
     func removeMembers(groupID: String, userIDs: [String]) throws -> [String]
     /// Removes every membership of a group. Returns how many were removed.
@@ -94,4 +95,11 @@ public protocol StoreTransaction {
     func removeMemberships(userID: String) throws -> [String]
     /// Of `userIDs`, those that are linked users of `providerID`.
     func existingUserIDs(_ userIDs: [String], providerID: String) throws -> Set<String>
+}
+
+extension StoreTransaction {
+    /// Adds memberships without a provider-sent `display`.
+    public func addMembers(groupID: String, userIDs: [String]) throws -> [String] {
+        try addMembers(groupID: groupID, members: userIDs.map { MemberReference(id: $0, display: nil) })
+    }
 }

@@ -9,9 +9,9 @@ public enum Representation {
         var o = JSONObject()
         o["schemas"] = .array(ResourceType.user.schemasFor(user.attributes).map { .string($0) })
         o["id"] = .string(user.id)
+        // The attributes as the provider last sent them, `active` included: the SCIM view shows `active: false`
+        // from the moment the provider sent it, whatever the platform status is.
         for m in user.attributes { o[m.key] = m.value }
-        // The SCIM view shows what the provider last sent (RFC 7643 §4.1.1 `active`).
-        o["active"] = .bool(user.scimActive)
         if !groups.isEmpty {
             o["groups"] = .array(
                 groups.map { g in

@@ -42,7 +42,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// POST /Users (RFC 7644 §3.3).
     public func createUser(_ provider: Provider, body: JSONObject) async throws -> UserRecord {
-        let attributes = try Self.normalizedUser(body)
+        let attributes = try Self.normalizedUser(body, provider: provider)
         let timestamp = now()
         return try await transaction { tx in
             let active = attributes["active"]?.boolValue ?? true
@@ -88,7 +88,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     public func replaceUser(_ provider: Provider, id: String, body: JSONObject, ifMatch: String?) async throws
         -> UserRecord
     {
-        let normalized = try Self.normalizedUser(body)
+        let normalized = try Self.normalizedUser(body, provider: provider)
         let timestamp = now()
         return try await transaction { tx in
             let existing = try Self.ownUser(id, provider: provider, tx: tx)
@@ -110,7 +110,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             let existing = try Self.ownUser(id, provider: provider, tx: tx)
             try Self.checkPrecondition(ifMatch, version: existing.version)
             let outcome = try ResourceType.user.applyPatch(request, to: existing.attributes)
-            let attributes = try Self.normalizedUser(outcome.resource)
+            let attributes = try Self.normalizedUser(outcome.resource, provider: provider)
             return try Self.write(attributes, over: existing, provider: provider, at: timestamp, tx: tx)
         }
     }
@@ -142,7 +142,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// POST /Groups.
     public func createGroup(_ provider: Provider, body: JSONObject) async throws -> GroupRecord {
         var normalized = try ResourceType.group.normalize(body)
-        let memberIDs = Self.memberIDs(normalized.removeValue(forKey: "members"))
+        let members = Self.memberReferences(normalized.removeValue(forKey: "members"))
         let attributes = normalized
         let displayName = attributes["displayName"]!.stringValue!
         let timestamp = now()
@@ -150,12 +150,12 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             if try tx.group(providerID: provider.id, displayName: displayName) != nil {
                 throw SCIMError.uniqueness("A group with displayName '\(displayName)' already exists for this provider.")
             }
-            try Self.checkMembers(memberIDs, provider: provider, tx: tx)
+            try Self.checkMembers(members.map(\.id), provider: provider, tx: tx)
             var group = GroupRecord(
                 id: UUID().uuidString.lowercased(), providerID: provider.id, displayName: displayName,
                 attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
             try tx.insertGroup(group)
-            group.memberCount = try tx.addMembers(groupID: group.id, userIDs: memberIDs).count
+            group.memberCount = try tx.addMembers(groupID: group.id, members: members).count
             return group
         }
     }
@@ -182,20 +182,16 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         -> GroupRecord
     {
         var normalized = try ResourceType.group.normalize(body)
-        let memberIDs = Self.memberIDs(normalized.removeValue(forKey: "members"))
+        let members = Self.memberReferences(normalized.removeValue(forKey: "members"))
         let attributes = normalized
         let timestamp = now()
         return try await transaction { tx in
             var group = try Self.ownGroup(id, provider: provider, tx: tx)
             try Self.checkPrecondition(ifMatch, version: group.version)
-            try Self.checkMembers(memberIDs, provider: provider, tx: tx)
             var changed = try Self.apply(attributes, to: &group, provider: provider, tx: tx)
-            let current = try tx.members(groupID: id, limit: .max).map(\.id)
-            let wanted = Set(memberIDs)
-            let removed = try tx.removeMembers(groupID: id, userIDs: current.filter { !wanted.contains($0) })
-            let added = try tx.addMembers(groupID: id, userIDs: memberIDs)
-            changed = changed || !removed.isEmpty || !added.isEmpty
-            group.memberCount += added.count - removed.count
+            let delta = try Self.replaceMembers(of: id, with: members, provider: provider, tx: tx)
+            changed = changed || delta.changed
+            group.memberCount += delta.count
             if changed {
                 group.version += 1
                 group.updatedAt = timestamp
@@ -243,9 +239,9 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     // MARK: Rules
 
-    static func normalizedUser(_ body: JSONObject) throws(SCIMError) -> JSONObject {
+    static func normalizedUser(_ body: JSONObject, provider: Provider) throws(SCIMError) -> JSONObject {
         let attributes = try ResourceType.user.normalize(body)
-        try UserRules.validate(attributes)
+        try UserRules.validate(attributes, userNameFormat: provider.userNameFormat)
         return attributes
     }
 
@@ -340,10 +336,27 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         return true
     }
 
-    static func memberIDs(_ members: JSONValue?) -> [String] {
+    /// The members of a `members` value, first occurrence of each id, with the `display` the provider sent.
+    static func memberReferences(_ members: JSONValue?) -> [MemberReference] {
         var seen = Set<String>()
-        return (members?.arrayValue ?? []).compactMap { $0.objectValue?["value"]?.stringValue }
-            .filter { seen.insert($0).inserted }
+        return (members?.arrayValue ?? []).compactMap { element -> MemberReference? in
+            guard let object = element.objectValue, let id = object["value"]?.stringValue, seen.insert(id).inserted
+            else { return nil }
+            return MemberReference(id: id, display: object["display"]?.stringValue)
+        }
+    }
+
+    /// Makes a group's members exactly `members`: removes the others, adds the missing. Returns the change in
+    /// count and whether anything changed.
+    static func replaceMembers(of group: String, with members: [MemberReference], provider: Provider, tx: any StoreTransaction)
+        throws -> (count: Int, changed: Bool)
+    {
+        try checkMembers(members.map(\.id), provider: provider, tx: tx)
+        let wanted = Set(members.map(\.id))
+        let current = try tx.members(groupID: group, limit: .max).map(\.id)
+        let removed = try tx.removeMembers(groupID: group, userIDs: current.filter { !wanted.contains($0) })
+        let added = try tx.addMembers(groupID: group, members: members)
+        return (added.count - removed.count, !added.isEmpty || !removed.isEmpty)
     }
 
     static func checkMembers(_ ids: [String], provider: Provider, tx: any StoreTransaction) throws {
@@ -367,11 +380,11 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     {
         switch change {
         case .add(_, let values):
-            let ids = memberIDs(.array(values))
-            try checkMembers(ids, provider: provider, tx: tx)
-            return try tx.addMembers(groupID: group, userIDs: ids).count
+            let members = memberReferences(.array(values))
+            try checkMembers(members.map(\.id), provider: provider, tx: tx)
+            return try tx.addMembers(groupID: group, members: members).count
         case .remove(_, let values):
-            return -(try tx.removeMembers(groupID: group, userIDs: memberIDs(.array(values))).count)
+            return -(try tx.removeMembers(groupID: group, userIDs: memberReferences(.array(values)).map(\.id)).count)
         case .removeMatching(_, let filter):
             guard let ids = valueIDs(in: filter) else {
                 throw SCIMError.invalidFilter(
@@ -381,13 +394,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         case .removeAll:
             return -(try tx.removeAllMembers(groupID: group))
         case .replace(_, let values):
-            let ids = memberIDs(.array(values))
-            try checkMembers(ids, provider: provider, tx: tx)
-            let wanted = Set(ids)
-            let current = try tx.members(groupID: group, limit: .max).map(\.id)
-            let removed = try tx.removeMembers(groupID: group, userIDs: current.filter { !wanted.contains($0) })
-            let added = try tx.addMembers(groupID: group, userIDs: ids)
-            return added.count - removed.count
+            return try replaceMembers(of: group, with: memberReferences(.array(values)), provider: provider, tx: tx).count
         }
     }
 

@@ -4,11 +4,11 @@ public import SCIM
 /// sign-in email, the primary email agrees with it, countries are ISO 3166-1 alpha-2 codes.
 public enum UserRules {
     /// Checks a normalized User; throws 400 `invalidValue` naming the attribute and the rule.
-    public static func validate(_ user: JSONObject) throws(SCIMError) {
+    public static func validate(_ user: JSONObject, userNameFormat: UserNameFormat = .email) throws(SCIMError) {
         guard let userName = user["userName"]?.stringValue else {
             throw SCIMError.invalidValue("Attribute 'userName' is required.")
         }
-        guard isEmailAddress(userName) else {
+        guard userNameFormat == .any || isEmailAddress(userName) else {
             throw SCIMError.invalidValue(
                 "Attribute 'userName' must be an email address (the user signs in with it), got '\(userName)'.")
         }
@@ -19,7 +19,7 @@ public enum UserRules {
                     throw SCIMError.invalidValue("Attribute 'emails.value' must be an email address, got '\(value)'.")
                 }
             }
-            if let primary = emails.first(where: { $0.objectValue?["primary"]?.boolValue == true }),
+            if userNameFormat == .email, let primary = emails.first(where: { $0.objectValue?["primary"]?.boolValue == true }),
                 let value = primary.objectValue?["value"]?.stringValue, !value.equalsIgnoringCase(userName)
             {
                 throw SCIMError.invalidValue(

@@ -31,6 +31,7 @@ public enum Migrations {
                     username TEXT NOT NULL UNIQUE,
                     secret_hash TEXT NOT NULL,
                     deactivation_delay_seconds INTEGER NOT NULL,
+                    user_name_format TEXT NOT NULL DEFAULT 'email',
                     created_at INTEGER NOT NULL,
                     updated_at INTEGER NOT NULL
                 )
@@ -77,6 +78,7 @@ public enum Migrations {
                     group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
                     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
                     seq INTEGER NOT NULL,
+                    display TEXT,
                     PRIMARY KEY (group_id, user_id)
                 ) WITHOUT ROWID
                 """,

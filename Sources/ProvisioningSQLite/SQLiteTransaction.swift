@@ -22,7 +22,8 @@ struct SQLiteTransaction: StoreTransaction {
 
     // MARK: Providers
 
-    static let providerColumns = "id, name, username, secret_hash, deactivation_delay_seconds, created_at, updated_at"
+    static let providerColumns =
+        "id, name, username, secret_hash, deactivation_delay_seconds, user_name_format, created_at, updated_at"
 
     func provider(id: String) throws -> Provider? {
         try Row.fetchOne(db, sql: "SELECT \(Self.providerColumns) FROM providers WHERE id = ?", arguments: [id])
@@ -41,9 +42,9 @@ struct SQLiteTransaction: StoreTransaction {
 
     func insertProvider(_ p: Provider) throws {
         try db.execute(
-            sql: "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            sql: "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: [
-                p.id, p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds,
+                p.id, p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds, p.userNameFormat.rawValue,
                 RowCoding.milliseconds(p.createdAt), RowCoding.milliseconds(p.updatedAt),
             ])
     }
@@ -52,10 +53,10 @@ struct SQLiteTransaction: StoreTransaction {
         try db.execute(
             sql: """
                 UPDATE providers SET name = ?, username = ?, secret_hash = ?, deactivation_delay_seconds = ?,
-                updated_at = ? WHERE id = ?
+                user_name_format = ?, updated_at = ? WHERE id = ?
                 """,
             arguments: [
-                p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds,
+                p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds, p.userNameFormat.rawValue,
                 RowCoding.milliseconds(p.updatedAt), p.id,
             ])
     }
@@ -69,6 +70,7 @@ struct SQLiteTransaction: StoreTransaction {
         Provider(
             id: row["id"], name: row["name"], username: row["username"], secretHash: row["secret_hash"],
             deactivationDelay: .seconds(row["deactivation_delay_seconds"] as Int64),
+            userNameFormat: UserNameFormat(rawValue: row["user_name_format"]) ?? .email,
             createdAt: RowCoding.date(row["created_at"]), updatedAt: RowCoding.date(row["updated_at"]))
     }
 
@@ -224,16 +226,16 @@ struct SQLiteTransaction: StoreTransaction {
 
     // MARK: Memberships
 
-    func addMembers(groupID: String, userIDs: [String]) throws -> [String] {
+    func addMembers(groupID: String, members: [MemberReference]) throws -> [String] {
         var added: [String] = []
         let statement = try db.cachedStatement(
             sql: """
-                INSERT OR IGNORE INTO group_members (group_id, user_id, seq)
-                SELECT ?, id, seq FROM users WHERE id = ?
+                INSERT OR IGNORE INTO group_members (group_id, user_id, seq, display)
+                SELECT ?, id, seq, ? FROM users WHERE id = ?
                 """)
-        for id in userIDs {
-            try statement.execute(arguments: [groupID, id])
-            if db.changesCount > 0 { added.append(id) }
+        for member in members {
+            try statement.execute(arguments: [groupID, member.display, member.id])
+            if db.changesCount > 0 { added.append(member.id) }
         }
         if !added.isEmpty {
             try db.execute(
@@ -267,7 +269,7 @@ struct SQLiteTransaction: StoreTransaction {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT m.user_id, coalesce(u.display_name, u.user_name) AS display FROM group_members m
+                SELECT m.user_id, coalesce(m.display, u.display_name, u.user_name) AS display FROM group_members m
                 JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.seq LIMIT ?
                 """,
             arguments: [groupID, Int64(clamping: limit)]

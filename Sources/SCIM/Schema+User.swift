@@ -79,7 +79,12 @@ extension Schema {
                     SchemaAttribute(name: "locality", description: "The city or locality component."),
                     SchemaAttribute(name: "region", description: "The state or region component."),
                     SchemaAttribute(name: "postalCode", description: "The zip code or postal code component."),
-                    SchemaAttribute(name: "country", description: "The country name component."),
+                    // RFC 7643 §4.1.2: "the value MUST be in ISO 3166-1 'alpha-2' code format"; the codes are
+                    // listed as canonical values so that clients (and IdP mapping UIs) can offer them.
+                    SchemaAttribute(
+                        name: "country",
+                        description: "The country name component, as an ISO 3166-1 alpha-2 code (for example 'US').",
+                        canonicalValues: CountryCode.alpha2.sorted()),
                     SchemaAttribute(name: "type", description: "A label indicating the attribute's function, e.g., 'work' or 'home'.", canonicalValues: ["work", "home", "other"]),
                     // RFC 7643 §4.1.2 gives addresses a `primary` sub-attribute; §8.7.1 leaves it out.
                     SchemaAttribute(name: "primary", type: .boolean, description: "A Boolean value indicating the 'primary' or preferred attribute value for this attribute, e.g., the preferred mailing address.  The primary attribute value 'true' MUST appear no more than once."),

@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import Provisioning
 import SCIM
@@ -63,12 +63,15 @@ struct ProviderCommand: AsyncParsableCommand {
         @OptionGroup var url: URLOptions
         @Option(help: "Display name.") var name: String
         @Option(help: "Delay before a provider's deactivation takes effect (0, 90s, 15m, 2h).") var deactivationDelay: String?
+        @Option(help: "What userName values must be: email (default) or any.") var userNameFormat: UserNameFormat = .email
         @Flag(help: "Print JSON with id, name, baseURL, username and secret.") var json = false
 
         func run() async throws {
             let admin = AdminService(store: try db.openStore())
             let delay = try ProviderCommand.parseDelay(deactivationDelay) ?? Provider.defaultDeactivationDelay
-            let issued = try await roster.run { try await admin.addProvider(name: name, deactivationDelay: delay) }
+            let issued = try await roster.run {
+                try await admin.addProvider(name: name, deactivationDelay: delay, userNameFormat: userNameFormat)
+            }
             let base = issued.provider.baseURL(publicURL: try await url.resolve(admin))
             ProviderCommand.printCredentials(issued, baseURL: base, json: json)
         }
@@ -90,6 +93,7 @@ struct ProviderCommand: AsyncParsableCommand {
                 items.append([
                     "id": .string(p.id), "name": .string(p.name), "baseURL": .string(p.baseURL(publicURL: publicURL)),
                     "username": .string(p.username), "deactivationDelay": .string(p.deactivationDelay.adminText),
+                    "userNameFormat": .string(p.userNameFormat.rawValue),
                     "users": .int(counts.users), "groups": .int(counts.groups),
                     "createdAt": .string(Timestamp.format(p.createdAt)),
                 ])
@@ -110,22 +114,29 @@ struct ProviderCommand: AsyncParsableCommand {
         @Argument(help: "Provider id.") var id: String
         @Option(help: "New display name.") var name: String?
         @Option(help: "New deactivation delay (0, 90s, 15m, 2h).") var deactivationDelay: String?
+        @Option(help: "What userName values must be: email or any.") var userNameFormat: UserNameFormat?
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
-            if name == nil && deactivationDelay == nil {
-                throw ValidationError("Nothing to change: give --name and/or --deactivation-delay.")
+            if name == nil && deactivationDelay == nil && userNameFormat == nil {
+                throw ValidationError("Nothing to change: give --name, --deactivation-delay or --user-name-format.")
             }
         }
 
         func run() async throws {
             let admin = AdminService(store: try db.openStore())
             let delay = try ProviderCommand.parseDelay(deactivationDelay)
-            let p = try await roster.run { try await admin.updateProvider(id: id, name: name, deactivationDelay: delay) }
+            let p = try await roster.run {
+                try await admin.updateProvider(id: id, name: name, deactivationDelay: delay, userNameFormat: userNameFormat)
+            }
             if json {
-                Output.json(["id": .string(p.id), "name": .string(p.name), "deactivationDelay": .string(p.deactivationDelay.adminText)])
+                Output.json([
+                    "id": .string(p.id), "name": .string(p.name), "deactivationDelay": .string(p.deactivationDelay.adminText),
+                    "userNameFormat": .string(p.userNameFormat.rawValue),
+                ])
             } else {
-                print("Updated provider \(p.id): name '\(p.name)', deactivation delay \(p.deactivationDelay.adminText).")
+                print(
+                    "Updated provider \(p.id): name '\(p.name)', deactivation delay \(p.deactivationDelay.adminText), userName format \(p.userNameFormat.rawValue).")
             }
         }
     }
@@ -157,3 +168,5 @@ struct ProviderCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension UserNameFormat: ExpressibleByArgument {}
