@@ -81,7 +81,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ProvisioningSQLiteTests",
-            dependencies: ["SCIM", "Provisioning", "ProvisioningSQLite", "ProvisioningTesting"],
+            dependencies: [
+                "SCIM", "Provisioning", "ProvisioningSQL", "ProvisioningSQLite", "ProvisioningTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

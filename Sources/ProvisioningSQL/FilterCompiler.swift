@@ -72,6 +72,11 @@ public struct FilterCompiler: Sendable {
         case jsonElement(alias: String, attribute: SchemaAttribute)
         /// A membership row joined to the other side (`groups` of a user, `members` of a group).
         case membership(attribute: SchemaAttribute, alias: String)
+
+        var isResource: Bool {
+            if case .resource = self { return true }
+            return false
+        }
     }
 
     struct Operand {
@@ -104,11 +109,19 @@ public struct FilterCompiler: Sendable {
             let r = try compile(b, in: context, counter: &counter)
             return SQLFragment("(") + l + SQLFragment(" OR ") + r + SQLFragment(")")
         case .not(let f):
-            return SQLFragment("(NOT ") + (try compile(f, in: context, counter: &counter)) + SQLFragment(")")
+            // A comparison with a missing attribute is SQL NULL, and NOT NULL is NULL: coalesce to false first, so
+            // that `not (title eq "x")` matches users without a title (RFC 7644 §3.4.2.2). Conditions outside a
+            // `not` stay bare, where NULL already counts as false, so that SQLite can use the indexes.
+            return SQLFragment("(NOT COALESCE((") + (try compile(f, in: context, counter: &counter))
+                + SQLFragment("), \(dialect.falseLiteral)))")
         case .present(let path):
             return try attributeCondition(path, in: context, counter: &counter) { (operand, attribute) throws(SCIMError) in
                 self.present(operand, attribute)
             }
+        case .comparison(let path, .ne, let value)
+        where context.isResource && resource.type.resolve(path)?.attribute.multiValued == true:
+            // On a multi-valued attribute `ne` means that no value equals (as the in-memory evaluator reads it).
+            return try compile(.not(.comparison(path, .eq, value)), in: context, counter: &counter)
         case .comparison(let path, let op, let value):
             return try attributeCondition(path, in: context, counter: &counter) { (operand, attribute) throws(SCIMError) in
                 try self.compare(operand, attribute, op, value)
@@ -319,7 +332,7 @@ public struct FilterCompiler: Sendable {
         }
         switch op {
         case .ne: return SQLFragment("(\(operand.sql) IS NULL OR NOT (") + condition + SQLFragment("))")
-        default: return SQLFragment("COALESCE((") + condition + SQLFragment("), \(dialect.falseLiteral))")
+        default: return condition
         }
     }
 

@@ -121,6 +121,9 @@ public enum StoreConformance {
         #expect(try await query("title pr").totalResults == 25)
         #expect(try await query("nickName pr").totalResults == 0)
         #expect(try await query("nickName ne \"x\"").totalResults == 25)
+        // On a multi-valued attribute, `ne` means no value equals.
+        #expect(try await query("emails.type ne \"work\"").totalResults == 16)
+        #expect(try await query("not (emails[type eq \"work\"]) and userName sw \"user1\"").totalResults == 8)
         #expect(try await query("meta.created gt \"2026-09-21T14:13:30Z\"").totalResults == 25 - 11)
         // Stable paging: pages never repeat or skip.
         var seen: [String] = []

@@ -25,6 +25,8 @@ struct Serve: AsyncParsableCommand {
         try await AdminService(store: store).setPublicURL(configuration.publicURL)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.path)")
         let app = buildApplication(configuration: configuration, store: store, logger: logger)
+        // SIGINT and SIGTERM end the service group gracefully: in-flight requests finish, then the server stops.
         try await app.runService()
+        logger.info("Roster stopped")
     }
 }

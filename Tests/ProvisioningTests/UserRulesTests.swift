@@ -1,0 +1,56 @@
+import Provisioning
+import SCIM
+import Testing
+
+@Suite struct UserRulesTests {
+    @Test(arguments: [
+        "ann@example.com", "Ann.Lee+tag@sub.example.co.uk", "test.user@okta.local", "x@y.io", "o'brien@example.com",
+    ])
+    func validEmails(_ text: String) {
+        #expect(UserRules.isEmailAddress(text))
+    }
+
+    @Test(arguments: [
+        "", "ann", "ann@", "@example.com", "ann@example", "ann@@example.com", "ann lee@example.com", "ann@exa mple.com",
+        ".ann@example.com", "ann..lee@example.com", "ann@-example.com", "ann@example..com", "e02e2ab1-e5bc-4277",
+    ])
+    func invalidEmails(_ text: String) {
+        #expect(!UserRules.isEmailAddress(text))
+    }
+
+    static func user(_ userName: String, emails: JSONValue? = nil, country: String? = nil) -> JSONObject {
+        var o: JSONObject = ["userName": .string(userName)]
+        if let emails { o["emails"] = emails }
+        if let country { o["addresses"] = [["country": .string(country), "primary": true]] }
+        return o
+    }
+
+    @Test func rulesNameTheAttributeAndTheRule() {
+        let cases: [(JSONObject, UserNameFormat, String?)] = [
+            (Self.user("ann@example.com"), .email, nil),
+            (Self.user("ann"), .email, "userName"),
+            (Self.user("ann"), .any, nil),
+            (Self.user("Ann@Example.com", emails: [["value": "ann@example.com", "primary": true]]), .email, nil),
+            (Self.user("ann@example.com", emails: [["value": "bob@example.com", "primary": true]]), .email, "primary email"),
+            (Self.user("ann", emails: [["value": "bob@example.com", "primary": true]]), .any, nil),
+            (Self.user("ann@example.com", emails: [["value": "not mail"]]), .email, "emails.value"),
+            (Self.user("ann@example.com", country: "US"), .email, nil),
+            (Self.user("ann@example.com", country: "de"), .email, nil),
+            (Self.user("ann@example.com", country: "USA"), .email, "ISO 3166-1"),
+            (Self.user("ann@example.com", country: "XX"), .email, "ISO 3166-1"),
+            (Self.user("ann@example.com", country: "UK"), .email, "ISO 3166-1"),
+        ]
+        for (user, format, mention) in cases {
+            do {
+                try UserRules.validate(user, userNameFormat: format)
+                #expect(mention == nil, "\(user.jsonText) should be refused")
+            } catch {
+                #expect(error.status == 400)
+                #expect(error.scimType == .invalidValue)
+                if let mention { #expect(error.detail.contains(mention), "\(error.detail)") } else {
+                    Issue.record("\(user.jsonText) refused: \(error.detail)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# End-to-end checks of the roster CLI against a running server on a fresh database: every provider and user
+# command, with the server and the CLI sharing the database file. Prints "cli: N passed, M failed".
+# Usage: scripts/cli-test.sh   (uses .build/debug/roster)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN="${ROSTER_BIN:-.build/debug/roster}"
+work="$(mktemp -d)"
+db="$work/roster.sqlite"
+port="${PORT:-17$((RANDOM % 900 + 100))}"
+passed=0; failed=0
+check() {  # check NAME CONDITION-COMMAND...
+  local name="$1"; shift
+  if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {'d': d}))" "$1" "$2"; }
+status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+
+ROSTER_DATABASE="$db" "$BIN" serve --port "$port" --public-url "http://localhost:$port" > "$work/server.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+check "healthz" test "$(status "http://127.0.0.1:$port/healthz")" = 200
+check "readyz" test "$(status "http://127.0.0.1:$port/readyz")" = 200
+
+"$BIN" provider add --database "$db" --name "Okta" --deactivation-delay 90s --json > "$work/p.json"
+id=$(json "$work/p.json" "d['id']"); secret=$(json "$work/p.json" "d['secret']"); user=$(json "$work/p.json" "d['username']")
+base=$(json "$work/p.json" "d['baseURL']")
+check "add prints every field" python3 -c "import json; d=json.load(open('$work/p.json')); assert set(d)=={'id','name','baseURL','username','secret'}"
+check "Base URL from the server's public URL" test "$base" = "http://localhost:$port/scim/$id/v2"
+check "secret has 256 bits" test "${#secret}" -ge 43
+check "secret not stored" bash -c "! sqlite3 '$db' .dump | grep -qF -- '$secret'"
+api="http://127.0.0.1:$port/scim/$id/v2"
+check "Bearer works" test "$(status -H "Authorization: Bearer $secret" "$api/Users")" = 200
+check "Basic works" test "$(status -u "$user:$secret" "$api/Users")" = 200
+"$BIN" provider list --database "$db" --json > "$work/list.json"
+check "list shows the delay" test "$(json "$work/list.json" "d[0]['deactivationDelay']")" = 90s
+check "list table" bash -c "'$BIN' provider list --database '$db' | grep -q Okta"
+check "update" "$BIN" provider update "$id" --database "$db" --name "Okta Prod" --deactivation-delay 15m
+"$BIN" provider list --database "$db" --json > "$work/list.json"
+check "update took effect" test "$(json "$work/list.json" "d[0]['name'] + ' ' + d[0]['deactivationDelay']")" = "Okta Prod 15m"
+check "bad duration refused" bash -c "! '$BIN' provider update '$id' --database '$db' --deactivation-delay soon"
+"$BIN" provider rotate-secret "$id" --database "$db" --json > "$work/r.json"
+new=$(json "$work/r.json" "d['secret']")
+check "old secret stops working" test "$(status -H "Authorization: Bearer $secret" "$api/Users")" = 401
+check "new secret works" test "$(status -H "Authorization: Bearer $new" "$api/Users")" = 200
+
+check "local user add" "$BIN" user add --database "$db" --email "local@example.com" --name "Lo Cal"
+check "local user duplicate refused" bash -c "! '$BIN' user add --database '$db' --email 'LOCAL@example.com'"
+check "invalid email refused" bash -c "! '$BIN' user add --database '$db' --email 'nope'"
+curl -s -H "Authorization: Bearer $new" -H "Content-Type: application/scim+json" -X POST "$api/Users" \
+  -d '{"userName":"ann@example.com","name":{"givenName":"Ann","familyName":"Lee"},"title":"Engineer","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"R&D"}}' > "$work/ann.json"
+check "SCIM create" test -n "$(json "$work/ann.json" "d['id']")"
+"$BIN" user show ANN@example.com --database "$db" --json > "$work/show.json"
+check "user show fields" python3 -c "
+import json; d=json.load(open('$work/show.json'))
+for k in ['id','userName','status','source','displayName','title','department','organization','roles','createdAt','updatedAt']: assert k in d, k
+assert d['status']=='active' and d['source']=='$id' and d['title']=='Engineer' and d['department']=='R&D'"
+"$BIN" user show local@example.com --database "$db" --json > "$work/local.json"
+check "local user source" test "$(json "$work/local.json" "d['source']")" = local
+"$BIN" user list --database "$db" --json > "$work/users.json"
+check "user list" test "$(json "$work/users.json" "len(d)")" = 2
+check "unknown user is an error" bash -c "! '$BIN' user show nobody@example.com --database '$db'"
+check "remove" "$BIN" provider remove "$id" --database "$db"
+check "removed provider refused" test "$(status -H "Authorization: Bearer $new" "$api/Users")" = 401
+check "its users stay" "$BIN" user show ann@example.com --database "$db"
+check "unknown provider is an error" bash -c "! '$BIN' provider remove '$id' --database '$db'"
+
+kill -TERM "$pid"; wait "$pid" 2>/dev/null
+check "graceful stop is logged" grep -q "Roster stopped" "$work/server.log"
+check "one log line per request" grep -q "GET /scim/$id/v2/Users 200" "$work/server.log"
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
