@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 
 /// API credentials of a provider: generated secrets, their hashes, and constant-time verification.
 ///

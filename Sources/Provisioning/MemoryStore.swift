@@ -1,5 +1,5 @@
-public import Foundation
-public import SCIM
+import Foundation
+import SCIM
 import Synchronization
 
 /// A ``ProvisioningStore`` in memory, for tests and for trying Roster out. Transactions are serialized and

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SCIM
 
 /// Where providers, users, groups and memberships live: an embedded SQLite file, PostgreSQL, or memory.

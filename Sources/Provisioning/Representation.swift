@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SCIM
 
 /// The SCIM representations of users and groups (RFC 7643 §4, §3.1 `meta`) as a provider sees them under its

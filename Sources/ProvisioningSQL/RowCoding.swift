@@ -1,6 +1,6 @@
 public import Foundation
 public import SCIM
-public import Provisioning
+import Provisioning
 
 /// Conversions between domain values and column values that both SQL stores share.
 public enum RowCoding {

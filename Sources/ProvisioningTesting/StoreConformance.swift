@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import Provisioning
-public import SCIM
+import SCIM
 import Testing
 
 /// One behavioural suite every ``ProvisioningStore`` must pass, run by each store's test target (memory, SQLite,
