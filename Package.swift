@@ -93,6 +93,7 @@ let package = Package(
                 "SCIM", "Provisioning", "ProvisioningSQLite", "ProvisioningTesting", "RosterServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -163,15 +163,20 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
 
     /// The platform's view of a user, as `roster user show --json` prints it.
     public func view(of user: UserRecord) async throws -> JSONObject {
-        let groups = try await store.read { tx in try tx.groups(ofUser: user.id) }
-        return UserView.json(user, groups: groups)
+        let (groups, devices, archives) = try await store.read { tx in
+            (try tx.groups(ofUser: user.id), try tx.devices(userID: user.id), try tx.archives(userID: user.id))
+        }
+        return UserView.json(user, groups: groups, devices: devices, archives: archives)
     }
 }
 
 /// The platform's view of a user (not the SCIM view): status, source and the attributes admins look at.
 public enum UserView {
-    public static func json(_ user: UserRecord, groups: [MemberReference]) -> JSONObject {
+    public static func json(
+        _ user: UserRecord, groups: [MemberReference], devices: [Device] = [], archives: [Archive] = []
+    ) -> JSONObject {
         func string(_ v: String?) -> JSONValue { v.map { .string($0) } ?? .null }
+        func date(_ d: Date?) -> JSONValue { d.map { .string(Timestamp.format($0)) } ?? .null }
         let enterprise = user.enterprise
         return [
             "id": .string(user.id),
@@ -186,6 +191,20 @@ public enum UserView {
             "organization": string(user.attributes["c42OrgName"]?.stringValue),
             "roles": .array([]),
             "groups": .array(groups.map { .string($0.display ?? $0.id) }),
+            "providerActive": .bool(user.scimActive),
+            "deactivationDueAt": date(user.deactivationDueAt),
+            "deactivationHeld": string(user.held?.rawValue),
+            "legalHold": .bool(user.legalHold),
+            "legalHoldMatter": string(user.legalHoldMatter),
+            "devices": .array(
+                devices.map { .object(["id": .string($0.id), "name": .string($0.name), "createdAt": date($0.createdAt)]) }),
+            "archives": .array(
+                archives.map {
+                    .object([
+                        "id": .string($0.id), "deviceId": .string($0.deviceID), "tier": .string($0.tier.rawValue),
+                        "coldUntil": date($0.coldUntil), "markedForDeletion": .bool($0.markedForDeletion),
+                    ])
+                }),
             "createdAt": .string(Timestamp.format(user.createdAt)),
             "updatedAt": .string(Timestamp.format(user.updatedAt)),
         ]

@@ -16,6 +16,11 @@ public final class MemoryStore: ProvisioningStore {
         /// The `display` a provider sent for a membership, keyed by group id then user id.
         var memberDisplays: [String: [String: String]] = [:]
         var settings: [String: String] = [:]
+        var devices: [Device] = []
+        var archives: [Archive] = []
+        var sessions: [String: SignInSession] = [:]
+        var apiKeys: [PlatformAPIKey] = []
+        var syncLog: [SyncLogEntry] = []
     }
 
     let state = Mutex(State())

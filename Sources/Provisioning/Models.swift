@@ -16,13 +16,20 @@ public struct Provider: Sendable, Hashable, Identifiable {
     public var deactivationDelay: Duration
     /// What this provider's `userName` values must look like.
     public var userNameFormat: UserNameFormat
+    /// When too many of this provider's deactivations come at once, hold the rest.
+    public var deactivationGuard: DeactivationGuard
+    /// When the guard tripped; `nil` when it is not holding deactivations.
+    public var guardTrippedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         id: String, name: String, username: String, secretHash: String, deactivationDelay: Duration,
-        userNameFormat: UserNameFormat = .email, createdAt: Date, updatedAt: Date
+        userNameFormat: UserNameFormat = .email, deactivationGuard: DeactivationGuard = DeactivationGuard(),
+        guardTrippedAt: Date? = nil, createdAt: Date, updatedAt: Date
     ) {
+        self.deactivationGuard = deactivationGuard
+        self.guardTrippedAt = guardTrippedAt
         self.id = id
         self.name = name
         self.username = username
@@ -35,6 +42,25 @@ public struct Provider: Sendable, Hashable, Identifiable {
 
     /// The default deactivation delay: 15 minutes.
     public static let defaultDeactivationDelay: Duration = .seconds(15 * 60)
+}
+
+/// The mass-deactivation guard of a provider: when its deactivations within one hour exceed
+/// `max(minimum, percent% of its users)`, further deactivations are held for an admin to release or cancel.
+public struct DeactivationGuard: Sendable, Hashable {
+    public var enabled: Bool
+    public var percent: Int
+    public var minimum: Int
+
+    public init(enabled: Bool = true, percent: Int = 10, minimum: Int = 10) {
+        self.enabled = enabled
+        self.percent = percent
+        self.minimum = minimum
+    }
+
+    /// How many deactivations within an hour are allowed for a provider with `users` users.
+    public func threshold(users: Int) -> Int {
+        max(minimum, (users * percent + 99) / 100)
+    }
 }
 
 /// What a provider's `userName` values must be.
@@ -62,7 +88,17 @@ public struct UserRecord: Sendable, Hashable, Identifiable {
     public var userName: String
     /// The SCIM `active` value the provider last sent.
     public var scimActive: Bool
-    public var status: UserStatus
+    /// The account was deactivated (access removed, archives in cold storage).
+    public var deactivated: Bool
+    /// An admin blocked the user.
+    public var adminBlocked: Bool
+    /// When a pending deactivation comes due.
+    public var deactivationDueAt: Date?
+    /// Why a deactivation did not happen (mass-deactivation guard, legal hold).
+    public var held: HoldReason?
+    public var legalHold: Bool
+    /// The legal matter the hold is for.
+    public var legalHoldMatter: String?
     /// The SCIM attributes in canonical stored form (no `id`, `meta`, `schemas`, `groups`).
     public var attributes: JSONObject
     public var version: Int
@@ -71,18 +107,50 @@ public struct UserRecord: Sendable, Hashable, Identifiable {
 
     public init(
         id: String, providerID: String?, linked: Bool = true, userName: String, scimActive: Bool,
-        status: UserStatus, attributes: JSONObject, version: Int = 1, createdAt: Date, updatedAt: Date
+        status: UserStatus = .active, attributes: JSONObject, version: Int = 1, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.providerID = providerID
         self.linked = linked
         self.userName = userName
         self.scimActive = scimActive
-        self.status = status
+        self.deactivated = status == .deactivated
+        self.adminBlocked = status == .blocked
+        self.deactivationDueAt = nil
+        self.held = nil
+        self.legalHold = false
+        self.legalHoldMatter = nil
         self.attributes = attributes
         self.version = version
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+
+    /// The lifecycle facts of this user, as the state machine sees them.
+    public var lifecycle: Lifecycle {
+        get {
+            Lifecycle(
+                isLocal: isLocal, providerActive: scimActive, deactivated: deactivated, adminBlocked: adminBlocked,
+                deactivationDueAt: deactivationDueAt, held: held, legalHold: legalHold)
+        }
+        set {
+            scimActive = newValue.providerActive
+            deactivated = newValue.deactivated
+            adminBlocked = newValue.adminBlocked
+            deactivationDueAt = newValue.deactivationDueAt
+            held = newValue.held
+            legalHold = newValue.legalHold
+            if !legalHold { legalHoldMatter = nil }
+        }
+    }
+
+    /// The platform status, derived from the lifecycle facts.
+    public var status: UserStatus {
+        switch lifecycle.status {
+        case .active: .active
+        case .blocked: .blocked
+        case .deactivated: .deactivated
+        }
     }
 
     /// Whether the user is local (managed only by admins).

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import SCIM
 
 /// Where providers, users, groups and memberships live: an embedded SQLite file, PostgreSQL, or memory.
@@ -95,6 +95,40 @@ public protocol StoreTransaction {
     func removeMemberships(userID: String) throws -> [String]
     /// Of `userIDs`, those that are linked users of `providerID`.
     func existingUserIDs(_ userIDs: [String], providerID: String) throws -> Set<String>
+
+    // MARK: Sync log (append-only)
+    func appendSyncLog(_ entries: [SyncLogEntry]) throws
+    /// Entries matching `query`, newest first.
+    func syncLog(_ query: SyncLogQuery) throws -> [SyncLogEntry]
+    /// How many entries a provider wrote with `action` since `since`.
+    func syncLogCount(providerID: String, action: SyncAction, since: Date) throws -> Int
+
+    // MARK: Scheduled deactivations
+    /// Users whose pending deactivation is due at `now`, earliest first, at most `limit`.
+    func dueDeactivations(at now: Date, limit: Int) throws -> [UserRecord]
+    /// The earliest pending deactivation time, if any.
+    func nextDeactivationDue() throws -> Date?
+    /// A provider's users whose deactivation the mass-deactivation guard holds.
+    func heldDeactivations(providerID: String) throws -> [UserRecord]
+
+    // MARK: Devices, archives, sessions, API keys (the platform side)
+    func insertDevice(_ device: Device) throws
+    func devices(userID: String) throws -> [Device]
+    func insertArchive(_ archive: Archive) throws
+    func archives(userID: String) throws -> [Archive]
+    /// Moves the user's active archives to cold storage, kept until `until`. Returns how many moved.
+    func moveArchivesToColdStorage(userID: String, until: Date) throws -> Int
+    /// Brings the user's cold archives not yet marked for deletion back to active. Returns how many came back.
+    func restoreArchives(userID: String) throws -> Int
+    /// Marks cold archives whose retention ended before `now` for deletion. Returns how many were marked.
+    func markExpiredArchives(now: Date) throws -> Int
+    func insertSession(_ session: SignInSession) throws
+    func session(tokenHash: String) throws -> SignInSession?
+    /// Revokes every open session of a user. Returns how many were revoked.
+    func revokeSessions(userID: String, at: Date) throws -> Int
+    func insertAPIKey(_ key: PlatformAPIKey) throws
+    func apiKey(secretHash: String) throws -> PlatformAPIKey?
+    func apiKeys() throws -> [PlatformAPIKey]
 }
 
 extension StoreTransaction {

@@ -40,35 +40,47 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     // MARK: Users
 
-    /// POST /Users (RFC 7644 §3.3).
-    public func createUser(_ provider: Provider, body: JSONObject) async throws -> UserRecord {
-        let attributes = try Self.normalizedUser(body, provider: provider)
-        let timestamp = now()
-        return try await transaction { tx in
-            let active = attributes["active"]?.boolValue ?? true
-            if let existing = try tx.user(userName: attributes["userName"]!.stringValue!) {
-                try Self.refuseTakenUserName(existing, provider: provider)
-                // The provider unlinked this user earlier (DELETE) and pushes it again: link it back.
-                try Self.checkManager(attributes, provider: provider, selfID: existing.id, tx: tx)
-                var user = existing
-                user.linked = true
-                user.userName = attributes["userName"]!.stringValue!
-                user.attributes = attributes
-                user.scimActive = active
-                user.status = active ? .active : .deactivated
-                user.version += 1
-                user.updatedAt = timestamp
-                try tx.updateUser(user)
+    /// POST /Users (RFC 7644 §3.3). A provider pushing a user it unlinked earlier (DELETE) links it back.
+    public func createUser(_ provider: Provider, body: JSONObject, requestID: String? = nil) async throws -> UserRecord {
+        try await recordingRejection(provider, userName: body["userName"]?.stringValue, requestID: requestID) {
+            let attributes = try Self.normalizedUser(body, provider: provider)
+            let timestamp = now()
+            return try await transaction { tx in
+                let active = attributes["active"]?.boolValue ?? true
+                var log: [SyncLogEntry] = []
+                var user: UserRecord
+                if let existing = try tx.user(userName: attributes["userName"]!.stringValue!) {
+                    try Self.refuseTakenUserName(existing, provider: provider)
+                    try Self.checkManager(attributes, provider: provider, selfID: existing.id, tx: tx)
+                    user = existing
+                    user.linked = true
+                    user.userName = attributes["userName"]!.stringValue!
+                    user.attributes = attributes
+                    user.version += 1
+                    user.updatedAt = timestamp
+                    log.append(Self.entry(.created, user, provider, timestamp, requestID, detail: "linked again"))
+                    if active {
+                        log += try LifecycleEffects.handle(
+                            .providerReactivated, user: &user, at: timestamp, providerID: provider.id,
+                            requestID: requestID, tx: tx, refusal: SCIMError.invalidValue)
+                    }
+                    try tx.updateUser(user)
+                } else {
+                    let id = UUID().uuidString.lowercased()
+                    try Self.checkManager(attributes, provider: provider, selfID: id, tx: tx)
+                    user = UserRecord(
+                        id: id, providerID: provider.id, userName: attributes["userName"]!.stringValue!,
+                        scimActive: true, attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
+                    log.append(Self.entry(.created, user, provider, timestamp, requestID))
+                    try tx.insertUser(user)
+                }
+                if !active {
+                    log += try Self.deactivate(&user, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+                    try tx.updateUser(user)
+                }
+                try tx.appendSyncLog(log)
                 return user
             }
-            let id = UUID().uuidString.lowercased()
-            try Self.checkManager(attributes, provider: provider, selfID: id, tx: tx)
-            let user = UserRecord(
-                id: id, providerID: provider.id, userName: attributes["userName"]!.stringValue!, scimActive: active,
-                status: active ? .active : .deactivated, attributes: attributes, createdAt: timestamp,
-                updatedAt: timestamp)
-            try tx.insertUser(user)
-            return user
         }
     }
 
@@ -85,50 +97,65 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// PUT /Users/{id} (RFC 7644 §3.5.1). `active` left out keeps its value (Okta's AIW PUTs may omit it, and
     /// flipping a user inactive by omission would block them).
-    public func replaceUser(_ provider: Provider, id: String, body: JSONObject, ifMatch: String?) async throws
-        -> UserRecord
-    {
-        let normalized = try Self.normalizedUser(body, provider: provider)
-        let timestamp = now()
-        return try await transaction { tx in
-            let existing = try Self.ownUser(id, provider: provider, tx: tx)
-            try Self.checkPrecondition(ifMatch, version: existing.version)
-            var attributes = normalized
-            if attributes["active"] == nil, let active = existing.attributes["active"] {
-                attributes["active"] = active
+    public func replaceUser(
+        _ provider: Provider, id: String, body: JSONObject, ifMatch: String?, requestID: String? = nil
+    ) async throws -> UserRecord {
+        try await recordingRejection(provider, userID: id, requestID: requestID) {
+            let normalized = try Self.normalizedUser(body, provider: provider)
+            let timestamp = now()
+            return try await transaction { tx in
+                let existing = try Self.ownUser(id, provider: provider, tx: tx)
+                try Self.checkPrecondition(ifMatch, version: existing.version)
+                var attributes = normalized
+                if attributes["active"] == nil, let active = existing.attributes["active"] {
+                    attributes["active"] = active
+                }
+                return try Self.write(
+                    attributes, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
             }
-            return try Self.write(attributes, over: existing, provider: provider, at: timestamp, tx: tx)
         }
     }
 
     /// PATCH /Users/{id} (RFC 7644 §3.5.2).
-    public func patchUser(_ provider: Provider, id: String, request: PatchRequest, ifMatch: String?) async throws
-        -> UserRecord
-    {
-        let timestamp = now()
-        return try await transaction { tx in
-            let existing = try Self.ownUser(id, provider: provider, tx: tx)
-            try Self.checkPrecondition(ifMatch, version: existing.version)
-            let outcome = try ResourceType.user.applyPatch(request, to: existing.attributes)
-            let attributes = try Self.normalizedUser(outcome.resource, provider: provider)
-            return try Self.write(attributes, over: existing, provider: provider, at: timestamp, tx: tx)
+    public func patchUser(
+        _ provider: Provider, id: String, request: PatchRequest, ifMatch: String?, requestID: String? = nil
+    ) async throws -> UserRecord {
+        try await recordingRejection(provider, userID: id, requestID: requestID) {
+            let timestamp = now()
+            return try await transaction { tx in
+                let existing = try Self.ownUser(id, provider: provider, tx: tx)
+                try Self.checkPrecondition(ifMatch, version: existing.version)
+                let outcome = try ResourceType.user.applyPatch(request, to: existing.attributes)
+                let attributes = try Self.normalizedUser(outcome.resource, provider: provider)
+                return try Self.write(
+                    attributes, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+            }
         }
     }
 
-    /// DELETE /Users/{id}: the provider unlinks the user. The account stays in the platform, deactivated; the
-    /// provider gets 404 for it from now on.
-    public func deleteUser(_ provider: Provider, id: String, ifMatch: String?) async throws {
-        let timestamp = now()
-        try await transaction { tx in
-            var user = try Self.ownUser(id, provider: provider, tx: tx)
-            try Self.checkPrecondition(ifMatch, version: user.version)
-            _ = try tx.removeMemberships(userID: user.id)
-            user.linked = false
-            user.scimActive = false
-            user.status = .deactivated
-            user.version += 1
-            user.updatedAt = timestamp
-            try tx.updateUser(user)
+    /// DELETE /Users/{id}: the provider unlinks the user (404 to it from now on) and, as with `active=false`, the
+    /// user is blocked and deactivated after the provider's delay. The account stays in the platform.
+    public func deleteUser(_ provider: Provider, id: String, ifMatch: String?, requestID: String? = nil) async throws {
+        try await recordingRejection(provider, userID: id, requestID: requestID) {
+            let timestamp = now()
+            try await transaction { tx in
+                var user = try Self.ownUser(id, provider: provider, tx: tx)
+                try Self.checkPrecondition(ifMatch, version: user.version)
+                var log: [SyncLogEntry] = []
+                for group in try tx.removeMemberships(userID: user.id) {
+                    var entry = Self.entry(.memberRemoved, user, provider, timestamp, requestID, detail: "user deleted")
+                    entry.groupID = group
+                    log.append(entry)
+                }
+                user.linked = false
+                if user.scimActive {
+                    log += try Self.deactivate(&user, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+                }
+                user.version += 1
+                user.updatedAt = timestamp
+                try tx.updateUser(user)
+                try tx.appendSyncLog(log)
+            }
         }
     }
 
@@ -140,7 +167,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     // MARK: Groups
 
     /// POST /Groups.
-    public func createGroup(_ provider: Provider, body: JSONObject) async throws -> GroupRecord {
+    public func createGroup(_ provider: Provider, body: JSONObject, requestID: String? = nil) async throws -> GroupRecord {
         var normalized = try ResourceType.group.normalize(body)
         let members = Self.memberReferences(normalized.removeValue(forKey: "members"))
         let attributes = normalized
@@ -155,7 +182,11 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
                 id: UUID().uuidString.lowercased(), providerID: provider.id, displayName: displayName,
                 attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
             try tx.insertGroup(group)
-            group.memberCount = try tx.addMembers(groupID: group.id, members: members).count
+            let added = try tx.addMembers(groupID: group.id, members: members)
+            group.memberCount = added.count
+            var log = [Self.groupEntry(.groupCreated, group, timestamp, requestID, detail: displayName)]
+            log += try Self.memberEntries(added: added, removed: [], group: group, at: timestamp, requestID: requestID, tx: tx)
+            try tx.appendSyncLog(log)
             return group
         }
     }
@@ -178,9 +209,9 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// PUT /Groups/{id}: replaces attributes and the member list (RFC 7644 §3.5.1: an absent `members` means
     /// none).
-    public func replaceGroup(_ provider: Provider, id: String, body: JSONObject, ifMatch: String?) async throws
-        -> GroupRecord
-    {
+    public func replaceGroup(
+        _ provider: Provider, id: String, body: JSONObject, ifMatch: String?, requestID: String? = nil
+    ) async throws -> GroupRecord {
         var normalized = try ResourceType.group.normalize(body)
         let members = Self.memberReferences(normalized.removeValue(forKey: "members"))
         let attributes = normalized
@@ -188,24 +219,22 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         return try await transaction { tx in
             var group = try Self.ownGroup(id, provider: provider, tx: tx)
             try Self.checkPrecondition(ifMatch, version: group.version)
-            var changed = try Self.apply(attributes, to: &group, provider: provider, tx: tx)
+            let before = group.attributes
+            let renamed = try Self.apply(attributes, to: &group, provider: provider, tx: tx)
             let delta = try Self.replaceMembers(of: id, with: members, provider: provider, tx: tx)
-            changed = changed || delta.changed
-            group.memberCount += delta.count
-            if changed {
-                group.version += 1
-                group.updatedAt = timestamp
-                try tx.updateGroup(group)
-            }
+            group.memberCount += delta.added.count - delta.removed.count
+            try Self.finish(
+                &group, attributesChanged: renamed, before: before, delta: delta, at: timestamp, requestID: requestID,
+                tx: tx)
             return group
         }
     }
 
     /// PATCH /Groups/{id}: attribute changes are applied to the group; member changes go straight to membership
     /// rows, so adding one member to a group of 100,000 costs what it costs for a group of 10.
-    public func patchGroup(_ provider: Provider, id: String, request: PatchRequest, ifMatch: String?) async throws
-        -> GroupRecord
-    {
+    public func patchGroup(
+        _ provider: Provider, id: String, request: PatchRequest, ifMatch: String?, requestID: String? = nil
+    ) async throws -> GroupRecord {
         let timestamp = now()
         return try await transaction { tx in
             var group = try Self.ownGroup(id, provider: provider, tx: tx)
@@ -213,28 +242,81 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             let outcome = try ResourceType.group.applyPatch(
                 request, to: group.attributes, deferredAttributes: ["members"])
             let attributes = try ResourceType.group.normalize(outcome.resource)
-            var changed = try Self.apply(attributes, to: &group, provider: provider, tx: tx)
+            let before = group.attributes
+            let renamed = try Self.apply(attributes, to: &group, provider: provider, tx: tx)
+            var delta = MemberDelta()
             for change in outcome.deferred {
-                let delta = try Self.applyMemberChange(change, group: group.id, provider: provider, tx: tx)
-                group.memberCount += delta
-                changed = changed || delta != 0 || Self.isReplace(change)
+                let d = try Self.applyMemberChange(change, group: group.id, provider: provider, tx: tx)
+                group.memberCount += d.added.count - d.removed.count
+                delta.added += d.added
+                delta.removed += d.removed
             }
-            if changed {
-                group.version += 1
-                group.updatedAt = timestamp
-                try tx.updateGroup(group)
-            }
+            try Self.finish(
+                &group, attributesChanged: renamed, before: before, delta: delta, at: timestamp, requestID: requestID,
+                tx: tx)
             return group
         }
     }
 
     /// DELETE /Groups/{id}: the group and its memberships go; the users stay.
-    public func deleteGroup(_ provider: Provider, id: String, ifMatch: String?) async throws {
+    public func deleteGroup(_ provider: Provider, id: String, ifMatch: String?, requestID: String? = nil) async throws {
+        let timestamp = now()
         try await transaction { tx in
             let group = try Self.ownGroup(id, provider: provider, tx: tx)
             try Self.checkPrecondition(ifMatch, version: group.version)
             try tx.deleteGroup(id: group.id)
+            try tx.appendSyncLog([
+                Self.groupEntry(
+                    .groupDeleted, group, timestamp, requestID, detail: "\(group.displayName) (\(group.memberCount) members)")
+            ])
         }
+    }
+
+    /// Users added to and removed from a group by one request.
+    struct MemberDelta {
+        var added: [String] = []
+        var removed: [String] = []
+    }
+
+    /// Bumps the version when anything changed and logs what did.
+    static func finish(
+        _ group: inout GroupRecord, attributesChanged: Bool, before: JSONObject, delta: MemberDelta, at timestamp: Date,
+        requestID: String?, tx: any StoreTransaction
+    ) throws {
+        guard attributesChanged || !delta.added.isEmpty || !delta.removed.isEmpty else { return }
+        group.version += 1
+        group.updatedAt = timestamp
+        try tx.updateGroup(group)
+        var log: [SyncLogEntry] = []
+        if attributesChanged {
+            let names = changedAttributeNames(before, group.attributes).joined(separator: ", ")
+            log.append(groupEntry(.groupUpdated, group, timestamp, requestID, detail: names))
+        }
+        log += try memberEntries(
+            added: delta.added, removed: delta.removed, group: group, at: timestamp, requestID: requestID, tx: tx)
+        try tx.appendSyncLog(log)
+    }
+
+    static func groupEntry(_ action: SyncAction, _ group: GroupRecord, _ at: Date, _ requestID: String?, detail: String?)
+        -> SyncLogEntry
+    {
+        SyncLogEntry(
+            at: at, providerID: group.providerID, groupID: group.id, action: action, detail: detail, requestID: requestID)
+    }
+
+    static func memberEntries(
+        added: [String], removed: [String], group: GroupRecord, at: Date, requestID: String?, tx: any StoreTransaction
+    ) throws -> [SyncLogEntry] {
+        var log: [SyncLogEntry] = []
+        for (action, ids) in [(SyncAction.memberAdded, added), (.memberRemoved, removed)] {
+            for id in ids {
+                log.append(
+                    SyncLogEntry(
+                        at: at, providerID: group.providerID, userID: id, userName: try tx.user(id: id)?.userName,
+                        groupID: group.id, action: action, detail: group.displayName, requestID: requestID))
+            }
+        }
+        return log
     }
 
     // MARK: Rules
@@ -294,11 +376,12 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         }
     }
 
-    /// Writes new attributes over a user after the uniqueness and manager checks; a write that changes nothing
-    /// keeps the version.
+    /// Writes new attributes over a user after the uniqueness and manager checks, logs the attribute names that
+    /// changed, and runs the lifecycle when `active` changed. A write that changes nothing keeps the version and
+    /// logs nothing.
     static func write(
         _ attributes: JSONObject, over existing: UserRecord, provider: Provider, at timestamp: Date,
-        tx: any StoreTransaction
+        requestID: String?, tx: any StoreTransaction
     ) throws -> UserRecord {
         guard attributes != existing.attributes else { return existing }
         let userName = attributes["userName"]!.stringValue!
@@ -312,12 +395,89 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         var user = existing
         user.userName = userName
         user.attributes = attributes
-        user.scimActive = attributes["active"]?.boolValue ?? true
-        user.status = user.scimActive ? .active : .deactivated
         user.version += 1
         user.updatedAt = timestamp
+        var log: [SyncLogEntry] = []
+        let changed = changedAttributeNames(existing.attributes, attributes).filter { $0 != "active" }
+        if !changed.isEmpty {
+            log.append(entry(.updated, user, provider, timestamp, requestID, detail: changed.joined(separator: ", ")))
+        }
+        let active = attributes["active"]?.boolValue ?? true
+        if active != existing.scimActive {
+            if active {
+                log += try LifecycleEffects.handle(
+                    .providerReactivated, user: &user, at: timestamp, providerID: provider.id, requestID: requestID,
+                    tx: tx, refusal: SCIMError.invalidValue)
+            } else {
+                log += try deactivate(&user, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+            }
+        }
         try tx.updateUser(user)
+        try tx.appendSyncLog(log)
         return user
+    }
+
+    /// The provider turned the user inactive: blocked now, deactivation scheduled (or held by the guard).
+    static func deactivate(
+        _ user: inout UserRecord, provider: Provider, at timestamp: Date, requestID: String?, tx: any StoreTransaction
+    ) throws -> [SyncLogEntry] {
+        let event = try LifecycleEffects.providerDeactivation(provider: provider, at: timestamp, tx: tx)
+        return try LifecycleEffects.handle(
+            event, user: &user, at: timestamp, providerID: provider.id, requestID: requestID, tx: tx,
+            refusal: SCIMError.invalidValue)
+    }
+
+    /// Top-level attribute names whose values differ (extension attributes as `urn:…:name`).
+    static func changedAttributeNames(_ old: JSONObject, _ new: JSONObject) -> [String] {
+        var names: [String] = []
+        for key in Set(old.keys).union(new.keys).sorted() {
+            let (a, b) = (old[key], new[key])
+            guard a != b else { continue }
+            if key.contains(":") {
+                names += changedAttributeNames(a?.objectValue ?? [:], b?.objectValue ?? [:]).map { "\(key):\($0)" }
+            } else {
+                names.append(key)
+            }
+        }
+        return names
+    }
+
+    static func entry(
+        _ action: SyncAction, _ user: UserRecord, _ provider: Provider, _ at: Date, _ requestID: String?,
+        detail: String? = nil
+    ) -> SyncLogEntry {
+        SyncLogEntry(
+            at: at, providerID: provider.id, userID: user.id, userName: user.userName, action: action, detail: detail,
+            requestID: requestID)
+    }
+
+    /// Runs `body`; when it fails with a SCIM error, records a `rejected` entry for the user it touched (in its
+    /// own transaction, since the request's was rolled back) and rethrows.
+    func recordingRejection<T: Sendable>(
+        _ provider: Provider, userID: String? = nil, userName: String? = nil, requestID: String?,
+        _ body: () async throws -> T
+    ) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as SCIMError {
+            guard error.status != 404 else { throw error }
+            let timestamp = now()
+            let providerID = provider.id
+            try? await store.withTransaction { tx in
+                var user: UserRecord? = nil
+                if let userID { user = try tx.user(id: userID) }
+                if user == nil, let userName { user = try tx.user(userName: userName) }
+                if let u = user, u.providerID != providerID, u.providerID != nil { user = nil }
+                guard user != nil || userName != nil else { return }
+                let detail = "\(error.status)\(error.scimType.map { " \($0.rawValue)" } ?? ""): \(error.detail)"
+                try tx.appendSyncLog([
+                    SyncLogEntry(
+                        at: timestamp, providerID: providerID, userID: user?.id, userName: user?.userName ?? userName,
+                        action: .rejected, detail: detail, requestID: requestID)
+                ])
+            }
+            throw error
+        }
     }
 
     /// Applies new group attributes (a rename is checked for uniqueness). Returns whether anything changed.
@@ -346,17 +506,16 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         }
     }
 
-    /// Makes a group's members exactly `members`: removes the others, adds the missing. Returns the change in
-    /// count and whether anything changed.
-    static func replaceMembers(of group: String, with members: [MemberReference], provider: Provider, tx: any StoreTransaction)
-        throws -> (count: Int, changed: Bool)
-    {
+    /// Makes a group's members exactly `members`: removes the others, adds the missing.
+    static func replaceMembers(
+        of group: String, with members: [MemberReference], provider: Provider, tx: any StoreTransaction
+    ) throws -> MemberDelta {
         try checkMembers(members.map(\.id), provider: provider, tx: tx)
         let wanted = Set(members.map(\.id))
         let current = try tx.members(groupID: group, limit: .max).map(\.id)
         let removed = try tx.removeMembers(groupID: group, userIDs: current.filter { !wanted.contains($0) })
         let added = try tx.addMembers(groupID: group, members: members)
-        return (added.count - removed.count, !added.isEmpty || !removed.isEmpty)
+        return MemberDelta(added: added, removed: removed)
     }
 
     static func checkMembers(_ ids: [String], provider: Provider, tx: any StoreTransaction) throws {
@@ -369,32 +528,28 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         }
     }
 
-    static func isReplace(_ change: DeferredChange) -> Bool {
-        if case .replace = change { return true }
-        return false
-    }
-
-    /// Applies one member change to the membership rows. Returns the change in member count.
+    /// Applies one member change to the membership rows.
     static func applyMemberChange(_ change: DeferredChange, group: String, provider: Provider, tx: any StoreTransaction)
-        throws -> Int
+        throws -> MemberDelta
     {
         switch change {
         case .add(_, let values):
             let members = memberReferences(.array(values))
             try checkMembers(members.map(\.id), provider: provider, tx: tx)
-            return try tx.addMembers(groupID: group, members: members).count
+            return MemberDelta(added: try tx.addMembers(groupID: group, members: members))
         case .remove(_, let values):
-            return -(try tx.removeMembers(groupID: group, userIDs: memberReferences(.array(values)).map(\.id)).count)
+            return MemberDelta(removed: try tx.removeMembers(groupID: group, userIDs: memberReferences(.array(values)).map(\.id)))
         case .removeMatching(_, let filter):
             guard let ids = valueIDs(in: filter) else {
                 throw SCIMError.invalidFilter(
                     "Member filters may only compare 'value' with 'eq' (for example members[value eq \"id\"]), got '\(filter)'.")
             }
-            return -(try tx.removeMembers(groupID: group, userIDs: ids).count)
+            return MemberDelta(removed: try tx.removeMembers(groupID: group, userIDs: ids))
         case .removeAll:
-            return -(try tx.removeAllMembers(groupID: group))
+            let current = try tx.members(groupID: group, limit: .max).map(\.id)
+            return MemberDelta(removed: try tx.removeMembers(groupID: group, userIDs: current))
         case .replace(_, let values):
-            return try replaceMembers(of: group, with: memberReferences(.array(values)), provider: provider, tx: tx).count
+            return try replaceMembers(of: group, with: memberReferences(.array(values)), provider: provider, tx: tx)
         }
     }
 

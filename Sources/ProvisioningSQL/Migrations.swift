@@ -15,7 +15,7 @@ public enum Migrations {
     /// The migrations in order, for a dialect.
     public static func all(for dialect: SQLDialect) -> [Migration] {
         switch dialect {
-        case .sqlite: sqlite
+        case .sqlite: sqlite + platformSQLite
         case .postgres: []
         }
     }
@@ -31,6 +31,10 @@ public enum Migrations {
                     username TEXT NOT NULL UNIQUE,
                     secret_hash TEXT NOT NULL,
                     deactivation_delay_seconds INTEGER NOT NULL,
+                    guard_enabled INTEGER NOT NULL DEFAULT 1,
+                    guard_percent INTEGER NOT NULL DEFAULT 10,
+                    guard_minimum INTEGER NOT NULL DEFAULT 10,
+                    guard_tripped_at INTEGER,
                     user_name_format TEXT NOT NULL DEFAULT 'email',
                     created_at INTEGER NOT NULL,
                     updated_at INTEGER NOT NULL
@@ -48,6 +52,11 @@ public enum Migrations {
                     display_name TEXT,
                     scim_active INTEGER NOT NULL DEFAULT 1,
                     status TEXT NOT NULL,
+                    admin_blocked INTEGER NOT NULL DEFAULT 0,
+                    deactivation_due_at INTEGER,
+                    held TEXT,
+                    legal_hold INTEGER NOT NULL DEFAULT 0,
+                    legal_hold_matter TEXT,
                     doc TEXT NOT NULL,
                     version INTEGER NOT NULL,
                     created_at INTEGER NOT NULL,
@@ -56,6 +65,8 @@ public enum Migrations {
                 """,
                 "CREATE INDEX users_by_provider ON users(provider_id, linked, seq)",
                 "CREATE INDEX users_by_external_id ON users(provider_id, external_id)",
+                "CREATE INDEX users_deactivation_due ON users(deactivation_due_at) WHERE deactivation_due_at IS NOT NULL",
+                "CREATE INDEX users_held ON users(provider_id) WHERE held IS NOT NULL",
                 """
                 CREATE TABLE groups (
                     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -85,6 +96,24 @@ public enum Migrations {
                 "CREATE INDEX group_members_by_user ON group_members(user_id)",
                 "CREATE INDEX group_members_by_group_seq ON group_members(group_id, seq)",
                 "CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
+                """
+                CREATE TABLE sync_log (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at INTEGER NOT NULL,
+                    provider_id TEXT,
+                    user_id TEXT,
+                    user_name TEXT,
+                    group_id TEXT,
+                    action TEXT NOT NULL,
+                    detail TEXT,
+                    request_id TEXT
+                )
+                """,
+                "CREATE INDEX sync_log_by_user ON sync_log(user_id, seq)",
+                "CREATE INDEX sync_log_by_provider_action ON sync_log(provider_id, action, at)",
+                "CREATE INDEX sync_log_by_action ON sync_log(action, seq)",
+                "CREATE TRIGGER sync_log_no_update BEFORE UPDATE ON sync_log BEGIN SELECT RAISE(ABORT, 'the sync log is append-only'); END",
+                "CREATE TRIGGER sync_log_no_delete BEFORE DELETE ON sync_log BEGIN SELECT RAISE(ABORT, 'the sync log is append-only'); END",
             ]),
     ]
 }

@@ -22,8 +22,10 @@ struct SQLiteTransaction: StoreTransaction {
 
     // MARK: Providers
 
-    static let providerColumns =
-        "id, name, username, secret_hash, deactivation_delay_seconds, user_name_format, created_at, updated_at"
+    static let providerColumns = """
+        id, name, username, secret_hash, deactivation_delay_seconds, user_name_format, guard_enabled, guard_percent, \
+        guard_minimum, guard_tripped_at, created_at, updated_at
+        """
 
     func provider(id: String) throws -> Provider? {
         try Row.fetchOne(db, sql: "SELECT \(Self.providerColumns) FROM providers WHERE id = ?", arguments: [id])
@@ -42,9 +44,11 @@ struct SQLiteTransaction: StoreTransaction {
 
     func insertProvider(_ p: Provider) throws {
         try db.execute(
-            sql: "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            sql: "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: [
                 p.id, p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds, p.userNameFormat.rawValue,
+                p.deactivationGuard.enabled, p.deactivationGuard.percent, p.deactivationGuard.minimum,
+                p.guardTrippedAt.map(RowCoding.milliseconds),
                 RowCoding.milliseconds(p.createdAt), RowCoding.milliseconds(p.updatedAt),
             ])
     }
@@ -53,10 +57,13 @@ struct SQLiteTransaction: StoreTransaction {
         try db.execute(
             sql: """
                 UPDATE providers SET name = ?, username = ?, secret_hash = ?, deactivation_delay_seconds = ?,
-                user_name_format = ?, updated_at = ? WHERE id = ?
+                user_name_format = ?, guard_enabled = ?, guard_percent = ?, guard_minimum = ?, guard_tripped_at = ?,
+                updated_at = ? WHERE id = ?
                 """,
             arguments: [
                 p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds, p.userNameFormat.rawValue,
+                p.deactivationGuard.enabled, p.deactivationGuard.percent, p.deactivationGuard.minimum,
+                p.guardTrippedAt.map(RowCoding.milliseconds),
                 RowCoding.milliseconds(p.updatedAt), p.id,
             ])
     }
@@ -71,13 +78,19 @@ struct SQLiteTransaction: StoreTransaction {
             id: row["id"], name: row["name"], username: row["username"], secretHash: row["secret_hash"],
             deactivationDelay: .seconds(row["deactivation_delay_seconds"] as Int64),
             userNameFormat: UserNameFormat(rawValue: row["user_name_format"]) ?? .email,
+            deactivationGuard: DeactivationGuard(
+                enabled: row["guard_enabled"], percent: row["guard_percent"], minimum: row["guard_minimum"]),
+            guardTrippedAt: (row["guard_tripped_at"] as Int64?).map(RowCoding.date),
             createdAt: RowCoding.date(row["created_at"]), updatedAt: RowCoding.date(row["updated_at"]))
     }
 
     // MARK: Users
 
     static let userColumns =
-        "u.id, u.provider_id, u.linked, u.user_name, u.scim_active, u.status, u.doc, u.version, u.created_at, u.updated_at"
+        """
+        u.id, u.provider_id, u.linked, u.user_name, u.scim_active, u.status, u.admin_blocked, u.deactivation_due_at, \
+        u.held, u.legal_hold, u.legal_hold_matter, u.doc, u.version, u.created_at, u.updated_at
+        """
 
     func user(id: String) throws -> UserRecord? {
         try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users u WHERE u.id = ?", arguments: [id])
@@ -95,12 +108,14 @@ struct SQLiteTransaction: StoreTransaction {
         try db.execute(
             sql: """
                 INSERT INTO users (id, provider_id, linked, user_name, user_name_lower, external_id, display_name,
-                scim_active, status, doc, version, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                scim_active, status, admin_blocked, deactivation_due_at, held, legal_hold, legal_hold_matter, doc,
+                version, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 u.id, u.providerID, u.linked, u.userName, u.userName.lowercased(), u.externalID, u.displayName,
-                u.scimActive, u.status.rawValue, RowCoding.document(u.attributes), u.version,
+                u.scimActive, u.status.rawValue, u.adminBlocked, u.deactivationDueAt.map(RowCoding.milliseconds),
+                u.held?.rawValue, u.legalHold, u.legalHoldMatter, RowCoding.document(u.attributes), u.version,
                 RowCoding.milliseconds(u.createdAt), RowCoding.milliseconds(u.updatedAt),
             ])
     }
@@ -109,11 +124,13 @@ struct SQLiteTransaction: StoreTransaction {
         try db.execute(
             sql: """
                 UPDATE users SET provider_id = ?, linked = ?, user_name = ?, user_name_lower = ?, external_id = ?,
-                display_name = ?, scim_active = ?, status = ?, doc = ?, version = ?, updated_at = ? WHERE id = ?
+                display_name = ?, scim_active = ?, status = ?, admin_blocked = ?, deactivation_due_at = ?, held = ?,
+                legal_hold = ?, legal_hold_matter = ?, doc = ?, version = ?, updated_at = ? WHERE id = ?
                 """,
             arguments: [
                 u.providerID, u.linked, u.userName, u.userName.lowercased(), u.externalID, u.displayName,
-                u.scimActive, u.status.rawValue, RowCoding.document(u.attributes), u.version,
+                u.scimActive, u.status.rawValue, u.adminBlocked, u.deactivationDueAt.map(RowCoding.milliseconds),
+                u.held?.rawValue, u.legalHold, u.legalHoldMatter, RowCoding.document(u.attributes), u.version,
                 RowCoding.milliseconds(u.updatedAt), u.id,
             ])
     }
@@ -144,11 +161,18 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     static func user(from row: Row) -> UserRecord {
-        UserRecord(
+        var user = UserRecord(
             id: row["id"], providerID: row["provider_id"], linked: row["linked"], userName: row["user_name"],
-            scimActive: row["scim_active"], status: UserStatus(rawValue: row["status"]) ?? .active,
-            attributes: RowCoding.attributes(fromDocument: row["doc"]), version: row["version"],
-            createdAt: RowCoding.date(row["created_at"]), updatedAt: RowCoding.date(row["updated_at"]))
+            scimActive: row["scim_active"], attributes: RowCoding.attributes(fromDocument: row["doc"]),
+            version: row["version"], createdAt: RowCoding.date(row["created_at"]),
+            updatedAt: RowCoding.date(row["updated_at"]))
+        user.deactivated = (row["status"] as String) == UserStatus.deactivated.rawValue
+        user.adminBlocked = row["admin_blocked"]
+        user.deactivationDueAt = (row["deactivation_due_at"] as Int64?).map(RowCoding.date)
+        user.held = (row["held"] as String?).flatMap(HoldReason.init(rawValue:))
+        user.legalHold = row["legal_hold"]
+        user.legalHoldMatter = row["legal_hold_matter"]
+        return user
     }
 
     // MARK: Groups

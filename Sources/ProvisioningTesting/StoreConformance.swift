@@ -8,7 +8,7 @@ import Testing
 public enum StoreConformance {
     /// The names of the checks, for `@Test(arguments:)`.
     public static let checks: [String] = [
-        "providers", "users-and-usernames", "user-queries", "groups-and-members", "rollback", "settings",
+        "providers", "users-and-usernames", "user-queries", "groups-and-members", "rollback", "settings", "platform",
     ]
 
     /// Runs one named check against a fresh store.
@@ -20,6 +20,7 @@ public enum StoreConformance {
         case "groups-and-members": try await groupsAndMembers(store)
         case "rollback": try await rollback(store)
         case "settings": try await settings(store)
+        case "platform": try await platform(store)
         default: Issue.record("unknown check \(check)")
         }
     }

@@ -6,14 +6,17 @@ import SCIM
 /// The request context of every Roster route.
 public typealias RosterRequestContext = BasicRequestContext
 
-/// The composition root of the HTTP side: routes, middleware and the store, ready to run or to test.
+/// The composition root of the service: routes, middleware, the store and the deactivation scheduler, ready to
+/// run.
 public func buildApplication<Store: ProvisioningStore>(
     configuration: ServerConfiguration, store: Store, logger: Logger
 ) -> some ApplicationProtocol {
     let router = buildRouter(configuration: configuration, store: store)
+    let scheduler = DeactivationScheduler(store: store, clock: ContinuousClock(), logger: logger)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Roster"),
+        services: [scheduler],
         logger: logger)
 }
 
@@ -26,6 +29,7 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
     router.add(middleware: ErrorMiddleware())
     let service = SCIMService(store: store)
     router.addRoutes(SCIMController(service: service, configuration: configuration).endpoints)
+    router.addRoutes(PlatformController(service: PlatformService(store: store)).endpoints)
     router.get("healthz") { _, _ in SCIMResponses.json(["status": "ok"]) }
     router.get("readyz") { _, _ in
         _ = try await store.read { tx in try tx.providers().count }

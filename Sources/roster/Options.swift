@@ -13,7 +13,7 @@ struct DatabaseOptions: ParsableArguments {
         database ?? ProcessInfo.processInfo.environment["ROSTER_DATABASE"] ?? "roster.sqlite"
     }
 
-    func openStore() throws -> SQLiteStore {
+    func openStore() throws -> SQLiteStoreAlias {
         do {
             return try SQLiteStore(path: path)
         } catch {
@@ -70,3 +70,6 @@ func run<T>(_ body: () async throws -> T) async throws -> T {
         throw ExitCode(1)
     }
 }
+
+/// The store every command opens.
+typealias SQLiteStoreAlias = SQLiteStore

@@ -7,7 +7,9 @@ struct ProviderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "provider",
         abstract: "Manage provisioning providers (identity providers that push users over SCIM).",
-        subcommands: [Add.self, List.self, Update.self, RotateSecret.self, Remove.self]
+        subcommands: [
+            Add.self, List.self, Update.self, RotateSecret.self, Remove.self, ReleaseHeld.self, CancelHeld.self,
+        ]
     )
 
     /// `--public-url`: what Base URLs are built from (default: what `roster serve` announced, else
@@ -94,6 +96,11 @@ struct ProviderCommand: AsyncParsableCommand {
                     "id": .string(p.id), "name": .string(p.name), "baseURL": .string(p.baseURL(publicURL: publicURL)),
                     "username": .string(p.username), "deactivationDelay": .string(p.deactivationDelay.adminText),
                     "userNameFormat": .string(p.userNameFormat.rawValue),
+                    "guard": .object([
+                        "enabled": .bool(p.deactivationGuard.enabled), "percent": .int(p.deactivationGuard.percent),
+                        "minimum": .int(p.deactivationGuard.minimum),
+                        "trippedAt": p.guardTrippedAt.map { .string(Timestamp.format($0)) } ?? .null,
+                    ]),
                     "users": .int(counts.users), "groups": .int(counts.groups),
                     "createdAt": .string(Timestamp.format(p.createdAt)),
                 ])
@@ -115,19 +122,37 @@ struct ProviderCommand: AsyncParsableCommand {
         @Option(help: "New display name.") var name: String?
         @Option(help: "New deactivation delay (0, 90s, 15m, 2h).") var deactivationDelay: String?
         @Option(help: "What userName values must be: email or any.") var userNameFormat: UserNameFormat?
+        @Option(help: "Mass-deactivation guard: on or off.") var guardState: GuardState?
+        @Option(help: "Guard threshold: percent of the provider's users deactivated within an hour.") var guardPercent: Int?
+        @Option(help: "Guard threshold: at least this many deactivations within an hour.") var guardMinimum: Int?
         @Flag(help: "Print JSON.") var json = false
 
+        enum GuardState: String, ExpressibleByArgument { case on, off }
+
         func validate() throws {
-            if name == nil && deactivationDelay == nil && userNameFormat == nil {
-                throw ValidationError("Nothing to change: give --name, --deactivation-delay or --user-name-format.")
+            if name == nil && deactivationDelay == nil && userNameFormat == nil && guardState == nil
+                && guardPercent == nil && guardMinimum == nil
+            {
+                throw ValidationError(
+                    "Nothing to change: give --name, --deactivation-delay, --user-name-format or --guard-state/--guard-percent/--guard-minimum.")
             }
         }
 
         func run() async throws {
             let admin = AdminService(store: try db.openStore())
             let delay = try ProviderCommand.parseDelay(deactivationDelay)
-            let p = try await roster.run {
+            var p = try await roster.run {
                 try await admin.updateProvider(id: id, name: name, deactivationDelay: delay, userNameFormat: userNameFormat)
+            }
+            if guardState != nil || guardPercent != nil || guardMinimum != nil {
+                let (state, percent, minimum) = (guardState, guardPercent, guardMinimum)
+                p = try await roster.run {
+                    try await admin.updateGuard(providerID: id) { g in
+                        if let state { g.enabled = state == .on }
+                        if let percent { g.percent = percent }
+                        if let minimum { g.minimum = minimum }
+                    }
+                }
             }
             if json {
                 Output.json([
@@ -165,6 +190,34 @@ struct ProviderCommand: AsyncParsableCommand {
             let admin = AdminService(store: try db.openStore())
             try await roster.run { try await admin.removeProvider(id: id) }
             print("Removed provider \(id).")
+        }
+    }
+}
+
+extension ProviderCommand {
+    struct ReleaseHeld: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Release the deactivations the mass-deactivation guard holds: they run now.")
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "Provider id.") var id: String
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let n = try await roster.run { try await admin.releaseHeldDeactivations(providerID: id) }
+            print("Released \(n) held deactivation(s) of provider \(id); the guard is reset.")
+        }
+    }
+
+    struct CancelHeld: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel the deactivations the mass-deactivation guard holds: the users are unblocked.")
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "Provider id.") var id: String
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let n = try await roster.run { try await admin.cancelHeldDeactivations(providerID: id) }
+            print("Cancelled \(n) held deactivation(s) of provider \(id); the guard is reset.")
         }
     }
 }

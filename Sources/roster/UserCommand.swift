@@ -7,7 +7,9 @@ struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Manage users of the platform.",
-        subcommands: [Add.self, Show.self, List.self]
+        subcommands: [
+            Add.self, Show.self, List.self, Block.self, Unblock.self, Deactivate.self, Reactivate.self,
+        ]
     )
 
     struct Add: AsyncParsableCommand {
@@ -62,5 +64,45 @@ struct UserCommand: AsyncParsableCommand {
                 ["EMAIL", "STATUS", "SOURCE", "NAME"],
                 users.map { [$0.userName, $0.status.rawValue, $0.providerID ?? "local", $0.displayName ?? ""] })
         }
+    }
+
+    /// One manual lifecycle action on a user, with no delay.
+    struct ActionOptions: ParsableArguments {
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "The user's email (userName).") var email: String
+        @Flag(help: "Print the user's view as JSON.") var json = false
+
+        func perform(_ action: AdminService<SQLiteStoreAlias>.UserAction, done: String) async throws {
+            let admin = AdminService(store: try db.openStore())
+            let user = try await roster.run { try await admin.perform(action, email: email) }
+            if json { Output.json(try await admin.view(of: user)) } else { print("\(user.userName): \(done) (status \(user.status.rawValue)).") }
+        }
+    }
+
+    struct Block: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Block a user: signs them out of every device and refuses sign-in; nothing is deleted.")
+        @OptionGroup var options: ActionOptions
+        func run() async throws { try await options.perform(.block, done: "blocked") }
+    }
+
+    struct Unblock: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lift an admin block.")
+        @OptionGroup var options: ActionOptions
+        func run() async throws { try await options.perform(.unblock, done: "admin block lifted") }
+    }
+
+    struct Deactivate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deactivate a user now (no delay): access removed, backup archives moved to cold storage.")
+        @OptionGroup var options: ActionOptions
+        func run() async throws { try await options.perform(.deactivate, done: "deactivated") }
+    }
+
+    struct Reactivate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reactivate a deactivated user; archives still in cold storage come back.")
+        @OptionGroup var options: ActionOptions
+        func run() async throws { try await options.perform(.reactivate, done: "reactivated") }
     }
 }

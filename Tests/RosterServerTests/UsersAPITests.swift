@@ -253,8 +253,10 @@ import Testing
             #expect(try await client.send(.delete, "/Users/\(created.id)").status == .noContent)
             #expect(try await client.send(.get, "/Users/\(created.id)").status == .notFound)
             #expect(try await client.send(.delete, "/Users/\(created.id)").status == .notFound)
+            // Like active=false: blocked now, deactivated after the provider's delay.
             let account = try await admin.user(email: "test.user@okta.local")
-            #expect(account.status == .deactivated)
+            #expect(account.status == .blocked)
+            #expect(account.deactivationDueAt != nil)
             #expect(!account.linked)
             // Pushed again by the same provider: linked back.
             let again = try await client.send(.post, "/Users", Self.oktaCreate)

@@ -1,0 +1,136 @@
+public import Foundation
+
+/// Manual lifecycle actions (no delay), legal holds, held deactivations and the sync log, for admins.
+extension AdminService {
+    /// The manual actions on a user.
+    public enum UserAction: Sendable {
+        case block, unblock, deactivate, reactivate
+
+        var event: LifecycleEvent {
+            switch self {
+            case .block: .adminBlocked
+            case .unblock: .adminUnblocked
+            case .deactivate: .adminDeactivated
+            case .reactivate: .adminReactivated
+            }
+        }
+    }
+
+    /// Blocks, unblocks, deactivates (immediately: archives go to cold storage) or reactivates a user.
+    @discardableResult
+    public func perform(_ action: UserAction, email: String) async throws -> UserRecord {
+        try await lifecycle(action.event, email: email)
+    }
+
+    /// Places a user on legal hold. Deactivated users cannot be placed on hold.
+    @discardableResult
+    public func placeLegalHold(email: String, matter: String?) async throws -> UserRecord {
+        try await lifecycle(.legalHoldPlaced, email: email) { user in
+            if let matter, !matter.trimmingCharacters(in: .whitespaces).isEmpty { user.legalHoldMatter = matter }
+        }
+    }
+
+    /// Releases a legal hold; a user the provider still has inactive is deactivated now.
+    @discardableResult
+    public func releaseLegalHold(email: String) async throws -> UserRecord {
+        try await lifecycle(.legalHoldReleased, email: email)
+    }
+
+    /// Users on legal hold.
+    public func legalHolds() async throws -> [UserRecord] {
+        try await store.read { tx in
+            var result: [UserRecord] = []
+            var offset = 0
+            while true {
+                let page = try tx.allUsers(offset: offset, limit: 1000)
+                result += page.filter(\.legalHold)
+                if page.count < 1000 { return result }
+                offset += 1000
+            }
+        }
+    }
+
+    /// Releases the deactivations a provider's mass-deactivation guard holds (they come due now) and clears the
+    /// guard. Returns how many were released.
+    public func releaseHeldDeactivations(providerID: String) async throws -> Int {
+        try await resolveHeld(providerID: providerID, event: .heldDeactivationReleased)
+    }
+
+    /// Cancels the deactivations a provider's guard holds (the users are unblocked unless blocked otherwise) and
+    /// clears the guard. Returns how many were cancelled.
+    public func cancelHeldDeactivations(providerID: String) async throws -> Int {
+        try await resolveHeld(providerID: providerID, event: .heldDeactivationCancelled)
+    }
+
+    /// Changes a provider's mass-deactivation guard.
+    public func updateGuard(providerID: String, _ change: @Sendable (inout DeactivationGuard) -> Void) async throws
+        -> Provider
+    {
+        let timestamp = now()
+        return try await store.withTransaction { tx in
+            guard var p = try tx.provider(id: providerID) else {
+                throw ProvisioningError.notFound("No provisioning provider with id '\(providerID)'.")
+            }
+            change(&p.deactivationGuard)
+            guard p.deactivationGuard.percent >= 0, p.deactivationGuard.minimum >= 0 else {
+                throw ProvisioningError.invalid("The guard's percent and minimum cannot be negative.")
+            }
+            p.updatedAt = timestamp
+            try tx.updateProvider(p)
+            return p
+        }
+    }
+
+    /// Sync-log entries, newest first.
+    public func syncLog(_ query: SyncLogQuery) async throws -> [SyncLogEntry] {
+        try await store.read { tx in try tx.syncLog(query) }
+    }
+
+    // MARK: Internals
+
+    func lifecycle(
+        _ event: LifecycleEvent, email: String, prepare: @Sendable (inout UserRecord) -> Void = { _ in }
+    ) async throws -> UserRecord {
+        let timestamp = now()
+        let address = email.trimmingCharacters(in: .whitespaces)
+        return try await store.withTransaction { tx in
+            guard var user = try tx.user(userName: address) else {
+                throw ProvisioningError.notFound("No user with email '\(address)'.")
+            }
+            let before = user
+            let log = try LifecycleEffects.handle(
+                event, user: &user, at: timestamp, providerID: nil, requestID: nil, tx: tx,
+                refusal: ProvisioningError.invalid)
+            prepare(&user)
+            guard user != before else { return user }
+            user.version += 1
+            user.updatedAt = timestamp
+            try tx.updateUser(user)
+            try tx.appendSyncLog(log)
+            return user
+        }
+    }
+
+    func resolveHeld(providerID: String, event: LifecycleEvent) async throws -> Int {
+        let timestamp = now()
+        return try await store.withTransaction { tx in
+            guard var provider = try tx.provider(id: providerID) else {
+                throw ProvisioningError.notFound("No provisioning provider with id '\(providerID)'.")
+            }
+            let held = try tx.heldDeactivations(providerID: providerID)
+            for var user in held {
+                let log = try LifecycleEffects.handle(
+                    event, user: &user, at: timestamp, providerID: nil, requestID: nil, tx: tx,
+                    refusal: ProvisioningError.invalid)
+                user.version += 1
+                user.updatedAt = timestamp
+                try tx.updateUser(user)
+                try tx.appendSyncLog(log)
+            }
+            provider.guardTrippedAt = nil
+            provider.updatedAt = timestamp
+            try tx.updateProvider(provider)
+            return held.count
+        }
+    }
+}

@@ -1,0 +1,77 @@
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// Runs due deactivations: a Service in the application's group that wakes for the next due time (and at least
+/// every `pollInterval`, so that deactivations scheduled by another process on the same database run within that
+/// interval of being due), works through a backlog in batches of `batchSize` (one short transaction each, yielding
+/// between batches so that SCIM requests keep their latency), and marks cold archives past retention.
+///
+/// Generic over the clock it sleeps on; the due times themselves are wall-clock dates from `now`.
+public struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Service where C.Duration == Duration {
+    let store: Store
+    let clock: C
+    let now: @Sendable () -> Date
+    let pollInterval: Duration
+    let batchSize: Int
+    let logger: Logger
+
+    public init(
+        store: Store, clock: C, now: @escaping @Sendable () -> Date = { Date() }, pollInterval: Duration = .seconds(1),
+        batchSize: Int = 500, logger: Logger
+    ) {
+        self.store = store
+        self.clock = clock
+        self.now = now
+        self.pollInterval = pollInterval
+        self.batchSize = batchSize
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info("Deactivation scheduler started")
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let done = try await runDue()
+                if done == batchSize {
+                    await Task.yield()
+                    continue
+                }
+                _ = try await store.withTransaction { tx in try tx.markExpiredArchives(now: self.now()) }
+                let next = try await store.read { tx in try tx.nextDeactivationDue() }
+                var wait = pollInterval
+                if let next {
+                    let until = Duration.milliseconds(Int64(max(0, next.timeIntervalSince(now()) * 1000)))
+                    wait = min(wait, until)
+                }
+                if wait > .zero {
+                    try? await clock.sleep(for: wait, tolerance: nil)
+                }
+            } catch {
+                logger.error("Deactivation scheduler: \(error)")
+                try? await clock.sleep(for: pollInterval, tolerance: nil)
+            }
+        }
+        logger.info("Deactivation scheduler stopped")
+    }
+
+    /// Runs one batch of due deactivations in one transaction. Returns how many users it handled.
+    @discardableResult
+    public func runDue() async throws -> Int {
+        let timestamp = now()
+        let limit = batchSize
+        return try await store.withTransaction { tx in
+            let due = try tx.dueDeactivations(at: timestamp, limit: limit)
+            for var user in due {
+                let log = try LifecycleEffects.handle(
+                    .deactivationDue, user: &user, at: timestamp, providerID: user.providerID, requestID: nil, tx: tx,
+                    refusal: ProvisioningError.invalid)
+                user.version += 1
+                user.updatedAt = timestamp
+                try tx.updateUser(user)
+                try tx.appendSyncLog(log)
+            }
+            return due.count
+        }
+    }
+}

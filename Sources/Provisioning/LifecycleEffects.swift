@@ -1,0 +1,65 @@
+import Foundation
+
+/// Carries out lifecycle decisions inside a transaction: the new state onto the user, the actions onto sessions,
+/// archives and the sync log. The decisions themselves come from the pure ``Lifecycle`` state machine.
+enum LifecycleEffects {
+    /// The setting that holds how many days cold archives are kept before they are marked for deletion.
+    static let retentionSetting = "cold_storage_retention_days"
+    static let defaultRetentionDays = 90
+
+    /// Handles `event` for `user` and performs what the decision asks. Returns the sync-log entries to write.
+    /// A refusal becomes `refusal(message)`, so SCIM callers and admin callers can each say it their way.
+    static func handle(
+        _ event: LifecycleEvent, user: inout UserRecord, at now: Date, providerID: String?, requestID: String?,
+        tx: any StoreTransaction, refusal: (String) -> any Error
+    ) throws -> [SyncLogEntry] {
+        let decision: LifecycleDecision
+        do {
+            decision = try user.lifecycle.handle(event, at: now)
+        } catch {
+            throw refusal(error.message)
+        }
+        user.lifecycle = decision.next
+        var entries: [SyncLogEntry] = []
+        for action in decision.actions {
+            switch action {
+            case .revokeSessions:
+                _ = try tx.revokeSessions(userID: user.id, at: now)
+            case .moveArchivesToColdStorage:
+                let days = Int(try tx.setting(retentionSetting) ?? "") ?? defaultRetentionDays
+                _ = try tx.moveArchivesToColdStorage(userID: user.id, until: now.addingTimeInterval(Double(days) * 86_400))
+            case .restoreArchivesFromColdStorage:
+                _ = try tx.restoreArchives(userID: user.id)
+            case .log(let syncAction, let detail):
+                entries.append(
+                    SyncLogEntry(
+                        at: now, providerID: providerID, userID: user.id, userName: user.userName, action: syncAction,
+                        detail: detail, requestID: requestID))
+            }
+        }
+        return entries
+    }
+
+    /// The event for a provider turning a user inactive: held when the provider's mass-deactivation guard trips
+    /// (or already tripped). Tripping flags the provider.
+    static func providerDeactivation(provider: Provider, at now: Date, tx: any StoreTransaction) throws
+        -> LifecycleEvent
+    {
+        guard provider.deactivationGuard.enabled else {
+            return .providerDeactivated(delay: provider.deactivationDelay, guardTripped: false)
+        }
+        var current = try tx.provider(id: provider.id) ?? provider
+        if current.guardTrippedAt != nil {
+            return .providerDeactivated(delay: provider.deactivationDelay, guardTripped: true)
+        }
+        let recent = try tx.syncLogCount(
+            providerID: provider.id, action: .deactivationScheduled, since: now.addingTimeInterval(-3600))
+        let threshold = provider.deactivationGuard.threshold(users: try tx.userCount(providerID: provider.id))
+        guard recent + 1 > threshold else {
+            return .providerDeactivated(delay: provider.deactivationDelay, guardTripped: false)
+        }
+        current.guardTrippedAt = now
+        try tx.updateProvider(current)
+        return .providerDeactivated(delay: provider.deactivationDelay, guardTripped: true)
+    }
+}

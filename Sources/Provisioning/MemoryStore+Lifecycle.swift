@@ -1,0 +1,41 @@
+import Foundation
+
+/// The sync log and scheduled deactivations in memory.
+extension MemoryTransaction {
+    func appendSyncLog(_ entries: [SyncLogEntry]) throws {
+        for var entry in entries {
+            entry.sequence = Int64(state.syncLog.count + 1)
+            state.syncLog.append(entry)
+        }
+    }
+
+    func syncLog(_ query: SyncLogQuery) throws -> [SyncLogEntry] {
+        Array(
+            state.syncLog.reversed().lazy.filter { e in
+                (query.userID == nil || e.userID == query.userID)
+                    && (query.providerID == nil || e.providerID == query.providerID)
+                    && (query.action == nil || e.action == query.action)
+                    && (query.since.map { e.at >= $0 } ?? true)
+                    && (query.before.map { (e.sequence ?? 0) < $0 } ?? true)
+            }.prefix(query.limit))
+    }
+
+    func syncLogCount(providerID: String, action: SyncAction, since: Date) throws -> Int {
+        state.syncLog.count { $0.providerID == providerID && $0.action == action && $0.at >= since }
+    }
+
+    func dueDeactivations(at now: Date, limit: Int) throws -> [UserRecord] {
+        Array(
+            state.users.values.filter { ($0.deactivationDueAt.map { $0 <= now }) ?? false }
+                .sorted { ($0.deactivationDueAt!, $0.id) < ($1.deactivationDueAt!, $1.id) }.prefix(limit))
+    }
+
+    func nextDeactivationDue() throws -> Date? {
+        state.users.values.compactMap(\.deactivationDueAt).min()
+    }
+
+    func heldDeactivations(providerID: String) throws -> [UserRecord] {
+        state.userOrder.compactMap { state.users[$0] }
+            .filter { $0.providerID == providerID && $0.held == .massDeactivationGuard }
+    }
+}

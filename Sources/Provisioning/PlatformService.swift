@@ -1,0 +1,164 @@
+public import Foundation
+import SCIM
+
+/// A refusal of the platform side that is neither "not found" nor "invalid": a sign-in the user's status forbids,
+/// or a session token that does not (or no longer) authenticate.
+public struct PlatformError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kinds of refusal, for callers that map them to HTTP statuses (403 and 401).
+    public enum Code: Sendable, Hashable {
+        /// The user exists but its status does not allow signing in (blocked or deactivated).
+        case signInRefused
+        /// The session token is unknown or its session was revoked.
+        case invalidSession
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    public static func signInRefused(_ message: String) -> PlatformError { .init(.signInRefused, message) }
+    public static func invalidSession(_ message: String) -> PlatformError { .init(.invalidSession, message) }
+}
+
+/// The platform side of Roster: devices (backup agents) and their archives, agents' sign-in sessions, and the API
+/// keys the platform's own services call Roster with. Secrets (session tokens, API keys) are generated here, shown
+/// once, and stored only as SHA-256.
+///
+/// Errors: unknown users or devices are ``ProvisioningError/notFound(_:)``, bad input is
+/// ``ProvisioningError/invalid(_:)``, a sign-in the user's status forbids is ``PlatformError/Code/signInRefused``
+/// and a token that does not authenticate is ``PlatformError/Code/invalidSession``.
+public struct PlatformService<Store: ProvisioningStore>: Sendable {
+    public let store: Store
+    let now: @Sendable () -> Date
+
+    public init(store: Store, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.now = now
+    }
+
+    // MARK: Devices and archives
+
+    /// Registers a device for a user, with the one archive it backs up to. The user (local or provisioned, matched
+    /// case-insensitively by `userName`) must exist and not be deactivated.
+    public func registerDevice(userName: String, name: String) async throws -> (Device, Archive) {
+        let deviceName = name.trimmingSpaces
+        guard !deviceName.isEmpty else { throw ProvisioningError.invalid("A device needs a name.") }
+        let wanted = userName.trimmingSpaces
+        let timestamp = now()
+        let deviceID = UUID().uuidString.lowercased()
+        let archiveID = UUID().uuidString.lowercased()
+        return try await store.withTransaction { tx in
+            let user = try Self.existingUser(wanted, in: tx)
+            guard user.status != .deactivated else {
+                throw ProvisioningError.invalid(
+                    "User '\(user.userName)' is deactivated; a deactivated user cannot register devices.")
+            }
+            let device = Device(id: deviceID, userID: user.id, name: deviceName, createdAt: timestamp)
+            let archive = Archive(id: archiveID, deviceID: deviceID, userID: user.id, createdAt: timestamp)
+            try tx.insertDevice(device)
+            try tx.insertArchive(archive)
+            return (device, archive)
+        }
+    }
+
+    /// A user's devices, oldest first.
+    public func devices(userID: String) async throws -> [Device] {
+        try await store.read { tx in try tx.devices(userID: userID) }
+    }
+
+    /// A user's archives, oldest first.
+    public func archives(userID: String) async throws -> [Archive] {
+        try await store.read { tx in try tx.archives(userID: userID) }
+    }
+
+    /// The user with this id.
+    public func user(id: String) async throws -> UserRecord {
+        guard let user = try await store.read({ tx in try tx.user(id: id) }) else {
+            throw ProvisioningError.notFound("No user with id '\(id)'.")
+        }
+        return user
+    }
+
+    // MARK: Sessions
+
+    /// Signs a user in, on one of its devices or without one. Only an active user may sign in; the device, if
+    /// given, must be the user's. The token is returned once; only its hash is stored.
+    public func signIn(userName: String, deviceID: String?) async throws -> (token: String, session: SignInSession) {
+        let wanted = userName.trimmingSpaces
+        let token = Credentials.generateSecret()
+        let timestamp = now()
+        let session = try await store.withTransaction { tx in
+            let user = try Self.existingUser(wanted, in: tx)
+            guard user.status == .active else {
+                let why = user.status == .blocked
+                    ? "an admin blocked the account" : "the account was deactivated"
+                throw PlatformError.signInRefused(
+                    "User '\(user.userName)' is \(user.status.rawValue) and cannot sign in (\(why)).")
+            }
+            if let deviceID, !(try tx.devices(userID: user.id).contains { $0.id == deviceID }) {
+                throw ProvisioningError.notFound("User '\(user.userName)' has no device '\(deviceID)'.")
+            }
+            let session = SignInSession(
+                tokenHash: Credentials.hash(secret: token), userID: user.id, deviceID: deviceID, createdAt: timestamp)
+            try tx.insertSession(session)
+            return session
+        }
+        return (token, session)
+    }
+
+    /// The open session of a token. Unknown tokens and revoked sessions are ``PlatformError/Code/invalidSession``.
+    public func currentSession(token: String) async throws -> SignInSession {
+        let hash = Credentials.hash(secret: token)
+        let session = try await store.read { tx in try tx.session(tokenHash: hash) }
+        guard let session, Credentials.verify(secret: token, storedHash: session.tokenHash) else {
+            throw PlatformError.invalidSession("The session token is not valid.")
+        }
+        guard session.revokedAt == nil else { throw PlatformError.invalidSession("The session was revoked.") }
+        return session
+    }
+
+    // MARK: API keys
+
+    /// Creates a platform API key. The secret is returned once; only its hash is stored.
+    public func createAPIKey(name: String) async throws -> (PlatformAPIKey, secret: String) {
+        let trimmed = name.trimmingSpaces
+        guard !trimmed.isEmpty else { throw ProvisioningError.invalid("An API key needs a name.") }
+        let secret = Credentials.generateSecret()
+        let key = PlatformAPIKey(
+            id: Credentials.generateIdentifier(), name: trimmed, secretHash: Credentials.hash(secret: secret),
+            createdAt: now())
+        try await store.withTransaction { tx in try tx.insertAPIKey(key) }
+        return (key, secret)
+    }
+
+    /// The API key whose secret this is, or `nil`.
+    public func verifyAPIKey(_ secret: String) async throws -> PlatformAPIKey? {
+        guard !secret.isEmpty else { return nil }
+        let hash = Credentials.hash(secret: secret)
+        guard let key = try await store.read({ tx in try tx.apiKey(secretHash: hash) }),
+            Credentials.verify(secret: secret, storedHash: key.secretHash)
+        else { return nil }
+        return key
+    }
+
+    /// Every API key, oldest first (hashes only).
+    public func apiKeys() async throws -> [PlatformAPIKey] {
+        try await store.read { tx in try tx.apiKeys() }
+    }
+
+    // MARK: Helpers
+
+    static func existingUser(_ userName: String, in tx: any StoreTransaction) throws -> UserRecord {
+        guard !userName.isEmpty else { throw ProvisioningError.invalid("A userName is required.") }
+        guard let user = try tx.user(userName: userName) else {
+            throw ProvisioningError.notFound("No user with userName '\(userName)'.")
+        }
+        return user
+    }
+}

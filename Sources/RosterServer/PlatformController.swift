@@ -1,0 +1,167 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Provisioning
+import SCIM
+
+/// The platform API under `/api/v1`, called by the backup platform's own services with a platform API key
+/// (`Authorization: Bearer <key>`): device registration, agents' sign-in, and session checks. Not SCIM: bodies
+/// are plain JSON (`application/json`), errors are `{"error": "...", "status": n}`. Handlers return their error
+/// responses themselves, so that nothing reaches the SCIM error middleware.
+struct PlatformController<Store: ProvisioningStore, Context: RequestContext> {
+    let service: PlatformService<Store>
+    /// Largest request body accepted; platform requests are a few fields.
+    var maxBodySize = 64 * 1024
+
+    static var sessionTokenHeader: HTTPField.Name { HTTPField.Name("X-Session-Token")! }
+
+    var endpoints: RouteCollection<Context> {
+        let routes = RouteCollection(context: Context.self)
+        routes.post("api/v1/devices") { request, context in
+            await self.handle(request, context) { try await self.registerDevice(request) }
+        }
+        routes.post("api/v1/sessions") { request, context in
+            await self.handle(request, context) { try await self.signIn(request) }
+        }
+        routes.get("api/v1/sessions/current") { request, context in
+            await self.handle(request, context) { try await self.currentSession(request) }
+        }
+        return routes
+    }
+
+    // MARK: Handlers
+
+    /// `POST /api/v1/devices` `{"userName", "name"}` → 201 with the device and its archive.
+    func registerDevice(_ request: Request) async throws -> Response {
+        let body = try await body(request)
+        let (device, archive) = try await service.registerDevice(
+            userName: try Self.string(body, "userName"), name: try Self.string(body, "name"))
+        let user = try await service.user(id: device.userID)
+        return PlatformResponses.json(
+            [
+                "device": [
+                    "id": .string(device.id), "userName": .string(user.userName), "name": .string(device.name),
+                    "createdAt": .string(Timestamp.format(device.createdAt)),
+                ],
+                "archive": [
+                    "id": .string(archive.id), "tier": .string(archive.tier.rawValue),
+                    "coldUntil": archive.coldUntil.map { .string(Timestamp.format($0)) } ?? .null,
+                ],
+            ], status: .created)
+    }
+
+    /// `POST /api/v1/sessions` `{"userName", "deviceId"?}` → 201 with the session token (shown once).
+    func signIn(_ request: Request) async throws -> Response {
+        let body = try await body(request)
+        let deviceID: String?
+        switch body["deviceId"] {
+        case nil, .null?: deviceID = nil
+        case .string(let s)?: deviceID = s
+        case let other?: throw ProvisioningError.invalid("'deviceId' must be a string, got \(other.typeName).")
+        }
+        let (token, session) = try await service.signIn(userName: try Self.string(body, "userName"), deviceID: deviceID)
+        let user = try await service.user(id: session.userID)
+        return PlatformResponses.json(
+            ["token": .string(token), "userName": .string(user.userName), "expiresAt": .null], status: .created)
+    }
+
+    /// `GET /api/v1/sessions/current` with `X-Session-Token` → 200 with the session, 401 once revoked or unknown.
+    func currentSession(_ request: Request) async throws -> Response {
+        guard let token = request.headers[Self.sessionTokenHeader]?.trimmingCharacters(in: .whitespaces), !token.isEmpty
+        else { throw PlatformError.invalidSession("Send the session token in the X-Session-Token header.") }
+        let session = try await service.currentSession(token: token)
+        let user = try await service.user(id: session.userID)
+        return PlatformResponses.json([
+            "userName": .string(user.userName),
+            "deviceId": session.deviceID.map { .string($0) } ?? .null,
+            "createdAt": .string(Timestamp.format(session.createdAt)),
+        ])
+    }
+
+    // MARK: Plumbing
+
+    /// Authenticates the request with a platform API key, runs `body`, and turns every error into a JSON error
+    /// response: 400 invalid, 401 unauthenticated, 403 refused, 404 not found, 409 conflict, 413 too large, 500
+    /// otherwise (logged, with a neutral message).
+    func handle(_ request: Request, _ context: Context, _ body: () async throws -> Response) async -> Response {
+        do {
+            guard try await authenticated(request) else {
+                return PlatformResponses.error(
+                    "Authentication required: send a platform API key as 'Authorization: Bearer <key>'.",
+                    status: .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"Roster platform\""])
+            }
+            return try await body()
+        } catch let error as ProvisioningError {
+            let status: HTTPResponse.Status =
+                switch error.code {
+                case .notFound: .notFound
+                case .conflict: .conflict
+                case .invalid: .badRequest
+                }
+            return PlatformResponses.error(error.message, status: status)
+        } catch let error as PlatformError {
+            switch error.code {
+            case .signInRefused: return PlatformResponses.error(error.message, status: .forbidden)
+            case .invalidSession: return PlatformResponses.error(error.message, status: .unauthorized)
+            }
+        } catch let error as SCIMError {
+            // The JSON reader's syntax errors.
+            return PlatformResponses.error(error.detail, status: HTTPResponse.Status(code: error.status))
+        } catch is NIOTooManyBytesError {
+            return PlatformResponses.error(
+                "The request body is larger than the limit of \(maxBodySize) bytes.", status: .contentTooLarge)
+        } catch {
+            context.logger.error("Unhandled error: \(String(reflecting: error))", metadata: ["path": "\(request.uri.path)"])
+            return PlatformResponses.error(
+                "The server could not complete the request; the error was logged.", status: .internalServerError)
+        }
+    }
+
+    /// Whether the request carries a known platform API key as a Bearer token.
+    func authenticated(_ request: Request) async throws -> Bool {
+        guard let header = request.headers[.authorization] else { return false }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return false }
+        return try await service.verifyAPIKey(parts[1].trimmingCharacters(in: .whitespaces)) != nil
+    }
+
+    /// The request body as a JSON object.
+    func body(_ request: Request) async throws -> JSONObject {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodySize {
+            throw NIOTooManyBytesError(maxBytes: maxBodySize)
+        }
+        let buffer = try await request.body.collect(upTo: maxBodySize)
+        let value = try JSONValue(parsing: buffer.readableBytesView)
+        guard let object = value.objectValue else {
+            throw ProvisioningError.invalid("The request body must be a JSON object, got \(value.typeName).")
+        }
+        return object
+    }
+
+    /// A required string member of a body.
+    static func string(_ body: JSONObject, _ name: String) throws -> String {
+        guard let value = body[name] else { throw ProvisioningError.invalid("'\(name)' is required.") }
+        guard let text = value.stringValue else {
+            throw ProvisioningError.invalid("'\(name)' must be a string, got \(value.typeName).")
+        }
+        return text
+    }
+}
+
+/// Responses of the platform API: JSON with `Content-Type: application/json`.
+enum PlatformResponses {
+    static func json(_ object: JSONObject, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+        let bytes = JSONValue.object(object).serialized()
+        var headers = extra
+        headers[.contentType] = "application/json"
+        headers[.contentLength] = String(bytes.count)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// `{"error": message, "status": code}`.
+    static func error(_ message: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+        json(["error": .string(message), "status": .int(status.code)], status: status, headers: headers)
+    }
+}

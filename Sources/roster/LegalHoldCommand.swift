@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import Provisioning
+import SCIM
+
+struct LegalHoldCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "legal-hold",
+        abstract: "Legal holds: users on hold are never deactivated by provisioning; they are blocked instead.",
+        subcommands: [Place.self, Release.self, List.self]
+    )
+
+    struct Place: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Place a user on legal hold.")
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "The user's email.") var email: String
+        @Option(help: "The legal matter the hold is for.") var matter: String?
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let user = try await roster.run { try await admin.placeLegalHold(email: email, matter: matter) }
+            print("\(user.userName) is on legal hold\(user.legalHoldMatter.map { " (matter: \($0))" } ?? "").")
+        }
+    }
+
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Release a legal hold; a user the provider still has inactive is deactivated now.")
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "The user's email.") var email: String
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let user = try await roster.run { try await admin.releaseLegalHold(email: email) }
+            print("\(user.userName) is released from legal hold (status \(user.status.rawValue)).")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Users on legal hold.")
+        @OptionGroup var db: DatabaseOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let users = try await admin.legalHolds()
+            if json {
+                Output.json(
+                    users.map {
+                        .object([
+                            "userName": .string($0.userName), "status": .string($0.status.rawValue),
+                            "matter": $0.legalHoldMatter.map { .string($0) } ?? .null,
+                        ])
+                    })
+            } else {
+                Output.table(["EMAIL", "STATUS", "MATTER"], users.map { [$0.userName, $0.status.rawValue, $0.legalHoldMatter ?? ""] })
+            }
+        }
+    }
+}
+
+struct SyncLogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync-log",
+        abstract: "What provisioning changed (and refused), newest first; append-only.")
+    @OptionGroup var db: DatabaseOptions
+    @Option(help: "Only this user's entries (email).") var user: String?
+    @Option(help: "Only this provider's entries (id).") var provider: String?
+    @Option(help: "Only this action (created, updated, blocked, deactivation-scheduled, deactivated, rejected, ...).")
+    var action: String?
+    @Option(help: "Only entries since this time (RFC 3339, or a duration ago such as 15m, 2h, 1d).") var since: String?
+    @Option(help: "Only entries older than this sequence number (the next page).") var before: Int64?
+    @Option(help: "Page size.") var limit = 100
+    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Print CSV.") var csv = false
+
+    func run() async throws {
+        let admin = AdminService(store: try db.openStore())
+        var query = SyncLogQuery(limit: max(1, limit))
+        if let action {
+            guard let a = SyncAction(rawValue: action) else {
+                throw ValidationError(
+                    "Unknown action '\(action)'; one of: \(SyncAction.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            query.action = a
+        }
+        if let since {
+            if let ms = Timestamp.parse(since) {
+                query.since = Timestamp.date(milliseconds: ms)
+            } else if let ago = Duration(adminText: since) {
+                query.since = Date().addingTimeInterval(-Double(ago.wholeSeconds))
+            } else {
+                throw ValidationError("'\(since)' is neither a time (2026-11-30T05:00:00Z) nor a duration (15m, 2h).")
+            }
+        }
+        query.providerID = provider
+        query.before = before
+        if let user {
+            query.userID = try await roster.run { try await admin.user(email: user) }.id
+        }
+        let entries = try await admin.syncLog(query)
+        let rows = entries.map { e in
+            [
+                String(e.sequence ?? 0), Timestamp.format(e.at), e.providerID ?? "admin", e.userName ?? e.userID ?? "",
+                e.groupID ?? "", e.action.rawValue, e.detail ?? "", e.requestID ?? "",
+            ]
+        }
+        let header = ["SEQ", "TIME", "PROVIDER", "USER", "GROUP", "ACTION", "DETAIL", "REQUEST"]
+        if json {
+            Output.json(
+                entries.map { e in
+                    .object([
+                        "sequence": .int(Int(e.sequence ?? 0)), "at": .string(Timestamp.format(e.at)),
+                        "provider": e.providerID.map { .string($0) } ?? .null,
+                        "userId": e.userID.map { .string($0) } ?? .null,
+                        "userName": e.userName.map { .string($0) } ?? .null,
+                        "groupId": e.groupID.map { .string($0) } ?? .null, "action": .string(e.action.rawValue),
+                        "detail": e.detail.map { .string($0) } ?? .null,
+                        "requestId": e.requestID.map { .string($0) } ?? .null,
+                    ])
+                })
+        } else if csv {
+            print(header.map { $0.lowercased() }.joined(separator: ","))
+            for row in rows { print(row.map(Self.csvField).joined(separator: ",")) }
+        } else {
+            Output.table(header, rows)
+            if entries.count == query.limit, let last = entries.last?.sequence {
+                print("(more: --before \(last))")
+            }
+        }
+    }
+
+    /// RFC 4180 quoting.
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}
