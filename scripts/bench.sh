@@ -12,7 +12,7 @@ export DEBIAN_FRONTEND=noninteractive
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
 echo "building release..."
-swift build -c release --product roster 2>&1 | tail -1
+if ! swift build -c release --product roster > "$work/build.log" 2>&1; then tail -30 "$work/build.log"; exit 1; fi
 BIN="$ROOT/.build/release/roster"
 
 pids=()
@@ -33,6 +33,8 @@ SERVER_PID=$roster_pid IDS_FILE="$work/roster-ids.txt" WRK_RUN_ID=roster \
   bash "$PERF/perf_anchor.sh" "$base" "Authorization: Bearer $secret" | tee "$work/roster.out"
 users=$(curl -s -H "Authorization: Bearer $secret" "$base/Users?count=0" | python3 -c "import json,sys;print(json.load(sys.stdin)['totalResults'])")
 echo "Roster holds $users users; database file $(du -h "$db" | cut -f1)"
+echo; echo "## Membership cost: one member added to a group of ${MEMBERS:-100000} vs a group of 10"
+python3 "$ROOT/scripts/bench_membership.py" "$base" "$secret" --members "${MEMBERS:-100000}"
 kill "$roster_pid"
 
 # --- Reference ----------------------------------------------------------------------------------------------
@@ -65,4 +67,9 @@ for k in a:
     if k in b and b[k] > 0:
         print(f"| {k} | {a[k]:.0f} | {b[k]:.0f} | {a[k]/b[k]:.1f}x |")
 PY
+fi
+
+if [ -z "${SKIP_DEACTIVATION:-}" ]; then
+  echo; echo "## Deactivation backlog"
+  bash "$ROOT/scripts/bench_deactivation.sh" "$BIN" "$PERF"
 fi

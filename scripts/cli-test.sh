@@ -60,7 +60,28 @@ assert d['status']=='active' and d['source']=='$id' and d['title']=='Engineer' a
 check "local user source" test "$(json "$work/local.json" "d['source']")" = local
 "$BIN" user list --database "$db" --json > "$work/users.json"
 check "user list" test "$(json "$work/users.json" "len(d)")" = 2
+check "local user update" "$BIN" user update local@example.com --title "Chief" --database "$db"
+check "local user updated" bash -c "'$BIN' user show local@example.com --database '$db' --json | grep -q Chief"
+check "provisioned user edit refused, naming the provider" bash -c "'$BIN' user update ann@example.com --title X --database '$db' 2>&1 | grep -q \"provider 'Okta Prod'\""
 check "unknown user is an error" bash -c "! '$BIN' user show nobody@example.com --database '$db'"
+# Platform side: API key, device, agent sign-in and session check; blocking revokes the session.
+"$BIN" api-key create --name agents --database "$db" --json > "$work/key.json"
+key=$(json "$work/key.json" "d.get('key') or d.get('secret')")
+check "api-key list hides keys" bash -c "'$BIN' api-key list --database '$db' | grep -q agents && ! '$BIN' api-key list --database '$db' | grep -qF -- '$key'"
+check "device add" "$BIN" device add ann@example.com --name laptop --database "$db"
+check "device list" bash -c "'$BIN' device list ann@example.com --database '$db' | grep -q laptop"
+platform="http://127.0.0.1:$port/api/v1"
+curl -s -X POST -H "Authorization: Bearer $key" -H "Content-Type: application/json" -d '{"userName":"ann@example.com"}' "$platform/sessions" > "$work/session.json"
+token=$(json "$work/session.json" "d['token']")
+check "agent sign-in" test -n "$token"
+check "session valid" test "$(status -H "Authorization: Bearer $key" -H "X-Session-Token: $token" "$platform/sessions/current")" = 200
+check "user block" "$BIN" user block ann@example.com --database "$db"
+check "blocking revokes the session" test "$(status -H "Authorization: Bearer $key" -H "X-Session-Token: $token" "$platform/sessions/current")" = 401
+check "blocked user cannot sign in" test "$(status -X POST -H "Authorization: Bearer $key" -d '{"userName":"ann@example.com"}' "$platform/sessions")" = 403
+check "user unblock" "$BIN" user unblock ann@example.com --database "$db"
+check "unblocked user signs in" test "$(status -X POST -H "Authorization: Bearer $key" -d '{"userName":"ann@example.com"}' "$platform/sessions")" = 201
+check "cancel-held with nothing held" bash -c "'$BIN' provider cancel-held '$id' --database '$db' | grep -q 'Cancelled 0'"
+check "sync log shows the admin block" bash -c "'$BIN' sync-log --user ann@example.com --database '$db' | grep -q 'blocked by an admin'"
 check "remove" "$BIN" provider remove "$id" --database "$db"
 check "removed provider refused" test "$(status -H "Authorization: Bearer $new" "$api/Users")" = 401
 check "its users stay" "$BIN" user show ann@example.com --database "$db"

@@ -1,4 +1,5 @@
 public import Foundation
+import SCIM
 
 /// Manual lifecycle actions (no delay), legal holds, held deactivations and the sync log, for admins.
 extension AdminService {
@@ -131,6 +132,71 @@ extension AdminService {
             provider.updatedAt = timestamp
             try tx.updateProvider(provider)
             return held.count
+        }
+    }
+}
+
+extension AdminService {
+    /// Attributes an admin can edit on a local user.
+    public struct UserEdit: Sendable {
+        public var displayName: String?
+        public var givenName: String?
+        public var familyName: String?
+        public var title: String?
+        public var department: String?
+
+        public init(
+            displayName: String? = nil, givenName: String? = nil, familyName: String? = nil, title: String? = nil,
+            department: String? = nil
+        ) {
+            self.displayName = displayName
+            self.givenName = givenName
+            self.familyName = familyName
+            self.title = title
+            self.department = department
+        }
+    }
+
+    /// Edits a local user's attributes. A provisioned user's attributes belong to its provider (the IdP's values
+    /// win): the edit is refused with the provider to change them in.
+    public func updateUser(email: String, _ edit: UserEdit) async throws -> UserRecord {
+        let timestamp = now()
+        let address = email.trimmingCharacters(in: .whitespaces)
+        return try await store.withTransaction { tx in
+            guard var user = try tx.user(userName: address) else {
+                throw ProvisioningError.notFound("No user with email '\(address)'.")
+            }
+            if let providerID = user.providerID {
+                let name = try tx.provider(id: providerID)?.name ?? providerID
+                throw ProvisioningError.invalid(
+                    "\(user.userName) is managed by the provisioning provider '\(name)' (\(providerID)); change these attributes in that identity provider, whose values overwrite local edits.")
+            }
+            var attributes = user.attributes
+            if let v = edit.displayName { attributes["displayName"] = .string(v) }
+            if edit.givenName != nil || edit.familyName != nil {
+                var name = attributes["name"]?.objectValue ?? [:]
+                if let v = edit.givenName { name["givenName"] = .string(v) }
+                if let v = edit.familyName { name["familyName"] = .string(v) }
+                attributes["name"] = .object(name)
+            }
+            if let v = edit.title { attributes["title"] = .string(v) }
+            if let v = edit.department {
+                var ext = attributes[SchemaURN.enterpriseUser]?.objectValue ?? [:]
+                ext["department"] = .string(v)
+                attributes[SchemaURN.enterpriseUser] = .object(ext)
+            }
+            guard attributes != user.attributes else { return user }
+            let changed = SCIMService<Store>.changedAttributeNames(user.attributes, attributes)
+            user.attributes = attributes
+            user.version += 1
+            user.updatedAt = timestamp
+            try tx.updateUser(user)
+            try tx.appendSyncLog([
+                SyncLogEntry(
+                    at: timestamp, providerID: nil, userID: user.id, userName: user.userName, action: .updated,
+                    detail: changed.joined(separator: ", "))
+            ])
+            return user
         }
     }
 }

@@ -3,9 +3,10 @@ public import Logging
 public import ServiceLifecycle
 
 /// Runs due deactivations: a Service in the application's group that wakes for the next due time (and at least
-/// every `pollInterval`, so that deactivations scheduled by another process on the same database run within that
-/// interval of being due), works through a backlog in batches of `batchSize` (one short transaction each, yielding
-/// between batches so that SCIM requests keep their latency), and marks cold archives past retention.
+/// every `pollInterval`, half a second by default, so that deactivations scheduled by another process on the same
+/// database run within a second of being due), works through a backlog in batches of `batchSize` (one short
+/// transaction each, yielding between batches so that SCIM requests keep their latency), and once a minute marks
+/// cold archives past retention for deletion.
 ///
 /// Generic over the clock it sleeps on; the due times themselves are wall-clock dates from `now`.
 public struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Service where C.Duration == Duration {
@@ -17,7 +18,7 @@ public struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Service
     let logger: Logger
 
     public init(
-        store: Store, clock: C, now: @escaping @Sendable () -> Date = { Date() }, pollInterval: Duration = .seconds(1),
+        store: Store, clock: C, now: @escaping @Sendable () -> Date = { Date() }, pollInterval: Duration = .milliseconds(500),
         batchSize: Int = 500, logger: Logger
     ) {
         self.store = store
@@ -30,6 +31,7 @@ public struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Service
 
     public func run() async throws {
         logger.info("Deactivation scheduler started")
+        var lastSweep = Date.distantPast
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let done = try await runDue()
@@ -37,7 +39,11 @@ public struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Service
                     await Task.yield()
                     continue
                 }
-                _ = try await store.withTransaction { tx in try tx.markExpiredArchives(now: self.now()) }
+                if now().timeIntervalSince(lastSweep) >= 60 {
+                    let marked = try await store.withTransaction { tx in try tx.markExpiredArchives(now: self.now()) }
+                    if marked > 0 { logger.info("Marked \(marked) cold archive(s) past retention for deletion") }
+                    lastSweep = now()
+                }
                 let next = try await store.read { tx in try tx.nextDeactivationDue() }
                 var wait = pollInterval
                 if let next {

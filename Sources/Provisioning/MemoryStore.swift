@@ -51,7 +51,6 @@ final class MemoryTransaction: StoreTransaction {
     func setSetting(_ key: String, _ value: String) throws { state.settings[key] = value }
 
     func provider(id: String) throws -> Provider? { state.providers[id] }
-    func provider(username: String) throws -> Provider? { state.providers.values.first { $0.username == username } }
     func providers() throws -> [Provider] { state.providers.values.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) } }
     func insertProvider(_ provider: Provider) throws {
         guard state.providers[provider.id] == nil else { throw ProvisioningError.conflict("Provider \(provider.id) exists.") }
@@ -157,12 +156,6 @@ final class MemoryTransaction: StoreTransaction {
         state.members[groupID] = current.filter { !wanted.contains($0) }
         for id in removed { state.memberDisplays[groupID]?[id] = nil }
         return removed
-    }
-    func removeAllMembers(groupID: String) throws -> Int {
-        let n = state.members[groupID]?.count ?? 0
-        state.members[groupID] = []
-        state.memberDisplays[groupID] = nil
-        return n
     }
     func members(groupID: String, limit: Int) throws -> [MemberReference] {
         (state.members[groupID] ?? []).prefix(limit).map { id in

@@ -49,7 +49,6 @@ public protocol StoreTransaction {
 
     // MARK: Providers
     func provider(id: String) throws -> Provider?
-    func provider(username: String) throws -> Provider?
     func providers() throws -> [Provider]
     func insertProvider(_ provider: Provider) throws
     func updateProvider(_ provider: Provider) throws
@@ -85,8 +84,6 @@ public protocol StoreTransaction {
     func addMembers(groupID: String, members: [MemberReference]) throws -> [String]
     /// Removes memberships; absent ones are ignored. Returns the user ids actually removed.
     func removeMembers(groupID: String, userIDs: [String]) throws -> [String]
-    /// Removes every membership of a group. Returns how many were removed.
-    func removeAllMembers(groupID: String) throws -> Int
     /// The members of a group, at most `limit`, in a stable order.
     func members(groupID: String, limit: Int) throws -> [MemberReference]
     /// The groups a user belongs to.

@@ -32,11 +32,6 @@ struct SQLiteTransaction: StoreTransaction {
             .map(Self.provider(from:))
     }
 
-    func provider(username: String) throws -> Provider? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.providerColumns) FROM providers WHERE username = ?", arguments: [username])
-            .map(Self.provider(from:))
-    }
-
     func providers() throws -> [Provider] {
         try Row.fetchAll(db, sql: "SELECT \(Self.providerColumns) FROM providers ORDER BY created_at, id")
             .map(Self.provider(from:))
@@ -280,13 +275,6 @@ struct SQLiteTransaction: StoreTransaction {
                 sql: "UPDATE groups SET member_count = member_count - ? WHERE id = ?", arguments: [removed.count, groupID])
         }
         return removed
-    }
-
-    func removeAllMembers(groupID: String) throws -> Int {
-        try db.execute(sql: "DELETE FROM group_members WHERE group_id = ?", arguments: [groupID])
-        let n = db.changesCount
-        try db.execute(sql: "UPDATE groups SET member_count = 0 WHERE id = ?", arguments: [groupID])
-        return n
     }
 
     func members(groupID: String, limit: Int) throws -> [MemberReference] {

@@ -48,11 +48,11 @@ public enum StoreConformance {
             try tx.insertProvider(provider("p1"))
             try tx.insertProvider(provider("p2"))
         }
-        let (byID, byUsername, all) = try await store.read { tx in
-            (try tx.provider(id: "p1"), try tx.provider(username: "scim-p2"), try tx.providers())
+        let (byID, second, all) = try await store.read { tx in
+            (try tx.provider(id: "p1"), try tx.provider(id: "p2"), try tx.providers())
         }
         #expect(byID == provider("p1"))
-        #expect(byUsername?.id == "p2")
+        #expect(second?.id == "p2")
         #expect(all.map(\.id) == ["p1", "p2"])
         var renamedProvider = provider("p1")
         renamedProvider.name = "Renamed"
@@ -175,8 +175,8 @@ public enum StoreConformance {
         #expect(usersInGroup.items.map(\.id) == ["u1", "u2", "u3"])
         let left = try await store.withTransaction { tx in try tx.removeMemberships(userID: "u2") }
         #expect(left == ["g1"])
-        let cleared = try await store.withTransaction { tx in try tx.removeAllMembers(groupID: "g1") }
-        #expect(cleared == 2)
+        let cleared = try await store.withTransaction { tx in try tx.removeMembers(groupID: "g1", userIDs: ["u1", "u3"]) }
+        #expect(cleared == ["u1", "u3"])
         #expect(try await store.read { tx in try tx.group(id: "g1")?.memberCount } == 0)
         let existing = try await store.read { tx in try tx.existingUserIDs(["u1", "nope"], providerID: "p1") }
         #expect(existing == ["u1"])

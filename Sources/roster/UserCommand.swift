@@ -8,7 +8,7 @@ struct UserCommand: AsyncParsableCommand {
         commandName: "user",
         abstract: "Manage users of the platform.",
         subcommands: [
-            Add.self, Show.self, List.self, Block.self, Unblock.self, Deactivate.self, Reactivate.self,
+            Add.self, Show.self, List.self, Update.self, Block.self, Unblock.self, Deactivate.self, Reactivate.self,
         ]
     )
 
@@ -104,5 +104,26 @@ struct UserCommand: AsyncParsableCommand {
             abstract: "Reactivate a deactivated user; archives still in cold storage come back.")
         @OptionGroup var options: ActionOptions
         func run() async throws { try await options.perform(.reactivate, done: "reactivated") }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Edit a local user's attributes (a provisioned user's attributes belong to its provider).")
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "The user's email.") var email: String
+        @Option(help: "Display name.") var displayName: String?
+        @Option(help: "Given name.") var givenName: String?
+        @Option(help: "Family name.") var familyName: String?
+        @Option(help: "Job title.") var title: String?
+        @Option(help: "Department.") var department: String?
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let edit = AdminService<SQLiteStoreAlias>.UserEdit(
+                displayName: displayName, givenName: givenName, familyName: familyName, title: title,
+                department: department)
+            let user = try await roster.run { try await admin.updateUser(email: email, edit) }
+            print("Updated \(user.userName).")
+        }
     }
 }

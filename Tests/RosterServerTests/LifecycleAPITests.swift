@@ -184,6 +184,14 @@ import Testing
             #expect(try await admin.perform(.block, email: "eve@example.com").status == .blocked)
             #expect(try await okta.send(.patch, "/Users/\(local.id)", Self.deactivate).status == .notFound)
             #expect(try await okta.send(.delete, "/Users/\(local.id)").status == .notFound)
+            // The IdP's values win: admins edit local users only; the refusal names the provider.
+            do {
+                _ = try await admin.updateUser(email: "dan@example.com", .init(title: "X"))
+                Issue.record("editing a provisioned user must be refused")
+            } catch let error as ProvisioningError {
+                #expect(error.message.contains("'Okta'"))
+            }
+            #expect(try await admin.updateUser(email: "eve@example.com", .init(title: "Boss")).attributes["title"] == "Boss")
         }
     }
 
