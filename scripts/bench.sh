@@ -29,7 +29,7 @@ ready http://127.0.0.1:18181/healthz
 base=$(python3 -c "import json;print(json.load(open('$work/provider.json'))['baseURL'])")
 secret=$(python3 -c "import json;print(json.load(open('$work/provider.json'))['secret'])")
 echo "## Roster"
-SERVER_PID=$roster_pid IDS_FILE="$work/roster-ids.txt" WRK_RUN_ID=roster \
+SERVER_PID=$roster_pid IDS_FILE="$work/roster-ids.txt" \
   bash "$PERF/perf_anchor.sh" "$base" "Authorization: Bearer $secret" | tee "$work/roster.out"
 users=$(curl -s -H "Authorization: Bearer $secret" "$base/Users?count=0" | python3 -c "import json,sys;print(json.load(sys.stdin)['totalResults'])")
 echo "Roster holds $users users; database file $(du -h "$db" | cut -f1)"
@@ -45,7 +45,7 @@ if [ -z "${SKIP_REFERENCE:-}" ]; then
   ref_pid=$!; pids+=("$ref_pid")
   ready http://127.0.0.1:18182/v2/ServiceProviderConfig
   echo; echo "## Reference (scim2-server 0.8.3)"
-  SERVER_PID=$ref_pid IDS_FILE="$work/ref-ids.txt" WRK_RUN_ID=reference \
+  SERVER_PID=$ref_pid IDS_FILE="$work/ref-ids.txt" \
     bash "$PERF/perf_anchor.sh" http://127.0.0.1:18182/v2 "Authorization: Bearer bench" | tee "$work/reference.out"
   kill "$ref_pid"
 

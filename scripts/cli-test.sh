@@ -82,6 +82,9 @@ check "user unblock" "$BIN" user unblock ann@example.com --database "$db"
 check "unblocked user signs in" test "$(status -X POST -H "Authorization: Bearer $key" -d '{"userName":"ann@example.com"}' "$platform/sessions")" = 201
 check "cancel-held with nothing held" bash -c "'$BIN' provider cancel-held '$id' --database '$db' | grep -q 'Cancelled 0'"
 check "sync log shows the admin block" bash -c "'$BIN' sync-log --user ann@example.com --database '$db' | grep -q 'blocked by an admin'"
+check "retention default" bash -c "'$BIN' settings cold-storage-retention --database '$db' | grep -q '90 days'"
+check "retention set" bash -c "'$BIN' settings cold-storage-retention 30 --database '$db' | grep -q '30 days'"
+check "retention refuses 0" bash -c "! '$BIN' settings cold-storage-retention 0 --database '$db' 2>/dev/null"
 check "remove" "$BIN" provider remove "$id" --database "$db"
 check "removed provider refused" test "$(status -H "Authorization: Bearer $new" "$api/Users")" = 401
 check "its users stay" "$BIN" user show ann@example.com --database "$db"

@@ -200,3 +200,18 @@ extension AdminService {
         }
     }
 }
+
+extension AdminService {
+    /// How many days cold archives are kept after a deactivation before they are marked for deletion.
+    public func coldStorageRetentionDays() async throws -> Int {
+        try await store.read { tx in
+            Int(try tx.setting(LifecycleEffects.retentionSetting) ?? "") ?? LifecycleEffects.defaultRetentionDays
+        }
+    }
+
+    /// Sets the cold-storage retention; it applies to archives moved to cold storage from now on.
+    public func setColdStorageRetention(days: Int) async throws {
+        guard days >= 1 else { throw ProvisioningError.invalid("The retention must be at least one day.") }
+        try await store.withTransaction { tx in try tx.setSetting(LifecycleEffects.retentionSetting, String(days)) }
+    }
+}

@@ -169,6 +169,15 @@ final class MemoryTransaction: StoreTransaction {
             return MemberReference(id: gid, display: g.displayName)
         }
     }
+    func groups(ofUsers userIDs: [String]) throws -> [String: [MemberReference]] {
+        var result: [String: [MemberReference]] = [:]
+        for id in userIDs {
+            let groups = try groups(ofUser: id)
+            if !groups.isEmpty { result[id] = groups }
+        }
+        return result
+    }
+
     func removeMemberships(userID: String) throws -> [String] {
         var left: [String] = []
         for (gid, ids) in state.members where ids.contains(userID) {

@@ -88,6 +88,8 @@ public protocol StoreTransaction {
     func members(groupID: String, limit: Int) throws -> [MemberReference]
     /// The groups a user belongs to.
     func groups(ofUser userID: String) throws -> [MemberReference]
+    /// The groups of several users at once (one query for a page of users), keyed by user id.
+    func groups(ofUsers userIDs: [String]) throws -> [String: [MemberReference]]
     /// Removes a user from every group. Returns the ids of the groups it left.
     func removeMemberships(userID: String) throws -> [String]
     /// Of `userIDs`, those that are linked users of `providerID`.

@@ -21,21 +21,93 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     // MARK: Authentication
 
-    /// The provider whose Base URL carries `providerID`, if `secret` (and `username`, for Basic) are its
+    /// What a request presents: the provider named in its Base URL and the credentials it sent.
+    public struct ProviderCredentials: Sendable {
+        public var providerID: String
+        /// The Basic username; `nil` for a Bearer token.
+        public var username: String?
+        public var secret: String
+        public init(providerID: String, username: String?, secret: String) {
+            self.providerID = providerID
+            self.username = username
+            self.secret = secret
+        }
+    }
+
+    /// The provider whose Base URL carries the id, if the secret (and the username, for Basic) are its
     /// credentials. Any mismatch, including another provider's valid credentials, is a 401.
-    public func authenticate(providerID: String, username: String?, secret: String) async throws -> Provider {
-        let provider = try await store.read { tx in try tx.provider(id: providerID) }
-        guard let provider else {
+    public func authenticate(_ credentials: ProviderCredentials) async throws -> Provider {
+        try await store.read { tx in try Self.authenticate(credentials, tx: tx) }
+    }
+
+    static func authenticate(_ credentials: ProviderCredentials, tx: any StoreTransaction) throws -> Provider {
+        guard let provider = try tx.provider(id: credentials.providerID) else {
             throw SCIMError.unauthorized("Unknown provisioning provider or invalid credentials.")
         }
-        let secretOK = Credentials.verify(secret: secret, storedHash: provider.secretHash)
-        let userOK = username.map {
+        let secretOK = Credentials.verify(secret: credentials.secret, storedHash: provider.secretHash)
+        let userOK = credentials.username.map {
             Credentials.constantTimeEquals(Array($0.utf8), Array(provider.username.utf8))
         } ?? true
         guard secretOK && userOK else {
             throw SCIMError.unauthorized("Unknown provisioning provider or invalid credentials.")
         }
         return provider
+    }
+
+    // MARK: Reads in one snapshot
+    //
+    // Each read authenticates and fetches everything its response needs in one read transaction: one trip to
+    // the store per request.
+
+    /// GET /Users/{id}: the user and, when wanted, its groups.
+    public func readUser(_ credentials: ProviderCredentials, id: String, withGroups: Bool) async throws
+        -> (provider: Provider, user: UserRecord, groups: [MemberReference])
+    {
+        try await store.read { tx in
+            let provider = try Self.authenticate(credentials, tx: tx)
+            let user = try Self.ownUser(id, provider: provider, tx: tx)
+            return (provider, user, withGroups ? try tx.groups(ofUser: user.id) : [])
+        }
+    }
+
+    /// GET /Users, POST /Users/.search: a page and, when wanted, the groups of its users.
+    public func readUsers(_ credentials: ProviderCredentials, query: ListQuery, withGroups: Bool) async throws
+        -> (provider: Provider, page: Page<UserRecord>, groups: [String: [MemberReference]])
+    {
+        let storeQuery = try Self.storeQuery(query, type: .user)
+        return try await store.read { tx in
+            let provider = try Self.authenticate(credentials, tx: tx)
+            let page = try tx.users(providerID: provider.id, query: storeQuery)
+            let groups = withGroups && !page.items.isEmpty ? try tx.groups(ofUsers: page.items.map(\.id)) : [:]
+            return (provider, page, groups)
+        }
+    }
+
+    /// GET /Groups/{id}: the group and, when wanted, its members.
+    public func readGroup(_ credentials: ProviderCredentials, id: String, withMembers: Bool) async throws
+        -> (provider: Provider, group: GroupRecord, members: [MemberReference]?)
+    {
+        try await store.read { tx in
+            let provider = try Self.authenticate(credentials, tx: tx)
+            let group = try Self.ownGroup(id, provider: provider, tx: tx)
+            return (provider, group, withMembers ? try tx.members(groupID: group.id, limit: .max) : nil)
+        }
+    }
+
+    /// GET /Groups, POST /Groups/.search: a page and, when wanted, the members of its groups.
+    public func readGroups(_ credentials: ProviderCredentials, query: ListQuery, withMembers: Bool) async throws
+        -> (provider: Provider, page: Page<GroupRecord>, members: [String: [MemberReference]])
+    {
+        let storeQuery = try Self.storeQuery(query, type: .group)
+        return try await store.read { tx in
+            let provider = try Self.authenticate(credentials, tx: tx)
+            let page = try tx.groups(providerID: provider.id, query: storeQuery)
+            var members: [String: [MemberReference]] = [:]
+            if withMembers {
+                for group in page.items { members[group.id] = try tx.members(groupID: group.id, limit: .max) }
+            }
+            return (provider, page, members)
+        }
     }
 
     // MARK: Users
@@ -84,16 +156,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         }
     }
 
-    /// GET /Users/{id}: only the provider's own, linked users exist for it.
-    public func user(_ provider: Provider, id: String) async throws -> UserRecord {
-        try await store.read { tx in try Self.ownUser(id, provider: provider, tx: tx) }
-    }
 
-    /// GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3).
-    public func listUsers(_ provider: Provider, query: ListQuery) async throws -> Page<UserRecord> {
-        let storeQuery = try Self.storeQuery(query, type: .user)
-        return try await store.read { tx in try tx.users(providerID: provider.id, query: storeQuery) }
-    }
 
     /// PUT /Users/{id} (RFC 7644 §3.5.1). `active` left out keeps its value (Okta's AIW PUTs may omit it, and
     /// flipping a user inactive by omission would block them).
@@ -118,9 +181,10 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// PATCH /Users/{id} (RFC 7644 §3.5.2).
     public func patchUser(
-        _ provider: Provider, id: String, request: PatchRequest, ifMatch: String?, requestID: String? = nil
+        _ provider: Provider, id: String, body: JSONObject, ifMatch: String?, requestID: String? = nil
     ) async throws -> UserRecord {
         try await recordingRejection(provider, userID: id, requestID: requestID) {
+            let request = try PatchRequest(json: .object(body))
             let timestamp = now()
             return try await transaction { tx in
                 let existing = try Self.ownUser(id, provider: provider, tx: tx)
@@ -191,16 +255,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         }
     }
 
-    /// GET /Groups/{id}.
-    public func group(_ provider: Provider, id: String) async throws -> GroupRecord {
-        try await store.read { tx in try Self.ownGroup(id, provider: provider, tx: tx) }
-    }
 
-    /// GET /Groups and POST /.search over groups.
-    public func listGroups(_ provider: Provider, query: ListQuery) async throws -> Page<GroupRecord> {
-        let storeQuery = try Self.storeQuery(query, type: .group)
-        return try await store.read { tx in try tx.groups(providerID: provider.id, query: storeQuery) }
-    }
 
     /// The members of a group, at most `limit`.
     public func members(ofGroup id: String, limit: Int) async throws -> [MemberReference] {

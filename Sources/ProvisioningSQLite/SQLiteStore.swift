@@ -9,13 +9,25 @@ import SCIM
 public final class SQLiteStore: ProvisioningStore {
     let pool: DatabasePool
 
+    /// When a commit reaches the disk (SQLite's `synchronous` in WAL mode).
+    public enum Durability: String, Sendable, CaseIterable {
+        /// `synchronous=NORMAL`: a commit survives a crash of the process; the last commits before a power loss
+        /// or an OS crash may be rolled back (the database stays consistent). The IdP re-sends what it still
+        /// holds, which is why this is the default.
+        case normal
+        /// `synchronous=FULL`: every commit is on disk before it is acknowledged (an fsync per write).
+        case full
+    }
+
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
-    public init(path: String) throws {
+    public init(path: String, durability: Durability = .normal) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
+        let synchronous = durability == .full ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
             db.add(function: SQLiteStore.lowercase)
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
@@ -45,7 +57,15 @@ public final class SQLiteStore: ProvisioningStore {
         }
     }
 
+    /// Reads run synchronously on the calling thread: in WAL mode a read never waits for a writer, an indexed
+    /// lookup takes microseconds, and handing it to GRDB's dispatch queues and back cost more (two thread
+    /// switches per read) than the read itself. Writes, which may wait for the write lock, stay asynchronous.
     public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
-        try await pool.read { db in try body(SQLiteTransaction(db: db)) }
+        try readNow(body)
+    }
+
+    /// GRDB's synchronous read (a synchronous function, so that overload resolution cannot pick the async one).
+    func readNow<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try pool.read { db in try body(SQLiteTransaction(db: db)) }
     }
 }

@@ -30,8 +30,7 @@ extension SQLiteTransaction {
         if let before = query.before { conditions.append("seq < ?"); arguments.append(before) }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments.append(query.limit)
-        return try Row.fetchAll(
-            db,
+        return try fetchAll(
             sql: """
                 SELECT seq, at, provider_id, user_id, user_name, group_id, action, detail, request_id FROM sync_log
                 \(filter) ORDER BY seq DESC LIMIT ?
@@ -53,8 +52,7 @@ extension SQLiteTransaction {
     }
 
     func dueDeactivations(at now: Date, limit: Int) throws -> [UserRecord] {
-        try Row.fetchAll(
-            db,
+        try fetchAll(
             sql: """
                 SELECT \(Self.userColumns) FROM users u WHERE u.deactivation_due_at IS NOT NULL
                 AND u.deactivation_due_at <= ? ORDER BY u.deactivation_due_at LIMIT ?
@@ -70,8 +68,8 @@ extension SQLiteTransaction {
     }
 
     func heldDeactivations(providerID: String) throws -> [UserRecord] {
-        try Row.fetchAll(
-            db, sql: "SELECT \(Self.userColumns) FROM users u WHERE u.provider_id = ? AND u.held = ? ORDER BY u.seq",
+        try fetchAll(
+            sql: "SELECT \(Self.userColumns) FROM users u WHERE u.provider_id = ? AND u.held = ? ORDER BY u.seq",
             arguments: [providerID, HoldReason.massDeactivationGuard.rawValue]
         ).map(Self.user(from:))
     }

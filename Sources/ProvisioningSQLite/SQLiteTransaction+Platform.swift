@@ -18,8 +18,8 @@ extension SQLiteTransaction {
     }
 
     func devices(userID: String) throws -> [Device] {
-        try Row.fetchAll(
-            db, sql: "SELECT \(Self.deviceColumns) FROM devices WHERE user_id = ? ORDER BY created_at, id",
+        try fetchAll(
+            sql: "SELECT \(Self.deviceColumns) FROM devices WHERE user_id = ? ORDER BY created_at, id",
             arguments: [userID]
         ).map(Self.device(from:))
     }
@@ -42,8 +42,8 @@ extension SQLiteTransaction {
     }
 
     func archives(userID: String) throws -> [Archive] {
-        try Row.fetchAll(
-            db, sql: "SELECT \(Self.archiveColumns) FROM archives WHERE user_id = ? ORDER BY created_at, id",
+        try fetchAll(
+            sql: "SELECT \(Self.archiveColumns) FROM archives WHERE user_id = ? ORDER BY created_at, id",
             arguments: [userID]
         ).map(Self.archive(from:))
     }
@@ -97,8 +97,8 @@ extension SQLiteTransaction {
     }
 
     func session(tokenHash: String) throws -> SignInSession? {
-        try Row.fetchOne(
-            db, sql: "SELECT \(Self.sessionColumns) FROM sessions WHERE token_hash = ?", arguments: [tokenHash]
+        try fetchOne(
+            sql: "SELECT \(Self.sessionColumns) FROM sessions WHERE token_hash = ?", arguments: [tokenHash]
         ).map(Self.session(from:))
     }
 
@@ -126,13 +126,13 @@ extension SQLiteTransaction {
     }
 
     func apiKey(secretHash: String) throws -> PlatformAPIKey? {
-        try Row.fetchOne(
-            db, sql: "SELECT \(Self.apiKeyColumns) FROM api_keys WHERE secret_hash = ?", arguments: [secretHash]
+        try fetchOne(
+            sql: "SELECT \(Self.apiKeyColumns) FROM api_keys WHERE secret_hash = ?", arguments: [secretHash]
         ).map(Self.apiKey(from:))
     }
 
     func apiKeys() throws -> [PlatformAPIKey] {
-        try Row.fetchAll(db, sql: "SELECT \(Self.apiKeyColumns) FROM api_keys ORDER BY created_at, id")
+        try fetchAll(sql: "SELECT \(Self.apiKeyColumns) FROM api_keys ORDER BY created_at, id")
             .map(Self.apiKey(from:))
     }
 

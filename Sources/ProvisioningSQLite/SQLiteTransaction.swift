@@ -28,12 +28,12 @@ struct SQLiteTransaction: StoreTransaction {
         """
 
     func provider(id: String) throws -> Provider? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.providerColumns) FROM providers WHERE id = ?", arguments: [id])
+        try fetchOne(sql: "SELECT \(Self.providerColumns) FROM providers WHERE id = ?", arguments: [id])
             .map(Self.provider(from:))
     }
 
     func providers() throws -> [Provider] {
-        try Row.fetchAll(db, sql: "SELECT \(Self.providerColumns) FROM providers ORDER BY created_at, id")
+        try fetchAll(sql: "SELECT \(Self.providerColumns) FROM providers ORDER BY created_at, id")
             .map(Self.provider(from:))
     }
 
@@ -88,13 +88,13 @@ struct SQLiteTransaction: StoreTransaction {
         """
 
     func user(id: String) throws -> UserRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users u WHERE u.id = ?", arguments: [id])
+        try fetchOne(sql: "SELECT \(Self.userColumns) FROM users u WHERE u.id = ?", arguments: [id])
             .map(Self.user(from:))
     }
 
     func user(userName: String) throws -> UserRecord? {
-        try Row.fetchOne(
-            db, sql: "SELECT \(Self.userColumns) FROM users u WHERE u.user_name_lower = ?",
+        try fetchOne(
+            sql: "SELECT \(Self.userColumns) FROM users u WHERE u.user_name_lower = ?",
             arguments: [userName.lowercased()]
         ).map(Self.user(from:))
     }
@@ -138,16 +138,15 @@ struct SQLiteTransaction: StoreTransaction {
             db, sql: "SELECT COUNT(*) FROM users u WHERE \(condition.sql)", arguments: Self.arguments(condition)) ?? 0
         guard query.limit > 0, query.offset < total else { return Page(totalResults: total, items: []) }
         let order = query.sort.map { "\(compiler.sortExpression($0)) \($0.descending ? "DESC" : "ASC") NULLS LAST, " } ?? ""
-        let rows = try Row.fetchAll(
-            db,
+        let rows = try fetchAll(
             sql: "SELECT \(Self.userColumns) FROM users u WHERE \(condition.sql) ORDER BY \(order)u.seq LIMIT ? OFFSET ?",
             arguments: Self.arguments(condition + SQLFragment("", [.integer(Int64(query.limit)), .integer(Int64(query.offset))])))
         return Page(totalResults: total, items: rows.map(Self.user(from:)))
     }
 
     func allUsers(offset: Int, limit: Int) throws -> [UserRecord] {
-        try Row.fetchAll(
-            db, sql: "SELECT \(Self.userColumns) FROM users u ORDER BY u.seq LIMIT ? OFFSET ?", arguments: [limit, offset]
+        try fetchAll(
+            sql: "SELECT \(Self.userColumns) FROM users u ORDER BY u.seq LIMIT ? OFFSET ?", arguments: [limit, offset]
         ).map(Self.user(from:))
     }
 
@@ -155,18 +154,19 @@ struct SQLiteTransaction: StoreTransaction {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE provider_id = ? AND linked = 1", arguments: [providerID]) ?? 0
     }
 
+    /// A user from a row of ``userColumns``, decoded by position (looking columns up by name costs more than
+    /// the query on a page of users).
     static func user(from row: Row) -> UserRecord {
         var user = UserRecord(
-            id: row["id"], providerID: row["provider_id"], linked: row["linked"], userName: row["user_name"],
-            scimActive: row["scim_active"], attributes: RowCoding.attributes(fromDocument: row["doc"]),
-            version: row["version"], createdAt: RowCoding.date(row["created_at"]),
-            updatedAt: RowCoding.date(row["updated_at"]))
-        user.deactivated = (row["status"] as String) == UserStatus.deactivated.rawValue
-        user.adminBlocked = row["admin_blocked"]
-        user.deactivationDueAt = (row["deactivation_due_at"] as Int64?).map(RowCoding.date)
-        user.held = (row["held"] as String?).flatMap(HoldReason.init(rawValue:))
-        user.legalHold = row["legal_hold"]
-        user.legalHoldMatter = row["legal_hold_matter"]
+            id: row[0], providerID: row[1], linked: row[2], userName: row[3], scimActive: row[4],
+            attributes: RowCoding.attributes(fromDocument: row[11]), version: row[12],
+            createdAt: RowCoding.date(row[13]), updatedAt: RowCoding.date(row[14]))
+        user.deactivated = (row[5] as String) == UserStatus.deactivated.rawValue
+        user.adminBlocked = row[6]
+        user.deactivationDueAt = (row[7] as Int64?).map(RowCoding.date)
+        user.held = (row[8] as String?).flatMap(HoldReason.init(rawValue:))
+        user.legalHold = row[9]
+        user.legalHoldMatter = row[10]
         return user
     }
 
@@ -175,13 +175,13 @@ struct SQLiteTransaction: StoreTransaction {
     static let groupColumns = "g.id, g.provider_id, g.display_name, g.doc, g.member_count, g.version, g.created_at, g.updated_at"
 
     func group(id: String) throws -> GroupRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.groupColumns) FROM groups g WHERE g.id = ?", arguments: [id])
+        try fetchOne(sql: "SELECT \(Self.groupColumns) FROM groups g WHERE g.id = ?", arguments: [id])
             .map(Self.group(from:))
     }
 
     func group(providerID: String, displayName: String) throws -> GroupRecord? {
-        try Row.fetchOne(
-            db, sql: "SELECT \(Self.groupColumns) FROM groups g WHERE g.provider_id = ? AND g.display_name_lower = ?",
+        try fetchOne(
+            sql: "SELECT \(Self.groupColumns) FROM groups g WHERE g.provider_id = ? AND g.display_name_lower = ?",
             arguments: [providerID, displayName.lowercased()]
         ).map(Self.group(from:))
     }
@@ -224,8 +224,7 @@ struct SQLiteTransaction: StoreTransaction {
             db, sql: "SELECT COUNT(*) FROM groups g WHERE \(condition.sql)", arguments: Self.arguments(condition)) ?? 0
         guard query.limit > 0, query.offset < total else { return Page(totalResults: total, items: []) }
         let order = query.sort.map { "\(compiler.sortExpression($0)) \($0.descending ? "DESC" : "ASC") NULLS LAST, " } ?? ""
-        let rows = try Row.fetchAll(
-            db,
+        let rows = try fetchAll(
             sql: "SELECT \(Self.groupColumns) FROM groups g WHERE \(condition.sql) ORDER BY \(order)g.seq LIMIT ? OFFSET ?",
             arguments: Self.arguments(condition + SQLFragment("", [.integer(Int64(query.limit)), .integer(Int64(query.offset))])))
         return Page(totalResults: total, items: rows.map(Self.group(from:)))
@@ -235,12 +234,11 @@ struct SQLiteTransaction: StoreTransaction {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM groups WHERE provider_id = ?", arguments: [providerID]) ?? 0
     }
 
+    /// A group from a row of ``groupColumns``, decoded by position.
     static func group(from row: Row) -> GroupRecord {
         GroupRecord(
-            id: row["id"], providerID: row["provider_id"], displayName: row["display_name"],
-            attributes: RowCoding.attributes(fromDocument: row["doc"]), memberCount: row["member_count"],
-            version: row["version"], createdAt: RowCoding.date(row["created_at"]),
-            updatedAt: RowCoding.date(row["updated_at"]))
+            id: row[0], providerID: row[1], displayName: row[2], attributes: RowCoding.attributes(fromDocument: row[3]),
+            memberCount: row[4], version: row[5], createdAt: RowCoding.date(row[6]), updatedAt: RowCoding.date(row[7]))
     }
 
     // MARK: Memberships
@@ -278,8 +276,7 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func members(groupID: String, limit: Int) throws -> [MemberReference] {
-        try Row.fetchAll(
-            db,
+        try fetchAll(
             sql: """
                 SELECT m.user_id, coalesce(m.display, u.display_name, u.user_name) AS display FROM group_members m
                 JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.seq LIMIT ?
@@ -289,14 +286,32 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func groups(ofUser userID: String) throws -> [MemberReference] {
-        try Row.fetchAll(
-            db,
+        try fetchAll(
             sql: """
                 SELECT g.id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
                 WHERE m.user_id = ? ORDER BY g.seq
                 """,
             arguments: [userID]
         ).map { MemberReference(id: $0["id"], display: $0["display_name"]) }
+    }
+
+    func groups(ofUsers userIDs: [String]) throws -> [String: [MemberReference]] {
+        var result: [String: [MemberReference]] = [:]
+        // Chunks stay well below SQLite's bound-parameter limit.
+        for start in stride(from: 0, to: userIDs.count, by: 500) {
+            let chunk = Array(userIDs[start..<min(start + 500, userIDs.count)])
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try fetchAll(
+                sql: """
+                    SELECT m.user_id, g.id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
+                    WHERE m.user_id IN (\(marks)) ORDER BY g.seq
+                    """,
+                arguments: StatementArguments(chunk))
+            for row in rows {
+                result[row[0], default: []].append(MemberReference(id: row[1], display: row[2]))
+            }
+        }
+        return result
     }
 
     func removeMemberships(userID: String) throws -> [String] {
@@ -313,6 +328,19 @@ struct SQLiteTransaction: StoreTransaction {
             if try String.fetchOne(statement, arguments: [id, providerID]) != nil { found.insert(id) }
         }
         return found
+    }
+
+    // MARK: Statements
+
+    /// One row of a statement prepared once per connection (GRDB's statement cache): the hot lookups run on
+    /// every SCIM request and should not parse SQL each time.
+    func fetchOne(sql: String, arguments: StatementArguments = StatementArguments()) throws -> Row? {
+        try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
+    }
+
+    /// All rows of a cached statement.
+    func fetchAll(sql: String, arguments: StatementArguments = StatementArguments()) throws -> [Row] {
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
     }
 
     // MARK: Arguments

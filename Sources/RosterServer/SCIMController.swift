@@ -46,6 +46,11 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     /// The authenticated provider named in the path: `Authorization: Basic` (username and secret, as Okta sends)
     /// or `Bearer` (the secret, as Entra ID, OneLogin and JumpCloud send).
     func provider(_ request: Request, _ context: Context) async throws -> Provider {
+        try await service.authenticate(try credentials(request, context))
+    }
+
+    /// The provider id of the Base URL and the credentials of the `Authorization` header.
+    func credentials(_ request: Request, _ context: Context) throws -> SCIMService<Store>.ProviderCredentials {
         let providerID = context.parameters.get("provider") ?? ""
         guard let header = request.headers[.authorization] else {
             throw SCIMError.unauthorized("Authentication required: send the provider's API credentials as Basic or Bearer.")
@@ -56,12 +61,12 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         let value = parts[1].trimmingCharacters(in: .whitespaces)
         switch scheme {
         case "bearer":
-            return try await service.authenticate(providerID: providerID, username: nil, secret: value)
+            return .init(providerID: providerID, username: nil, secret: value)
         case "basic":
             guard let data = Data(base64Encoded: value), let text = String(data: data, encoding: .utf8),
                 let colon = text.firstIndex(of: ":")
             else { throw SCIMError.unauthorized("Malformed Basic credentials.") }
-            return try await service.authenticate(
+            return .init(
                 providerID: providerID, username: String(text[..<colon]), secret: String(text[text.index(after: colon)...]))
         default:
             throw SCIMError.unauthorized("Unsupported authorization scheme '\(parts[0])'; use Basic or Bearer.")
@@ -123,76 +128,88 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
 
     // MARK: Users
 
-    func userRepresentation(_ user: UserRecord, provider: Provider, attributes: [AttributePath], excluded: [AttributePath])
-        async throws -> JSONObject
-    {
-        let groups = Self.wants("groups", attributes: attributes, excluded: excluded)
-            ? try await service.groups(ofUser: user.id) : []
+    func userRepresentation(
+        _ user: UserRecord, groups: [MemberReference], provider: Provider, attributes: [AttributePath],
+        excluded: [AttributePath]
+    ) -> JSONObject {
         let full = Representation.user(user, groups: groups, baseURL: baseURL(provider))
         return ResourceType.user.project(full, attributes: attributes, excludedAttributes: excluded)
     }
 
-    func userResponse(_ user: UserRecord, provider: Provider, request: Request, status: HTTPResponse.Status = .ok)
-        async throws -> Response
-    {
+    /// The response for one user; after a write the groups are read afresh (when the response shows them).
+    func userResponse(
+        _ user: UserRecord, groups known: [MemberReference]? = nil, provider: Provider, request: Request,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let (attributes, excluded) = projection(request)
-        let body = try await userRepresentation(user, provider: provider, attributes: attributes, excluded: excluded)
+        var groups = known ?? []
+        if known == nil, Self.wants("groups", attributes: attributes, excluded: excluded) {
+            groups = try await service.groups(ofUser: user.id)
+        }
+        let body = userRepresentation(user, groups: groups, provider: provider, attributes: attributes, excluded: excluded)
         let location = "\(baseURL(provider))/Users/\(user.id)"
         return SCIMResponses.json(body, status: status, headers: resourceHeaders(version: user.version, location: location))
     }
 
     func createUser(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await provider(request, context)
-        let user = try await service.createUser(provider, body: try await body(request))
-        return try await userResponse(user, provider: provider, request: request, status: .created)
+        let user = try await service.createUser(provider, body: try await body(request), requestID: context.id)
+        let groups = try await service.groups(ofUser: user.id)
+        return try await userResponse(user, groups: groups, provider: provider, request: request, status: .created)
     }
 
     func getUser(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
-        let user = try await service.user(provider, id: try context.parameters.require("id"))
-        return try await userResponse(user, provider: provider, request: request)
+        let (attributes, excluded) = projection(request)
+        let (provider, user, groups) = try await service.readUser(
+            try credentials(request, context), id: try context.parameters.require("id"),
+            withGroups: Self.wants("groups", attributes: attributes, excluded: excluded))
+        return try await userResponse(user, groups: groups, provider: provider, request: request)
     }
 
     func replaceUser(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await provider(request, context)
         let user = try await service.replaceUser(
             provider, id: try context.parameters.require("id"), body: try await body(request),
-            ifMatch: request.headers[.ifMatch])
+            ifMatch: request.headers[.ifMatch], requestID: context.id)
         return try await userResponse(user, provider: provider, request: request)
     }
 
     func patchUser(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await provider(request, context)
-        let patch = try PatchRequest(json: .object(try await body(request)))
         let user = try await service.patchUser(
-            provider, id: try context.parameters.require("id"), request: patch, ifMatch: request.headers[.ifMatch])
+            provider, id: try context.parameters.require("id"), body: try await body(request),
+            ifMatch: request.headers[.ifMatch],
+            requestID: context.id)
         return try await userResponse(user, provider: provider, request: request)
     }
 
     func deleteUser(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await provider(request, context)
-        try await service.deleteUser(provider, id: try context.parameters.require("id"), ifMatch: request.headers[.ifMatch])
+        try await service.deleteUser(
+            provider, id: try context.parameters.require("id"), ifMatch: request.headers[.ifMatch], requestID: context.id)
         return SCIMResponses.noContent()
     }
 
     func listUsers(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
-        return try await userList(provider, query: try query(request))
+        try await userList(try credentials(request, context), query: try query(request))
     }
 
     func searchUsers(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
-        return try await userList(provider, query: try ListQuery(searchRequest: try await body(request)))
+        let credentials = try credentials(request, context)
+        _ = try await service.authenticate(credentials)
+        return try await userList(credentials, query: try ListQuery(searchRequest: try await body(request)))
     }
 
-    func userList(_ provider: Provider, query: ListQuery) async throws -> Response {
-        let page = try await service.listUsers(provider, query: query)
+    func userList(_ credentials: SCIMService<Store>.ProviderCredentials, query: ListQuery) async throws -> Response {
+        let withGroups = Self.wants("groups", attributes: query.attributes, excluded: query.excludedAttributes)
+        let (provider, page, groups) = try await service.readUsers(credentials, query: query, withGroups: withGroups)
         var resources: [JSONValue] = []
         resources.reserveCapacity(page.items.count)
         for user in page.items {
             resources.append(
-                .object(try await userRepresentation(
-                    user, provider: provider, attributes: query.attributes, excluded: query.excludedAttributes)))
+                .object(userRepresentation(
+                    user, groups: groups[user.id] ?? [], provider: provider, attributes: query.attributes,
+                    excluded: query.excludedAttributes)))
         }
         return SCIMResponses.json(
             ListResponse.json(
@@ -203,45 +220,51 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     // MARK: Groups
 
     func groupRepresentation(
-        _ group: GroupRecord, provider: Provider, attributes: [AttributePath], excluded: [AttributePath],
-        memberLimit: Int = .max
-    ) async throws -> JSONObject {
-        var members: [MemberReference]? = nil
-        if Self.wants("members", attributes: attributes, excluded: excluded), group.memberCount <= memberLimit {
-            members = try await service.members(ofGroup: group.id, limit: .max)
-        }
+        _ group: GroupRecord, members: [MemberReference]?, provider: Provider, attributes: [AttributePath],
+        excluded: [AttributePath]
+    ) -> JSONObject {
         let full = Representation.group(group, members: members, baseURL: baseURL(provider))
         return ResourceType.group.project(full, attributes: attributes, excludedAttributes: excluded)
     }
 
+    /// The response for one group; after a write the members are read afresh when the response shows them
+    /// (and the group has at most `memberLimit`).
     func groupResponse(
-        _ group: GroupRecord, provider: Provider, request: Request, status: HTTPResponse.Status = .ok,
-        memberLimit: Int = .max
+        _ group: GroupRecord, members known: [MemberReference]?? = nil, provider: Provider, request: Request,
+        status: HTTPResponse.Status = .ok, memberLimit: Int = .max
     ) async throws -> Response {
         let (attributes, excluded) = projection(request)
-        let body = try await groupRepresentation(
-            group, provider: provider, attributes: attributes, excluded: excluded, memberLimit: memberLimit)
+        var members: [MemberReference]? = nil
+        if let known {
+            members = known
+        } else if Self.wants("members", attributes: attributes, excluded: excluded), group.memberCount <= memberLimit {
+            members = try await service.members(ofGroup: group.id, limit: .max)
+        }
+        let body = groupRepresentation(
+            group, members: members, provider: provider, attributes: attributes, excluded: excluded)
         let location = "\(baseURL(provider))/Groups/\(group.id)"
         return SCIMResponses.json(body, status: status, headers: resourceHeaders(version: group.version, location: location))
     }
 
     func createGroup(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await provider(request, context)
-        let group = try await service.createGroup(provider, body: try await body(request))
+        let group = try await service.createGroup(provider, body: try await body(request), requestID: context.id)
         return try await groupResponse(group, provider: provider, request: request, status: .created)
     }
 
     func getGroup(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
-        let group = try await service.group(provider, id: try context.parameters.require("id"))
-        return try await groupResponse(group, provider: provider, request: request)
+        let (attributes, excluded) = projection(request)
+        let (provider, group, members) = try await service.readGroup(
+            try credentials(request, context), id: try context.parameters.require("id"),
+            withMembers: Self.wants("members", attributes: attributes, excluded: excluded))
+        return try await groupResponse(group, members: .some(members), provider: provider, request: request)
     }
 
     func replaceGroup(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await provider(request, context)
         let group = try await service.replaceGroup(
             provider, id: try context.parameters.require("id"), body: try await body(request),
-            ifMatch: request.headers[.ifMatch])
+            ifMatch: request.headers[.ifMatch], requestID: context.id)
         return try await groupResponse(group, provider: provider, request: request)
     }
 
@@ -249,7 +272,8 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         let provider = try await provider(request, context)
         let patch = try PatchRequest(json: .object(try await body(request)))
         let group = try await service.patchGroup(
-            provider, id: try context.parameters.require("id"), request: patch, ifMatch: request.headers[.ifMatch])
+            provider, id: try context.parameters.require("id"), request: patch, ifMatch: request.headers[.ifMatch],
+            requestID: context.id)
         return try await groupResponse(
             group, provider: provider, request: request,
             memberLimit: SCIMService<Store>.membersInResponseLimit)
@@ -257,27 +281,30 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
 
     func deleteGroup(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await provider(request, context)
-        try await service.deleteGroup(provider, id: try context.parameters.require("id"), ifMatch: request.headers[.ifMatch])
+        try await service.deleteGroup(
+            provider, id: try context.parameters.require("id"), ifMatch: request.headers[.ifMatch], requestID: context.id)
         return SCIMResponses.noContent()
     }
 
     func listGroups(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
-        return try await groupList(provider, query: try query(request))
+        try await groupList(try credentials(request, context), query: try query(request))
     }
 
     func searchGroups(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
-        return try await groupList(provider, query: try ListQuery(searchRequest: try await body(request)))
+        let credentials = try credentials(request, context)
+        _ = try await service.authenticate(credentials)
+        return try await groupList(credentials, query: try ListQuery(searchRequest: try await body(request)))
     }
 
-    func groupList(_ provider: Provider, query: ListQuery) async throws -> Response {
-        let page = try await service.listGroups(provider, query: query)
+    func groupList(_ credentials: SCIMService<Store>.ProviderCredentials, query: ListQuery) async throws -> Response {
+        let withMembers = Self.wants("members", attributes: query.attributes, excluded: query.excludedAttributes)
+        let (provider, page, members) = try await service.readGroups(credentials, query: query, withMembers: withMembers)
         var resources: [JSONValue] = []
         for group in page.items {
             resources.append(
-                .object(try await groupRepresentation(
-                    group, provider: provider, attributes: query.attributes, excluded: query.excludedAttributes)))
+                .object(groupRepresentation(
+                    group, members: withMembers ? members[group.id] ?? [] : nil, provider: provider,
+                    attributes: query.attributes, excluded: query.excludedAttributes)))
         }
         return SCIMResponses.json(
             ListResponse.json(
@@ -287,22 +314,27 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
 
     /// POST /.search at the root (RFC 7644 §3.4.3): Users then Groups, paged together.
     func searchAll(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
+        let credentials = try credentials(request, context)
+        _ = try await service.authenticate(credentials)
         let query = try ListQuery(searchRequest: try await body(request))
         // Count both, then fill the page from users first and groups after.
         var countOnly = query
         countOnly.count = 0
-        let userTotal = try await service.listUsers(provider, query: countOnly).totalResults
-        let groupTotal = try await service.listGroups(provider, query: countOnly).totalResults
+        let userTotal = try await service.readUsers(credentials, query: countOnly, withGroups: false).page.totalResults
+        let groupTotal = try await service.readGroups(credentials, query: countOnly, withMembers: false).page.totalResults
         var resources: [JSONValue] = []
         let offset = query.startIndex - 1
+        let withGroups = Self.wants("groups", attributes: query.attributes, excluded: query.excludedAttributes)
+        let withMembers = Self.wants("members", attributes: query.attributes, excluded: query.excludedAttributes)
         if offset < userTotal, query.count > 0 {
             var q = query
             q.count = min(query.count, userTotal - offset)
-            for user in try await service.listUsers(provider, query: q).items {
+            let (provider, page, groups) = try await service.readUsers(credentials, query: q, withGroups: withGroups)
+            for user in page.items {
                 resources.append(
-                    .object(try await userRepresentation(
-                        user, provider: provider, attributes: query.attributes, excluded: query.excludedAttributes)))
+                    .object(userRepresentation(
+                        user, groups: groups[user.id] ?? [], provider: provider, attributes: query.attributes,
+                        excluded: query.excludedAttributes)))
             }
         }
         let remaining = query.count - resources.count
@@ -310,10 +342,12 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
             var q = query
             q.startIndex = max(1, offset - userTotal + 1)
             q.count = remaining
-            for group in try await service.listGroups(provider, query: q).items {
+            let (provider, page, members) = try await service.readGroups(credentials, query: q, withMembers: withMembers)
+            for group in page.items {
                 resources.append(
-                    .object(try await groupRepresentation(
-                        group, provider: provider, attributes: query.attributes, excluded: query.excludedAttributes)))
+                    .object(groupRepresentation(
+                        group, members: withMembers ? members[group.id] ?? [] : nil, provider: provider,
+                        attributes: query.attributes, excluded: query.excludedAttributes)))
             }
         }
         return SCIMResponses.json(

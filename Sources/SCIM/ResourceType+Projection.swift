@@ -15,6 +15,10 @@ extension ResourceType {
     /// - Parameter resource: the full representation: `schemas`, `id`, `externalId`, attributes, extension objects
     ///   keyed by URN, `meta` (and `groups` for users, `members` for groups).
     public func project(_ resource: JSONObject, attributes: [AttributePath], excludedAttributes: [AttributePath]) -> JSONObject {
+        // Nothing asked for and nothing to withhold: the resource as it is (the common case, on every list page).
+        if attributes.isEmpty && excludedAttributes.isEmpty && !containsWithheldAttributes(resource) {
+            return resource
+        }
         let included = Selection(self, attributes)
         let excluded = Selection(self, excludedAttributes)
         var out = JSONObject()
@@ -166,5 +170,23 @@ fileprivate extension Substring {
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
         return s
+    }
+}
+
+extension ResourceType {
+    /// Whether a top-level member of `resource` is returned only on request or never (RFC 7643 §7 `returned`):
+    /// then even a projection without parameters must look at it. Sub-attributes with such characteristics do
+    /// not occur in the core schemas; they are still handled by the full projection when parameters are given.
+    func containsWithheldAttributes(_ resource: JSONObject) -> Bool {
+        for attribute in schema.attributes where attribute.returned == .never || attribute.returned == .request {
+            if resource.index(of: attribute.name) != nil { return true }
+        }
+        for ext in extensions {
+            guard let object = resource[ext.schema.id]?.objectValue else { continue }
+            for attribute in ext.schema.attributes where attribute.returned == .never || attribute.returned == .request {
+                if object.index(of: attribute.name) != nil { return true }
+            }
+        }
+        return false
     }
 }

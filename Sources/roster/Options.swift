@@ -13,9 +13,9 @@ struct DatabaseOptions: ParsableArguments {
         database ?? ProcessInfo.processInfo.environment["ROSTER_DATABASE"] ?? "roster.sqlite"
     }
 
-    func openStore() throws -> SQLiteStoreAlias {
+    func openStore(durability: SQLiteStore.Durability = .normal) throws -> SQLiteStoreAlias {
         do {
-            return try SQLiteStore(path: path)
+            return try SQLiteStore(path: path, durability: durability)
         } catch {
             throw ValidationError("Cannot open the database '\(path)': \(error)")
         }

@@ -1,8 +1,9 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
 import Provisioning
+import ProvisioningSQLite
 import RosterServer
 
 struct Serve: AsyncParsableCommand {
@@ -13,11 +14,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Public URL Base URLs are built from (default http://HOST:PORT).") var publicURL: String?
     @Option(help: "Largest request body accepted, in bytes.") var maxBodySize = 1 << 20
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel = "info"
+    @Option(
+        help: "normal: commits survive a process crash (default); full: fsync every commit, also surviving power loss.")
+    var durability: SQLiteStore.Durability = .normal
 
     func run() async throws {
         var logger = Logger(label: "roster")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let store = try db.openStore()
+        let store = try db.openStore(durability: durability)
         let configuration = ServerConfiguration(
             host: host, port: port,
             publicURL: publicURL ?? ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"],
@@ -30,3 +34,5 @@ struct Serve: AsyncParsableCommand {
         logger.info("Roster stopped")
     }
 }
+
+extension SQLiteStore.Durability: ExpressibleByArgument {}

@@ -73,6 +73,7 @@ import Testing
         try await withSCIM(kind) { clients, issued, admin in
             let okta = clients[0]
             let (id, _) = try await Self.provisioned(okta, admin, "bob@example.com")
+            try await admin.setColdStorageRetention(days: 30)
             // Okta AIW: deactivation by PUT with active false.
             var body = try await okta.send(.get, "/Users/\(id)").object
             body["active"] = false
@@ -83,7 +84,9 @@ import Testing
             var view = try await admin.view(of: user)
             let archive = try #require(view["archives"]?.arrayValue?.first?.objectValue)
             #expect(archive["tier"] == "cold")
-            #expect(archive["coldUntil"]?.stringValue != nil)
+            let coldUntil = try #require(archive["coldUntil"]?.stringValue.flatMap(Timestamp.parse))
+            let expected = Timestamp.milliseconds(Date().addingTimeInterval(901 + 30 * 86_400))
+            #expect(abs(coldUntil - expected) < 120_000)
             // Still readable by the provider, with active false (Okta never deletes).
             #expect(try await okta.send(.get, "/Users/\(id)").object["active"] == false)
             // The provider reactivates: account and archives come back.
@@ -218,6 +221,12 @@ import Testing
             #expect(log.first { $0.action == .updated }?.detail == "name, title")
             #expect(log.first { $0.userName == "fay@example.com" && $0.action == .rejected }?.detail?.contains("country") == true)
             #expect(log.contains { $0.action == .rejected && $0.userName == "local@example.com" })
+            #expect(log.allSatisfy { $0.requestID?.isEmpty == false })
+            // A PATCH that does not even decode is refused and recorded too.
+            #expect(try await okta.send(.patch, "/Users/\(created.id)", #"{"Operations":[{"op":"jump"}]}"#).status == .badRequest)
+            let last = try await admin.syncLog(SyncLogQuery(userID: created.id, limit: 1))
+            #expect(last.first?.action == .rejected)
+            #expect(last.first?.detail?.contains("jump") == true)
             // Groups and members.
             let group = try await okta.send(
                 .post, "/Groups", #"{"displayName":"Eng","members":[{"value":"\#(created.id)"}]}"#)
