@@ -20,7 +20,8 @@ secret=$(python3 -c "import json;print(json.load(open('$work/p.json'))['secret']
 "$BIN" provider update "$id" --database "$db" --guard-state off > /dev/null
 base="http://127.0.0.1:$port/scim/$id/v2"
 export SCIM_AUTH_HEADER="Authorization: Bearer $secret"
-python3 "$PERF/perf_load_users.py" "$base" --count "$N" --start 1 --concurrency 8 --ids-out "$work/ids.txt" | head -1
+python3 "$PERF/perf_load_users.py" "$base" --count "$N" --start 1 --concurrency 8 --ids-out "$work/ids.txt" > "$work/load.out"
+head -1 "$work/load.out"
 echo "deactivating $N users over SCIM (PATCH active=false, 8 clients)..."
 python3 - "$base" "$secret" "$work/ids.txt" <<'PY'
 import http.client, json, sys, time

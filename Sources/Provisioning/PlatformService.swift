@@ -1,38 +1,13 @@
 public import Foundation
 import SCIM
 
-/// A refusal of the platform side that is neither "not found" nor "invalid": a sign-in the user's status forbids,
-/// or a session token that does not (or no longer) authenticate.
-public struct PlatformError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The kinds of refusal, for callers that map them to HTTP statuses (403 and 401).
-    public enum Code: Sendable, Hashable {
-        /// The user exists but its status does not allow signing in (blocked or deactivated).
-        case signInRefused
-        /// The session token is unknown or its session was revoked.
-        case invalidSession
-    }
-
-    public let code: Code
-    public let message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { message }
-
-    public static func signInRefused(_ message: String) -> PlatformError { .init(.signInRefused, message) }
-    public static func invalidSession(_ message: String) -> PlatformError { .init(.invalidSession, message) }
-}
-
 /// The platform side of Roster: devices (backup agents) and their archives, agents' sign-in sessions, and the API
 /// keys the platform's own services call Roster with. Secrets (session tokens, API keys) are generated here, shown
 /// once, and stored only as SHA-256.
 ///
 /// Errors: unknown users or devices are ``ProvisioningError/notFound(_:)``, bad input is
-/// ``ProvisioningError/invalid(_:)``, a sign-in the user's status forbids is ``PlatformError/Code/signInRefused``
-/// and a token that does not authenticate is ``PlatformError/Code/invalidSession``.
+/// ``ProvisioningError/invalid(_:)``, a sign-in the user's status forbids is ``ProvisioningError/refused(_:)`` and a
+/// token that does not authenticate is ``ProvisioningError/unauthenticated(_:)``.
 public struct PlatformService<Store: ProvisioningStore>: Sendable {
     public let store: Store
     let now: @Sendable () -> Date
@@ -98,7 +73,7 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
             guard user.status == .active else {
                 let why = user.status == .blocked
                     ? "an admin blocked the account" : "the account was deactivated"
-                throw PlatformError.signInRefused(
+                throw ProvisioningError.refused(
                     "User '\(user.userName)' is \(user.status.rawValue) and cannot sign in (\(why)).")
             }
             if let deviceID, !(try tx.devices(userID: user.id).contains { $0.id == deviceID }) {
@@ -112,14 +87,14 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
         return (token, session)
     }
 
-    /// The open session of a token. Unknown tokens and revoked sessions are ``PlatformError/Code/invalidSession``.
+    /// The open session of a token. Unknown tokens and revoked sessions are ``ProvisioningError/unauthenticated(_:)``.
     public func currentSession(token: String) async throws -> SignInSession {
         let hash = Credentials.hash(secret: token)
         let session = try await store.read { tx in try tx.session(tokenHash: hash) }
         guard let session, Credentials.verify(secret: token, storedHash: session.tokenHash) else {
-            throw PlatformError.invalidSession("The session token is not valid.")
+            throw ProvisioningError.unauthenticated("The session token is not valid.")
         }
-        guard session.revokedAt == nil else { throw PlatformError.invalidSession("The session was revoked.") }
+        guard session.revokedAt == nil else { throw ProvisioningError.unauthenticated("The session was revoked.") }
         return session
     }
 

@@ -3,6 +3,10 @@ public struct ProvisioningError: Error, Sendable, Hashable, CustomStringConverti
     /// The kinds of failure, for callers that map them to exit codes or HTTP statuses.
     public enum Code: Sendable, Hashable {
         case notFound, conflict, invalid
+        /// The user exists but its status does not allow what was asked (signing in while blocked or deactivated).
+        case refused
+        /// A credential (a session token) that does not, or no longer, authenticate.
+        case unauthenticated
     }
 
     public let code: Code
@@ -18,4 +22,6 @@ public struct ProvisioningError: Error, Sendable, Hashable, CustomStringConverti
     public static func notFound(_ message: String) -> ProvisioningError { .init(.notFound, message) }
     public static func conflict(_ message: String) -> ProvisioningError { .init(.conflict, message) }
     public static func invalid(_ message: String) -> ProvisioningError { .init(.invalid, message) }
+    public static func refused(_ message: String) -> ProvisioningError { .init(.refused, message) }
+    public static func unauthenticated(_ message: String) -> ProvisioningError { .init(.unauthenticated, message) }
 }

@@ -28,7 +28,22 @@ public enum Timestamp {
         let mi = rem / 60_000 % 60
         let s = rem / 1000 % 60
         let f = rem % 1000
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(dd, 2))T\(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2)).\(pad(f, 3))Z"
+        guard (0...9999).contains(y) else {
+            return "\(pad(y, 4))-\(pad(m, 2))-\(pad(dd, 2))T\(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2)).\(pad(f, 3))Z"
+        }
+        // Written digit by digit: this runs twice for every resource of every list page.
+        var out = [UInt8](repeating: 0, count: 24)
+        func put(_ value: Int64, _ at: Int, _ width: Int) {
+            var v = value
+            for i in stride(from: at + width - 1, through: at, by: -1) {
+                out[i] = UInt8(48 + v % 10)
+                v /= 10
+            }
+        }
+        put(y, 0, 4); out[4] = 45; put(m, 5, 2); out[7] = 45; put(dd, 8, 2); out[10] = 84
+        put(h, 11, 2); out[13] = 58; put(mi, 14, 2); out[16] = 58; put(s, 17, 2); out[19] = 46
+        put(f, 20, 3); out[23] = 90
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parses RFC 3339 / xsd:dateTime (`2011-05-13T04:42:34Z`, with optional fraction and offset; a missing

@@ -35,6 +35,7 @@ public enum Migrations {
                     guard_percent INTEGER NOT NULL DEFAULT 10,
                     guard_minimum INTEGER NOT NULL DEFAULT 10,
                     guard_tripped_at INTEGER,
+                    user_count INTEGER NOT NULL DEFAULT 0,
                     user_name_format TEXT NOT NULL DEFAULT 'email',
                     created_at INTEGER NOT NULL,
                     updated_at INTEGER NOT NULL
@@ -67,6 +68,26 @@ public enum Migrations {
                 "CREATE INDEX users_by_external_id ON users(provider_id, external_id)",
                 "CREATE INDEX users_deactivation_due ON users(deactivation_due_at) WHERE deactivation_due_at IS NOT NULL",
                 "CREATE INDEX users_held ON users(provider_id) WHERE held IS NOT NULL",
+                // providers.user_count: the linked users of each provider, kept by triggers so that an unfiltered
+                // list (every page of an IdP's import) does not count the provider's users each time.
+                """
+                CREATE TRIGGER users_count_insert AFTER INSERT ON users
+                WHEN NEW.provider_id IS NOT NULL AND NEW.linked = 1
+                BEGIN UPDATE providers SET user_count = user_count + 1 WHERE id = NEW.provider_id; END
+                """,
+                """
+                CREATE TRIGGER users_count_update AFTER UPDATE OF linked, provider_id ON users
+                WHEN OLD.linked IS NOT NEW.linked OR OLD.provider_id IS NOT NEW.provider_id
+                BEGIN
+                    UPDATE providers SET user_count = user_count - 1 WHERE id = OLD.provider_id AND OLD.linked = 1;
+                    UPDATE providers SET user_count = user_count + 1 WHERE id = NEW.provider_id AND NEW.linked = 1;
+                END
+                """,
+                """
+                CREATE TRIGGER users_count_delete AFTER DELETE ON users
+                WHEN OLD.provider_id IS NOT NULL AND OLD.linked = 1
+                BEGIN UPDATE providers SET user_count = user_count - 1 WHERE id = OLD.provider_id; END
+                """,
                 """
                 CREATE TABLE groups (
                     seq INTEGER PRIMARY KEY AUTOINCREMENT,

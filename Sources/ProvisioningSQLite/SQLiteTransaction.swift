@@ -131,17 +131,10 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func users(providerID: String, query: StoreQuery) throws -> Page<UserRecord> {
-        let compiler = FilterCompiler(dialect: .sqlite, resource: .users)
-        var condition = SQLFragment("u.provider_id = ? AND u.linked = 1", [.text(providerID)])
-        if let filter = query.filter { condition = condition + SQLFragment(" AND ") + (try compiler.compile(filter)) }
-        let total = try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM users u WHERE \(condition.sql)", arguments: Self.arguments(condition)) ?? 0
-        guard query.limit > 0, query.offset < total else { return Page(totalResults: total, items: []) }
-        let order = query.sort.map { "\(compiler.sortExpression($0)) \($0.descending ? "DESC" : "ASC") NULLS LAST, " } ?? ""
-        let rows = try fetchAll(
-            sql: "SELECT \(Self.userColumns) FROM users u WHERE \(condition.sql) ORDER BY \(order)u.seq LIMIT ? OFFSET ?",
-            arguments: Self.arguments(condition + SQLFragment("", [.integer(Int64(query.limit)), .integer(Int64(query.offset))])))
-        return Page(totalResults: total, items: rows.map(Self.user(from:)))
+        try page(
+            .users, scope: SQLFragment("u.provider_id = ? AND u.linked = 1", [.text(providerID)]),
+            columns: Self.userColumns, query: query, unfilteredTotal: { try userCount(providerID: providerID) },
+            decode: Self.user(from:))
     }
 
     func allUsers(offset: Int, limit: Int) throws -> [UserRecord] {
@@ -151,7 +144,8 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func userCount(providerID: String) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE provider_id = ? AND linked = 1", arguments: [providerID]) ?? 0
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT user_count FROM providers WHERE id = ?"), arguments: [providerID])
+            ?? 0
     }
 
     /// A user from a row of ``userColumns``, decoded by position (looking columns up by name costs more than
@@ -217,17 +211,36 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func groups(providerID: String, query: StoreQuery) throws -> Page<GroupRecord> {
-        let compiler = FilterCompiler(dialect: .sqlite, resource: .groups)
-        var condition = SQLFragment("g.provider_id = ?", [.text(providerID)])
+        try page(
+            .groups, scope: SQLFragment("g.provider_id = ?", [.text(providerID)]), columns: Self.groupColumns,
+            query: query, decode: Self.group(from:))
+    }
+
+    /// One page of a list query over users or groups: the count and the rows of the window, filtered in SQL and
+    /// ordered by the sort key, then by `seq` so that pages never repeat or skip a resource.
+    func page<T>(
+        _ resource: SQLResource, scope: SQLFragment, columns: String, query: StoreQuery,
+        unfilteredTotal: (() throws -> Int)? = nil, decode: (Row) -> T
+    ) throws -> Page<T> {
+        let compiler = FilterCompiler(dialect: .sqlite, resource: resource)
+        let table = resource == .users ? "users u" : "groups g"
+        var condition = scope
         if let filter = query.filter { condition = condition + SQLFragment(" AND ") + (try compiler.compile(filter)) }
-        let total = try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM groups g WHERE \(condition.sql)", arguments: Self.arguments(condition)) ?? 0
+        let total: Int
+        if query.filter == nil, let unfilteredTotal {
+            total = try unfilteredTotal()
+        } else {
+            total = try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM \(table) WHERE \(condition.sql)"),
+                arguments: Self.arguments(condition)) ?? 0
+        }
         guard query.limit > 0, query.offset < total else { return Page(totalResults: total, items: []) }
         let order = query.sort.map { "\(compiler.sortExpression($0)) \($0.descending ? "DESC" : "ASC") NULLS LAST, " } ?? ""
+        let window = SQLFragment("", [.integer(Int64(query.limit)), .integer(Int64(query.offset))])
         let rows = try fetchAll(
-            sql: "SELECT \(Self.groupColumns) FROM groups g WHERE \(condition.sql) ORDER BY \(order)g.seq LIMIT ? OFFSET ?",
-            arguments: Self.arguments(condition + SQLFragment("", [.integer(Int64(query.limit)), .integer(Int64(query.offset))])))
-        return Page(totalResults: total, items: rows.map(Self.group(from:)))
+            sql: "SELECT \(columns) FROM \(table) WHERE \(condition.sql) ORDER BY \(order)\(resource.alias).seq LIMIT ? OFFSET ?",
+            arguments: Self.arguments(condition + window))
+        return Page(totalResults: total, items: rows.map(decode))
     }
 
     func groupCount(providerID: String) throws -> Int {

@@ -84,6 +84,23 @@ public enum StoreConformance {
         let (old, new) = try await store.read { tx in (try tx.user(userName: "ann@example.com"), try tx.user(id: "u1")) }
         #expect(old == nil)
         #expect(new == renamed)
+        // The count of a provider's linked users follows inserts, unlinking and linking again.
+        #expect(try await store.read { tx in try tx.userCount(providerID: "p1") } == 1)
+        var unlinked = renamed
+        unlinked.linked = false
+        unlinked.version = 3
+        let gone = unlinked
+        try await store.withTransaction { tx in
+            try tx.updateUser(gone)
+            try tx.insertUser(user("u3", "carl@example.com", provider: "p1"))
+        }
+        #expect(try await store.read { tx in try tx.userCount(providerID: "p1") } == 1)
+        var relinked = gone
+        relinked.linked = true
+        relinked.version = 4
+        let back = relinked
+        try await store.withTransaction { tx in try tx.updateUser(back) }
+        #expect(try await store.read { tx in try tx.userCount(providerID: "p1") } == 2)
     }
 
     static func userQueries(_ store: some ProvisioningStore) async throws {

@@ -70,7 +70,7 @@ struct PlatformController<Store: ProvisioningStore, Context: RequestContext> {
     /// `GET /api/v1/sessions/current` with `X-Session-Token` → 200 with the session, 401 once revoked or unknown.
     func currentSession(_ request: Request) async throws -> Response {
         guard let token = request.headers[Self.sessionTokenHeader]?.trimmingCharacters(in: .whitespaces), !token.isEmpty
-        else { throw PlatformError.invalidSession("Send the session token in the X-Session-Token header.") }
+        else { throw ProvisioningError.unauthenticated("Send the session token in the X-Session-Token header.") }
         let session = try await service.currentSession(token: token)
         let user = try await service.user(id: session.userID)
         return PlatformResponses.json([
@@ -99,13 +99,10 @@ struct PlatformController<Store: ProvisioningStore, Context: RequestContext> {
                 case .notFound: .notFound
                 case .conflict: .conflict
                 case .invalid: .badRequest
+                case .refused: .forbidden
+                case .unauthenticated: .unauthorized
                 }
             return PlatformResponses.error(error.message, status: status)
-        } catch let error as PlatformError {
-            switch error.code {
-            case .signInRefused: return PlatformResponses.error(error.message, status: .forbidden)
-            case .invalidSession: return PlatformResponses.error(error.message, status: .unauthorized)
-            }
         } catch let error as SCIMError {
             // The JSON reader's syntax errors.
             return PlatformResponses.error(error.detail, status: HTTPResponse.Status(code: error.status))

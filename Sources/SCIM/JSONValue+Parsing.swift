@@ -142,9 +142,16 @@ private struct JSONParser {
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                out.append(contentsOf: bytes[runStart..<index])
+                let decoded: String?
+                if out.isEmpty {
+                    // No escapes (the common case): decode the slice itself, no copy.
+                    decoded = String(validating: bytes[runStart..<index], as: UTF8.self)
+                } else {
+                    out.append(contentsOf: bytes[runStart..<index])
+                    decoded = String(validating: out, as: UTF8.self)
+                }
                 index += 1
-                guard let s = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8 in a string") }
+                guard let s = decoded else { throw fail("invalid UTF-8 in a string") }
                 return s
             }
             if b < 0x20 { throw fail("unescaped control character in a string") }
