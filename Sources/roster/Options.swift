@@ -13,7 +13,7 @@ struct DatabaseOptions: ParsableArguments {
         database ?? ProcessInfo.processInfo.environment["ROSTER_DATABASE"] ?? "roster.sqlite"
     }
 
-    func openStore(durability: SQLiteStore.Durability = .normal) throws -> SQLiteStoreAlias {
+    func openStore(durability: SQLiteStore.Durability = .normal) throws -> SQLiteStore {
         do {
             return try SQLiteStore(path: path, durability: durability)
         } catch {
@@ -70,6 +70,3 @@ func run<T>(_ body: () async throws -> T) async throws -> T {
         throw ExitCode(1)
     }
 }
-
-/// The store every command opens.
-typealias SQLiteStoreAlias = SQLiteStore

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Provisioning
+import ProvisioningSQLite
 import SCIM
 
 struct UserCommand: AsyncParsableCommand {
@@ -72,7 +73,7 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The user's email (userName).") var email: String
         @Flag(help: "Print the user's view as JSON.") var json = false
 
-        func perform(_ action: AdminService<SQLiteStoreAlias>.UserAction, done: String) async throws {
+        func perform(_ action: AdminService<SQLiteStore>.UserAction, done: String) async throws {
             let admin = AdminService(store: try db.openStore())
             let user = try await roster.run { try await admin.perform(action, email: email) }
             if json { Output.json(try await admin.view(of: user)) } else { print("\(user.userName): \(done) (status \(user.status.rawValue)).") }
@@ -119,7 +120,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let admin = AdminService(store: try db.openStore())
-            let edit = AdminService<SQLiteStoreAlias>.UserEdit(
+            let edit = AdminService<SQLiteStore>.UserEdit(
                 displayName: displayName, givenName: givenName, familyName: familyName, title: title,
                 department: department)
             let user = try await roster.run { try await admin.updateUser(email: email, edit) }
