@@ -11,7 +11,11 @@ public func fuzzFilter(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             _ = filter.matches(["userName": "bjensen@example.com", "emails": [["value": "b@example.com"]]], in: type)
         }
     }
-    guard let again = try? Filter(parsing: filter.description), again == filter else {
+    // The rendering escapes control characters (\u001e is six characters for one), so it can outgrow the length
+    // limit that the input respected; the round trip is only a property below that limit.
+    let rendered = filter.description
+    guard rendered.count <= Filter.maximumLength else { return 0 }
+    guard let again = try? Filter(parsing: rendered), again == filter else {
         fatalError("round trip changed the filter: \(text) -> \(filter.description)")
     }
     return 0

@@ -24,5 +24,5 @@ for target in Filter Patch; do
     done
   fi
   echo "fuzzing $target for ${seconds}s"
-  "$bin" "$corpus" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 2>&1 | tail -12
+  "$bin" "$corpus" -max_total_time="$seconds" -max_len=4096 -artifact_prefix="$out/" -print_final_stats=1 2>&1 | tail -12
 done

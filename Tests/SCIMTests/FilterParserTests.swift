@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SCIM
@@ -455,5 +456,20 @@ private struct FilterFuzzGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// Inputs the libFuzzer target found, kept as regression cases.
+@Suite struct FilterFuzzRegressionTests {
+    /// 763 characters of a bare word full of control characters: it parses, and its rendering (each control
+    /// character as a six-character \u escape) is longer than the 4,096-character limit, so it is refused with
+    /// invalidFilter instead of being parsed again.
+    @Test func renderingLongerThanTheLimitIsRefusedNotCrashed() throws {
+        let url = try #require(
+            Bundle.module.url(forResource: "filter-render-longer-than-limit", withExtension: "bin", subdirectory: "Fixtures/fuzz"))
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        let filter = try Filter(parsing: text)
+        #expect(filter.description.count > Filter.maximumLength)
+        #expect(throws: SCIMError.self) { try Filter(parsing: filter.description) }
     }
 }
