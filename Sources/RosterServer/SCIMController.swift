@@ -154,8 +154,9 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     func createUser(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await provider(request, context)
         let user = try await service.createUser(provider, body: try await body(request), requestID: context.id)
-        let groups = try await service.groups(ofUser: user.id)
-        return try await userResponse(user, groups: groups, provider: provider, request: request, status: .created)
+        // A created (or linked again) user belongs to no group yet: DELETE removed its memberships, and only
+        // linked users can be added to groups, so there is nothing to read.
+        return try await userResponse(user, groups: [], provider: provider, request: request, status: .created)
     }
 
     func getUser(_ request: Request, _ context: Context) async throws -> Response {
