@@ -120,7 +120,8 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
     // MARK: Users
 
     /// Creates a local user: managed only by admins, out of every provider's reach.
-    public func addLocalUser(email: String, name: String?) async throws -> UserRecord {
+    /// Creates a local user in `organization` (the root when `nil`), with the organization's default roles.
+    public func addLocalUser(email: String, name: String?, organization: String? = nil) async throws -> UserRecord {
         let address = email.trimmingSpaces
         guard UserRules.isEmailAddress(address) else {
             throw ProvisioningError.invalid("'\(email)' is not an email address; a user signs in with their email.")
@@ -139,14 +140,18 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
         let user = UserRecord(
             id: UUID().uuidString.lowercased(), providerID: nil, userName: address, scimActive: true, status: .active,
             attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
-        try await store.withTransaction { tx in
+        return try await store.withTransaction { [user] tx in
+            var user = user
             if let existing = try tx.user(userName: address) {
                 throw ProvisioningError.conflict(
                     "A user with email '\(existing.userName)' already exists (\(existing.isLocal ? "local" : "managed by provider \(existing.providerID!)")).")
             }
+            let home = try Self.organization(named: organization ?? Organization.rootName, orRoot: organization == nil, tx: tx)
+            user.organizationID = home.id
             try tx.insertUser(user)
+            try tx.setRoles(userID: user.id, roles: home.defaultRoles)
+            return user
         }
-        return user
     }
 
     /// The user with this email (case-insensitive).
@@ -163,17 +168,30 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
 
     /// The platform's view of a user, as `roster user show --json` prints it.
     public func view(of user: UserRecord) async throws -> JSONObject {
-        let (groups, devices, archives) = try await store.read { tx in
-            (try tx.groups(ofUser: user.id), try tx.devices(userID: user.id), try tx.archives(userID: user.id))
+        try await store.read { tx in
+            let placement = UserView.Placement(
+                organization: try tx.organization(id: user.organizationID)?.name ?? user.organizationID,
+                roles: try tx.roles(ofUser: user.id),
+                watchlists: try tx.watchlists(ofUser: user.id).map { try tx.watchlist(id: $0)?.name ?? $0 })
+            return UserView.json(
+                user, groups: try tx.groups(ofUser: user.id), placement: placement, devices: try tx.devices(userID: user.id),
+                archives: try tx.archives(userID: user.id))
         }
-        return UserView.json(user, groups: groups, devices: devices, archives: archives)
     }
 }
 
 /// The platform's view of a user (not the SCIM view): status, source and the attributes admins look at.
 public enum UserView {
+    /// Where the user sits, by name.
+    public struct Placement: Sendable {
+        public var organization: String
+        public var roles: [String]
+        public var watchlists: [String]
+    }
+
     public static func json(
-        _ user: UserRecord, groups: [MemberReference], devices: [Device] = [], archives: [Archive] = []
+        _ user: UserRecord, groups: [MemberReference], placement: Placement, devices: [Device] = [],
+        archives: [Archive] = []
     ) -> JSONObject {
         func string(_ v: String?) -> JSONValue { v.map { .string($0) } ?? .null }
         func date(_ d: Date?) -> JSONValue { d.map { .string(Timestamp.format($0)) } ?? .null }
@@ -188,8 +206,11 @@ public enum UserView {
             "title": string(user.attributes["title"]?.stringValue),
             "department": string(enterprise?["department"]?.stringValue),
             "division": string(enterprise?["division"]?.stringValue),
-            "organization": string(user.attributes["c42OrgName"]?.stringValue),
-            "roles": .array([]),
+            "organization": .string(placement.organization),
+            "organizationId": .string(user.organizationID),
+            "organizationSetByAdmin": .bool(user.organizationPinned),
+            "roles": .array(placement.roles.map { .string($0) }),
+            "watchlists": .array(placement.watchlists.map { .string($0) }),
             "groups": .array(groups.map { .string($0.display ?? $0.id) }),
             "providerActive": .bool(user.scimActive),
             "deactivationDueAt": date(user.deactivationDueAt),

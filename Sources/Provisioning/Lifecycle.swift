@@ -118,6 +118,13 @@ public enum SyncAction: String, Sendable, Hashable, CaseIterable {
     case memberRemoved = "member-removed"
     case groupDeleted = "group-deleted"
     case rejected
+    case orgChanged = "org-changed"
+    case orgCreated = "org-created"
+    case rolesChanged = "roles-changed"
+    case watchlistAdded = "watchlist-added"
+    case watchlistRemoved = "watchlist-removed"
+    /// An "apply org and role settings" run finished (detail: what it changed).
+    case mappingsApplied = "mappings-applied"
 }
 
 /// A refused event, with a message an admin or a SCIM client can act on.

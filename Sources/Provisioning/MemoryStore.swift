@@ -21,6 +21,25 @@ public final class MemoryStore: ProvisioningStore {
         var sessions: [String: SignInSession] = [:]
         var apiKeys: [PlatformAPIKey] = []
         var syncLog: [SyncLogEntry] = []
+        var organizations: [Organization] = [
+            Organization(
+                id: Organization.rootID, name: Organization.rootName, parentID: nil, defaultRoles: [Role.desktopUser],
+                createdAt: Date(timeIntervalSince1970: 0))
+        ]
+        var roles: [String: [String]] = [:]
+        var watchlists: [Watchlist] = []
+        /// Watchlist id → user ids in the order added.
+        var watchlistMembers: [String: [String]] = [:]
+        var rules: [MemoryRule] = []
+        var mappingRuns: [String: MappingRun] = [:]
+    }
+
+    struct MemoryRule: Sendable {
+        var providerID: String
+        var kind: MappingRuleKind
+        var groupID: String
+        var target: String
+        var priority: Int
     }
 
     let state = Mutex(State())
@@ -61,6 +80,8 @@ final class MemoryTransaction: StoreTransaction {
         state.providers[id] = nil
         for gid in state.groupOrder where state.groups[gid]?.providerID == id { try deleteGroup(id: gid) }
         for uid in state.userOrder where state.users[uid]?.providerID == id { state.users[uid]?.linked = false }
+        state.rules.removeAll { $0.providerID == id }
+        state.mappingRuns = state.mappingRuns.filter { $0.value.providerID != id }
     }
 
     func user(id: String) throws -> UserRecord? { state.users[id] }
@@ -82,6 +103,9 @@ final class MemoryTransaction: StoreTransaction {
         }
         state.userNames[old.userName.lowercased()] = nil
         state.userNames[key] = user.id
+        var user = user
+        user.organizationID = old.organizationID
+        user.organizationPinned = old.organizationPinned
         state.users[user.id] = user
     }
     func users(providerID: String, query: StoreQuery) throws -> Page<UserRecord> {
@@ -125,6 +149,7 @@ final class MemoryTransaction: StoreTransaction {
         state.groupOrder.removeAll { $0 == id }
         state.members[id] = nil
         state.memberDisplays[id] = nil
+        state.rules.removeAll { $0.groupID == id }
     }
     func groups(providerID: String, query: StoreQuery) throws -> Page<GroupRecord> {
         let candidates = try state.groupOrder.compactMap { try group(id: $0) }.filter { $0.providerID == providerID }

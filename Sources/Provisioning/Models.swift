@@ -20,14 +20,21 @@ public struct Provider: Sendable, Hashable, Identifiable {
     public var deactivationGuard: DeactivationGuard
     /// When the guard tripped; `nil` when it is not holding deactivations.
     public var guardTrippedAt: Date?
+    /// How the provider's users get their organization.
+    public var organizationMapping: OrganizationMapping
+    /// Whether the provider's SCIM groups decide roles.
+    public var roleMappingMode: RoleMappingMode
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         id: String, name: String, username: String, secretHash: String, deactivationDelay: Duration,
         userNameFormat: UserNameFormat = .email, deactivationGuard: DeactivationGuard = DeactivationGuard(),
-        guardTrippedAt: Date? = nil, createdAt: Date, updatedAt: Date
+        guardTrippedAt: Date? = nil, organizationMapping: OrganizationMapping = OrganizationMapping(),
+        roleMappingMode: RoleMappingMode = .groups, createdAt: Date, updatedAt: Date
     ) {
+        self.organizationMapping = organizationMapping
+        self.roleMappingMode = roleMappingMode
         self.deactivationGuard = deactivationGuard
         self.guardTrippedAt = guardTrippedAt
         self.id = id
@@ -101,14 +108,23 @@ public struct UserRecord: Sendable, Hashable, Identifiable {
     public var legalHoldMatter: String?
     /// The SCIM attributes in canonical stored form (no `id`, `meta`, `schemas`, `groups`).
     public var attributes: JSONObject
+    /// The user's organization. Written by ``StoreTransaction/insertUser(_:)`` and
+    /// ``StoreTransaction/setOrganization(userID:organizationID:pinned:)`` only: `updateUser` leaves it alone, so
+    /// that a lifecycle or attribute write never undoes a mapping.
+    public var organizationID: String
+    /// An admin placed the user by hand; method `single` leaves such users where they are.
+    public var organizationPinned: Bool
     public var version: Int
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         id: String, providerID: String?, linked: Bool = true, userName: String, scimActive: Bool,
-        status: UserStatus = .active, attributes: JSONObject, version: Int = 1, createdAt: Date, updatedAt: Date
+        status: UserStatus = .active, attributes: JSONObject, organizationID: String = Organization.rootID,
+        version: Int = 1, createdAt: Date, updatedAt: Date
     ) {
+        self.organizationID = organizationID
+        self.organizationPinned = false
         self.id = id
         self.providerID = providerID
         self.linked = linked

@@ -110,6 +110,58 @@ public protocol StoreTransaction {
     /// A provider's users whose deactivation the mass-deactivation guard holds.
     func heldDeactivations(providerID: String) throws -> [UserRecord]
 
+    // MARK: Organizations, roles, watchlists
+
+    func organization(id: String) throws -> Organization?
+    /// The organization with this name, case-insensitively.
+    func organization(name: String) throws -> Organization?
+    /// All organizations, root first, then in creation order.
+    func organizations() throws -> [Organization]
+    /// Inserts an organization; a taken name (case-insensitive) is a `conflict`.
+    func insertOrganization(_ organization: Organization) throws
+    func updateOrganization(_ organization: Organization) throws
+    /// How many users each organization has, keyed by organization id (organizations without users left out).
+    func organizationUserCounts() throws -> [String: Int]
+    /// Moves a user to an organization; `pinned` records that an admin placed it by hand.
+    func setOrganization(userID: String, organizationID: String, pinned: Bool) throws
+
+    /// The roles of several users, keyed by user id, each sorted (users without roles left out).
+    func roles(ofUsers userIDs: [String]) throws -> [String: [String]]
+    /// Replaces a user's roles.
+    func setRoles(userID: String, roles: [String]) throws
+
+    func watchlist(id: String) throws -> Watchlist?
+    func watchlist(name: String) throws -> Watchlist?
+    func watchlists() throws -> [Watchlist]
+    /// Inserts a watchlist; a taken name (case-insensitive) is a `conflict`.
+    func insertWatchlist(_ watchlist: Watchlist) throws
+    /// How many users each watchlist has, keyed by watchlist id.
+    func watchlistMemberCounts() throws -> [String: Int]
+    /// The watchlist ids of several users, keyed by user id, each sorted.
+    func watchlists(ofUsers userIDs: [String]) throws -> [String: [String]]
+    /// Puts a user on a watchlist (no-op when already on it).
+    func addToWatchlist(watchlistID: String, userID: String, at: Date) throws
+    func removeFromWatchlist(watchlistID: String, userID: String) throws
+    /// Users on a watchlist, in the order they were added, at most `limit`.
+    func watchlistMembers(watchlistID: String, limit: Int) throws -> [UserRecord]
+
+    // MARK: Mapping rules and runs
+
+    /// A provider's group rules, each kind in the order added.
+    func mappingRules(providerID: String) throws -> MappingRules
+    func insertOrganizationRule(providerID: String, _ rule: MappingRules.OrganizationRule) throws
+    func insertRoleRule(providerID: String, _ rule: MappingRules.RoleRule) throws
+    func insertWatchlistRule(providerID: String, _ rule: MappingRules.WatchlistRule) throws
+    /// Removes every rule of `kind` for a group of a provider. Returns how many went.
+    func deleteRules(_ kind: MappingRuleKind, providerID: String, groupID: String) throws -> Int
+    /// A provider's linked users after `sequence` in creation order, at most `limit`, with their sequence numbers:
+    /// the keyset batches of "apply org and role settings".
+    func userBatch(providerID: String, after sequence: Int64, limit: Int) throws -> [(sequence: Int64, user: UserRecord)]
+    /// The unfinished apply run of a provider, if one crashed or is running.
+    func openMappingRun(providerID: String) throws -> MappingRun?
+    /// Inserts or updates an apply run.
+    func saveMappingRun(_ run: MappingRun) throws
+
     // MARK: Devices, archives, sessions, API keys (the platform side)
     func insertDevice(_ device: Device) throws
     func devices(userID: String) throws -> [Device]
@@ -130,7 +182,46 @@ public protocol StoreTransaction {
     func apiKeys() throws -> [PlatformAPIKey]
 }
 
+/// The kinds of group rules a provider has.
+public enum MappingRuleKind: String, Sendable, Hashable, CaseIterable {
+    case organization, role, watchlist
+}
+
+/// One run of "apply org and role settings": its progress is saved with each batch, so a crashed run resumes
+/// where it stopped.
+public struct MappingRun: Sendable, Hashable, Identifiable {
+    public var id: String
+    public var providerID: String
+    public var startedAt: Date
+    /// The sequence number of the last user done.
+    public var cursor: Int64
+    /// Users evaluated and users changed so far.
+    public var processed: Int
+    public var changed: Int
+    public var finishedAt: Date?
+
+    public init(
+        id: String, providerID: String, startedAt: Date, cursor: Int64 = 0, processed: Int = 0, changed: Int = 0,
+        finishedAt: Date? = nil
+    ) {
+        self.id = id
+        self.providerID = providerID
+        self.startedAt = startedAt
+        self.cursor = cursor
+        self.processed = processed
+        self.changed = changed
+        self.finishedAt = finishedAt
+    }
+}
+
 extension StoreTransaction {
+    /// The roles of one user, sorted.
+    public func roles(ofUser userID: String) throws -> [String] { try roles(ofUsers: [userID])[userID] ?? [] }
+    /// The watchlist ids of one user, sorted.
+    public func watchlists(ofUser userID: String) throws -> [String] {
+        try watchlists(ofUsers: [userID])[userID] ?? []
+    }
+
     /// Adds memberships without a provider-sent `display`.
     public func addMembers(groupID: String, userIDs: [String]) throws -> [String] {
         try addMembers(groupID: groupID, members: userIDs.map { MemberReference(id: $0, display: nil) })

@@ -121,6 +121,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
                 let active = attributes["active"]?.boolValue ?? true
                 var log: [SyncLogEntry] = []
                 var user: UserRecord
+                let isNew: Bool
                 if let existing = try tx.user(userName: attributes["userName"]!.stringValue!) {
                     try Self.refuseTakenUserName(existing, provider: provider)
                     try Self.checkManager(attributes, provider: provider, selfID: existing.id, tx: tx)
@@ -130,6 +131,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
                     user.attributes = attributes
                     user.version += 1
                     user.updatedAt = timestamp
+                    isNew = false
                     log.append(Self.entry(.created, user, provider, timestamp, requestID, detail: "linked again"))
                     if active {
                         log += try LifecycleEffects.handle(
@@ -143,12 +145,23 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
                     user = UserRecord(
                         id: id, providerID: provider.id, userName: attributes["userName"]!.stringValue!,
                         scimActive: true, attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
+                    isNew = true
                     log.append(Self.entry(.created, user, provider, timestamp, requestID))
                     try tx.insertUser(user)
                 }
                 if !active {
                     log += try Self.deactivate(&user, provider: provider, at: timestamp, requestID: requestID, tx: tx)
                     try tx.updateUser(user)
+                }
+                var mapping = try MappingEffects(provider: provider, tx: tx)
+                let placed = try mapping.reevaluate([user], at: timestamp, requestID: requestID, isNew: isNew, tx: tx)
+                if isNew {
+                    // A new user's placement is part of its `created` entry; only organizations created on the
+                    // way get entries of their own.
+                    log[0].detail = MappingEffects.summary(placed)
+                    log += placed.filter { $0.action == .orgCreated }
+                } else {
+                    log += placed
                 }
                 try tx.appendSyncLog(log)
                 return user
@@ -279,8 +292,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             let delta = try Self.replaceMembers(of: id, with: members, provider: provider, tx: tx)
             group.memberCount += delta.added.count - delta.removed.count
             try Self.finish(
-                &group, attributesChanged: renamed, before: before, delta: delta, at: timestamp, requestID: requestID,
-                tx: tx)
+                &group, provider: provider, attributesChanged: renamed, before: before, delta: delta, at: timestamp,
+                requestID: requestID, tx: tx)
             return group
         }
     }
@@ -307,8 +320,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
                 delta.removed += d.removed
             }
             try Self.finish(
-                &group, attributesChanged: renamed, before: before, delta: delta, at: timestamp, requestID: requestID,
-                tx: tx)
+                &group, provider: provider, attributesChanged: renamed, before: before, delta: delta, at: timestamp,
+                requestID: requestID, tx: tx)
             return group
         }
     }
@@ -319,11 +332,19 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         try await transaction { tx in
             let group = try Self.ownGroup(id, provider: provider, tx: tx)
             try Self.checkPrecondition(ifMatch, version: group.version)
+            // A mapped group's members are re-evaluated once the group and its rules are gone.
+            let mapped = try MappingEffects(provider: provider, tx: tx).isMapped(groupID: group.id)
+            let members = mapped ? try tx.members(groupID: group.id, limit: .max).map(\.id) : []
             try tx.deleteGroup(id: group.id)
-            try tx.appendSyncLog([
+            var log = [
                 Self.groupEntry(
                     .groupDeleted, group, timestamp, requestID, detail: "\(group.displayName) (\(group.memberCount) members)")
-            ])
+            ]
+            if mapped {
+                var mapping = try MappingEffects(provider: provider, tx: tx)
+                log += try mapping.reevaluate(userIDs: members, at: timestamp, requestID: requestID, tx: tx)
+            }
+            try tx.appendSyncLog(log)
         }
     }
 
@@ -335,8 +356,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// Bumps the version when anything changed and logs what did.
     static func finish(
-        _ group: inout GroupRecord, attributesChanged: Bool, before: JSONObject, delta: MemberDelta, at timestamp: Date,
-        requestID: String?, tx: any StoreTransaction
+        _ group: inout GroupRecord, provider: Provider, attributesChanged: Bool, before: JSONObject, delta: MemberDelta,
+        at timestamp: Date, requestID: String?, tx: any StoreTransaction
     ) throws {
         guard attributesChanged || !delta.added.isEmpty || !delta.removed.isEmpty else { return }
         group.version += 1
@@ -349,6 +370,13 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         }
         log += try memberEntries(
             added: delta.added, removed: delta.removed, group: group, at: timestamp, requestID: requestID, tx: tx)
+        if !delta.added.isEmpty || !delta.removed.isEmpty {
+            var mapping = try MappingEffects(provider: provider, tx: tx)
+            if mapping.isMapped(groupID: group.id) {
+                log += try mapping.reevaluate(
+                    userIDs: delta.added + delta.removed, at: timestamp, requestID: requestID, tx: tx)
+            }
+        }
         try tx.appendSyncLog(log)
     }
 
@@ -468,6 +496,12 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             }
         }
         try tx.updateUser(user)
+        if provider.organizationMapping.method == .attribute {
+            var mapping = try MappingEffects(provider: provider, tx: tx)
+            if mapping.attributesMatter {
+                log += try mapping.reevaluate([user], at: timestamp, requestID: requestID, tx: tx)
+            }
+        }
         try tx.appendSyncLog(log)
         return user
     }

@@ -24,7 +24,8 @@ struct SQLiteTransaction: StoreTransaction {
 
     static let providerColumns = """
         id, name, username, secret_hash, deactivation_delay_seconds, user_name_format, guard_enabled, guard_percent, \
-        guard_minimum, guard_tripped_at, created_at, updated_at
+        guard_minimum, guard_tripped_at, created_at, updated_at, org_method, org_id, org_attribute, org_parent_id, \
+        role_mode
         """
 
     func provider(id: String) throws -> Provider? {
@@ -39,12 +40,14 @@ struct SQLiteTransaction: StoreTransaction {
 
     func insertProvider(_ p: Provider) throws {
         try db.execute(
-            sql: "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            sql: "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: [
                 p.id, p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds, p.userNameFormat.rawValue,
                 p.deactivationGuard.enabled, p.deactivationGuard.percent, p.deactivationGuard.minimum,
                 p.guardTrippedAt.map(RowCoding.milliseconds),
                 RowCoding.milliseconds(p.createdAt), RowCoding.milliseconds(p.updatedAt),
+                p.organizationMapping.method.rawValue, p.organizationMapping.organizationID,
+                p.organizationMapping.attribute, p.organizationMapping.parentID, p.roleMappingMode.rawValue,
             ])
     }
 
@@ -53,12 +56,15 @@ struct SQLiteTransaction: StoreTransaction {
             sql: """
                 UPDATE providers SET name = ?, username = ?, secret_hash = ?, deactivation_delay_seconds = ?,
                 user_name_format = ?, guard_enabled = ?, guard_percent = ?, guard_minimum = ?, guard_tripped_at = ?,
-                updated_at = ? WHERE id = ?
+                org_method = ?, org_id = ?, org_attribute = ?, org_parent_id = ?, role_mode = ?, updated_at = ?
+                WHERE id = ?
                 """,
             arguments: [
                 p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds, p.userNameFormat.rawValue,
                 p.deactivationGuard.enabled, p.deactivationGuard.percent, p.deactivationGuard.minimum,
                 p.guardTrippedAt.map(RowCoding.milliseconds),
+                p.organizationMapping.method.rawValue, p.organizationMapping.organizationID,
+                p.organizationMapping.attribute, p.organizationMapping.parentID, p.roleMappingMode.rawValue,
                 RowCoding.milliseconds(p.updatedAt), p.id,
             ])
     }
@@ -76,6 +82,10 @@ struct SQLiteTransaction: StoreTransaction {
             deactivationGuard: DeactivationGuard(
                 enabled: row["guard_enabled"], percent: row["guard_percent"], minimum: row["guard_minimum"]),
             guardTrippedAt: (row["guard_tripped_at"] as Int64?).map(RowCoding.date),
+            organizationMapping: OrganizationMapping(
+                method: OrganizationMapping.Method(rawValue: row["org_method"]) ?? .single,
+                organizationID: row["org_id"], attribute: row["org_attribute"], parentID: row["org_parent_id"]),
+            roleMappingMode: RoleMappingMode(rawValue: row["role_mode"]) ?? .groups,
             createdAt: RowCoding.date(row["created_at"]), updatedAt: RowCoding.date(row["updated_at"]))
     }
 
@@ -84,7 +94,8 @@ struct SQLiteTransaction: StoreTransaction {
     static let userColumns =
         """
         u.id, u.provider_id, u.linked, u.user_name, u.scim_active, u.status, u.admin_blocked, u.deactivation_due_at, \
-        u.held, u.legal_hold, u.legal_hold_matter, u.doc, u.version, u.created_at, u.updated_at
+        u.held, u.legal_hold, u.legal_hold_matter, u.doc, u.version, u.created_at, u.updated_at, u.organization_id, \
+        u.organization_pinned
         """
 
     func user(id: String) throws -> UserRecord? {
@@ -104,14 +115,15 @@ struct SQLiteTransaction: StoreTransaction {
             sql: """
                 INSERT INTO users (id, provider_id, linked, user_name, user_name_lower, external_id, display_name,
                 scim_active, status, admin_blocked, deactivation_due_at, held, legal_hold, legal_hold_matter, doc,
-                version, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                version, created_at, updated_at, organization_id, organization_pinned)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 u.id, u.providerID, u.linked, u.userName, u.userName.lowercased(), u.externalID, u.displayName,
                 u.scimActive, u.status.rawValue, u.adminBlocked, u.deactivationDueAt.map(RowCoding.milliseconds),
                 u.held?.rawValue, u.legalHold, u.legalHoldMatter, RowCoding.document(u.attributes), u.version,
-                RowCoding.milliseconds(u.createdAt), RowCoding.milliseconds(u.updatedAt),
+                RowCoding.milliseconds(u.createdAt), RowCoding.milliseconds(u.updatedAt), u.organizationID,
+                u.organizationPinned,
             ])
     }
 
@@ -161,6 +173,8 @@ struct SQLiteTransaction: StoreTransaction {
         user.held = (row[8] as String?).flatMap(HoldReason.init(rawValue:))
         user.legalHold = row[9]
         user.legalHoldMatter = row[10]
+        user.organizationID = row[15]
+        user.organizationPinned = row[16]
         return user
     }
 
@@ -206,6 +220,7 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func deleteGroup(id: String) throws {
+        try db.execute(sql: "DELETE FROM mapping_rules WHERE group_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM group_members WHERE group_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM groups WHERE id = ?", arguments: [id])
     }

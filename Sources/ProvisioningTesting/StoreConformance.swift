@@ -9,6 +9,7 @@ public enum StoreConformance {
     /// The names of the checks, for `@Test(arguments:)`.
     public static let checks: [String] = [
         "providers", "users-and-usernames", "user-queries", "groups-and-members", "rollback", "settings", "platform",
+        "organizations",
     ]
 
     /// Runs one named check against a fresh store.
@@ -21,6 +22,7 @@ public enum StoreConformance {
         case "rollback": try await rollback(store)
         case "settings": try await settings(store)
         case "platform": try await platform(store)
+        case "organizations": try await organizations(store)
         default: Issue.record("unknown check \(check)")
         }
     }

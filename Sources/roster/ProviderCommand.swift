@@ -9,6 +9,7 @@ struct ProviderCommand: AsyncParsableCommand {
         abstract: "Manage provisioning providers (identity providers that push users over SCIM).",
         subcommands: [
             Add.self, List.self, Update.self, RotateSecret.self, Remove.self, ReleaseHeld.self, CancelHeld.self,
+            ApplyMappings.self,
         ]
     )
 
@@ -223,3 +224,95 @@ extension ProviderCommand {
 }
 
 extension UserNameFormat: ExpressibleByArgument {}
+
+extension ProviderCommand {
+    struct ApplyMappings: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "apply-mappings",
+            abstract: "Apply org and role settings: re-evaluate every user of the provider against its mappings.",
+            discussion: """
+                With --dry-run nothing changes: the counts and the per-user moves are printed. The real run works
+                in batches; each batch commits with the run's progress, so a run that was interrupted resumes where
+                it stopped when started again. Every move is written to the sync log.
+                """)
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "Provider id.") var id: String
+        @Flag(help: "Show what would change without changing anything.") var dryRun = false
+        @Option(help: "Users per batch (one transaction each).") var batchSize = 1000
+        @Option(help: "Print at most this many per-user changes.") var show = 100
+        @Flag(help: "Print the report as JSON.") var json = false
+        @Flag(help: "No progress lines.") var quiet = false
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let total = try await roster.run { try await admin.counts(providerID: id).users }
+            let showProgress = !json && !quiet
+            let report = try await roster.run {
+                try await admin.applyMappings(
+                    providerID: id, dryRun: dryRun, batchSize: batchSize, changeLimit: show
+                ) { report in
+                    guard showProgress else { return }
+                    let percent = total == 0 ? 100 : min(100, report.processed * 100 / total)
+                    FileHandle.standardError.write(
+                        Data("\(report.dryRun ? "checked" : "applied") \(report.processed)/\(total) users (\(percent)%), \(report.changed) changed\n".utf8))
+                }
+            }
+            if json { Output.json(Self.json(report)); return }
+            if report.resumed, let run = report.runID { print("Resumed the interrupted run \(run).") }
+            print(report.dryRun ? "Dry run: nothing was changed." : "Applied org and role settings.")
+            print("""
+                Users evaluated:       \(report.processed)
+                Users changed:         \(report.changed)
+                Organization moves:    \(report.organizationMoves)
+                Role changes:          \(report.roleChanges)
+                Watchlist additions:   \(report.watchlistAdditions)
+                Watchlist removals:    \(report.watchlistRemovals)
+                Organizations created: \(report.organizationsCreated.count)\(report.organizationsCreated.isEmpty ? "" : " (\(report.organizationsCreated.joined(separator: ", ")))")
+                """)
+            guard !report.changes.isEmpty else { return }
+            print("")
+            for change in report.changes { print(Self.describe(change)) }
+            if report.changed > report.changes.count {
+                print("… and \(report.changed - report.changes.count) more (--show N prints more).")
+            }
+        }
+
+        static func describe(_ change: PlacementChange) -> String {
+            var parts: [String] = []
+            if let to = change.organizationTo { parts.append("organization \(change.organizationFrom ?? "") → \(to)") }
+            if let to = change.rolesTo {
+                parts.append("roles [\(change.rolesFrom.joined(separator: ", "))] → [\(to.joined(separator: ", "))]")
+            }
+            if !change.watchlistsAdded.isEmpty { parts.append("+watchlist \(change.watchlistsAdded.joined(separator: ", "))") }
+            if !change.watchlistsRemoved.isEmpty { parts.append("−watchlist \(change.watchlistsRemoved.joined(separator: ", "))") }
+            return "\(change.userName): \(parts.joined(separator: "; "))"
+        }
+
+        static func json(_ report: AdminService<some ProvisioningStore>.ApplyReport) -> JSONObject {
+            func strings(_ s: [String]) -> JSONValue { .array(s.map { .string($0) }) }
+            return [
+                "dryRun": .bool(report.dryRun),
+                "runId": report.runID.map { .string($0) } ?? .null,
+                "resumed": .bool(report.resumed),
+                "processed": .int(report.processed),
+                "changed": .int(report.changed),
+                "organizationMoves": .int(report.organizationMoves),
+                "roleChanges": .int(report.roleChanges),
+                "watchlistAdditions": .int(report.watchlistAdditions),
+                "watchlistRemovals": .int(report.watchlistRemovals),
+                "organizationsCreated": strings(report.organizationsCreated),
+                "changes": .array(
+                    report.changes.map { c in
+                        var o: JSONObject = ["userName": .string(c.userName), "userId": .string(c.userID)]
+                        if let to = c.organizationTo {
+                            o["organization"] = ["from": .string(c.organizationFrom ?? ""), "to": .string(to)]
+                        }
+                        if let to = c.rolesTo { o["roles"] = ["from": strings(c.rolesFrom), "to": strings(to)] }
+                        if !c.watchlistsAdded.isEmpty { o["watchlistsAdded"] = strings(c.watchlistsAdded) }
+                        if !c.watchlistsRemoved.isEmpty { o["watchlistsRemoved"] = strings(c.watchlistsRemoved) }
+                        return .object(o)
+                    }),
+            ]
+        }
+    }
+}

@@ -10,6 +10,7 @@ struct UserCommand: AsyncParsableCommand {
         abstract: "Manage users of the platform.",
         subcommands: [
             Add.self, Show.self, List.self, Update.self, Block.self, Unblock.self, Deactivate.self, Reactivate.self,
+            Move.self, Roles.self,
         ]
     )
 
@@ -19,11 +20,12 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var db: DatabaseOptions
         @Option(help: "Email address (the user's sign-in name).") var email: String
         @Option(help: "Full name, \"Given Family\".") var name: String?
+        @Option(help: "Organization (default: the root).") var org: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             let admin = AdminService(store: try db.openStore())
-            let user = try await roster.run { try await admin.addLocalUser(email: email, name: name) }
+            let user = try await roster.run { try await admin.addLocalUser(email: email, name: name, organization: org) }
             if json { Output.json(try await admin.view(of: user)) } else { print("Created local user \(user.userName) (id \(user.id)).") }
         }
     }
@@ -125,6 +127,36 @@ struct UserCommand: AsyncParsableCommand {
                 department: department)
             let user = try await roster.run { try await admin.updateUser(email: email, edit) }
             print("Updated \(user.userName).")
+        }
+    }
+}
+
+extension UserCommand {
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a user to an organization (local users, and users of providers with organization method single).")
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "The user's email (userName).") var email: String
+        @Option(help: "Organization name.") var org: String
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let user = try await roster.run { try await admin.moveUser(email: email, organization: org) }
+            print("Moved \(user.userName) to '\(org)'\(user.isLocal ? "" : "; provisioning leaves them there").")
+        }
+    }
+
+    struct Roles: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a user's roles (local users, and users of providers with role mapping manual).")
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "The user's email (userName).") var email: String
+        @Option(name: .customLong("role"), help: "A role (repeat for several).") var roles: [String] = []
+
+        func run() async throws {
+            let admin = AdminService(store: try db.openStore())
+            let set = try await roster.run { try await admin.setRoles(email: email, roles: roles) }
+            print("\(email) roles: \(set.isEmpty ? "none" : set.joined(separator: ", ")).")
         }
     }
 }

@@ -1,0 +1,192 @@
+public import Foundation
+import SCIM
+
+/// Organizations, roles and watchlists, and where a user sits among them.
+extension AdminService {
+    /// An organization with how many users it has.
+    public struct OrganizationSummary: Sendable {
+        public var organization: Organization
+        public var parentName: String?
+        public var users: Int
+    }
+
+    /// All organizations, root first, with their user counts.
+    public func organizations() async throws -> [OrganizationSummary] {
+        try await store.read { tx in
+            let all = try tx.organizations()
+            let names = Dictionary(all.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+            let counts = try tx.organizationUserCounts()
+            return all.map {
+                OrganizationSummary(organization: $0, parentName: $0.parentID.flatMap { names[$0] }, users: counts[$0.id] ?? 0)
+            }
+        }
+    }
+
+    /// Creates an organization under `parent` (the root when `nil`). Without default roles it takes its parent's.
+    public func addOrganization(name: String, parent: String?, defaultRoles: [String]?) async throws -> Organization {
+        let trimmed = name.trimmingSpaces
+        guard !trimmed.isEmpty else { throw ProvisioningError.invalid("An organization needs a name.") }
+        let roles = try defaultRoles.map(Self.catalogueRoles)
+        let timestamp = now()
+        return try await store.withTransaction { tx in
+            let parentOrganization = try Self.organization(named: parent ?? Organization.rootName, orRoot: parent == nil, tx: tx)
+            if let existing = try tx.organization(name: trimmed) {
+                throw ProvisioningError.conflict("An organization named '\(existing.name)' already exists.")
+            }
+            let organization = Organization(
+                id: UUID().uuidString.lowercased(), name: trimmed, parentID: parentOrganization.id,
+                defaultRoles: roles ?? parentOrganization.defaultRoles, createdAt: timestamp)
+            try tx.insertOrganization(organization)
+            return organization
+        }
+    }
+
+    /// Changes an organization's default roles. Users get them on their next re-evaluation (a provisioning change
+    /// or "apply org and role settings").
+    public func setDefaultRoles(organization name: String, roles: [String]) async throws -> Organization {
+        let roles = try Self.catalogueRoles(roles)
+        return try await store.withTransaction { tx in
+            var organization = try Self.organization(named: name, tx: tx)
+            organization.defaultRoles = roles
+            try tx.updateOrganization(organization)
+            return organization
+        }
+    }
+
+    /// The role catalogue.
+    public var roles: [Role] { Role.catalogue }
+
+    /// A watchlist with how many users are on it.
+    public struct WatchlistSummary: Sendable {
+        public var watchlist: Watchlist
+        public var users: Int
+    }
+
+    public func watchlists() async throws -> [WatchlistSummary] {
+        try await store.read { tx in
+            let counts = try tx.watchlistMemberCounts()
+            return try tx.watchlists().map { WatchlistSummary(watchlist: $0, users: counts[$0.id] ?? 0) }
+        }
+    }
+
+    public func addWatchlist(name: String) async throws -> Watchlist {
+        let trimmed = name.trimmingSpaces
+        guard !trimmed.isEmpty else { throw ProvisioningError.invalid("A watchlist needs a name.") }
+        let watchlist = Watchlist(id: UUID().uuidString.lowercased(), name: trimmed, createdAt: now())
+        try await store.withTransaction { tx in
+            if let existing = try tx.watchlist(name: trimmed) {
+                throw ProvisioningError.conflict("A watchlist named '\(existing.name)' already exists.")
+            }
+            try tx.insertWatchlist(watchlist)
+        }
+        return watchlist
+    }
+
+    /// The users on a watchlist, at most `limit`.
+    public func watchlistMembers(name: String, limit: Int = 1000) async throws -> (Watchlist, [UserRecord]) {
+        try await store.read { tx in
+            let watchlist = try Self.watchlist(named: name, tx: tx)
+            return (watchlist, try tx.watchlistMembers(watchlistID: watchlist.id, limit: limit))
+        }
+    }
+
+    // MARK: A user's placement
+
+    /// Moves a user to an organization by hand. Local users can always be moved; a provisioned user only when its
+    /// provider uses method `single` (the user then stays there), since the other methods decide by themselves.
+    @discardableResult
+    public func moveUser(email: String, organization name: String) async throws -> UserRecord {
+        let timestamp = now()
+        return try await store.withTransaction { tx in
+            var user = try Self.user(email: email, tx: tx)
+            let target = try Self.organization(named: name, tx: tx)
+            var log: [SyncLogEntry] = []
+            if let providerID = user.providerID, let provider = try tx.provider(id: providerID), user.linked {
+                guard provider.organizationMapping.method == .single else {
+                    throw ProvisioningError.invalid(
+                        "\(user.userName) is placed by the organization mapping of provider '\(provider.name)' (method \(provider.organizationMapping.method.rawValue)); change the mapping or the user's groups or attributes in the identity provider instead.")
+                }
+            }
+            let from = try tx.organization(id: user.organizationID)?.name ?? user.organizationID
+            try tx.setOrganization(userID: user.id, organizationID: target.id, pinned: !user.isLocal)
+            if target.id != user.organizationID {
+                log.append(
+                    SyncLogEntry(
+                        at: timestamp, providerID: nil, userID: user.id, userName: user.userName, action: .orgChanged,
+                        detail: "\(from) → \(target.name) (by an admin)"))
+            }
+            user.organizationID = target.id
+            user.organizationPinned = !user.isLocal
+            if let providerID = user.providerID, let provider = try tx.provider(id: providerID), user.linked {
+                // The new organization's default roles may apply.
+                var mapping = try MappingEffects(provider: provider, tx: tx)
+                log += try mapping.reevaluate([user], at: timestamp, requestID: nil, tx: tx)
+            }
+            try tx.appendSyncLog(log)
+            return user
+        }
+    }
+
+    /// Sets a user's roles by hand: local users, and users whose provider's role mapping is `manual`.
+    @discardableResult
+    public func setRoles(email: String, roles: [String]) async throws -> [String] {
+        let roles = try Self.catalogueRoles(roles)
+        let timestamp = now()
+        return try await store.withTransaction { tx in
+            let user = try Self.user(email: email, tx: tx)
+            if let providerID = user.providerID, let provider = try tx.provider(id: providerID), user.linked,
+                provider.roleMappingMode == .groups
+            {
+                throw ProvisioningError.invalid(
+                    "The roles of \(user.userName) come from the role mapping of provider '\(provider.name)'; map its SCIM groups to roles, or set the provider's role mapping to manual.")
+            }
+            let current = try tx.roles(ofUser: user.id)
+            guard current != roles.sorted() else { return current }
+            try tx.setRoles(userID: user.id, roles: roles)
+            try tx.appendSyncLog([
+                SyncLogEntry(
+                    at: timestamp, providerID: nil, userID: user.id, userName: user.userName, action: .rolesChanged,
+                    detail: MappingEffects.describeRoles(from: current, to: roles.sorted()) + " (by an admin)")
+            ])
+            return roles.sorted()
+        }
+    }
+
+    // MARK: Lookups
+
+    /// Catalogue roles by name (case-insensitive), spelled as the catalogue spells them; an unknown name lists the
+    /// catalogue.
+    static func catalogueRoles(_ names: [String]) throws(ProvisioningError) -> [String] {
+        var roles: [String] = []
+        for name in names {
+            guard let role = Role.named(name) else {
+                throw ProvisioningError.invalid(
+                    "'\(name)' is not a role. Roles: \(Role.catalogue.map(\.name).joined(separator: ", ")).")
+            }
+            if !roles.contains(role.name) { roles.append(role.name) }
+        }
+        return roles
+    }
+
+    static func organization(named name: String, orRoot: Bool = false, tx: any StoreTransaction) throws -> Organization {
+        if orRoot, let root = try tx.organization(id: Organization.rootID) { return root }
+        guard let organization = try tx.organization(name: name.trimmingSpaces) else {
+            throw ProvisioningError.notFound("No organization named '\(name)'; `roster org list` shows them.")
+        }
+        return organization
+    }
+
+    static func watchlist(named name: String, tx: any StoreTransaction) throws -> Watchlist {
+        guard let watchlist = try tx.watchlist(name: name.trimmingSpaces) else {
+            throw ProvisioningError.notFound("No watchlist named '\(name)'; `roster watchlist list` shows them.")
+        }
+        return watchlist
+    }
+
+    static func user(email: String, tx: any StoreTransaction) throws -> UserRecord {
+        guard let user = try tx.user(userName: email.trimmingSpaces) else {
+            throw ProvisioningError.notFound("No user with email '\(email)'.")
+        }
+        return user
+    }
+}
