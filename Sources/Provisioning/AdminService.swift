@@ -231,3 +231,53 @@ public enum UserView {
         ]
     }
 }
+
+extension AdminService {
+    /// What the console's provider list shows for each provider.
+    public struct ProviderStatus: Sendable {
+        public var provider: Provider
+        public var users: Int
+        public var groups: Int
+        /// Deactivations the mass-deactivation guard holds.
+        public var held: Int
+        /// Refused requests in the last 24 hours.
+        public var errors24h: Int
+        /// The newest sync-log entry of the provider.
+        public var lastActivity: Date?
+    }
+
+    public func providerStatuses() async throws -> [ProviderStatus] {
+        let since = now().addingTimeInterval(-86_400)
+        return try await store.read { tx in
+            try tx.providers().map { p in
+                ProviderStatus(
+                    provider: p, users: try tx.userCount(providerID: p.id), groups: try tx.groupCount(providerID: p.id),
+                    held: try tx.heldDeactivations(providerID: p.id).count,
+                    errors24h: try tx.syncLogCount(providerID: p.id, action: .rejected, since: since),
+                    lastActivity: try tx.syncLog(SyncLogQuery(providerID: p.id, limit: 1)).first?.at)
+            }
+        }
+    }
+
+    public func providerStatus(id: String) async throws -> ProviderStatus {
+        guard let status = try await providerStatuses().first(where: { $0.provider.id == id }) else {
+            throw ProvisioningError.notFound("No provisioning provider with id '\(id)'.")
+        }
+        return status
+    }
+}
+
+extension AdminService {
+    /// The user with this id.
+    public func user(id: String) async throws -> UserRecord {
+        guard let user = try await store.read({ tx in try tx.user(id: id) }) else {
+            throw ProvisioningError.notFound("No user with id '\(id)'.")
+        }
+        return user
+    }
+
+    /// Users matching an admin's search, a page at a time.
+    public func searchUsers(_ search: UserSearch) async throws -> Page<UserRecord> {
+        try await store.read { tx in try tx.searchUsers(search) }
+    }
+}

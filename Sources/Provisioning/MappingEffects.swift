@@ -58,11 +58,12 @@ public struct MappingEffects: Sendable {
 
     /// What the rules would change for `users` (linked users of the provider), without writing. Organizations
     /// that method `attribute` would create are remembered, so later users naming the same one reuse it.
-    mutating func plan(_ users: [UserRecord], tx: any StoreTransaction) throws -> [PlacementChange] {
+    /// `fresh` users were just inserted: they have no groups, roles or watchlists yet, so nothing is read.
+    mutating func plan(_ users: [UserRecord], fresh: Bool = false, tx: any StoreTransaction) throws -> [PlacementChange] {
         let ids = users.map(\.id)
-        let groups = try tx.groups(ofUsers: ids)
-        let roles = try tx.roles(ofUsers: ids)
-        let watchlists = try tx.watchlists(ofUsers: ids)
+        let groups = fresh ? [:] : try tx.groups(ofUsers: ids)
+        let roles = fresh ? [:] : try tx.roles(ofUsers: ids)
+        let watchlists = fresh ? [:] : try tx.watchlists(ofUsers: ids)
         var changes: [PlacementChange] = []
         for user in users where !user.isLocal {
             let groupIDs = Set((groups[user.id] ?? []).map(\.id))
@@ -240,7 +241,7 @@ public struct MappingEffects: Sendable {
     ) throws -> [SyncLogEntry] {
         let linked = users.filter { $0.linked && !$0.isLocal }
         guard !linked.isEmpty else { return [] }
-        let changes = try plan(linked, tx: tx)
+        let changes = try plan(linked, fresh: isNew, tx: tx)
         guard !changes.isEmpty else { return [] }
         return try apply(
             changes, users: Dictionary(linked.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), at: now,

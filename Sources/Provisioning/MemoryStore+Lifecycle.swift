@@ -17,6 +17,7 @@ extension MemoryTransaction {
                     && (query.action == nil || e.action == query.action)
                     && (query.since.map { e.at >= $0 } ?? true)
                     && (query.before.map { (e.sequence ?? 0) < $0 } ?? true)
+                    && (query.after.map { (e.sequence ?? 0) > $0 } ?? true)
             }.prefix(query.limit))
     }
 

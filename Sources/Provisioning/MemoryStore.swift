@@ -32,6 +32,9 @@ public final class MemoryStore: ProvisioningStore {
         var watchlistMembers: [String: [String]] = [:]
         var rules: [MemoryRule] = []
         var mappingRuns: [String: MappingRun] = [:]
+        var admins: [AdminAccount] = []
+        var adminSessions: [String: AdminSession] = [:]
+        var adminTokens: [AdminToken] = []
     }
 
     struct MemoryRule: Sendable {
@@ -120,6 +123,10 @@ final class MemoryTransaction: StoreTransaction {
     }
     func allUsers(offset: Int, limit: Int) throws -> [UserRecord] {
         Array(state.userOrder.dropFirst(offset).prefix(limit).compactMap { state.users[$0] })
+    }
+    func searchUsers(_ search: UserSearch) throws -> Page<UserRecord> {
+        let matched = state.userOrder.compactMap { state.users[$0] }.filter(search.matches)
+        return Page(totalResults: matched.count, items: Array(matched.dropFirst(search.offset).prefix(search.limit)))
     }
     func userCount(providerID: String) throws -> Int {
         state.users.values.count { $0.providerID == providerID && $0.linked }

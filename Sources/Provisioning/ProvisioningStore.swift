@@ -66,6 +66,8 @@ public protocol StoreTransaction {
     func users(providerID: String, query: StoreQuery) throws -> Page<UserRecord>
     /// All users (local and provisioned), ordered by creation.
     func allUsers(offset: Int, limit: Int) throws -> [UserRecord]
+    /// Users (local and provisioned) matching an admin's search, in creation order.
+    func searchUsers(_ search: UserSearch) throws -> Page<UserRecord>
     /// How many linked users a provider has.
     func userCount(providerID: String) throws -> Int
 
@@ -162,6 +164,24 @@ public protocol StoreTransaction {
     /// Inserts or updates an apply run.
     func saveMappingRun(_ run: MappingRun) throws
 
+    // MARK: Admin accounts, console sessions, admin API tokens
+
+    /// Inserts an admin; a taken email (case-insensitive) is a `conflict`.
+    func insertAdmin(_ admin: AdminAccount) throws
+    func updateAdmin(_ admin: AdminAccount) throws
+    func admin(id: String) throws -> AdminAccount?
+    /// The admin with this email, case-insensitively.
+    func admin(email: String) throws -> AdminAccount?
+    func admins() throws -> [AdminAccount]
+    func insertAdminSession(_ session: AdminSession) throws
+    func adminSession(tokenHash: String) throws -> AdminSession?
+    func deleteAdminSession(tokenHash: String) throws
+    /// Deletes sessions that expired before `now`. Returns how many went.
+    func deleteExpiredAdminSessions(now: Date) throws -> Int
+    func insertAdminToken(_ token: AdminToken) throws
+    func adminToken(secretHash: String) throws -> AdminToken?
+    func adminTokens() throws -> [AdminToken]
+
     // MARK: Devices, archives, sessions, API keys (the platform side)
     func insertDevice(_ device: Device) throws
     func devices(userID: String) throws -> [Device]
@@ -180,6 +200,49 @@ public protocol StoreTransaction {
     func insertAPIKey(_ key: PlatformAPIKey) throws
     func apiKey(secretHash: String) throws -> PlatformAPIKey?
     func apiKeys() throws -> [PlatformAPIKey]
+}
+
+/// An admin's search over all users (the console's user list).
+public struct UserSearch: Sendable, Hashable {
+    /// Part of the email or display name, case-insensitive.
+    public var text: String?
+    public var status: UserStatus?
+    /// The managing provider; `""` for local users.
+    public var providerID: String?
+    public var organizationID: String?
+    /// Only users on legal hold.
+    public var legalHold: Bool
+    public var offset: Int
+    public var limit: Int
+
+    public init(
+        text: String? = nil, status: UserStatus? = nil, providerID: String? = nil, organizationID: String? = nil,
+        legalHold: Bool = false, offset: Int = 0, limit: Int = 50
+    ) {
+        self.text = text
+        self.status = status
+        self.providerID = providerID
+        self.organizationID = organizationID
+        self.legalHold = legalHold
+        self.offset = offset
+        self.limit = limit
+    }
+
+    /// Whether `user` matches (the memory store's evaluation, and the reference for the SQL one).
+    public func matches(_ user: UserRecord) -> Bool {
+        if let text, !text.isEmpty {
+            let needle = text.lowercased()
+            guard user.userName.lowercased().contains(needle) || (user.displayName?.lowercased().contains(needle) ?? false)
+            else { return false }
+        }
+        if let status, user.status != status { return false }
+        if let providerID {
+            if providerID.isEmpty ? !user.isLocal : user.providerID != providerID { return false }
+        }
+        if let organizationID, user.organizationID != organizationID { return false }
+        if legalHold && !user.legalHold { return false }
+        return true
+    }
 }
 
 /// The kinds of group rules a provider has.

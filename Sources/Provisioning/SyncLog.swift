@@ -1,4 +1,5 @@
 public import Foundation
+public import SCIM
 
 /// One entry of the sync log: something provisioning (or an admin) changed, or a refused request that touched a
 /// user. Entries are written in the same transaction as the change they describe and are never changed.
@@ -41,17 +42,51 @@ public struct SyncLogQuery: Sendable, Hashable {
     public var since: Date?
     /// Only entries with a smaller sequence number (paging backwards in time).
     public var before: Int64?
+    /// Only entries with a larger sequence number (what arrived since the last look).
+    public var after: Int64?
     public var limit: Int
 
     public init(
         userID: String? = nil, providerID: String? = nil, action: SyncAction? = nil, since: Date? = nil,
-        before: Int64? = nil, limit: Int = 100
+        before: Int64? = nil, after: Int64? = nil, limit: Int = 100
     ) {
+        self.after = after
         self.userID = userID
         self.providerID = providerID
         self.action = action
         self.since = since
         self.before = before
         self.limit = limit
+    }
+}
+
+extension SyncLogEntry {
+    /// The entry as JSON, as the CLI, the admin API and the console's live updates write it.
+    public var json: JSONObject {
+        func string(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
+        return [
+            "sequence": .int(Int(sequence ?? 0)), "at": .string(Timestamp.format(at)), "provider": string(providerID),
+            "userId": string(userID), "userName": string(userName), "groupId": string(groupID),
+            "action": .string(action.rawValue), "detail": string(detail), "requestId": string(requestID),
+        ]
+    }
+
+    /// The CSV header of ``csvRow``.
+    public static let csvHeader = "seq,time,provider,user,group,action,detail,request"
+
+    /// One CSV line (RFC 4180 quoting), without the line break.
+    public var csvRow: String {
+        [
+            String(sequence ?? 0), Timestamp.format(at), providerID ?? "admin", userName ?? userID ?? "", groupID ?? "",
+            action.rawValue, detail ?? "", requestID ?? "",
+        ].map(Self.csvField).joined(separator: ",")
+    }
+
+    /// RFC 4180 quoting; a leading `=`, `+`, `-` or `@` is prefixed with `'` so that spreadsheets do not run it.
+    static func csvField(_ s: String) -> String {
+        var s = s
+        if let first = s.first, "=+-@".contains(first) { s = "'" + s }
+        return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 }

@@ -15,7 +15,7 @@ public enum Migrations {
     /// The migrations in order, for a dialect.
     public static func all(for dialect: SQLDialect) -> [Migration] {
         switch dialect {
-        case .sqlite: sqlite + platformSQLite + organizationsSQLite
+        case .sqlite: sqlite + platformSQLite + organizationsSQLite + adminsSQLite
         case .postgres: []
         }
     }

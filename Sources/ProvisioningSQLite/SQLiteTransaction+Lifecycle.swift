@@ -28,6 +28,7 @@ extension SQLiteTransaction {
         if let action = query.action { conditions.append("action = ?"); arguments.append(action.rawValue) }
         if let since = query.since { conditions.append("at >= ?"); arguments.append(RowCoding.milliseconds(since)) }
         if let before = query.before { conditions.append("seq < ?"); arguments.append(before) }
+        if let after = query.after { conditions.append("seq > ?"); arguments.append(after) }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments.append(query.limit)
         return try fetchAll(

@@ -155,6 +155,41 @@ struct SQLiteTransaction: StoreTransaction {
         ).map(Self.user(from:))
     }
 
+    func searchUsers(_ search: UserSearch) throws -> Page<UserRecord> {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let text = search.text?.lowercased(), !text.isEmpty {
+            let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            conditions.append("(u.user_name_lower LIKE ? ESCAPE '\\' OR lower(u.display_name) LIKE ? ESCAPE '\\')")
+            arguments += [pattern, pattern]
+        }
+        if let status = search.status {
+            conditions.append("u.status = ?")
+            arguments.append(status.rawValue)
+        }
+        if let provider = search.providerID {
+            if provider.isEmpty {
+                conditions.append("u.provider_id IS NULL")
+            } else {
+                conditions.append("u.provider_id = ?")
+                arguments.append(provider)
+            }
+        }
+        if let organization = search.organizationID {
+            conditions.append("u.organization_id = ?")
+            arguments.append(organization)
+        }
+        if search.legalHold { conditions.append("u.legal_hold = 1") }
+        let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let total = try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM users u \(clause)", arguments: StatementArguments(arguments)) ?? 0
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT \(Self.userColumns) FROM users u \(clause) ORDER BY u.seq LIMIT ? OFFSET ?",
+            arguments: StatementArguments(arguments + [search.limit, search.offset]))
+        return Page(totalResults: total, items: rows.map(Self.user(from:)))
+    }
+
     func userCount(providerID: String) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT user_count FROM providers WHERE id = ?"), arguments: [providerID])
             ?? 0

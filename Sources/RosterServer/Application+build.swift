@@ -10,8 +10,8 @@ public typealias RosterRequestContext = BasicRequestContext
 /// run.
 public func buildApplication<Store: ProvisioningStore>(
     configuration: ServerConfiguration, store: Store, logger: Logger
-) -> some ApplicationProtocol {
-    let router = buildRouter(configuration: configuration, store: store)
+) throws -> some ApplicationProtocol {
+    let router = try buildRouter(configuration: configuration, store: store)
     let scheduler = DeactivationScheduler(store: store, clock: ContinuousClock(), logger: logger)
     return Application(
         router: router,
@@ -21,7 +21,7 @@ public func buildApplication<Store: ProvisioningStore>(
 }
 
 /// The router alone, for tests that drive it without a socket.
-public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfiguration, store: Store)
+public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfiguration, store: Store) throws
     -> Router<RosterRequestContext>
 {
     let router = Router(context: RosterRequestContext.self)
@@ -30,6 +30,14 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
     let service = SCIMService(store: store)
     router.addRoutes(SCIMController(service: service, configuration: configuration).endpoints)
     router.addRoutes(PlatformController(service: PlatformService(store: store)).endpoints)
+    let renderer = try ConsoleRenderer()
+    let admin = AdminService(store: store)
+    let accounts = AdminAccounts(store: store, bcryptCost: configuration.bcryptCost)
+    router.addRoutes(
+        ConsoleController(renderer: renderer, admin: admin, accounts: accounts, configuration: configuration).endpoints)
+    router.addRoutes(
+        AdminAPIController(admin: admin, accounts: accounts, configuration: configuration, openAPI: renderer.openAPI)
+            .endpoints)
     router.get("healthz") { _, _ in SCIMResponses.json(["status": "ok"]) }
     router.get("readyz") { _, _ in
         _ = try await store.read { tx in try tx.providers().count }

@@ -18,6 +18,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             var headers: HTTPFields = [:]
             if error.status == 401 { headers[.wwwAuthenticate] = "Basic realm=\"Roster SCIM\", Bearer realm=\"Roster SCIM\"" }
             return SCIMResponses.error(error, headers: headers)
+        } catch let error as HTTPError where request.uri.path.hasPrefix("/console") {
+            let message = error.status == .notFound
+                ? "There is no page at \(request.uri.path)." : (error.body ?? error.status.reasonPhrase)
+            return ConsoleRenderer.plainErrorPage(status: error.status, message: message)
         } catch let error as HTTPError {
             return SCIMResponses.error(Self.scimError(for: error, request: request))
         } catch is NIOTooManyBytesError {

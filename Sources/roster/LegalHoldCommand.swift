@@ -107,31 +107,15 @@ struct SyncLogCommand: AsyncParsableCommand {
         }
         let header = ["SEQ", "TIME", "PROVIDER", "USER", "GROUP", "ACTION", "DETAIL", "REQUEST"]
         if json {
-            Output.json(
-                entries.map { e in
-                    .object([
-                        "sequence": .int(Int(e.sequence ?? 0)), "at": .string(Timestamp.format(e.at)),
-                        "provider": e.providerID.map { .string($0) } ?? .null,
-                        "userId": e.userID.map { .string($0) } ?? .null,
-                        "userName": e.userName.map { .string($0) } ?? .null,
-                        "groupId": e.groupID.map { .string($0) } ?? .null, "action": .string(e.action.rawValue),
-                        "detail": e.detail.map { .string($0) } ?? .null,
-                        "requestId": e.requestID.map { .string($0) } ?? .null,
-                    ])
-                })
+            Output.json(entries.map { .object($0.json) })
         } else if csv {
-            print(header.map { $0.lowercased() }.joined(separator: ","))
-            for row in rows { print(row.map(Self.csvField).joined(separator: ",")) }
+            print(SyncLogEntry.csvHeader)
+            for entry in entries { print(entry.csvRow) }
         } else {
             Output.table(header, rows)
             if entries.count == query.limit, let last = entries.last?.sequence {
                 print("(more: --before \(last))")
             }
         }
-    }
-
-    /// RFC 4180 quoting.
-    static func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 }

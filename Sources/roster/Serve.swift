@@ -28,7 +28,13 @@ struct Serve: AsyncParsableCommand {
             maxBodySize: maxBodySize)
         try await AdminService(store: store).setPublicURL(configuration.publicURL)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.path)")
-        let app = buildApplication(configuration: configuration, store: store, logger: logger)
+        if let token = try await AdminAccounts(store: store).issueSetupToken() {
+            var root = configuration.publicURL
+            while root.hasSuffix("/") { root.removeLast() }
+            logger.notice(
+                "No admin yet. Create the first one at \(root)/console/setup?token=\(token) (this link works once; `roster admin add` works too).")
+        }
+        let app = try buildApplication(configuration: configuration, store: store, logger: logger)
         // SIGINT and SIGTERM end the service group gracefully: in-flight requests finish, then the server stops.
         try await app.runService()
         logger.info("Roster stopped")

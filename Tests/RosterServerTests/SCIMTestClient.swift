@@ -73,7 +73,7 @@ func withSCIM(
     let admin = AdminService(store: store)
     var issued: [AdminService<AnyStore>.IssuedCredentials] = []
     for name in names { issued.append(try await admin.addProvider(name: name)) }
-    let app = Application(router: buildRouter(configuration: configuration, store: store))
+    let app = Application(router: try buildRouter(configuration: configuration, store: store))
     let credentials = issued
     try await app.test(.router) { client in
         let clients = credentials.map { SCIMTestClient(client: client, provider: $0.provider, secret: $0.secret) }

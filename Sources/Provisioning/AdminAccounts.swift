@@ -1,0 +1,208 @@
+public import Foundation
+import HummingbirdBcrypt
+import SCIM
+
+/// Admin accounts: creation (bcrypt), console sign-in with a lockout delay, sessions with their anti-forgery
+/// tokens, the one-time setup link for the first admin, and admin API tokens.
+public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
+    public let store: Store
+    let now: @Sendable () -> Date
+    /// bcrypt's cost factor (2^cost rounds). 12 takes a few hundred milliseconds here, which is the point.
+    public var bcryptCost: UInt8
+    public var lockout: SignInLockout
+    /// How long a console session lasts after sign-in.
+    public var sessionLifetime: Duration
+
+    /// The shortest password accepted.
+    public static var minimumPasswordLength: Int { 12 }
+    /// The setting that holds the SHA-256 of the one-time setup token while no admin exists.
+    static var setupTokenSetting: String { "admin_setup_token" }
+
+    public init(
+        store: Store, bcryptCost: UInt8 = 12, lockout: SignInLockout = SignInLockout(),
+        sessionLifetime: Duration = .seconds(12 * 3600), now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.store = store
+        self.bcryptCost = bcryptCost
+        self.lockout = lockout
+        self.sessionLifetime = sessionLifetime
+        self.now = now
+    }
+
+    /// A session just opened: the cookie token (shown once, stored hashed) and the session.
+    public struct SignedIn: Sendable {
+        public var token: String
+        public var session: AdminSession
+        public var admin: AdminAccount
+    }
+
+    // MARK: Accounts
+
+    /// Creates an admin. The email must look like one; the password must have at least
+    /// ``minimumPasswordLength`` characters.
+    @discardableResult
+    public func addAdmin(email: String, password: String) async throws -> AdminAccount {
+        let address = email.trimmingSpaces
+        guard UserRules.isEmailAddress(address) else {
+            throw ProvisioningError.invalid("'\(email)' is not an email address; admins sign in with their email.")
+        }
+        try Self.checkPassword(password)
+        let admin = AdminAccount(
+            id: UUID().uuidString.lowercased(), email: address, passwordHash: Bcrypt.hash(password, cost: bcryptCost),
+            createdAt: now())
+        try await store.withTransaction { tx in
+            if try tx.admin(email: address) != nil {
+                throw ProvisioningError.conflict("An admin with email '\(address)' already exists.")
+            }
+            try tx.insertAdmin(admin)
+        }
+        return admin
+    }
+
+    public func admins() async throws -> [AdminAccount] { try await store.read { tx in try tx.admins() } }
+
+    static func checkPassword(_ password: String) throws(ProvisioningError) {
+        guard password.count >= minimumPasswordLength else {
+            throw ProvisioningError.invalid("A password needs at least \(minimumPasswordLength) characters.")
+        }
+    }
+
+    // MARK: Sign-in
+
+    /// Signs in with email and password. Wrong credentials say only that; after ``SignInLockout/freeAttempts``
+    /// failures in a row the account is locked for a doubling delay, and sign-in is refused with the time left
+    /// without looking at the password.
+    public func signIn(email: String, password: String) async throws -> SignedIn {
+        let timestamp = now()
+        let found = try await store.read { tx in try tx.admin(email: email.trimmingSpaces) }
+        guard var admin = found else {
+            // Spend the time a real check takes, so that response times do not reveal which emails exist.
+            _ = Bcrypt.hash(password, cost: bcryptCost)
+            throw ProvisioningError.unauthenticated("Wrong email or password.")
+        }
+        if let until = admin.lockedUntil, until > timestamp {
+            let seconds = Int(until.timeIntervalSince(timestamp).rounded(.up))
+            throw ProvisioningError.refused(
+                "Too many failed sign-ins: try again in \(seconds) second\(seconds == 1 ? "" : "s").")
+        }
+        guard Bcrypt.verify(password, hash: admin.passwordHash) else {
+            admin.failedSignIns += 1
+            admin.lockedUntil = lockout.delay(afterFailures: admin.failedSignIns).map {
+                timestamp.addingTimeInterval(TimeInterval($0.components.seconds))
+            }
+            let failed = admin
+            try await store.withTransaction { tx in try tx.updateAdmin(failed) }
+            throw ProvisioningError.unauthenticated("Wrong email or password.")
+        }
+        admin.failedSignIns = 0
+        admin.lockedUntil = nil
+        admin.lastSignInAt = timestamp
+        return try await open(for: admin, at: timestamp)
+    }
+
+    /// Opens a session for `admin` and records the sign-in.
+    func open(for admin: AdminAccount, at timestamp: Date) async throws -> SignedIn {
+        let token = Credentials.generateSecret()
+        let session = AdminSession(
+            tokenHash: Credentials.hash(secret: token), adminID: admin.id, csrfToken: Credentials.generateSecret(),
+            createdAt: timestamp,
+            expiresAt: timestamp.addingTimeInterval(TimeInterval(sessionLifetime.components.seconds)))
+        try await store.withTransaction { tx in
+            try tx.updateAdmin(admin)
+            _ = try tx.deleteExpiredAdminSessions(now: timestamp)
+            try tx.insertAdminSession(session)
+        }
+        return SignedIn(token: token, session: session, admin: admin)
+    }
+
+    /// The admin and session a cookie token stands for, or `nil` when it is unknown or expired.
+    public func session(token: String) async throws -> (admin: AdminAccount, session: AdminSession)? {
+        let timestamp = now()
+        return try await store.read { tx in
+            guard let session = try tx.adminSession(tokenHash: Credentials.hash(secret: token)),
+                session.expiresAt > timestamp, let admin = try tx.admin(id: session.adminID)
+            else { return nil }
+            return (admin, session)
+        }
+    }
+
+    public func signOut(token: String) async throws {
+        try await store.withTransaction { tx in try tx.deleteAdminSession(tokenHash: Credentials.hash(secret: token)) }
+    }
+
+    // MARK: First admin
+
+    /// A one-time setup token for creating the first admin, or `nil` when an admin exists. Each call replaces the
+    /// previous token (the server prints a new link at each start until the first admin exists).
+    public func issueSetupToken() async throws -> String? {
+        let token = Credentials.generateSecret()
+        return try await store.withTransaction { tx in
+            guard try tx.admins().isEmpty else { return nil }
+            try tx.setSetting(Self.setupTokenSetting, Credentials.hash(secret: token))
+            return token
+        }
+    }
+
+    /// Whether `token` is the current setup token and no admin exists yet.
+    public func isValidSetupToken(_ token: String) async throws -> Bool {
+        try await store.read { tx in
+            guard try tx.admins().isEmpty, let stored = try tx.setting(Self.setupTokenSetting), !stored.isEmpty else {
+                return false
+            }
+            return Credentials.verify(secret: token, storedHash: stored)
+        }
+    }
+
+    /// Creates the first admin with the setup token and signs it in. The token then stops working.
+    public func completeSetup(token: String, email: String, password: String) async throws -> SignedIn {
+        let address = email.trimmingSpaces
+        guard UserRules.isEmailAddress(address) else {
+            throw ProvisioningError.invalid("'\(email)' is not an email address; admins sign in with their email.")
+        }
+        try Self.checkPassword(password)
+        let timestamp = now()
+        let admin = AdminAccount(
+            id: UUID().uuidString.lowercased(), email: address, passwordHash: Bcrypt.hash(password, cost: bcryptCost),
+            lastSignInAt: timestamp, createdAt: timestamp)
+        try await store.withTransaction { tx in
+            guard try tx.admins().isEmpty, let stored = try tx.setting(Self.setupTokenSetting),
+                Credentials.verify(secret: token, storedHash: stored)
+            else {
+                throw ProvisioningError.unauthenticated(
+                    "This setup link is no longer valid: an admin exists already, or the server was restarted and printed a new link.")
+            }
+            try tx.insertAdmin(admin)
+            try tx.setSetting(Self.setupTokenSetting, "")
+        }
+        return try await open(for: admin, at: timestamp)
+    }
+
+    // MARK: Admin API tokens
+
+    /// Creates an admin API token acting as the admin with `email`. The secret is returned once.
+    public func createToken(email: String, name: String) async throws -> (token: AdminToken, secret: String) {
+        let secret = "rat_" + Credentials.generateSecret()
+        let timestamp = now()
+        let token = try await store.withTransaction { tx in
+            guard let admin = try tx.admin(email: email.trimmingSpaces) else {
+                throw ProvisioningError.notFound("No admin with email '\(email)'; `roster admin add` creates one.")
+            }
+            let token = AdminToken(
+                id: UUID().uuidString.lowercased(), name: name.trimmingSpaces.isEmpty ? "api" : name.trimmingSpaces,
+                adminID: admin.id, secretHash: Credentials.hash(secret: secret), createdAt: timestamp)
+            try tx.insertAdminToken(token)
+            return token
+        }
+        return (token, secret)
+    }
+
+    public func tokens() async throws -> [AdminToken] { try await store.read { tx in try tx.adminTokens() } }
+
+    /// The admin an API token acts as, or `nil`.
+    public func authenticate(apiToken secret: String) async throws -> AdminAccount? {
+        try await store.read { tx in
+            guard let token = try tx.adminToken(secretHash: Credentials.hash(secret: secret)) else { return nil }
+            return try tx.admin(id: token.adminID)
+        }
+    }
+}

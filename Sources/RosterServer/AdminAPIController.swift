@@ -1,0 +1,405 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Provisioning
+import SCIM
+
+/// The admin API under `/api/v1`: what the CLI and the console do, as JSON, for automation. Authenticated with an
+/// admin API token (`Authorization: Bearer rat_…`, from `roster admin token create`). Resources are named like
+/// the CLI's. Errors are `{"error": message, "status": code}`. Documented in `openapi.json`, served at
+/// `/api/v1/openapi.json`.
+struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Sendable {
+    let admin: AdminService<Store>
+    let accounts: AdminAccounts<Store>
+    let configuration: ServerConfiguration
+    let openAPI: ByteBuffer
+    var maxBodySize = 64 * 1024
+
+    var endpoints: RouteCollection<Context> {
+        let routes = RouteCollection(context: Context.self)
+        routes.get("api/v1/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: openAPI))
+        }
+        routes.get("api/v1/providers") { r, c in await handle(r, c) { try await providers() } }
+        routes.post("api/v1/providers") { r, c in await handle(r, c) { try await addProvider(r) } }
+        routes.get("api/v1/providers/:id") { r, c in await handle(r, c) { try await provider(try c.parameters.require("id")) } }
+        routes.patch("api/v1/providers/:id") { r, c in
+            await handle(r, c) { try await updateProvider(r, id: try c.parameters.require("id")) }
+        }
+        routes.delete("api/v1/providers/:id") { r, c in
+            await handle(r, c) {
+                try await admin.removeProvider(id: try c.parameters.require("id"))
+                return Response(status: .noContent)
+            }
+        }
+        routes.post("api/v1/providers/:id/rotate-secret") { r, c in
+            await handle(r, c) {
+                let issued = try await admin.rotateSecret(id: try c.parameters.require("id"))
+                return PlatformResponses.json(credentials(issued))
+            }
+        }
+        routes.get("api/v1/providers/:id/mappings") { r, c in
+            await handle(r, c) { try await mappings(try c.parameters.require("id")) }
+        }
+        routes.post("api/v1/providers/:id/apply-mappings") { r, c in
+            await handle(r, c) {
+                let dryRun = r.uri.queryParameters["dryRun"].map { $0 == "true" || $0 == "1" } ?? false
+                let report = try await admin.applyMappings(providerID: try c.parameters.require("id"), dryRun: dryRun)
+                return PlatformResponses.json(Self.json(report))
+            }
+        }
+        routes.get("api/v1/users") { r, c in await handle(r, c) { try await users(r) } }
+        routes.post("api/v1/users") { r, c in await handle(r, c) { try await addUser(r) } }
+        routes.get("api/v1/users/:id") { r, c in
+            await handle(r, c) {
+                PlatformResponses.json(try await admin.view(of: try await admin.user(id: try c.parameters.require("id"))))
+            }
+        }
+        routes.post("api/v1/users/:id/:action") { r, c in
+            await handle(r, c) {
+                try await userAction(r, id: try c.parameters.require("id"), action: try c.parameters.require("action"))
+            }
+        }
+        routes.get("api/v1/organizations") { r, c in await handle(r, c) { try await organizations() } }
+        routes.post("api/v1/organizations") { r, c in await handle(r, c) { try await addOrganization(r) } }
+        routes.get("api/v1/roles") { r, c in
+            await handle(r, c) {
+                PlatformResponses.json([
+                    "roles": .array(Role.catalogue.map { .object(["name": .string($0.name), "summary": .string($0.summary)]) })
+                ])
+            }
+        }
+        routes.get("api/v1/watchlists") { r, c in
+            await handle(r, c) {
+                let lists = try await admin.watchlists()
+                return PlatformResponses.json([
+                    "watchlists": .array(
+                        lists.map { .object(["id": .string($0.watchlist.id), "name": .string($0.watchlist.name), "users": .int($0.users)]) })
+                ])
+            }
+        }
+        routes.post("api/v1/watchlists") { r, c in
+            await handle(r, c) {
+                let body = try await body(r)
+                let watchlist = try await admin.addWatchlist(name: try Self.string(body, "name"))
+                return PlatformResponses.json(
+                    ["id": .string(watchlist.id), "name": .string(watchlist.name), "users": 0], status: .created)
+            }
+        }
+        routes.get("api/v1/legal-holds") { r, c in
+            await handle(r, c) {
+                let holds = try await admin.searchUsers(UserSearch(legalHold: true, limit: 10_000)).items
+                return PlatformResponses.json([
+                    "users": .array(
+                        holds.map {
+                            .object([
+                                "id": .string($0.id), "userName": .string($0.userName), "status": .string($0.status.rawValue),
+                                "matter": $0.legalHoldMatter.map(JSONValue.string) ?? .null,
+                            ])
+                        })
+                ])
+            }
+        }
+        routes.get("api/v1/sync-log") { r, c in await handle(r, c) { try await syncLog(r) } }
+        return routes
+    }
+
+    // MARK: Providers
+
+    func providerJSON(_ s: AdminService<Store>.ProviderStatus) -> JSONObject {
+        let p = s.provider
+        return [
+            "id": .string(p.id), "name": .string(p.name), "baseURL": .string(p.baseURL(publicURL: configuration.publicURL)),
+            "username": .string(p.username), "deactivationDelay": .string(p.deactivationDelay.adminText),
+            "userNameFormat": .string(p.userNameFormat.rawValue),
+            "deactivationGuard": [
+                "enabled": .bool(p.deactivationGuard.enabled), "percent": .int(p.deactivationGuard.percent),
+                "minimum": .int(p.deactivationGuard.minimum),
+                "trippedAt": p.guardTrippedAt.map { .string(Timestamp.format($0)) } ?? .null,
+            ],
+            "organizationMapping": [
+                "method": .string(p.organizationMapping.method.rawValue),
+                "organizationId": .string(p.organizationMapping.organizationID),
+                "attribute": p.organizationMapping.attribute.map(JSONValue.string) ?? .null,
+                "parentId": .string(p.organizationMapping.parentID),
+            ],
+            "roleMapping": .string(p.roleMappingMode.rawValue),
+            "users": .int(s.users), "groups": .int(s.groups), "heldDeactivations": .int(s.held),
+            "errorsLast24h": .int(s.errors24h),
+            "lastActivity": s.lastActivity.map { .string(Timestamp.format($0)) } ?? .null,
+            "createdAt": .string(Timestamp.format(p.createdAt)),
+        ]
+    }
+
+    func providers() async throws -> Response {
+        PlatformResponses.json(["providers": .array(try await admin.providerStatuses().map { .object(providerJSON($0)) })])
+    }
+
+    func provider(_ id: String) async throws -> Response {
+        PlatformResponses.json(providerJSON(try await admin.providerStatus(id: id)))
+    }
+
+    func credentials(_ issued: AdminService<Store>.IssuedCredentials) -> JSONObject {
+        [
+            "id": .string(issued.provider.id), "name": .string(issued.provider.name),
+            "baseURL": .string(issued.provider.baseURL(publicURL: configuration.publicURL)),
+            "username": .string(issued.provider.username), "secret": .string(issued.secret),
+        ]
+    }
+
+    func addProvider(_ request: Request) async throws -> Response {
+        let body = try await body(request)
+        let delay = try Self.duration(body, "deactivationDelay") ?? Provider.defaultDeactivationDelay
+        let format = try Self.optionalString(body, "userNameFormat").map { text in
+            guard let f = UserNameFormat(rawValue: text) else {
+                throw ProvisioningError.invalid("'userNameFormat' must be 'email' or 'any', got '\(text)'.")
+            }
+            return f
+        } ?? .email
+        let issued = try await admin.addProvider(
+            name: try Self.string(body, "name"), deactivationDelay: delay, userNameFormat: format)
+        return PlatformResponses.json(credentials(issued), status: .created)
+    }
+
+    func updateProvider(_ request: Request, id: String) async throws -> Response {
+        let body = try await body(request)
+        let format = try Self.optionalString(body, "userNameFormat").map { text in
+            guard let f = UserNameFormat(rawValue: text) else {
+                throw ProvisioningError.invalid("'userNameFormat' must be 'email' or 'any', got '\(text)'.")
+            }
+            return f
+        }
+        _ = try await admin.updateProvider(
+            id: id, name: try Self.optionalString(body, "name"), deactivationDelay: try Self.duration(body, "deactivationDelay"),
+            userNameFormat: format)
+        return try await provider(id)
+    }
+
+    func mappings(_ id: String) async throws -> Response {
+        let o = try await admin.mappingOverview(providerID: id)
+        func strings(_ s: [String]) -> JSONValue { .array(s.map(JSONValue.string)) }
+        return PlatformResponses.json([
+            "organizationMapping": [
+                "method": .string(o.provider.organizationMapping.method.rawValue), "organization": .string(o.organization),
+                "attribute": o.provider.organizationMapping.attribute.map(JSONValue.string) ?? .null,
+                "parent": .string(o.parent),
+                "rules": .array(
+                    o.organizationRules.map {
+                        .object(["group": .string($0.group), "organization": .string($0.organization), "priority": .int($0.priority)])
+                    }),
+            ],
+            "roleMapping": [
+                "mode": .string(o.provider.roleMappingMode.rawValue),
+                "rules": .array(o.roleRules.map { .object(["group": .string($0.group), "roles": strings($0.roles)]) }),
+                "unmappedGroups": strings(o.groupsWithoutRoles.map(\.displayName)),
+                "message": o.roleMappingMessage.map(JSONValue.string) ?? .null,
+            ],
+            "watchlistMapping": .array(
+                o.watchlistRules.map { .object(["group": .string($0.group), "watchlist": .string($0.watchlist)]) }),
+            "groups": .array(o.groups.map { .object(["id": .string($0.id), "displayName": .string($0.displayName), "members": .int($0.members)]) }),
+        ])
+    }
+
+    static func json(_ report: AdminService<Store>.ApplyReport) -> JSONObject {
+        func strings(_ s: [String]) -> JSONValue { .array(s.map(JSONValue.string)) }
+        return [
+            "dryRun": .bool(report.dryRun), "runId": report.runID.map(JSONValue.string) ?? .null,
+            "resumed": .bool(report.resumed), "processed": .int(report.processed), "changed": .int(report.changed),
+            "organizationMoves": .int(report.organizationMoves), "roleChanges": .int(report.roleChanges),
+            "watchlistAdditions": .int(report.watchlistAdditions), "watchlistRemovals": .int(report.watchlistRemovals),
+            "organizationsCreated": strings(report.organizationsCreated),
+            "changes": .array(
+                report.changes.map { c in
+                    var o: JSONObject = ["userId": .string(c.userID), "userName": .string(c.userName)]
+                    if let to = c.organizationTo { o["organization"] = ["from": .string(c.organizationFrom ?? ""), "to": .string(to)] }
+                    if let to = c.rolesTo { o["roles"] = ["from": strings(c.rolesFrom), "to": strings(to)] }
+                    if !c.watchlistsAdded.isEmpty { o["watchlistsAdded"] = strings(c.watchlistsAdded) }
+                    if !c.watchlistsRemoved.isEmpty { o["watchlistsRemoved"] = strings(c.watchlistsRemoved) }
+                    return .object(o)
+                }),
+        ]
+    }
+
+    // MARK: Users
+
+    func users(_ request: Request) async throws -> Response {
+        let q = request.uri.queryParameters
+        var search = UserSearch()
+        search.text = q["q"].map(String.init)
+        if let s = q["status"].map(String.init) {
+            guard let status = UserStatus(rawValue: s) else {
+                throw ProvisioningError.invalid("'status' must be active, blocked or deactivated, got '\(s)'.")
+            }
+            search.status = status
+        }
+        if let p = q["provider"].map(String.init) { search.providerID = p == "local" ? "" : p }
+        search.organizationID = q["organization"].map(String.init)
+        search.legalHold = q["legalHold"] == "true"
+        search.offset = max(0, Int(q["offset"].map(String.init) ?? "") ?? 0)
+        search.limit = min(1000, max(1, Int(q["limit"].map(String.init) ?? "") ?? 100))
+        let page = try await admin.searchUsers(search)
+        var items: [JSONValue] = []
+        for user in page.items { items.append(.object(try await admin.view(of: user))) }
+        return PlatformResponses.json([
+            "total": .int(page.totalResults), "offset": .int(search.offset), "limit": .int(search.limit), "users": .array(items),
+        ])
+    }
+
+    func addUser(_ request: Request) async throws -> Response {
+        let body = try await body(request)
+        let user = try await admin.addLocalUser(
+            email: try Self.string(body, "email"), name: try Self.optionalString(body, "name"),
+            organization: try Self.optionalString(body, "organization"))
+        return PlatformResponses.json(try await admin.view(of: user), status: .created)
+    }
+
+    func userAction(_ request: Request, id: String, action: String) async throws -> Response {
+        let user = try await admin.user(id: id)
+        switch action {
+        case "block": try await admin.perform(.block, email: user.userName)
+        case "unblock": try await admin.perform(.unblock, email: user.userName)
+        case "deactivate": try await admin.perform(.deactivate, email: user.userName)
+        case "reactivate": try await admin.perform(.reactivate, email: user.userName)
+        case "legal-hold":
+            let body = try await body(request)
+            try await admin.placeLegalHold(email: user.userName, matter: try Self.optionalString(body, "matter"))
+        case "release-legal-hold": try await admin.releaseLegalHold(email: user.userName)
+        case "move":
+            let body = try await body(request)
+            try await admin.moveUser(email: user.userName, organization: try Self.string(body, "organization"))
+        case "roles":
+            let body = try await body(request)
+            guard let roles = body["roles"]?.arrayValue?.compactMap(\.stringValue) else {
+                throw ProvisioningError.invalid("'roles' must be an array of role names.")
+            }
+            try await admin.setRoles(email: user.userName, roles: roles)
+        default:
+            throw ProvisioningError.notFound(
+                "No user action '\(action)'; actions: block, unblock, deactivate, reactivate, legal-hold, release-legal-hold, move, roles.")
+        }
+        return PlatformResponses.json(try await admin.view(of: try await admin.user(id: id)))
+    }
+
+    // MARK: Organizations, sync log
+
+    func organizations() async throws -> Response {
+        let all = try await admin.organizations()
+        return PlatformResponses.json([
+            "organizations": .array(
+                all.map {
+                    .object([
+                        "id": .string($0.organization.id), "name": .string($0.organization.name),
+                        "parentId": $0.organization.parentID.map(JSONValue.string) ?? .null,
+                        "defaultRoles": .array($0.organization.defaultRoles.map(JSONValue.string)), "users": .int($0.users),
+                        "createdByProvider": $0.organization.createdByProvider.map(JSONValue.string) ?? .null,
+                    ])
+                })
+        ])
+    }
+
+    func addOrganization(_ request: Request) async throws -> Response {
+        let body = try await body(request)
+        var roles: [String]? = nil
+        if let value = body["defaultRoles"], !value.isNull {
+            guard let list = value.arrayValue?.compactMap(\.stringValue) else {
+                throw ProvisioningError.invalid("'defaultRoles' must be an array of role names.")
+            }
+            roles = list
+        }
+        let org = try await admin.addOrganization(
+            name: try Self.string(body, "name"), parent: try Self.optionalString(body, "parent"), defaultRoles: roles)
+        return PlatformResponses.json(
+            ["id": .string(org.id), "name": .string(org.name), "parentId": org.parentID.map(JSONValue.string) ?? .null,
+             "defaultRoles": .array(org.defaultRoles.map(JSONValue.string)), "users": 0],
+            status: .created)
+    }
+
+    func syncLog(_ request: Request) async throws -> Response {
+        let q = request.uri.queryParameters
+        var query = SyncLogQuery(limit: min(1000, max(1, Int(q["limit"].map(String.init) ?? "") ?? 100)))
+        query.providerID = q["provider"].map(String.init)
+        if let a = q["action"].map(String.init) {
+            guard let action = SyncAction(rawValue: a) else { throw ProvisioningError.invalid("'\(a)' is not a sync-log action.") }
+            query.action = action
+        }
+        if let u = q["user"].map(String.init) { query.userID = try await admin.user(email: u).id }
+        if let s = q["since"].map(String.init) {
+            guard let ms = Timestamp.parse(s) else { throw ProvisioningError.invalid("'since' must be an RFC 3339 time.") }
+            query.since = Timestamp.date(milliseconds: ms)
+        }
+        query.before = q["before"].flatMap { Int64(String($0)) }
+        let entries = try await admin.syncLog(query)
+        var result: JSONObject = ["entries": .array(entries.map { .object($0.json) })]
+        if entries.count == query.limit, let last = entries.last?.sequence { result["next"] = .string("before=\(last)") }
+        return PlatformResponses.json(result)
+    }
+
+    // MARK: Plumbing
+
+    /// Authenticates with an admin API token, runs `body`, and turns every error into a JSON error response.
+    func handle(_ request: Request, _ context: Context, _ body: () async throws -> Response) async -> Response {
+        do {
+            guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
+                try await accounts.authenticate(apiToken: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) != nil
+            else {
+                return PlatformResponses.error(
+                    "Authentication required: send an admin API token as 'Authorization: Bearer <token>' (`roster admin token create`).",
+                    status: .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"Roster admin API\""])
+            }
+            return try await body()
+        } catch let error as ProvisioningError {
+            let status: HTTPResponse.Status =
+                switch error.code {
+                case .notFound: .notFound
+                case .conflict: .conflict
+                case .invalid: .badRequest
+                case .refused: .forbidden
+                case .unauthenticated: .unauthorized
+                }
+            return PlatformResponses.error(error.message, status: status)
+        } catch let error as SCIMError {
+            return PlatformResponses.error(error.detail, status: HTTPResponse.Status(code: error.status))
+        } catch is NIOTooManyBytesError {
+            return PlatformResponses.error("The request body is larger than \(maxBodySize) bytes.", status: .contentTooLarge)
+        } catch {
+            context.logger.error("Unhandled error: \(String(reflecting: error))", metadata: ["path": "\(request.uri.path)"])
+            return PlatformResponses.error("The server could not complete the request; the error was logged.", status: .internalServerError)
+        }
+    }
+
+    func body(_ request: Request) async throws -> JSONObject {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodySize {
+            throw NIOTooManyBytesError(maxBytes: maxBodySize)
+        }
+        let buffer = try await request.body.collect(upTo: maxBodySize)
+        guard buffer.readableBytes > 0 else { return [:] }
+        let value = try JSONValue(parsing: buffer.readableBytesView)
+        guard let object = value.objectValue else {
+            throw ProvisioningError.invalid("The request body must be a JSON object, got \(value.typeName).")
+        }
+        return object
+    }
+
+    static func string(_ body: JSONObject, _ name: String) throws -> String {
+        guard let text = try optionalString(body, name) else { throw ProvisioningError.invalid("'\(name)' is required.") }
+        return text
+    }
+
+    static func optionalString(_ body: JSONObject, _ name: String) throws -> String? {
+        guard let value = body[name], !value.isNull else { return nil }
+        guard let text = value.stringValue else {
+            throw ProvisioningError.invalid("'\(name)' must be a string, got \(value.typeName).")
+        }
+        return text
+    }
+
+    static func duration(_ body: JSONObject, _ name: String) throws -> Duration? {
+        guard let text = try optionalString(body, name) else { return nil }
+        guard let d = Duration(adminText: text) else {
+            throw ProvisioningError.invalid("'\(name)' must be a duration such as 0, 90s, 15m or 2h, got '\(text)'.")
+        }
+        return d
+    }
+}

@@ -1,0 +1,229 @@
+import Foundation
+import Hummingbird
+import Provisioning
+import SCIM
+
+/// Users: the searchable list, local users, and a user's page with its actions and timeline.
+extension ConsoleController {
+    static var usersPerPage: Int { 50 }
+
+    func addUserRoutes(to routes: RouteCollection<Context>) {
+        routes.get("console/users") { request, _ in await page(request) { try await users($0, request) } }
+        routes.get("console/users/new") { request, _ in
+            await page(request) { signed in
+                var context = base(signed, request, title: "Add local user", nav: "navUsers")
+                context["organizations"] = try await admin.organizations().map { ["name": $0.organization.name] }
+                return render("user-new", context, request: request)
+            }
+        }
+        routes.post("console/users") { request, _ in
+            await action(request, back: "/console/users/new") { _, form in
+                let user = try await admin.addLocalUser(
+                    email: form["email"] ?? "", name: form["name"], organization: form["organization"])
+                return Self.redirect("/console/users/\(user.id)", notice: "Local user \(user.userName) created.")
+            }
+        }
+        routes.get("console/users/:id") { request, context in
+            await page(request) { try await user($0, request, id: try context.parameters.require("id")) }
+        }
+        routes.post("console/users/:id/:action") { request, context in
+            let id = (try? context.parameters.require("id")) ?? ""
+            let verb = (try? context.parameters.require("action")) ?? ""
+            return await action(request, back: "/console/users/\(id)") { _, form in
+                try await changeUser(id: id, action: verb, form: form)
+            }
+        }
+    }
+
+    func users(_ signed: Signed, _ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        let q = query["q"].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+        let status = query["status"].flatMap { UserStatus(rawValue: String($0)) }
+        let provider = query["provider"].map(String.init).flatMap { $0.isEmpty ? nil : ($0 == "local" ? "" : $0) }
+        let organization = query["organization"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let hold = query["hold"] == "1"
+        let pageNumber = max(1, Int(query["page"].map(String.init) ?? "") ?? 1)
+        let search = UserSearch(
+            text: q.isEmpty ? nil : q, status: status, providerID: provider, organizationID: organization,
+            legalHold: hold, offset: (pageNumber - 1) * Self.usersPerPage, limit: Self.usersPerPage)
+        let page = try await admin.searchUsers(search)
+        let organizations = try await admin.organizations()
+        let orgNames = Dictionary(organizations.map { ($0.organization.id, $0.organization.name) }, uniquingKeysWith: { a, _ in a })
+        let providers = try await admin.providers()
+        let providerNames = Dictionary(providers.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+
+        var context = base(signed, request, title: "Users", nav: "navUsers")
+        context["q"] = q
+        context["hold"] = hold
+        context["statuses"] = UserStatus.allCases.map { ["value": $0.rawValue, "label": $0.rawValue.capitalized, "selected": $0 == status] }
+        context["localSelected"] = provider == ""
+        context["providerOptions"] = providers.map { ["value": $0.id, "label": $0.name, "selected": $0.id == provider] }
+        context["organizationOptions"] = organizations.map {
+            ["value": $0.organization.id, "label": $0.organization.name, "selected": $0.organization.id == organization]
+        }
+        context["total"] = page.totalResults
+        context["hasFilter"] = !q.isEmpty || status != nil || provider != nil || organization != nil || hold
+        context["hasUsers"] = !page.items.isEmpty
+        context["users"] = page.items.map { u -> [String: Any] in
+            [
+                "id": u.id, "userName": u.userName, "displayName": u.displayName ?? "", "status": u.status.rawValue,
+                "legalHold": u.legalHold,
+                "source": u.providerID.map { providerNames[$0] ?? $0 } ?? "local",
+                "organization": orgNames[u.organizationID] ?? u.organizationID,
+                "pending": Self.time(u.deactivationDueAt),
+            ]
+        }
+        let pages = max(1, (page.totalResults + Self.usersPerPage - 1) / Self.usersPerPage)
+        context["page"] = pageNumber
+        context["pages"] = pages
+        func link(_ n: Int) -> String {
+            var items = [("q", q), ("status", status?.rawValue ?? ""), ("provider", query["provider"].map(String.init) ?? ""),
+                         ("organization", organization ?? ""), ("page", String(n))]
+            if hold { items.append(("hold", "1")) }
+            return "/console/users?" + items.filter { !$0.1.isEmpty }.map { "\($0.0)=\(Self.queryEscape($0.1))" }.joined(separator: "&")
+        }
+        if pageNumber > 1 { context["previous"] = link(pageNumber - 1) }
+        if pageNumber < pages { context["next"] = link(pageNumber + 1) }
+        return render("users", context, request: request)
+    }
+
+    func user(_ signed: Signed, _ request: Request, id: String) async throws -> Response {
+        let user = try await admin.user(id: id)
+        let view = try await admin.view(of: user)
+        let providerName = try await user.providerID.asyncMap { try await admin.provider(id: $0).name }
+        let timeline = try await admin.syncLog(SyncLogQuery(userID: user.id, limit: 100))
+        let organizations = try await admin.organizations()
+        let moveAllowed: Bool
+        if user.isLocal || !user.linked {
+            moveAllowed = true
+        } else if let pid = user.providerID {
+            moveAllowed = try await admin.provider(id: pid).organizationMapping.method == .single
+        } else {
+            moveAllowed = false
+        }
+        func strings(_ key: String) -> [String] { view[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+        var context = base(signed, request, title: user.userName, nav: "navUsers")
+        context["id"] = user.id
+        context["userName"] = user.userName
+        context["status"] = user.status.rawValue
+        context["pending"] = Self.time(user.deactivationDueAt)
+        if let held = user.held { context["held"] = held.rawValue }
+        context["source"] = providerName.map { "Provisioned by \($0)\(user.linked ? "" : " (unlinked)")" } ?? "Local user"
+        context["organization"] = view["organization"]?.stringValue ?? ""
+        context["roles"] = strings("roles").joined(separator: ", ")
+        context["watchlists"] = strings("watchlists").isEmpty ? "None" : strings("watchlists").joined(separator: ", ")
+        context["groups"] = strings("groups").isEmpty ? "None" : strings("groups").joined(separator: ", ")
+        context["legalHold"] = user.legalHold
+        context["matter"] = user.legalHoldMatter ?? ""
+        let status = user.status
+        context["canBlock"] = status == .active
+        context["canUnblock"] = status == .blocked && user.adminBlocked
+        context["canDeactivate"] = status != .deactivated && !user.legalHold
+        context["canReactivate"] = status == .deactivated
+        context["canHold"] = !user.legalHold && status != .deactivated
+        context["canRelease"] = user.legalHold
+        context["canMove"] = moveAllowed
+        context["organizations"] = organizations.map { ["name": $0.organization.name, "current": $0.organization.id == user.organizationID] }
+        context["isLocal"] = user.isLocal
+        context["managedBy"] = user.isLocal ? "" : (providerName ?? "")
+        context["displayName"] = user.displayName ?? ""
+        context["title"] = user.attributes["title"]?.stringValue ?? ""
+        context["department"] = user.enterprise?["department"]?.stringValue ?? ""
+        context["attributes"] = Self.attributeRows(user.attributes).map { ["name": $0.0, "value": $0.1, "managed": !user.isLocal] }
+        let archives = view["archives"]?.arrayValue ?? []
+        let devices = Dictionary(
+            (view["devices"]?.arrayValue ?? []).compactMap { d -> (String, String)? in
+                guard let o = d.objectValue, let id = o["id"]?.stringValue else { return nil }
+                return (id, o["name"]?.stringValue ?? id)
+            }, uniquingKeysWith: { a, _ in a })
+        context["hasArchives"] = !archives.isEmpty
+        context["archives"] = archives.compactMap(\.objectValue).map { a -> [String: Any] in
+            [
+                "device": devices[a["deviceId"]?.stringValue ?? ""] ?? "",
+                "tier": (a["tier"]?.stringValue ?? "") + (a["markedForDeletion"]?.boolValue == true ? " (marked for deletion)" : ""),
+                "coldUntil": a["coldUntil"]?.stringValue ?? "",
+            ]
+        }
+        context["timeline"] = timeline.map { e -> [String: Any] in
+            ["action": e.action.rawValue, "detail": e.detail ?? "", "at": Timestamp.format(e.at),
+             "by": e.providerID.map { "provider \($0)" } ?? "admin or scheduler"]
+        }
+        return render("user", context, request: request)
+    }
+
+    /// Attribute rows for display: dotted names, values as text.
+    static func attributeRows(_ attributes: JSONObject, prefix: String = "") -> [(String, String)] {
+        var rows: [(String, String)] = []
+        for member in attributes {
+            let name = prefix.isEmpty ? member.key : "\(prefix).\(member.key)"
+            switch member.value {
+            case .object(let o) where member.key.contains(":"):
+                rows += attributeRows(o, prefix: "")
+            case .object(let o):
+                rows += attributeRows(o, prefix: name)
+            case .array(let elements):
+                let parts = elements.map { e -> String in
+                    if let o = e.objectValue {
+                        let value = o["value"]?.stringValue ?? o.jsonText
+                        let type = o["type"]?.stringValue.map { " (\($0))" } ?? ""
+                        return value + type
+                    }
+                    return e.stringValue ?? e.jsonText
+                }
+                rows.append((name, parts.joined(separator: ", ")))
+            case .string(let s):
+                rows.append((name, s))
+            case .null:
+                continue
+            default:
+                rows.append((name, member.value.jsonText))
+            }
+        }
+        return rows
+    }
+
+    func changeUser(id: String, action verb: String, form: FormData) async throws -> Response {
+        let user = try await admin.user(id: id)
+        let back = "/console/users/\(id)"
+        switch verb {
+        case "block":
+            try await admin.perform(.block, email: user.userName)
+            return Self.redirect(back, notice: "\(user.userName) is blocked.")
+        case "unblock":
+            try await admin.perform(.unblock, email: user.userName)
+            return Self.redirect(back, notice: "\(user.userName) is unblocked.")
+        case "deactivate":
+            guard form["confirm"] == "yes" else {
+                throw ProvisioningError.invalid("Confirm that access is removed now and the archives move to cold storage.")
+            }
+            try await admin.perform(.deactivate, email: user.userName)
+            return Self.redirect(back, notice: "\(user.userName) is deactivated; the archives are in cold storage.")
+        case "reactivate":
+            try await admin.perform(.reactivate, email: user.userName)
+            return Self.redirect(back, notice: "\(user.userName) is reactivated.")
+        case "hold":
+            try await admin.placeLegalHold(email: user.userName, matter: form["matter"])
+            return Self.redirect(back, notice: "\(user.userName) is on legal hold.")
+        case "release-hold":
+            try await admin.releaseLegalHold(email: user.userName)
+            return Self.redirect(back, notice: "The legal hold on \(user.userName) is released.")
+        case "move":
+            try await admin.moveUser(email: user.userName, organization: form["organization"] ?? "")
+            return Self.redirect(back, notice: "\(user.userName) moved to \(form["organization"] ?? "").")
+        case "edit":
+            _ = try await admin.updateUser(
+                email: user.userName,
+                AdminService.UserEdit(displayName: form["displayName"], title: form["title"], department: form["department"]))
+            return Self.redirect(back, notice: "Saved.")
+        default:
+            throw ProvisioningError.notFound("No such user action.")
+        }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

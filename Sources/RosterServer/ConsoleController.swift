@@ -1,0 +1,283 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Provisioning
+import SCIM
+
+/// The admin console: server-rendered pages under `/console`, signed in with an admin account.
+///
+/// Every page needs a session (a `roster_session` cookie: `HttpOnly`, `SameSite=Lax`, `Secure` behind https);
+/// signed out, pages redirect to the sign-in page. Every form posts the session's anti-forgery token (`_csrf`);
+/// a POST without it gets 403. After a POST the browser is redirected (post/redirect/get) with a one-time notice.
+/// Handlers catch their own errors and answer with plain-language pages.
+struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sendable {
+    let renderer: ConsoleRenderer
+    let admin: AdminService<Store>
+    let accounts: AdminAccounts<Store>
+    let configuration: ServerConfiguration
+
+    static var sessionCookie: String { "roster_session" }
+    static var flashCookie: String { "roster_flash" }
+    /// The largest form accepted.
+    static var maxFormSize: Int { 64 * 1024 }
+
+    var endpoints: RouteCollection<Context> {
+        let routes = RouteCollection(context: Context.self)
+        routes.get("/") { _, _ in Self.redirect("/console") }
+        routes.get("console") { request, _ in
+            await page(request) { _ in Self.redirect("/console/providers") }
+        }
+        routes.get("console/static/roster.css") { _, _ in renderer.asset(renderer.stylesheet, type: "text/css; charset=utf-8") }
+        routes.get("console/static/roster.js") { _, _ in renderer.asset(renderer.script, type: "text/javascript; charset=utf-8") }
+        routes.get("console/sign-in") { request, _ in await signInPage(request) }
+        routes.post("console/sign-in") { request, _ in await signIn(request) }
+        routes.post("console/sign-out") { request, _ in await action(request) { signed, _ in await signOut(signed) } }
+        routes.get("console/setup") { request, _ in await setupPage(request) }
+        routes.post("console/setup") { request, _ in await setup(request) }
+        addProviderRoutes(to: routes)
+        addUserRoutes(to: routes)
+        addDirectoryRoutes(to: routes)
+        return routes
+    }
+
+    // MARK: Sessions
+
+    /// A signed-in admin and the session its cookie stands for.
+    struct Signed: Sendable {
+        var admin: AdminAccount
+        var session: AdminSession
+        var token: String
+    }
+
+    func signed(_ request: Request) async throws -> Signed? {
+        guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty,
+            let (admin, session) = try await accounts.session(token: token)
+        else { return nil }
+        return Signed(admin: admin, session: session, token: token)
+    }
+
+    /// A GET page: signed out, a redirect to sign-in (coming back here after); errors become error pages.
+    func page(_ request: Request, _ body: (Signed) async throws -> Response) async -> Response {
+        do {
+            guard let signed = try await signed(request) else {
+                let next = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+                return Self.redirect("/console/sign-in?next=\(Self.queryEscape(next))")
+            }
+            return try await body(signed)
+        } catch {
+            return errorPage(error, request: request)
+        }
+    }
+
+    /// A form POST: signed in, with the session's anti-forgery token; then `body` with the parsed form.
+    /// Domain refusals go back to the page they came from as a notice.
+    func action(_ request: Request, back: String? = nil, _ body: (Signed, FormData) async throws -> Response) async
+        -> Response
+    {
+        do {
+            guard let signed = try await signed(request) else {
+                return renderer.page(
+                    "error",
+                    ["title": "Signed out", "heading": "You are signed out",
+                     "message": "Your session ended, so nothing was changed. Sign in and try again.",
+                     "back": "/console/sign-in", "backLabel": "Sign in"],
+                    status: .unauthorized)
+            }
+            var request = request
+            let buffer = try await request.collectBody(upTo: Self.maxFormSize)
+            let form = FormData(String(buffer: buffer))
+            guard let sent = form.raw("_csrf"),
+                Credentials.constantTimeEquals(Array(sent.utf8), Array(signed.session.csrfToken.utf8))
+            else {
+                return renderer.page(
+                    "error",
+                    ["title": "Refused", "heading": "This form has expired",
+                     "message": "The form did not carry this session's security token, so nothing was changed. Go back, reload the page and try again.",
+                     "back": back ?? "/console", "backLabel": "Back", "admin": signed.admin.email,
+                     "csrf": signed.session.csrfToken],
+                    status: .forbidden)
+            }
+            do {
+                return try await body(signed, form)
+            } catch let error as ProvisioningError {
+                return Self.redirect(back ?? Self.referrer(request) ?? "/console", error: error.message)
+            }
+        } catch {
+            return errorPage(error, request: request)
+        }
+    }
+
+    func errorPage(_ error: any Error, request: Request) -> Response {
+        let (status, message): (HTTPResponse.Status, String)
+        switch error {
+        case let error as ProvisioningError:
+            status = switch error.code {
+            case .notFound: .notFound
+            case .conflict: .conflict
+            case .unauthenticated: .unauthorized
+            case .refused: .forbidden
+            case .invalid: .badRequest
+            }
+            message = error.message
+        case is NIOTooManyBytesError:
+            (status, message) = (.contentTooLarge, "The form is larger than the console accepts.")
+        default:
+            (status, message) = (.internalServerError, "Something went wrong on our side; the error was logged. Try again.")
+        }
+        return renderer.page(
+            "error",
+            ["title": status.reasonPhrase, "heading": status.reasonPhrase, "message": message, "back": "/console",
+             "backLabel": "Back to the console"],
+            status: status)
+    }
+
+    // MARK: Sign-in, sign-out, first admin
+
+    func signInPage(_ request: Request, email: String = "", error: String? = nil, status: HTTPResponse.Status = .ok)
+        async -> Response
+    {
+        var context: [String: Any] = ["title": "Sign in", "email": email, "next": Self.safeNext(request.uri.queryParameters["next"].map(String.init))]
+        if let error { context["error"] = error }
+        return renderer.page("sign-in", context, status: status)
+    }
+
+    func signIn(_ request: Request) async -> Response {
+        do {
+            var request = request
+            let form = FormData(String(buffer: try await request.collectBody(upTo: Self.maxFormSize)))
+            let email = form["email"] ?? ""
+            do {
+                let signed = try await accounts.signIn(email: email, password: form.raw("password") ?? "")
+                var response = Self.redirect(Self.safeNext(form["next"]))
+                response.setCookie(sessionCookie(signed.token, request: request))
+                return response
+            } catch let error as ProvisioningError {
+                var context: [String: Any] = ["title": "Sign in", "email": email, "next": Self.safeNext(form["next"])]
+                context["error"] = error.message
+                return renderer.page("sign-in", context, status: error.code == .refused ? .tooManyRequests : .unauthorized)
+            }
+        } catch {
+            return errorPage(error, request: request)
+        }
+    }
+
+    func signOut(_ signed: Signed) async -> Response {
+        try? await accounts.signOut(token: signed.token)
+        var response = Self.redirect("/console/sign-in")
+        response.setCookie(Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    func setupPage(_ request: Request) async -> Response {
+        let token = request.uri.queryParameters["token"].map(String.init) ?? ""
+        guard (try? await accounts.isValidSetupToken(token)) == true else {
+            return renderer.page(
+                "error",
+                ["title": "Setup link", "heading": "This setup link is not valid",
+                 "message": "An admin exists already, or the server was restarted and printed a new link in its log. Sign in instead, or use the newest link.",
+                 "back": "/console/sign-in", "backLabel": "Sign in"],
+                status: .notFound)
+        }
+        return renderer.page(
+            "setup", ["title": "Create the first admin", "token": token, "minimum": AdminAccounts<Store>.minimumPasswordLength])
+    }
+
+    func setup(_ request: Request) async -> Response {
+        do {
+            var request = request
+            let form = FormData(String(buffer: try await request.collectBody(upTo: Self.maxFormSize)))
+            do {
+                let signed = try await accounts.completeSetup(
+                    token: form["token"] ?? "", email: form["email"] ?? "", password: form.raw("password") ?? "")
+                var response = Self.redirect("/console/providers", notice: "Welcome. You are the first admin of this Roster.")
+                response.setCookie(sessionCookie(signed.token, request: request))
+                return response
+            } catch let error as ProvisioningError {
+                return renderer.page(
+                    "setup",
+                    ["title": "Create the first admin", "token": form["token"] ?? "", "email": form["email"] ?? "",
+                     "minimum": AdminAccounts<Store>.minimumPasswordLength, "error": error.message],
+                    status: .badRequest)
+            }
+        } catch {
+            return errorPage(error, request: request)
+        }
+    }
+
+    func sessionCookie(_ token: String, request: Request) -> Cookie {
+        let https = configuration.publicURL.lowercased().hasPrefix("https:")
+            || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+        return Cookie(
+            name: Self.sessionCookie, value: token, maxAge: Int(accounts.sessionLifetime.components.seconds), path: "/",
+            secure: https, httpOnly: true, sameSite: .lax)
+    }
+
+    // MARK: Rendering helpers
+
+    /// The layout's part of a page context: who is signed in, the anti-forgery token, the one-time notice.
+    func base(_ signed: Signed, _ request: Request, title: String, nav: String) -> [String: Any] {
+        var context: [String: Any] = ["title": title, "admin": signed.admin.email, "csrf": signed.session.csrfToken, nav: true]
+        if let flash = request.cookies[Self.flashCookie]?.value, let (kind, message) = Self.decodeFlash(flash) {
+            context[kind == "e" ? "error" : "notice"] = message
+        }
+        return context
+    }
+
+    /// Renders a page and clears the one-time notice it showed.
+    func render(_ template: String, _ context: [String: Any], request: Request) -> Response {
+        var response = renderer.page(template, context)
+        if request.cookies[Self.flashCookie] != nil {
+            response.setCookie(Cookie(name: Self.flashCookie, value: "", maxAge: 0, path: "/console", httpOnly: true, sameSite: .lax))
+        }
+        return response
+    }
+
+    /// 303 to `location`, carrying a one-time notice or error for the next page.
+    static func redirect(_ location: String, notice: String? = nil, error: String? = nil) -> Response {
+        var response = Response(status: .seeOther, headers: [.location: location])
+        if let message = error ?? notice {
+            let value = encodeFlash(error != nil ? "e" : "n", message)
+            response.setCookie(Cookie(name: flashCookie, value: value, maxAge: 60, path: "/console", httpOnly: true, sameSite: .lax))
+        }
+        return response
+    }
+
+    static func encodeFlash(_ kind: String, _ message: String) -> String {
+        Data((kind + "|" + message.prefix(500)).utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decodeFlash(_ value: String) -> (String, String)? {
+        var base64 = value.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
+            let bar = text.firstIndex(of: "|")
+        else { return nil }
+        return (String(text[..<bar]), String(text[text.index(after: bar)...]))
+    }
+
+    /// Only paths inside the console are followed after sign-in (no open redirect).
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/console"), !next.hasPrefix("//"), !next.contains("\\") else {
+            return "/console"
+        }
+        return next
+    }
+
+    static func referrer(_ request: Request) -> String? {
+        guard let referer = request.headers[.referer], let url = URL(string: referer) else { return nil }
+        let path = url.path + (url.query.map { "?" + $0 } ?? "")
+        return path.hasPrefix("/console") ? path : nil
+    }
+
+    static func queryEscape(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~/")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+
+    static func time(_ date: Date?) -> String { date.map(Timestamp.format) ?? "" }
+}
