@@ -24,6 +24,13 @@ extension ConsoleController {
         routes.get("console/providers/:id/apply") { request, context in
             await page(request) { try await applyPreview($0, request, id: try context.parameters.require("id")) }
         }
+        // A constant segment takes precedence over a parameter, so the POST beside GET …/apply is routed by name.
+        routes.post("console/providers/:id/apply") { request, context in
+            let id = (try? context.parameters.require("id")) ?? ""
+            return await action(request, back: "/console/providers/\(id)") { signed, form in
+                try await changeProvider(signed, request, id: id, change: "apply", form: form)
+            }
+        }
         routes.post("console/providers/:id/:change") { request, context in
             let id = (try? context.parameters.require("id")) ?? ""
             let change = (try? context.parameters.require("change")) ?? ""

@@ -1,0 +1,121 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import Provisioning
+
+/// Admin accounts: bcrypt passwords, the lockout delay, sessions and their expiry, the first-admin setup token,
+/// admin API tokens. bcrypt runs at cost 4 here (the production cost, 12, is the same code at 2^8 times the work).
+@Suite struct AdminAccountsTests {
+    final class Clock: Sendable {
+        let now = Mutex(Date(timeIntervalSince1970: 1_796_014_800))
+        func advance(_ seconds: Double) { now.withLock { $0 = $0.addingTimeInterval(seconds) } }
+        var read: @Sendable () -> Date { { self.now.withLock { $0 } } }
+    }
+
+    static func accounts(_ clock: Clock = Clock()) -> AdminAccounts<MemoryStore> {
+        AdminAccounts(store: MemoryStore(), bcryptCost: 4, now: clock.read)
+    }
+
+    @Test(arguments: [
+        (4, nil), (5, 30), (6, 60), (7, 120), (9, 480), (10, 900), (30, 900),
+    ] as [(Int, Int64?)])
+    func lockoutDelays(failures: Int, seconds: Int64?) {
+        #expect(SignInLockout().delay(afterFailures: failures)?.components.seconds == seconds)
+    }
+
+    @Test func accountsAreValidatedAndUnique() async throws {
+        let accounts = Self.accounts()
+        let admin = try await accounts.addAdmin(email: "Root@Example.com", password: "correct horse battery")
+        #expect(admin.passwordHash.hasPrefix("$2"))
+        #expect(!admin.passwordHash.contains("correct horse"))
+        await #expect(throws: ProvisioningError.conflict("An admin with email 'root@example.com' already exists.")) {
+            try await accounts.addAdmin(email: "root@example.com", password: "another long password")
+        }
+        await #expect(throws: ProvisioningError.self) { try await accounts.addAdmin(email: "nope", password: "long enough password") }
+        await #expect(throws: ProvisioningError.invalid("A password needs at least 12 characters.")) {
+            try await accounts.addAdmin(email: "b@example.com", password: "short")
+        }
+    }
+
+    @Test func signInSessionsAndSignOut() async throws {
+        let clock = Clock()
+        let accounts = Self.accounts(clock)
+        try await accounts.addAdmin(email: "root@example.com", password: "correct horse battery")
+        let signed = try await accounts.signIn(email: "ROOT@example.com", password: "correct horse battery")
+        #expect(signed.session.tokenHash == Credentials.hash(secret: signed.token))
+        #expect(signed.session.csrfToken.count >= 43 && signed.session.csrfToken != signed.token)
+        #expect(try await accounts.session(token: signed.token)?.admin.email == "root@example.com")
+        #expect(try await accounts.session(token: "forged") == nil)
+        // Sessions end after their lifetime (12 hours).
+        clock.advance(12 * 3600 + 1)
+        #expect(try await accounts.session(token: signed.token) == nil)
+        let again = try await accounts.signIn(email: "root@example.com", password: "correct horse battery")
+        try await accounts.signOut(token: again.token)
+        #expect(try await accounts.session(token: again.token) == nil)
+    }
+
+    @Test func repeatedFailuresLockTheAccount() async throws {
+        let clock = Clock()
+        let accounts = Self.accounts(clock)
+        try await accounts.addAdmin(email: "root@example.com", password: "correct horse battery")
+        for _ in 0..<4 {
+            await #expect(throws: ProvisioningError.unauthenticated("Wrong email or password.")) {
+                try await accounts.signIn(email: "root@example.com", password: "wrong password!")
+            }
+        }
+        // The fifth failure locks for 30 s: even the right password is refused, without being checked.
+        await #expect(throws: ProvisioningError.unauthenticated("Wrong email or password.")) {
+            try await accounts.signIn(email: "root@example.com", password: "wrong password!")
+        }
+        await #expect(throws: ProvisioningError.refused("Too many failed sign-ins: try again in 30 seconds.")) {
+            try await accounts.signIn(email: "root@example.com", password: "correct horse battery")
+        }
+        clock.advance(31)
+        // One more failure doubles the lock.
+        await #expect(throws: ProvisioningError.unauthenticated("Wrong email or password.")) {
+            try await accounts.signIn(email: "root@example.com", password: "wrong again!!")
+        }
+        await #expect(throws: ProvisioningError.refused("Too many failed sign-ins: try again in 60 seconds.")) {
+            try await accounts.signIn(email: "root@example.com", password: "correct horse battery")
+        }
+        clock.advance(61)
+        _ = try await accounts.signIn(email: "root@example.com", password: "correct horse battery")
+        let admin = try #require(try await accounts.admins().first)
+        #expect(admin.failedSignIns == 0 && admin.lockedUntil == nil && admin.lastSignInAt != nil)
+        // Unknown emails get the same answer as wrong passwords.
+        await #expect(throws: ProvisioningError.unauthenticated("Wrong email or password.")) {
+            try await accounts.signIn(email: "nobody@example.com", password: "correct horse battery")
+        }
+    }
+
+    @Test func firstAdminSetupLinkWorksOnce() async throws {
+        let accounts = Self.accounts()
+        let first = try #require(try await accounts.issueSetupToken())
+        let token = try #require(try await accounts.issueSetupToken())
+        #expect(try await accounts.isValidSetupToken(first) == false)  // replaced by the newer link
+        #expect(try await accounts.isValidSetupToken(token))
+        await #expect(throws: ProvisioningError.self) {
+            try await accounts.completeSetup(token: "guess", email: "root@example.com", password: "correct horse battery")
+        }
+        let signed = try await accounts.completeSetup(token: token, email: "root@example.com", password: "correct horse battery")
+        #expect(signed.admin.email == "root@example.com")
+        #expect(try await accounts.isValidSetupToken(token) == false)
+        await #expect(throws: ProvisioningError.self) {
+            try await accounts.completeSetup(token: token, email: "second@example.com", password: "correct horse battery")
+        }
+        #expect(try await accounts.issueSetupToken() == nil)
+        #expect(try await accounts.admins().count == 1)
+    }
+
+    @Test func apiTokensActAsTheirAdmin() async throws {
+        let accounts = Self.accounts()
+        try await accounts.addAdmin(email: "root@example.com", password: "correct horse battery")
+        let (token, secret) = try await accounts.createToken(email: "root@example.com", name: "ci")
+        #expect(secret.hasPrefix("rat_") && token.secretHash == Credentials.hash(secret: secret))
+        #expect(try await accounts.authenticate(apiToken: secret)?.email == "root@example.com")
+        #expect(try await accounts.authenticate(apiToken: secret + "x") == nil)
+        #expect(try await accounts.tokens().map(\.name) == ["ci"])
+        await #expect(throws: ProvisioningError.self) { try await accounts.createToken(email: "x@example.com", name: "n") }
+    }
+}
