@@ -45,7 +45,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         }
         routes.post("api/v1/providers/:id/apply-mappings") { r, c in
             await handle(r, c) {
-                let dryRun = r.uri.queryParameters["dryRun"].map { $0 == "true" || $0 == "1" } ?? false
+                let dryRun = try Self.flag(r, "dryRun")
                 let report = try await admin.applyMappings(providerID: try c.parameters.require("id"), dryRun: dryRun)
                 return PlatformResponses.json(Self.json(report))
             }
@@ -236,9 +236,9 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         }
         if let p = q["provider"].map(String.init) { search.providerID = p == "local" ? "" : p }
         search.organizationID = q["organization"].map(String.init)
-        search.legalHold = q["legalHold"] == "true"
-        search.offset = max(0, Int(q["offset"].map(String.init) ?? "") ?? 0)
-        search.limit = min(1000, max(1, Int(q["limit"].map(String.init) ?? "") ?? 100))
+        search.legalHold = try Self.flag(request, "legalHold")
+        search.offset = try Self.integer(request, "offset", default: 0, range: 0...Int.max)
+        search.limit = try Self.integer(request, "limit", default: 100, range: 1...1000)
         let page = try await admin.searchUsers(search)
         var items: [JSONValue] = []
         for user in page.items { items.append(.object(try await admin.view(of: user))) }
@@ -318,7 +318,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
 
     func syncLog(_ request: Request) async throws -> Response {
         let q = request.uri.queryParameters
-        var query = SyncLogQuery(limit: min(1000, max(1, Int(q["limit"].map(String.init) ?? "") ?? 100)))
+        var query = SyncLogQuery(limit: try Self.integer(request, "limit", default: 100, range: 1...1000))
         query.providerID = q["provider"].map(String.init)
         if let a = q["action"].map(String.init) {
             guard let action = SyncAction(rawValue: a) else { throw ProvisioningError.invalid("'\(a)' is not a sync-log action.") }
@@ -329,7 +329,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             guard let ms = Timestamp.parse(s) else { throw ProvisioningError.invalid("'since' must be an RFC 3339 time.") }
             query.since = Timestamp.date(milliseconds: ms)
         }
-        query.before = q["before"].flatMap { Int64(String($0)) }
+        if q["before"] != nil { query.before = Int64(try Self.integer(request, "before", default: 0, range: 1...Int.max)) }
         let entries = try await admin.syncLog(query)
         var result: JSONObject = ["entries": .array(entries.map { .object($0.json) })]
         if entries.count == query.limit, let last = entries.last?.sequence { result["next"] = .string("before=\(last)") }
@@ -393,6 +393,26 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             throw ProvisioningError.invalid("'\(name)' must be a string, got \(value.typeName).")
         }
         return text
+    }
+
+    /// A boolean query parameter: `true`/`1`/`yes` or `false`/`0`/`no` (any case); anything else is a 400, so that
+    /// a typo never turns a dry run into a real one.
+    static func flag(_ request: Request, _ name: String) throws -> Bool {
+        guard let text = request.uri.queryParameters[Substring(name)].map({ String($0).lowercased() }) else { return false }
+        switch text {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw ProvisioningError.invalid("'\(name)' must be true or false, got '\(text)'.")
+        }
+    }
+
+    /// An integer query parameter within `range`; a value that is not one is a 400.
+    static func integer(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = request.uri.queryParameters[Substring(name)].map(String.init) else { return value }
+        guard let n = Int(text), range.contains(n) else {
+            throw ProvisioningError.invalid("'\(name)' must be an integer from \(range.lowerBound)\(range.upperBound == Int.max ? " up" : " to \(range.upperBound)"), got '\(text)'.")
+        }
+        return n
     }
 
     static func duration(_ body: JSONObject, _ name: String) throws -> Duration? {

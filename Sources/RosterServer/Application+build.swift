@@ -36,8 +36,10 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
     router.addRoutes(
         ConsoleController(renderer: renderer, admin: admin, accounts: accounts, configuration: configuration).endpoints)
     router.addRoutes(
-        AdminAPIController(admin: admin, accounts: accounts, configuration: configuration, openAPI: renderer.openAPI)
-            .endpoints)
+        AdminAPIController(
+            admin: admin, accounts: accounts, configuration: configuration, openAPI: renderer.openAPI,
+            maxBodySize: configuration.maxBodySize
+        ).endpoints)
     router.get("healthz") { _, _ in SCIMResponses.json(["status": "ok"]) }
     router.get("readyz") { _, _ in
         _ = try await store.read { tx in try tx.providers().count }

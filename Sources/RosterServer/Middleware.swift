@@ -22,6 +22,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let message = error.status == .notFound
                 ? "There is no page at \(request.uri.path)." : (error.body ?? error.status.reasonPhrase)
             return ConsoleRenderer.plainErrorPage(status: error.status, message: message)
+        } catch let error as HTTPError where request.uri.path.hasPrefix("/api/") {
+            let message = switch error.status {
+            case .notFound: "No endpoint at \(request.method.rawValue) \(request.uri.path)."
+            case .methodNotAllowed: "\(request.method.rawValue) is not supported on \(request.uri.path)."
+            default: error.body ?? error.status.reasonPhrase
+            }
+            return PlatformResponses.error(message, status: error.status)
         } catch let error as HTTPError {
             return SCIMResponses.error(Self.scimError(for: error, request: request))
         } catch is NIOTooManyBytesError {

@@ -1,0 +1,148 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Provisioning
+import ProvisioningSQLite
+import RosterServer
+import SCIM
+import Testing
+
+/// The admin API: every endpoint refuses requests without an admin token, and does what the CLI does with one.
+@Suite struct AdminAPITests {
+    struct API {
+        let client: any TestClientProtocol
+        var token: String
+
+        @discardableResult
+        func send(_ method: HTTPRequest.Method, _ path: String, _ body: String? = nil, token: String? = nil) async throws
+            -> (status: HTTPResponse.Status, json: JSONObject)
+        {
+            var headers: HTTPFields = [.authorization: "Bearer \(token ?? self.token)"]
+            if body != nil { headers[.contentType] = "application/json" }
+            let r = try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+            let bytes = Array(r.body.readableBytesView)
+            let json = bytes.isEmpty ? JSONObject() : (try JSONValue(parsing: bytes).objectValue ?? [:])
+            return (r.status, json)
+        }
+    }
+
+    static func withAPI(_ kind: StoreKind, _ body: @Sendable (API, SCIMTestClient, String) async throws -> Void) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("roster-api-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store: AnyStore = kind == .memory ? AnyStore(MemoryStore()) : AnyStore(try SQLiteStore(path: path))
+        let accounts = AdminAccounts(store: store, bcryptCost: 4)
+        try await accounts.addAdmin(email: "root@example.com", password: "correct horse battery")
+        let (_, token) = try await accounts.createToken(email: "root@example.com", name: "tests")
+        let issued = try await AdminService(store: store).addProvider(name: "Okta")
+        let app = Application(router: try buildRouter(configuration: ServerConfiguration(publicURL: "http://roster.test", bcryptCost: 4), store: store))
+        try await app.test(.router) { client in
+            try await body(API(client: client, token: token), SCIMTestClient(client: client, provider: issued.provider, secret: issued.secret), issued.provider.id)
+        }
+    }
+
+    static let endpoints: [(HTTPRequest.Method, String)] = [
+        (.get, "/api/v1/providers"), (.post, "/api/v1/providers"), (.get, "/api/v1/providers/ID"),
+        (.patch, "/api/v1/providers/ID"), (.delete, "/api/v1/providers/ID"), (.post, "/api/v1/providers/ID/rotate-secret"),
+        (.get, "/api/v1/providers/ID/mappings"), (.post, "/api/v1/providers/ID/apply-mappings"), (.get, "/api/v1/users"),
+        (.post, "/api/v1/users"), (.get, "/api/v1/users/x"), (.post, "/api/v1/users/x/block"),
+        (.get, "/api/v1/organizations"), (.post, "/api/v1/organizations"), (.get, "/api/v1/roles"),
+        (.get, "/api/v1/watchlists"), (.post, "/api/v1/watchlists"), (.get, "/api/v1/legal-holds"), (.get, "/api/v1/sync-log"),
+    ]
+
+    @Test func everyEndpointNeedsAnAdminToken() async throws {
+        try await Self.withAPI(.memory) { api, okta, pid in
+            for (method, template) in Self.endpoints {
+                let path = template.replacingOccurrences(of: "ID", with: pid)
+                for token in ["", "rat_wrong", okta.authorization.replacingOccurrences(of: "Bearer ", with: "")] {
+                    let r = try await api.send(method, path, method == .get || method == .delete ? nil : "{}", token: token)
+                    #expect(r.status == .unauthorized, "\(method) \(path) with '\(token.prefix(8))'")
+                    #expect(r.json["error"]?.stringValue?.contains("admin API token") == true)
+                }
+            }
+            // The provider was not touched by any of those.
+            #expect(try await api.send(.get, "/api/v1/providers/\(pid)").status == .ok)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func providersUsersAndMappings(_ kind: StoreKind) async throws {
+        try await Self.withAPI(kind) { api, okta, pid in
+            // Providers.
+            let created = try await api.send(.post, "/api/v1/providers", #"{"name":"Entra ID","deactivationDelay":"1h"}"#)
+            #expect(created.status == .created)
+            let entra = try #require(created.json["id"]?.stringValue)
+            #expect(created.json["secret"]?.stringValue?.count == 43)
+            #expect(created.json["baseURL"]?.stringValue == "http://roster.test/scim/\(entra)/v2")
+            let patched = try await api.send(.patch, "/api/v1/providers/\(entra)", #"{"name":"Entra","deactivationDelay":"30m"}"#)
+            #expect(patched.status == .ok && patched.json["name"] == "Entra" && patched.json["deactivationDelay"] == "30m")
+            let list = try await api.send(.get, "/api/v1/providers")
+            #expect(list.json["providers"]?.arrayValue?.count == 2)
+            #expect(try await api.send(.post, "/api/v1/providers", #"{"name":"X","deactivationDelay":"soon"}"#).status == .badRequest)
+            #expect(try await api.send(.post, "/api/v1/providers", #"{"nam"#).status == .badRequest)
+            #expect(try await api.send(.get, "/api/v1/providers/nope").status == .notFound)
+            #expect(try await api.send(.delete, "/api/v1/providers/\(entra)").status == .noContent)
+            #expect(try await api.send(.get, "/api/v1/providers/\(entra)").status == .notFound)
+
+            // Users pushed over SCIM, seen and acted on through the API.
+            let ann = try await okta.send(.post, "/Users", UsersAPITests.user("ann@example.com")).id
+            _ = try await okta.send(
+                .post, "/Groups",
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Security","members":[{"value":"\#(ann)"}]}"#)
+            let local = try await api.send(.post, "/api/v1/users", #"{"email":"local@example.com","name":"Lo Cal"}"#)
+            #expect(local.status == .created && local.json["source"] == "local" && local.json["roles"] == ["Desktop User"])
+            #expect(try await api.send(.post, "/api/v1/users", #"{"email":"LOCAL@example.com"}"#).status == .conflict)
+            let users = try await api.send(.get, "/api/v1/users?q=ann")
+            #expect(users.json["total"] == 1)
+            let view = try await api.send(.get, "/api/v1/users/\(ann)")
+            #expect(view.json["userName"] == "ann@example.com" && view.json["organization"] == "Root")
+            let blocked = try await api.send(.post, "/api/v1/users/\(ann)/block")
+            #expect(blocked.status == .ok && blocked.json["status"] == "blocked")
+            #expect(try await api.send(.post, "/api/v1/users/\(ann)/fly").status == .notFound)
+
+            // Organizations, roles, watchlists, mappings, apply.
+            let org = try await api.send(.post, "/api/v1/organizations", #"{"name":"Security Team","defaultRoles":["Security Administrator"]}"#)
+            #expect(org.status == .created && org.json["defaultRoles"] == ["Security Administrator"])
+            #expect(try await api.send(.post, "/api/v1/organizations", #"{"name":"security team"}"#).status == .conflict)
+            #expect(try await api.send(.get, "/api/v1/roles").json["roles"]?.arrayValue?.count == Role.catalogue.count)
+            #expect(try await api.send(.post, "/api/v1/watchlists", #"{"name":"High Risk"}"#).status == .created)
+            #expect(try await api.send(.get, "/api/v1/watchlists").json["watchlists"]?.arrayValue?.count == 1)
+            let mappings = try await api.send(.get, "/api/v1/providers/\(pid)/mappings")
+            #expect(mappings.json["roleMapping"]?.objectValue?["unmappedGroups"] == ["Security"])
+            let dry = try await api.send(.post, "/api/v1/providers/\(pid)/apply-mappings?dryRun=true")
+            #expect(dry.status == .ok && dry.json["dryRun"] == true && dry.json["processed"] == 1 && dry.json["changed"] == 0)
+            let moved = try await api.send(.post, "/api/v1/users/\(ann)/move", #"{"organization":"Security Team"}"#)
+            #expect(moved.json["organization"] == "Security Team" && moved.json["roles"] == ["Security Administrator"])
+
+            // Legal holds and the sync log.
+            #expect(try await api.send(.post, "/api/v1/users/\(ann)/legal-hold", #"{"matter":"M-1"}"#).status == .ok)
+            let holds = try await api.send(.get, "/api/v1/legal-holds")
+            #expect(holds.json["users"]?.arrayValue?.first?.objectValue?["matter"] == "M-1")
+            let log = try await api.send(.get, "/api/v1/sync-log?user=ann@example.com&limit=2")
+            #expect(log.json["entries"]?.arrayValue?.count == 2 && log.json["next"] != nil)
+            #expect(try await api.send(.get, "/api/v1/sync-log?action=nope").status == .badRequest)
+            #expect(try await api.send(.get, "/api/v1/sync-log?before=x").status == .badRequest)
+            #expect(try await api.send(.get, "/api/v1/users?limit=0").status == .badRequest)
+            // A typo never turns a dry run into a real run.
+            #expect(try await api.send(.post, "/api/v1/providers/\(pid)/apply-mappings?dryRun=ture").status == .badRequest)
+            let unknown = try await api.send(.get, "/api/v1/nowhere")
+            #expect(unknown.status == .notFound && unknown.json["status"] == 404)
+        }
+    }
+
+    @Test func theOpenAPIDocumentDescribesTheRoutes() async throws {
+        try await Self.withAPI(.memory) { api, _, _ in
+            let r = try await api.client.execute(uri: "/api/v1/openapi.json", method: .get)
+            #expect(r.status == .ok)
+            let doc = try #require(try JSONValue(parsing: Array(r.body.readableBytesView)).objectValue)
+            #expect(doc["openapi"]?.stringValue?.hasPrefix("3.") == true)
+            let paths = try #require(doc["paths"]?.objectValue)
+            for (_, template) in Self.endpoints {
+                let documented = template.replacingOccurrences(of: "ID", with: "{id}").replacingOccurrences(of: "/x/block", with: "/{id}/block")
+                    .replacingOccurrences(of: "/users/x", with: "/users/{id}")
+                #expect(paths[documented] != nil, "\(documented) is documented")
+            }
+        }
+    }
+}
