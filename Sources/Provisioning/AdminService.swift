@@ -244,6 +244,8 @@ extension AdminService {
         public var errors24h: Int
         /// The newest sync-log entry of the provider.
         public var lastActivity: Date?
+        /// The provider's last authenticated SCIM request (to the minute).
+        public var lastRequest: Date? { provider.lastRequestAt }
     }
 
     public func providerStatuses() async throws -> [ProviderStatus] {

@@ -79,6 +79,7 @@ final class MemoryTransaction: StoreTransaction {
         state.providers[provider.id] = provider
     }
     func updateProvider(_ provider: Provider) throws { state.providers[provider.id] = provider }
+    func touchProvider(id: String, at: Date) throws { state.providers[id]?.lastRequestAt = at }
     func deleteProvider(id: String) throws {
         state.providers[id] = nil
         for gid in state.groupOrder where state.groups[gid]?.providerID == id { try deleteGroup(id: gid) }

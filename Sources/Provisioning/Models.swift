@@ -24,6 +24,8 @@ public struct Provider: Sendable, Hashable, Identifiable {
     public var organizationMapping: OrganizationMapping
     /// Whether the provider's SCIM groups decide roles.
     public var roleMappingMode: RoleMappingMode
+    /// When the provider last made an authenticated SCIM request (recorded at most once a minute).
+    public var lastRequestAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -31,8 +33,9 @@ public struct Provider: Sendable, Hashable, Identifiable {
         id: String, name: String, username: String, secretHash: String, deactivationDelay: Duration,
         userNameFormat: UserNameFormat = .email, deactivationGuard: DeactivationGuard = DeactivationGuard(),
         guardTrippedAt: Date? = nil, organizationMapping: OrganizationMapping = OrganizationMapping(),
-        roleMappingMode: RoleMappingMode = .groups, createdAt: Date, updatedAt: Date
+        roleMappingMode: RoleMappingMode = .groups, lastRequestAt: Date? = nil, createdAt: Date, updatedAt: Date
     ) {
+        self.lastRequestAt = lastRequestAt
         self.organizationMapping = organizationMapping
         self.roleMappingMode = roleMappingMode
         self.deactivationGuard = deactivationGuard

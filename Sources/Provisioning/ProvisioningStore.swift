@@ -52,6 +52,8 @@ public protocol StoreTransaction {
     func providers() throws -> [Provider]
     func insertProvider(_ provider: Provider) throws
     func updateProvider(_ provider: Provider) throws
+    /// Records that the provider made a request at `at` (only this column changes).
+    func touchProvider(id: String, at: Date) throws
     /// Removes a provider: its groups and memberships go, its users stay (unlinked).
     func deleteProvider(id: String) throws
 

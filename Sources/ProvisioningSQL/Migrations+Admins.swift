@@ -1,6 +1,7 @@
 extension Migrations {
     /// Admin accounts (bcrypt password hashes), console sessions (SHA-256 of the cookie token, with the session's
-    /// anti-forgery token) and admin API tokens (SHA-256 of the secret).
+    /// anti-forgery token) and admin API tokens (SHA-256 of the secret); when each provider last called (for the
+    /// console's status), and the index that finds a provider's newest sync-log entry.
     static let adminsSQLite: [Migration] = [
         Migration(
             identifier: "v3-admins",
@@ -37,6 +38,7 @@ extension Migrations {
                 )
                 """,
                 "CREATE INDEX sync_log_by_provider ON sync_log(provider_id, seq)",
+                "ALTER TABLE providers ADD COLUMN last_request_at INTEGER",
             ]),
     ]
 }

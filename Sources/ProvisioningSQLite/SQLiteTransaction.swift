@@ -25,7 +25,7 @@ struct SQLiteTransaction: StoreTransaction {
     static let providerColumns = """
         id, name, username, secret_hash, deactivation_delay_seconds, user_name_format, guard_enabled, guard_percent, \
         guard_minimum, guard_tripped_at, created_at, updated_at, org_method, org_id, org_attribute, org_parent_id, \
-        role_mode
+        role_mode, last_request_at
         """
 
     func provider(id: String) throws -> Provider? {
@@ -40,7 +40,7 @@ struct SQLiteTransaction: StoreTransaction {
 
     func insertProvider(_ p: Provider) throws {
         try db.execute(
-            sql: "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            sql: "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: [
                 p.id, p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds, p.userNameFormat.rawValue,
                 p.deactivationGuard.enabled, p.deactivationGuard.percent, p.deactivationGuard.minimum,
@@ -48,6 +48,7 @@ struct SQLiteTransaction: StoreTransaction {
                 RowCoding.milliseconds(p.createdAt), RowCoding.milliseconds(p.updatedAt),
                 p.organizationMapping.method.rawValue, p.organizationMapping.organizationID,
                 p.organizationMapping.attribute, p.organizationMapping.parentID, p.roleMappingMode.rawValue,
+                p.lastRequestAt.map(RowCoding.milliseconds),
             ])
     }
 
@@ -69,6 +70,11 @@ struct SQLiteTransaction: StoreTransaction {
             ])
     }
 
+    func touchProvider(id: String, at: Date) throws {
+        try db.cachedStatement(sql: "UPDATE providers SET last_request_at = ? WHERE id = ?")
+            .execute(arguments: [RowCoding.milliseconds(at), id])
+    }
+
     func deleteProvider(id: String) throws {
         try db.execute(sql: "UPDATE users SET linked = 0 WHERE provider_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM providers WHERE id = ?", arguments: [id])
@@ -86,6 +92,7 @@ struct SQLiteTransaction: StoreTransaction {
                 method: OrganizationMapping.Method(rawValue: row["org_method"]) ?? .single,
                 organizationID: row["org_id"], attribute: row["org_attribute"], parentID: row["org_parent_id"]),
             roleMappingMode: RoleMappingMode(rawValue: row["role_mode"]) ?? .groups,
+            lastRequestAt: (row["last_request_at"] as Int64?).map(RowCoding.date),
             createdAt: RowCoding.date(row["created_at"]), updatedAt: RowCoding.date(row["updated_at"]))
     }
 

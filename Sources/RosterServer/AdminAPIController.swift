@@ -129,6 +129,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             "users": .int(s.users), "groups": .int(s.groups), "heldDeactivations": .int(s.held),
             "errorsLast24h": .int(s.errors24h),
             "lastActivity": s.lastActivity.map { .string(Timestamp.format($0)) } ?? .null,
+            "lastRequest": s.lastRequest.map { .string(Timestamp.format($0)) } ?? .null,
             "createdAt": .string(Timestamp.format(p.createdAt)),
         ]
     }

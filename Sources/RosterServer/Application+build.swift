@@ -27,6 +27,7 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
     let router = Router(context: RosterRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: ProviderActivityMiddleware(activity: ProviderActivity(), store: store))
     let service = SCIMService(store: store)
     router.addRoutes(SCIMController(service: service, configuration: configuration).endpoints)
     router.addRoutes(PlatformController(service: PlatformService(store: store)).endpoints)

@@ -64,6 +64,7 @@ extension ConsoleController {
                 "id": s.provider.id, "name": s.provider.name, "users": s.users, "groups": s.groups, "held": s.held,
                 "hasHeld": s.held > 0, "errors": s.errors24h,
                 "lastActivity": s.lastActivity.map(Self.time) ?? "never",
+                "lastRequest": s.lastRequest.map(Self.time) ?? "never",
             ]
         }
         return render("providers", context, request: request)

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Provisioning
 import SCIM
 
 /// Turns every error into a response with a JSON body: SCIM errors as themselves, Hummingbird's routing and
@@ -46,6 +47,31 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .contentTooLarge: .payloadTooLarge("The request body is larger than the server accepts.")
         default: SCIMError(status: error.status.code, detail: error.body ?? error.status.reasonPhrase)
         }
+    }
+}
+
+/// Records when each provider last made an authenticated SCIM request (`/scim/{provider}/…` answered with anything
+/// but 401), written at most once a minute per provider.
+struct ProviderActivityMiddleware<Context: RequestContext, Store: ProvisioningStore>: RouterMiddleware {
+    let activity: ProviderActivity
+    let store: Store
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let response = try await next(request, context)
+        let parts = request.uri.path.split(separator: "/", maxSplits: 2)
+        guard parts.count >= 2, parts[0] == "scim", response.status != .unauthorized else { return response }
+        let providerID = String(parts[1])
+        let now = Date()
+        if activity.record(providerID: providerID, at: now) {
+            do {
+                try await store.withTransaction { tx in try tx.touchProvider(id: providerID, at: now) }
+            } catch {
+                context.logger.warning("Could not record provider activity: \(error)")
+            }
+        }
+        return response
     }
 }
 

@@ -69,7 +69,9 @@ import Testing
     @Test(arguments: StoreKind.allCases)
     func providersUsersAndMappings(_ kind: StoreKind) async throws {
         try await Self.withAPI(kind) { api, okta, pid in
-            // Providers.
+            // Providers: the SCIM request Okta just made is its last request.
+            _ = try await okta.send(.get, "/Users")
+            #expect(try await api.send(.get, "/api/v1/providers/\(pid)").json["lastRequest"]?.stringValue != nil)
             let created = try await api.send(.post, "/api/v1/providers", #"{"name":"Entra ID","deactivationDelay":"1h"}"#)
             #expect(created.status == .created)
             let entra = try #require(created.json["id"]?.stringValue)

@@ -168,6 +168,36 @@ func withConsole(
         }
     }
 
+    /// Every form of the console, with its route parameters filled in.
+    static func forms(provider: String, user: String) -> [String] {
+        ["/console/sign-out", "/console/providers", "/console/users", "/console/organizations", "/console/watchlists"]
+            + ["rotate-secret", "delay", "guard", "held", "org-mapping", "org-rules", "role-mode", "role-rules",
+               "watchlist-rules", "apply", "delete", "org-rules/remove", "role-rules/remove", "watchlist-rules/remove"]
+            .map { "/console/providers/\(provider)/\($0)" }
+            + ["block", "unblock", "deactivate", "reactivate", "hold", "release-hold", "move", "edit"]
+            .map { "/console/users/\(user)/\($0)" }
+    }
+
+    @Test func everyFormRefusesAPostWithoutTheToken() async throws {
+        try await withConsole(.memory) { browser, okta, issued, admin in
+            let user = try await okta.send(.post, "/Users", UsersAPITests.user("ann@example.com")).id
+            var signedOut = browser
+            for path in ["/console/users/\(user)", "/console/providers/\(issued.provider.id)/apply"] {
+                #expect(try await signedOut.get(path).status == .seeOther, "\(path)")
+            }
+            var b = try await Self.signedIn(browser)
+            for path in Self.forms(provider: issued.provider.id, user: user) {
+                let r = try await b.post(path, [("name", "X"), ("confirm", "yes"), ("group", "G")], csrf: false)
+                #expect(r.status == .forbidden, "\(path)")
+                #expect(r.body.contains("This form has expired"), "\(path)")
+            }
+            // Nothing happened: the provider, the user and the session are all still there.
+            #expect(try await admin.providers().count == 1)
+            #expect(try await admin.user(id: user).status == .active)
+            #expect(try await b.get("/console/providers").status == .ok)
+        }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func formsNeedTheSessionsToken(_ kind: StoreKind) async throws {
         try await withConsole(kind) { browser, _, _, admin in

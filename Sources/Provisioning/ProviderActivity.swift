@@ -1,0 +1,22 @@
+public import Foundation
+import Synchronization
+
+/// When each provider last made a request, recorded in the store at most once per `interval` per provider, so
+/// that the console can show "last request" without a write on every SCIM call.
+public final class ProviderActivity: Sendable {
+    let flushed = Mutex<[String: Date]>([:])
+    public let interval: TimeInterval
+
+    public init(interval: TimeInterval = 60) {
+        self.interval = interval
+    }
+
+    /// Notes a request; returns whether it should be written to the store now.
+    public func record(providerID: String, at now: Date) -> Bool {
+        flushed.withLock { state in
+            if let last = state[providerID], now.timeIntervalSince(last) < interval { return false }
+            state[providerID] = now
+            return true
+        }
+    }
+}
