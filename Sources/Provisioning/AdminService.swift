@@ -150,6 +150,11 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
             user.organizationID = home.id
             try tx.insertUser(user)
             try tx.setRoles(userID: user.id, roles: home.defaultRoles)
+            try tx.appendSyncLog([
+                SyncLogEntry(
+                    at: timestamp, providerID: nil, userID: user.id, userName: user.userName, action: .created,
+                    detail: "local user; organization \(home.name); roles \(home.defaultRoles.joined(separator: ", "))")
+            ])
             return user
         }
     }
