@@ -66,7 +66,7 @@ extension ConsoleController {
         context["hasUsers"] = !page.items.isEmpty
         context["users"] = page.items.map { u -> [String: Any] in
             [
-                "id": u.id, "userName": u.userName, "displayName": u.displayName ?? "", "status": u.status.rawValue,
+                "id": u.id, "userName": u.userName, "displayName": u.displayName ?? false, "status": u.status.rawValue,
                 "legalHold": u.legalHold,
                 "source": u.providerID.map { providerNames[$0] ?? $0 } ?? "local",
                 "organization": orgNames[u.organizationID] ?? u.organizationID,
@@ -106,7 +106,8 @@ extension ConsoleController {
         context["id"] = user.id
         context["userName"] = user.userName
         context["status"] = user.status.rawValue
-        context["pending"] = Self.time(user.deactivationDueAt)
+        // Mustache renders a section for any string, even an empty one: optional values are set only when present.
+        if let due = user.deactivationDueAt { context["pending"] = Self.time(due) }
         if let held = user.held { context["held"] = held.rawValue }
         context["source"] = providerName.map { "Provisioned by \($0)\(user.linked ? "" : " (unlinked)")" } ?? "Local user"
         context["organization"] = view["organization"]?.stringValue ?? ""
@@ -114,7 +115,7 @@ extension ConsoleController {
         context["watchlists"] = strings("watchlists").isEmpty ? "None" : strings("watchlists").joined(separator: ", ")
         context["groups"] = strings("groups").isEmpty ? "None" : strings("groups").joined(separator: ", ")
         context["legalHold"] = user.legalHold
-        context["matter"] = user.legalHoldMatter ?? ""
+        if let matter = user.legalHoldMatter, !matter.isEmpty { context["matter"] = matter }
         let status = user.status
         context["canBlock"] = status == .active
         context["canUnblock"] = status == .blocked && user.adminBlocked
@@ -125,7 +126,7 @@ extension ConsoleController {
         context["canMove"] = moveAllowed
         context["organizations"] = organizations.map { ["name": $0.organization.name, "current": $0.organization.id == user.organizationID] }
         context["isLocal"] = user.isLocal
-        context["managedBy"] = user.isLocal ? "" : (providerName ?? "")
+        if !user.isLocal, let providerName { context["managedBy"] = providerName }
         context["displayName"] = user.displayName ?? ""
         context["title"] = user.attributes["title"]?.stringValue ?? ""
         context["department"] = user.enterprise?["department"]?.stringValue ?? ""
