@@ -154,8 +154,18 @@ class BrowserTest:
         """Runs `action` (a click or submit that loads a new page) and waits for the new page."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         action()
-        WebDriverWait(self.driver, WAIT).until(EC.staleness_of(old))
+        WebDriverWait(self.driver, WAIT).until(lambda _: self.gone(old))
         self.wait_loaded()
+
+    @staticmethod
+    def gone(element):
+        """Whether `element` left the document. Chromium reports a node of the page being replaced either as stale
+        or, mid-navigation, as "Node with given id does not belong to the document": both mean gone."""
+        try:
+            element.is_enabled()
+            return False
+        except WebDriverException:
+            return True
 
     def click(self, css_or_element):
         element = self.find(css_or_element) if isinstance(css_or_element, str) else css_or_element
@@ -441,14 +451,14 @@ class BrowserTest:
             raise Skip("no confirmation dialog to accept or dismiss") from None
         self.check("deactivate asks for confirmation (JS confirm)", "Deactivate bob@example.com now?" in alert.text, alert.text)
         alert.dismiss()
-        navigated = self.eventually(lambda: EC.staleness_of(page)(self.driver), 1)
+        navigated = self.eventually(lambda: self.gone(page), 1)
         self.check("dismissing the dialog changes nothing",
                    not navigated and self.text("#user-status") == "active",
                    f"navigated={navigated} status={self.text('#user-status')!r}")
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.find("#deactivate").click()
         WebDriverWait(self.driver, WAIT).until(EC.alert_is_present()).accept()
-        WebDriverWait(self.driver, WAIT).until(EC.staleness_of(old))
+        WebDriverWait(self.driver, WAIT).until(lambda _: self.gone(old))
         self.wait_loaded()
         self.check("#user-status shows deactivated", self.text("#user-status") == "deactivated",
                    f"status={self.text('#user-status')!r} error={self.error()!r}")

@@ -211,9 +211,12 @@ public struct MappingEffects: Sendable {
     }
 
     /// A new user's placement in one line, from the entries ``apply`` wrote for it: "organization Sales; roles
-    /// Desktop User; watchlists High Risk".
-    static func summary(_ entries: [SyncLogEntry]) -> String? {
+    /// Desktop User; watchlist High Risk". `organization` names where the user was inserted, for when it stayed.
+    static func summary(_ entries: [SyncLogEntry], organization: String?) -> String? {
         var parts: [String] = []
+        if let organization, !entries.contains(where: { $0.action == .orgChanged }) {
+            parts.append("organization \(organization)")
+        }
         for entry in entries {
             switch entry.action {
             case .orgChanged: parts.append("organization \(entry.detail ?? "")")

@@ -158,7 +158,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
                 if isNew {
                     // A new user's placement is part of its `created` entry; only organizations created on the
                     // way get entries of their own.
-                    log[0].detail = MappingEffects.summary(placed)
+                    log[0].detail = MappingEffects.summary(
+                        placed, organization: mapping.organizationsByID[user.organizationID]?.name)
                     log += placed.filter { $0.action == .orgCreated }
                 } else {
                     log += placed

@@ -69,6 +69,8 @@ import Testing
             let ann = try await Self.createUser(okta, "ann@example.com")
             let bob = try await Self.createUser(okta, "bob@example.com")
             #expect(try await Self.seat(admin, "ann@example.com") == Seat(organization: "Root", roles: Self.desktop, watchlists: []))
+            let created = try #require(try await admin.syncLog(SyncLogQuery(userID: ann)).first { $0.action == .created })
+            #expect(created.detail == "organization Root; roles Desktop User")
 
             let security = try await Self.createGroup(okta, "Security")
             let leavers = try await Self.createGroup(okta, "Leavers")
