@@ -475,7 +475,8 @@ class BrowserTest:
         for label, href, slug, nav in (("Organizations", "/console/organizations", "organizations", True),
                                        ("Watchlists", "/console/watchlists", "watchlists", True),
                                        ("Legal holds", "/console/legal-holds", "legal-holds", True),
-                                       ("Sync log", "/console/sync-log", "sync-log", True)):
+                                       ("Sync log", "/console/sync-log", "sync-log", True),
+                                       ("Settings", "/console/settings", "settings", True)):
             try:
                 self.click(f"nav[aria-label=Main] a[href='{href}']")
                 self.check(f"{label}: nav link opens {href}", self.path() == href, self.path())

@@ -13,6 +13,7 @@ import SCIM
 struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Sendable {
     let admin: AdminService<Store>
     let accounts: AdminAccounts<Store>
+    let platform: PlatformService<Store>
     let configuration: ServerConfiguration
     let openAPI: ByteBuffer
     var maxBodySize = 64 * 1024
@@ -103,6 +104,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             }
         }
         routes.get("api/v1/sync-log") { r, c in await handle(r, c) { try await syncLog(r) } }
+        addConfigurationRoutes(to: routes)
         return routes
     }
 
@@ -172,16 +174,43 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             }
             return f
         }
+        var guardChange: (enabled: Bool?, percent: Int?, minimum: Int?)? = nil
+        if let value = body["deactivationGuard"], !value.isNull {
+            guard let g = value.objectValue else {
+                throw ProvisioningError.invalid("'deactivationGuard' must be an object with enabled, percent and minimum.")
+            }
+            var enabled: Bool? = nil
+            if let e = g["enabled"], !e.isNull {
+                guard let b = e.boolValue else { throw ProvisioningError.invalid("'deactivationGuard.enabled' must be a boolean.") }
+                enabled = b
+            }
+            guardChange = (enabled, try Self.optionalInteger(g, "percent"), try Self.optionalInteger(g, "minimum"))
+            // Checked before anything is saved, so that a refused request changes nothing.
+            if (guardChange?.percent ?? 0) < 0 || (guardChange?.minimum ?? 0) < 0 {
+                throw ProvisioningError.invalid("The guard's percent and minimum cannot be negative.")
+            }
+        }
         _ = try await admin.updateProvider(
             id: id, name: try Self.optionalString(body, "name"), deactivationDelay: try Self.duration(body, "deactivationDelay"),
             userNameFormat: format)
+        if let change = guardChange {
+            _ = try await admin.updateGuard(providerID: id) { g in
+                if let enabled = change.enabled { g.enabled = enabled }
+                if let percent = change.percent { g.percent = percent }
+                if let minimum = change.minimum { g.minimum = minimum }
+            }
+        }
         return try await provider(id)
     }
 
     func mappings(_ id: String) async throws -> Response {
+        PlatformResponses.json(try await mappingsJSON(id))
+    }
+
+    func mappingsJSON(_ id: String) async throws -> JSONObject {
         let o = try await admin.mappingOverview(providerID: id)
         func strings(_ s: [String]) -> JSONValue { .array(s.map(JSONValue.string)) }
-        return PlatformResponses.json([
+        return [
             "organizationMapping": [
                 "method": .string(o.provider.organizationMapping.method.rawValue), "organization": .string(o.organization),
                 "attribute": o.provider.organizationMapping.attribute.map(JSONValue.string) ?? .null,
@@ -200,7 +229,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             "watchlistMapping": .array(
                 o.watchlistRules.map { .object(["group": .string($0.group), "watchlist": .string($0.watchlist)]) }),
             "groups": .array(o.groups.map { .object(["id": .string($0.id), "displayName": .string($0.displayName), "members": .int($0.members)]) }),
-        ])
+        ]
     }
 
     static func json(_ report: AdminService<Store>.ApplyReport) -> JSONObject {
@@ -271,11 +300,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             let body = try await body(request)
             try await admin.moveUser(email: user.userName, organization: try Self.string(body, "organization"))
         case "roles":
-            let body = try await body(request)
-            guard let roles = body["roles"]?.arrayValue?.compactMap(\.stringValue) else {
-                throw ProvisioningError.invalid("'roles' must be an array of role names.")
-            }
-            try await admin.setRoles(email: user.userName, roles: roles)
+            try await admin.setRoles(email: user.userName, roles: try Self.strings(try await body(request), "roles"))
         default:
             throw ProvisioningError.notFound(
                 "No user action '\(action)'; actions: block, unblock, deactivate, reactivate, legal-hold, release-legal-hold, move, roles.")
@@ -302,13 +327,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
 
     func addOrganization(_ request: Request) async throws -> Response {
         let body = try await body(request)
-        var roles: [String]? = nil
-        if let value = body["defaultRoles"], !value.isNull {
-            guard let list = value.arrayValue?.compactMap(\.stringValue) else {
-                throw ProvisioningError.invalid("'defaultRoles' must be an array of role names.")
-            }
-            roles = list
-        }
+        let roles: [String]? = body["defaultRoles"].map { $0.isNull } == false ? try Self.strings(body, "defaultRoles") : nil
         let org = try await admin.addOrganization(
             name: try Self.string(body, "name"), parent: try Self.optionalString(body, "parent"), defaultRoles: roles)
         return PlatformResponses.json(

@@ -35,10 +35,14 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
     let admin = AdminService(store: store)
     let accounts = AdminAccounts(store: store, bcryptCost: configuration.bcryptCost)
     router.addRoutes(
-        ConsoleController(renderer: renderer, admin: admin, accounts: accounts, configuration: configuration).endpoints)
+        ConsoleController(
+            renderer: renderer, admin: admin, accounts: accounts, platform: PlatformService(store: store),
+            configuration: configuration
+        ).endpoints)
     router.addRoutes(
         AdminAPIController(
-            admin: admin, accounts: accounts, configuration: configuration, openAPI: renderer.openAPI,
+            admin: admin, accounts: accounts, platform: PlatformService(store: store), configuration: configuration,
+            openAPI: renderer.openAPI,
             maxBodySize: configuration.maxBodySize
         ).endpoints)
     router.get("healthz") { _, _ in SCIMResponses.json(["status": "ok"]) }

@@ -17,6 +17,14 @@ extension ConsoleController {
                 return Self.redirect("/console/organizations", notice: "Organization '\(org.name)' created.")
             }
         }
+        routes.post("console/organizations/default-roles") { request, _ in
+            await action(request, back: "/console/organizations") { _, form in
+                let org = try await admin.setDefaultRoles(organization: form["organization"] ?? "", roles: form.all("roles"))
+                return Self.redirect(
+                    "/console/organizations",
+                    notice: "'\(org.name)' default roles: \(org.defaultRoles.joined(separator: ", ")). Users get them at their next provisioning change or when you apply org and role settings.")
+            }
+        }
         routes.get("console/watchlists") { request, _ in await page(request) { try await watchlists($0, request) } }
         routes.post("console/watchlists") { request, _ in
             await action(request, back: "/console/watchlists") { _, form in

@@ -124,6 +124,13 @@ extension ConsoleController {
         context["canHold"] = !user.legalHold && status != .deactivated
         context["canRelease"] = user.legalHold
         context["canMove"] = moveAllowed
+        var rolesByHand = user.isLocal || !user.linked
+        if !rolesByHand, let pid = user.providerID {
+            rolesByHand = try await admin.provider(id: pid).roleMappingMode == .manual
+        }
+        context["canSetRoles"] = rolesByHand
+        let currentRoles = Set(strings("roles"))
+        context["roleOptions"] = Role.catalogue.map { ["name": $0.name, "selected": currentRoles.contains($0.name)] }
         context["organizations"] = organizations.map { ["name": $0.organization.name, "current": $0.organization.id == user.organizationID] }
         context["isLocal"] = user.isLocal
         if !user.isLocal, let providerName { context["managedBy"] = providerName }
@@ -211,6 +218,9 @@ extension ConsoleController {
         case "move":
             try await admin.moveUser(email: user.userName, organization: form["organization"] ?? "")
             return Self.redirect(back, notice: "\(user.userName) moved to \(form["organization"] ?? "").")
+        case "roles":
+            let roles = try await admin.setRoles(email: user.userName, roles: form.all("roles"))
+            return Self.redirect(back, notice: "Roles of \(user.userName): \(roles.isEmpty ? "none" : roles.joined(separator: ", ")).")
         case "edit":
             _ = try await admin.updateUser(
                 email: user.userName,

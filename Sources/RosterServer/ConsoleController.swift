@@ -16,6 +16,7 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
     let renderer: ConsoleRenderer
     let admin: AdminService<Store>
     let accounts: AdminAccounts<Store>
+    let platform: PlatformService<Store>
     let configuration: ServerConfiguration
 
     static var sessionCookie: String { "roster_session" }
@@ -39,6 +40,7 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
         addProviderRoutes(to: routes)
         addUserRoutes(to: routes)
         addDirectoryRoutes(to: routes)
+        addSettingsRoutes(to: routes)
         return routes
     }
 

@@ -108,7 +108,7 @@ func withConsole(
 
     static let pages = [
         "/console/providers", "/console/providers/new", "/console/users", "/console/users/new", "/console/organizations",
-        "/console/watchlists", "/console/legal-holds", "/console/sync-log", "/console/sync-log.csv",
+        "/console/watchlists", "/console/legal-holds", "/console/sync-log", "/console/sync-log.csv", "/console/settings",
     ]
 
     @Test(arguments: StoreKind.allCases)
@@ -170,11 +170,13 @@ func withConsole(
 
     /// Every form of the console, with its route parameters filled in.
     static func forms(provider: String, user: String) -> [String] {
-        ["/console/sign-out", "/console/providers", "/console/users", "/console/organizations", "/console/watchlists"]
+        ["/console/sign-out", "/console/providers", "/console/users", "/console/organizations", "/console/watchlists",
+         "/console/organizations/default-roles", "/console/settings/retention", "/console/admins", "/console/admin-tokens",
+         "/console/api-keys"]
             + ["rotate-secret", "delay", "guard", "held", "org-mapping", "org-rules", "role-mode", "role-rules",
                "watchlist-rules", "apply", "delete", "org-rules/remove", "role-rules/remove", "watchlist-rules/remove"]
             .map { "/console/providers/\(provider)/\($0)" }
-            + ["block", "unblock", "deactivate", "reactivate", "hold", "release-hold", "move", "edit"]
+            + ["block", "unblock", "deactivate", "reactivate", "hold", "release-hold", "move", "edit", "roles"]
             .map { "/console/users/\(user)/\($0)" }
     }
 
@@ -278,6 +280,38 @@ func withConsole(
             let csv = try await b.get("/console/sync-log.csv?action=deactivated")
             #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
             #expect(csv.body.hasPrefix(SyncLogEntry.csvHeader) && csv.body.contains("bob@example.com,,deactivated"))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func settingsRolesAndDefaultRoles(_ kind: StoreKind) async throws {
+        try await withConsole(kind) { browser, okta, issued, admin in
+            var b = try await Self.signedIn(browser)
+            _ = try await b.get("/console/settings")
+            // Retention, admins, tokens and platform keys.
+            var r = try await b.post("/console/settings/retention", [("days", "30")])
+            #expect(r.status == .seeOther)
+            #expect(try await admin.coldStorageRetentionDays() == 30)
+            r = try await b.post("/console/admins", [("email", "two@example.com"), ("password", "another long password")])
+            #expect(try await b.get(r.location ?? "").body.contains("Admin two@example.com added."))
+            let token = try await b.post("/console/admin-tokens", [("name", "ci")])
+            #expect(token.status == .ok && token.body.contains("rat_"))
+            let key = try await b.post("/console/api-keys", [("name", "agents")])
+            #expect(key.status == .ok && key.h1 == "Platform API key &#39;agents&#39;")
+            let settings = try await b.get("/console/settings")
+            #expect(settings.body.contains("two@example.com") && settings.body.contains(">ci<") && settings.body.contains(">agents<"))
+            // Default roles of an organization.
+            r = try await b.post("/console/organizations/default-roles", [("organization", "Root"), ("roles", "Desktop User"), ("roles", "Audit Log Viewer")])
+            #expect(try await b.get(r.location ?? "").body.contains("&#39;Root&#39; default roles: Desktop User, Audit Log Viewer"))
+            // Roles by hand: refused in role mode groups, allowed for local users and in manual mode.
+            let ann = try await okta.send(.post, "/Users", UsersAPITests.user("ann@example.com")).id
+            #expect(!(try await b.get("/console/users/\(ann)").body.contains("Save roles")))
+            r = try await b.post("/console/users/\(ann)/roles", [("roles", "Customer Cloud Admin")])
+            #expect(try await b.get(r.location ?? "").body.contains("come from the role mapping"))
+            _ = try await admin.setRoleMappingMode(providerID: issued.provider.id, mode: .manual)
+            #expect(try await b.get("/console/users/\(ann)").body.contains("Save roles"))
+            r = try await b.post("/console/users/\(ann)/roles", [("roles", "Customer Cloud Admin")])
+            #expect(try await admin.view(of: try await admin.user(id: ann))["roles"] == ["Customer Cloud Admin"])
         }
     }
 
