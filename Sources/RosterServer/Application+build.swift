@@ -28,6 +28,11 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: ProviderActivityMiddleware(activity: ProviderActivity(), store: store))
+    router.add(
+        middleware: SCIMGuardMiddleware(
+            limiter: configuration.rateLimit > 0
+                ? RateLimiter(rate: configuration.rateLimit, burst: configuration.rateLimit * 2) : nil,
+            failureDelay: configuration.failedAuthenticationDelay))
     let service = SCIMService(store: store)
     router.addRoutes(SCIMController(service: service, configuration: configuration).endpoints)
     router.addRoutes(PlatformController(service: PlatformService(store: store)).endpoints)

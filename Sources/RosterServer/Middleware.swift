@@ -75,6 +75,40 @@ struct ProviderActivityMiddleware<Context: RequestContext, Store: ProvisioningSt
     }
 }
 
+/// Protects each provider's Base URL: a per-provider rate limit (429 with `Retry-After`, a SCIM error body) and,
+/// once more than five authentications failed there within a minute, a delay before each further 401. Requests
+/// that fail to authenticate do not count against the provider's allowance.
+struct SCIMGuardMiddleware<Context: RequestContext>: RouterMiddleware {
+    let limiter: RateLimiter?
+    let failures = FailureCounter()
+    let failureDelay: Duration
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let parts = request.uri.path.split(separator: "/", maxSplits: 2)
+        guard parts.count >= 2, parts[0] == "scim" else { return try await next(request, context) }
+        let providerID = String(parts[1])
+        if let limiter, let wait = limiter.acquire(providerID, at: Date()) {
+            let seconds = max(1, Int(wait.rounded(.up)))
+            return SCIMResponses.error(
+                SCIMError(
+                    status: 429,
+                    detail: "Too many requests for this provider (the limit is \(Int(limiter.rate)) per second); retry after \(seconds) second\(seconds == 1 ? "" : "s")."),
+                headers: [.retryAfter: String(seconds)])
+        }
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as SCIMError where error.status == 401 {
+            limiter?.refund(providerID)
+            if failures.recordFailure(providerID, at: Date()) { try? await Task.sleep(for: failureDelay) }
+            throw error
+        }
+        return response
+    }
+}
+
 /// Logs one line per request: method, path, status and duration.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws

@@ -9,12 +9,19 @@ public struct ServerConfiguration: Sendable {
     public var maxBodySize: Int
     /// bcrypt's cost factor for admin passwords (tests lower it; production keeps 12).
     public var bcryptCost: UInt8
+    /// SCIM requests per second each provider may make on average (bursts of twice as many); 0 turns the limit off.
+    public var rateLimit: Double
+    /// How long the answer to a failed SCIM authentication waits once a provider's Base URL saw more than five
+    /// failures within a minute (slows down guessing; correct credentials are never delayed).
+    public var failedAuthenticationDelay: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, maxBodySize: Int = 1 << 20,
-        bcryptCost: UInt8 = 12
+        bcryptCost: UInt8 = 12, rateLimit: Double = 500, failedAuthenticationDelay: Duration = .seconds(1)
     ) {
         self.bcryptCost = bcryptCost
+        self.rateLimit = rateLimit
+        self.failedAuthenticationDelay = failedAuthenticationDelay
         self.host = host
         self.port = port
         self.publicURL = publicURL ?? "http://\(host):\(port)"

@@ -14,6 +14,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Public URL Base URLs are built from (default http://HOST:PORT).") var publicURL: String?
     @Option(help: "Largest request body accepted, in bytes.") var maxBodySize = 1 << 20
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel = "info"
+    @Option(help: "SCIM requests per second per provider (bursts of twice as many); 0 turns the limit off.")
+    var rateLimit: Double = 500
     @Option(
         help: "normal: commits survive a process crash (default); full: fsync every commit, also surviving power loss.")
     var durability: SQLiteStore.Durability = .normal
@@ -25,7 +27,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             host: host, port: port,
             publicURL: publicURL ?? ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"],
-            maxBodySize: maxBodySize)
+            maxBodySize: maxBodySize, rateLimit: rateLimit)
         try await AdminService(store: store).setPublicURL(configuration.publicURL)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.path)")
         if let token = try await AdminAccounts(store: store).issueSetupToken() {

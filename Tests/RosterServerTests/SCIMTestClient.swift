@@ -64,7 +64,8 @@ struct SCIMTestClient {
 
 /// Builds a fresh store of `kind`, creates providers, and runs `body` with a client for each.
 func withSCIM(
-    _ kind: StoreKind, providers names: [String] = ["Okta"], configuration: ServerConfiguration = ServerConfiguration(),
+    _ kind: StoreKind, providers names: [String] = ["Okta"],
+    configuration: ServerConfiguration = ServerConfiguration(failedAuthenticationDelay: .milliseconds(10)),
     _ body: @Sendable ([SCIMTestClient], [AdminService<AnyStore>.IssuedCredentials], AdminService<AnyStore>) async throws -> Void
 ) async throws {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("roster-http-\(UUID().uuidString).sqlite").path

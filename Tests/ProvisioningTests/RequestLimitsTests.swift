@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+
+@testable import Provisioning
+
+@Suite struct RequestLimitsTests {
+    static let t0 = Date(timeIntervalSince1970: 1_796_014_800)
+
+    @Test func tokenBucketAllowsBurstsThenTheRate() throws {
+        let limiter = RateLimiter(rate: 10, burst: 20)
+        for _ in 0..<20 { #expect(limiter.acquire("okta", at: Self.t0) == nil) }
+        let wait = try #require(limiter.acquire("okta", at: Self.t0))
+        #expect(abs(wait - 0.1) < 1e-9)
+        #expect(limiter.acquire("entra", at: Self.t0) == nil)  // buckets are per provider
+        #expect(limiter.acquire("okta", at: Self.t0.addingTimeInterval(0.1)) == nil)  // one token refilled
+        #expect(limiter.acquire("okta", at: Self.t0.addingTimeInterval(0.1)) != nil)
+        limiter.refund("okta")
+        #expect(limiter.acquire("okta", at: Self.t0.addingTimeInterval(0.1)) == nil)
+        // A long pause refills only up to the burst.
+        for _ in 0..<20 { #expect(limiter.acquire("okta", at: Self.t0.addingTimeInterval(100)) == nil) }
+        #expect(limiter.acquire("okta", at: Self.t0.addingTimeInterval(100)) != nil)
+    }
+
+    @Test func failuresAreCountedInASlidingWindow() {
+        let counter = FailureCounter(window: 60, freeFailures: 5)
+        for i in 0..<5 { #expect(!counter.recordFailure("okta", at: Self.t0.addingTimeInterval(Double(i)))) }
+        #expect(counter.recordFailure("okta", at: Self.t0.addingTimeInterval(5)))
+        #expect(!counter.recordFailure("entra", at: Self.t0.addingTimeInterval(5)))
+        // A minute later the early failures have left the window.
+        #expect(!counter.recordFailure("okta", at: Self.t0.addingTimeInterval(64)))
+    }
+}
