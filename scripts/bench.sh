@@ -22,7 +22,7 @@ ready() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep
 
 # --- Roster -----------------------------------------------------------------------------------------------
 db="$work/roster.sqlite"
-"$BIN" serve --database "$db" --port 18181 --log-level warning > "$work/roster.log" 2>&1 &
+"$BIN" serve --database "$db" --port 18181 --log-level warning --rate-limit 0 > "$work/roster.log" 2>&1 &
 roster_pid=$!; pids+=("$roster_pid")
 ready http://127.0.0.1:18181/healthz
 "$BIN" provider add --database "$db" --name bench --json > "$work/provider.json"

@@ -10,7 +10,7 @@ BIN="${1:-.build/release/roster}"
 PERF="${2:-$(cd .. && pwd)/shared/perf}"
 N="${N_USERS:-100000}"
 work="$(mktemp -d)"; db="$work/roster.sqlite"; port=18191
-start_server() { "$BIN" serve --database "$db" --port $port --log-level warning > "$work/server.log" 2>&1 & pid=$!
+start_server() { "$BIN" serve --database "$db" --port $port --log-level warning --rate-limit 0 > "$work/server.log" 2>&1 & pid=$!
   for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:$port/healthz && return; sleep 0.1; done; }
 trap 'kill $pid 2>/dev/null || true' EXIT
 start_server

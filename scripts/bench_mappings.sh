@@ -12,7 +12,7 @@ N="${N_USERS:-100000}"; G="${N_GROUPS:-1000}"
 BIN="${BIN:-.build/release/roster}"
 [ -x "$BIN" ] || swift build -c release --product roster > /dev/null
 work="$(mktemp -d)"; db="$work/roster.sqlite"; port=18291
-"$BIN" serve --database "$db" --port $port --log-level warning > "$work/server.log" 2>&1 & pid=$!
+"$BIN" serve --database "$db" --port $port --log-level warning --rate-limit 0 > "$work/server.log" 2>&1 & pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:$port/healthz && break; sleep 0.1; done
 "$BIN" provider add --database "$db" --name bench --json > "$work/p.json"
