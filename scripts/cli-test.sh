@@ -85,6 +85,9 @@ check "sync log shows the admin block" bash -c "'$BIN' sync-log --user ann@examp
 check "retention default" bash -c "'$BIN' settings cold-storage-retention --database '$db' | grep -q '90 days'"
 check "retention set" bash -c "'$BIN' settings cold-storage-retention 30 --database '$db' | grep -q '30 days'"
 check "retention refuses 0" bash -c "! '$BIN' settings cold-storage-retention 0 --database '$db' 2>/dev/null"
+check "online backup while serving" "$BIN" backup --database "$db" --to "$work/copy.sqlite"
+check "backup has the data" bash -c "'$BIN' user show ann@example.com --database '$work/copy.sqlite' | grep -q 'userName: ann@example.com'"
+check "backup never overwrites" bash -c "! '$BIN' backup --database '$db' --to '$work/copy.sqlite' 2>/dev/null"
 check "remove" "$BIN" provider remove "$id" --database "$db"
 check "removed provider refused" test "$(status -H "Authorization: Bearer $new" "$api/Users")" = 401
 check "its users stay" "$BIN" user show ann@example.com --database "$db"

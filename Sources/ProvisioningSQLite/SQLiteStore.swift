@@ -68,4 +68,15 @@ public final class SQLiteStore: ProvisioningStore {
     func readNow<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         try pool.read { db in try body(SQLiteTransaction(db: db)) }
     }
+
+    /// Writes a consistent copy of the database to `path` while the service keeps running (SQLite's online backup:
+    /// the copy is one snapshot; writers are not blocked for the whole copy). Refuses to overwrite a file.
+    public func backup(to path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw ProvisioningError.conflict("'\(path)' exists already; choose a new file name for the backup.")
+        }
+        let destination = try DatabaseQueue(path: path)
+        try pool.backup(to: destination)
+        try destination.close()
+    }
 }

@@ -10,7 +10,7 @@ struct Roster: AsyncParsableCommand {
             Serve.self, ProviderCommand.self, UserCommand.self, OrganizationCommand.self, OrganizationMappingCommand.self,
             RoleCommand.self, RoleMappingCommand.self, WatchlistCommand.self, WatchlistMappingCommand.self,
             LegalHoldCommand.self, SyncLogCommand.self, SettingsCommand.self, DeviceCommand.self, APIKeyCommand.self,
-            AdminCommand.self,
+            AdminCommand.self, BackupCommand.self,
         ]
     )
 }
