@@ -21,6 +21,15 @@ extension MemoryTransaction {
             }.prefix(query.limit))
     }
 
+    func syncLogActionCounts() throws -> [SyncAction: Int] {
+        state.syncLog.reduce(into: [:]) { $0[$1.action, default: 0] += 1 }
+    }
+
+    func deactivationBacklog(at now: Date) throws -> (pending: Int, due: Int) {
+        let pending = state.users.values.compactMap(\.deactivationDueAt)
+        return (pending.count, pending.count { $0 <= now })
+    }
+
     func syncLogCount(providerID: String, action: SyncAction, since: Date) throws -> Int {
         state.syncLog.count { $0.providerID == providerID && $0.action == action && $0.at >= since }
     }

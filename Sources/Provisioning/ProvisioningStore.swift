@@ -103,6 +103,10 @@ public protocol StoreTransaction {
     func appendSyncLog(_ entries: [SyncLogEntry]) throws
     /// Entries matching `query`, newest first.
     func syncLog(_ query: SyncLogQuery) throws -> [SyncLogEntry]
+    /// How many entries the log holds of each action (for metrics).
+    func syncLogActionCounts() throws -> [SyncAction: Int]
+    /// How many deactivations are pending, and how many of them are due at `now` (the scheduler's backlog).
+    func deactivationBacklog(at now: Date) throws -> (pending: Int, due: Int)
     /// How many entries a provider wrote with `action` since `since`.
     func syncLogCount(providerID: String, action: SyncAction, since: Date) throws -> Int
 

@@ -46,6 +46,25 @@ extension SQLiteTransaction {
         }
     }
 
+    func syncLogActionCounts() throws -> [SyncAction: Int] {
+        var counts: [SyncAction: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT action, COUNT(*) FROM sync_log GROUP BY action") {
+            if let action = SyncAction(rawValue: row[0]) { counts[action] = row[1] }
+        }
+        return counts
+    }
+
+    func deactivationBacklog(at now: Date) throws -> (pending: Int, due: Int) {
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT COUNT(*), COALESCE(SUM(deactivation_due_at <= ?), 0) FROM users
+                WHERE deactivation_due_at IS NOT NULL
+                """,
+            arguments: [RowCoding.milliseconds(now)])
+        return (row?[0] ?? 0, row?[1] ?? 0)
+    }
+
     func syncLogCount(providerID: String, action: SyncAction, since: Date) throws -> Int {
         try Int.fetchOne(
             db, sql: "SELECT COUNT(*) FROM sync_log WHERE provider_id = ? AND action = ? AND at >= ?",

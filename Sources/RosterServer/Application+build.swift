@@ -25,6 +25,8 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
     -> Router<RosterRequestContext>
 {
     let router = Router(context: RosterRequestContext.self)
+    let metrics = RequestMetrics()
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: ProviderActivityMiddleware(activity: ProviderActivity(), store: store))
@@ -51,6 +53,7 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
             maxBodySize: configuration.maxBodySize
         ).endpoints)
     router.get("healthz") { _, _ in SCIMResponses.json(["status": "ok"]) }
+    router.get("metrics") { _, _ in try await metricsResponse(metrics, store: store) }
     router.get("readyz") { _, _ in
         _ = try await store.read { tx in try tx.providers().count }
         return SCIMResponses.json(["status": "ready"])

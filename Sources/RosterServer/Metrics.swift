@@ -1,0 +1,110 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Provisioning
+import SCIM
+import Synchronization
+
+/// Request counts and latencies by route, method and status, kept in memory and written in Prometheus' text
+/// format (no metrics library, no global state: one registry per application).
+final class RequestMetrics: Sendable {
+    struct Key: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+
+    struct Series {
+        var count = 0
+        var sum = 0.0
+        var buckets = [Int](repeating: 0, count: RequestMetrics.bounds.count)
+    }
+
+    /// Histogram bucket upper bounds, in seconds.
+    static let bounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10]
+    let series = Mutex<[Key: Series]>([:])
+
+    func record(route: String, method: String, status: Int, seconds: Double) {
+        series.withLock { all in
+            var s = all[Key(route: route, method: method, status: status)] ?? Series()
+            s.count += 1
+            s.sum += seconds
+            for (i, bound) in Self.bounds.enumerated() where seconds <= bound { s.buckets[i] += 1 }
+            all[Key(route: route, method: method, status: status)] = s
+        }
+    }
+
+    /// The request metrics in Prometheus' text exposition format.
+    func render() -> String {
+        let snapshot = series.withLock { $0 }.sorted { ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status) }
+        var out = "# HELP roster_http_requests_total HTTP requests answered, by route, method and status.\n"
+        out += "# TYPE roster_http_requests_total counter\n"
+        for (key, s) in snapshot {
+            out += "roster_http_requests_total{\(Self.labels(key))} \(s.count)\n"
+        }
+        out += "# HELP roster_http_request_duration_seconds Time to answer HTTP requests, by route, method and status.\n"
+        out += "# TYPE roster_http_request_duration_seconds histogram\n"
+        for (key, s) in snapshot {
+            let labels = Self.labels(key)
+            for (i, bound) in Self.bounds.enumerated() {
+                out += "roster_http_request_duration_seconds_bucket{\(labels),le=\"\(bound)\"} \(s.buckets[i])\n"
+            }
+            out += "roster_http_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(s.count)\n"
+            out += "roster_http_request_duration_seconds_sum{\(labels)} \(s.sum)\n"
+            out += "roster_http_request_duration_seconds_count{\(labels)} \(s.count)\n"
+        }
+        return out
+    }
+
+    static func labels(_ key: Key) -> String {
+        "route=\"\(escape(key.route))\",method=\"\(key.method)\",status=\"\(key.status)\""
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+}
+
+/// Records every request's route (the matched pattern, never ids), method, final status and duration. Added
+/// first, so it sees the responses the error middleware made from errors.
+struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: RequestMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        metrics.record(
+            route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code,
+            seconds: seconds)
+        return response
+    }
+}
+
+/// `GET /metrics`: request metrics, plus what the store knows: the scheduler's backlog, the sync log by action,
+/// providers.
+func metricsResponse(_ metrics: RequestMetrics, store: some ProvisioningStore) async throws -> Response {
+    let now = Date()
+    let (backlog, actions, providers) = try await store.read { tx in
+        (try tx.deactivationBacklog(at: now), try tx.syncLogActionCounts(), try tx.providers().count)
+    }
+    var out = metrics.render()
+    out += "# HELP roster_deactivations_pending Deactivations scheduled and not yet done.\n"
+    out += "# TYPE roster_deactivations_pending gauge\nroster_deactivations_pending \(backlog.pending)\n"
+    out += "# HELP roster_deactivations_due Pending deactivations already due (the scheduler's backlog).\n"
+    out += "# TYPE roster_deactivations_due gauge\nroster_deactivations_due \(backlog.due)\n"
+    out += "# HELP roster_sync_log_entries Sync-log entries by action (provisioning actions, refusals, admin actions).\n"
+    out += "# TYPE roster_sync_log_entries gauge\n"
+    for action in SyncAction.allCases {
+        out += "roster_sync_log_entries{action=\"\(action.rawValue)\"} \(actions[action] ?? 0)\n"
+    }
+    out += "# HELP roster_providers Provisioning providers.\n# TYPE roster_providers gauge\nroster_providers \(providers)\n"
+    return Response(
+        status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(string: out)))
+}
