@@ -74,7 +74,8 @@ public enum Timestamp {
                 i += 1
             }
             guard digits > 0 else { return nil }
-            for _ in digits..<3 where digits < 3 { fraction *= 10 }
+            // More than three digits are cut to milliseconds; fewer are scaled up.
+            if digits < 3 { for _ in digits..<3 { fraction *= 10 } }
         }
         var offset: Int64 = 0
         if i < b.count {

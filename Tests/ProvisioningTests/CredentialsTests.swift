@@ -69,6 +69,10 @@ import Testing
         ("2011-05-13T06:42:34+02:00", Int64(1_305_261_754_000)),
         ("1970-01-01T00:00:00Z", Int64(0)),
         ("2024-02-29T23:59:59.999Z", Int64(1_709_251_199_999)),
+        // More than three fraction digits (Entra and .NET send seven) are cut to milliseconds. Found by
+        // schemathesis: this used to trap on a range with its bounds reversed.
+        ("2011-05-13T04:42:34.1234567Z", Int64(1_305_261_754_123)),
+        ("2011-05-13T04:42:34.9999Z", Int64(1_305_261_754_999)),
     ])
     func parsing(_ text: String, _ milliseconds: Int64) {
         #expect(Timestamp.parse(text) == milliseconds)

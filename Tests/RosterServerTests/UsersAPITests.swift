@@ -302,4 +302,16 @@ import Testing
             #expect(malformed.scimType == "invalidFilter")
         }
     }
+
+    /// A filter on a dateTime with more than three fraction digits (as .NET clients write them) is compiled, not a
+    /// crash.
+    @Test(arguments: StoreKind.allCases)
+    func dateTimeFiltersWithLongFractions(_ kind: StoreKind) async throws {
+        try await withSCIM(kind) { clients, _, _ in
+            let okta = clients[0]
+            _ = try await okta.send(.post, "/Users", Self.user("ann@example.com"))
+            let r = try await okta.send(.get, "/Users?filter=meta.lastModified%20gt%20%222011-05-13T04:42:34.1234567Z%22")
+            #expect(r.status == .ok && r.totalResults == 1)
+        }
+    }
 }
