@@ -125,11 +125,13 @@ public enum MappingRulesEvaluator {
 
     /// The roles a provisioned user should have, or `nil` when provisioning leaves them alone (local users,
     /// manual mode). Users in mapped groups get the union of their roles; others the organization's defaults.
+    /// In manual mode a user just created starts with the organization's defaults, and is left alone after.
     public static func roles(
         for user: UserRecord, groupIDs: Set<String>, mode: RoleMappingMode, rules: MappingRules,
-        organizationDefaults: [String]
+        organizationDefaults: [String], newUser: Bool = false
     ) -> [String]? {
-        guard !user.isLocal, mode == .groups else { return nil }
+        guard !user.isLocal else { return nil }
+        guard mode == .groups else { return newUser ? organizationDefaults.sorted() : nil }
         var roles = Set<String>()
         for rule in rules.roles where groupIDs.contains(rule.groupID) { roles.formUnion(rule.roles) }
         return (roles.isEmpty ? Set(organizationDefaults) : roles).sorted()

@@ -83,7 +83,7 @@ public struct MappingEffects: Sendable {
             let currentRoles = roles[user.id] ?? []
             if let wanted = MappingRulesEvaluator.roles(
                 for: user, groupIDs: groupIDs, mode: provider.roleMappingMode, rules: rules,
-                organizationDefaults: organization?.defaultRoles ?? []), wanted != currentRoles
+                organizationDefaults: organization?.defaultRoles ?? [], newUser: fresh), wanted != currentRoles
             {
                 change.rolesFrom = currentRoles
                 change.rolesTo = wanted

@@ -161,6 +161,13 @@ import Testing
         #expect(roles == expected)
     }
 
+    @Test func manualModeStartsNewUsersWithTheOrganizationsDefaults() {
+        #expect(
+            MappingRulesEvaluator.roles(
+                for: Self.user(), groupIDs: ["g-admins"], mode: .manual, rules: Self.rules,
+                organizationDefaults: Self.eng.defaultRoles, newUser: true) == ["Audit Log Viewer", "Desktop User"])
+    }
+
     @Test func manualModeAndLocalUsersKeepTheirRoles() {
         #expect(
             MappingRulesEvaluator.roles(

@@ -124,6 +124,9 @@ import Testing
                 try await admin.setRoles(email: "ann@example.com", roles: ["Audit Log Viewer"])
             }
             _ = try await admin.setRoleMappingMode(providerID: pid, mode: .manual)
+            // A user created in manual mode starts with the organization's default roles.
+            _ = try await Self.createUser(okta, "bob@example.com")
+            #expect(try await Self.seat(admin, "bob@example.com").roles == Self.desktop)
             try await Self.addMember(okta, group: admins, user: ann)
             #expect(try await Self.seat(admin, "ann@example.com").roles == Self.desktop)
             #expect(try await admin.setRoles(email: "ann@example.com", roles: ["audit log viewer"]) == ["Audit Log Viewer"])
