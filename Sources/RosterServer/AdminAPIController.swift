@@ -369,23 +369,8 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
                     status: .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"Roster admin API\""])
             }
             return try await body()
-        } catch let error as ProvisioningError {
-            let status: HTTPResponse.Status =
-                switch error.code {
-                case .notFound: .notFound
-                case .conflict: .conflict
-                case .invalid: .badRequest
-                case .refused: .forbidden
-                case .unauthenticated: .unauthorized
-                }
-            return PlatformResponses.error(error.message, status: status)
-        } catch let error as SCIMError {
-            return PlatformResponses.error(error.detail, status: HTTPResponse.Status(code: error.status))
-        } catch is NIOTooManyBytesError {
-            return PlatformResponses.error("The request body is larger than \(maxBodySize) bytes.", status: .contentTooLarge)
         } catch {
-            context.logger.error("Unhandled error: \(String(reflecting: error))", metadata: ["path": "\(request.uri.path)"])
-            return PlatformResponses.error("The server could not complete the request; the error was logged.", status: .internalServerError)
+            return PlatformResponses.response(for: error, request: request, logger: context.logger, maxBodySize: maxBodySize)
         }
     }
 

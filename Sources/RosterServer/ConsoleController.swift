@@ -115,14 +115,7 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
         let (status, message): (HTTPResponse.Status, String)
         switch error {
         case let error as ProvisioningError:
-            status = switch error.code {
-            case .notFound: .notFound
-            case .conflict: .conflict
-            case .unauthenticated: .unauthorized
-            case .refused: .forbidden
-            case .invalid: .badRequest
-            }
-            message = error.message
+            (status, message) = (error.httpStatus, error.message)
         case is NIOTooManyBytesError:
             (status, message) = (.contentTooLarge, "The form is larger than the console accepts.")
         default:

@@ -93,26 +93,8 @@ struct PlatformController<Store: ProvisioningStore, Context: RequestContext> {
                     status: .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"Roster platform\""])
             }
             return try await body()
-        } catch let error as ProvisioningError {
-            let status: HTTPResponse.Status =
-                switch error.code {
-                case .notFound: .notFound
-                case .conflict: .conflict
-                case .invalid: .badRequest
-                case .refused: .forbidden
-                case .unauthenticated: .unauthorized
-                }
-            return PlatformResponses.error(error.message, status: status)
-        } catch let error as SCIMError {
-            // The JSON reader's syntax errors.
-            return PlatformResponses.error(error.detail, status: HTTPResponse.Status(code: error.status))
-        } catch is NIOTooManyBytesError {
-            return PlatformResponses.error(
-                "The request body is larger than the limit of \(maxBodySize) bytes.", status: .contentTooLarge)
         } catch {
-            context.logger.error("Unhandled error: \(String(reflecting: error))", metadata: ["path": "\(request.uri.path)"])
-            return PlatformResponses.error(
-                "The server could not complete the request; the error was logged.", status: .internalServerError)
+            return PlatformResponses.response(for: error, request: request, logger: context.logger, maxBodySize: maxBodySize)
         }
     }
 
@@ -160,5 +142,37 @@ enum PlatformResponses {
     /// `{"error": message, "status": code}`.
     static func error(_ message: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
         json(["error": .string(message), "status": .int(status.code)], status: status, headers: headers)
+    }
+
+    /// The JSON error response for an error thrown by a platform or admin API handler: domain errors by their
+    /// code, the JSON reader's syntax errors as 400, bodies over `maxBodySize` as 413, anything else as a 500 that
+    /// says nothing internal (the error goes to the log).
+    static func response(for error: any Error, request: Request, logger: Logger, maxBodySize: Int) -> Response {
+        switch error {
+        case let error as ProvisioningError:
+            return PlatformResponses.error(error.message, status: error.httpStatus)
+        case let error as SCIMError:
+            return PlatformResponses.error(error.detail, status: HTTPResponse.Status(code: error.status))
+        case is NIOTooManyBytesError:
+            return PlatformResponses.error(
+                "The request body is larger than the limit of \(maxBodySize) bytes.", status: .contentTooLarge)
+        default:
+            logger.error("Unhandled error: \(String(reflecting: error))", metadata: ["path": "\(request.uri.path)"])
+            return PlatformResponses.error(
+                "The server could not complete the request; the error was logged.", status: .internalServerError)
+        }
+    }
+}
+
+extension ProvisioningError {
+    /// The HTTP status of a domain error, for the admin API, the platform API and the console.
+    var httpStatus: HTTPResponse.Status {
+        switch code {
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .invalid: .badRequest
+        case .refused: .forbidden
+        case .unauthenticated: .unauthorized
+        }
     }
 }
