@@ -7,6 +7,9 @@ public struct ProvisioningError: Error, Sendable, Hashable, CustomStringConverti
         case refused
         /// A credential (a session token) that does not, or no longer, authenticate.
         case unauthenticated
+        /// The store cannot take the request now (busy past its timeout, disk full, I/O error); retrying later can
+        /// succeed, and nothing was written.
+        case unavailable
     }
 
     public let code: Code
@@ -24,4 +27,5 @@ public struct ProvisioningError: Error, Sendable, Hashable, CustomStringConverti
     public static func invalid(_ message: String) -> ProvisioningError { .init(.invalid, message) }
     public static func refused(_ message: String) -> ProvisioningError { .init(.refused, message) }
     public static func unauthenticated(_ message: String) -> ProvisioningError { .init(.unauthenticated, message) }
+    public static func unavailable(_ message: String) -> ProvisioningError { .init(.unavailable, message) }
 }

@@ -550,7 +550,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         do {
             return try await body()
         } catch let error as SCIMError {
-            guard error.status != 404 else { throw error }
+            // Nothing to record for a resource that is not there, or when the store itself is unavailable.
+            guard error.status != 404, error.status != 503 else { throw error }
             let timestamp = now()
             let providerID = provider.id
             try? await store.withTransaction { tx in
@@ -674,6 +675,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             return try await store.withTransaction(body)
         } catch let error as ProvisioningError where error.code == .conflict {
             throw SCIMError.uniqueness(error.message)
+        } catch let error as ProvisioningError where error.code == .unavailable {
+            throw SCIMError(status: 503, detail: error.message)
         }
     }
 }

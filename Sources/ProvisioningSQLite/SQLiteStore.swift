@@ -19,10 +19,11 @@ public final class SQLiteStore: ProvisioningStore {
         case full
     }
 
-    /// Opens (creating if needed) the database at `path` and runs pending migrations.
-    public init(path: String, durability: Durability = .normal) throws {
+    /// Opens (creating if needed) the database at `path` and runs pending migrations. A write waits up to
+    /// `busyTimeout` seconds for another process's write (the CLI beside the server) before giving up.
+    public init(path: String, durability: Durability = .normal, busyTimeout: Double = 10) throws {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
         let synchronous = durability == .full ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
@@ -54,6 +55,23 @@ public final class SQLiteStore: ProvisioningStore {
             return try await pool.write { db in try body(SQLiteTransaction(db: db)) }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw ProvisioningError.conflict("A value that must be unique is already taken (\(error.message ?? "constraint")).")
+        } catch let error as DatabaseError {
+            throw Self.unavailable(error) ?? error
+        }
+    }
+
+    /// A transient failure of the database as ``ProvisioningError/Code/unavailable``: busy or locked past the
+    /// timeout, disk or quota full, I/O errors. The transaction was rolled back, so retrying is safe.
+    static func unavailable(_ error: DatabaseError) -> ProvisioningError? {
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return .unavailable("The database is busy; nothing was changed. Retry in a few seconds.")
+        case .SQLITE_FULL:
+            return .unavailable("The database's disk is full; nothing was changed. Free space, then retry.")
+        case .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY:
+            return .unavailable("The database could not be written (\(error.resultCode)); nothing was changed. Retry later.")
+        default:
+            return nil
         }
     }
 
@@ -66,7 +84,11 @@ public final class SQLiteStore: ProvisioningStore {
 
     /// GRDB's synchronous read (a synchronous function, so that overload resolution cannot pick the async one).
     func readNow<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        try pool.read { db in try body(SQLiteTransaction(db: db)) }
+        do {
+            return try pool.read { db in try body(SQLiteTransaction(db: db)) }
+        } catch let error as DatabaseError {
+            throw Self.unavailable(error) ?? error
+        }
     }
 
     /// Writes a consistent copy of the database to `path` while the service keeps running (SQLite's online backup:

@@ -150,7 +150,9 @@ enum PlatformResponses {
     static func response(for error: any Error, request: Request, logger: Logger, maxBodySize: Int) -> Response {
         switch error {
         case let error as ProvisioningError:
-            return PlatformResponses.error(error.message, status: error.httpStatus)
+            return PlatformResponses.error(
+                error.message, status: error.httpStatus,
+                headers: error.code == .unavailable ? [.retryAfter: "5"] : [:])
         case let error as SCIMError:
             return PlatformResponses.error(error.detail, status: HTTPResponse.Status(code: error.status))
         case is NIOTooManyBytesError:
@@ -173,6 +175,7 @@ extension ProvisioningError {
         case .invalid: .badRequest
         case .refused: .forbidden
         case .unauthenticated: .unauthorized
+        case .unavailable: .serviceUnavailable
         }
     }
 }

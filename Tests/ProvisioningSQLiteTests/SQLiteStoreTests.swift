@@ -1,6 +1,8 @@
 import Foundation
 import Provisioning
-import ProvisioningSQLite
+import GRDB
+@testable import ProvisioningSQLite
+import SCIM
 import ProvisioningTesting
 import Testing
 
@@ -51,5 +53,64 @@ import Testing
         #expect(try await restored.syncLog(SyncLogQuery(limit: 1000)).count == users.count)
         // It never overwrites.
         #expect(throws: ProvisioningError.self) { try store.backup(to: copy) }
+    }
+
+    /// A full disk (simulated with `max_page_count`) fails the whole transaction as `unavailable`, writes nothing,
+    /// and the store recovers as soon as there is room, without reopening.
+    @Test func diskFullIsUnavailableAndRecovers() async throws {
+        let path = Self.temporaryPath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try SQLiteStore(path: path)
+        let admin = AdminService(store: store)
+        _ = try await admin.addLocalUser(email: "first@example.com", name: nil)
+        let pages = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
+        try await store.pool.write { db in try db.execute(sql: "PRAGMA max_page_count = \(pages + 2)") }
+        do {
+            try await store.withTransaction { tx in
+                for i in 0..<2000 {
+                    try tx.insertUser(
+                        UserRecord(
+                            id: "u\(i)", providerID: nil, userName: "bulk\(i)@example.com", scimActive: true,
+                            attributes: ["userName": .string("bulk\(i)@example.com"), "title": .string(String(repeating: "x", count: 200))],
+                            createdAt: Date(), updatedAt: Date()))
+                }
+            }
+            Issue.record("the transaction should not fit")
+        } catch let error as ProvisioningError {
+            #expect(error.code == .unavailable && error.message.contains("disk is full"))
+        }
+        #expect(try await admin.users(limit: 10_000).count == 1)
+        try await store.pool.write { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
+        _ = try await admin.addLocalUser(email: "second@example.com", name: nil)
+        #expect(try await admin.users(limit: 10_000).count == 2)
+        #expect(try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
+    }
+
+    /// Another process holding the write lock past the busy timeout makes a write `unavailable`; it goes through
+    /// once the lock is released.
+    @Test func lockedDatabaseIsUnavailableAndRecovers() async throws {
+        let path = Self.temporaryPath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try SQLiteStore(path: path, busyTimeout: 0.2)
+        let admin = AdminService(store: store)
+        // Another connection (as another process would) takes the write lock and holds it until released.
+        let other = try DatabaseQueue(path: path)
+        let locked = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let holder = Task {
+            try await other.write { db in
+                try db.execute(sql: "INSERT INTO settings (key, value) VALUES ('holder', 'x')")
+                locked.signal()
+                release.wait()
+            }
+        }
+        locked.wait()
+        await #expect(throws: ProvisioningError.unavailable("The database is busy; nothing was changed. Retry in a few seconds.")) {
+            try await admin.addLocalUser(email: "waiting@example.com", name: nil)
+        }
+        release.signal()
+        try await holder.value
+        _ = try await admin.addLocalUser(email: "waiting@example.com", name: nil)
+        #expect(try await admin.users(limit: 10).map(\.userName) == ["waiting@example.com"])
     }
 }
