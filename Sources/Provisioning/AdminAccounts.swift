@@ -42,21 +42,26 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     /// ``minimumPasswordLength`` characters.
     @discardableResult
     public func addAdmin(email: String, password: String) async throws -> AdminAccount {
+        let admin = try newAdmin(email: email, password: password, at: now())
+        try await store.withTransaction { tx in
+            if try tx.admin(email: admin.email) != nil {
+                throw ProvisioningError.conflict("An admin with email '\(admin.email)' already exists.")
+            }
+            try tx.insertAdmin(admin)
+        }
+        return admin
+    }
+
+    /// A new admin account after checking the email and the password (not yet stored).
+    func newAdmin(email: String, password: String, at timestamp: Date) throws(ProvisioningError) -> AdminAccount {
         let address = email.trimmingSpaces
         guard UserRules.isEmailAddress(address) else {
             throw ProvisioningError.invalid("'\(email)' is not an email address; admins sign in with their email.")
         }
         try Self.checkPassword(password)
-        let admin = AdminAccount(
+        return AdminAccount(
             id: UUID().uuidString.lowercased(), email: address, passwordHash: Bcrypt.hash(password, cost: bcryptCost),
-            createdAt: now())
-        try await store.withTransaction { tx in
-            if try tx.admin(email: address) != nil {
-                throw ProvisioningError.conflict("An admin with email '\(address)' already exists.")
-            }
-            try tx.insertAdmin(admin)
-        }
-        return admin
+            createdAt: timestamp)
     }
 
     public func admins() async throws -> [AdminAccount] { try await store.read { tx in try tx.admins() } }
@@ -155,16 +160,10 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
 
     /// Creates the first admin with the setup token and signs it in. The token then stops working.
     public func completeSetup(token: String, email: String, password: String) async throws -> SignedIn {
-        let address = email.trimmingSpaces
-        guard UserRules.isEmailAddress(address) else {
-            throw ProvisioningError.invalid("'\(email)' is not an email address; admins sign in with their email.")
-        }
-        try Self.checkPassword(password)
         let timestamp = now()
-        let admin = AdminAccount(
-            id: UUID().uuidString.lowercased(), email: address, passwordHash: Bcrypt.hash(password, cost: bcryptCost),
-            lastSignInAt: timestamp, createdAt: timestamp)
-        try await store.withTransaction { tx in
+        var admin = try newAdmin(email: email, password: password, at: timestamp)
+        admin.lastSignInAt = timestamp
+        try await store.withTransaction { [admin] tx in
             guard try tx.admins().isEmpty, let stored = try tx.setting(Self.setupTokenSetting),
                 Credentials.verify(secret: token, storedHash: stored)
             else {

@@ -39,16 +39,7 @@ extension AdminService {
 
     /// Users on legal hold.
     public func legalHolds() async throws -> [UserRecord] {
-        try await store.read { tx in
-            var result: [UserRecord] = []
-            var offset = 0
-            while true {
-                let page = try tx.allUsers(offset: offset, limit: 1000)
-                result += page.filter(\.legalHold)
-                if page.count < 1000 { return result }
-                offset += 1000
-            }
-        }
+        try await store.read { tx in try tx.searchUsers(UserSearch(legalHold: true, limit: .max)).items }
     }
 
     /// Releases the deactivations a provider's mass-deactivation guard holds (they come due now) and clears the
@@ -69,9 +60,7 @@ extension AdminService {
     {
         let timestamp = now()
         return try await store.withTransaction { tx in
-            guard var p = try tx.provider(id: providerID) else {
-                throw ProvisioningError.notFound("No provisioning provider with id '\(providerID)'.")
-            }
+            var p = try Self.provider(providerID, tx: tx)
             change(&p.deactivationGuard)
             guard p.deactivationGuard.percent >= 0, p.deactivationGuard.minimum >= 0 else {
                 throw ProvisioningError.invalid("The guard's percent and minimum cannot be negative.")
@@ -93,11 +82,8 @@ extension AdminService {
         _ event: LifecycleEvent, email: String, prepare: @Sendable (inout UserRecord) -> Void = { _ in }
     ) async throws -> UserRecord {
         let timestamp = now()
-        let address = email.trimmingCharacters(in: .whitespaces)
         return try await store.withTransaction { tx in
-            guard var user = try tx.user(userName: address) else {
-                throw ProvisioningError.notFound("No user with email '\(address)'.")
-            }
+            var user = try Self.user(email: email, tx: tx)
             let before = user
             let log = try LifecycleEffects.handle(
                 event, user: &user, at: timestamp, providerID: nil, requestID: nil, tx: tx,
@@ -115,9 +101,7 @@ extension AdminService {
     func resolveHeld(providerID: String, event: LifecycleEvent) async throws -> Int {
         let timestamp = now()
         return try await store.withTransaction { tx in
-            guard var provider = try tx.provider(id: providerID) else {
-                throw ProvisioningError.notFound("No provisioning provider with id '\(providerID)'.")
-            }
+            var provider = try Self.provider(providerID, tx: tx)
             let held = try tx.heldDeactivations(providerID: providerID)
             for var user in held {
                 let log = try LifecycleEffects.handle(
@@ -161,11 +145,8 @@ extension AdminService {
     /// win): the edit is refused with the provider to change them in.
     public func updateUser(email: String, _ edit: UserEdit) async throws -> UserRecord {
         let timestamp = now()
-        let address = email.trimmingCharacters(in: .whitespaces)
         return try await store.withTransaction { tx in
-            guard var user = try tx.user(userName: address) else {
-                throw ProvisioningError.notFound("No user with email '\(address)'.")
-            }
+            var user = try Self.user(email: email, tx: tx)
             if let providerID = user.providerID {
                 let name = try tx.provider(id: providerID)?.name ?? providerID
                 throw ProvisioningError.invalid(

@@ -184,8 +184,9 @@ extension AdminService {
     }
 
     static func user(email: String, tx: any StoreTransaction) throws -> UserRecord {
-        guard let user = try tx.user(userName: email.trimmingSpaces) else {
-            throw ProvisioningError.notFound("No user with email '\(email)'.")
+        let address = email.trimmingSpaces
+        guard let user = try tx.user(userName: address) else {
+            throw ProvisioningError.notFound("No user with email '\(address)'.")
         }
         return user
     }

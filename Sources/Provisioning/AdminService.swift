@@ -59,10 +59,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
     }
 
     public func provider(id: String) async throws -> Provider {
-        guard let p = try await store.read({ tx in try tx.provider(id: id) }) else {
-            throw ProvisioningError.notFound("No provisioning provider with id '\(id)'; `roster provider list` shows them.")
-        }
-        return p
+        try await store.read { tx in try Self.provider(id, tx: tx) }
     }
 
     /// Renames a provider, or changes its deactivation delay or `userName` format.
@@ -73,9 +70,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
         if let d = deactivationDelay, d < .zero { throw ProvisioningError.invalid("The deactivation delay cannot be negative.") }
         let timestamp = now()
         return try await store.withTransaction { tx in
-            guard var p = try tx.provider(id: id) else {
-                throw ProvisioningError.notFound("No provisioning provider with id '\(id)'.")
-            }
+            var p = try Self.provider(id, tx: tx)
             if let name { p.name = name.trimmingSpaces }
             if let deactivationDelay { p.deactivationDelay = deactivationDelay }
             if let userNameFormat { p.userNameFormat = userNameFormat }
@@ -90,9 +85,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
         let secret = Credentials.generateSecret()
         let timestamp = now()
         let provider = try await store.withTransaction { tx in
-            guard var p = try tx.provider(id: id) else {
-                throw ProvisioningError.notFound("No provisioning provider with id '\(id)'.")
-            }
+            var p = try Self.provider(id, tx: tx)
             p.secretHash = Credentials.hash(secret: secret)
             p.updatedAt = timestamp
             try tx.updateProvider(p)
@@ -105,9 +98,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
     /// no longer linked to any provider.
     public func removeProvider(id: String) async throws {
         try await store.withTransaction { tx in
-            guard try tx.provider(id: id) != nil else {
-                throw ProvisioningError.notFound("No provisioning provider with id '\(id)'.")
-            }
+            _ = try Self.provider(id, tx: tx)
             try tx.deleteProvider(id: id)
         }
     }
@@ -161,10 +152,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
 
     /// The user with this email (case-insensitive).
     public func user(email: String) async throws -> UserRecord {
-        guard let user = try await store.read({ tx in try tx.user(userName: email.trimmingSpaces) }) else {
-            throw ProvisioningError.notFound("No user with email '\(email)'.")
-        }
-        return user
+        try await store.read { tx in try Self.user(email: email, tx: tx) }
     }
 
     public func users(offset: Int = 0, limit: Int = 1000) async throws -> [UserRecord] {
@@ -255,22 +243,20 @@ extension AdminService {
 
     public func providerStatuses() async throws -> [ProviderStatus] {
         let since = now().addingTimeInterval(-86_400)
-        return try await store.read { tx in
-            try tx.providers().map { p in
-                ProviderStatus(
-                    provider: p, users: try tx.userCount(providerID: p.id), groups: try tx.groupCount(providerID: p.id),
-                    held: try tx.heldDeactivations(providerID: p.id).count,
-                    errors24h: try tx.syncLogCount(providerID: p.id, action: .rejected, since: since),
-                    lastActivity: try tx.syncLog(SyncLogQuery(providerID: p.id, limit: 1)).first?.at)
-            }
-        }
+        return try await store.read { tx in try tx.providers().map { try Self.status(of: $0, since: since, tx: tx) } }
     }
 
     public func providerStatus(id: String) async throws -> ProviderStatus {
-        guard let status = try await providerStatuses().first(where: { $0.provider.id == id }) else {
-            throw ProvisioningError.notFound("No provisioning provider with id '\(id)'.")
-        }
-        return status
+        let since = now().addingTimeInterval(-86_400)
+        return try await store.read { tx in try Self.status(of: try Self.provider(id, tx: tx), since: since, tx: tx) }
+    }
+
+    static func status(of p: Provider, since: Date, tx: any StoreTransaction) throws -> ProviderStatus {
+        ProviderStatus(
+            provider: p, users: try tx.userCount(providerID: p.id), groups: try tx.groupCount(providerID: p.id),
+            held: try tx.heldDeactivations(providerID: p.id).count,
+            errors24h: try tx.syncLogCount(providerID: p.id, action: .rejected, since: since),
+            lastActivity: try tx.syncLog(SyncLogQuery(providerID: p.id, limit: 1)).first?.at)
     }
 }
 

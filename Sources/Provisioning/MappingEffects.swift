@@ -51,8 +51,8 @@ public struct MappingEffects: Sendable {
             groupID: groupID, mapping: provider.organizationMapping, mode: provider.roleMappingMode, rules: rules)
     }
 
-    /// Whether an attribute change can move anyone.
-    var attributesMatter: Bool { provider.organizationMapping.method == .attribute }
+    /// Whether an attribute change can move anyone of `provider`.
+    static func attributesMatter(_ provider: Provider) -> Bool { provider.organizationMapping.method == .attribute }
 
     // MARK: Planning
 

@@ -333,8 +333,10 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         try await transaction { tx in
             let group = try Self.ownGroup(id, provider: provider, tx: tx)
             try Self.checkPrecondition(ifMatch, version: group.version)
-            // A mapped group's members are re-evaluated once the group and its rules are gone.
-            let mapped = try MappingEffects(provider: provider, tx: tx).isMapped(groupID: group.id)
+            // A mapped group's members are re-evaluated once the group and its memberships are gone (the rules read
+            // before still name the group, but no one is in it any more, so they match no one).
+            var mapping = try MappingEffects(provider: provider, tx: tx)
+            let mapped = mapping.isMapped(groupID: group.id)
             let members = mapped ? try tx.members(groupID: group.id, limit: .max).map(\.id) : []
             try tx.deleteGroup(id: group.id)
             var log = [
@@ -342,7 +344,6 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
                     .groupDeleted, group, timestamp, requestID, detail: "\(group.displayName) (\(group.memberCount) members)")
             ]
             if mapped {
-                var mapping = try MappingEffects(provider: provider, tx: tx)
                 log += try mapping.reevaluate(userIDs: members, at: timestamp, requestID: requestID, tx: tx)
             }
             try tx.appendSyncLog(log)
@@ -497,11 +498,10 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             }
         }
         try tx.updateUser(user)
-        if provider.organizationMapping.method == .attribute {
+        // Only method `attribute` reads attributes; the provider says so before any rule is read.
+        if MappingEffects.attributesMatter(provider) {
             var mapping = try MappingEffects(provider: provider, tx: tx)
-            if mapping.attributesMatter {
-                log += try mapping.reevaluate([user], at: timestamp, requestID: requestID, tx: tx)
-            }
+            log += try mapping.reevaluate([user], at: timestamp, requestID: requestID, tx: tx)
         }
         try tx.appendSyncLog(log)
         return user

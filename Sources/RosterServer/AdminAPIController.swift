@@ -91,7 +91,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         }
         routes.get("api/v1/legal-holds") { r, c in
             await handle(r, c) {
-                let holds = try await admin.searchUsers(UserSearch(legalHold: true, limit: 10_000)).items
+                let holds = try await admin.legalHolds()
                 return PlatformResponses.json([
                     "users": .array(
                         holds.map {

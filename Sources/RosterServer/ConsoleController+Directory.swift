@@ -93,7 +93,7 @@ extension ConsoleController {
     }
 
     func legalHolds(_ signed: Signed, _ request: Request) async throws -> Response {
-        let holds = try await admin.searchUsers(UserSearch(legalHold: true, limit: 10_000)).items
+        let holds = try await admin.legalHolds()
         var context = base(signed, request, title: "Legal holds", nav: "navHolds")
         context["hasHolds"] = !holds.isEmpty
         context["holds"] = holds.map {
