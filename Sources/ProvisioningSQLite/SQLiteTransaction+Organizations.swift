@@ -87,15 +87,11 @@ extension SQLiteTransaction {
         for role in roles { try insert.execute(arguments: [userID, role]) }
     }
 
-    /// Pairs (user id, value) of `sql` for several users, by chunks under SQLite's parameter limit.
+    /// Pairs (user id, value) of `sql` for several users, grouped by user.
     func grouped(_ userIDs: [String], sql: String, order: String) throws -> [String: [String]] {
         var result: [String: [String]] = [:]
-        for start in stride(from: 0, to: userIDs.count, by: 500) {
-            let chunk = Array(userIDs[start..<min(start + 500, userIDs.count)])
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            for row in try fetchAll(sql: "\(sql) (\(marks)) ORDER BY \(order)", arguments: StatementArguments(chunk)) {
-                result[row[0], default: []].append(row[1])
-            }
+        for row in try rows(forUsers: userIDs, sql: { marks in "\(sql) (\(marks)) ORDER BY \(order)" }) {
+            result[row[0], default: []].append(row[1])
         }
         return result
     }

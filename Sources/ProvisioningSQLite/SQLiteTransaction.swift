@@ -367,21 +367,27 @@ struct SQLiteTransaction: StoreTransaction {
 
     func groups(ofUsers userIDs: [String]) throws -> [String: [MemberReference]] {
         var result: [String: [MemberReference]] = [:]
-        // Chunks stay well below SQLite's bound-parameter limit.
+        for row in try rows(forUsers: userIDs, sql: { marks in
+            """
+            SELECT m.user_id, g.id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
+            WHERE m.user_id IN (\(marks)) ORDER BY g.seq
+            """
+        }) {
+            result[row[0], default: []].append(MemberReference(id: row[1], display: row[2]))
+        }
+        return result
+    }
+
+    /// The rows of `sql` for many users, by chunks that stay well below SQLite's bound-parameter limit; `sql`
+    /// gets the chunk's `?,?,…` list.
+    func rows(forUsers userIDs: [String], sql: (String) -> String) throws -> [Row] {
+        var rows: [Row] = []
         for start in stride(from: 0, to: userIDs.count, by: 500) {
             let chunk = Array(userIDs[start..<min(start + 500, userIDs.count)])
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            let rows = try fetchAll(
-                sql: """
-                    SELECT m.user_id, g.id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
-                    WHERE m.user_id IN (\(marks)) ORDER BY g.seq
-                    """,
-                arguments: StatementArguments(chunk))
-            for row in rows {
-                result[row[0], default: []].append(MemberReference(id: row[1], display: row[2]))
-            }
+            rows += try fetchAll(sql: sql(marks), arguments: StatementArguments(chunk))
         }
-        return result
+        return rows
     }
 
     func removeMemberships(userID: String) throws -> [String] {

@@ -374,30 +374,15 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         }
     }
 
+    /// The request body as a JSON object; actions without parameters may send none.
     func body(_ request: Request) async throws -> JSONObject {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodySize {
-            throw NIOTooManyBytesError(maxBytes: maxBodySize)
-        }
-        let buffer = try await request.body.collect(upTo: maxBodySize)
-        guard buffer.readableBytes > 0 else { return [:] }
-        let value = try JSONValue(parsing: buffer.readableBytesView)
-        guard let object = value.objectValue else {
-            throw ProvisioningError.invalid("The request body must be a JSON object, got \(value.typeName).")
-        }
-        return object
+        try await JSONRequest.object(request, maxBodySize: maxBodySize, emptyIsObject: true)
     }
 
-    static func string(_ body: JSONObject, _ name: String) throws -> String {
-        guard let text = try optionalString(body, name) else { throw ProvisioningError.invalid("'\(name)' is required.") }
-        return text
-    }
+    static func string(_ body: JSONObject, _ name: String) throws -> String { try JSONRequest.string(body, name) }
 
     static func optionalString(_ body: JSONObject, _ name: String) throws -> String? {
-        guard let value = body[name], !value.isNull else { return nil }
-        guard let text = value.stringValue else {
-            throw ProvisioningError.invalid("'\(name)' must be a string, got \(value.typeName).")
-        }
-        return text
+        try JSONRequest.optionalString(body, name)
     }
 
     /// A boolean query parameter: `true`/`1`/`yes` or `false`/`0`/`no` (any case); anything else is a 400, so that

@@ -90,17 +90,14 @@ extension ConsoleController {
     func user(_ signed: Signed, _ request: Request, id: String) async throws -> Response {
         let user = try await admin.user(id: id)
         let view = try await admin.view(of: user)
-        let providerName = try await user.providerID.asyncMap { try await admin.provider(id: $0).name }
+        let provider = try await user.providerID.asyncMap { try await admin.provider(id: $0) }
+        let providerName = provider?.name
         let timeline = try await admin.syncLog(SyncLogQuery(userID: user.id, limit: 100))
         let organizations = try await admin.organizations()
-        let moveAllowed: Bool
-        if user.isLocal || !user.linked {
-            moveAllowed = true
-        } else if let pid = user.providerID {
-            moveAllowed = try await admin.provider(id: pid).organizationMapping.method == .single
-        } else {
-            moveAllowed = false
-        }
+        // Provisioning decides the organization and the roles of a linked user, unless its provider leaves them to
+        // admins (method single, manual role mode).
+        let managed = user.linked ? provider : nil
+        let moveAllowed = managed.map { $0.organizationMapping.method == .single } ?? true
         func strings(_ key: String) -> [String] { view[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
         var context = base(signed, request, title: user.userName, nav: "navUsers")
         context["id"] = user.id
@@ -124,11 +121,7 @@ extension ConsoleController {
         context["canHold"] = !user.legalHold && status != .deactivated
         context["canRelease"] = user.legalHold
         context["canMove"] = moveAllowed
-        var rolesByHand = user.isLocal || !user.linked
-        if !rolesByHand, let pid = user.providerID {
-            rolesByHand = try await admin.provider(id: pid).roleMappingMode == .manual
-        }
-        context["canSetRoles"] = rolesByHand
+        context["canSetRoles"] = managed.map { $0.roleMappingMode == .manual } ?? true
         let currentRoles = Set(strings("roles"))
         context["roleOptions"] = Role.catalogue.map { ["name": $0.name, "selected": currentRoles.contains($0.name)] }
         context["organizations"] = organizations.map { ["name": $0.organization.name, "current": $0.organization.id == user.organizationID] }

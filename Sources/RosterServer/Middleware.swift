@@ -67,9 +67,7 @@ struct ProviderActivityMiddleware<Context: RequestContext, Store: ProvisioningSt
         -> Response
     {
         let response = try await next(request, context)
-        let parts = request.uri.path.split(separator: "/", maxSplits: 2)
-        guard parts.count >= 2, parts[0] == "scim", response.status != .unauthorized else { return response }
-        let providerID = String(parts[1])
+        guard let providerID = scimProviderID(request), response.status != .unauthorized else { return response }
         let now = Date()
         if activity.record(providerID: providerID, at: now) {
             do {
@@ -93,9 +91,7 @@ struct SCIMGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        let parts = request.uri.path.split(separator: "/", maxSplits: 2)
-        guard parts.count >= 2, parts[0] == "scim" else { return try await next(request, context) }
-        let providerID = String(parts[1])
+        guard let providerID = scimProviderID(request) else { return try await next(request, context) }
         if let limiter, let wait = limiter.acquire(providerID, at: Date()) {
             let seconds = max(1, Int(wait.rounded(.up)))
             return SCIMResponses.error(
@@ -114,6 +110,13 @@ struct SCIMGuardMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         return response
     }
+}
+
+/// The provider id of a SCIM request's Base URL (`/scim/{provider}/…`), or `nil` for other paths.
+func scimProviderID(_ request: Request) -> String? {
+    let parts = request.uri.path.split(separator: "/", maxSplits: 2)
+    guard parts.count >= 2, parts[0] == "scim" else { return nil }
+    return String(parts[1])
 }
 
 /// Logs one line per request: method, path, status and duration.

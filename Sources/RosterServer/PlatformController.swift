@@ -106,27 +106,12 @@ struct PlatformController<Store: ProvisioningStore, Context: RequestContext> {
         return try await service.verifyAPIKey(parts[1].trimmingCharacters(in: .whitespaces)) != nil
     }
 
-    /// The request body as a JSON object.
+    /// The request body as a JSON object (an empty body is a syntax error here).
     func body(_ request: Request) async throws -> JSONObject {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodySize {
-            throw NIOTooManyBytesError(maxBytes: maxBodySize)
-        }
-        let buffer = try await request.body.collect(upTo: maxBodySize)
-        let value = try JSONValue(parsing: buffer.readableBytesView)
-        guard let object = value.objectValue else {
-            throw ProvisioningError.invalid("The request body must be a JSON object, got \(value.typeName).")
-        }
-        return object
+        try await JSONRequest.object(request, maxBodySize: maxBodySize, emptyIsObject: false)
     }
 
-    /// A required string member of a body.
-    static func string(_ body: JSONObject, _ name: String) throws -> String {
-        guard let value = body[name] else { throw ProvisioningError.invalid("'\(name)' is required.") }
-        guard let text = value.stringValue else {
-            throw ProvisioningError.invalid("'\(name)' must be a string, got \(value.typeName).")
-        }
-        return text
-    }
+    static func string(_ body: JSONObject, _ name: String) throws -> String { try JSONRequest.string(body, name) }
 }
 
 /// Responses of the platform API: JSON with `Content-Type: application/json`.
