@@ -1,3 +1,4 @@
+import Foundation
 import Provisioning
 import Testing
 
@@ -90,5 +91,19 @@ import Testing
             #expect(Timestamp.parse(text) == ms)
         }
         #expect(Timestamp.format(milliseconds: 1_305_261_754_000) == "2011-05-13T04:42:34.000Z")
+    }
+}
+
+@Suite struct SyncLogCSVTests {
+    /// RFC 4180 quoting, and cells a spreadsheet would run as formulas start with a quote mark.
+    @Test func rowsAreQuotedAndFormulaSafe() {
+        let entry = SyncLogEntry(
+            sequence: 7, at: Date(timeIntervalSince1970: 0), providerID: "okta", userName: "=HYPERLINK(\"x\")",
+            action: .updated, detail: "title, department\nname", requestID: "+1")
+        #expect(SyncLogEntry.csvHeader == "seq,time,provider,user,group,action,detail,request")
+        #expect(
+            entry.csvRow
+                == #"7,1970-01-01T00:00:00.000Z,okta,"'=HYPERLINK(""x"")",,updated,"title, department"# + "\n"
+                + #"name",'+1"#)
     }
 }
