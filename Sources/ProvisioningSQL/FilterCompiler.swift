@@ -211,7 +211,7 @@ public struct FilterCompiler: Sendable {
     func elementOperand(_ sub: SchemaAttribute, in context: Context) -> Operand {
         switch context {
         case .jsonElement(let alias, let attribute):
-            if attribute.type != .complex { return Operand(sql: "\(alias).value", kind: .json) }
+            if attribute.type != .complex { return Operand(sql: dialect.jsonElement(alias), kind: .json) }
             return Operand(sql: dialect.jsonExtract("\(alias).value", [sub.name]), kind: .json)
         case .membership(_, let alias):
             switch (resource, sub.name) {

@@ -5,7 +5,7 @@ extension Migrations {
     /// restore on reactivation) are one indexed `UPDATE`. Cold archives have a partial index on `cold_until`, which
     /// is what the retention sweep (`markExpiredArchives`) scans. Open sessions have a partial index by user, which
     /// is what revoking a user's sessions scans.
-    static let platformSQLite: [Migration] = [
+    static func platform(_ t: DDL) -> [Migration] { [
         Migration(
             identifier: "v1-platform",
             statements: [
@@ -14,7 +14,7 @@ extension Migrations {
                     id TEXT PRIMARY KEY NOT NULL,
                     user_id TEXT NOT NULL REFERENCES users(id),
                     name TEXT NOT NULL,
-                    created_at INTEGER NOT NULL
+                    created_at \(t.integer) NOT NULL
                 )
                 """,
                 "CREATE INDEX devices_by_user ON devices(user_id, created_at)",
@@ -24,9 +24,9 @@ extension Migrations {
                     device_id TEXT NOT NULL REFERENCES devices(id),
                     user_id TEXT NOT NULL,
                     tier TEXT NOT NULL DEFAULT 'active',
-                    cold_until INTEGER,
-                    marked_for_deletion INTEGER NOT NULL DEFAULT 0,
-                    created_at INTEGER NOT NULL
+                    cold_until \(t.integer),
+                    marked_for_deletion \(t.integer) NOT NULL DEFAULT 0,
+                    created_at \(t.integer) NOT NULL
                 )
                 """,
                 "CREATE INDEX archives_by_user ON archives(user_id, tier)",
@@ -36,8 +36,8 @@ extension Migrations {
                     token_hash TEXT PRIMARY KEY NOT NULL,
                     user_id TEXT NOT NULL,
                     device_id TEXT,
-                    created_at INTEGER NOT NULL,
-                    revoked_at INTEGER
+                    created_at \(t.integer) NOT NULL,
+                    revoked_at \(t.integer)
                 )
                 """,
                 "CREATE INDEX sessions_open_by_user ON sessions(user_id) WHERE revoked_at IS NULL",
@@ -46,9 +46,9 @@ extension Migrations {
                     id TEXT PRIMARY KEY NOT NULL,
                     name TEXT NOT NULL,
                     secret_hash TEXT NOT NULL UNIQUE,
-                    created_at INTEGER NOT NULL
+                    created_at \(t.integer) NOT NULL
                 )
                 """,
             ]),
-    ]
+    ] }
 }

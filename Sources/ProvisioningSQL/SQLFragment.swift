@@ -44,7 +44,7 @@ public enum SQLDialect: Sendable, Hashable {
         case .postgres:
             let p = path.map { $0.replacingOccurrences(of: "'", with: "").replacingOccurrences(of: ",", with: "") }
                 .joined(separator: ",")
-            return "(\(expression) #>> '{\(p)}')"
+            return "((\(expression))::jsonb #>> '{\(p)}')"
         }
     }
 
@@ -57,7 +57,16 @@ public enum SQLDialect: Sendable, Hashable {
             return "json_each(\(expression), '$.\(p)') AS \(alias)"
         case .postgres:
             let p = path.joined(separator: ",")
-            return "jsonb_array_elements(coalesce(\(expression) #> '{\(p)}', '[]'::jsonb)) AS \(alias)(value)"
+            let array = "((\(expression))::jsonb #> '{\(p)}')"
+            return "jsonb_array_elements(CASE WHEN jsonb_typeof(\(array)) = 'array' THEN \(array) ELSE '[]'::jsonb END) AS \(alias)(value)"
+        }
+    }
+
+    /// The scalar element of a ``jsonEach(_:_:alias:)`` as SQL text (or number).
+    public func jsonElement(_ alias: String) -> String {
+        switch self {
+        case .sqlite: "\(alias).value"
+        case .postgres: "(\(alias).value #>> '{}')"
         }
     }
 

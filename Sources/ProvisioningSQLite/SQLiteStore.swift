@@ -52,9 +52,9 @@ public final class SQLiteStore: ProvisioningStore {
 
     public func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
         do {
-            return try await pool.write { db in try body(SQLiteTransaction(db: db)) }
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-            throw ProvisioningError.conflict("A value that must be unique is already taken (\(error.message ?? "constraint")).")
+            return try await pool.write { db in try body(SQLTransaction(SQLiteConnection(db: db))) }
+        } catch SQLStoreError.uniqueViolation(let message) {
+            throw ProvisioningError.conflict("A value that must be unique is already taken (\(message)).")
         } catch let error as DatabaseError {
             throw Self.unavailable(error) ?? error
         }
@@ -85,7 +85,9 @@ public final class SQLiteStore: ProvisioningStore {
     /// GRDB's synchronous read (a synchronous function, so that overload resolution cannot pick the async one).
     func readNow<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         do {
-            return try pool.read { db in try body(SQLiteTransaction(db: db)) }
+            return try pool.read { db in try body(SQLTransaction(SQLiteConnection(db: db))) }
+        } catch SQLStoreError.uniqueViolation(let message) {
+            throw ProvisioningError.conflict("A value that must be unique is already taken (\(message)).")
         } catch let error as DatabaseError {
             throw Self.unavailable(error) ?? error
         }

@@ -61,7 +61,7 @@ import Testing
             let plan = try await store.pool.read { db in
                 try Row.fetchAll(
                     db, sql: "EXPLAIN QUERY PLAN SELECT * FROM \(table) WHERE \(scope) AND \(condition.sql)",
-                    arguments: SQLiteTransaction.arguments(condition)
+                    arguments: SQLiteConnection.arguments(condition.arguments)
                 ).map { $0["detail"] as String }.joined(separator: "; ")
             }
             #expect(plan.contains("USING") && plan.contains(index), "\(filter): \(plan)")

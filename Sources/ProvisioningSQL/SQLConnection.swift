@@ -1,0 +1,127 @@
+/// One database connection inside a transaction, as the shared SQL store code sees it. A driver (SQLite through
+/// GRDB, PostgreSQL through postgres-nio) adapts its connection to this; ``SQLTransaction`` does the rest.
+///
+/// Statements use `?` placeholders; a driver that numbers them (`$1`, `$2`, …) rewrites them.
+public protocol SQLConnection {
+    var dialect: SQLDialect { get }
+    /// Runs one statement. Returns how many rows it inserted, updated or deleted.
+    ///
+    /// A unique or primary-key violation throws ``SQLStoreError/uniqueViolation(_:)``, whatever the driver.
+    @discardableResult
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int
+    /// The rows of one query, each column by position.
+    func query(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow]
+}
+
+/// What the shared SQL code needs to know of a driver's failure.
+public enum SQLStoreError: Error, Sendable {
+    /// A value that must be unique is taken (the message is the database's).
+    case uniqueViolation(String)
+}
+
+/// One result row; columns are read by position with the type the caller expects (`let name: String = row[1]`).
+///
+/// Reading is lenient on purpose: both databases return integers for the 0/1 columns that hold booleans, and a
+/// NULL read as a non-optional gives the type's empty value rather than stopping the process.
+public struct SQLRow: Sendable {
+    public var values: [SQLValue]
+
+    public init(_ values: [SQLValue]) { self.values = values }
+
+    public subscript<T: SQLDecodable>(_ index: Int) -> T {
+        T(sqlValue: index < values.count ? values[index] : .null)
+    }
+}
+
+/// A Swift type a column can be read as.
+public protocol SQLDecodable {
+    init(sqlValue: SQLValue)
+}
+
+extension String: SQLDecodable {
+    public init(sqlValue: SQLValue) {
+        switch sqlValue {
+        case .text(let s): self = s
+        case .integer(let i): self = String(i)
+        case .real(let d): self = String(d)
+        case .null: self = ""
+        }
+    }
+}
+
+extension Int64: SQLDecodable {
+    public init(sqlValue: SQLValue) {
+        switch sqlValue {
+        case .integer(let i): self = i
+        case .real(let d): self = Int64(exactly: d.rounded(.towardZero)) ?? 0
+        case .text(let s): self = Int64(s) ?? 0
+        case .null: self = 0
+        }
+    }
+}
+
+extension Int: SQLDecodable {
+    public init(sqlValue: SQLValue) { self = Int(truncatingIfNeeded: Int64(sqlValue: sqlValue)) }
+}
+
+extension Double: SQLDecodable {
+    public init(sqlValue: SQLValue) {
+        switch sqlValue {
+        case .integer(let i): self = Double(i)
+        case .real(let d): self = d
+        case .text(let s): self = Double(s) ?? 0
+        case .null: self = 0
+        }
+    }
+}
+
+extension Bool: SQLDecodable {
+    public init(sqlValue: SQLValue) {
+        switch sqlValue {
+        case .integer(let i): self = i != 0
+        case .real(let d): self = d != 0
+        case .text(let s): self = s == "1" || s.lowercased() == "true" || s == "t"
+        case .null: self = false
+        }
+    }
+}
+
+extension Optional: SQLDecodable where Wrapped: SQLDecodable {
+    public init(sqlValue: SQLValue) {
+        if case .null = sqlValue { self = .none } else { self = Wrapped(sqlValue: sqlValue) }
+    }
+}
+
+/// A Swift value that binds to a statement parameter. Booleans bind as 0/1 (the schema keeps them in integer
+/// columns on both databases, so the same SQL compares them).
+public protocol SQLValueConvertible {
+    var sqlValue: SQLValue { get }
+}
+
+extension String: SQLValueConvertible {
+    public var sqlValue: SQLValue { .text(self) }
+}
+
+extension Int64: SQLValueConvertible {
+    public var sqlValue: SQLValue { .integer(self) }
+}
+
+extension Int: SQLValueConvertible {
+    public var sqlValue: SQLValue { .integer(Int64(self)) }
+}
+
+extension Double: SQLValueConvertible {
+    public var sqlValue: SQLValue { .real(self) }
+}
+
+extension Bool: SQLValueConvertible {
+    public var sqlValue: SQLValue { .integer(self ? 1 : 0) }
+}
+
+extension SQLValue: SQLValueConvertible {
+    public var sqlValue: SQLValue { self }
+}
+
+extension Optional: SQLValueConvertible where Wrapped: SQLValueConvertible {
+    public var sqlValue: SQLValue { self?.sqlValue ?? .null }
+}

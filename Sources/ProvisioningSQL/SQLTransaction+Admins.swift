@@ -1,0 +1,97 @@
+public import Foundation
+public import Provisioning
+
+/// Admin accounts, console sessions and admin API tokens.
+extension SQLTransaction {
+    static let adminColumns = "id, email, password_hash, failed_sign_ins, locked_until, last_sign_in_at, created_at"
+
+    public func insertAdmin(_ a: AdminAccount) throws {
+        try unique("An admin with email '\(a.email)' already exists.") {
+            try execute(
+                """
+                    INSERT INTO admins (id, email, email_lower, password_hash, failed_sign_ins, locked_until,
+                    last_sign_in_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [
+                    a.id, a.email, a.email.lowercased(), a.passwordHash, a.failedSignIns,
+                    a.lockedUntil.map(RowCoding.milliseconds), a.lastSignInAt.map(RowCoding.milliseconds),
+                    RowCoding.milliseconds(a.createdAt),
+                ])
+        }
+    }
+
+    public func updateAdmin(_ a: AdminAccount) throws {
+        try execute(
+            """
+                UPDATE admins SET email = ?, email_lower = ?, password_hash = ?, failed_sign_ins = ?, locked_until = ?,
+                last_sign_in_at = ? WHERE id = ?
+                """, [
+                a.email, a.email.lowercased(), a.passwordHash, a.failedSignIns, a.lockedUntil.map(RowCoding.milliseconds),
+                a.lastSignInAt.map(RowCoding.milliseconds), a.id,
+            ])
+    }
+
+    public func admin(id: String) throws -> AdminAccount? {
+        try fetchOne("SELECT \(Self.adminColumns) FROM admins WHERE id = ?", [id]).map(Self.admin(from:))
+    }
+
+    public func admin(email: String) throws -> AdminAccount? {
+        try fetchOne("SELECT \(Self.adminColumns) FROM admins WHERE email_lower = ?", [email.lowercased()])
+            .map(Self.admin(from:))
+    }
+
+    public func admins() throws -> [AdminAccount] {
+        try fetchAll("SELECT \(Self.adminColumns) FROM admins ORDER BY created_at, id").map(Self.admin(from:))
+    }
+
+    static func admin(from row: SQLRow) -> AdminAccount {
+        AdminAccount(
+            id: row[0], email: row[1], passwordHash: row[2], failedSignIns: row[3],
+            lockedUntil: (row[4] as Int64?).map(RowCoding.date), lastSignInAt: (row[5] as Int64?).map(RowCoding.date),
+            createdAt: RowCoding.date(row[6]))
+    }
+
+    public func insertAdminSession(_ s: AdminSession) throws {
+        try execute(
+            "INSERT INTO admin_sessions (token_hash, admin_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)", [
+                s.tokenHash, s.adminID, s.csrfToken, RowCoding.milliseconds(s.createdAt), RowCoding.milliseconds(s.expiresAt),
+            ])
+    }
+
+    public func adminSession(tokenHash: String) throws -> AdminSession? {
+        try fetchOne(
+            "SELECT token_hash, admin_id, csrf_token, created_at, expires_at FROM admin_sessions WHERE token_hash = ?", [tokenHash]
+        ).map {
+            AdminSession(
+                tokenHash: $0[0], adminID: $0[1], csrfToken: $0[2], createdAt: RowCoding.date($0[3]),
+                expiresAt: RowCoding.date($0[4]))
+        }
+    }
+
+    public func deleteAdminSession(tokenHash: String) throws {
+        try execute("DELETE FROM admin_sessions WHERE token_hash = ?", [tokenHash])
+    }
+
+    public func deleteExpiredAdminSessions(now: Date) throws -> Int {
+        try execute("DELETE FROM admin_sessions WHERE expires_at < ?", [RowCoding.milliseconds(now)])
+    }
+
+    public func insertAdminToken(_ t: AdminToken) throws {
+        try execute(
+            "INSERT INTO admin_tokens (id, name, admin_id, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)", [t.id, t.name, t.adminID, t.secretHash, RowCoding.milliseconds(t.createdAt)])
+    }
+
+    public func adminToken(secretHash: String) throws -> AdminToken? {
+        try fetchOne(
+            "SELECT id, name, admin_id, secret_hash, created_at FROM admin_tokens WHERE secret_hash = ?", [secretHash]
+        ).map(Self.adminToken(from:))
+    }
+
+    public func adminTokens() throws -> [AdminToken] {
+        try fetchAll("SELECT id, name, admin_id, secret_hash, created_at FROM admin_tokens ORDER BY created_at, id")
+            .map(Self.adminToken(from:))
+    }
+
+    static func adminToken(from row: SQLRow) -> AdminToken {
+        AdminToken(id: row[0], name: row[1], adminID: row[2], secretHash: row[3], createdAt: RowCoding.date(row[4]))
+    }
+}

@@ -1,0 +1,85 @@
+public import Foundation
+public import Provisioning
+
+/// The sync log and scheduled deactivations.
+extension SQLTransaction {
+    public func appendSyncLog(_ entries: [SyncLogEntry]) throws {
+        guard !entries.isEmpty else { return }
+        for e in entries {
+            try execute(
+                """
+                INSERT INTO sync_log (at, provider_id, user_id, user_name, group_id, action, detail, request_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, [
+                RowCoding.milliseconds(e.at), e.providerID, e.userID, e.userName, e.groupID, e.action.rawValue, e.detail,
+                e.requestID,
+            ])
+        }
+    }
+
+    public func syncLog(_ query: SyncLogQuery) throws -> [SyncLogEntry] {
+        var conditions: [String] = []
+        var arguments: [any SQLValueConvertible] = []
+        if let user = query.userID { conditions.append("user_id = ?"); arguments.append(user) }
+        if let provider = query.providerID { conditions.append("provider_id = ?"); arguments.append(provider) }
+        if let action = query.action { conditions.append("action = ?"); arguments.append(action.rawValue) }
+        if let since = query.since { conditions.append("at >= ?"); arguments.append(RowCoding.milliseconds(since)) }
+        if let before = query.before { conditions.append("seq < ?"); arguments.append(before) }
+        if let after = query.after { conditions.append("seq > ?"); arguments.append(after) }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments.append(query.limit)
+        return try fetchAll(
+            """
+                SELECT seq, at, provider_id, user_id, user_name, group_id, action, detail, request_id FROM sync_log
+                \(filter) ORDER BY seq DESC LIMIT ?
+                """, arguments
+        ).map { row in
+            SyncLogEntry(
+                sequence: row[0], at: RowCoding.date(row[1]), providerID: row[2], userID: row[3], userName: row[4],
+                groupID: row[5], action: SyncAction(rawValue: row[6]) ?? .rejected, detail: row[7], requestID: row[8])
+        }
+    }
+
+    public func syncLogActionCounts() throws -> [SyncAction: Int] {
+        var counts: [SyncAction: Int] = [:]
+        for row in try fetchAll("SELECT action, COUNT(*) FROM sync_log GROUP BY action") {
+            if let action = SyncAction(rawValue: row[0]) { counts[action] = row[1] }
+        }
+        return counts
+    }
+
+    public func deactivationBacklog(at now: Date) throws -> (pending: Int, due: Int) {
+        let row = try fetchOne(
+            """
+                SELECT COUNT(*), COALESCE(SUM(CASE WHEN deactivation_due_at <= ? THEN 1 ELSE 0 END), 0) FROM users
+                WHERE deactivation_due_at IS NOT NULL
+                """, [RowCoding.milliseconds(now)])
+        return (row?[0] ?? 0, row?[1] ?? 0)
+    }
+
+    public func syncLogCount(providerID: String, action: SyncAction, since: Date) throws -> Int {
+        try fetchValue(
+            "SELECT COUNT(*) FROM sync_log WHERE provider_id = ? AND action = ? AND at >= ?",
+            [providerID, action.rawValue, RowCoding.milliseconds(since)]) ?? 0
+    }
+
+    public func dueDeactivations(at now: Date, limit: Int) throws -> [UserRecord] {
+        try fetchAll(
+            """
+                SELECT \(Self.userColumns) FROM users u WHERE u.deactivation_due_at IS NOT NULL
+                AND u.deactivation_due_at <= ? ORDER BY u.deactivation_due_at LIMIT ?
+                """, [RowCoding.milliseconds(now), limit]
+        ).map(Self.user(from:))
+    }
+
+    public func nextDeactivationDue() throws -> Date? {
+        let due: Int64? = try fetchValue("SELECT MIN(deactivation_due_at) FROM users WHERE deactivation_due_at IS NOT NULL")
+        return due.map(RowCoding.date)
+    }
+
+    public func heldDeactivations(providerID: String) throws -> [UserRecord] {
+        try fetchAll(
+            "SELECT \(Self.userColumns) FROM users u WHERE u.provider_id = ? AND u.held = ? ORDER BY u.seq", [providerID, HoldReason.massDeactivationGuard.rawValue]
+        ).map(Self.user(from:))
+    }
+}

@@ -1,0 +1,240 @@
+public import Foundation
+public import Provisioning
+
+/// Organizations, roles, watchlists, mapping rules and apply runs.
+extension SQLTransaction {
+    // MARK: Organizations
+
+    static let organizationColumns = "id, name, parent_id, default_roles, created_by_provider, created_at"
+
+    public func organization(id: String) throws -> Organization? {
+        try fetchOne("SELECT \(Self.organizationColumns) FROM organizations WHERE id = ?", [id])
+            .map(Self.organization(from:))
+    }
+
+    public func organization(name: String) throws -> Organization? {
+        try fetchOne(
+            "SELECT \(Self.organizationColumns) FROM organizations WHERE name_lower = ?", [name.lowercased()]
+        ).map(Self.organization(from:))
+    }
+
+    public func organizations() throws -> [Organization] {
+        try fetchAll("SELECT \(Self.organizationColumns) FROM organizations ORDER BY parent_id IS NOT NULL, seq")
+            .map(Self.organization(from:))
+    }
+
+    public func insertOrganization(_ o: Organization) throws {
+        try unique("An organization named '\(o.name)' already exists.") {
+            try execute(
+                """
+                    INSERT INTO organizations (id, name, name_lower, parent_id, default_roles, created_by_provider,
+                    created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, [
+                    o.id, o.name, o.name.lowercased(), o.parentID, Self.list(o.defaultRoles), o.createdByProvider,
+                    RowCoding.milliseconds(o.createdAt),
+                ])
+        }
+    }
+
+    public func updateOrganization(_ o: Organization) throws {
+        try unique("An organization named '\(o.name)' already exists.") {
+            try execute(
+                "UPDATE organizations SET name = ?, name_lower = ?, parent_id = ?, default_roles = ? WHERE id = ?", [o.name, o.name.lowercased(), o.parentID, Self.list(o.defaultRoles), o.id])
+        }
+    }
+
+    public func organizationUserCounts() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try fetchAll("SELECT organization_id, COUNT(*) FROM users GROUP BY organization_id") {
+            counts[row[0]] = row[1]
+        }
+        return counts
+    }
+
+    public func setOrganization(userID: String, organizationID: String, pinned: Bool) throws {
+        try execute(
+            "UPDATE users SET organization_id = ?, organization_pinned = ? WHERE id = ?", [organizationID, pinned, userID])
+    }
+
+    static func organization(from row: SQLRow) -> Organization {
+        Organization(
+            id: row[0], name: row[1], parentID: row[2], defaultRoles: items(row[3]), createdByProvider: row[4],
+            createdAt: RowCoding.date(row[5]))
+    }
+
+    /// Role names joined by newlines (names never contain one).
+    static func list(_ items: [String]) -> String { items.joined(separator: "\n") }
+    static func items(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
+
+    // MARK: Roles
+
+    public func roles(ofUsers userIDs: [String]) throws -> [String: [String]] {
+        try grouped(userIDs, sql: "SELECT user_id, role FROM user_roles WHERE user_id IN", order: "role")
+    }
+
+    public func setRoles(userID: String, roles: [String]) throws {
+        try execute("DELETE FROM user_roles WHERE user_id = ?", [userID])
+        for role in roles {
+            try execute("INSERT INTO user_roles (user_id, role) VALUES (?, ?) ON CONFLICT DO NOTHING", [userID, role])
+        }
+    }
+
+    /// Pairs (user id, value) of `sql` for several users, grouped by user.
+    func grouped(_ userIDs: [String], sql: String, order: String) throws -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        for row in try rows(forUsers: userIDs, sql: { marks in "\(sql) (\(marks)) ORDER BY \(order)" }) {
+            result[row[0], default: []].append(row[1])
+        }
+        return result
+    }
+
+    // MARK: Watchlists
+
+    public func watchlist(id: String) throws -> Watchlist? {
+        try fetchOne("SELECT id, name, created_at FROM watchlists WHERE id = ?", [id])
+            .map(Self.watchlist(from:))
+    }
+
+    public func watchlist(name: String) throws -> Watchlist? {
+        try fetchOne("SELECT id, name, created_at FROM watchlists WHERE name_lower = ?", [name.lowercased()])
+            .map(Self.watchlist(from:))
+    }
+
+    public func watchlists() throws -> [Watchlist] {
+        try fetchAll("SELECT id, name, created_at FROM watchlists ORDER BY seq").map(Self.watchlist(from:))
+    }
+
+    public func insertWatchlist(_ w: Watchlist) throws {
+        try unique("A watchlist named '\(w.name)' already exists.") {
+            try execute(
+                "INSERT INTO watchlists (id, name, name_lower, created_at) VALUES (?, ?, ?, ?)", [w.id, w.name, w.name.lowercased(), RowCoding.milliseconds(w.createdAt)])
+        }
+    }
+
+    public func watchlistMemberCounts() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try fetchAll("SELECT watchlist_id, COUNT(*) FROM watchlist_members GROUP BY watchlist_id") {
+            counts[row[0]] = row[1]
+        }
+        return counts
+    }
+
+    public func watchlists(ofUsers userIDs: [String]) throws -> [String: [String]] {
+        try grouped(
+            userIDs, sql: "SELECT user_id, watchlist_id FROM watchlist_members WHERE user_id IN", order: "watchlist_id")
+    }
+
+    public func addToWatchlist(watchlistID: String, userID: String, at: Date) throws {
+        try execute(
+            "INSERT INTO watchlist_members (watchlist_id, user_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            [watchlistID, userID, RowCoding.milliseconds(at)])
+    }
+
+    public func removeFromWatchlist(watchlistID: String, userID: String) throws {
+        try execute("DELETE FROM watchlist_members WHERE watchlist_id = ? AND user_id = ?", [watchlistID, userID])
+    }
+
+    public func watchlistMembers(watchlistID: String, limit: Int) throws -> [UserRecord] {
+        try fetchAll(
+            """
+                SELECT \(Self.userColumns) FROM watchlist_members m JOIN users u ON u.id = m.user_id
+                WHERE m.watchlist_id = ? ORDER BY m.added_at, u.seq LIMIT ?
+                """, [watchlistID, Int64(clamping: limit)]
+        ).map(Self.user(from:))
+    }
+
+    static func watchlist(from row: SQLRow) -> Watchlist {
+        Watchlist(id: row[0], name: row[1], createdAt: RowCoding.date(row[2]))
+    }
+
+    // MARK: Mapping rules
+
+    public func mappingRules(providerID: String) throws -> MappingRules {
+        var rules = MappingRules()
+        var roleIndex: [String: Int] = [:]
+        for row in try fetchAll(
+            "SELECT kind, group_id, target, priority FROM mapping_rules WHERE provider_id = ? ORDER BY seq", [providerID])
+        {
+            let (kind, group, target): (String, String, String) = (row[0], row[1], row[2])
+            switch MappingRuleKind(rawValue: kind) {
+            case .organization:
+                rules.organizations.append(.init(groupID: group, organizationID: target, priority: row[3]))
+            case .role:
+                if let i = roleIndex[group] {
+                    rules.roles[i].roles.append(target)
+                } else {
+                    roleIndex[group] = rules.roles.count
+                    rules.roles.append(.init(groupID: group, roles: [target]))
+                }
+            case .watchlist:
+                rules.watchlists.append(.init(groupID: group, watchlistID: target))
+            case nil:
+                continue
+            }
+        }
+        return rules
+    }
+
+    public func insertOrganizationRule(providerID: String, _ rule: MappingRules.OrganizationRule) throws {
+        try insertRule(providerID, .organization, rule.groupID, rule.organizationID, priority: rule.priority)
+    }
+
+    public func insertRoleRule(providerID: String, _ rule: MappingRules.RoleRule) throws {
+        for role in rule.roles { try insertRule(providerID, .role, rule.groupID, role, priority: 0) }
+    }
+
+    public func insertWatchlistRule(providerID: String, _ rule: MappingRules.WatchlistRule) throws {
+        try insertRule(providerID, .watchlist, rule.groupID, rule.watchlistID, priority: 0)
+    }
+
+    func insertRule(_ providerID: String, _ kind: MappingRuleKind, _ group: String, _ target: String, priority: Int)
+        throws
+    {
+        try execute(
+            """
+                INSERT INTO mapping_rules (provider_id, kind, group_id, target, priority)
+                VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """, [providerID, kind.rawValue, group, target, priority])
+    }
+
+    public func deleteRules(_ kind: MappingRuleKind, providerID: String, groupID: String) throws -> Int {
+        try execute(
+            "DELETE FROM mapping_rules WHERE provider_id = ? AND kind = ? AND group_id = ?", [providerID, kind.rawValue, groupID])
+    }
+
+    // MARK: Apply runs
+
+    public func userBatch(providerID: String, after sequence: Int64, limit: Int) throws -> [(sequence: Int64, user: UserRecord)] {
+        try fetchAll(
+            """
+                SELECT \(Self.userColumns), u.seq FROM users u
+                WHERE u.provider_id = ? AND u.linked = 1 AND u.seq > ? ORDER BY u.seq LIMIT ?
+                """, [providerID, sequence, limit]
+        ).map { (sequence: $0[17], user: Self.user(from: $0)) }
+    }
+
+    public func openMappingRun(providerID: String) throws -> MappingRun? {
+        try fetchOne(
+            """
+                SELECT id, provider_id, started_at, cursor, processed, changed, finished_at FROM mapping_runs
+                WHERE provider_id = ? AND finished_at IS NULL ORDER BY started_at DESC LIMIT 1
+                """, [providerID]
+        ).map {
+            MappingRun(
+                id: $0[0], providerID: $0[1], startedAt: RowCoding.date($0[2]), cursor: $0[3], processed: $0[4],
+                changed: $0[5], finishedAt: ($0[6] as Int64?).map(RowCoding.date))
+        }
+    }
+
+    public func saveMappingRun(_ run: MappingRun) throws {
+        try execute(
+            """
+                INSERT INTO mapping_runs (id, provider_id, started_at, cursor, processed, changed, finished_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET cursor = excluded.cursor,
+                processed = excluded.processed, changed = excluded.changed, finished_at = excluded.finished_at
+                """, [
+                run.id, run.providerID, RowCoding.milliseconds(run.startedAt), run.cursor, run.processed, run.changed,
+                run.finishedAt.map(RowCoding.milliseconds),
+            ])
+    }
+}
