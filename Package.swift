@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(name: "SCIM", swiftSettings: swiftSettings),
@@ -45,6 +48,18 @@ let package = Package(
         .target(
             name: "ProvisioningSQLite",
             dependencies: ["SCIM", "Provisioning", "ProvisioningSQL", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ProvisioningPostgres",
+            dependencies: [
+                "Provisioning", "ProvisioningSQL",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -70,6 +85,7 @@ let package = Package(
                 "SCIM",
                 "Provisioning",
                 "ProvisioningSQLite",
+                "ProvisioningPostgres",
                 "RosterServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -93,9 +109,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ProvisioningPostgresTests",
+            dependencies: [
+                "SCIM", "Provisioning", "ProvisioningSQL", "ProvisioningPostgres", "ProvisioningTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "RosterServerTests",
             dependencies: [
-                "SCIM", "Provisioning", "ProvisioningSQLite", "ProvisioningTesting", "RosterServer",
+                "SCIM", "Provisioning", "ProvisioningSQLite", "ProvisioningPostgres", "ProvisioningTesting", "RosterServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -18,7 +18,7 @@ struct APIKeyCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON with id, name, key and createdAt.") var json = false
 
         func run() async throws {
-            let platform = PlatformService(store: try db.openStore())
+            let platform = PlatformService(store: try await db.openStore())
             let (key, secret) = try await roster.run { try await platform.createAPIKey(name: name) }
             if json {
                 Output.json([
@@ -42,7 +42,7 @@ struct APIKeyCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let platform = PlatformService(store: try db.openStore())
+            let platform = PlatformService(store: try await db.openStore())
             let keys = try await platform.apiKeys()
             if json {
                 Output.json(keys.map { k -> JSONValue in

@@ -33,7 +33,7 @@ struct AdminCommand: AsyncParsableCommand {
                 guard first == second else { throw ValidationError("The passwords differ.") }
                 password = first
             }
-            let accounts = AdminAccounts(store: try db.openStore())
+            let accounts = AdminAccounts(store: try await db.openStore())
             let admin = try await roster.run { try await accounts.addAdmin(email: email, password: password) }
             print("Created admin \(admin.email).")
         }
@@ -44,7 +44,7 @@ struct AdminCommand: AsyncParsableCommand {
         @OptionGroup var db: DatabaseOptions
 
         func run() async throws {
-            let accounts = AdminAccounts(store: try db.openStore())
+            let accounts = AdminAccounts(store: try await db.openStore())
             Output.table(
                 ["ADMIN", "LAST SIGN-IN", "CREATED"],
                 try await accounts.admins().map {
@@ -66,7 +66,7 @@ struct AdminCommand: AsyncParsableCommand {
             @Flag(help: "Print JSON.") var json = false
 
             func run() async throws {
-                let accounts = AdminAccounts(store: try db.openStore())
+                let accounts = AdminAccounts(store: try await db.openStore())
                 let (token, secret) = try await roster.run { try await accounts.createToken(email: email, name: name) }
                 if json {
                     Output.json(["id": .string(token.id), "name": .string(token.name), "token": .string(secret)])
@@ -82,7 +82,7 @@ struct AdminCommand: AsyncParsableCommand {
             @OptionGroup var db: DatabaseOptions
 
             func run() async throws {
-                let accounts = AdminAccounts(store: try db.openStore())
+                let accounts = AdminAccounts(store: try await db.openStore())
                 let admins = Dictionary(try await accounts.admins().map { ($0.id, $0.email) }, uniquingKeysWith: { a, _ in a })
                 Output.table(
                     ["TOKEN", "ADMIN", "CREATED"],

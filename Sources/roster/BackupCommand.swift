@@ -12,9 +12,12 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(help: "The new file to write.") var to: String
 
     func run() async throws {
-        let store = try db.openStore()
+        guard !db.isPostgres else {
+            throw ValidationError("backup copies a SQLite database; for PostgreSQL use pg_dump (docs/deployment.md).")
+        }
+        let store = try db.openSQLite()
         try await roster.run { try store.backup(to: to) }
         let size = (try? FileManager.default.attributesOfItem(atPath: to)[.size] as? Int) ?? 0
-        print("Backed up \(db.path) to \(to) (\(size / 1024) KiB).")
+        print("Backed up \(db.displayName) to \(to) (\(size / 1024) KiB).")
     }
 }

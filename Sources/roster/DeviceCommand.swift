@@ -28,7 +28,7 @@ struct DeviceCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON with the device and its archive.") var json = false
 
         func run() async throws {
-            let platform = PlatformService(store: try db.openStore())
+            let platform = PlatformService(store: try await db.openStore())
             let (device, archive) = try await roster.run { try await platform.registerDevice(userName: email, name: name) }
             if json {
                 Output.json([
@@ -51,7 +51,7 @@ struct DeviceCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try db.openStore()
+            let store = try await db.openStore()
             let platform = PlatformService(store: store)
             let user = try await roster.run { try await AdminService(store: store).user(email: email) }
             let devices = try await platform.devices(userID: user.id)

@@ -1,19 +1,46 @@
 import ArgumentParser
 import Foundation
 import Provisioning
+import ProvisioningPostgres
 import ProvisioningSQLite
 import SCIM
 
-/// `--database`, shared by every subcommand: the SQLite file (default `./roster.sqlite`, or `ROSTER_DATABASE`).
+/// `--database`, shared by every subcommand: a SQLite file (default `./roster.sqlite`) or a PostgreSQL URL
+/// (`postgres://USER:PASSWORD@HOST:PORT/DATABASE`), or `ROSTER_DATABASE`.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "SQLite database file (default: $ROSTER_DATABASE or ./roster.sqlite).")
+    @Option(
+        name: .long,
+        help: "SQLite database file, or postgres://USER:PASSWORD@HOST:PORT/DATABASE (default: $ROSTER_DATABASE or ./roster.sqlite).")
     var database: String?
 
     var path: String {
         database ?? ProcessInfo.processInfo.environment["ROSTER_DATABASE"] ?? "roster.sqlite"
     }
 
-    func openStore(durability: SQLiteStore.Durability = .normal) throws -> SQLiteStore {
+    var isPostgres: Bool { PostgresURL.matches(path) }
+
+    /// The database as logs and messages show it: never a password.
+    var displayName: String {
+        guard isPostgres else { return path }
+        return (try? PostgresURL(parsing: path).description) ?? "a PostgreSQL database"
+    }
+
+    /// Opens the store `--database` names and runs pending migrations.
+    func openStore(durability: SQLiteStore.Durability = .normal) async throws -> AnyStore {
+        if isPostgres {
+            do {
+                return AnyStore(try await PostgresStore.open(try PostgresURL(parsing: path)))
+            } catch let error as PostgresURLError {
+                throw ValidationError("\(error)")
+            } catch {
+                throw ValidationError("Cannot open the PostgreSQL database: \(error)")
+            }
+        }
+        return AnyStore(try openSQLite(durability: durability))
+    }
+
+    /// The SQLite store, for what only SQLite does (an online backup to a file).
+    func openSQLite(durability: SQLiteStore.Durability = .normal) throws -> SQLiteStore {
         do {
             return try SQLiteStore(path: path, durability: durability)
         } catch {

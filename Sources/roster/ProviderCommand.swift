@@ -70,7 +70,7 @@ struct ProviderCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON with id, name, baseURL, username and secret.") var json = false
 
         func run() async throws {
-            let admin = AdminService(store: try db.openStore())
+            let admin = AdminService(store: try await db.openStore())
             let delay = try ProviderCommand.parseDelay(deactivationDelay) ?? Provider.defaultDeactivationDelay
             let issued = try await roster.run {
                 try await admin.addProvider(name: name, deactivationDelay: delay, userNameFormat: userNameFormat)
@@ -87,7 +87,7 @@ struct ProviderCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let admin = AdminService(store: try db.openStore())
+            let admin = AdminService(store: try await db.openStore())
             let publicURL = try await url.resolve(admin)
             var items: [JSONValue] = []
             var rows: [[String]] = []
@@ -140,7 +140,7 @@ struct ProviderCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let admin = AdminService(store: try db.openStore())
+            let admin = AdminService(store: try await db.openStore())
             let delay = try ProviderCommand.parseDelay(deactivationDelay)
             var p = try await roster.run {
                 try await admin.updateProvider(id: id, name: name, deactivationDelay: delay, userNameFormat: userNameFormat)
@@ -175,7 +175,7 @@ struct ProviderCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let admin = AdminService(store: try db.openStore())
+            let admin = AdminService(store: try await db.openStore())
             let issued = try await roster.run { try await admin.rotateSecret(id: id) }
             ProviderCommand.printCredentials(issued, baseURL: issued.provider.baseURL(publicURL: try await url.resolve(admin)), json: json)
         }
@@ -188,7 +188,7 @@ struct ProviderCommand: AsyncParsableCommand {
         @Argument(help: "Provider id.") var id: String
 
         func run() async throws {
-            let admin = AdminService(store: try db.openStore())
+            let admin = AdminService(store: try await db.openStore())
             try await roster.run { try await admin.removeProvider(id: id) }
             print("Removed provider \(id).")
         }
@@ -203,7 +203,7 @@ extension ProviderCommand {
         @Argument(help: "Provider id.") var id: String
 
         func run() async throws {
-            let admin = AdminService(store: try db.openStore())
+            let admin = AdminService(store: try await db.openStore())
             let n = try await roster.run { try await admin.releaseHeldDeactivations(providerID: id) }
             print("Released \(n) held deactivation(s) of provider \(id); the guard is reset.")
         }
@@ -216,7 +216,7 @@ extension ProviderCommand {
         @Argument(help: "Provider id.") var id: String
 
         func run() async throws {
-            let admin = AdminService(store: try db.openStore())
+            let admin = AdminService(store: try await db.openStore())
             let n = try await roster.run { try await admin.cancelHeldDeactivations(providerID: id) }
             print("Cancelled \(n) held deactivation(s) of provider \(id); the guard is reset.")
         }
@@ -244,7 +244,7 @@ extension ProviderCommand {
         @Flag(help: "No progress lines.") var quiet = false
 
         func run() async throws {
-            let admin = AdminService(store: try db.openStore())
+            let admin = AdminService(store: try await db.openStore())
             let total = try await roster.run { try await admin.counts(providerID: id).users }
             let showProgress = !json && !quiet
             let report = try await roster.run {

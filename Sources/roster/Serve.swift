@@ -23,13 +23,13 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "roster")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let store = try db.openStore(durability: durability)
+        let store = try await db.openStore(durability: durability)
         let configuration = ServerConfiguration(
             host: host, port: port,
             publicURL: publicURL ?? ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"],
             maxBodySize: maxBodySize, rateLimit: rateLimit)
         try await AdminService(store: store).setPublicURL(configuration.publicURL)
-        logger.info("Roster serving \(configuration.publicURL) with database \(db.path)")
+        logger.info("Roster serving \(configuration.publicURL) with database \(db.displayName)")
         if let token = try await AdminAccounts(store: store).issueSetupToken() {
             var root = configuration.publicURL
             while root.hasSuffix("/") { root.removeLast() }

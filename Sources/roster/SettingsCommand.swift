@@ -13,7 +13,7 @@ struct SettingsCommand: AsyncParsableCommand {
         @Argument(help: "New retention in days; omit to show the current one.") var days: Int?
 
         func run() async throws {
-            let admin = AdminService(store: try db.openStore())
+            let admin = AdminService(store: try await db.openStore())
             if let days { try await roster.run { try await admin.setColdStorageRetention(days: days) } }
             print("Cold-storage retention: \(try await admin.coldStorageRetentionDays()) days")
         }

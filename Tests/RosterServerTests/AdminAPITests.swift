@@ -29,16 +29,15 @@ import Testing
     }
 
     static func withAPI(_ kind: StoreKind, _ body: @Sendable (API, SCIMTestClient, String) async throws -> Void) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("roster-api-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store: AnyStore = kind == .memory ? AnyStore(MemoryStore()) : AnyStore(try SQLiteStore(path: path))
-        let accounts = AdminAccounts(store: store, bcryptCost: 4)
-        try await accounts.addAdmin(email: "root@example.com", password: "correct horse battery")
-        let (_, token) = try await accounts.createToken(email: "root@example.com", name: "tests")
-        let issued = try await AdminService(store: store).addProvider(name: "Okta")
-        let app = Application(router: try buildRouter(configuration: ServerConfiguration(publicURL: "http://roster.test", bcryptCost: 4), store: store))
-        try await app.test(.router) { client in
-            try await body(API(client: client, token: token), SCIMTestClient(client: client, provider: issued.provider, secret: issued.secret), issued.provider.id)
+        try await withStore(kind) { store in
+            let accounts = AdminAccounts(store: store, bcryptCost: 4)
+            try await accounts.addAdmin(email: "root@example.com", password: "correct horse battery")
+            let (_, token) = try await accounts.createToken(email: "root@example.com", name: "tests")
+            let issued = try await AdminService(store: store).addProvider(name: "Okta")
+            let app = Application(router: try buildRouter(configuration: ServerConfiguration(publicURL: "http://roster.test", bcryptCost: 4), store: store))
+            try await app.test(.router) { client in
+                try await body(API(client: client, token: token), SCIMTestClient(client: client, provider: issued.provider, secret: issued.secret), issued.provider.id)
+            }
         }
     }
 

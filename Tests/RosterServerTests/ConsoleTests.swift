@@ -82,16 +82,15 @@ func withConsole(
     _ kind: StoreKind,
     _ body: @Sendable (ConsoleBrowser, SCIMTestClient, AdminService<AnyStore>.IssuedCredentials, AdminService<AnyStore>) async throws -> Void
 ) async throws {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("roster-console-\(UUID().uuidString).sqlite").path
-    defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-    let store: AnyStore = kind == .memory ? AnyStore(MemoryStore()) : AnyStore(try SQLiteStore(path: path))
-    let admin = AdminService(store: store)
-    try await AdminAccounts(store: store, bcryptCost: 4).addAdmin(email: "root@example.com", password: ConsoleTests.password)
-    let issued = try await admin.addProvider(name: "Okta")
-    let configuration = ServerConfiguration(publicURL: "http://roster.test", bcryptCost: 4)
-    let app = Application(router: try buildRouter(configuration: configuration, store: store))
-    try await app.test(.router) { client in
-        try await body(ConsoleBrowser(client: client), SCIMTestClient(client: client, provider: issued.provider, secret: issued.secret), issued, admin)
+    try await withStore(kind) { store in
+        let admin = AdminService(store: store)
+        try await AdminAccounts(store: store, bcryptCost: 4).addAdmin(email: "root@example.com", password: ConsoleTests.password)
+        let issued = try await admin.addProvider(name: "Okta")
+        let configuration = ServerConfiguration(publicURL: "http://roster.test", bcryptCost: 4)
+        let app = Application(router: try buildRouter(configuration: configuration, store: store))
+        try await app.test(.router) { client in
+            try await body(ConsoleBrowser(client: client), SCIMTestClient(client: client, provider: issued.provider, secret: issued.secret), issued, admin)
+        }
     }
 }
 

@@ -4,14 +4,51 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Provisioning
+import ProvisioningPostgres
 import ProvisioningSQLite
 import RosterServer
 import SCIM
 import Testing
 
-/// The stores the HTTP tests run on.
+/// The stores the HTTP tests run on: PostgreSQL too when `ROSTER_TEST_POSTGRES_URL` names a server (`.ci/run`
+/// starts one).
 enum StoreKind: String, CaseIterable, Sendable {
-    case memory, sqlite
+    case memory, sqlite, postgres
+
+    static var allCases: [StoreKind] { PostgresTesting.url == nil ? [.memory, .sqlite] : [.memory, .sqlite, .postgres] }
+}
+
+enum PostgresTesting {
+    static let url = ProcessInfo.processInfo.environment["ROSTER_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// The test server's URL with a schema of its own, so that tests running at once never see each other's rows.
+    static func freshURL() throws -> PostgresURL {
+        var url = try PostgresURL(parsing: url ?? "")
+        url.schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+        url.poolSize = 4
+        return url
+    }
+}
+
+/// Runs `body` with a new, empty store of `kind`, and removes it afterwards.
+func withStore(_ kind: StoreKind, _ body: (AnyStore) async throws -> Void) async throws {
+    switch kind {
+    case .memory:
+        try await body(AnyStore(MemoryStore()))
+    case .sqlite:
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("roster-http-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        try await body(AnyStore(try SQLiteStore(path: path)))
+    case .postgres:
+        let store = try await PostgresStore.open(try PostgresTesting.freshURL())
+        do {
+            try await body(AnyStore(store))
+        } catch {
+            try? await store.dropSchema()
+            throw error
+        }
+        try await store.dropSchema()
+    }
 }
 
 /// A response as the tests look at it.
@@ -68,28 +105,15 @@ func withSCIM(
     configuration: ServerConfiguration = ServerConfiguration(failedAuthenticationDelay: .milliseconds(10)),
     _ body: @Sendable ([SCIMTestClient], [AdminService<AnyStore>.IssuedCredentials], AdminService<AnyStore>) async throws -> Void
 ) async throws {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("roster-http-\(UUID().uuidString).sqlite").path
-    defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-    let store: AnyStore = kind == .memory ? AnyStore(MemoryStore()) : AnyStore(try SQLiteStore(path: path))
-    let admin = AdminService(store: store)
-    var issued: [AdminService<AnyStore>.IssuedCredentials] = []
-    for name in names { issued.append(try await admin.addProvider(name: name)) }
-    let app = Application(router: try buildRouter(configuration: configuration, store: store))
-    let credentials = issued
-    try await app.test(.router) { client in
-        let clients = credentials.map { SCIMTestClient(client: client, provider: $0.provider, secret: $0.secret) }
-        try await body(clients, credentials, admin)
-    }
-}
-
-/// A type-erased store, so that one test body runs on every store.
-struct AnyStore: ProvisioningStore {
-    let base: any ProvisioningStore
-    init(_ base: any ProvisioningStore) { self.base = base }
-    func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
-        try await base.withTransaction(body)
-    }
-    func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
-        try await base.read(body)
+    try await withStore(kind) { store in
+        let admin = AdminService(store: store)
+        var issued: [AdminService<AnyStore>.IssuedCredentials] = []
+        for name in names { issued.append(try await admin.addProvider(name: name)) }
+        let app = Application(router: try buildRouter(configuration: configuration, store: store))
+        let credentials = issued
+        try await app.test(.router) { client in
+            let clients = credentials.map { SCIMTestClient(client: client, provider: $0.provider, secret: $0.secret) }
+            try await body(clients, credentials, admin)
+        }
     }
 }

@@ -1,0 +1,87 @@
+import Foundation
+
+/// Where a PostgreSQL store connects: `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, with optional query items
+/// `schema` (the schema Roster's tables live in, created if missing; default `public`), `sslmode` (`disable`,
+/// `prefer` or `require`; default `prefer`), `pool` (connections per instance; default 10) and `lock_timeout`
+/// (seconds a write waits for another instance's before answering 503; default 10).
+public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
+    public enum TLSMode: String, Sendable, Hashable { case disable, prefer, require }
+
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    public var schema: String?
+    public var tls: TLSMode
+    public var poolSize: Int
+    public var lockTimeout: Int
+
+    /// Whether `string` names a PostgreSQL database rather than a SQLite file.
+    public static func matches(_ string: String) -> Bool {
+        string.hasPrefix("postgres://") || string.hasPrefix("postgresql://")
+    }
+
+    public init(parsing string: String) throws(PostgresURLError) {
+        guard Self.matches(string), let url = URLComponents(string: string) else {
+            throw PostgresURLError("'\(Self.redacted(string))' is not a URL of the form postgres://USER:PASSWORD@HOST:PORT/DATABASE.")
+        }
+        guard let host = url.host, !host.isEmpty else { throw PostgresURLError("The PostgreSQL URL has no host.") }
+        guard let user = url.user, !user.isEmpty else { throw PostgresURLError("The PostgreSQL URL has no user name.") }
+        let database = String(url.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty else { throw PostgresURLError("The PostgreSQL URL has no database name (…/DATABASE).") }
+        self.host = host
+        self.port = url.port ?? 5432
+        self.username = url.percentEncodedUser?.removingPercentEncoding ?? user
+        self.password = url.percentEncodedPassword?.removingPercentEncoding
+        self.database = database.removingPercentEncoding ?? database
+        self.schema = nil
+        self.tls = .prefer
+        self.poolSize = 10
+        self.lockTimeout = 10
+        for item in url.queryItems ?? [] {
+            let value = item.value ?? ""
+            switch item.name {
+            case "schema":
+                guard value.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
+                    throw PostgresURLError("schema '\(value)' must be lowercase letters, digits and underscores.")
+                }
+                schema = value
+            case "sslmode":
+                guard let mode = TLSMode(rawValue: value) else {
+                    throw PostgresURLError("sslmode '\(value)' must be disable, prefer or require.")
+                }
+                tls = mode
+            case "pool":
+                guard let n = Int(value), (1...200).contains(n) else {
+                    throw PostgresURLError("pool '\(value)' must be a number of connections from 1 to 200.")
+                }
+                poolSize = n
+            case "lock_timeout":
+                guard let n = Int(value), (1...3600).contains(n) else {
+                    throw PostgresURLError("lock_timeout '\(value)' must be a number of seconds from 1 to 3600.")
+                }
+                lockTimeout = n
+            default:
+                throw PostgresURLError("Unknown PostgreSQL URL option '\(item.name)' (known: schema, sslmode, pool, lock_timeout).")
+            }
+        }
+    }
+
+    /// The URL without its password, for logs and messages.
+    public var description: String {
+        var s = "postgres://\(username)@\(host):\(port)/\(database)"
+        if let schema { s += "?schema=\(schema)" }
+        return s
+    }
+
+    static func redacted(_ string: String) -> String {
+        string.replacing(/:\/\/([^:@\/]*):[^@]*@/, with: { "://\($0.output.1):***@" })
+    }
+}
+
+/// A PostgreSQL URL that cannot be used, with the reason.
+public struct PostgresURLError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

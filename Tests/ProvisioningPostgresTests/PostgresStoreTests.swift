@@ -1,0 +1,167 @@
+import Foundation
+import Provisioning
+@testable import ProvisioningPostgres
+import ProvisioningSQL
+import ProvisioningTesting
+import SCIM
+import Testing
+
+enum PostgresTesting {
+    static let url = ProcessInfo.processInfo.environment["ROSTER_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    static var enabled: Bool { url != nil }
+
+    /// The test server's URL with a schema of its own.
+    static func freshURL() throws -> PostgresURL {
+        var url = try PostgresURL(parsing: url ?? "")
+        url.schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+        url.poolSize = 4
+        return url
+    }
+
+    /// Opens a store on a new schema, runs `body`, and drops the schema.
+    static func withStore(_ body: (PostgresStore) async throws -> Void) async throws {
+        let store = try await PostgresStore.open(try freshURL())
+        do {
+            try await body(store)
+        } catch {
+            try? await store.dropSchema()
+            throw error
+        }
+        try await store.dropSchema()
+    }
+}
+
+/// The PostgreSQL store: the same conformance checks as the memory and SQLite stores, then what only several
+/// instances on one database can get wrong. Runs when `ROSTER_TEST_POSTGRES_URL` names a server (`.ci/run` starts
+/// one with `scripts/postgres.sh`).
+@Suite(.enabled(if: PostgresTesting.enabled, "set ROSTER_TEST_POSTGRES_URL to run the PostgreSQL tests"))
+struct PostgresStoreTests {
+    @Test(arguments: StoreConformance.checks)
+    func conformance(_ check: String) async throws {
+        try await PostgresTesting.withStore { store in try await StoreConformance.run(check, on: store) }
+    }
+
+    /// Four instances starting together on an empty schema: every one opens, and each migration ran once.
+    @Test func migrationsRunOnceWhenInstancesStartTogether() async throws {
+        let url = try PostgresTesting.freshURL()
+        let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
+            for _ in 0..<4 { group.addTask { try await PostgresStore.open(url) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let applied = try await stores[0].appliedMigrations()
+        #expect(applied == Migrations.all(for: .postgres).map(\.identifier))
+        for store in stores.dropFirst() { try await store.close() }
+        try await stores[0].dropSchema()
+    }
+
+    /// Two instances receive the same new user at once: exactly one creates it; the other is told it exists.
+    @Test func twoInstancesCreatingTheSameUserGiveOneCreatedAndOneConflict() async throws {
+        try await PostgresTesting.withStore { first in
+            let second = try await PostgresStore.open(first.url)
+            let issued = try await AdminService(store: first).addProvider(name: "Okta")
+            let body: JSONObject = [
+                "schemas": [.string(SchemaURN.user)], "userName": "race@example.com", "active": true,
+            ]
+            for round in 0..<10 {
+                var user = body
+                user["userName"] = .string("race\(round)@example.com")
+                let attempt = user
+                async let a = Self.outcome { try await SCIMService(store: first).createUser(issued.provider, body: attempt) }
+                async let b = Self.outcome { try await SCIMService(store: second).createUser(issued.provider, body: attempt) }
+                let outcomes = await [a, b]
+                #expect(outcomes.filter { $0 == "created" }.count == 1, "round \(round): \(outcomes)")
+                #expect(outcomes.filter { $0 == "uniqueness" }.count == 1, "round \(round): \(outcomes)")
+            }
+            #expect(try await first.read { try $0.userCount(providerID: issued.provider.id) } == 10)
+            try await second.close()
+        }
+    }
+
+    static func outcome(_ body: () async throws -> UserRecord) async -> String {
+        do {
+            _ = try await body()
+            return "created"
+        } catch let error as SCIMError {
+            return error.scimType?.rawValue ?? "\(error.status)"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Connections the server drops (a restart, a failover) fail that transaction as `unavailable`, and the next
+    /// one reconnects.
+    @Test func droppedConnectionsAreUnavailableThenRecover() async throws {
+        try await PostgresTesting.withStore { store in
+            let admin = AdminService(store: store)
+            _ = try await admin.addProvider(name: "Okta")
+            // Another session ends every connection of this store's schema, as a server restart would.
+            let killer = try await PostgresStore.open(store.url)
+            try await killer.onThread {
+                let connection = try killer.pool.checkout()
+                defer { killer.pool.checkin(connection, healthy: true) }
+                try PostgresSQLConnection(connection: connection, logger: killer.pool.logger).execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND application_name = ?",
+                    [.text(store.pool.applicationName)])
+            }
+            try await killer.close()
+            try await Task.sleep(for: .milliseconds(200))
+            var failures = 0
+            for _ in 0..<3 {
+                do {
+                    _ = try await admin.providers()
+                } catch let error as ProvisioningError {
+                    #expect(error.code == .unavailable)
+                    failures += 1
+                }
+            }
+            #expect(failures <= 1)
+            #expect(try await admin.providers().count == 1)
+        }
+    }
+
+    @Test func anUnreachableServerIsUnavailable() async throws {
+        var url = try PostgresTesting.freshURL()
+        url.port = 1
+        await #expect(throws: ProvisioningError.self) { _ = try await PostgresStore.open(url) }
+    }
+}
+
+/// What needs no server: URLs and placeholders.
+@Suite struct PostgresURLTests {
+    @Test func parsesEveryPart() throws {
+        let url = try PostgresURL(parsing: "postgres://ro%40ster:p%3Ass@db.example.com:6543/prod?schema=roster&sslmode=require&pool=20&lock_timeout=5")
+        #expect(url.username == "ro@ster")
+        #expect(url.password == "p:ss")
+        #expect(url.host == "db.example.com")
+        #expect(url.port == 6543)
+        #expect(url.database == "prod")
+        #expect(url.schema == "roster")
+        #expect(url.tls == .require)
+        #expect(url.poolSize == 20)
+        #expect(url.lockTimeout == 5)
+        #expect(!url.description.contains("p:ss"))
+    }
+
+    @Test(arguments: [
+        ("postgres://host/db", "user name"),
+        ("postgres://u@host", "database name"),
+        ("postgres://u@host/db?schema=Robert'); DROP", "schema"),
+        ("postgres://u@host/db?sslmode=maybe", "sslmode"),
+        ("postgres://u@host/db?pool=0", "pool"),
+        ("postgres://u@host/db?colour=blue", "Unknown"),
+    ])
+    func refusesWithTheReason(_ string: String, _ reason: String) {
+        do {
+            _ = try PostgresURL(parsing: string)
+            Issue.record("\(string) parsed")
+        } catch {
+            #expect(error.description.contains(reason), "\(error)")
+        }
+    }
+
+    @Test func placeholdersAreNumberedOutsideQuotes() {
+        #expect(
+            PostgresSQLConnection.numberingPlaceholders("SELECT '?', \"a?\" FROM t WHERE a = ? AND b IN (?, ?)")
+                == "SELECT '?', \"a?\" FROM t WHERE a = $1 AND b IN ($2, $3)")
+    }
+}
