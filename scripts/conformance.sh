@@ -3,6 +3,7 @@
 # fresh database: with Bearer and with Basic credentials. Fails unless every failure is one listed, with its
 # reason, in scripts/conformance-expected.txt.
 # Usage: scripts/conformance.sh PATH/TO/conformance.sh   (uses .build/debug/roster; builds it if missing)
+#        DATABASE=postgres://… scripts/conformance.sh …  (the same run on a PostgreSQL-backed server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNNER="${1:?path to shared/conformance/conformance.sh}"
@@ -10,7 +11,8 @@ BIN="${ROSTER_BIN:-.build/debug/roster}"
 [ -x "$BIN" ] || swift build --product roster
 work="$(mktemp -d)"
 port="${PORT:-18$((RANDOM % 900 + 100))}"
-db="$work/roster.sqlite"
+db="${DATABASE:-$work/roster.sqlite}"
+echo "database: $(sed -E 's#://([^:@/]*):[^@]*@#://\1:***@#' <<<"$db")"
 "$BIN" serve --database "$db" --port "$port" > "$work/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
