@@ -146,10 +146,38 @@ public struct SQLTransaction: StoreTransaction {
     }
 
     public func users(providerID: String, query: StoreQuery) throws -> Page<UserRecord> {
-        try page(
+        if query.filter == nil, query.sort == nil, query.limit > 0, query.offset >= 2 * Migrations.pageBlock {
+            let total = try userCount(providerID: providerID)
+            guard query.offset < total else { return Page(totalResults: total, items: []) }
+            if let start = try deepPageStart(providerID: providerID, offset: query.offset) {
+                let rows = try fetchAll(
+                    """
+                    SELECT \(Self.userColumns) FROM users u WHERE u.provider_id = ? AND u.linked = 1 AND u.seq >= ?
+                    ORDER BY u.seq LIMIT ? OFFSET ?
+                    """, [providerID, start.seq, query.limit, start.skip])
+                return Page(totalResults: total, items: rows.map(Self.user(from:)))
+            }
+        }
+        return try page(
             .users, scope: SQLFragment("u.provider_id = ? AND u.linked = 1", [.text(providerID)]),
             columns: Self.userColumns, query: query, unfilteredTotal: { try userCount(providerID: providerID) },
             decode: Self.user(from:))
+    }
+
+    /// Where the linked user at `offset` (in `seq` order) is: the first `seq` of its `user_pages` block and how
+    /// many of the block's users come before it. Sums the per-block counts (about a thousand rows for a million
+    /// users) instead of walking `offset` index entries.
+    func deepPageStart(providerID: String, offset: Int) throws -> (seq: Int64, skip: Int)? {
+        var before = 0
+        for row in try fetchAll(
+            "SELECT block, users FROM user_pages WHERE provider_id = ? AND users > 0 ORDER BY block", [providerID])
+        {
+            let block: Int64 = row[0]
+            let users: Int = row[1]
+            if before + users > offset { return (block * Int64(Migrations.pageBlock), offset - before) }
+            before += users
+        }
+        return nil
     }
 
     public func allUsers(offset: Int, limit: Int) throws -> [UserRecord] {

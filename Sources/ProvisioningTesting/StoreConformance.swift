@@ -9,7 +9,7 @@ public enum StoreConformance {
     /// The names of the checks, for `@Test(arguments:)`.
     public static let checks: [String] = [
         "providers", "users-and-usernames", "user-queries", "groups-and-members", "rollback", "settings", "platform",
-        "organizations",
+        "organizations", "deep-pages",
     ]
 
     /// Runs one named check against a fresh store.
@@ -23,6 +23,7 @@ public enum StoreConformance {
         case "settings": try await settings(store)
         case "platform": try await platform(store)
         case "organizations": try await organizations(store)
+        case "deep-pages": try await deepPages(store)
         default: Issue.record("unknown check \(check)")
         }
     }
