@@ -120,16 +120,37 @@ func scimProviderID(_ request: Request) -> String? {
 }
 
 /// Logs one line per request: method, path, status and duration.
+/// Logs one line per request with its id, method, path, status and duration as metadata (`--log-format json`
+/// makes them fields), and answers the id in `X-Request-Id`, so an IdP's support ticket can be matched to the log
+/// and to the sync log (whose entries carry the same id). A caller's own `X-Request-Id` (up to 128 letters,
+/// digits, `-`, `_`, `.`) is used instead of a generated one.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var header: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
+        var context = context
+        if let incoming = request.headers[Self.header], Self.isValid(incoming) {
+            context.logger[metadataKey: "hb.request.id"] = .string(incoming)
+        }
         let start = ContinuousClock.now
-        let response = try await next(request, context)
+        var response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        let duration = String(format: "%.1f", ms)
+        response.headers[Self.header] = context.id
         context.logger.info(
-            "\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms))ms")
+            "\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(duration)ms",
+            metadata: [
+                "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+                "status": .stringConvertible(response.status.code), "duration_ms": .string(duration),
+            ])
         return response
+    }
+
+    static func isValid(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 128
+            && id.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "-_.".unicodeScalars.contains($0) }
     }
 }

@@ -14,6 +14,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Public URL Base URLs are built from (default http://HOST:PORT).") var publicURL: String?
     @Option(help: "Largest request body accepted, in bytes.") var maxBodySize = 1 << 20
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel = "info"
+    @Option(help: "Log lines as text (default) or json (one object per line, for log collectors).")
+    var logFormat: LogFormat = .text
     @Option(help: "SCIM requests per second per provider (bursts of twice as many); 0 turns the limit off.")
     var rateLimit: Double = 500
     @Option(
@@ -21,6 +23,7 @@ struct Serve: AsyncParsableCommand {
     var durability: SQLiteStore.Durability = .normal
 
     func run() async throws {
+        if logFormat == .json { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
         var logger = Logger(label: "roster")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let store = try await db.openStore(durability: durability)
@@ -44,3 +47,7 @@ struct Serve: AsyncParsableCommand {
 }
 
 extension SQLiteStore.Durability: ExpressibleByArgument {}
+
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
