@@ -15,6 +15,12 @@ public func buildApplication<Store: ProvisioningStore>(
     let scheduler = DeactivationScheduler(store: store, clock: ContinuousClock(), logger: logger)
     return Application(
         router: router,
+        server: .http1(
+            configuration: .init(
+                idleTimeout: .milliseconds(Int64(configuration.idleTimeout / .milliseconds(1))),
+                // Request lines up to 256 KiB reach the router, so that an overlong filter gets the filter parser's
+                // SCIM error (400 invalidFilter naming the limit) instead of a bodiless 400 from the HTTP decoder.
+                httpDecoderConfiguration: .init(maxHeaderFieldSize: 256 * 1024, maxHeaderListSize: 256 * 1024))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Roster"),
         services: [scheduler],
         logger: logger)

@@ -14,11 +14,16 @@ public struct ServerConfiguration: Sendable {
     /// How long the answer to a failed SCIM authentication waits once a provider's Base URL saw more than five
     /// failures within a minute (slows down guessing; correct credentials are never delayed).
     public var failedAuthenticationDelay: Duration
+    /// How long a connection may go without sending anything before the server closes it (also while a request's
+    /// head or body is half sent), so that slow or stalled clients cannot hold connections forever.
+    public var idleTimeout: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, maxBodySize: Int = 1 << 20,
-        bcryptCost: UInt8 = 12, rateLimit: Double = 500, failedAuthenticationDelay: Duration = .seconds(1)
+        bcryptCost: UInt8 = 12, rateLimit: Double = 500, failedAuthenticationDelay: Duration = .seconds(1),
+        idleTimeout: Duration = .seconds(30)
     ) {
+        self.idleTimeout = idleTimeout
         self.bcryptCost = bcryptCost
         self.rateLimit = rateLimit
         self.failedAuthenticationDelay = failedAuthenticationDelay

@@ -9,6 +9,9 @@
 public struct PatchRequest: Sendable, Hashable {
     /// The schema URN of the PATCH message (RFC 7644 §3.5.2).
     public static let schemaURN = SchemaURN.patchOp
+    /// The most operations one PATCH may carry. IdPs send a handful (Okta puts every member change of a push in
+    /// one operation's `value`); a flood of operations is refused with 413 before any is applied.
+    public static let maxOperations = 1_000
 
     /// The operations, in the order they must be applied (RFC 7644 §3.5.2: "applied sequentially").
     public var operations: [PatchOperation]
@@ -26,7 +29,9 @@ public struct PatchRequest: Sendable, Hashable {
     ///     `value` it needs;
     ///   - `invalidValue` when `Operations` is an empty array;
     ///   - `invalidPath` when a `path` cannot be parsed;
-    ///   - `noTarget` when a `remove` has no `path` (RFC 7644 §3.5.2.2).
+    ///   - `noTarget` when a `remove` has no `path` (RFC 7644 §3.5.2.2);
+    ///
+    /// and with status 413 when there are more than ``maxOperations`` operations.
     public init(json: JSONValue) throws(SCIMError) {
         guard case .object(let body) = json else {
             throw SCIMError.invalidSyntax("A PATCH request body must be a JSON object with \"schemas\" and \"Operations\"; got \(json.typeName).")
@@ -45,6 +50,10 @@ public struct PatchRequest: Sendable, Hashable {
         }
         guard !list.isEmpty else {
             throw SCIMError.invalidValue("\"Operations\" is empty; a PATCH request must contain at least one operation.")
+        }
+        guard list.count <= Self.maxOperations else {
+            throw SCIMError.payloadTooLarge(
+                "\"Operations\" has \(list.count) operations; a PATCH request may have at most \(Self.maxOperations) (send several requests, or many members in one operation's value).")
         }
         var operations: [PatchOperation] = []
         operations.reserveCapacity(list.count)

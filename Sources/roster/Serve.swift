@@ -18,6 +18,8 @@ struct Serve: AsyncParsableCommand {
     var logFormat: LogFormat = .text
     @Option(help: "SCIM requests per second per provider (bursts of twice as many); 0 turns the limit off.")
     var rateLimit: Double = 500
+    @Option(help: "Seconds a connection may send nothing (also mid-request) before it is closed.")
+    var idleTimeout: Double = 30
     @Option(
         help: "normal: commits survive a process crash (default); full: fsync every commit, also surviving power loss.")
     var durability: SQLiteStore.Durability = .normal
@@ -30,7 +32,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             host: host, port: port,
             publicURL: publicURL ?? ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"],
-            maxBodySize: maxBodySize, rateLimit: rateLimit)
+            maxBodySize: maxBodySize, rateLimit: rateLimit, idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
         try await AdminService(store: store).setPublicURL(configuration.publicURL)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.displayName)")
         if let token = try await AdminAccounts(store: store).issueSetupToken() {

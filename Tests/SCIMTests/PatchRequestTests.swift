@@ -45,6 +45,18 @@ struct PatchRequestTests {
         #expect(error.detail.contains(c.detailContains), "detail: \(error.detail)")
     }
 
+    @Test("10,000 operations are refused with 413 before any is decoded; 1,000 are accepted")
+    func operationCountIsBounded() throws {
+        func body(_ n: Int) -> String {
+            "{\(Self.patchOp),\"Operations\":[" + Array(repeating: #"{"op":"replace","path":"nickName","value":"x"}"#, count: n)
+                .joined(separator: ",") + "]}"
+        }
+        let error = try #require(throws: SCIMError.self) { try PatchRequest(json: JSONValue(parsing: body(10_000))) }
+        #expect(error.status == 413)
+        #expect(error.detail.contains("10000") && error.detail.contains("1000"), "\(error.detail)")
+        #expect(try PatchRequest(json: JSONValue(parsing: body(PatchRequest.maxOperations))).operations.count == 1_000)
+    }
+
     @Test("op is case-insensitive, as Entra sends Add/Replace/Remove", arguments: [
         ("add", PatchOperation.Op.add), ("Add", .add), ("REPLACE", .replace), ("Replace", .replace), ("Remove", .remove), ("remove", .remove),
     ])
