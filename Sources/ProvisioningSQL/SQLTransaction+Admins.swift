@@ -9,9 +9,9 @@ extension SQLTransaction {
         try unique("An admin with email '\(a.email)' already exists.") {
             try execute(
                 """
-                    INSERT INTO admins (id, email, email_lower, password_hash, failed_sign_ins, locked_until,
-                    last_sign_in_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [
+                INSERT INTO admins (id, email, email_lower, password_hash, failed_sign_ins, locked_until,
+                last_sign_in_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, [
                     a.id, a.email, a.email.lowercased(), a.passwordHash, a.failedSignIns,
                     a.lockedUntil.map(RowCoding.milliseconds), a.lastSignInAt.map(RowCoding.milliseconds),
                     RowCoding.milliseconds(a.createdAt),
@@ -22,9 +22,9 @@ extension SQLTransaction {
     public func updateAdmin(_ a: AdminAccount) throws {
         try execute(
             """
-                UPDATE admins SET email = ?, email_lower = ?, password_hash = ?, failed_sign_ins = ?, locked_until = ?,
-                last_sign_in_at = ? WHERE id = ?
-                """, [
+            UPDATE admins SET email = ?, email_lower = ?, password_hash = ?, failed_sign_ins = ?, locked_until = ?,
+            last_sign_in_at = ? WHERE id = ?
+            """, [
                 a.email, a.email.lowercased(), a.passwordHash, a.failedSignIns, a.lockedUntil.map(RowCoding.milliseconds),
                 a.lastSignInAt.map(RowCoding.milliseconds), a.id,
             ])

@@ -30,9 +30,9 @@ extension SQLTransaction {
         arguments.append(query.limit)
         return try fetchAll(
             """
-                SELECT seq, at, provider_id, user_id, user_name, group_id, action, detail, request_id FROM sync_log
-                \(filter) ORDER BY seq DESC LIMIT ?
-                """, arguments
+            SELECT seq, at, provider_id, user_id, user_name, group_id, action, detail, request_id FROM sync_log
+            \(filter) ORDER BY seq DESC LIMIT ?
+            """, arguments
         ).map { row in
             SyncLogEntry(
                 sequence: row[0], at: RowCoding.date(row[1]), providerID: row[2], userID: row[3], userName: row[4],
@@ -51,9 +51,9 @@ extension SQLTransaction {
     public func deactivationBacklog(at now: Date) throws -> (pending: Int, due: Int) {
         let row = try fetchOne(
             """
-                SELECT COUNT(*), COALESCE(SUM(CASE WHEN deactivation_due_at <= ? THEN 1 ELSE 0 END), 0) FROM users
-                WHERE deactivation_due_at IS NOT NULL
-                """, [RowCoding.milliseconds(now)])
+            SELECT COUNT(*), COALESCE(SUM(CASE WHEN deactivation_due_at <= ? THEN 1 ELSE 0 END), 0) FROM users
+            WHERE deactivation_due_at IS NOT NULL
+            """, [RowCoding.milliseconds(now)])
         return (row?[0] ?? 0, row?[1] ?? 0)
     }
 
@@ -66,9 +66,9 @@ extension SQLTransaction {
     public func dueDeactivations(at now: Date, limit: Int) throws -> [UserRecord] {
         try fetchAll(
             """
-                SELECT \(Self.userColumns) FROM users u WHERE u.deactivation_due_at IS NOT NULL
-                AND u.deactivation_due_at <= ? ORDER BY u.deactivation_due_at LIMIT ?
-                """, [RowCoding.milliseconds(now), limit]
+            SELECT \(Self.userColumns) FROM users u WHERE u.deactivation_due_at IS NOT NULL
+            AND u.deactivation_due_at <= ? ORDER BY u.deactivation_due_at LIMIT ?
+            """, [RowCoding.milliseconds(now), limit]
         ).map(Self.user(from:))
     }
 

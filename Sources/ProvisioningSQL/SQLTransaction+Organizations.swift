@@ -27,9 +27,9 @@ extension SQLTransaction {
         try unique("An organization named '\(o.name)' already exists.") {
             try execute(
                 """
-                    INSERT INTO organizations (id, name, name_lower, parent_id, default_roles, created_by_provider,
-                    created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, [
+                INSERT INTO organizations (id, name, name_lower, parent_id, default_roles, created_by_provider,
+                created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [
                     o.id, o.name, o.name.lowercased(), o.parentID, Self.list(o.defaultRoles), o.createdByProvider,
                     RowCoding.milliseconds(o.createdAt),
                 ])
@@ -137,9 +137,9 @@ extension SQLTransaction {
     public func watchlistMembers(watchlistID: String, limit: Int) throws -> [UserRecord] {
         try fetchAll(
             """
-                SELECT \(Self.userColumns) FROM watchlist_members m JOIN users u ON u.id = m.user_id
-                WHERE m.watchlist_id = ? ORDER BY m.added_at, u.seq LIMIT ?
-                """, [watchlistID, Int64(clamping: limit)]
+            SELECT \(Self.userColumns) FROM watchlist_members m JOIN users u ON u.id = m.user_id
+            WHERE m.watchlist_id = ? ORDER BY m.added_at, u.seq LIMIT ?
+            """, [watchlistID, Int64(clamping: limit)]
         ).map(Self.user(from:))
     }
 
@@ -192,9 +192,9 @@ extension SQLTransaction {
     {
         try execute(
             """
-                INSERT INTO mapping_rules (provider_id, kind, group_id, target, priority)
-                VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                """, [providerID, kind.rawValue, group, target, priority])
+            INSERT INTO mapping_rules (provider_id, kind, group_id, target, priority)
+            VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """, [providerID, kind.rawValue, group, target, priority])
     }
 
     public func deleteRules(_ kind: MappingRuleKind, providerID: String, groupID: String) throws -> Int {
@@ -207,18 +207,18 @@ extension SQLTransaction {
     public func userBatch(providerID: String, after sequence: Int64, limit: Int) throws -> [(sequence: Int64, user: UserRecord)] {
         try fetchAll(
             """
-                SELECT \(Self.userColumns), u.seq FROM users u
-                WHERE u.provider_id = ? AND u.linked = 1 AND u.seq > ? ORDER BY u.seq LIMIT ?
-                """, [providerID, sequence, limit]
+            SELECT \(Self.userColumns), u.seq FROM users u
+            WHERE u.provider_id = ? AND u.linked = 1 AND u.seq > ? ORDER BY u.seq LIMIT ?
+            """, [providerID, sequence, limit]
         ).map { (sequence: $0[17], user: Self.user(from: $0)) }
     }
 
     public func openMappingRun(providerID: String) throws -> MappingRun? {
         try fetchOne(
             """
-                SELECT id, provider_id, started_at, cursor, processed, changed, finished_at FROM mapping_runs
-                WHERE provider_id = ? AND finished_at IS NULL ORDER BY started_at DESC LIMIT 1
-                """, [providerID]
+            SELECT id, provider_id, started_at, cursor, processed, changed, finished_at FROM mapping_runs
+            WHERE provider_id = ? AND finished_at IS NULL ORDER BY started_at DESC LIMIT 1
+            """, [providerID]
         ).map {
             MappingRun(
                 id: $0[0], providerID: $0[1], startedAt: RowCoding.date($0[2]), cursor: $0[3], processed: $0[4],
@@ -229,10 +229,10 @@ extension SQLTransaction {
     public func saveMappingRun(_ run: MappingRun) throws {
         try execute(
             """
-                INSERT INTO mapping_runs (id, provider_id, started_at, cursor, processed, changed, finished_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET cursor = excluded.cursor,
-                processed = excluded.processed, changed = excluded.changed, finished_at = excluded.finished_at
-                """, [
+            INSERT INTO mapping_runs (id, provider_id, started_at, cursor, processed, changed, finished_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET cursor = excluded.cursor,
+            processed = excluded.processed, changed = excluded.changed, finished_at = excluded.finished_at
+            """, [
                 run.id, run.providerID, RowCoding.milliseconds(run.startedAt), run.cursor, run.processed, run.changed,
                 run.finishedAt.map(RowCoding.milliseconds),
             ])

@@ -50,17 +50,17 @@ extension SQLTransaction {
     public func restoreArchives(userID: String) throws -> Int {
         try execute(
             """
-                UPDATE archives SET tier = 'active', cold_until = NULL
-                WHERE user_id = ? AND tier = 'cold' AND marked_for_deletion = 0
-                """, [userID])
+            UPDATE archives SET tier = 'active', cold_until = NULL
+            WHERE user_id = ? AND tier = 'cold' AND marked_for_deletion = 0
+            """, [userID])
     }
 
     public func markExpiredArchives(now: Date) throws -> Int {
         try execute(
             """
-                UPDATE archives SET marked_for_deletion = 1
-                WHERE tier = 'cold' AND cold_until < ? AND marked_for_deletion = 0
-                """, [RowCoding.milliseconds(now)])
+            UPDATE archives SET marked_for_deletion = 1
+            WHERE tier = 'cold' AND cold_until < ? AND marked_for_deletion = 0
+            """, [RowCoding.milliseconds(now)])
     }
 
     static func archive(from row: SQLRow) -> Archive {

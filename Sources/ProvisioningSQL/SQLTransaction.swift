@@ -57,11 +57,11 @@ public struct SQLTransaction: StoreTransaction {
     public func updateProvider(_ p: Provider) throws {
         try execute(
             """
-                UPDATE providers SET name = ?, username = ?, secret_hash = ?, deactivation_delay_seconds = ?,
-                user_name_format = ?, guard_enabled = ?, guard_percent = ?, guard_minimum = ?, guard_tripped_at = ?,
-                org_method = ?, org_id = ?, org_attribute = ?, org_parent_id = ?, role_mode = ?, updated_at = ?
-                WHERE id = ?
-                """, [
+            UPDATE providers SET name = ?, username = ?, secret_hash = ?, deactivation_delay_seconds = ?,
+            user_name_format = ?, guard_enabled = ?, guard_percent = ?, guard_minimum = ?, guard_tripped_at = ?,
+            org_method = ?, org_id = ?, org_attribute = ?, org_parent_id = ?, role_mode = ?, updated_at = ?
+            WHERE id = ?
+            """, [
                 p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds, p.userNameFormat.rawValue,
                 p.deactivationGuard.enabled, p.deactivationGuard.percent, p.deactivationGuard.minimum,
                 p.guardTrippedAt.map(RowCoding.milliseconds),
@@ -118,11 +118,11 @@ public struct SQLTransaction: StoreTransaction {
     public func insertUser(_ u: UserRecord) throws {
         try execute(
             """
-                INSERT INTO users (id, provider_id, linked, user_name, user_name_lower, external_id, display_name,
-                scim_active, status, admin_blocked, deactivation_due_at, held, legal_hold, legal_hold_matter, doc,
-                version, created_at, updated_at, organization_id, organization_pinned)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [
+            INSERT INTO users (id, provider_id, linked, user_name, user_name_lower, external_id, display_name,
+            scim_active, status, admin_blocked, deactivation_due_at, held, legal_hold, legal_hold_matter, doc,
+            version, created_at, updated_at, organization_id, organization_pinned)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [
                 u.id, u.providerID, u.linked, u.userName, u.userName.lowercased(), u.externalID, u.displayName,
                 u.scimActive, u.status.rawValue, u.adminBlocked, u.deactivationDueAt.map(RowCoding.milliseconds),
                 u.held?.rawValue, u.legalHold, u.legalHoldMatter, RowCoding.document(u.attributes), u.version,
@@ -134,10 +134,10 @@ public struct SQLTransaction: StoreTransaction {
     public func updateUser(_ u: UserRecord) throws {
         try execute(
             """
-                UPDATE users SET provider_id = ?, linked = ?, user_name = ?, user_name_lower = ?, external_id = ?,
-                display_name = ?, scim_active = ?, status = ?, admin_blocked = ?, deactivation_due_at = ?, held = ?,
-                legal_hold = ?, legal_hold_matter = ?, doc = ?, version = ?, updated_at = ? WHERE id = ?
-                """, [
+            UPDATE users SET provider_id = ?, linked = ?, user_name = ?, user_name_lower = ?, external_id = ?,
+            display_name = ?, scim_active = ?, status = ?, admin_blocked = ?, deactivation_due_at = ?, held = ?,
+            legal_hold = ?, legal_hold_matter = ?, doc = ?, version = ?, updated_at = ? WHERE id = ?
+            """, [
                 u.providerID, u.linked, u.userName, u.userName.lowercased(), u.externalID, u.displayName,
                 u.scimActive, u.status.rawValue, u.adminBlocked, u.deactivationDueAt.map(RowCoding.milliseconds),
                 u.held?.rawValue, u.legalHold, u.legalHoldMatter, RowCoding.document(u.attributes), u.version,
@@ -261,9 +261,9 @@ public struct SQLTransaction: StoreTransaction {
     public func insertGroup(_ g: GroupRecord) throws {
         try execute(
             """
-                INSERT INTO groups (id, provider_id, display_name, display_name_lower, external_id, doc, member_count,
-                version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
-                """, [
+            INSERT INTO groups (id, provider_id, display_name, display_name_lower, external_id, doc, member_count,
+            version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+            """, [
                 g.id, g.providerID, g.displayName, g.displayName.lowercased(), g.externalID,
                 RowCoding.document(g.attributes), g.version, RowCoding.milliseconds(g.createdAt),
                 RowCoding.milliseconds(g.updatedAt),
@@ -273,9 +273,9 @@ public struct SQLTransaction: StoreTransaction {
     public func updateGroup(_ g: GroupRecord) throws {
         try execute(
             """
-                UPDATE groups SET display_name = ?, display_name_lower = ?, external_id = ?, doc = ?, version = ?,
-                updated_at = ? WHERE id = ?
-                """, [
+            UPDATE groups SET display_name = ?, display_name_lower = ?, external_id = ?, doc = ?, version = ?,
+            updated_at = ? WHERE id = ?
+            """, [
                 g.displayName, g.displayName.lowercased(), g.externalID, RowCoding.document(g.attributes), g.version,
                 RowCoding.milliseconds(g.updatedAt), g.id,
             ])
@@ -365,18 +365,18 @@ public struct SQLTransaction: StoreTransaction {
     public func members(groupID: String, limit: Int) throws -> [MemberReference] {
         try fetchAll(
             """
-                SELECT m.user_id, coalesce(m.display, u.display_name, u.user_name) AS display FROM group_members m
-                JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.seq LIMIT ?
-                """, [groupID, Int64(clamping: limit)]
+            SELECT m.user_id, coalesce(m.display, u.display_name, u.user_name) AS display FROM group_members m
+            JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.seq LIMIT ?
+            """, [groupID, Int64(clamping: limit)]
         ).map { MemberReference(id: $0[0], display: $0[1]) }
     }
 
     public func groups(ofUser userID: String) throws -> [MemberReference] {
         try fetchAll(
             """
-                SELECT g.id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
-                WHERE m.user_id = ? ORDER BY g.seq
-                """, [userID]
+            SELECT g.id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
+            WHERE m.user_id = ? ORDER BY g.seq
+            """, [userID]
         ).map { MemberReference(id: $0[0], display: $0[1]) }
     }
 
