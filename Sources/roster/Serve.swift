@@ -12,7 +12,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Public URL Base URLs are built from (default http://HOST:PORT).") var publicURL: String?
-    @Option(help: "Largest request body accepted, in bytes.") var maxBodySize = 1 << 20
+    @Option(help: "Largest request body accepted, in bytes (POST /Bulk has its own limit).") var maxBodySize = 1 << 20
+    @Option(help: "Most operations in one POST /Bulk (announced as bulk.maxOperations).") var bulkMaxOperations = 1000
+    @Option(help: "Largest POST /Bulk body, in bytes (announced as bulk.maxPayloadSize).")
+    var bulkMaxPayloadSize = 4 << 20
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel = "info"
     @Option(help: "SCIM requests per second per provider (bursts of twice as many); 0 turns the limit off.")
     var rateLimit: Double = 500
@@ -27,7 +30,8 @@ struct Serve: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             host: host, port: port,
             publicURL: publicURL ?? ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"],
-            maxBodySize: maxBodySize, rateLimit: rateLimit)
+            maxBodySize: maxBodySize, bulkMaxOperations: bulkMaxOperations, bulkMaxPayloadSize: bulkMaxPayloadSize,
+            rateLimit: rateLimit)
         try await AdminService(store: store).setPublicURL(configuration.publicURL)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.path)")
         if let token = try await AdminAccounts(store: store).issueSetupToken() {
