@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SCIM
 import Synchronization
 
@@ -44,6 +44,21 @@ enum SCIMWrite: Sendable {
     }
 }
 
+/// What every operation of one bulk request shares.
+struct BulkRun: Sendable {
+    let provider: Provider
+    let request: BulkRequest
+    let requestID: String?
+    /// The writes of operations without references, by index, decoded before any transaction (so that the
+    /// database's writer spends its time on writing); `nil` where the operation is decoded in its transaction.
+    var decoded: [SCIMWrite?] = []
+
+    /// The request id of operation `index` in the sync log.
+    func operationID(_ index: Int) -> String {
+        "\(requestID ?? "bulk")/\(index)" + (request.entries[index].bulkId.map { ":\($0)" } ?? "")
+    }
+}
+
 // MARK: - Bulk (RFC 7644 §3.7)
 
 extension SCIMService {
@@ -52,8 +67,13 @@ extension SCIMService {
     ///
     /// - Operations run in the order of ``BulkRequest/plan()``: as sent, except that one referring to a `bulkId` a
     ///   later POST creates runs right after that POST; references are replaced just before an operation runs.
-    /// - Each operation runs in its own transaction: a failed one stores nothing and the others go on, until
-    ///   `failOnErrors` operations have failed; the rest are skipped and left out of the results (RFC 7644 §3.7.3).
+    /// - Each operation is atomic and independent, as if it ran in a transaction of its own: a failed one stores
+    ///   nothing and the others go on, until `failOnErrors` operations have failed; the rest are skipped and left
+    ///   out of the results (RFC 7644 §3.7.3). Physically, up to `commitGroup` consecutive operations share one
+    ///   commit (a commit per operation costs more than the operation); when one of them fails, the group is rolled
+    ///   back, the operations before it are run again, and the failing one runs in a transaction of its own, so its
+    ///   outcome and its `rejected` entry are the single request's. A `commitGroup` of 1 gives every operation a
+    ///   transaction of its own.
     /// - With ``BulkRequest/allOrNothing`` (Roster's extension) every operation runs in one transaction: the first
     ///   failure rolls back all of them and is the only result.
     /// - Every sync-log entry of operation `i` carries the request id `"<requestID>/<i>"`, or
@@ -61,133 +81,153 @@ extension SCIMService {
     ///
     /// - Returns: the results of the operations processed, in request order.
     /// - Throws: only what is not one operation's failure: the store failing to commit an all-or-nothing request.
-    public func bulk(_ provider: Provider, _ request: BulkRequest, requestID: String?) async throws -> [BulkResult] {
-        let plan = request.plan()
-        let results =
-            request.allOrNothing
-            ? try await bulkInOneTransaction(provider, request, plan: plan, requestID: requestID)
-            : await bulkOneByOne(provider, request, plan: plan, requestID: requestID)
-        return results.sorted { $0.index < $1.index }
+    public func bulk(
+        _ provider: Provider, _ request: BulkRequest, requestID: String?,
+        commitGroup: Int = 100
+    ) async throws -> [BulkResult] {
+        let steps = request.plan().steps
+        var run = BulkRun(provider: provider, request: request, requestID: requestID)
+        run.decoded = Array(repeating: nil, count: request.entries.count)
+        for step in steps where step.references.isEmpty && step.error == nil {
+            // A failure to decode is left for the operation's turn, where it is reported.
+            if case .valid(let operation) = request.entries[step.index] {
+                run.decoded[step.index] = try? Self.write(for: operation, provider: provider)
+            }
+        }
+        var results: [BulkResult]
+        if request.allOrNothing {
+            switch await attempt(steps[...], run) {
+            case .committed(let committed, _):
+                results = committed
+            case .failed(_, let result):
+                await recordRejection(result, run)
+                results = [result]
+            case .uncommitted(let error):
+                throw error
+            }
+        } else {
+            results = await inGroups(steps, run, commitGroup: max(1, commitGroup))
+        }
+        results.sort { $0.index < $1.index }
+        return results
     }
 
-    /// The request id of operation `index` in the sync log.
-    static func operationRequestID(_ requestID: String?, index: Int, bulkId: String?) -> String {
-        "\(requestID ?? "bulk")/\(index)" + (bulkId.map { ":\($0)" } ?? "")
+    /// How running some operations in one transaction went.
+    enum Attempt {
+        /// All committed: their results and the ids created so far, by `bulkId`.
+        case committed([BulkResult], ids: [String: String])
+        /// Rolled back: the operation that failed (its offset among those attempted) and its result.
+        case failed(at: Int, BulkResult)
+        /// Every operation ran, but the commit failed (the store became unavailable, say).
+        case uncommitted(any Error)
     }
 
-    /// Each operation in its own transaction.
-    func bulkOneByOne(_ provider: Provider, _ request: BulkRequest, plan: BulkPlan, requestID: String?) async
-        -> [BulkResult]
-    {
+    /// Runs the operations in groups sharing a commit; a failing operation runs alone (see
+    /// ``bulk(_:_:requestID:commitGroup:)``). The group size halves after a failure and doubles after a success, so
+    /// a request of failing operations soon runs them one transaction each.
+    func inGroups(_ steps: [BulkPlan.Step], _ run: BulkRun, commitGroup: Int) async -> [BulkResult] {
         var ids: [String: String] = [:]
         var results: [BulkResult] = []
-        results.reserveCapacity(plan.steps.count)
+        results.reserveCapacity(steps.count)
         var failures = 0
-        for step in plan.steps {
-            if let limit = request.failOnErrors, failures >= limit { break }
-            let result = await runAlone(step, request.entries[step.index], provider: provider, ids: ids, requestID: requestID)
-            if result.error != nil {
-                failures += 1
-            } else if let bulkId = result.bulkId, result.method == BulkOperation.Method.post.rawValue,
-                let id = result.resource?.id
-            {
-                ids[bulkId] = id
+        var position = 0
+        var size = commitGroup
+        // The next operation known to fail in a group: it runs alone once the ones before it are committed.
+        var alone: Int? = nil
+        while position < steps.count {
+            if let limit = run.request.failOnErrors, failures >= limit { break }
+            let end = max(position + 1, min(steps.count, position + size, alone ?? .max))
+            var outcome = await attempt(steps[position..<end], run, ids: ids)
+            if case .uncommitted(let error) = outcome {
+                // Blame the first operation: it runs alone next (or did), where its outcome is its own.
+                var result = BulkResult(steps[position], run)
+                result.fail(error)
+                outcome = .failed(at: 0, result)
             }
-            results.append(result)
+            switch outcome {
+            case .committed(let committed, let created):
+                results += committed
+                ids = created
+                position += committed.count
+                size = min(commitGroup, size * 2)
+            case .failed(_, let result) where end <= position + 1:
+                // It ran alone: this is its outcome.
+                await recordRejection(result, run)
+                results.append(result)
+                failures += 1
+                position += 1
+                size = max(1, size / 2)
+            case .failed(let offset, _):
+                alone = position + offset
+                size = max(1, size / 2)
+            case .uncommitted:
+                break
+            }
+            if let a = alone, position > a { alone = nil }
         }
         return results
     }
 
-    /// One operation in its own transaction, recording a refused user operation as the single requests do.
-    func runAlone(
-        _ step: BulkPlan.Step, _ entry: BulkRequest.Entry, provider: Provider, ids: [String: String], requestID: String?
-    ) async -> BulkResult {
-        var result = BulkResult(index: step.index, method: entry.method, bulkId: entry.bulkId, status: 0)
-        guard case .valid(let operation) = entry else {
-            if case .invalid(_, _, let error) = entry { result.fail(error) }
-            return result
-        }
-        let operationID = Self.operationRequestID(requestID, index: step.index, bulkId: operation.bulkId)
-        var resolved = operation
-        result.address(operation)
+    /// Runs `steps` in one transaction, stopping at the first failure, which rolls all of them back.
+    func attempt(_ steps: ArraySlice<BulkPlan.Step>, _ run: BulkRun, ids: [String: String] = [:]) async -> Attempt {
+        let failed = Mutex<(offset: Int, result: BulkResult)?>(nil)
         do {
-            if let error = step.error { throw error }
-            if !step.references.isEmpty {
-                resolved = try operation.resolving(ids)
-                result.address(resolved)
-            }
-            let write = try Self.write(for: resolved, provider: provider)
-            let timestamp = now()
-            let written = try await transaction { tx in
-                try Self.perform(write, provider: provider, at: timestamp, requestID: operationID, tx: tx)
-            }
-            result.succeed(resolved.method, written)
-        } catch {
-            result.fail(error)
-            if let scimError = result.error, resolved.path.endpoint == .users {
-                let isPost = resolved.method == .post
-                await recordRejection(
-                    scimError, provider: provider, userID: isPost ? nil : resolved.path.id,
-                    userName: isPost ? resolved.data?["userName"]?.stringValue : nil, requestID: operationID)
-            }
-        }
-        return result
-    }
-
-    /// Every operation in one transaction; the first failure rolls back all of them and is the only result.
-    func bulkInOneTransaction(_ provider: Provider, _ request: BulkRequest, plan: BulkPlan, requestID: String?)
-        async throws -> [BulkResult]
-    {
-        // Which operation was running when the transaction failed (the error itself leaves the transaction
-        // through the store, which maps its own errors).
-        let failed = Mutex<BulkResult?>(nil)
-        do {
-            return try await transaction { tx in
-                var ids: [String: String] = [:]
+            let (results, created) = try await transaction { tx in
+                var ids = ids
                 var results: [BulkResult] = []
-                results.reserveCapacity(plan.steps.count)
-                for step in plan.steps {
-                    let entry = request.entries[step.index]
-                    var result = BulkResult(index: step.index, method: entry.method, bulkId: entry.bulkId, status: 0)
+                results.reserveCapacity(steps.count)
+                for (offset, step) in steps.enumerated() {
+                    var result = BulkResult(step, run)
                     do {
-                        guard case .valid(let operation) = entry else {
-                            if case .invalid(_, _, let error) = entry { throw error }
-                            continue
-                        }
-                        result.address(operation)
-                        if let error = step.error { throw error }
-                        let resolved = step.references.isEmpty ? operation : try operation.resolving(ids)
-                        result.address(resolved)
-                        let operationID = Self.operationRequestID(requestID, index: step.index, bulkId: operation.bulkId)
-                        let written = try Self.perform(
-                            try Self.write(for: resolved, provider: provider), provider: provider, at: now(),
-                            requestID: operationID, tx: tx)
-                        result.succeed(resolved.method, written)
-                        if resolved.method == .post, let bulkId = operation.bulkId, let id = result.resource?.id {
-                            ids[bulkId] = id
-                        }
-                        results.append(result)
+                        try Self.perform(step, run, ids: &ids, result: &result, at: now(), tx: tx)
                     } catch {
-                        failed.withLock { $0 = result }
+                        failed.withLock { $0 = (offset, result) }
                         throw error
                     }
+                    results.append(result)
                 }
-                return results
+                return (results, ids)
             }
+            return .committed(results, ids: created)
         } catch {
-            guard var result = failed.withLock({ $0 }) else { throw error }
+            guard let failure = failed.withLock({ $0 }) else { return .uncommitted(error) }
+            var result = failure.result
             result.fail(error)
-            if let scimError = result.error, case .valid(let operation) = request.entries[result.index],
-                operation.path.endpoint == .users
-            {
-                let isPost = operation.method == .post
-                await recordRejection(
-                    scimError, provider: provider, userID: isPost ? nil : result.resource?.id,
-                    userName: isPost ? operation.data?["userName"]?.stringValue : nil,
-                    requestID: Self.operationRequestID(requestID, index: result.index, bulkId: operation.bulkId))
-            }
-            return [result]
+            return .failed(at: failure.offset, result)
         }
+    }
+
+    /// Runs one operation in `tx`: resolves its references, decodes it as its single request would be decoded, and
+    /// runs that request's transaction body.
+    static func perform(
+        _ step: BulkPlan.Step, _ run: BulkRun, ids: inout [String: String], result: inout BulkResult, at timestamp: Date,
+        tx: any StoreTransaction
+    ) throws {
+        let operation: BulkOperation
+        switch run.request.entries[step.index] {
+        case .invalid(_, _, let error): throw error
+        case .valid(let valid): operation = valid
+        }
+        result.address(operation)
+        if let error = step.error { throw error }
+        let resolved = step.references.isEmpty ? operation : try operation.resolving(ids)
+        result.address(resolved)
+        let decoded = try run.decoded[step.index] ?? write(for: resolved, provider: run.provider)
+        let written = try perform(
+            decoded, provider: run.provider, at: timestamp, requestID: run.operationID(step.index), tx: tx)
+        result.succeed(resolved.method, written)
+        if resolved.method == .post, let bulkId = operation.bulkId, let id = result.resource?.id { ids[bulkId] = id }
+    }
+
+    /// Records a `rejected` entry for a failed user operation, as the single request does.
+    func recordRejection(_ result: BulkResult, _ run: BulkRun) async {
+        guard let error = result.error, case .valid(let operation) = run.request.entries[result.index],
+            operation.path.endpoint == .users
+        else { return }
+        let isPost = operation.method == .post
+        await recordRejection(
+            error, provider: run.provider, userID: isPost ? nil : result.resource?.id ?? operation.path.id,
+            userName: isPost ? operation.data?["userName"]?.stringValue : nil, requestID: run.operationID(result.index))
     }
 
     /// The write a bulk operation (references resolved) asks for: its `data` decoded as the single request's body
@@ -258,6 +298,12 @@ extension SCIMService {
 }
 
 extension BulkResult {
+    /// The result of an operation not yet run.
+    init(_ step: BulkPlan.Step, _ run: BulkRun) {
+        let entry = run.request.entries[step.index]
+        self.init(index: step.index, method: entry.method, bulkId: entry.bulkId, status: 0)
+    }
+
     /// Notes the resource an operation addresses (not for a POST, whose resource exists only once it succeeded;
     /// not while its id is an unresolved reference).
     mutating func address(_ operation: BulkOperation) {

@@ -368,14 +368,15 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     // MARK: Bulk (RFC 7644 §3.7)
 
     /// POST /Bulk: the body up to `bulkMaxPayloadSize` and at most `bulkMaxOperations` operations (413 beyond,
-    /// RFC 7644 §3.7.4), run by ``SCIMService/bulk(_:_:requestID:)``; the answer is 200 with a BulkResponse whatever
+    /// RFC 7644 §3.7.4), run by ``SCIMService/bulk(_:_:requestID:commitGroup:)``; the answer is 200 with a BulkResponse whatever
     /// the operations' outcomes.
     func bulk(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await provider(request, context)
         let body = try await body(
             request, limit: configuration.bulkMaxPayloadSize, limitName: "maxPayloadSize (RFC 7644 §3.7.4)")
         let bulk = try BulkRequest(json: body, maxOperations: configuration.bulkMaxOperations)
-        let results = try await service.bulk(provider, bulk, requestID: context.id)
+        let results = try await service.bulk(
+            provider, bulk, requestID: context.id, commitGroup: configuration.bulkCommitGroup)
         let base = baseURL(provider)
         let operations = results.map { result in
             if let unexpected = result.unexpectedError {

@@ -11,6 +11,9 @@ public struct ServerConfiguration: Sendable {
     public var bulkMaxOperations: Int
     /// The largest `POST /Bulk` body, in bytes (announced as `bulk.maxPayloadSize`); larger ones get 413.
     public var bulkMaxPayloadSize: Int
+    /// How many consecutive bulk operations may share one commit (each stays atomic and independent; a failing one
+    /// runs alone); 1 gives every operation a transaction of its own.
+    public var bulkCommitGroup: Int
     /// bcrypt's cost factor for admin passwords (tests lower it; production keeps 12).
     public var bcryptCost: UInt8
     /// SCIM requests per second each provider may make on average (bursts of twice as many); 0 turns the limit off.
@@ -21,9 +24,10 @@ public struct ServerConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, maxBodySize: Int = 1 << 20,
-        bulkMaxOperations: Int = 1000, bulkMaxPayloadSize: Int = 4 << 20,
+        bulkMaxOperations: Int = 1000, bulkMaxPayloadSize: Int = 4 << 20, bulkCommitGroup: Int = 100,
         bcryptCost: UInt8 = 12, rateLimit: Double = 500, failedAuthenticationDelay: Duration = .seconds(1)
     ) {
+        self.bulkCommitGroup = bulkCommitGroup
         self.bulkMaxOperations = bulkMaxOperations
         self.bulkMaxPayloadSize = bulkMaxPayloadSize
         self.bcryptCost = bcryptCost

@@ -16,6 +16,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most operations in one POST /Bulk (announced as bulk.maxOperations).") var bulkMaxOperations = 1000
     @Option(help: "Largest POST /Bulk body, in bytes (announced as bulk.maxPayloadSize).")
     var bulkMaxPayloadSize = 4 << 20
+    @Option(
+        help: "Consecutive POST /Bulk operations sharing one commit (each stays atomic; a failing one runs alone); 1 gives each its own transaction.")
+    var bulkCommitGroup = 100
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel = "info"
     @Option(help: "SCIM requests per second per provider (bursts of twice as many); 0 turns the limit off.")
     var rateLimit: Double = 500
@@ -31,7 +34,7 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port,
             publicURL: publicURL ?? ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"],
             maxBodySize: maxBodySize, bulkMaxOperations: bulkMaxOperations, bulkMaxPayloadSize: bulkMaxPayloadSize,
-            rateLimit: rateLimit)
+            bulkCommitGroup: bulkCommitGroup, rateLimit: rateLimit)
         try await AdminService(store: store).setPublicURL(configuration.publicURL)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.path)")
         if let token = try await AdminAccounts(store: store).issueSetupToken() {

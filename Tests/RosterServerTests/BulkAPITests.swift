@@ -426,6 +426,51 @@ import Testing
         }
     }
 
+    // MARK: Commit groups
+
+    /// Operations that succeed and fail in turn; the same outcome whether each has a transaction of its own (1) or
+    /// consecutive ones share a commit.
+    static let mixed = [
+        postUser("u0", "u0@example.com"), postUser("u1", "u1@example.com"), postUser("bad", "not-an-email"),
+        postUser("u2", "u2@example.com"), postUser("dup", "U0@example.com"),
+        postGroup("g", "G", members: ["bulkId:u1", "bulkId:bad"]), postUser("u3", "u3@example.com"),
+        #"{"method":"PATCH","path":"/Users/bulkId:u2","data":{\#(patchOp),"Operations":[{"op":"replace","path":"title","value":"T"}]}}"#,
+    ]
+
+    @Test(
+        "each operation is atomic and independent whatever the commit group: failures store nothing, nothing is logged twice",
+        arguments: StoreKind.allCases, [1, 2, 100])
+    func commitGroups(_ kind: StoreKind, _ commitGroup: Int) async throws {
+        let configuration = ServerConfiguration(bulkCommitGroup: commitGroup, failedAuthenticationDelay: .milliseconds(10))
+        try await withSCIM(kind, configuration: configuration) { clients, issued, admin in
+            let okta = clients[0]
+            let r = try await okta.send(.post, "/Bulk", Self.body(Self.mixed))
+            #expect(Self.statuses(r) == ["201", "201", "400", "201", "409", "409", "201", "200"])
+            let ops = Self.operations(r)
+            let users = try await okta.send(.get, "/Users?sortBy=userName")
+            #expect(users.resources.compactMap { $0["userName"]?.stringValue } == ["u0@example.com", "u1@example.com", "u2@example.com", "u3@example.com"])
+            #expect(try await okta.send(.get, "/Users/\(Self.id(ops[3]))").object["title"] == "T")
+            #expect(try await okta.send(.get, "/Groups").totalResults == 0)
+            let log = try await admin.syncLog(SyncLogQuery(providerID: issued[0].provider.id, limit: 1000))
+            #expect(log.filter { $0.action == .created }.count == 4)
+            #expect(log.filter { $0.action == .updated }.count == 1)
+            let rejected = log.filter { $0.action == .rejected }
+            #expect(rejected.count == 2)
+            #expect(Set(rejected.compactMap { $0.requestID?.split(separator: "/").last }) == ["2:bad", "4:dup"])
+        }
+    }
+
+    @Test("failOnErrors counts failures across commit groups: what follows the n-th is not run", arguments: StoreKind.allCases)
+    func failOnErrorsInsideAGroup(_ kind: StoreKind) async throws {
+        try await withSCIM(kind) { clients, _, _ in
+            let okta = clients[0]
+            let r = try await okta.send(.post, "/Bulk", Self.body(Self.mixed, extra: #","failOnErrors":2"#))
+            #expect(Self.statuses(r) == ["201", "201", "400", "201", "409"])
+            #expect(try await okta.send(.get, "/Users").totalResults == 3)
+            #expect(try await okta.send(.get, "/Users?filter=userName%20eq%20%22u3%40example.com%22").totalResults == 0)
+        }
+    }
+
     // MARK: All or nothing (Roster's extension)
 
     static let allOrNothing = ",\"\(BulkRequest.rosterExtension)\":{\"allOrNothing\":true}"
