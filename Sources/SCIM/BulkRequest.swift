@@ -122,7 +122,7 @@ public struct BulkRequest: Sendable, Hashable {
                 method: nil, bulkId: nil,
                 error: .invalidSyntax("\(position) must be an object with 'method', 'path' and 'data'; got \(json.typeName)."))
         }
-        let methodText = object["method"]?.stringValue
+        let methodText = object["method"]?.stringValue.map(\.asciiUppercased)
         var bulkId: String? = nil
         switch object["bulkId"] {
         case nil, .null?: break
@@ -135,7 +135,7 @@ public struct BulkRequest: Sendable, Hashable {
         do throws(SCIMError) {
             return .valid(try BulkOperation(object, bulkId: bulkId, position: position))
         } catch {
-            return .invalid(method: methodText.map(\.asciiUppercased), bulkId: bulkId, error: error)
+            return .invalid(method: methodText, bulkId: bulkId, error: error)
         }
     }
 }
