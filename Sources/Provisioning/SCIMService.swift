@@ -111,6 +111,9 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     }
 
     // MARK: Users
+    //
+    // Each write decodes and validates what it can before it opens a transaction; the transaction's body is a
+    // static function of its own, so that a bulk request can run the same bodies (see `SCIMService+Bulk.swift`).
 
     /// POST /Users (RFC 7644 §3.3). A provider pushing a user it unlinked earlier (DELETE) links it back.
     public func createUser(_ provider: Provider, body: JSONObject, requestID: String? = nil) async throws -> UserRecord {
@@ -118,59 +121,64 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             let attributes = try Self.normalizedUser(body, provider: provider)
             let timestamp = now()
             return try await transaction { tx in
-                let active = attributes["active"]?.boolValue ?? true
-                var log: [SyncLogEntry] = []
-                var user: UserRecord
-                let isNew: Bool
-                if let existing = try tx.user(userName: attributes["userName"]!.stringValue!) {
-                    try Self.refuseTakenUserName(existing, provider: provider)
-                    try Self.checkManager(attributes, provider: provider, selfID: existing.id, tx: tx)
-                    user = existing
-                    user.linked = true
-                    user.userName = attributes["userName"]!.stringValue!
-                    user.attributes = attributes
-                    user.version += 1
-                    user.updatedAt = timestamp
-                    isNew = false
-                    log.append(Self.entry(.created, user, provider, timestamp, requestID, detail: "linked again"))
-                    if active {
-                        log += try LifecycleEffects.handle(
-                            .providerReactivated, user: &user, at: timestamp, providerID: provider.id,
-                            requestID: requestID, tx: tx, refusal: SCIMError.invalidValue)
-                    }
-                    try tx.updateUser(user)
-                } else {
-                    let id = UUID().uuidString.lowercased()
-                    try Self.checkManager(attributes, provider: provider, selfID: id, tx: tx)
-                    user = UserRecord(
-                        id: id, providerID: provider.id, userName: attributes["userName"]!.stringValue!,
-                        scimActive: true, attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
-                    isNew = true
-                    log.append(Self.entry(.created, user, provider, timestamp, requestID))
-                    try tx.insertUser(user)
-                }
-                if !active {
-                    log += try Self.deactivate(&user, provider: provider, at: timestamp, requestID: requestID, tx: tx)
-                    try tx.updateUser(user)
-                }
-                var mapping = try MappingEffects(provider: provider, tx: tx)
-                let placed = try mapping.reevaluate([user], at: timestamp, requestID: requestID, isNew: isNew, tx: tx)
-                if isNew {
-                    // A new user's placement is part of its `created` entry; only organizations created on the
-                    // way get entries of their own.
-                    log[0].detail = MappingEffects.summary(
-                        placed, organization: mapping.organizationsByID[user.organizationID]?.name)
-                    log += placed.filter { $0.action == .orgCreated }
-                } else {
-                    log += placed
-                }
-                try tx.appendSyncLog(log)
-                return user
+                try Self.createUser(attributes, provider: provider, at: timestamp, requestID: requestID, tx: tx)
             }
         }
     }
 
-
+    /// POST /Users in a transaction, with normalized attributes.
+    static func createUser(
+        _ attributes: JSONObject, provider: Provider, at timestamp: Date, requestID: String?, tx: any StoreTransaction
+    ) throws -> UserRecord {
+        let active = attributes["active"]?.boolValue ?? true
+        var log: [SyncLogEntry] = []
+        var user: UserRecord
+        let isNew: Bool
+        if let existing = try tx.user(userName: attributes["userName"]!.stringValue!) {
+            try refuseTakenUserName(existing, provider: provider)
+            try checkManager(attributes, provider: provider, selfID: existing.id, tx: tx)
+            user = existing
+            user.linked = true
+            user.userName = attributes["userName"]!.stringValue!
+            user.attributes = attributes
+            user.version += 1
+            user.updatedAt = timestamp
+            isNew = false
+            log.append(entry(.created, user, provider, timestamp, requestID, detail: "linked again"))
+            if active {
+                log += try LifecycleEffects.handle(
+                    .providerReactivated, user: &user, at: timestamp, providerID: provider.id,
+                    requestID: requestID, tx: tx, refusal: SCIMError.invalidValue)
+            }
+            try tx.updateUser(user)
+        } else {
+            let id = UUID().uuidString.lowercased()
+            try checkManager(attributes, provider: provider, selfID: id, tx: tx)
+            user = UserRecord(
+                id: id, providerID: provider.id, userName: attributes["userName"]!.stringValue!,
+                scimActive: true, attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
+            isNew = true
+            log.append(entry(.created, user, provider, timestamp, requestID))
+            try tx.insertUser(user)
+        }
+        if !active {
+            log += try deactivate(&user, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+            try tx.updateUser(user)
+        }
+        var mapping = try MappingEffects(provider: provider, tx: tx)
+        let placed = try mapping.reevaluate([user], at: timestamp, requestID: requestID, isNew: isNew, tx: tx)
+        if isNew {
+            // A new user's placement is part of its `created` entry; only organizations created on the
+            // way get entries of their own.
+            log[0].detail = MappingEffects.summary(
+                placed, organization: mapping.organizationsByID[user.organizationID]?.name)
+            log += placed.filter { $0.action == .orgCreated }
+        } else {
+            log += placed
+        }
+        try tx.appendSyncLog(log)
+        return user
+    }
 
     /// PUT /Users/{id} (RFC 7644 §3.5.1). `active` left out keeps its value (Okta's AIW PUTs may omit it, and
     /// flipping a user inactive by omission would block them).
@@ -181,16 +189,25 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             let normalized = try Self.normalizedUser(body, provider: provider)
             let timestamp = now()
             return try await transaction { tx in
-                let existing = try Self.ownUser(id, provider: provider, tx: tx)
-                try Self.checkPrecondition(ifMatch, version: existing.version)
-                var attributes = normalized
-                if attributes["active"] == nil, let active = existing.attributes["active"] {
-                    attributes["active"] = active
-                }
-                return try Self.write(
-                    attributes, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+                try Self.replaceUser(
+                    id, with: normalized, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID,
+                    tx: tx)
             }
         }
+    }
+
+    /// PUT /Users/{id} in a transaction, with normalized attributes.
+    static func replaceUser(
+        _ id: String, with normalized: JSONObject, ifMatch: String?, provider: Provider, at timestamp: Date,
+        requestID: String?, tx: any StoreTransaction
+    ) throws -> UserRecord {
+        let existing = try ownUser(id, provider: provider, tx: tx)
+        try checkPrecondition(ifMatch, version: existing.version)
+        var attributes = normalized
+        if attributes["active"] == nil, let active = existing.attributes["active"] {
+            attributes["active"] = active
+        }
+        return try write(attributes, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
     }
 
     /// PATCH /Users/{id} (RFC 7644 §3.5.2).
@@ -201,14 +218,22 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             let request = try PatchRequest(json: .object(body))
             let timestamp = now()
             return try await transaction { tx in
-                let existing = try Self.ownUser(id, provider: provider, tx: tx)
-                try Self.checkPrecondition(ifMatch, version: existing.version)
-                let outcome = try ResourceType.user.applyPatch(request, to: existing.attributes)
-                let attributes = try Self.normalizedUser(outcome.resource, provider: provider)
-                return try Self.write(
-                    attributes, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+                try Self.patchUser(
+                    id, with: request, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx)
             }
         }
+    }
+
+    /// PATCH /Users/{id} in a transaction, with a decoded PATCH request.
+    static func patchUser(
+        _ id: String, with request: PatchRequest, ifMatch: String?, provider: Provider, at timestamp: Date,
+        requestID: String?, tx: any StoreTransaction
+    ) throws -> UserRecord {
+        let existing = try ownUser(id, provider: provider, tx: tx)
+        try checkPrecondition(ifMatch, version: existing.version)
+        let outcome = try ResourceType.user.applyPatch(request, to: existing.attributes)
+        let attributes = try normalizedUser(outcome.resource, provider: provider)
+        return try write(attributes, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
     }
 
     /// DELETE /Users/{id}: the provider unlinks the user (404 to it from now on) and, as with `active=false`, the
@@ -217,24 +242,32 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         try await recordingRejection(provider, userID: id, requestID: requestID) {
             let timestamp = now()
             try await transaction { tx in
-                var user = try Self.ownUser(id, provider: provider, tx: tx)
-                try Self.checkPrecondition(ifMatch, version: user.version)
-                var log: [SyncLogEntry] = []
-                for group in try tx.removeMemberships(userID: user.id) {
-                    var entry = Self.entry(.memberRemoved, user, provider, timestamp, requestID, detail: "user deleted")
-                    entry.groupID = group
-                    log.append(entry)
-                }
-                user.linked = false
-                if user.scimActive {
-                    log += try Self.deactivate(&user, provider: provider, at: timestamp, requestID: requestID, tx: tx)
-                }
-                user.version += 1
-                user.updatedAt = timestamp
-                try tx.updateUser(user)
-                try tx.appendSyncLog(log)
+                try Self.deleteUser(id, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx)
             }
         }
+    }
+
+    /// DELETE /Users/{id} in a transaction.
+    static func deleteUser(
+        _ id: String, ifMatch: String?, provider: Provider, at timestamp: Date, requestID: String?,
+        tx: any StoreTransaction
+    ) throws {
+        var user = try ownUser(id, provider: provider, tx: tx)
+        try checkPrecondition(ifMatch, version: user.version)
+        var log: [SyncLogEntry] = []
+        for group in try tx.removeMemberships(userID: user.id) {
+            var removal = entry(.memberRemoved, user, provider, timestamp, requestID, detail: "user deleted")
+            removal.groupID = group
+            log.append(removal)
+        }
+        user.linked = false
+        if user.scimActive {
+            log += try deactivate(&user, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+        }
+        user.version += 1
+        user.updatedAt = timestamp
+        try tx.updateUser(user)
+        try tx.appendSyncLog(log)
     }
 
     /// The groups of a user, for its `groups` attribute.
@@ -246,30 +279,35 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// POST /Groups.
     public func createGroup(_ provider: Provider, body: JSONObject, requestID: String? = nil) async throws -> GroupRecord {
-        var normalized = try ResourceType.group.normalize(body)
-        let members = Self.memberReferences(normalized.removeValue(forKey: "members"))
-        let attributes = normalized
-        let displayName = attributes["displayName"]!.stringValue!
+        let (attributes, members) = try Self.normalizedGroup(body)
         let timestamp = now()
         return try await transaction { tx in
-            if try tx.group(providerID: provider.id, displayName: displayName) != nil {
-                throw SCIMError.uniqueness("A group with displayName '\(displayName)' already exists for this provider.")
-            }
-            try Self.checkMembers(members.map(\.id), provider: provider, tx: tx)
-            var group = GroupRecord(
-                id: UUID().uuidString.lowercased(), providerID: provider.id, displayName: displayName,
-                attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
-            try tx.insertGroup(group)
-            let added = try tx.addMembers(groupID: group.id, members: members)
-            group.memberCount = added.count
-            var log = [Self.groupEntry(.groupCreated, group, timestamp, requestID, detail: displayName)]
-            log += try Self.memberEntries(added: added, removed: [], group: group, at: timestamp, requestID: requestID, tx: tx)
-            try tx.appendSyncLog(log)
-            return group
+            try Self.createGroup(
+                attributes, members: members, provider: provider, at: timestamp, requestID: requestID, tx: tx)
         }
     }
 
-
+    /// POST /Groups in a transaction, with normalized attributes and the members apart.
+    static func createGroup(
+        _ attributes: JSONObject, members: [MemberReference], provider: Provider, at timestamp: Date,
+        requestID: String?, tx: any StoreTransaction
+    ) throws -> GroupRecord {
+        let displayName = attributes["displayName"]!.stringValue!
+        if try tx.group(providerID: provider.id, displayName: displayName) != nil {
+            throw SCIMError.uniqueness("A group with displayName '\(displayName)' already exists for this provider.")
+        }
+        try checkMembers(members.map(\.id), provider: provider, tx: tx)
+        var group = GroupRecord(
+            id: UUID().uuidString.lowercased(), providerID: provider.id, displayName: displayName,
+            attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
+        try tx.insertGroup(group)
+        let added = try tx.addMembers(groupID: group.id, members: members)
+        group.memberCount = added.count
+        var log = [groupEntry(.groupCreated, group, timestamp, requestID, detail: displayName)]
+        log += try memberEntries(added: added, removed: [], group: group, at: timestamp, requestID: requestID, tx: tx)
+        try tx.appendSyncLog(log)
+        return group
+    }
 
     /// The members of a group, at most `limit`.
     public func members(ofGroup id: String, limit: Int) async throws -> [MemberReference] {
@@ -281,22 +319,30 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     public func replaceGroup(
         _ provider: Provider, id: String, body: JSONObject, ifMatch: String?, requestID: String? = nil
     ) async throws -> GroupRecord {
-        var normalized = try ResourceType.group.normalize(body)
-        let members = Self.memberReferences(normalized.removeValue(forKey: "members"))
-        let attributes = normalized
+        let (attributes, members) = try Self.normalizedGroup(body)
         let timestamp = now()
         return try await transaction { tx in
-            var group = try Self.ownGroup(id, provider: provider, tx: tx)
-            try Self.checkPrecondition(ifMatch, version: group.version)
-            let before = group.attributes
-            let renamed = try Self.apply(attributes, to: &group, provider: provider, tx: tx)
-            let delta = try Self.replaceMembers(of: id, with: members, provider: provider, tx: tx)
-            group.memberCount += delta.added.count - delta.removed.count
-            try Self.finish(
-                &group, provider: provider, attributesChanged: renamed, before: before, delta: delta, at: timestamp,
+            try Self.replaceGroup(
+                id, with: attributes, members: members, ifMatch: ifMatch, provider: provider, at: timestamp,
                 requestID: requestID, tx: tx)
-            return group
         }
+    }
+
+    /// PUT /Groups/{id} in a transaction, with normalized attributes and the members apart.
+    static func replaceGroup(
+        _ id: String, with attributes: JSONObject, members: [MemberReference], ifMatch: String?, provider: Provider,
+        at timestamp: Date, requestID: String?, tx: any StoreTransaction
+    ) throws -> GroupRecord {
+        var group = try ownGroup(id, provider: provider, tx: tx)
+        try checkPrecondition(ifMatch, version: group.version)
+        let before = group.attributes
+        let renamed = try apply(attributes, to: &group, provider: provider, tx: tx)
+        let delta = try replaceMembers(of: id, with: members, provider: provider, tx: tx)
+        group.memberCount += delta.added.count - delta.removed.count
+        try finish(
+            &group, provider: provider, attributesChanged: renamed, before: before, delta: delta, at: timestamp,
+            requestID: requestID, tx: tx)
+        return group
     }
 
     /// PATCH /Groups/{id}: attribute changes are applied to the group; member changes go straight to membership
@@ -306,48 +352,71 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     ) async throws -> GroupRecord {
         let timestamp = now()
         return try await transaction { tx in
-            var group = try Self.ownGroup(id, provider: provider, tx: tx)
-            try Self.checkPrecondition(ifMatch, version: group.version)
-            let outcome = try ResourceType.group.applyPatch(
-                request, to: group.attributes, deferredAttributes: ["members"])
-            let attributes = try ResourceType.group.normalize(outcome.resource)
-            let before = group.attributes
-            let renamed = try Self.apply(attributes, to: &group, provider: provider, tx: tx)
-            var delta = MemberDelta()
-            for change in outcome.deferred {
-                let d = try Self.applyMemberChange(change, group: group.id, provider: provider, tx: tx)
-                group.memberCount += d.added.count - d.removed.count
-                delta.added += d.added
-                delta.removed += d.removed
-            }
-            try Self.finish(
-                &group, provider: provider, attributesChanged: renamed, before: before, delta: delta, at: timestamp,
-                requestID: requestID, tx: tx)
-            return group
+            try Self.patchGroup(
+                id, with: request, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx)
         }
+    }
+
+    /// PATCH /Groups/{id} in a transaction, with a decoded PATCH request.
+    static func patchGroup(
+        _ id: String, with request: PatchRequest, ifMatch: String?, provider: Provider, at timestamp: Date,
+        requestID: String?, tx: any StoreTransaction
+    ) throws -> GroupRecord {
+        var group = try ownGroup(id, provider: provider, tx: tx)
+        try checkPrecondition(ifMatch, version: group.version)
+        let outcome = try ResourceType.group.applyPatch(request, to: group.attributes, deferredAttributes: ["members"])
+        let attributes = try ResourceType.group.normalize(outcome.resource)
+        let before = group.attributes
+        let renamed = try apply(attributes, to: &group, provider: provider, tx: tx)
+        var delta = MemberDelta()
+        for change in outcome.deferred {
+            let d = try applyMemberChange(change, group: group.id, provider: provider, tx: tx)
+            group.memberCount += d.added.count - d.removed.count
+            delta.added += d.added
+            delta.removed += d.removed
+        }
+        try finish(
+            &group, provider: provider, attributesChanged: renamed, before: before, delta: delta, at: timestamp,
+            requestID: requestID, tx: tx)
+        return group
     }
 
     /// DELETE /Groups/{id}: the group and its memberships go; the users stay.
     public func deleteGroup(_ provider: Provider, id: String, ifMatch: String?, requestID: String? = nil) async throws {
         let timestamp = now()
         try await transaction { tx in
-            let group = try Self.ownGroup(id, provider: provider, tx: tx)
-            try Self.checkPrecondition(ifMatch, version: group.version)
-            // A mapped group's members are re-evaluated once the group and its memberships are gone (the rules read
-            // before still name the group, but no one is in it any more, so they match no one).
-            var mapping = try MappingEffects(provider: provider, tx: tx)
-            let mapped = mapping.isMapped(groupID: group.id)
-            let members = mapped ? try tx.members(groupID: group.id, limit: .max).map(\.id) : []
-            try tx.deleteGroup(id: group.id)
-            var log = [
-                Self.groupEntry(
-                    .groupDeleted, group, timestamp, requestID, detail: "\(group.displayName) (\(group.memberCount) members)")
-            ]
-            if mapped {
-                log += try mapping.reevaluate(userIDs: members, at: timestamp, requestID: requestID, tx: tx)
-            }
-            try tx.appendSyncLog(log)
+            try Self.deleteGroup(id, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx)
         }
+    }
+
+    /// DELETE /Groups/{id} in a transaction.
+    static func deleteGroup(
+        _ id: String, ifMatch: String?, provider: Provider, at timestamp: Date, requestID: String?,
+        tx: any StoreTransaction
+    ) throws {
+        let group = try ownGroup(id, provider: provider, tx: tx)
+        try checkPrecondition(ifMatch, version: group.version)
+        // A mapped group's members are re-evaluated once the group and its memberships are gone (the rules read
+        // before still name the group, but no one is in it any more, so they match no one).
+        var mapping = try MappingEffects(provider: provider, tx: tx)
+        let mapped = mapping.isMapped(groupID: group.id)
+        let members = mapped ? try tx.members(groupID: group.id, limit: .max).map(\.id) : []
+        try tx.deleteGroup(id: group.id)
+        var log = [
+            groupEntry(
+                .groupDeleted, group, timestamp, requestID, detail: "\(group.displayName) (\(group.memberCount) members)")
+        ]
+        if mapped {
+            log += try mapping.reevaluate(userIDs: members, at: timestamp, requestID: requestID, tx: tx)
+        }
+        try tx.appendSyncLog(log)
+    }
+
+    /// A group body's normalized attributes, with `members` taken out (members are rows, not attributes).
+    static func normalizedGroup(_ body: JSONObject) throws(SCIMError) -> (attributes: JSONObject, members: [MemberReference]) {
+        var normalized = try ResourceType.group.normalize(body)
+        let members = memberReferences(normalized.removeValue(forKey: "members"))
+        return (normalized, members)
     }
 
     /// Users added to and removed from a group by one request.
@@ -550,24 +619,32 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         do {
             return try await body()
         } catch let error as SCIMError {
-            // Nothing to record for a resource that is not there, or when the store itself is unavailable.
-            guard error.status != 404, error.status != 503 else { throw error }
-            let timestamp = now()
-            let providerID = provider.id
-            try? await store.withTransaction { tx in
-                var user: UserRecord? = nil
-                if let userID { user = try tx.user(id: userID) }
-                if user == nil, let userName { user = try tx.user(userName: userName) }
-                if let u = user, u.providerID != providerID, u.providerID != nil { user = nil }
-                guard user != nil || userName != nil else { return }
-                let detail = "\(error.status)\(error.scimType.map { " \($0.rawValue)" } ?? ""): \(error.detail)"
-                try tx.appendSyncLog([
-                    SyncLogEntry(
-                        at: timestamp, providerID: providerID, userID: user?.id, userName: user?.userName ?? userName,
-                        action: .rejected, detail: detail, requestID: requestID)
-                ])
-            }
+            await recordRejection(error, provider: provider, userID: userID, userName: userName, requestID: requestID)
             throw error
+        }
+    }
+
+    /// Records a `rejected` entry for the user a refused request touched (found by id or `userName`), in a
+    /// transaction of its own. Nothing is recorded for a resource that is not there (404), when the store itself
+    /// is unavailable (503), or for another provider's user; a failure to record is ignored.
+    func recordRejection(
+        _ error: SCIMError, provider: Provider, userID: String?, userName: String?, requestID: String?
+    ) async {
+        guard error.status != 404, error.status != 503 else { return }
+        let timestamp = now()
+        let providerID = provider.id
+        try? await store.withTransaction { tx in
+            var user: UserRecord? = nil
+            if let userID { user = try tx.user(id: userID) }
+            if user == nil, let userName { user = try tx.user(userName: userName) }
+            if let u = user, u.providerID != providerID, u.providerID != nil { user = nil }
+            guard user != nil || userName != nil else { return }
+            let detail = "\(error.status)\(error.scimType.map { " \($0.rawValue)" } ?? ""): \(error.detail)"
+            try tx.appendSyncLog([
+                SyncLogEntry(
+                    at: timestamp, providerID: providerID, userID: user?.id, userName: user?.userName ?? userName,
+                    action: .rejected, detail: detail, requestID: requestID)
+            ])
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import Provisioning
 import SCIM
@@ -29,6 +30,12 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         routes.patch("\(base)/Groups/:id") { try await self.patchGroup($0, $1) }
         routes.delete("\(base)/Groups/:id") { try await self.deleteGroup($0, $1) }
         routes.post("\(base)/.search") { try await self.searchAll($0, $1) }
+        routes.post("\(base)/Bulk") { try await self.bulk($0, $1) }
+        for method in [HTTPRequest.Method.get, .put, .patch, .delete] {
+            routes.on("\(base)/Bulk", method: method) { _, _ -> Response in
+                throw SCIMError.methodNotAllowed("\(method.rawValue) is not allowed on /Bulk; send a BulkRequest with POST (RFC 7644 §3.7).")
+            }
+        }
         for path in ["ServiceProviderConfig", "Schemas", "Schemas/:id", "ResourceTypes", "ResourceTypes/:id"] {
             routes.get("\(base)/\(path)") { try await self.discovery($0, $1, path: path) }
             for method in [HTTPRequest.Method.post, .put, .patch, .delete] {
@@ -75,17 +82,18 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
 
     func baseURL(_ provider: Provider) -> String { provider.baseURL(publicURL: configuration.publicURL) }
 
-    /// The request body as a JSON object. Bodies over the limit get 413; anything but an object gets 400.
-    func body(_ request: Request) async throws -> JSONObject {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodySize {
-            throw SCIMError.payloadTooLarge(
-                "The request body has \(length) bytes; the limit is \(configuration.maxBodySize).")
+    /// The request body as a JSON object. Bodies over the limit (`maxBodySize` unless given) get 413; anything but
+    /// an object gets 400.
+    func body(_ request: Request, limit: Int? = nil, limitName: String = "the limit") async throws -> JSONObject {
+        let limit = limit ?? configuration.maxBodySize
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw SCIMError.payloadTooLarge("The request body has \(length) bytes; \(limitName) is \(limit).")
         }
         let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: configuration.maxBodySize)
+            buffer = try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw SCIMError.payloadTooLarge("The request body is larger than the limit of \(configuration.maxBodySize) bytes.")
+            throw SCIMError.payloadTooLarge("The request body is larger than \(limitName) of \(limit) bytes.")
         }
         let value = try JSONValue(parsing: buffer.readableBytesView)
         guard let object = value.objectValue else {
@@ -357,6 +365,31 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
                 itemsPerPage: resources.count))
     }
 
+    // MARK: Bulk (RFC 7644 §3.7)
+
+    /// POST /Bulk: the body up to `bulkMaxPayloadSize` and at most `bulkMaxOperations` operations (413 beyond,
+    /// RFC 7644 §3.7.4), run by ``SCIMService/bulk(_:_:requestID:commitGroup:)``; the answer is 200 with a BulkResponse whatever
+    /// the operations' outcomes.
+    func bulk(_ request: Request, _ context: Context) async throws -> Response {
+        let provider = try await provider(request, context)
+        let body = try await body(
+            request, limit: configuration.bulkMaxPayloadSize, limitName: "maxPayloadSize (RFC 7644 §3.7.4)")
+        let bulk = try BulkRequest(json: body, maxOperations: configuration.bulkMaxOperations)
+        let results = try await service.bulk(
+            provider, bulk, requestID: context.id, commitGroup: configuration.bulkCommitGroup)
+        let base = baseURL(provider)
+        let operations = results.map { result in
+            if let unexpected = result.unexpectedError {
+                context.logger.error(
+                    "Bulk operation failed unexpectedly: \(unexpected)", metadata: ["operation": "\(result.index)"])
+            }
+            return BulkResponse.Operation(
+                method: result.method, bulkId: result.bulkId, location: result.resource.map { base + $0.description },
+                version: result.version.map(ETag.forVersion), status: result.status, error: result.error)
+        }
+        return SCIMResponses.json(BulkResponse.json(operations: operations))
+    }
+
     // MARK: Discovery (RFC 7644 §4)
 
     func discovery(_ request: Request, _ context: Context, path: String) async throws -> Response {
@@ -366,7 +399,10 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         let types = [ResourceType.user, ResourceType.group]
         switch path {
         case "ServiceProviderConfig":
-            return SCIMResponses.json(ServiceProviderConfig().representation(baseURL: base))
+            let config = ServiceProviderConfig(
+                bulk: .supported(
+                    maxOperations: configuration.bulkMaxOperations, maxPayloadSize: configuration.bulkMaxPayloadSize))
+            return SCIMResponses.json(config.representation(baseURL: base))
         case "Schemas":
             let resources = schemas.map { JSONValue.object($0.representation(baseURL: base)) }
             return SCIMResponses.json(

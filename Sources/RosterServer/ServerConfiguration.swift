@@ -5,8 +5,15 @@ public struct ServerConfiguration: Sendable {
     /// The externally visible root URL Base URLs are built from (`https://roster.example.com`); defaults to
     /// `http://HOST:PORT`.
     public var publicURL: String
-    /// The largest request body accepted; larger ones get 413.
+    /// The largest request body accepted; larger ones get 413. `/Bulk` has its own limit, ``bulkMaxPayloadSize``.
     public var maxBodySize: Int
+    /// The most operations one `POST /Bulk` may hold (announced as `bulk.maxOperations`); more get 413.
+    public var bulkMaxOperations: Int
+    /// The largest `POST /Bulk` body, in bytes (announced as `bulk.maxPayloadSize`); larger ones get 413.
+    public var bulkMaxPayloadSize: Int
+    /// How many consecutive bulk operations may share one commit (each stays atomic and independent; a failing one
+    /// runs alone); 1 gives every operation a transaction of its own.
+    public var bulkCommitGroup: Int
     /// bcrypt's cost factor for admin passwords (tests lower it; production keeps 12).
     public var bcryptCost: UInt8
     /// SCIM requests per second each provider may make on average (bursts of twice as many); 0 turns the limit off.
@@ -20,10 +27,14 @@ public struct ServerConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, maxBodySize: Int = 1 << 20,
+        bulkMaxOperations: Int = 1000, bulkMaxPayloadSize: Int = 4 << 20, bulkCommitGroup: Int = 1,
         bcryptCost: UInt8 = 12, rateLimit: Double = 500, failedAuthenticationDelay: Duration = .seconds(1),
         idleTimeout: Duration = .seconds(30)
     ) {
         self.idleTimeout = idleTimeout
+        self.bulkCommitGroup = bulkCommitGroup
+        self.bulkMaxOperations = bulkMaxOperations
+        self.bulkMaxPayloadSize = bulkMaxPayloadSize
         self.bcryptCost = bcryptCost
         self.rateLimit = rateLimit
         self.failedAuthenticationDelay = failedAuthenticationDelay

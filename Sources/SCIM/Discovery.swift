@@ -114,32 +114,64 @@ public struct ServiceProviderConfig: Sendable, Hashable {
         }
     }
 
+    /// What the service provider announces about bulk operations (RFC 7643 §5 `bulk`, RFC 7644 §3.7).
+    public struct Bulk: Sendable, Hashable {
+        /// Whether `/Bulk` is served.
+        public var supported: Bool
+        /// The most operations one BulkRequest may hold.
+        public var maxOperations: Int
+        /// The largest BulkRequest body, in bytes.
+        public var maxPayloadSize: Int
+
+        public init(supported: Bool, maxOperations: Int, maxPayloadSize: Int) {
+            self.supported = supported
+            self.maxOperations = maxOperations
+            self.maxPayloadSize = maxPayloadSize
+        }
+
+        /// Bulk not supported; `maxOperations` and `maxPayloadSize` 0, present because RFC 7643 §5 requires them.
+        public static let unsupported = Bulk(supported: false, maxOperations: 0, maxPayloadSize: 0)
+
+        /// Bulk supported with these limits.
+        public static func supported(maxOperations: Int, maxPayloadSize: Int) -> Bulk {
+            Bulk(supported: true, maxOperations: maxOperations, maxPayloadSize: maxPayloadSize)
+        }
+    }
+
     /// Where the service provider's help documentation lives; left out when `nil`.
     public var documentationUri: String?
     /// The most resources a query returns (`filter.maxResults`).
     public var maxResults: Int
     /// The supported authentication schemes, in order.
     public var authenticationSchemes: [AuthenticationScheme]
+    /// Bulk support and its limits.
+    public var bulk: Bulk
 
     public init(
         documentationUri: String? = nil,
         maxResults: Int = 1000,
-        authenticationSchemes: [AuthenticationScheme] = [.httpBasic, .oauthBearerToken]
+        authenticationSchemes: [AuthenticationScheme] = [.httpBasic, .oauthBearerToken],
+        bulk: Bulk = .unsupported
     ) {
         self.documentationUri = documentationUri
         self.maxResults = maxResults
         self.authenticationSchemes = authenticationSchemes
+        self.bulk = bulk
     }
 
-    /// The configuration as RFC 7643 §5 represents it: PATCH, filter, sort and ETags supported; bulk and password
-    /// change not supported (bulk's `maxOperations` and `maxPayloadSize` present, as 0, since §5 requires them).
+    /// The configuration as RFC 7643 §5 represents it: PATCH, filter, sort and ETags supported; bulk as configured
+    /// (`maxOperations` and `maxPayloadSize` always present, 0 when unsupported, since §5 requires them); password
+    /// change not supported.
     ///
     /// - Parameter baseURL: the provider's SCIM Base URL without a trailing slash.
     public func representation(baseURL: String) -> JSONObject {
         var o: JSONObject = ["schemas": [.string(SchemaURN.serviceProviderConfig)]]
         if let documentationUri { o["documentationUri"] = .string(documentationUri) }
         o["patch"] = ["supported": true]
-        o["bulk"] = ["supported": false, "maxOperations": 0, "maxPayloadSize": 0]
+        o["bulk"] = [
+            "supported": .bool(bulk.supported), "maxOperations": .int(bulk.maxOperations),
+            "maxPayloadSize": .int(bulk.maxPayloadSize),
+        ]
         o["filter"] = ["supported": true, "maxResults": .int(maxResults)]
         o["changePassword"] = ["supported": false]
         o["sort"] = ["supported": true]

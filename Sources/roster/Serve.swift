@@ -12,7 +12,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Public URL Base URLs are built from (default http://HOST:PORT).") var publicURL: String?
-    @Option(help: "Largest request body accepted, in bytes.") var maxBodySize = 1 << 20
+    @Option(help: "Largest request body accepted, in bytes (POST /Bulk has its own limit).") var maxBodySize = 1 << 20
+    @Option(help: "Most operations in one POST /Bulk (announced as bulk.maxOperations).") var bulkMaxOperations = 1000
+    @Option(help: "Largest POST /Bulk body, in bytes (announced as bulk.maxPayloadSize).")
+    var bulkMaxPayloadSize = 4 << 20
+    @Option(
+        help: "Consecutive POST /Bulk operations sharing one commit (each stays atomic; a failing one runs alone); 1 gives each its own transaction.")
+    var bulkCommitGroup = 1
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel = "info"
     @Option(help: "Log lines as text (default) or json (one object per line, for log collectors).")
     var logFormat: LogFormat = .text
@@ -32,7 +38,8 @@ struct Serve: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             host: host, port: port,
             publicURL: publicURL ?? ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"],
-            maxBodySize: maxBodySize, rateLimit: rateLimit, idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+            maxBodySize: maxBodySize, bulkMaxOperations: bulkMaxOperations, bulkMaxPayloadSize: bulkMaxPayloadSize,
+            bulkCommitGroup: bulkCommitGroup, rateLimit: rateLimit, idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
         try await AdminService(store: store).setPublicURL(configuration.publicURL)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.displayName)")
         if let token = try await AdminAccounts(store: store).issueSetupToken() {

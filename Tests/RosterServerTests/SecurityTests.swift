@@ -21,6 +21,10 @@ import Testing
             (.put, "/Groups/\(group)", #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G"}"#),
             (.patch, "/Groups/\(group)", patch), (.delete, "/Groups/\(group)", nil), (.post, "/.search", search),
             (.get, "/ServiceProviderConfig", nil), (.get, "/Schemas", nil), (.get, "/ResourceTypes", nil),
+            (
+                .post, "/Bulk",
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"DELETE","path":"/Users/\#(user)"},{"method":"DELETE","path":"/Groups/\#(group)"}]}"#
+            ),
         ]
     }
 
@@ -45,6 +49,12 @@ import Testing
             for (method, path, body) in Self.endpoints(user: ann, group: group) where path.contains(ann) || path.contains(group) {
                 let r = try await entra.send(method, path, body)
                 #expect(r.status == .notFound, "\(method) \(path)")
+            }
+            // The same through /Bulk: each operation on Okta's ids is 404.
+            for (method, path, body) in Self.endpoints(user: ann, group: group) where path == "/Bulk" {
+                let r = try await entra.send(method, path, body)
+                let statuses = r.object["Operations"]?.arrayValue?.compactMap { $0.objectValue?["status"]?.stringValue }
+                #expect(r.status == .ok && statuses == ["404", "404"], "\(method) \(path)")
             }
             #expect(try await entra.send(.get, "/Users").totalResults == 0)
             #expect(try await entra.send(.get, "/Users?filter=userName%20eq%20%22ann%40example.com%22").totalResults == 0)

@@ -13,10 +13,12 @@ import Testing
 final class FlakyStore: ProvisioningStore {
     let base = MemoryStore()
     let failing = Mutex(false)
+    /// Only writes fail (reads, such as authentication, work).
+    let failingWrites = Mutex(false)
     static let outage = ProvisioningError.unavailable("The database is busy; nothing was changed. Retry in a few seconds.")
 
     func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
-        if failing.withLock({ $0 }) { throw Self.outage }
+        if failing.withLock({ $0 }) || failingWrites.withLock({ $0 }) { throw Self.outage }
         return try await base.withTransaction(body)
     }
 
@@ -56,6 +58,26 @@ final class FlakyStore: ProvisioningStore {
             store.failing.withLock { $0 = false }
             #expect(try await okta.send(.post, "/Users", UsersAPITests.user("bob@example.com")).status == .created)
             #expect(try await okta.send(.get, "/Users").totalResults == 2)
+        }
+    }
+
+    @Test func bulkOperationsReportTheOutageAndAllOrNothingIs503() async throws {
+        let store = FlakyStore()
+        let issued = try await AdminService(store: store).addProvider(name: "Okta")
+        let app = Application(router: try buildRouter(configuration: ServerConfiguration(bcryptCost: 4), store: store))
+        try await app.test(.router) { client in
+            let okta = SCIMTestClient(client: client, provider: issued.provider, secret: issued.secret)
+            let operations = ["a", "b", "c"].map { BulkAPITests.postUser($0, "\($0)@example.com") }
+            store.failingWrites.withLock { $0 = true }
+            let each = try await okta.send(.post, "/Bulk", BulkAPITests.body(operations))
+            #expect(each.status == .ok)
+            #expect(BulkAPITests.statuses(each) == ["503", "503", "503"])
+            let all = try await okta.send(
+                .post, "/Bulk", BulkAPITests.body(operations, extra: BulkAPITests.allOrNothing))
+            #expect(all.status == .serviceUnavailable && all.headers[.retryAfter] == "5")
+            store.failingWrites.withLock { $0 = false }
+            let again = try await okta.send(.post, "/Bulk", BulkAPITests.body(operations))
+            #expect(BulkAPITests.statuses(again) == ["201", "201", "201"])
         }
     }
 }
