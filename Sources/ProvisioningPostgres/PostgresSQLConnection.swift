@@ -23,6 +23,16 @@ struct PostgresSQLConnection: SQLConnection {
     }
 
     func run(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
+        do {
+            return try send(sql, arguments).wait()
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw SQLStoreError.uniqueViolation(error.serverInfo?[.message] ?? "unique violation")
+        }
+    }
+
+    /// Sends a statement without waiting for its answer.
+    @discardableResult
+    func send(_ sql: String, _ arguments: [SQLValue]) -> EventLoopFuture<PostgresQueryResult> {
         var binds = PostgresBindings(capacity: arguments.count)
         for argument in arguments {
             switch argument {
@@ -33,11 +43,7 @@ struct PostgresSQLConnection: SQLConnection {
             }
         }
         let query = PostgresQuery(unsafeSQL: Self.numberingPlaceholders(sql), binds: binds)
-        do {
-            return try connection.query(query, logger: logger).wait()
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw SQLStoreError.uniqueViolation(error.serverInfo?[.message] ?? "unique violation")
-        }
+        return connection.query(query, logger: logger)
     }
 
     /// `?` placeholders as PostgreSQL's `$1`, `$2`, …, leaving quoted literals and identifiers alone.

@@ -113,14 +113,25 @@ public final class PostgresStore: ProvisioningStore {
         defer { pool.checkin(connection, healthy: healthy) }
         let sql = PostgresSQLConnection(connection: connection, logger: pool.logger)
         do {
-            if write {
-                try sql.execute("BEGIN", [])
-                try sql.execute("SELECT pg_advisory_xact_lock(?)", [.integer(writeLockKey)])
-            } else {
-                try sql.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
+            // Pipelined: the transaction's opening statements go out without waiting for their answers (a
+            // connection runs its statements in order, so the body's first statement runs after them); their
+            // outcome is checked before the commit. A read's COMMIT is not waited for either: it cannot fail but
+            // with the connection, and the connection's next statement queues behind it.
+            var opening = [sql.send(write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])]
+            if write { opening.append(sql.send("SELECT pg_advisory_xact_lock(?)", [.integer(writeLockKey)])) }
+            let result: T
+            do {
+                result = try body(SQLTransaction(sql))
+            } catch {
+                for future in opening { _ = try future.wait() }  // a failed BEGIN or lock explains the body's error
+                throw error
             }
-            let result = try body(SQLTransaction(sql))
-            try sql.execute("COMMIT", [])
+            for future in opening { _ = try future.wait() }
+            if write {
+                try sql.execute("COMMIT", [])
+            } else {
+                sql.send("COMMIT", []).whenFailure { _ in }
+            }
             return result
         } catch {
             if Self.isConnectionFailure(error) {
