@@ -67,13 +67,12 @@ extension SCIMService {
     ///
     /// - Operations run in the order of ``BulkRequest/plan()``: as sent, except that one referring to a `bulkId` a
     ///   later POST creates runs right after that POST; references are replaced just before an operation runs.
-    /// - Each operation is atomic and independent, as if it ran in a transaction of its own: a failed one stores
+    /// - Each operation runs in a transaction of its own (with the default `commitGroup` of 1): a failed one stores
     ///   nothing and the others go on, until `failOnErrors` operations have failed; the rest are skipped and left
-    ///   out of the results (RFC 7644 §3.7.3). Physically, up to `commitGroup` consecutive operations share one
-    ///   commit (a commit per operation costs more than the operation); when one of them fails, the group is rolled
-    ///   back, the operations before it are run again, and the failing one runs in a transaction of its own, so its
-    ///   outcome and its `rejected` entry are the single request's. A `commitGroup` of 1 gives every operation a
-    ///   transaction of its own.
+    ///   out of the results (RFC 7644 §3.7.3). A `commitGroup` above 1 lets that many consecutive operations share
+    ///   one commit; when one of them fails, the group is rolled back, the operations before it are run again, and
+    ///   the failing one runs in a transaction of its own, so its outcome and its `rejected` entry are the single
+    ///   request's.
     /// - With ``BulkRequest/allOrNothing`` (Roster's extension) every operation runs in one transaction: the first
     ///   failure rolls back all of them and is the only result.
     /// - Every sync-log entry of operation `i` carries the request id `"<requestID>/<i>"`, or
