@@ -95,9 +95,8 @@ public final class PostgresStore: ProvisioningStore {
     func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         do {
             return try await threads.runIfActive(work)
-        } catch let error as NIOThreadPoolError.ThreadPoolInactive {
-            _ = error
-            throw ProvisioningError.unavailable("The database connection is closed.")
+        } catch is NIOThreadPoolError.ThreadPoolInactive {
+            throw ProvisioningError.unavailable("The store is closed.")
         }
     }
 

@@ -137,15 +137,17 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         var response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
-        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
-        let duration = String(format: "%.1f", ms)
         response.headers[Self.header] = context.id
-        context.logger.info(
-            "\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(duration)ms",
-            metadata: [
-                "method": .string(request.method.rawValue), "path": .string(request.uri.path),
-                "status": .stringConvertible(response.status.code), "duration_ms": .string(duration),
-            ])
+        if context.logger.logLevel <= .info {
+            let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+            let duration = String(format: "%.1f", ms)
+            context.logger.info(
+                "\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(duration)ms",
+                metadata: [
+                    "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+                    "status": .stringConvertible(response.status.code), "duration_ms": .string(duration),
+                ])
+        }
         return response
     }
 
