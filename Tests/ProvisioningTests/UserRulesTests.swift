@@ -5,6 +5,7 @@ import Testing
 @Suite struct UserRulesTests {
     @Test(arguments: [
         "ann@example.com", "Ann.Lee+tag@sub.example.co.uk", "test.user@okta.local", "x@y.io", "o'brien@example.com",
+        "jürgen@müller.de", "用户@例子.广告", "zoë.o@xn--mller-kva.example",
     ])
     func validEmails(_ text: String) {
         #expect(UserRules.isEmailAddress(text))
@@ -13,6 +14,9 @@ import Testing
     @Test(arguments: [
         "", "ann", "ann@", "@example.com", "ann@example", "ann@@example.com", "ann lee@example.com", "ann@exa mple.com",
         ".ann@example.com", "ann..lee@example.com", "ann@-example.com", "ann@example..com", "e02e2ab1-e5bc-4277",
+        "ann.@example.com", "ann@example-.com", "ann\t@example.com", "\"ann\"@example.com", "jür gen@müller.de",
+        "jürgen@mül_ler.de", "ann@exam_ple.com", "jürgen\u{00A0}x@müller.de",
+        String(repeating: "a", count: 65) + "@example.com", "ann@" + String(repeating: "b", count: 64) + ".com",
     ])
     func invalidEmails(_ text: String) {
         #expect(!UserRules.isEmailAddress(text))
