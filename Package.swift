@@ -94,7 +94,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SCIMTests", dependencies: ["SCIM"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SCIMTests", dependencies: ["SCIM", "ProvisioningTesting"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ProvisioningTests",
             dependencies: ["SCIM", "Provisioning", "ProvisioningTesting"],

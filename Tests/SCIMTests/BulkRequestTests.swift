@@ -1,3 +1,4 @@
+import ProvisioningTesting
 import Testing
 @testable import SCIM
 
@@ -25,49 +26,11 @@ struct BulkRequestTests {
         return post(bulkId, "/Groups", data: #"{"displayName":"\#(bulkId)","members":[\#(list)]}"#)
     }
 
-    /// The §3.7.2 example: a user and a group that lists it by its bulkId.
-    static let rfc7644_3_7_2 = """
-        {"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
-         "Operations":[
-          {"method":"POST","path":"/Users","bulkId":"qwerty",
-           "data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:User"],"userName":"Alice"}},
-          {"method":"POST","path":"/Groups","bulkId":"ytrewq",
-           "data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:Group"],"displayName":"Tour Guides",
-                   "members":[{"type":"User","value":"bulkId:qwerty"}]}}]}
-        """
-
-    /// The §3.7.1 example: two groups, each a member of the other.
-    static let rfc7644_3_7_1 = """
-        {"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
-         "Operations":[
-          {"method":"POST","path":"/Groups","bulkId":"qwerty",
-           "data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Group A",
-                   "members":[{"type":"Group","value":"bulkId:ytrewq"}]}},
-          {"method":"POST","path":"/Groups","bulkId":"ytrewq",
-           "data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Group B",
-                   "members":[{"type":"Group","value":"bulkId:qwerty"}]}}]}
-        """
-
-    /// The §3.7.3 example: a POST, a PUT, a PATCH and a DELETE, with versions, `failOnErrors` 1.
-    static let rfc7644_3_7_3 = """
-        {"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"failOnErrors":1,
-         "Operations":[
-          {"method":"POST","path":"/Users","bulkId":"qwerty",
-           "data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:User"],"userName":"Alice"}},
-          {"method":"PUT","path":"/Users/b7c14771-226c-4d05-8860-134711653041","version":"W/\\"3694e05e9dff591\\"",
-           "data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
-                   "id":"b7c14771-226c-4d05-8860-134711653041","userName":"Bob"}},
-          {"method":"PATCH","path":"/Users/5d8d29d3-342c-4b5f-8683-a3cb6763ffcc","version":"W/\\"edac3253e2c0ef2\\"",
-           "data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                   "Operations":[{"op":"remove","path":"nickName"},{"op":"replace","path":"userName","value":"Dave"}]}},
-          {"method":"DELETE","path":"/Users/e9025315-6bea-44e1-899c-1e07454e468b","version":"W/\\"0ee8add0a938e1a\\""}]}
-        """
-
     // MARK: Decoding
 
     @Test("RFC 7644 §3.7.3 example decodes: methods, paths, versions, failOnErrors")
     func decodesTheRFCExample() throws {
-        let r = try Self.request(Self.rfc7644_3_7_3)
+        let r = try Self.request(BulkRequestExamples.rfc7644_3_7_3)
         #expect(r.failOnErrors == 1 && !r.allOrNothing)
         let operations = r.entries.compactMap { entry -> BulkOperation? in
             if case .valid(let op) = entry { return op }
@@ -239,7 +202,7 @@ struct BulkRequestTests {
 
     @Test("RFC 7644 §3.7.2 example: the group refers to the user created before it; they run as sent")
     func rfcExampleRunsAsSent() throws {
-        let r = try Self.request(Self.rfc7644_3_7_2)
+        let r = try Self.request(BulkRequestExamples.rfc7644_3_7_2)
         let plan = r.plan()
         #expect(plan.steps.map(\.index) == [0, 1])
         #expect(plan.steps[1].references == ["qwerty"] && plan.steps[0].references.isEmpty)
@@ -275,7 +238,7 @@ struct BulkRequestTests {
 
     @Test("RFC 7644 §3.7.1 example: circular references fail both operations with 409 invalidValue naming the bulkId")
     func rfcCircularExample() throws {
-        let r = try Self.request(Self.rfc7644_3_7_1)
+        let r = try Self.request(BulkRequestExamples.rfc7644_3_7_1)
         #expect(Self.order(r) == [0, 1])
         let errors = Self.errors(r)
         try #require(errors.count == 2)
