@@ -1,3 +1,5 @@
+public import Provisioning
+
 /// One database connection inside a transaction, as the shared SQL store code sees it. A driver (SQLite through
 /// GRDB, PostgreSQL through postgres-nio) adapts its connection to this; ``SQLTransaction`` does the rest.
 ///
@@ -17,6 +19,14 @@ public protocol SQLConnection {
 public enum SQLStoreError: Error, Sendable {
     /// A value that must be unique is taken (the message is the database's).
     case uniqueViolation(String)
+
+    /// The domain's view of the failure, which every SQL store reports the same way: a `conflict`.
+    public var provisioningError: ProvisioningError {
+        switch self {
+        case .uniqueViolation(let message):
+            .conflict("A value that must be unique is already taken (\(message)).")
+        }
+    }
 }
 
 /// One result row; columns are read by position with the type the caller expects (`let name: String = row[1]`).

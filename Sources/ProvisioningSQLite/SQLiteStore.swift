@@ -125,9 +125,7 @@ public final class SQLiteStore: ProvisioningStore {
 
     /// The domain's view of a failure: unique violations are conflicts, transient SQLite failures `unavailable`.
     static func translate(_ error: any Error) -> any Error {
-        if case SQLStoreError.uniqueViolation(let message) = error {
-            return ProvisioningError.conflict("A value that must be unique is already taken (\(message)).")
-        }
+        if let error = error as? SQLStoreError { return error.provisioningError }
         if let error = error as? DatabaseError { return unavailable(error) ?? error }
         return error
     }
@@ -158,10 +156,8 @@ public final class SQLiteStore: ProvisioningStore {
     func readNow<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         do {
             return try pool.read { db in try body(SQLTransaction(SQLiteConnection(db: db))) }
-        } catch SQLStoreError.uniqueViolation(let message) {
-            throw ProvisioningError.conflict("A value that must be unique is already taken (\(message)).")
-        } catch let error as DatabaseError {
-            throw Self.unavailable(error) ?? error
+        } catch {
+            throw Self.translate(error)
         }
     }
 
