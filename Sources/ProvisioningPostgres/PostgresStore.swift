@@ -37,7 +37,7 @@ public final class PostgresStore: ProvisioningStore {
             try await store.onThread { try store.migrate() }
         } catch {
             try? await store.close()
-            throw translate(error)
+            throw error
         }
         return store
     }
@@ -102,6 +102,35 @@ public final class PostgresStore: ProvisioningStore {
 
     /// One transaction on a pooled connection: read-only at a snapshot, or a write holding the write lock.
     func transaction<T>(write: Bool, _ body: (any StoreTransaction) throws -> T) throws -> T {
+        try withConnection { sql in
+            try Self.rollingBack(sql) {
+                // Pipelined: the transaction's opening statements go out without waiting for their answers (a
+                // connection runs its statements in order, so the body's first statement runs after them); their
+                // outcome is checked before the commit. A read's COMMIT is not waited for either: it cannot fail
+                // but with the connection, and the connection's next statement queues behind it.
+                var opening = [sql.send(write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])]
+                if write { opening.append(sql.send("SELECT pg_advisory_xact_lock(?)", [.integer(writeLockKey)])) }
+                let result: T
+                do {
+                    result = try body(SQLTransaction(sql))
+                } catch {
+                    for future in opening { _ = try future.wait() }  // a failed BEGIN or lock explains the error
+                    throw error
+                }
+                for future in opening { _ = try future.wait() }
+                if write {
+                    try sql.execute("COMMIT", [])
+                } else {
+                    sql.send("COMMIT", []).whenFailure { _ in }
+                }
+                return result
+            }
+        }
+    }
+
+    /// Runs `body` on a pooled connection, on the calling (store) thread. A connection that failed, or that could
+    /// not roll back, is closed instead of going back to the pool. Errors come out as the domain sees them.
+    func withConnection<T>(_ body: (PostgresSQLConnection) throws -> T) throws -> T {
         let connection: PostgresConnection
         do {
             connection = try pool.checkout()
@@ -110,49 +139,40 @@ public final class PostgresStore: ProvisioningStore {
         }
         var healthy = true
         defer { pool.checkin(connection, healthy: healthy) }
-        let sql = PostgresSQLConnection(connection: connection, logger: pool.logger)
         do {
-            // Pipelined: the transaction's opening statements go out without waiting for their answers (a
-            // connection runs its statements in order, so the body's first statement runs after them); their
-            // outcome is checked before the commit. A read's COMMIT is not waited for either: it cannot fail but
-            // with the connection, and the connection's next statement queues behind it.
-            var opening = [sql.send(write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])]
-            if write { opening.append(sql.send("SELECT pg_advisory_xact_lock(?)", [.integer(writeLockKey)])) }
-            let result: T
-            do {
-                result = try body(SQLTransaction(sql))
-            } catch {
-                for future in opening { _ = try future.wait() }  // a failed BEGIN or lock explains the body's error
-                throw error
-            }
-            for future in opening { _ = try future.wait() }
-            if write {
-                try sql.execute("COMMIT", [])
-            } else {
-                sql.send("COMMIT", []).whenFailure { _ in }
-            }
-            return result
+            return try body(PostgresSQLConnection(connection: connection, logger: pool.logger))
+        } catch let broken as BrokenConnection {
+            healthy = false
+            throw Self.translate(broken.underlying)
         } catch {
-            if Self.isConnectionFailure(error) {
-                healthy = false
-            } else if (try? sql.execute("ROLLBACK", [])) == nil {
-                healthy = false
-            }
+            healthy = !Self.isConnectionFailure(error)
             throw Self.translate(error)
         }
+    }
+
+    /// Runs `body` inside the connection's open transaction and rolls it back when `body` throws; a connection
+    /// that cannot roll back is marked broken.
+    static func rollingBack<T>(_ sql: PostgresSQLConnection, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            if !isConnectionFailure(error), (try? sql.execute("ROLLBACK", [])) != nil { throw error }
+            throw BrokenConnection(underlying: error)
+        }
+    }
+
+    /// A failure after which the connection must not be reused.
+    struct BrokenConnection: Error {
+        var underlying: any Error
     }
 
     // MARK: Migrations
 
     /// Runs pending migrations under a session advisory lock: a second instance starting at the same time waits,
-    /// then finds nothing left to do.
+    /// then finds nothing left to do. Each migration runs in a transaction of its own.
     func migrate() throws {
-        let connection = try pool.checkout()
-        var healthy = true
-        defer { pool.checkin(connection, healthy: healthy) }
-        let sql = PostgresSQLConnection(connection: connection, logger: pool.logger)
         let key = Self.lockKey("roster-migrate:\(url.schema ?? "public")")
-        do {
+        try withConnection { sql in
             try sql.execute("SELECT pg_advisory_lock(?)", [.integer(key)])
             defer { _ = try? sql.execute("SELECT pg_advisory_unlock(?)", [.integer(key)]) }
             if let schema = url.schema { try sql.execute("CREATE SCHEMA IF NOT EXISTS \(schema)", []) }
@@ -162,30 +182,23 @@ public final class PostgresStore: ProvisioningStore {
             let applied = Set(try sql.query("SELECT identifier FROM roster_migrations", []).map { $0[0] as String })
             for migration in Migrations.all(for: .postgres) where !applied.contains(migration.identifier) {
                 try sql.execute("BEGIN", [])
-                do {
+                try Self.rollingBack(sql) {
                     for statement in migration.statements { try sql.execute(statement, []) }
                     try sql.execute(
                         "INSERT INTO roster_migrations (identifier, applied_at) VALUES (?, ?)",
                         [.text(migration.identifier), .integer(RowCoding.milliseconds(Date()))])
                     try sql.execute("COMMIT", [])
-                } catch {
-                    _ = try? sql.execute("ROLLBACK", [])
-                    throw error
                 }
             }
-        } catch {
-            if Self.isConnectionFailure(error) { healthy = false }
-            throw Self.translate(error)
         }
     }
 
     /// The migrations applied, in order.
     public func appliedMigrations() async throws -> [String] {
         try await onThread {
-            let connection = try self.pool.checkout()
-            defer { self.pool.checkin(connection, healthy: true) }
-            return try PostgresSQLConnection(connection: connection, logger: self.pool.logger)
-                .query("SELECT identifier FROM roster_migrations ORDER BY applied_at, identifier", []).map { $0[0] }
+            try self.withConnection {
+                try $0.query("SELECT identifier FROM roster_migrations ORDER BY applied_at, identifier", []).map { $0[0] }
+            }
         }
     }
 
@@ -195,12 +208,7 @@ public final class PostgresStore: ProvisioningStore {
         guard let schema = url.schema else {
             throw ProvisioningError.invalid("Only a store opened with ?schema=NAME can drop its schema.")
         }
-        try await onThread {
-            let connection = try self.pool.checkout()
-            defer { self.pool.checkin(connection, healthy: true) }
-            try PostgresSQLConnection(connection: connection, logger: self.pool.logger)
-                .execute("DROP SCHEMA IF EXISTS \(schema) CASCADE", [])
-        }
+        try await onThread { try self.withConnection { try $0.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE", []) } }
         try await close()
     }
 
@@ -237,9 +245,7 @@ public final class PostgresStore: ProvisioningStore {
     /// full disk and lock or statement timeouts are `unavailable` (the transaction was rolled back, so a retry is
     /// safe); domain errors pass through.
     static func translate(_ error: any Error) -> any Error {
-        if case SQLStoreError.uniqueViolation(let message) = error {
-            return ProvisioningError.conflict("A value that must be unique is already taken (\(message)).")
-        }
+        if let error = error as? SQLStoreError { return error.provisioningError }
         if isConnectionFailure(error) {
             return ProvisioningError.unavailable("The database cannot be reached; nothing was changed. Retry in a few seconds.")
         }

@@ -97,11 +97,11 @@ struct PostgresStoreTests {
             // Another session ends every connection of this store's schema, as a server restart would.
             let killer = try await PostgresStore.open(store.url)
             try await killer.onThread {
-                let connection = try killer.pool.checkout()
-                defer { killer.pool.checkin(connection, healthy: true) }
-                try PostgresSQLConnection(connection: connection, logger: killer.pool.logger).execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND application_name = ?",
-                    [.text(store.pool.applicationName)])
+                try killer.withConnection {
+                    try $0.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND application_name = ?",
+                        [.text(store.pool.applicationName)])
+                }
             }
             try await killer.close()
             try await Task.sleep(for: .milliseconds(200))
