@@ -37,15 +37,22 @@ id=$(python3 -c "import json;print(json.load(open('$work/p.json'))['id'])")
 secret=$(python3 -c "import json;print(json.load(open('$work/p.json'))['secret'])")
 "$BIN" provider update "$id" --guard-state off > /dev/null
 
-python3 - "$p1" "$p2" "$id" "$secret" > "$work/race.txt" <<'PY'
-import http.client, json, sys, threading
-p1, p2, pid, secret = sys.argv[1:5]
+# One SCIM call helper for both Python parts below: call(port, method, path, body) -> (status, json).
+cat > "$work/scim_client.py" <<PY
+import http.client, json
 def call(port, method, path, body=None):
     c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=30)
-    c.request(method, f"/scim/{pid}/v2{path}", body=json.dumps(body) if body else None,
-              headers={"Authorization": "Bearer " + secret, "Content-Type": "application/scim+json"})
+    c.request(method, "/scim/$id/v2" + path, body=json.dumps(body) if body else None,
+              headers={"Authorization": "Bearer $secret", "Content-Type": "application/scim+json"})
     r = c.getresponse(); data = r.read()
     return r.status, (json.loads(data) if data else {})
+PY
+export PYTHONPATH="$work"
+
+python3 - "$p1" "$p2" > "$work/race.txt" <<'PY'
+import sys, threading
+from scim_client import call
+p1, p2 = sys.argv[1:3]
 def race(path, body):
     results = [None, None]
     barrier = threading.Barrier(2)
@@ -75,15 +82,10 @@ check "30 simultaneous identical group POSTs: one 201 and one 409 uniqueness eac
 check "each raced user exists once (total $total)" test "$total" = 30
 
 # Deactivations through both instances; both schedulers compete for them.
-python3 - "$p1" "$p2" "$id" "$secret" <<'PY'
-import http.client, json, sys
-p1, p2, pid, secret = sys.argv[1:5]
-def call(port, method, path, body=None):
-    c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=30)
-    c.request(method, f"/scim/{pid}/v2{path}", body=json.dumps(body) if body else None,
-              headers={"Authorization": "Bearer " + secret, "Content-Type": "application/scim+json"})
-    r = c.getresponse(); data = r.read()
-    return r.status, (json.loads(data) if data else {})
+python3 - "$p1" "$p2" <<'PY'
+import sys
+from scim_client import call
+p1, p2 = sys.argv[1:3]
 for n in range(60):
     port = (p1, p2)[n % 2]
     s, u = call(port, "POST", "/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
