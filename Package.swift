@@ -115,6 +115,7 @@ let package = Package(
             dependencies: [
                 "SCIM", "Provisioning", "ProvisioningSQL", "ProvisioningPostgres", "ProvisioningTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

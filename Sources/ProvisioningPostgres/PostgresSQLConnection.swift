@@ -10,6 +10,8 @@ import ProvisioningSQL
 struct PostgresSQLConnection: SQLConnection {
     let connection: PostgresConnection
     let logger: Logger
+    /// How long a statement may go unanswered on an open connection before the connection is closed.
+    var deadline: TimeAmount = .seconds(60)
 
     var dialect: SQLDialect { .postgres }
 
@@ -24,10 +26,38 @@ struct PostgresSQLConnection: SQLConnection {
 
     func run(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
         do {
-            return try send(sql, arguments).wait()
+            return try answer(send(sql, arguments))
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw SQLStoreError.uniqueViolation(error.serverInfo?[.message] ?? "unique violation")
         }
+    }
+
+    /// Waits for the answer to a statement, but not forever. postgres-nio can leave a statement unanswered when
+    /// the server closes the connection under it (seen while PostgreSQL restarts): a closed connection fails the
+    /// wait within a second, and an open one that gives no answer within `deadline` is closed.
+    func answer<R: Sendable>(_ future: EventLoopFuture<R>) throws -> R {
+        let promise = future.eventLoop.makePromise(of: R.self)
+        future.cascade(to: promise)
+        let connection = self.connection
+        let giveUp = NIODeadline.now() + deadline
+        let watch = future.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { task in
+            if connection.isClosed {
+                promise.fail(NoAnswer(reason: "the connection closed"))
+                task.cancel()
+            } else if NIODeadline.now() > giveUp {
+                promise.fail(NoAnswer(reason: "no answer in time"))
+                connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+                task.cancel()
+            }
+        }
+        defer { watch.cancel() }
+        return try promise.futureResult.wait()
+    }
+
+    /// A statement that got no answer: the connection is lost.
+    struct NoAnswer: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { "PostgreSQL gave no answer: \(reason)" }
     }
 
     /// Sends a statement without waiting for its answer.

@@ -114,10 +114,10 @@ public final class PostgresStore: ProvisioningStore {
                 do {
                     result = try body(SQLTransaction(sql))
                 } catch {
-                    for future in opening { _ = try future.wait() }  // a failed BEGIN or lock explains the error
+                    for future in opening { _ = try sql.answer(future) }  // a failed BEGIN or lock explains the error
                     throw error
                 }
-                for future in opening { _ = try future.wait() }
+                for future in opening { _ = try sql.answer(future) }
                 if write {
                     try sql.execute("COMMIT", [])
                 } else {
@@ -140,7 +140,7 @@ public final class PostgresStore: ProvisioningStore {
         var healthy = true
         defer { pool.checkin(connection, healthy: healthy) }
         do {
-            return try body(PostgresSQLConnection(connection: connection, logger: pool.logger))
+            return try body(PostgresSQLConnection(connection: connection, logger: pool.logger, deadline: pool.deadline))
         } catch let broken as BrokenConnection {
             healthy = false
             throw Self.translate(broken.underlying)
@@ -238,7 +238,7 @@ public final class PostgresStore: ProvisioningStore {
             }
         }
         return error is IOError || error is ChannelError || error is NIOConnectionError
-            || error is ConnectionPool.ConnectFailure
+            || error is ConnectionPool.ConnectFailure || error is PostgresSQLConnection.NoAnswer
     }
 
     /// The domain's view of a failure: unique violations are conflicts; an unreachable or restarting server, a
@@ -283,6 +283,10 @@ final class ConnectionPool: Sendable {
         self.configuration = configuration
         self.logger = logger
     }
+
+    /// How long a statement may go unanswered: a write's wait for the lock (`lock_timeout`) and a long statement
+    /// (a migration's backfill) have room; a connection gone silent does not hold a request forever.
+    var deadline: TimeAmount { .seconds(Int64(url.lockTimeout) + 50) }
 
     /// How the store's sessions appear in `pg_stat_activity`.
     var applicationName: String { "roster" + (url.schema.map { "/" + $0 } ?? "") }

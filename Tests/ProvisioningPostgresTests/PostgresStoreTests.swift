@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import PostgresNIO
 import Provisioning
 @testable import ProvisioningPostgres
 import ProvisioningSQL
@@ -116,6 +118,28 @@ struct PostgresStoreTests {
             }
             #expect(failures <= 1)
             #expect(try await admin.providers().count == 1)
+        }
+    }
+
+    /// A statement the driver leaves unanswered when the server closes the connection under it (seen while
+    /// PostgreSQL restarts) fails its wait as a lost connection instead of holding the request forever.
+    @Test func aStatementLeftUnansweredOnAClosedConnectionFails() async throws {
+        try await PostgresTesting.withStore { store in
+            let outcome = try await store.onThread {
+                try store.withConnection { sql -> String in
+                    let never = sql.connection.eventLoop.makePromise(of: Int.self)
+                    try sql.connection.close().wait()
+                    do {
+                        _ = try sql.answer(never.futureResult)
+                        return "answered"
+                    } catch let error as PostgresSQLConnection.NoAnswer {
+                        never.succeed(0)  // the promise must not leak
+                        return error.reason
+                    }
+                }
+            }
+            #expect(outcome == "the connection closed")
+            #expect(PostgresStore.isConnectionFailure(PostgresSQLConnection.NoAnswer(reason: "x")))
         }
     }
 
