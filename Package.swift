@@ -76,7 +76,7 @@ let package = Package(
         ),
         .target(
             name: "ProvisioningTesting",
-            dependencies: ["SCIM", "Provisioning"],
+            dependencies: ["SCIM", "Provisioning", "ProvisioningPostgres"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -8,31 +8,6 @@ import ProvisioningTesting
 import SCIM
 import Testing
 
-enum PostgresTesting {
-    static let url = ProcessInfo.processInfo.environment["ROSTER_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
-    static var enabled: Bool { url != nil }
-
-    /// The test server's URL with a schema of its own.
-    static func freshURL() throws -> PostgresURL {
-        var url = try PostgresURL(parsing: url ?? "")
-        url.schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-        url.poolSize = 4
-        return url
-    }
-
-    /// Opens a store on a new schema, runs `body`, and drops the schema.
-    static func withStore(_ body: (PostgresStore) async throws -> Void) async throws {
-        let store = try await PostgresStore.open(try freshURL())
-        do {
-            try await body(store)
-        } catch {
-            try? await store.dropSchema()
-            throw error
-        }
-        try await store.dropSchema()
-    }
-}
-
 /// The PostgreSQL store: the same conformance checks as the memory and SQLite stores, then what only several
 /// instances on one database can get wrong. Runs when `ROSTER_TEST_POSTGRES_URL` names a server (`.ci/run` starts
 /// one with `scripts/postgres.sh`).

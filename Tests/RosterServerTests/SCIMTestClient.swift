@@ -6,6 +6,7 @@ import NIOCore
 import Provisioning
 import ProvisioningPostgres
 import ProvisioningSQLite
+import ProvisioningTesting
 import RosterServer
 import SCIM
 import Testing
@@ -15,19 +16,7 @@ import Testing
 enum StoreKind: String, CaseIterable, Sendable {
     case memory, sqlite, postgres
 
-    static var allCases: [StoreKind] { PostgresTesting.url == nil ? [.memory, .sqlite] : [.memory, .sqlite, .postgres] }
-}
-
-enum PostgresTesting {
-    static let url = ProcessInfo.processInfo.environment["ROSTER_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
-
-    /// The test server's URL with a schema of its own, so that tests running at once never see each other's rows.
-    static func freshURL() throws -> PostgresURL {
-        var url = try PostgresURL(parsing: url ?? "")
-        url.schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-        url.poolSize = 4
-        return url
-    }
+    static var allCases: [StoreKind] { PostgresTesting.enabled ? [.memory, .sqlite, .postgres] : [.memory, .sqlite] }
 }
 
 /// Runs `body` with a new, empty store of `kind`, and removes it afterwards.
@@ -40,14 +29,7 @@ func withStore(_ kind: StoreKind, _ body: (AnyStore) async throws -> Void) async
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         try await body(AnyStore(try SQLiteStore(path: path)))
     case .postgres:
-        let store = try await PostgresStore.open(try PostgresTesting.freshURL())
-        do {
-            try await body(AnyStore(store))
-        } catch {
-            try? await store.dropSchema()
-            throw error
-        }
-        try await store.dropSchema()
+        try await PostgresTesting.withStore { store in try await body(AnyStore(store)) }
     }
 }
 
