@@ -93,6 +93,17 @@ check "removed provider refused" test "$(status -H "Authorization: Bearer $new" 
 check "its users stay" "$BIN" user show ann@example.com --database "$db"
 check "unknown provider is an error" bash -c "! '$BIN' provider remove '$id' --database '$db'"
 
+# Commands started together on a new database file (a deployment script that starts the server and adds its
+# provider at once): each finds it untouched or fully migrated, never half, so none fails.
+together_ok=1
+for round in 1 2 3 4 5; do
+  fresh="$work/fresh-$round.sqlite"
+  for k in 1 2 3; do "$BIN" provider add --database "$fresh" --name "P$k" --json > "$work/fresh-$round-$k.json" 2> "$work/fresh-$round-$k.err" & done
+  wait_ok=1; for job in $(jobs -p); do [ "$job" = "$pid" ] || wait "$job" || wait_ok=0; done
+  [ "$wait_ok" = 1 ] && [ "$("$BIN" provider list --database "$fresh" --json | json /dev/stdin "len(d)")" = 3 ] || together_ok=0
+done
+check "commands opening a new database together all succeed" test "$together_ok" = 1
+
 kill -TERM "$pid"; wait "$pid" 2>/dev/null
 check "graceful stop is logged" grep -q "Roster stopped" "$work/server.log"
 check "one log line per request" grep -q "GET /scim/$id/v2/Users 200" "$work/server.log"

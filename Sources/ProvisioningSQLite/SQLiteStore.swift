@@ -32,7 +32,7 @@ public final class SQLiteStore: ProvisioningStore {
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
+        try Self.migrate(pool)
     }
 
     /// `scim_lower(text)`: Unicode lowercasing as Swift does it, so SQL comparisons agree with the lowercased
@@ -41,14 +41,31 @@ public final class SQLiteStore: ProvisioningStore {
         String.fromDatabaseValue(values[0])?.lowercased()
     }
 
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        for migration in Migrations.all(for: .sqlite) {
-            migrator.registerMigration(migration.identifier) { db in
-                for statement in migration.statements { try db.execute(sql: statement) }
+    /// Applies the migrations this database lacks, all in one `IMMEDIATE` transaction, so that deciding what is
+    /// missing and applying it are one step. Processes that open a new database at the same moment (the server
+    /// and a CLI command, several CLI commands) each find it either untouched or fully migrated: the later ones
+    /// wait for the write lock (the busy timeout), then find nothing to do. GRDB's `DatabaseMigrator` lists what is
+    /// missing before it takes the lock, so the later process failed with "table … already exists". Applied
+    /// identifiers are kept in GRDB's `grdb_migrations` table, so databases it migrated stay as they are. A
+    /// migration that rebuilds a table would have to run with foreign keys off, outside this transaction.
+    static func migrate(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                try db.execute(sql: "CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+                let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
+                for migration in Migrations.all(for: .sqlite) where !applied.contains(migration.identifier) {
+                    for statement in migration.statements { try db.execute(sql: statement) }
+                    try db.execute(
+                        sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)", arguments: [migration.identifier])
+                }
+                return .commit
             }
         }
-        return migrator
+    }
+
+    /// The migrations applied to this database, in the order they were applied.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
     }
 
     /// Runs `body` in a write transaction of its own, as far as anyone can tell: writes that arrive while another

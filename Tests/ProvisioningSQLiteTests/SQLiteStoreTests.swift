@@ -3,7 +3,9 @@ import Provisioning
 import GRDB
 @testable import ProvisioningSQLite
 import SCIM
+import ProvisioningSQL
 import ProvisioningTesting
+import Synchronization
 import Testing
 
 @Suite struct SQLiteStoreTests {
@@ -27,6 +29,37 @@ import Testing
         let provider = try await reopened.provider(id: issued.provider.id)
         #expect(provider.name == "Okta")
         #expect(Credentials.verify(secret: issued.secret, storedHash: provider.secretHash))
+    }
+
+    /// The server and a CLI command opening a new database at the same moment: each store (connections of its
+    /// own, like a process) opens it, and every migration is applied exactly once. Before migrations ran in one
+    /// transaction, the later opener failed with "table … already exists".
+    @Test func storesOpeningANewDatabaseTogetherMigrateItOnce() async throws {
+        for _ in 0..<5 {
+            let path = Self.temporaryPath()
+            defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+            // Four threads of their own (not the task pool's two), released together.
+            let opened = Mutex<[Result<SQLiteStore, any Error>]>([])
+            let start = DispatchSemaphore(value: 0)
+            let done = DispatchGroup()
+            for _ in 0..<4 {
+                done.enter()
+                Thread.detachNewThread {
+                    start.wait()
+                    let result = Result { try SQLiteStore(path: path) }
+                    opened.withLock { $0.append(result) }
+                    done.leave()
+                }
+            }
+            for _ in 0..<4 { start.signal() }
+            done.wait()
+            let stores = try opened.withLock { try $0.map { try $0.get() } }
+            #expect(stores.count == 4)
+            let expected = Migrations.all(for: .sqlite).map(\.identifier)
+            for store in stores { #expect(try store.appliedMigrations() == expected) }
+            let issued = try await AdminService(store: stores[3]).addProvider(name: "Okta")
+            #expect(try await AdminService(store: stores[0]).provider(id: issued.provider.id).name == "Okta")
+        }
     }
 
     @Test func onlineBackupIsAConsistentCopy() async throws {
