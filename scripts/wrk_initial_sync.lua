@@ -2,6 +2,7 @@
 -- every user is looked up with `userName eq` (expecting none), then POSTed. Each wrk thread pushes
 -- USERS / threads users and stops; wrk's connections (-c) are the concurrent clients.
 --   USERS=100000 wrk -t2 -c8 -d600s -H "Authorization: Bearer T" -s scripts/wrk_initial_sync.lua BASE_URL
+-- scripts/bench_initial_sync.sh runs it end to end and times it by the server's user count (to 0.1 s).
 -- Prints SYNCJSON {"users":..,"seconds":..,"users_per_s":..,"unexpected":..} at the end (seconds from the
 -- threads' start to the last one's finish, to the second; run it with a short -d such as 120s so that wrk does
 -- not wait long after). Within a thread the lookup of a user and its POST may go out on different connections;
