@@ -27,7 +27,8 @@ trap cleanup EXIT
 for run in $(seq 1 "$RUNS"); do
   port=$((20000 + RANDOM % 10000))
   if [ -n "${DATABASE:-}" ]; then
-    database="$DATABASE&schema=sync_$(date +%s)_$run"
+    case "$DATABASE" in *\?*) sep="&" ;; *) sep="?" ;; esac
+    database="$DATABASE${sep}schema=sync_$(date +%s)_$run"
   else
     database="$work/run-$run.sqlite"
   fi
