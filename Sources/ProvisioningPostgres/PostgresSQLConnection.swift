@@ -34,24 +34,30 @@ struct PostgresSQLConnection: SQLConnection {
 
     /// Waits for the answer to a statement, but not forever. postgres-nio can leave a statement unanswered when
     /// the server closes the connection under it (seen while PostgreSQL restarts): a closed connection fails the
-    /// wait within a second, and an open one that gives no answer within `deadline` is closed.
+    /// wait within a second, and an open one that gives no answer within `deadline` is closed. The store's thread
+    /// watches while it waits, so a statement costs the event loop nothing beyond its answer's callback.
     func answer<R: Sendable>(_ future: EventLoopFuture<R>) throws -> R {
-        let promise = future.eventLoop.makePromise(of: R.self)
-        future.cascade(to: promise)
-        let connection = self.connection
+        let answer = Answer<R>()
+        future.whenComplete { result in
+            answer.result = result
+            answer.arrived.signal()
+        }
         let giveUp = NIODeadline.now() + deadline
-        let watch = future.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { task in
-            if connection.isClosed {
-                promise.fail(NoAnswer(reason: "the connection closed"))
-                task.cancel()
-            } else if NIODeadline.now() > giveUp {
-                promise.fail(NoAnswer(reason: "no answer in time"))
+        while answer.arrived.wait(timeout: .now() + 1) == .timedOut {
+            if connection.isClosed { throw NoAnswer(reason: "the connection closed") }
+            if NIODeadline.now() > giveUp {
+                let connection = self.connection
                 connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
-                task.cancel()
+                throw NoAnswer(reason: "no answer in time")
             }
         }
-        defer { watch.cancel() }
-        return try promise.futureResult.wait()
+        return try answer.result!.get()
+    }
+
+    /// A statement's answer, handed from the event loop to the waiting thread (the semaphore orders the two).
+    final class Answer<R>: @unchecked Sendable {
+        var result: Result<R, any Error>?
+        let arrived = DispatchSemaphore(value: 0)
     }
 
     /// A statement that got no answer: the connection is lost.
