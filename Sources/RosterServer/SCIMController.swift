@@ -65,10 +65,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2 else { throw SCIMError.unauthorized("Malformed Authorization header.") }
         let scheme = parts[0].lowercased()
-        var trimmed = parts[1]  // trimmed by hand: Foundation's CharacterSet trimming costs more than the lookup
-        while trimmed.first == " " || trimmed.first == "\t" { trimmed.removeFirst() }
-        while trimmed.last == " " || trimmed.last == "\t" { trimmed.removeLast() }
-        let value = String(trimmed)
+        let value = String(parts[1]).trimmingSpaces  // not Foundation's CharacterSet trimming, which costs more
         switch scheme {
         case "bearer":
             return .init(providerID: providerID, username: nil, secret: value)

@@ -78,6 +78,9 @@ import Testing
             // Entra's valid secret on Okta's Base URL is refused.
             let other = try await okta.send(.get, "/Users", headers: [.authorization: "Bearer \(issued[1].secret)"])
             #expect(other.status == .unauthorized)
+            // The scheme in any case, the token after extra spaces and tabs.
+            let padded = try await okta.send(.get, "/Users", headers: [.authorization: "bearer  \t\(issued[0].secret)"])
+            #expect(padded.status == .ok)
             // Basic with Okta's username and secret works; with the wrong username it does not.
             let basic = "Basic " + Data("\(issued[0].provider.username):\(issued[0].secret)".utf8).base64EncodedString()
             #expect(try await okta.send(.get, "/Users", headers: [.authorization: basic]).status == .ok)
