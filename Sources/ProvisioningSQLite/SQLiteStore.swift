@@ -30,6 +30,11 @@ public final class SQLiteStore: ProvisioningStore {
         configuration.prepareDatabase { db in
             db.add(function: SQLiteStore.lowercase)
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // Keeps savepoints' sub-journals in memory. Every queued write runs in a savepoint (see
+            // `withTransaction`), and a savepoint that changed more than 64 KiB of pages (a new user touches about
+            // fifteen) spilled its sub-journal to a temporary file: access, open, unlink, write and close on every
+            // such write. Temporary tables and sort files, which Roster does not use at scale, stay in memory too.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrate(pool)

@@ -62,6 +62,17 @@ import Testing
         }
     }
 
+    /// Every connection keeps temporary data (savepoints' sub-journals) in memory: each queued write runs in a
+    /// savepoint, and on disk a large one spilled to a temporary file created and deleted per write.
+    @Test func connectionsKeepSubJournalsInMemory() async throws {
+        let path = Self.temporaryPath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try SQLiteStore(path: path)
+        let memory = 2  // PRAGMA temp_store: 0 default, 1 file, 2 memory
+        #expect(try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") } == memory)
+        #expect(try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") } == memory)
+    }
+
     @Test func onlineBackupIsAConsistentCopy() async throws {
         let path = Self.temporaryPath()
         let copy = Self.temporaryPath()
