@@ -60,7 +60,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
         }
         try Self.checkPassword(password)
         return AdminAccount(
-            id: UUID().uuidString.lowercased(), email: address, passwordHash: Bcrypt.hash(password, cost: bcryptCost),
+            id: ResourceID.generate(), email: address, passwordHash: Bcrypt.hash(password, cost: bcryptCost),
             createdAt: timestamp)
     }
 
@@ -187,7 +187,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
                 throw ProvisioningError.notFound("No admin with email '\(email)'; `roster admin add` creates one.")
             }
             let token = AdminToken(
-                id: UUID().uuidString.lowercased(), name: name.trimmingSpaces.isEmpty ? "api" : name.trimmingSpaces,
+                id: ResourceID.generate(), name: name.trimmingSpaces.isEmpty ? "api" : name.trimmingSpaces,
                 adminID: admin.id, secretHash: Credentials.hash(secret: secret), createdAt: timestamp)
             try tx.insertAdminToken(token)
             return token

@@ -284,7 +284,7 @@ extension AdminService {
             }
         }
 
-        let runID = UUID().uuidString.lowercased()
+        let runID = ResourceID.generate()
         let startedAt = now()
         while true {
             let current = mapping

@@ -34,7 +34,7 @@ extension AdminService {
                 throw ProvisioningError.conflict("An organization named '\(existing.name)' already exists.")
             }
             let organization = Organization(
-                id: UUID().uuidString.lowercased(), name: trimmed, parentID: parentOrganization.id,
+                id: ResourceID.generate(), name: trimmed, parentID: parentOrganization.id,
                 defaultRoles: roles ?? parentOrganization.defaultRoles, createdAt: timestamp)
             try tx.insertOrganization(organization)
             return organization
@@ -72,7 +72,7 @@ extension AdminService {
     public func addWatchlist(name: String) async throws -> Watchlist {
         let trimmed = name.trimmingSpaces
         guard !trimmed.isEmpty else { throw ProvisioningError.invalid("A watchlist needs a name.") }
-        let watchlist = Watchlist(id: UUID().uuidString.lowercased(), name: trimmed, createdAt: now())
+        let watchlist = Watchlist(id: ResourceID.generate(), name: trimmed, createdAt: now())
         try await store.withTransaction { tx in
             if let existing = try tx.watchlist(name: trimmed) {
                 throw ProvisioningError.conflict("A watchlist named '\(existing.name)' already exists.")

@@ -129,7 +129,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
         attributes["active"] = true
         let timestamp = now()
         let user = UserRecord(
-            id: UUID().uuidString.lowercased(), providerID: nil, userName: address, scimActive: true, status: .active,
+            id: ResourceID.generate(), providerID: nil, userName: address, scimActive: true, status: .active,
             attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
         return try await store.withTransaction { [user] tx in
             var user = user

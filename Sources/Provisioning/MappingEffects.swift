@@ -197,7 +197,7 @@ public struct MappingEffects: Sendable {
             return existing
         }
         guard var planned = try resolve(target, tx: tx) else { return nil }
-        planned.id = UUID().uuidString.lowercased()
+        planned.id = ResourceID.generate()
         planned.createdAt = now
         try tx.insertOrganization(planned)
         remember(planned)

@@ -26,8 +26,8 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
         guard !deviceName.isEmpty else { throw ProvisioningError.invalid("A device needs a name.") }
         let wanted = userName.trimmingSpaces
         let timestamp = now()
-        let deviceID = UUID().uuidString.lowercased()
-        let archiveID = UUID().uuidString.lowercased()
+        let deviceID = ResourceID.generate()
+        let archiveID = ResourceID.generate()
         return try await store.withTransaction { tx in
             let user = try Self.existingUser(wanted, in: tx)
             guard user.status != .deactivated else {

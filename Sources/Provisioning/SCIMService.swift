@@ -152,7 +152,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             }
             try tx.updateUser(user)
         } else {
-            let id = UUID().uuidString.lowercased()
+            let id = ResourceID.generate()
             try checkManager(attributes, provider: provider, selfID: id, tx: tx)
             user = UserRecord(
                 id: id, providerID: provider.id, userName: attributes["userName"]!.stringValue!,
@@ -298,7 +298,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         }
         try checkMembers(members.map(\.id), provider: provider, tx: tx)
         var group = GroupRecord(
-            id: UUID().uuidString.lowercased(), providerID: provider.id, displayName: displayName,
+            id: ResourceID.generate(), providerID: provider.id, displayName: displayName,
             attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
         try tx.insertGroup(group)
         let added = try tx.addMembers(groupID: group.id, members: members)
