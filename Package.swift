@@ -47,7 +47,11 @@ let package = Package(
         .target(name: "ProvisioningSQL", dependencies: ["SCIM", "Provisioning"], swiftSettings: swiftSettings),
         .target(
             name: "ProvisioningSQLite",
-            dependencies: ["SCIM", "Provisioning", "ProvisioningSQL", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "SCIM", "Provisioning", "ProvisioningSQL", .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, which the read connections use directly (see SQLiteReaders).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

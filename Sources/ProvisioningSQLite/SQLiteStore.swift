@@ -9,6 +9,7 @@ import Synchronization
 /// command running at the same time (readers never block the writer; writers wait up to the busy timeout).
 public final class SQLiteStore: ProvisioningStore {
     let pool: DatabasePool
+    let readers: SQLiteReaders
 
     /// When a commit reaches the disk (SQLite's `synchronous` in WAL mode).
     public enum Durability: String, Sendable, CaseIterable {
@@ -38,6 +39,7 @@ public final class SQLiteStore: ProvisioningStore {
         }
         pool = try Self.openPool(path: path, configuration: configuration, timeout: busyTimeout)
         try Self.migrate(pool)
+        readers = SQLiteReaders(path: path, busyTimeout: busyTimeout)
     }
 
     /// Opens the pool, retrying while another process holds the file. Opening a new file switches it to WAL mode,
@@ -185,17 +187,19 @@ public final class SQLiteStore: ProvisioningStore {
         }
     }
 
-    /// Reads run synchronously on the calling thread: in WAL mode a read never waits for a writer, an indexed
-    /// lookup takes microseconds, and handing it to GRDB's dispatch queues and back cost more (two thread
-    /// switches per read) than the read itself. Writes, which may wait for the write lock, stay asynchronous.
+    /// Reads run synchronously on the calling thread, on the store's own read connections (``SQLiteReaders``): in
+    /// WAL mode a read never waits for a writer, an indexed lookup takes microseconds, and handing it to a dispatch
+    /// queue and back would cost more (two thread switches per read) than the read itself. Writes, which may wait
+    /// for the write lock, stay asynchronous.
     public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
         try readNow(body)
     }
 
-    /// GRDB's synchronous read (a synchronous function, so that overload resolution cannot pick the async one).
+    /// A read transaction on the calling thread (a synchronous function, so that overload resolution cannot pick an
+    /// async one).
     func readNow<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         do {
-            return try pool.read { db in try body(SQLTransaction(SQLiteConnection(db: db))) }
+            return try readers.read { connection in try body(SQLTransaction(connection)) }
         } catch {
             throw Self.translate(error)
         }

@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+import Provisioning
+import ProvisioningSQL
+@testable import ProvisioningSQLite
+import Testing
+
+/// The store's own read connections (SQLite's C API, not GRDB's reader pool).
+@Suite struct SQLiteReadersTests {
+    static func withStore(_ body: (SQLiteStore) async throws -> Void) async throws {
+        let path = SQLiteStoreTests.temporaryPath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        try await body(try SQLiteStore(path: path))
+    }
+
+    static func count(_ connection: SQLiteReadConnection) throws -> Int {
+        try connection.query("SELECT COUNT(*) FROM providers", [])[0][0]
+    }
+
+    /// A read is one transaction: a commit made while it runs is not seen until the next read.
+    @Test func aReadSeesOneSnapshot() async throws {
+        try await Self.withStore { store in
+            let admin = AdminService(store: store)
+            _ = try await admin.addProvider(name: "Okta")
+            let seen = try store.readers.read { connection in
+                let before = try Self.count(connection)
+                try store.pool.writeWithoutTransaction { db in
+                    try db.execute(
+                        sql: """
+                            INSERT INTO providers (id, name, username, secret_hash, deactivation_delay_seconds,
+                            user_name_format, created_at, updated_at) VALUES ('x', 'X', 'u', 'h', 900, 'email', 0, 0)
+                            """)
+                }
+                return (before, try Self.count(connection))
+            }
+            #expect(seen.0 == 1 && seen.1 == 1)
+            #expect(try store.readers.read(Self.count) == 2)
+        }
+    }
+
+    @Test func valuesRoundTripAsBound() async throws {
+        try await Self.withStore { store in
+            let row = try store.readers.read { connection in
+                try connection.query(
+                    "SELECT ?, ?, ?, ?, ? = '', typeof(?)",
+                    [.text("Zoë ✓"), .integer(-42), .real(1.5), .null, .text(""), .text("")])[0]
+            }
+            #expect(row.values == [.text("Zoë ✓"), .integer(-42), .real(1.5), .null, .integer(1), .text("text")])
+        }
+    }
+
+    /// The filter compiler's case-insensitive comparisons call `scim_lower`, which the read connections register
+    /// like the writer's: Unicode lowercasing, NULL for NULL.
+    @Test func scimLowerLowercasesUnicode() async throws {
+        try await Self.withStore { store in
+            let row = try store.readers.read { connection in
+                try connection.query("SELECT scim_lower('ÅSA Ünal'), scim_lower(NULL), scim_lower('')", [])[0]
+            }
+            #expect(row.values == [.text("åsa ünal"), .null, .text("")])
+        }
+    }
+
+    /// A failed read rolls back and leaves a connection that later reads reuse; connections are kept, not opened
+    /// per read.
+    @Test func aFailedReadLeavesTheConnectionUsable() async throws {
+        try await Self.withStore { store in
+            #expect(throws: DatabaseError.self) {
+                try store.readers.read { connection in _ = try connection.query("SELECT * FROM nowhere", []) }
+            }
+            let handles = try (0..<5).map { _ in try store.readers.read { connection in connection.handle } }
+            #expect(Set(handles).count == 1)
+            #expect(try store.readers.read(Self.count) == 0)
+        }
+    }
+
+    /// Read connections cannot write: a body that tries fails and changes nothing.
+    @Test func readConnectionsAreReadOnly() async throws {
+        try await Self.withStore { store in
+            #expect(throws: DatabaseError.self) {
+                try store.readers.read { connection in
+                    try connection.execute("DELETE FROM grdb_migrations", [])
+                }
+            }
+            let applied = try store.appliedMigrations()
+            #expect(applied == Migrations.all(for: .sqlite).map(\.identifier))
+        }
+    }
+}
