@@ -1,9 +1,10 @@
 import GRDB
+import GRDBSQLite
 import ProvisioningSQL
 
-/// A GRDB connection inside a transaction, as ``SQLTransaction`` uses it. Every statement is prepared once per
-/// connection and kept (GRDB's statement cache): the hot lookups run on every SCIM request and should not parse
-/// SQL each time. The statements' texts are bounded: values are always bound, never part of the SQL.
+/// The writer's GRDB connection inside a transaction, as ``SQLTransaction`` uses it. Every statement is prepared
+/// once per connection and kept (GRDB's statement cache, which also finalizes them), then bound and stepped through
+/// SQLite's C API (``SQLiteC``). The statements' texts are bounded: values are always bound, never part of the SQL.
 struct SQLiteConnection: SQLConnection {
     let db: Database
 
@@ -12,19 +13,16 @@ struct SQLiteConnection: SQLConnection {
     @discardableResult
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
         try translatingErrors {
-            try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments))
-            return db.changesCount
+            _ = try SQLiteC.run(
+                try db.cachedStatement(sql: sql).sqliteStatement, arguments, connection: db.sqliteConnection, sql: sql)
+            return Int(sqlite3_changes(db.sqliteConnection))
         }
     }
 
     func query(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
         try translatingErrors {
-            let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: Self.arguments(arguments))
-            var rows: [SQLRow] = []
-            while let row = try cursor.next() {
-                rows.append(SQLRow(row.databaseValues.map(Self.value)))
-            }
-            return rows
+            try SQLiteC.run(
+                try db.cachedStatement(sql: sql).sqliteStatement, arguments, connection: db.sqliteConnection, sql: sql)
         }
     }
 
@@ -38,28 +36,6 @@ struct SQLiteConnection: SQLConnection {
             || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
         {
             throw SQLStoreError.uniqueViolation(error.message ?? "constraint")
-        }
-    }
-
-    static func arguments(_ values: [SQLValue]) -> StatementArguments {
-        StatementArguments(
-            values.map { value -> (any DatabaseValueConvertible)? in
-                switch value {
-                case .text(let s): s
-                case .integer(let i): i
-                case .real(let d): d
-                case .null: nil
-                }
-            })
-    }
-
-    static func value(_ value: DatabaseValue) -> SQLValue {
-        switch value.storage {
-        case .null: .null
-        case .int64(let i): .integer(i)
-        case .double(let d): .real(d)
-        case .string(let s): .text(s)
-        case .blob(let data): .text(String(decoding: data, as: UTF8.self))
         }
     }
 }

@@ -87,87 +87,25 @@ final class SQLiteReadConnection: SQLConnection, @unchecked Sendable {
 
     @discardableResult
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
-        let statement = try prepared(sql, arguments)
-        defer { sqlite3_reset(statement) }
-        var code = sqlite3_step(statement)
-        while code == SQLITE_ROW { code = sqlite3_step(statement) }
-        guard code == SQLITE_DONE else { throw error(code, sql) }
+        _ = try SQLiteC.run(try prepared(sql), arguments, connection: handle, sql: sql)
         return Int(sqlite3_changes(handle))
     }
 
     func query(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
-        let statement = try prepared(sql, arguments)
-        defer { sqlite3_reset(statement) }
-        let columns = sqlite3_column_count(statement)
-        var rows: [SQLRow] = []
-        while true {
-            let code = sqlite3_step(statement)
-            if code == SQLITE_DONE { return rows }
-            guard code == SQLITE_ROW else { throw error(code, sql) }
-            var values: [SQLValue] = []
-            values.reserveCapacity(Int(columns))
-            for column in 0..<columns { values.append(value(statement, column)) }
-            rows.append(SQLRow(values))
-        }
+        try SQLiteC.run(try prepared(sql), arguments, connection: handle, sql: sql)
     }
 
-    /// The statement for `sql`, prepared on first use, with `arguments` bound.
-    func prepared(_ sql: String, _ arguments: [SQLValue]) throws -> OpaquePointer {
-        let statement: OpaquePointer
-        if let cached = statements[sql] {
-            statement = cached
-        } else {
-            var new: OpaquePointer?
-            let code = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &new, nil)
-            guard code == SQLITE_OK, let new else { throw error(code, sql) }
-            statements[sql] = new
-            statement = new
-        }
-        sqlite3_clear_bindings(statement)
-        for (offset, argument) in arguments.enumerated() {
-            let index = Int32(offset + 1)
-            let code: Int32
-            switch argument {
-            case .null: code = sqlite3_bind_null(statement, index)
-            case .integer(let value): code = sqlite3_bind_int64(statement, index, value)
-            case .real(let value): code = sqlite3_bind_double(statement, index, value)
-            case .text(var value):
-                code = value.withUTF8 { bytes in
-                    // An empty buffer may have no address, which SQLite would bind as NULL rather than ''.
-                    guard let address = bytes.baseAddress else { return sqlite3_bind_text(statement, index, "", 0, transient) }
-                    return sqlite3_bind_text(
-                        statement, index, UnsafeRawPointer(address).assumingMemoryBound(to: CChar.self),
-                        Int32(bytes.count), transient)
-                }
-            }
-            guard code == SQLITE_OK else { throw error(code, sql) }
-        }
-        return statement
-    }
-
-    func value(_ statement: OpaquePointer, _ column: Int32) -> SQLValue {
-        switch sqlite3_column_type(statement, column) {
-        case SQLITE_NULL: return .null
-        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, column))
-        case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, column))
-        default:
-            // Text, and blobs read as UTF-8 text, as the GRDB connection reads them.
-            guard let bytes = sqlite3_column_text(statement, column) else { return .text("") }
-            let count = Int(sqlite3_column_bytes(statement, column))
-            return .text(String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self))
-        }
-    }
-
-    /// GRDB's error for a failed call, so that the store classifies it as it does the writer's.
-    func error(_ code: Int32, _ sql: String) -> DatabaseError {
-        DatabaseError(
-            resultCode: ResultCode(rawValue: sqlite3_extended_errcode(handle)),
-            message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    /// The statement for `sql`, prepared on first use.
+    func prepared(_ sql: String) throws -> OpaquePointer {
+        if let cached = statements[sql] { return cached }
+        var new: OpaquePointer?
+        let code = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &new, nil)
+        guard code == SQLITE_OK, let new else { throw SQLiteC.error(handle, sql) }
+        statements[sql] = new
+        return new
     }
 }
 
-/// SQLite's "copy this buffer now" destructor.
-nonisolated(unsafe) private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
 /// `scim_lower(text)` on the read connections: the same Unicode lowercasing as ``SQLiteStore/lowercase``.
 private let scimLower: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
@@ -181,8 +119,8 @@ private let scimLower: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePoint
     let count = Int(sqlite3_value_bytes(argument))
     var lowered = String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self).lowercased()
     lowered.withUTF8 { bytes in
-        guard let address = bytes.baseAddress else { return sqlite3_result_text(context, "", 0, transient) }
+        guard let address = bytes.baseAddress else { return sqlite3_result_text(context, "", 0, SQLiteC.transient) }
         sqlite3_result_text(
-            context, UnsafeRawPointer(address).assumingMemoryBound(to: CChar.self), Int32(bytes.count), transient)
+            context, UnsafeRawPointer(address).assumingMemoryBound(to: CChar.self), Int32(bytes.count), SQLiteC.transient)
     }
 }

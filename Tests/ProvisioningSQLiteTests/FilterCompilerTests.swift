@@ -58,11 +58,11 @@ import Testing
             let condition = try compiler.compile(try Filter(parsing: filter))
             let table = resource == .users ? "users u" : "groups g"
             let scope = resource == .users ? "u.provider_id = 'p' AND u.linked = 1" : "g.provider_id = 'p'"
-            let plan = try await store.pool.read { db in
-                try Row.fetchAll(
-                    db, sql: "EXPLAIN QUERY PLAN SELECT * FROM \(table) WHERE \(scope) AND \(condition.sql)",
-                    arguments: SQLiteConnection.arguments(condition.arguments)
-                ).map { $0["detail"] as String }.joined(separator: "; ")
+            // The store's own read connections run the plan: the rows' fourth column is the plan's detail.
+            let plan = try store.readers.read { connection in
+                try connection.query(
+                    "EXPLAIN QUERY PLAN SELECT * FROM \(table) WHERE \(scope) AND \(condition.sql)", condition.arguments
+                ).map { $0[3] as String }.joined(separator: "; ")
             }
             #expect(plan.contains("USING") && plan.contains(index), "\(filter): \(plan)")
             #expect(!plan.hasPrefix("SCAN"), "\(filter): \(plan)")
