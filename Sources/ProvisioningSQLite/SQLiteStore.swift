@@ -106,9 +106,8 @@ public final class SQLiteStore: ProvisioningStore {
                 let write = PendingWrite(
                     run: { db in
                         do {
-                            try db.inSavepoint {
+                            try Self.inSavepoint(db) {
                                 outcome.result = .success(try body(SQLTransaction(SQLiteConnection(db: db))))
-                                return .commit
                             }
                         } catch let error as DatabaseError where error.resultCode != .SQLITE_CONSTRAINT {
                             // Busy, full, I/O: SQLite may have rolled the whole transaction back. The batch stops
@@ -133,6 +132,26 @@ public final class SQLiteStore: ProvisioningStore {
                 if startDraining { Task { await self.drain() } }
             }
         }
+    }
+
+    /// Runs `body` in a savepoint of the writer's transaction: released when it returns; rolled back to, then
+    /// released, when it throws. The three statements are prepared once and reused (GRDB's `inSavepoint` parses
+    /// its SQL on every call). A failure that already rolled the whole transaction back (disk full, I/O) leaves
+    /// no savepoint to roll back to; the batch then fails as a whole.
+    static func inSavepoint(_ db: Database, _ body: () throws -> Void) throws {
+        func run(_ sql: String) throws {
+            _ = try SQLiteC.run(
+                try db.cachedStatement(sql: sql).sqliteStatement, [], connection: db.sqliteConnection, sql: sql)
+        }
+        try run("SAVEPOINT queued_write")
+        do {
+            try body()
+        } catch {
+            try? run("ROLLBACK TO queued_write")
+            try? run("RELEASE queued_write")
+            throw error
+        }
+        try run("RELEASE queued_write")
     }
 
     /// Writes queued bodies, a batch per SQLite transaction, until the queue is empty.
