@@ -46,12 +46,15 @@ enum SCIMWrite: Sendable {
 
 /// What every operation of one bulk request shares.
 struct BulkRun: Sendable {
-    let provider: Provider
+    /// The provider, as authenticated; inside a transaction, as it is then.
+    var provider: Provider
     let request: BulkRequest
     let requestID: String?
     /// The writes of operations without references, by index, decoded before any transaction (so that the
     /// database's writer spends its time on writing); `nil` where the operation is decoded in its transaction.
     var decoded: [SCIMWrite?] = []
+    /// The `userName` format `decoded` was checked against.
+    var decodedFormat: UserNameFormat
 
     /// The request id of operation `index` in the sync log.
     func operationID(_ index: Int) -> String {
@@ -85,7 +88,7 @@ extension SCIMService {
         commitGroup: Int = 1
     ) async throws -> [BulkResult] {
         let steps = request.plan().steps
-        var run = BulkRun(provider: provider, request: request, requestID: requestID)
+        var run = BulkRun(provider: provider, request: request, requestID: requestID, decodedFormat: provider.userNameFormat)
         run.decoded = Array(repeating: nil, count: request.entries.count)
         for step in steps where step.references.isEmpty && step.error == nil {
             // A failure to decode is left for the operation's turn, where it is reported.
@@ -171,7 +174,9 @@ extension SCIMService {
     func attempt(_ steps: ArraySlice<BulkPlan.Step>, _ run: BulkRun, ids: [String: String] = [:]) async -> Attempt {
         let failed = Mutex<(offset: Int, result: BulkResult)?>(nil)
         do {
-            let (results, created) = try await transaction { tx in
+            let (results, created) = try await transaction(run.provider) { current, tx in
+                var run = run
+                run.provider = current
                 var ids = ids
                 var results: [BulkResult] = []
                 results.reserveCapacity(steps.count)
@@ -211,7 +216,9 @@ extension SCIMService {
         if let error = step.error { throw error }
         let resolved = step.references.isEmpty ? operation : try operation.resolving(ids)
         result.address(resolved)
-        let decoded = try run.decoded[step.index] ?? write(for: resolved, provider: run.provider)
+        // Decoded before the transaction for the provider as authenticated; again if its userName format changed.
+        let decodedEarlier = run.provider.userNameFormat == run.decodedFormat ? run.decoded[step.index] : nil
+        let decoded = try decodedEarlier ?? write(for: resolved, provider: run.provider)
         let written = try perform(
             decoded, provider: run.provider, at: timestamp, requestID: run.operationID(step.index), tx: tx)
         result.succeed(resolved.method, written)

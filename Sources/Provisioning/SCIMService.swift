@@ -120,8 +120,9 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         try await recordingRejection(provider, userName: body["userName"]?.stringValue, requestID: requestID) {
             let attributes = try Self.normalizedUser(body, provider: provider)
             let timestamp = now()
-            return try await transaction { tx in
-                try Self.createUser(attributes, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+            return try await transaction(provider) { current, tx in
+                try Self.revalidate(attributes, normalizedFor: provider, current: current)
+                return try Self.createUser(attributes, provider: current, at: timestamp, requestID: requestID, tx: tx)
             }
         }
     }
@@ -188,9 +189,10 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         try await recordingRejection(provider, userID: id, requestID: requestID) {
             let normalized = try Self.normalizedUser(body, provider: provider)
             let timestamp = now()
-            return try await transaction { tx in
-                try Self.replaceUser(
-                    id, with: normalized, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID,
+            return try await transaction(provider) { current, tx in
+                try Self.revalidate(normalized, normalizedFor: provider, current: current)
+                return try Self.replaceUser(
+                    id, with: normalized, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID,
                     tx: tx)
             }
         }
@@ -217,9 +219,9 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         try await recordingRejection(provider, userID: id, requestID: requestID) {
             let request = try PatchRequest(json: .object(body))
             let timestamp = now()
-            return try await transaction { tx in
+            return try await transaction(provider) { current, tx in
                 try Self.patchUser(
-                    id, with: request, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+                    id, with: request, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
             }
         }
     }
@@ -241,8 +243,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     public func deleteUser(_ provider: Provider, id: String, ifMatch: String?, requestID: String? = nil) async throws {
         try await recordingRejection(provider, userID: id, requestID: requestID) {
             let timestamp = now()
-            try await transaction { tx in
-                try Self.deleteUser(id, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+            try await transaction(provider) { current, tx in
+                try Self.deleteUser(id, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
             }
         }
     }
@@ -281,9 +283,9 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     public func createGroup(_ provider: Provider, body: JSONObject, requestID: String? = nil) async throws -> GroupRecord {
         let (attributes, members) = try Self.normalizedGroup(body)
         let timestamp = now()
-        return try await transaction { tx in
+        return try await transaction(provider) { current, tx in
             try Self.createGroup(
-                attributes, members: members, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+                attributes, members: members, provider: current, at: timestamp, requestID: requestID, tx: tx)
         }
     }
 
@@ -321,9 +323,9 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     ) async throws -> GroupRecord {
         let (attributes, members) = try Self.normalizedGroup(body)
         let timestamp = now()
-        return try await transaction { tx in
+        return try await transaction(provider) { current, tx in
             try Self.replaceGroup(
-                id, with: attributes, members: members, ifMatch: ifMatch, provider: provider, at: timestamp,
+                id, with: attributes, members: members, ifMatch: ifMatch, provider: current, at: timestamp,
                 requestID: requestID, tx: tx)
         }
     }
@@ -351,9 +353,9 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         _ provider: Provider, id: String, request: PatchRequest, ifMatch: String?, requestID: String? = nil
     ) async throws -> GroupRecord {
         let timestamp = now()
-        return try await transaction { tx in
+        return try await transaction(provider) { current, tx in
             try Self.patchGroup(
-                id, with: request, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+                id, with: request, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
         }
     }
 
@@ -384,8 +386,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// DELETE /Groups/{id}: the group and its memberships go; the users stay.
     public func deleteGroup(_ provider: Provider, id: String, ifMatch: String?, requestID: String? = nil) async throws {
         let timestamp = now()
-        try await transaction { tx in
-            try Self.deleteGroup(id, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+        try await transaction(provider) { current, tx in
+            try Self.deleteGroup(id, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
         }
     }
 
@@ -479,6 +481,16 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         let attributes = try ResourceType.user.normalize(body)
         try UserRules.validate(attributes, userNameFormat: provider.userNameFormat)
         return attributes
+    }
+
+    /// Checks user attributes normalized before the transaction (for `normalizedFor`, the provider as it was
+    /// authenticated) against the provider's current `userName` format, when an admin changed it since.
+    static func revalidate(_ attributes: JSONObject, normalizedFor provider: Provider, current: Provider)
+        throws(SCIMError)
+    {
+        if current.userNameFormat != provider.userNameFormat {
+            try UserRules.validate(attributes, userNameFormat: current.userNameFormat)
+        }
     }
 
     /// 409 `uniqueness` with the reason a `userName` is taken, unless `existing` is this provider's own unlinked
@@ -625,12 +637,13 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     }
 
     /// Records a `rejected` entry for the user a refused request touched (found by id or `userName`), in a
-    /// transaction of its own. Nothing is recorded for a resource that is not there (404), when the store itself
-    /// is unavailable (503), or for another provider's user; a failure to record is ignored.
+    /// transaction of its own. Nothing is recorded for a request whose credentials no longer authenticate (401),
+    /// a resource that is not there (404), when the store itself is unavailable (503), or for another provider's
+    /// user; a failure to record is ignored.
     func recordRejection(
         _ error: SCIMError, provider: Provider, userID: String?, userName: String?, requestID: String?
     ) async {
-        guard error.status != 404, error.status != 503 else { return }
+        guard error.status != 401, error.status != 404, error.status != 503 else { return }
         let timestamp = now()
         let providerID = provider.id
         try? await store.withTransaction { tx in
@@ -746,10 +759,29 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         return StoreQuery(filter: query.filter, sort: sort, offset: query.startIndex - 1, limit: query.count)
     }
 
-    /// Runs a write transaction, turning a store's uniqueness conflict (a race the checks above lost) into 409.
-    func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+    /// The provider as it is now, in the write's transaction; refuses the write (401, nothing written) unless
+    /// `provider` still exists with the credentials its request was authenticated with (the same secret hash and
+    /// username as when they were verified).
+    static func checkStillAuthenticated(_ provider: Provider, tx: any StoreTransaction) throws -> Provider {
+        guard let current = try tx.provider(id: provider.id), current.secretHash == provider.secretHash,
+            current.username == provider.username
+        else {
+            throw SCIMError.unauthorized("Unknown provisioning provider or invalid credentials.")
+        }
+        return current
+    }
+
+    /// Runs a write transaction on behalf of `provider`: it first checks that the provider still has the
+    /// credentials its request was authenticated with, then runs `body` with the provider as it is now (its
+    /// settings as of the transaction, not as of the authentication). A store's uniqueness conflict (a race the
+    /// checks above lost) becomes 409.
+    func transaction<T: Sendable>(
+        _ provider: Provider, _ body: @Sendable (_ current: Provider, any StoreTransaction) throws -> T
+    ) async throws -> T {
         do {
-            return try await store.withTransaction(body)
+            return try await store.withTransaction { tx in
+                try body(try Self.checkStillAuthenticated(provider, tx: tx), tx)
+            }
         } catch let error as ProvisioningError where error.code == .conflict {
             throw SCIMError.uniqueness(error.message)
         } catch let error as ProvisioningError where error.code == .unavailable {

@@ -51,7 +51,8 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     // MARK: Request plumbing
 
     /// The authenticated provider named in the path: `Authorization: Basic` (username and secret, as Okta sends)
-    /// or `Bearer` (the secret, as Entra ID, OneLogin and JumpCloud send).
+    /// or `Bearer` (the secret, as Entra ID, OneLogin and JumpCloud send). Writes authenticate before they read
+    /// their body, and their transaction checks again that the provider still has these credentials.
     func provider(_ request: Request, _ context: Context) async throws -> Provider {
         try await service.authenticate(try credentials(request, context))
     }
