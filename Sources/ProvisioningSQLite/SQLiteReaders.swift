@@ -50,10 +50,13 @@ final class SQLiteReaders: Sendable {
 }
 
 /// One read-only SQLite connection, used by one thread at a time (the pool hands it out), with its prepared
-/// statements. Values are always bound, so the statements' texts, the cache's keys, are bounded.
+/// statements. Values are always bound, never part of the SQL; still, every shape of SCIM filter compiles to a
+/// statement of its own, so the cache is emptied when it reaches ``maximumStatements`` (a client sending ever new
+/// filter shapes cannot grow it without bound).
 final class SQLiteReadConnection: SQLConnection, @unchecked Sendable {
     let handle: OpaquePointer
     var statements: [String: OpaquePointer] = [:]
+    static let maximumStatements = 256
 
     var dialect: SQLDialect { .sqlite }
 
@@ -98,6 +101,10 @@ final class SQLiteReadConnection: SQLConnection, @unchecked Sendable {
     /// The statement for `sql`, prepared on first use.
     func prepared(_ sql: String) throws -> OpaquePointer {
         if let cached = statements[sql] { return cached }
+        if statements.count >= Self.maximumStatements {
+            for statement in statements.values { sqlite3_finalize(statement) }
+            statements.removeAll(keepingCapacity: true)
+        }
         var new: OpaquePointer?
         let code = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &new, nil)
         guard code == SQLITE_OK, let new else { throw SQLiteC.error(handle, sql) }

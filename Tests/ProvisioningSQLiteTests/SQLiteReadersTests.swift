@@ -85,4 +85,18 @@ import Testing
             #expect(applied == Migrations.all(for: .sqlite).map(\.identifier))
         }
     }
+
+    /// Every filter shape is a statement of its own; the cache stays bounded however many shapes arrive.
+    @Test func theStatementCacheIsBounded() async throws {
+        try await Self.withStore { store in
+            let results = try store.readers.read { connection in
+                try (0..<600).map { n in
+                    let row = try connection.query("SELECT ? + \(n)", [.integer(1)])[0]
+                    #expect(connection.statements.count <= SQLiteReadConnection.maximumStatements)
+                    return row[0] as Int
+                }
+            }
+            #expect(results == (0..<600).map { $0 + 1 })
+        }
+    }
 }
