@@ -71,6 +71,32 @@ enum SQLiteC {
             message: String(cString: sqlite3_errmsg(connection)), sql: sql)
     }
 
+    /// Adds `scim_lower(text)` to a connection (the writer's and the read connections): Unicode lowercasing as
+    /// Swift does it, so SQL comparisons agree with the lowercased columns written from Swift (SQLite's `lower`
+    /// folds ASCII only). Anything but text (or a blob, read as UTF-8) gives NULL.
+    static func addScimLower(to connection: OpaquePointer?) {
+        sqlite3_create_function_v2(
+            connection, "scim_lower", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nil, scimLower, nil, nil, nil)
+    }
+
+    static let scimLower: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
+        context, _, arguments in
+        guard let argument = arguments?[0],
+            [SQLITE_TEXT, SQLITE_BLOB].contains(sqlite3_value_type(argument)),
+            let text = sqlite3_value_text(argument)
+        else {
+            sqlite3_result_null(context)
+            return
+        }
+        let count = Int(sqlite3_value_bytes(argument))
+        var lowered = String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self).lowercased()
+        lowered.withUTF8 { bytes in
+            guard let address = bytes.baseAddress else { return sqlite3_result_text(context, "", 0, transient) }
+            sqlite3_result_text(
+                context, UnsafeRawPointer(address).assumingMemoryBound(to: CChar.self), Int32(bytes.count), transient)
+        }
+    }
+
     /// SQLite's "copy this buffer now" destructor.
     nonisolated(unsafe) static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 }

@@ -74,8 +74,7 @@ final class SQLiteReadConnection: SQLConnection, @unchecked Sendable {
         self.handle = handle
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, Int32(busyTimeout * 1000))
-        sqlite3_create_function_v2(
-            handle, "scim_lower", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nil, scimLower, nil, nil, nil)
+        SQLiteC.addScimLower(to: handle)
     }
 
     deinit {
@@ -110,24 +109,5 @@ final class SQLiteReadConnection: SQLConnection, @unchecked Sendable {
         guard code == SQLITE_OK, let new else { throw SQLiteC.error(handle, sql) }
         statements[sql] = new
         return new
-    }
-}
-
-
-/// `scim_lower(text)` on the read connections: the same Unicode lowercasing as ``SQLiteStore/lowercase``.
-private let scimLower: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = {
-    context, _, arguments in
-    guard let argument = arguments?[0], sqlite3_value_type(argument) != SQLITE_NULL,
-        let text = sqlite3_value_text(argument)
-    else {
-        sqlite3_result_null(context)
-        return
-    }
-    let count = Int(sqlite3_value_bytes(argument))
-    var lowered = String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self).lowercased()
-    lowered.withUTF8 { bytes in
-        guard let address = bytes.baseAddress else { return sqlite3_result_text(context, "", 0, SQLiteC.transient) }
-        sqlite3_result_text(
-            context, UnsafeRawPointer(address).assumingMemoryBound(to: CChar.self), Int32(bytes.count), SQLiteC.transient)
     }
 }

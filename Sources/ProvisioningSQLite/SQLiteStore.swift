@@ -29,7 +29,7 @@ public final class SQLiteStore: ProvisioningStore {
         configuration.foreignKeysEnabled = true
         let synchronous = durability == .full ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
-            db.add(function: SQLiteStore.lowercase)
+            SQLiteC.addScimLower(to: db.sqliteConnection)
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             // Keeps savepoints' sub-journals in memory. Every queued write runs in a savepoint (see
             // `withTransaction`), and a savepoint that changed more than 64 KiB of pages (a new user touches about
@@ -58,12 +58,6 @@ public final class SQLiteStore: ProvisioningStore {
                 Thread.sleep(forTimeInterval: Double.random(in: 0.005...0.025))
             }
         }
-    }
-
-    /// `scim_lower(text)`: Unicode lowercasing as Swift does it, so SQL comparisons agree with the lowercased
-    /// columns written from Swift (SQLite's `lower` folds ASCII only).
-    static let lowercase = DatabaseFunction("scim_lower", argumentCount: 1, pure: true) { values in
-        String.fromDatabaseValue(values[0])?.lowercased()
     }
 
     /// Applies the migrations this database lacks, all in one `IMMEDIATE` transaction, so that deciding what is
@@ -139,10 +133,8 @@ public final class SQLiteStore: ProvisioningStore {
     /// its SQL on every call). A failure that already rolled the whole transaction back (disk full, I/O) leaves
     /// no savepoint to roll back to; the batch then fails as a whole.
     static func inSavepoint(_ db: Database, _ body: () throws -> Void) throws {
-        func run(_ sql: String) throws {
-            _ = try SQLiteC.run(
-                try db.cachedStatement(sql: sql).sqliteStatement, [], connection: db.sqliteConnection, sql: sql)
-        }
+        let connection = SQLiteConnection(db: db)
+        func run(_ sql: String) throws { try connection.execute(sql, []) }
         try run("SAVEPOINT queued_write")
         do {
             try body()

@@ -8,9 +8,7 @@ import Testing
 /// The store's own read connections (SQLite's C API, not GRDB's reader pool).
 @Suite struct SQLiteReadersTests {
     static func withStore(_ body: (SQLiteStore) async throws -> Void) async throws {
-        let path = SQLiteStoreTests.temporaryPath()
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        try await body(try SQLiteStore(path: path))
+        try await SQLiteStoreTests.withStore(body)
     }
 
     static func count(_ connection: SQLiteReadConnection) throws -> Int {
@@ -49,14 +47,16 @@ import Testing
         }
     }
 
-    /// The filter compiler's case-insensitive comparisons call `scim_lower`, which the read connections register
-    /// like the writer's: Unicode lowercasing, NULL for NULL.
+    /// The filter compiler's case-insensitive comparisons call `scim_lower`, which the read connections and the
+    /// writer's register alike (one implementation): Unicode lowercasing, NULL for NULL and for non-text values.
     @Test func scimLowerLowercasesUnicode() async throws {
         try await Self.withStore { store in
-            let row = try store.readers.read { connection in
-                try connection.query("SELECT scim_lower('ÅSA Ünal'), scim_lower(NULL), scim_lower('')", [])[0]
-            }
-            #expect(row.values == [.text("åsa ünal"), .null, .text("")])
+            let sql = "SELECT scim_lower('ÅSA Ünal'), scim_lower(NULL), scim_lower(''), scim_lower(42)"
+            let expected: [SQLValue] = [.text("åsa ünal"), .null, .text(""), .null]
+            let read = try store.readers.read { connection in try connection.query(sql, [])[0] }
+            #expect(read.values == expected)
+            let written = try await store.pool.write { db in try SQLiteConnection(db: db).query(sql, [])[0] }
+            #expect(written.values == expected)
         }
     }
 
