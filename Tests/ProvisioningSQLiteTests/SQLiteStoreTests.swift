@@ -13,6 +13,13 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("roster-test-\(UUID().uuidString).sqlite").path
     }
 
+    /// A store on a new file, removed (with its WAL files) afterwards.
+    static func withStore(_ body: (SQLiteStore) async throws -> Void) async throws {
+        let path = temporaryPath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        try await body(try SQLiteStore(path: path))
+    }
+
     @Test(arguments: StoreConformance.checks)
     func conformance(_ check: String) async throws {
         let path = Self.temporaryPath()
@@ -66,43 +73,42 @@ import Testing
     /// own: a body that throws after writing leaves nothing behind, and the bodies beside it in its batch commit.
     @Test func aFailingWriteInABatchRollsBackOnlyItself() async throws {
         struct Refused: Error {}
-        let path = Self.temporaryPath()
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try SQLiteStore(path: path)
-        let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
-            for i in 0..<40 {
-                group.addTask {
-                    do {
-                        try await store.withTransaction { tx in
-                            try tx.insertProvider(
-                                Provider(
-                                    id: "p\(i)", name: "P\(i)", username: "u\(i)", secretHash: "h",
-                                    deactivationDelay: .seconds(900), createdAt: Date(), updatedAt: Date()))
-                            if i % 2 == 1 { throw Refused() }
+        try await Self.withStore { store in
+            let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        do {
+                            try await store.withTransaction { tx in
+                                try tx.insertProvider(
+                                    Provider(
+                                        id: "p\(i)", name: "P\(i)", username: "u\(i)", secretHash: "h",
+                                        deactivationDelay: .seconds(900), createdAt: Date(), updatedAt: Date()))
+                                if i % 2 == 1 { throw Refused() }
+                            }
+                            return (i, true)
+                        } catch is Refused {
+                            return (i, false)
                         }
-                        return (i, true)
-                    } catch is Refused {
-                        return (i, false)
                     }
                 }
+                return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
             }
-            return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+            #expect(outcomes.count == 40)
+            #expect(outcomes.allSatisfy { $0.value == ($0.key % 2 == 0) })
+            let stored = try await store.read { tx in try tx.providers().map(\.id) }
+            #expect(Set(stored) == Set((0..<40).filter { $0 % 2 == 0 }.map { "p\($0)" }))
         }
-        #expect(outcomes.count == 40)
-        #expect(outcomes.allSatisfy { $0.value == ($0.key % 2 == 0) })
-        let stored = try await store.read { tx in try tx.providers().map(\.id) }
-        #expect(Set(stored) == Set((0..<40).filter { $0 % 2 == 0 }.map { "p\($0)" }))
     }
 
     /// Every connection keeps temporary data (savepoints' sub-journals) in memory: each queued write runs in a
     /// savepoint, and on disk a large one spilled to a temporary file created and deleted per write.
     @Test func connectionsKeepSubJournalsInMemory() async throws {
-        let path = Self.temporaryPath()
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try SQLiteStore(path: path)
-        let memory = 2  // PRAGMA temp_store: 0 default, 1 file, 2 memory
-        #expect(try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") } == memory)
-        #expect(try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") } == memory)
+        try await Self.withStore { store in
+            let memory = 2  // PRAGMA temp_store: 0 default, 1 file, 2 memory
+            let writer = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
+            let reader = try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
+            #expect(writer == memory && reader == memory)
+        }
     }
 
     @Test func onlineBackupIsAConsistentCopy() async throws {
