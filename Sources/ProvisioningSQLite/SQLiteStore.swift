@@ -146,6 +146,23 @@ public final class SQLiteStore: ProvisioningStore {
         try run("RELEASE queued_write")
     }
 
+    /// Runs `body` in an `IMMEDIATE` transaction (the write lock taken at once, so that it cannot fail to upgrade
+    /// later), committed when `body` returns and rolled back when it or the commit throws. Like the savepoints,
+    /// `BEGIN`, `COMMIT` and `ROLLBACK` are statements prepared once: GRDB's `write` parses both of its statements
+    /// on every transaction.
+    static func inImmediateTransaction(_ db: Database, _ body: () throws -> Void) throws {
+        let connection = SQLiteConnection(db: db)
+        try connection.execute("BEGIN IMMEDIATE", [])
+        do {
+            try body()
+            try connection.execute("COMMIT", [])
+        } catch {
+            // A failed COMMIT leaves the transaction open; SQLite may already have rolled it back (disk full, I/O).
+            if db.isInsideTransaction { _ = try? connection.execute("ROLLBACK", []) }
+            throw error
+        }
+    }
+
     /// Writes queued bodies, a batch per SQLite transaction, until the queue is empty.
     func drain() async {
         while true {
@@ -158,7 +175,9 @@ public final class SQLiteStore: ProvisioningStore {
             if batch.isEmpty { return }
             var batchError: (any Error)?
             do {
-                try await pool.write { db in for write in batch { try write.run?(db) } }
+                try await pool.writeWithoutTransaction { db in
+                    try Self.inImmediateTransaction(db) { for write in batch { try write.run?(db) } }
+                }
             } catch {
                 batchError = error
             }

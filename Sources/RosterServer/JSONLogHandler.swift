@@ -25,15 +25,17 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-        file: String, function: String, line: UInt
-    ) {
+    public func log(event: LogEvent) {
         var fields: [(String, String)] = [
-            ("ts", Self.timestamp(Date())), ("level", level.rawValue), ("label", label), ("message", message.description),
+            ("ts", Self.timestamp(Date())), ("level", event.level.rawValue), ("label", label),
+            ("message", event.message.description),
         ]
         var all = metadata
-        if let explicit { all.merge(explicit) { $1 } }
+        if let explicit = event.metadata { all.merge(explicit) { $1 } }
+        if let error = event.error {
+            all["error.message"] = "\(error)"
+            all["error.type"] = "\(String(reflecting: type(of: error)))"
+        }
         for key in all.keys.sorted() { fields.append((key, Self.text(all[key]!))) }
         write("{" + fields.map { "\(Self.quoted($0.0)):\(Self.quoted($0.1))" }.joined(separator: ",") + "}")
     }

@@ -19,6 +19,12 @@ final class RequestMetrics: Sendable {
         var count = 0
         var sum = 0.0
         var buckets = [Int](repeating: 0, count: RequestMetrics.bounds.count)
+
+        mutating func record(_ seconds: Double) {
+            count += 1
+            sum += seconds
+            for (i, bound) in RequestMetrics.bounds.enumerated() where seconds <= bound { buckets[i] += 1 }
+        }
     }
 
     /// Histogram bucket upper bounds, in seconds.
@@ -26,12 +32,10 @@ final class RequestMetrics: Sendable {
     let series = Mutex<[Key: Series]>([:])
 
     func record(route: String, method: String, status: Int, seconds: Double) {
+        let key = Key(route: route, method: method, status: status)
         series.withLock { all in
-            var s = all[Key(route: route, method: method, status: status)] ?? Series()
-            s.count += 1
-            s.sum += seconds
-            for (i, bound) in Self.bounds.enumerated() where seconds <= bound { s.buckets[i] += 1 }
-            all[Key(route: route, method: method, status: status)] = s
+            // Updated in place: copying a series out and back made every request copy its buckets.
+            all[key, default: Series()].record(seconds)
         }
     }
 

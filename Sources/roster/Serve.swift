@@ -31,7 +31,10 @@ struct Serve: AsyncParsableCommand {
     var durability: SQLiteStore.Durability = .normal
 
     func run() async throws {
-        if logFormat == .json { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
+        switch logFormat {
+        case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        case .text: LoggingSystem.bootstrap { TextLogHandler(label: $0) }
+        }
         var logger = Logger(label: "roster")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let store = try await db.openStore(durability: durability)
