@@ -100,6 +100,43 @@ import Testing
         }
     }
 
+    /// The writer's own `BEGIN IMMEDIATE` … `COMMIT`: a body that throws, and a commit that fails (a deferred
+    /// foreign key), leave nothing written and no transaction open, and the next transaction commits.
+    @Test func theWritersTransactionCommitsOrRollsBackWhole() async throws {
+        struct Refused: Error {}
+        try await Self.withStore { store in
+            try store.pool.writeWithoutTransaction { db in
+                #expect(throws: Refused.self) {
+                    try SQLiteStore.inImmediateTransaction(db) {
+                        try db.execute(sql: "INSERT INTO settings (key, value) VALUES ('thrown', '1')")
+                        throw Refused()
+                    }
+                }
+                #expect(!db.isInsideTransaction)
+                let failedCommit = #expect(throws: DatabaseError.self) {
+                    try SQLiteStore.inImmediateTransaction(db) {
+                        try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+                        try db.execute(sql: "INSERT INTO settings (key, value) VALUES ('uncommitted', '1')")
+                        try db.execute(
+                            sql: "INSERT INTO devices (id, user_id, name, created_at) VALUES ('d', 'nobody', 'laptop', 0)")
+                    }
+                }
+                #expect(failedCommit?.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY)
+                #expect(!db.isInsideTransaction)
+                try SQLiteStore.inImmediateTransaction(db) {
+                    try db.execute(sql: "INSERT INTO settings (key, value) VALUES ('committed', '1')")
+                }
+                #expect(!db.isInsideTransaction)
+            }
+            let keys = try store.pool.read { db in
+                try String.fetchAll(
+                    db, sql: "SELECT key FROM settings WHERE key IN ('thrown', 'uncommitted', 'committed')")
+            }
+            #expect(keys == ["committed"])
+            #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM devices") } == 0)
+        }
+    }
+
     /// Every connection keeps temporary data (savepoints' sub-journals) in memory: each queued write runs in a
     /// savepoint, and on disk a large one spilled to a temporary file created and deleted per write.
     @Test func connectionsKeepSubJournalsInMemory() async throws {

@@ -48,4 +48,27 @@ import Testing
         #expect(object["ts"]?.stringValue?.hasSuffix("Z") == true)
         #expect(!line.contains("\n"))
     }
+
+    /// The default text lines keep swift-log's `StreamLogHandler` layout: local time, level, label, the metadata
+    /// sorted by key (the logger's, the line's, an error's), the source, then the message.
+    @Test func textLinesHaveStreamLogHandlersLayout() throws {
+        struct Failure: Error, CustomStringConvertible { var description: String { "disk full" } }
+        let lines = Mutex<[String]>([])
+        var logger = Logger(label: "roster") { TextLogHandler(label: $0) { line in lines.withLock { $0.append(line) } } }
+        logger[metadataKey: "hb.request.id"] = "r1"
+        logger.info("GET /x 200 1.0ms", metadata: ["status": "200"])
+        logger.warning("no metadata of its own")
+        logger.error("write failed", error: Failure())
+        logger[metadataKey: "hb.request.id"] = nil
+        logger.info("bare")
+        let written = lines.withLock { $0 }
+        #expect(written.count == 4)
+        let pattern = try Regex(#"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} "#)
+        #expect(written.allSatisfy { $0.prefixMatch(of: pattern) != nil && $0.hasSuffix("\n") })
+        #expect(written[0].hasSuffix(" info roster: hb.request.id=r1 status=200 [RosterServerTests] GET /x 200 1.0ms\n"))
+        #expect(written[1].hasSuffix(" warning roster: hb.request.id=r1 [RosterServerTests] no metadata of its own\n"))
+        #expect(written[2].contains(" error roster: error.message=disk full error.type="))
+        #expect(written[2].contains("hb.request.id=r1 [RosterServerTests] write failed\n"))
+        #expect(written[3].hasSuffix(" info roster: [RosterServerTests] bare\n"))
+    }
 }
