@@ -9,6 +9,8 @@ public import SCIM
 public struct SCIMService<Store: ProvisioningStore>: Sendable {
     public let store: Store
     let now: @Sendable () -> Date
+    /// Providers whose credentials authenticated a write within the last second (``authenticateForWrite(_:)``).
+    let recentWriters = RecentAuthentications()
 
     /// The PATCH response leaves `members` out above this many members (Okta's documentation allows it), so that
     /// no PATCH costs more as a group grows.
@@ -44,6 +46,11 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         guard let provider = try tx.provider(id: credentials.providerID) else {
             throw SCIMError.unauthorized("Unknown provisioning provider or invalid credentials.")
         }
+        return try verify(credentials, against: provider)
+    }
+
+    /// The provider, if `credentials` are its credentials; otherwise 401.
+    static func verify(_ credentials: ProviderCredentials, against provider: Provider) throws -> Provider {
         let secretOK = Credentials.verify(secret: credentials.secret, storedHash: provider.secretHash)
         let userOK = credentials.username.map {
             Credentials.constantTimeEquals(Array($0.utf8), Array(provider.username.utf8))
@@ -51,6 +58,23 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         guard secretOK && userOK else {
             throw SCIMError.unauthorized("Unknown provisioning provider or invalid credentials.")
         }
+        return provider
+    }
+
+    /// Authentication for a write: like ``authenticate(_:)``, except that credentials which authenticated a write
+    /// of the same provider within the last second are verified against the provider as it was then, without a
+    /// read (an initial sync sends thousands of writes a second, and this read was a tenth of each one's work).
+    /// The shortcut cannot let a write through that should be refused: every write's transaction checks again
+    /// that the provider still exists with these credentials (``checkStillAuthenticated(_:tx:)``) and runs with
+    /// its settings as they are then, so a provider removed or a secret rotated meanwhile gets 401 and nothing is
+    /// written. Failed attempts are never remembered: wrong credentials always cost a read, and reads (which
+    /// have no second check) always authenticate against the store.
+    public func authenticateForWrite(_ credentials: ProviderCredentials) async throws -> Provider {
+        if let recent = recentWriters.provider(credentials.providerID, at: ContinuousClock.now) {
+            return try Self.verify(credentials, against: recent)
+        }
+        let provider = try await authenticate(credentials)
+        recentWriters.remember(provider, at: ContinuousClock.now)
         return provider
     }
 
@@ -637,9 +661,9 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     }
 
     /// Records a `rejected` entry for the user a refused request touched (found by id or `userName`), in a
-    /// transaction of its own. Nothing is recorded for a request whose credentials no longer authenticate (401),
-    /// a resource that is not there (404), when the store itself is unavailable (503), or for another provider's
-    /// user; a failure to record is ignored.
+    /// transaction of its own. Nothing is recorded for a request whose credentials no longer authenticate (401,
+    /// or a provider removed or its secret rotated since), a resource that is not there (404), when the store
+    /// itself is unavailable (503), or for another provider's user; a failure to record is ignored.
     func recordRejection(
         _ error: SCIMError, provider: Provider, userID: String?, userName: String?, requestID: String?
     ) async {
@@ -647,6 +671,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         let timestamp = now()
         let providerID = provider.id
         try? await store.withTransaction { tx in
+            guard (try? Self.checkStillAuthenticated(provider, tx: tx)) != nil else { return }
             var user: UserRecord? = nil
             if let userID { user = try tx.user(id: userID) }
             if user == nil, let userName { user = try tx.user(userName: userName) }

@@ -57,6 +57,11 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         try await service.authenticate(try credentials(request, context))
     }
 
+    /// ``provider(_:_:)`` for a write, which may skip the read (see ``SCIMService/authenticateForWrite(_:)``).
+    func writer(_ request: Request, _ context: Context) async throws -> Provider {
+        try await service.authenticateForWrite(try credentials(request, context))
+    }
+
     /// The provider id of the Base URL and the credentials of the `Authorization` header.
     func credentials(_ request: Request, _ context: Context) throws -> SCIMService<Store>.ProviderCredentials {
         let providerID = context.parameters.get("provider") ?? ""
@@ -161,7 +166,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     }
 
     func createUser(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
+        let provider = try await writer(request, context)
         let user = try await service.createUser(provider, body: try await body(request), requestID: context.id)
         // A created (or linked again) user belongs to no group yet: DELETE removed its memberships, and only
         // linked users can be added to groups, so there is nothing to read.
@@ -177,7 +182,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     }
 
     func replaceUser(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
+        let provider = try await writer(request, context)
         let user = try await service.replaceUser(
             provider, id: try context.parameters.require("id"), body: try await body(request),
             ifMatch: request.headers[.ifMatch], requestID: context.id)
@@ -185,7 +190,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     }
 
     func patchUser(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
+        let provider = try await writer(request, context)
         let user = try await service.patchUser(
             provider, id: try context.parameters.require("id"), body: try await body(request),
             ifMatch: request.headers[.ifMatch],
@@ -194,7 +199,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     }
 
     func deleteUser(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
+        let provider = try await writer(request, context)
         try await service.deleteUser(
             provider, id: try context.parameters.require("id"), ifMatch: request.headers[.ifMatch], requestID: context.id)
         return SCIMResponses.noContent()
@@ -257,7 +262,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     }
 
     func createGroup(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
+        let provider = try await writer(request, context)
         let group = try await service.createGroup(provider, body: try await body(request), requestID: context.id)
         return try await groupResponse(group, provider: provider, request: request, status: .created)
     }
@@ -271,7 +276,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     }
 
     func replaceGroup(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
+        let provider = try await writer(request, context)
         let group = try await service.replaceGroup(
             provider, id: try context.parameters.require("id"), body: try await body(request),
             ifMatch: request.headers[.ifMatch], requestID: context.id)
@@ -279,7 +284,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     }
 
     func patchGroup(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
+        let provider = try await writer(request, context)
         let patch = try PatchRequest(json: .object(try await body(request)))
         let group = try await service.patchGroup(
             provider, id: try context.parameters.require("id"), request: patch, ifMatch: request.headers[.ifMatch],
@@ -290,7 +295,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     }
 
     func deleteGroup(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
+        let provider = try await writer(request, context)
         try await service.deleteGroup(
             provider, id: try context.parameters.require("id"), ifMatch: request.headers[.ifMatch], requestID: context.id)
         return SCIMResponses.noContent()
@@ -372,7 +377,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     /// RFC 7644 §3.7.4), run by ``SCIMService/bulk(_:_:requestID:commitGroup:)``; the answer is 200 with a BulkResponse whatever
     /// the operations' outcomes.
     func bulk(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await provider(request, context)
+        let provider = try await writer(request, context)
         let body = try await body(
             request, limit: configuration.bulkMaxPayloadSize, limitName: "maxPayloadSize (RFC 7644 §3.7.4)")
         let bulk = try BulkRequest(json: body, maxOperations: configuration.bulkMaxOperations)

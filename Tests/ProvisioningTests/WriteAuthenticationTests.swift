@@ -1,6 +1,7 @@
 import Foundation
 @testable import Provisioning
 import SCIM
+import Synchronization
 import Testing
 
 /// Writes are authenticated twice: before the body is read, and again inside the write's transaction, so that
@@ -76,5 +77,75 @@ import Testing
             #expect(error.status == 400 && error.detail.contains("userName"))
         }
         #expect(try await store.read { tx in try tx.userCount(providerID: issued.provider.id) } == 0)
+    }
+
+    /// A store that counts its read transactions.
+    final class CountingStore: ProvisioningStore {
+        let base = MemoryStore()
+        let reads = Mutex(0)
+
+        func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+            try await base.withTransaction(body)
+        }
+
+        func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+            reads.withLock { $0 += 1 }
+            return try await base.read(body)
+        }
+    }
+
+    /// Writes skip the authentication read when the same credentials authenticated a write within the last
+    /// second, and that shortcut lets nothing through: wrong credentials are never remembered, and a secret
+    /// rotated meanwhile is refused by the write's transaction, with nothing written and no rejection recorded.
+    @Test func writesRememberCredentialsForASecondAndStillCheckThemInTheTransaction() async throws {
+        let store = CountingStore()
+        let admin = AdminService(store: store.base)
+        let issued = try await admin.addProvider(name: "Okta")
+        let service = SCIMService(store: store)
+        let good = SCIMService<CountingStore>.ProviderCredentials(
+            providerID: issued.provider.id, username: issued.provider.username, secret: issued.secret)
+        var wrong = good
+        wrong.secret = "not-the-secret"
+
+        await Self.expectUnauthorized { _ = try await service.authenticateForWrite(wrong) }
+        let provider = try await service.authenticateForWrite(good)
+        #expect(store.reads.withLock { $0 } == 2)
+        // Remembered: no read, for the right credentials only.
+        _ = try await service.authenticateForWrite(good)
+        await Self.expectUnauthorized { _ = try await service.authenticateForWrite(wrong) }
+        var otherUsername = good
+        otherUsername.username = "someone-else"
+        await Self.expectUnauthorized { _ = try await service.authenticateForWrite(otherUsername) }
+        #expect(store.reads.withLock { $0 } == 2)
+
+        // Rotated: the remembered credentials still pass the shortcut, and the transaction refuses the write.
+        _ = try await admin.rotateSecret(id: issued.provider.id)
+        let stale = try await service.authenticateForWrite(good)
+        #expect(stale.secretHash == provider.secretHash)
+        await Self.expectUnauthorized { _ = try await service.createUser(stale, body: try Self.user("ann@example.com")) }
+        // A request refused for its body records a rejection only while its credentials still authenticate.
+        do {
+            _ = try await service.createUser(stale, body: try Self.user(""))
+            Issue.record("an empty userName was accepted")
+        } catch let error as SCIMError {
+            #expect(error.status == 400)
+        }
+        #expect(try await store.base.read { tx in try tx.userCount(providerID: issued.provider.id) } == 0)
+        #expect(
+            try await store.base.read { tx in try tx.syncLog(SyncLogQuery(providerID: issued.provider.id, limit: 10)) }
+                .isEmpty)
+    }
+
+    @Test func rememberedCredentialsExpireAfterASecond() async throws {
+        let recent = RecentAuthentications()
+        let provider = Provider(
+            id: "p", name: "P", username: "u", secretHash: "h", deactivationDelay: .seconds(900), createdAt: Date(),
+            updatedAt: Date())
+        let start = ContinuousClock.now
+        recent.remember(provider, at: start)
+        #expect(recent.provider("p", at: start + .milliseconds(999))?.id == "p")
+        #expect(recent.provider("q", at: start) == nil)
+        #expect(recent.provider("p", at: start + .seconds(1)) == nil)
+        #expect(recent.entries.withLock { $0.isEmpty })
     }
 }
