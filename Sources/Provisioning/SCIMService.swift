@@ -63,15 +63,19 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// Authentication for a write: like ``authenticate(_:)``, except that credentials which authenticated a write
     /// of the same provider within the last second are verified against the provider as it was then, without a
-    /// read (an initial sync sends thousands of writes a second, and this read was a tenth of each one's work).
+    /// read (an initial sync sends thousands of writes a second, and this read was about 5% of each one's cost).
     /// The shortcut cannot let a write through that should be refused: every write's transaction checks again
     /// that the provider still exists with these credentials (``checkStillAuthenticated(_:tx:)``) and runs with
     /// its settings as they are then, so a provider removed or a secret rotated meanwhile gets 401 and nothing is
-    /// written. Failed attempts are never remembered: wrong credentials always cost a read, and reads (which
-    /// have no second check) always authenticate against the store.
+    /// written. Nor can it refuse one that should pass: credentials that do not match the remembered provider
+    /// (a secret rotated since, wrong credentials) are checked against the store, so they always cost a read and
+    /// are never remembered unless they authenticate. Reads (which have no second check) always authenticate
+    /// against the store.
     public func authenticateForWrite(_ credentials: ProviderCredentials) async throws -> Provider {
-        if let recent = recentWriters.provider(credentials.providerID, at: ContinuousClock.now) {
-            return try Self.verify(credentials, against: recent)
+        if let recent = recentWriters.provider(credentials.providerID, at: ContinuousClock.now),
+            let provider = try? Self.verify(credentials, against: recent)
+        {
+            return provider
         }
         let provider = try await authenticate(credentials)
         recentWriters.remember(provider, at: ContinuousClock.now)

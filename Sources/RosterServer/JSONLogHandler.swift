@@ -30,12 +30,7 @@ public struct JSONLogHandler: LogHandler {
             ("ts", Self.timestamp(Date())), ("level", event.level.rawValue), ("label", label),
             ("message", event.message.description),
         ]
-        var all = metadata
-        if let explicit = event.metadata { all.merge(explicit) { $1 } }
-        if let error = event.error {
-            all["error.message"] = "\(error)"
-            all["error.type"] = "\(String(reflecting: type(of: error)))"
-        }
+        let all = event.metadata(over: metadata)
         for key in all.keys.sorted() { fields.append((key, Self.text(all[key]!))) }
         write("{" + fields.map { "\(Self.quoted($0.0)):\(Self.quoted($0.1))" }.joined(separator: ",") + "}")
     }

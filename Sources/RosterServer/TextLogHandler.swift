@@ -29,13 +29,7 @@ public struct TextLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var all = metadata
-        if let explicit = event.metadata { all.merge(explicit) { $1 } }
-        if let error = event.error {
-            all["error.message"] = "\(error)"
-            all["error.type"] = "\(String(reflecting: type(of: error)))"
-        }
-        let pairs = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let pairs = event.metadata(over: metadata).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         write("\(Self.timestamp()) \(event.level) \(label):\(pairs.isEmpty ? "" : " " + pairs) [\(event.source)] \(event.message)\n")
     }
 
@@ -47,5 +41,19 @@ public struct TextLogHandler: LogHandler {
         var buffer = [CChar](repeating: 0, count: 64)
         let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &local)
         return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+extension LogEvent {
+    /// A line's metadata: the logger's, then the line's own, then its error's (`error.message`, `error.type`), as
+    /// swift-log's `StreamLogHandler` merges them.
+    func metadata(over base: Logger.Metadata) -> Logger.Metadata {
+        var all = base
+        if let metadata { all.merge(metadata) { $1 } }
+        if let error {
+            all["error.message"] = "\(error)"
+            all["error.type"] = "\(String(reflecting: type(of: error)))"
+        }
+        return all
     }
 }

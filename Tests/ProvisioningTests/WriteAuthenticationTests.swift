@@ -94,9 +94,10 @@ import Testing
         }
     }
 
-    /// Writes skip the authentication read when the same credentials authenticated a write within the last
-    /// second, and that shortcut lets nothing through: wrong credentials are never remembered, and a secret
-    /// rotated meanwhile is refused by the write's transaction, with nothing written and no rejection recorded.
+    /// Writes skip the authentication read when the same credentials authenticated a write of that provider within
+    /// the last second, and that shortcut lets nothing through: credentials that do not match are checked against
+    /// the store (and never remembered), and a secret rotated meanwhile is refused by the write's transaction, with
+    /// nothing written and no rejection recorded, while the new secret works at once.
     @Test func writesRememberCredentialsForASecondAndStillCheckThemInTheTransaction() async throws {
         let store = CountingStore()
         let admin = AdminService(store: store.base)
@@ -106,20 +107,22 @@ import Testing
             providerID: issued.provider.id, username: issued.provider.username, secret: issued.secret)
         var wrong = good
         wrong.secret = "not-the-secret"
+        func reads() -> Int { store.reads.withLock { $0 } }
 
         await Self.expectUnauthorized { _ = try await service.authenticateForWrite(wrong) }
         let provider = try await service.authenticateForWrite(good)
-        #expect(store.reads.withLock { $0 } == 2)
-        // Remembered: no read, for the right credentials only.
+        #expect(reads() == 2)
+        // Remembered: no read for the same credentials; other credentials are checked against the store.
         _ = try await service.authenticateForWrite(good)
+        #expect(reads() == 2)
         await Self.expectUnauthorized { _ = try await service.authenticateForWrite(wrong) }
         var otherUsername = good
         otherUsername.username = "someone-else"
         await Self.expectUnauthorized { _ = try await service.authenticateForWrite(otherUsername) }
-        #expect(store.reads.withLock { $0 } == 2)
+        #expect(reads() == 4)
 
-        // Rotated: the remembered credentials still pass the shortcut, and the transaction refuses the write.
-        _ = try await admin.rotateSecret(id: issued.provider.id)
+        // Rotated: the old credentials still pass the shortcut, and the transaction refuses the write.
+        let rotated = try await admin.rotateSecret(id: issued.provider.id)
         let stale = try await service.authenticateForWrite(good)
         #expect(stale.secretHash == provider.secretHash)
         await Self.expectUnauthorized { _ = try await service.createUser(stale, body: try Self.user("ann@example.com")) }
@@ -134,6 +137,11 @@ import Testing
         #expect(
             try await store.base.read { tx in try tx.syncLog(SyncLogQuery(providerID: issued.provider.id, limit: 10)) }
                 .isEmpty)
+        // The new secret is accepted at once, while the old one is still remembered.
+        var renewed = good
+        renewed.secret = rotated.secret
+        let current = try await service.authenticateForWrite(renewed)
+        #expect(try await service.createUser(current, body: try Self.user("ann@example.com")).userName == "ann@example.com")
     }
 
     @Test func rememberedCredentialsExpireAfterASecond() async throws {
