@@ -3,7 +3,8 @@
 # wrk (scripts/wrk_initial_sync.lua) sending, for each user, a `userName eq` lookup and then a POST over 8
 # keep-alive connections. The wall time runs from wrk's start until the server counts every user (polled through
 # GET /Users?count=0 every 0.1 s, so the time is exact to about 0.1 s, unlike wrk's own second-resolution clock).
-# Prints one line per run: users, seconds, users/s, the server's CPU (user + system) per user, and its peak RSS.
+# Prints one line per run: users, seconds, users/s, the server's CPU (user + system) per user, and its peak RSS;
+# with RUNS above 1, a last line with the median, the fastest and the slowest run.
 #
 # Usage: scripts/bench_initial_sync.sh
 # Env: USERS (100000), RUNS (1), CONNECTIONS (8), ROSTER_BIN (default: builds .build/release/roster),
@@ -58,7 +59,7 @@ for run in $(seq 1 "$RUNS"); do
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
   # A run's schema goes with it: schemas left behind slow the next runs' catalog lookups.
   if [ -n "${DATABASE:-}" ]; then psql "${DATABASE%%\?*}" -qc "SET client_min_messages = warning; DROP SCHEMA IF EXISTS $schema CASCADE" > /dev/null; fi
-  python3 - "$USERS" "$start" "$end" "$cpu0" "$utime" "$stime" "$rss" <<'PY'
+  python3 - "$USERS" "$start" "$end" "$cpu0" "$utime" "$stime" "$rss" <<'PY' | tee -a "$work/runs.txt"
 import sys
 users, start, end, cpu0, utime, stime, rss = (float(x) for x in sys.argv[1:])
 seconds = end - start
@@ -68,3 +69,12 @@ print(f"initial sync: {int(users)} users in {seconds:.1f} s = {users / seconds:.
       f"{stime / (utime + stime) * 100:.0f}% of the process's CPU in the kernel); peak RSS {rss / 1024:.0f} MiB")
 PY
 done
+# Several runs: the spread, since this machine drifts (compare builds only in interleaved runs).
+if [ "$RUNS" -gt 1 ]; then
+  python3 - "$work/runs.txt" <<'PY'
+import re, statistics, sys
+times = [float(m.group(1)) for m in re.finditer(r" in ([0-9.]+) s ", open(sys.argv[1]).read())]
+print(f"initial sync: {len(times)} runs, median {statistics.median(times):.1f} s, "
+      f"min {min(times):.1f} s, max {max(times):.1f} s")
+PY
+fi
