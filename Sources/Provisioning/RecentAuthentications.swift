@@ -1,8 +1,8 @@
 import Synchronization
 
 /// Providers as they were when their credentials last authenticated a write, for one second (see
-/// ``SCIMService/authenticateForWrite(_:)``). One entry per provider: the table is as large as the number of
-/// providers that wrote in the last second, at most.
+/// ``SCIMService/authenticateForWrite(_:)``). One entry per provider; expired entries are dropped whenever one is
+/// added, so the table holds little more than the providers that wrote in the last second.
 final class RecentAuthentications: Sendable {
     static let lifetime = Duration.seconds(1)
     let entries = Mutex<[String: (provider: Provider, at: ContinuousClock.Instant)]>([:])
@@ -18,7 +18,13 @@ final class RecentAuthentications: Sendable {
         }
     }
 
+    /// Remembers `provider` and forgets every expired entry (a remembered provider that stopped writing, or was
+    /// removed, would otherwise stay until it was looked up again). This runs once per provider per second at
+    /// most, when the shortcut missed.
     func remember(_ provider: Provider, at now: ContinuousClock.Instant) {
-        entries.withLock { $0[provider.id] = (provider, now) }
+        entries.withLock { entries in
+            entries = entries.filter { now - $0.value.at < Self.lifetime }
+            entries[provider.id] = (provider, now)
+        }
     }
 }

@@ -155,5 +155,11 @@ import Testing
         #expect(recent.provider("q", at: start) == nil)
         #expect(recent.provider("p", at: start + .seconds(1)) == nil)
         #expect(recent.entries.withLock { $0.isEmpty })
+        // Remembering one provider forgets the others' expired entries, looked up again or not.
+        var other = provider
+        other.id = "q"
+        recent.remember(provider, at: start)
+        recent.remember(other, at: start + .seconds(2))
+        #expect(recent.entries.withLock { Set($0.keys) } == ["q"])
     }
 }
