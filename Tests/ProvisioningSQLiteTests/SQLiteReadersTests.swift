@@ -7,17 +7,13 @@ import Testing
 
 /// The store's own read connections (SQLite's C API, not GRDB's reader pool).
 @Suite struct SQLiteReadersTests {
-    static func withStore(_ body: (SQLiteStore) async throws -> Void) async throws {
-        try await SQLiteStoreTests.withStore(body)
-    }
-
     static func count(_ connection: SQLiteReadConnection) throws -> Int {
         try connection.query("SELECT COUNT(*) FROM providers", [])[0][0]
     }
 
     /// A read is one transaction: a commit made while it runs is not seen until the next read.
     @Test func aReadSeesOneSnapshot() async throws {
-        try await Self.withStore { store in
+        try await SQLiteStoreTests.withStore { store in
             let admin = AdminService(store: store)
             _ = try await admin.addProvider(name: "Okta")
             let seen = try store.readers.read { connection in
@@ -37,7 +33,7 @@ import Testing
     }
 
     @Test func valuesRoundTripAsBound() async throws {
-        try await Self.withStore { store in
+        try await SQLiteStoreTests.withStore { store in
             let row = try store.readers.read { connection in
                 try connection.query(
                     "SELECT ?, ?, ?, ?, ? = '', typeof(?)",
@@ -50,7 +46,7 @@ import Testing
     /// The filter compiler's case-insensitive comparisons call `scim_lower`, which the read connections and the
     /// writer's register alike (one implementation): Unicode lowercasing, NULL for NULL and for non-text values.
     @Test func scimLowerLowercasesUnicode() async throws {
-        try await Self.withStore { store in
+        try await SQLiteStoreTests.withStore { store in
             let sql = "SELECT scim_lower('ÅSA Ünal'), scim_lower(NULL), scim_lower(''), scim_lower(42)"
             let expected: [SQLValue] = [.text("åsa ünal"), .null, .text(""), .null]
             let read = try store.readers.read { connection in try connection.query(sql, [])[0] }
@@ -63,7 +59,7 @@ import Testing
     /// A failed read rolls back and leaves a connection that later reads reuse; connections are kept, not opened
     /// per read.
     @Test func aFailedReadLeavesTheConnectionUsable() async throws {
-        try await Self.withStore { store in
+        try await SQLiteStoreTests.withStore { store in
             #expect(throws: DatabaseError.self) {
                 try store.readers.read { connection in _ = try connection.query("SELECT * FROM nowhere", []) }
             }
@@ -75,7 +71,7 @@ import Testing
 
     /// Read connections cannot write: a body that tries fails and changes nothing.
     @Test func readConnectionsAreReadOnly() async throws {
-        try await Self.withStore { store in
+        try await SQLiteStoreTests.withStore { store in
             #expect(throws: DatabaseError.self) {
                 try store.readers.read { connection in
                     try connection.execute("DELETE FROM grdb_migrations", [])
@@ -88,7 +84,7 @@ import Testing
 
     /// Every filter shape is a statement of its own; the cache stays bounded however many shapes arrive.
     @Test func theStatementCacheIsBounded() async throws {
-        try await Self.withStore { store in
+        try await SQLiteStoreTests.withStore { store in
             let results = try store.readers.read { connection in
                 try (0..<600).map { n in
                     let row = try connection.query("SELECT ? + \(n)", [.integer(1)])[0]

@@ -22,9 +22,7 @@ import Testing
 
     @Test(arguments: StoreConformance.checks)
     func conformance(_ check: String) async throws {
-        let path = Self.temporaryPath()
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        try await StoreConformance.run(check, on: try SQLiteStore(path: path))
+        try await Self.withStore { store in try await StoreConformance.run(check, on: store) }
     }
 
     @Test func reopeningKeepsDataAndMigratesOnce() async throws {
@@ -177,32 +175,31 @@ import Testing
     /// A full disk (simulated with `max_page_count`) fails the whole transaction as `unavailable`, writes nothing,
     /// and the store recovers as soon as there is room, without reopening.
     @Test func diskFullIsUnavailableAndRecovers() async throws {
-        let path = Self.temporaryPath()
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try SQLiteStore(path: path)
-        let admin = AdminService(store: store)
-        _ = try await admin.addLocalUser(email: "first@example.com", name: nil)
-        let pages = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
-        try await store.pool.write { db in try db.execute(sql: "PRAGMA max_page_count = \(pages + 2)") }
-        do {
-            try await store.withTransaction { tx in
-                for i in 0..<2000 {
-                    try tx.insertUser(
-                        UserRecord(
-                            id: "u\(i)", providerID: nil, userName: "bulk\(i)@example.com", scimActive: true,
-                            attributes: ["userName": .string("bulk\(i)@example.com"), "title": .string(String(repeating: "x", count: 200))],
-                            createdAt: Date(), updatedAt: Date()))
+        try await Self.withStore { store in
+            let admin = AdminService(store: store)
+            _ = try await admin.addLocalUser(email: "first@example.com", name: nil)
+            let pages = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
+            try await store.pool.write { db in try db.execute(sql: "PRAGMA max_page_count = \(pages + 2)") }
+            do {
+                try await store.withTransaction { tx in
+                    for i in 0..<2000 {
+                        try tx.insertUser(
+                            UserRecord(
+                                id: "u\(i)", providerID: nil, userName: "bulk\(i)@example.com", scimActive: true,
+                                attributes: ["userName": .string("bulk\(i)@example.com"), "title": .string(String(repeating: "x", count: 200))],
+                                createdAt: Date(), updatedAt: Date()))
+                    }
                 }
+                Issue.record("the transaction should not fit")
+            } catch let error as ProvisioningError {
+                #expect(error.code == .unavailable && error.message.contains("disk is full"))
             }
-            Issue.record("the transaction should not fit")
-        } catch let error as ProvisioningError {
-            #expect(error.code == .unavailable && error.message.contains("disk is full"))
+            #expect(try await admin.users(limit: 10_000).count == 1)
+            try await store.pool.write { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
+            _ = try await admin.addLocalUser(email: "second@example.com", name: nil)
+            #expect(try await admin.users(limit: 10_000).count == 2)
+            #expect(try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
         }
-        #expect(try await admin.users(limit: 10_000).count == 1)
-        try await store.pool.write { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
-        _ = try await admin.addLocalUser(email: "second@example.com", name: nil)
-        #expect(try await admin.users(limit: 10_000).count == 2)
-        #expect(try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
     }
 
     /// Another process holding the write lock past the busy timeout makes a write `unavailable`; it goes through
