@@ -29,8 +29,8 @@ public struct TextLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        let pairs = event.metadata(over: metadata).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        write("\(Self.timestamp()) \(event.level) \(label):\(pairs.isEmpty ? "" : " " + pairs) [\(event.source)] \(event.message)\n")
+        let pairs = event.metadata(over: metadata).sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+        write("\(Self.timestamp()) \(event.level) \(label):\(pairs) [\(event.source)] \(event.message)\n")
     }
 
     /// Local time to the second with its UTC offset, as `StreamLogHandler` writes it.
