@@ -59,10 +59,11 @@ for run in $(seq 1 "$RUNS"); do
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
   # A run's schema goes with it: schemas left behind slow the next runs' catalog lookups.
   if [ -n "${DATABASE:-}" ]; then psql "${DATABASE%%\?*}" -qc "SET client_min_messages = warning; DROP SCHEMA IF EXISTS $schema CASCADE" > /dev/null; fi
-  python3 - "$USERS" "$start" "$end" "$cpu0" "$utime" "$stime" "$rss" <<'PY' | tee -a "$work/runs.txt"
+  python3 - "$work/seconds.txt" "$USERS" "$start" "$end" "$cpu0" "$utime" "$stime" "$rss" <<'PY'
 import sys
-users, start, end, cpu0, utime, stime, rss = (float(x) for x in sys.argv[1:])
+users, start, end, cpu0, utime, stime, rss = (float(x) for x in sys.argv[2:])
 seconds = end - start
+open(sys.argv[1], "a").write(f"{seconds}\n")
 cpu = (utime + stime - cpu0) / 100
 print(f"initial sync: {int(users)} users in {seconds:.1f} s = {users / seconds:.0f} users/s; "
       f"server CPU {cpu:.1f} s ({cpu / seconds:.2f} cores, {cpu * 1e6 / users:.0f} us per user; "
@@ -71,9 +72,9 @@ PY
 done
 # Several runs: the spread, since this machine drifts (compare builds only in interleaved runs).
 if [ "$RUNS" -gt 1 ]; then
-  python3 - "$work/runs.txt" <<'PY'
-import re, statistics, sys
-times = [float(m.group(1)) for m in re.finditer(r" in ([0-9.]+) s ", open(sys.argv[1]).read())]
+  python3 - "$work/seconds.txt" <<'PY'
+import statistics, sys
+times = [float(line) for line in open(sys.argv[1])]
 print(f"initial sync: {len(times)} runs, median {statistics.median(times):.1f} s, "
       f"min {min(times):.1f} s, max {max(times):.1f} s")
 PY
