@@ -49,6 +49,19 @@ import Testing
         #expect(!line.contains("\n"))
     }
 
+    /// An error logged with a line reaches the JSON line as `error.message` and `error.type`.
+    @Test func jsonLinesCarryTheError() throws {
+        struct Failure: Error, CustomStringConvertible { var description: String { "disk full" } }
+        let lines = Mutex<[String]>([])
+        let logger = Logger(label: "roster") { JSONLogHandler(label: $0) { line in lines.withLock { $0.append(line) } } }
+        logger.error("write failed", error: Failure())
+        let line = try #require(lines.withLock { $0.first })
+        let object = try #require(try JSONValue(parsing: line).objectValue)
+        #expect(object["message"] == "write failed")
+        #expect(object["error.message"] == "disk full")
+        #expect(object["error.type"]?.stringValue?.hasSuffix("Failure") == true)
+    }
+
     /// The default text lines keep swift-log's `StreamLogHandler` layout: local time, level, label, the metadata
     /// sorted by key (the logger's, the line's, an error's), the source, then the message.
     @Test func textLinesHaveStreamLogHandlersLayout() throws {
