@@ -109,18 +109,23 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     }
 
     func query(_ request: Request) throws(SCIMError) -> ListQuery {
-        try ListQuery(parameters: request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) })
+        try ListQuery(parameters: Self.queryParameters(request))
+    }
+
+    /// The request's query parameters, decoded as IdPs encode them: `+` is a space, as in HTML forms (see
+    /// ``QueryString``); Hummingbird's `queryParameters` keeps a `+` as it is.
+    static func queryParameters(_ request: Request) -> [(name: String, value: String)] {
+        QueryString.parameters(request.uri.query ?? "")
     }
 
     /// `attributes` / `excludedAttributes` of a request's query string.
     func projection(_ request: Request) -> (attributes: [AttributePath], excluded: [AttributePath]) {
-        let params = request.uri.queryParameters
         var attributes: [AttributePath] = []
         var excluded: [AttributePath] = []
-        for (key, value) in params {
+        for (key, value) in Self.queryParameters(request) {
             switch key.lowercased() {
-            case "attributes": attributes += ResourceType.parseAttributeList(String(value))
-            case "excludedattributes": excluded += ResourceType.parseAttributeList(String(value))
+            case "attributes": attributes += ResourceType.parseAttributeList(value)
+            case "excludedattributes": excluded += ResourceType.parseAttributeList(value)
             default: break
             }
         }

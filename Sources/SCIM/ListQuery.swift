@@ -67,14 +67,15 @@ public struct ListQuery: Sendable, Hashable {
             if !text.trimmingSpaces.isEmpty { filter = try Filter(parsing: text) }
         }
         var sortBy: AttributePath? = nil
-        if let s = body["sortBy"]?.stringValue, !s.isEmpty {
+        // Spaces around a value are not part of it (`sortBy=+userName` from a form-encoding client).
+        if let s = body["sortBy"]?.stringValue?.trimmingSpaces, !s.isEmpty {
             guard let path = AttributePath(parsing: s) else {
                 throw SCIMError.invalidValue("'sortBy' must be an attribute path, got '\(s)'.")
             }
             sortBy = path
         }
         var order = SortOrder.ascending
-        if let o = body["sortOrder"]?.stringValue, !o.isEmpty {
+        if let o = body["sortOrder"]?.stringValue?.trimmingSpaces, !o.isEmpty {
             guard let parsed = SortOrder(rawValue: o.asciiLowercased) else {
                 throw SCIMError.invalidValue("'sortOrder' must be 'ascending' or 'descending', got '\(o)'.")
             }
