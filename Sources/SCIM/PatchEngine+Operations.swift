@@ -245,7 +245,7 @@ extension PatchEngine {
             // A simple multi-valued attribute: `value` names the element itself (RFC 7644 §3.5.2).
             return filter.matches(["value": element], in: type)
         }
-        var probe = PatchEngine(type: type, resource: JSONObject(), deferredAttributes: [])
+        var probe = PatchEngine(type: type, resource: JSONObject(), deferredAttributes: [], dropped: DroppedValues(policy: .reject))
         probe.setValue(target.attribute.multiValued ? .array([.object(object)]) : .object(object), for: target.resolved)
         return Filter.valuePath(type.canonicalPath(ResolvedAttribute(extensionURN: target.resolved.extensionURN, attribute: target.attribute, subAttribute: nil)), filter)
             .matches(probe.resource, in: type)

@@ -66,10 +66,24 @@ extension ResourceType {
     public func applyPatch(
         _ request: PatchRequest, to resource: JSONObject, deferredAttributes: Set<String> = []
     ) throws(SCIMError) -> PatchOutcome {
-        var engine = PatchEngine(type: self, resource: resource, deferredAttributes: deferredAttributes)
+        var strict = DroppedValues(policy: .reject)
+        return try applyPatch(request, to: resource, deferredAttributes: deferredAttributes, dropping: &strict)
+    }
+
+    /// Applies a PATCH request like ``applyPatch(_:to:deferredAttributes:)``; under
+    /// ``InvalidDataPolicy/acceptAndWarn`` an operation whose path names an unknown attribute, and a key of a
+    /// path-less value that does, are skipped and recorded in `dropped` (an IdP sending an attribute the admin
+    /// added on its side before Roster knows it).
+    public func applyPatch(
+        _ request: PatchRequest, to resource: JSONObject, deferredAttributes: Set<String> = [],
+        dropping dropped: inout DroppedValues
+    ) throws(SCIMError) -> PatchOutcome {
+        var engine = PatchEngine(
+            type: self, resource: resource, deferredAttributes: deferredAttributes, dropped: dropped)
         for (index, operation) in request.operations.enumerated() {
             try engine.apply(operation, index: index)
         }
+        dropped = engine.dropped
         return PatchOutcome(resource: engine.resource, deferred: engine.deferred)
     }
 
@@ -117,8 +131,11 @@ struct PatchEngine {
     var resource: JSONObject
     let deferredAttributes: Set<String>
     var deferred: [DeferredChange] = []
+    /// Operations and keys skipped for naming unknown attributes (only under `accept-and-warn`).
+    var dropped: DroppedValues
 
-    init(type: ResourceType, resource: JSONObject, deferredAttributes: Set<String>) {
+    init(type: ResourceType, resource: JSONObject, deferredAttributes: Set<String>, dropped: DroppedValues) {
+        self.dropped = dropped
         self.type = type
         self.resource = resource
         self.deferredAttributes = Set(deferredAttributes.map(\.asciiLowercased))
@@ -151,7 +168,10 @@ struct PatchEngine {
                 return
             }
             if Self.isPassword(path.attribute) { return }
-            throw SCIMError.invalidPath("\(position).path \"\(path)\" names no attribute of \(type.name): \"\(path.attribute)\" is unknown.")
+            try dropped.drop(
+                path.attribute.description, .unknownAttribute, value: operation.value ?? .null,
+                error: .invalidPath("\(position).path \"\(path)\" names no attribute of \(type.name): \"\(path.attribute)\" is unknown."))
+            return
         }
         var target = PatchTarget(resolved: resolved, filter: path.filter, sub: resolved.subAttribute)
         if let name = path.subAttribute {
@@ -237,8 +257,11 @@ struct PatchEngine {
                 if path.schema != nil, !type.knowsSchema(path.schema ?? ""), key.contains(":"), value.carriesNoAttributes { continue }
                 // Worded as ``ResourceType/normalize(_:)`` words it for a POST or PUT body.
                 let qualified = schemaURN.map { "\($0):\(key)" } ?? key
-                throw SCIMError.invalidSyntax(
-                    "\(position): unknown attribute '\(qualified)' for resource type \(type.name); see /Schemas for the supported attributes.")
+                try dropped.drop(
+                    qualified, .unknownAttribute, value: value,
+                    error: .invalidSyntax(
+                        "\(position): unknown attribute '\(qualified)' for resource type \(type.name); see /Schemas for the supported attributes."))
+                continue
             }
             // Read-only attributes (`id`, `meta`, `groups`) are ignored here: Okta echoes `id` (okta/group-rename.json).
             if resolved.attribute.mutability == .readOnly || resolved.subAttribute?.mutability == .readOnly { continue }

@@ -19,10 +19,37 @@ extension ResourceType {
     /// - Throws: `invalidSyntax` for an unknown attribute or URN, `invalidValue` for a wrong type, several primary
     ///   values or a missing required attribute.
     public func normalize(_ input: JSONObject) throws(SCIMError) -> JSONObject {
+        var strict = DroppedValues(policy: .reject)
+        return try normalize(input, dropping: &strict)
+    }
+
+    /// Normalizes like ``normalize(_:)``, and under ``InvalidDataPolicy/acceptAndWarn`` leaves out what it cannot
+    /// keep of attributes that are not identity (``identityAttributeNames``), recording each in `dropped`:
+    /// unknown attributes and schemas, values of the wrong type or shape (a whole attribute, one element of a
+    /// multi-valued one, or one sub-attribute of a complex value), complex values without their required
+    /// sub-attribute, and extra primary values (the first one stays primary).
+    ///
+    /// Under ``InvalidDataPolicy/reject`` it throws what ``normalize(_:)`` throws.
+    public func normalize(_ input: JSONObject, dropping dropped: inout DroppedValues) throws(SCIMError) -> JSONObject {
         var out = JSONObject()
-        try normalizeMembers(input, into: &out)
+        try normalizeMembers(input, into: &out, &dropped)
         try checkRequired(out)
         return out
+    }
+
+    /// The attributes that decide which resource a request is about, lowercased: the core schema's required
+    /// attributes (`userName`, a Group's `displayName`), `externalId`, and a core `active` or `members`. A bad
+    /// value in one of them is refused under every ``InvalidDataPolicy``.
+    public var identityAttributeNames: Set<String> {
+        Set((Self.commonAttributes + schema.attributes).filter(isIdentity).map(\.name.asciiLowercased))
+    }
+
+    /// Whether a core or common attribute is identity (see ``identityAttributeNames``).
+    func isIdentity(_ attribute: SchemaAttribute) -> Bool {
+        switch attribute.name {
+        case "id", "externalId", "active", "members": true
+        default: attribute.required
+        }
     }
 
     /// The URNs of the schemas a stored resource uses: the core schema, then each extension with a member in
@@ -37,22 +64,29 @@ extension ResourceType {
 
     // MARK: - Internals
 
-    private func normalizeMembers(_ input: JSONObject, into out: inout JSONObject) throws(SCIMError) {
+    private func normalizeMembers(_ input: JSONObject, into out: inout JSONObject, _ dropped: inout DroppedValues)
+        throws(SCIMError)
+    {
         for (key, value) in input {
             if key.equalsIgnoringCase("schemas") { continue }
             if let common = Self.commonAttributes.first(where: { $0.name.equalsIgnoringCase(key) }) {
                 guard common.mutability != .readOnly else { continue }
-                if let v = try normalizeAttribute(value, common, path: common.name) { out[common.name] = v }
+                if let v = try normalizeTopLevel(value, common, path: common.name, &dropped) { out[common.name] = v }
                 continue
             }
             if let attribute = schema.attribute(named: key) {
                 guard isWritable(attribute) else { continue }
-                if let v = try normalizeAttribute(value, attribute, path: attribute.name) { out[attribute.name] = v }
+                if let v = try normalizeTopLevel(value, attribute, path: attribute.name, &dropped) {
+                    out[attribute.name] = v
+                }
                 continue
             }
-            guard Self.isSchemaURI(key) else { throw unknownAttribute(key) }
+            guard Self.isSchemaURI(key) else {
+                try dropped.drop(key, .unknownAttribute, value: value, error: unknownAttribute(key))
+                continue
+            }
             if let ext = extensionSchema(key) {
-                if var v = try normalizeExtension(value, ext) {
+                if var v = try normalizeExtension(value, ext, &dropped) {
                     if let earlier = out[ext.id]?.objectValue {
                         var merged = earlier
                         for (k, x) in v { merged[k] = x }
@@ -64,28 +98,38 @@ extension ResourceType {
                 // Core attributes nested under the core URN: accept them as if written at the top level.
                 guard let nested = value.objectValue else {
                     if value.isNull { continue }
-                    throw SCIMError.invalidSyntax("'\(key)' must be an object of \(name) attributes, got \(Self.describe(value)).")
+                    try dropped.drop(
+                        key, .wrongType, value: value,
+                        error: .invalidSyntax("'\(key)' must be an object of \(name) attributes, got \(Self.describe(value))."))
+                    continue
                 }
-                try normalizeMembers(nested, into: &out)
+                try normalizeMembers(nested, into: &out, &dropped)
             } else if let path = AttributePath(parsing: key), path.subAttribute == nil, let urn = path.schema,
                 let ext = extensionSchema(urn)
             {
                 // An extension attribute flattened to `urn:…:User:department`: nest it under its URN.
-                guard let attribute = ext.attribute(named: path.attribute) else { throw unknownAttribute(ext.id + ":" + path.attribute) }
+                guard let attribute = ext.attribute(named: path.attribute) else {
+                    let qualified = ext.id + ":" + path.attribute
+                    try dropped.drop(qualified, .unknownAttribute, value: value, error: unknownAttribute(qualified))
+                    continue
+                }
                 guard isWritable(attribute) else { continue }
-                guard let v = try normalizeAttribute(value, attribute, path: ext.id + ":" + attribute.name) else { continue }
+                guard let v = try normalizeTopLevel(value, attribute, path: ext.id + ":" + attribute.name, &dropped)
+                else { continue }
                 var nested = out[ext.id]?.objectValue ?? JSONObject()
                 nested[attribute.name] = v
                 out[ext.id] = .object(nested)
             } else if let path = AttributePath(parsing: key), path.subAttribute == nil, let urn = path.schema,
                 schema.id.equalsIgnoringCase(urn)
             {
-                try normalizeMembers([path.attribute: value], into: &out)
+                try normalizeMembers([path.attribute: value], into: &out, &dropped)
             } else if Self.carriesNoAttributes(value) {
                 continue
             } else {
-                throw SCIMError.invalidSyntax(
-                    "Unknown schema '\(key)' for resource type \(name); see /ResourceTypes for the supported schema extensions.")
+                try dropped.drop(
+                    key, .unknownAttribute, value: value,
+                    error: .invalidSyntax(
+                        "Unknown schema '\(key)' for resource type \(name); see /ResourceTypes for the supported schema extensions."))
             }
         }
     }
@@ -108,63 +152,120 @@ extension ResourceType {
         }
     }
 
-    private func normalizeExtension(_ value: JSONValue, _ ext: Schema) throws(SCIMError) -> JSONObject? {
+    private func normalizeExtension(_ value: JSONValue, _ ext: Schema, _ dropped: inout DroppedValues)
+        throws(SCIMError) -> JSONObject?
+    {
         if value.isNull { return nil }
         guard let object = value.objectValue else {
-            throw SCIMError.invalidValue("Attribute '\(ext.id)' must be an object of extension attributes, got \(Self.describe(value)).")
+            try dropped.drop(
+                ext.id, .wrongType, value: value,
+                error: .invalidValue("Attribute '\(ext.id)' must be an object of extension attributes, got \(Self.describe(value))."))
+            return nil
         }
         var out = JSONObject()
         for (key, v) in object {
-            guard let attribute = ext.attribute(named: key) else { throw unknownAttribute(ext.id + ":" + key) }
+            guard let attribute = ext.attribute(named: key) else {
+                let qualified = ext.id + ":" + key
+                try dropped.drop(qualified, .unknownAttribute, value: v, error: unknownAttribute(qualified))
+                continue
+            }
             guard isWritable(attribute) else { continue }
-            if let n = try normalizeAttribute(v, attribute, path: ext.id + ":" + attribute.name) { out[attribute.name] = n }
+            if let n = try normalizeTopLevel(v, attribute, path: ext.id + ":" + attribute.name, &dropped) {
+                out[attribute.name] = n
+            }
         }
         return out.isEmpty ? nil : out
     }
 
-    /// Normalizes the value of a top-level (or extension) attribute; `nil` when it is unset.
-    private func normalizeAttribute(_ value: JSONValue, _ attribute: SchemaAttribute, path: String) throws(SCIMError) -> JSONValue? {
+    /// Normalizes a top-level (or extension) attribute: identity attributes strictly, the others dropping what
+    /// they cannot keep into `dropped`.
+    private func normalizeTopLevel(
+        _ value: JSONValue, _ attribute: SchemaAttribute, path: String, _ dropped: inout DroppedValues
+    ) throws(SCIMError) -> JSONValue? {
+        if !path.utf8.contains(UInt8(ascii: ":")) && isIdentity(attribute) {
+            var strict = DroppedValues(policy: .reject)
+            return try normalizeAttribute(value, attribute, path: path, &strict)
+        }
+        return try normalizeAttribute(value, attribute, path: path, &dropped)
+    }
+
+    /// Normalizes the value of a top-level (or extension) attribute; `nil` when it is unset or dropped.
+    private func normalizeAttribute(
+        _ value: JSONValue, _ attribute: SchemaAttribute, path: String, _ dropped: inout DroppedValues
+    ) throws(SCIMError) -> JSONValue? {
         if value.isNull { return nil }
         guard attribute.multiValued else {
             if case .array = value {
-                throw SCIMError.invalidValue(
-                    "Attribute '\(path)' must be \(Self.expected(attribute)), not an array: it is single-valued.")
+                try dropped.drop(
+                    path, .wrongType, value: value,
+                    error: .invalidValue("Attribute '\(path)' must be \(Self.expected(attribute)), not an array: it is single-valued."))
+                return nil
             }
-            return try normalizeSingle(value, attribute, path: path)
+            return try normalizeSingle(value, attribute, path: path, &dropped)
         }
         let elements = value.arrayValue ?? [value]
         var out: [JSONValue] = []
         out.reserveCapacity(elements.count)
         for element in elements {
             if case .array = element {
-                throw SCIMError.invalidValue("Each value of '\(path)' must be \(Self.expected(attribute)), got array.")
+                try dropped.drop(
+                    path, .wrongType, value: element,
+                    error: .invalidValue("Each value of '\(path)' must be \(Self.expected(attribute)), got array."))
+                continue
             }
-            if let n = try normalizeSingle(element, attribute, path: path) { out.append(n) }
+            if let n = try normalizeSingle(element, attribute, path: path, &dropped) { out.append(n) }
         }
         if attribute.type == .complex {
             let primaries = out.count { $0.objectValue?["primary"] == .bool(true) }
             if primaries > 1 {
-                throw SCIMError.invalidValue("At most one value of '\(path)' may be primary; found \(primaries).")
+                try dropped.drop(
+                    path + ".primary", .severalPrimary, value: .int(primaries),
+                    error: .invalidValue("At most one value of '\(path)' may be primary; found \(primaries)."))
+                // The first primary value stays primary.
+                var seen = false
+                for i in out.indices where out[i].objectValue?["primary"] == .bool(true) {
+                    if seen, var object = out[i].objectValue {
+                        object["primary"] = .bool(false)
+                        out[i] = .object(object)
+                    }
+                    seen = true
+                }
             }
         }
         return out.isEmpty ? nil : .array(out)
     }
 
-    /// Normalizes one value (an element of a multi-valued attribute, or the value of a single-valued one).
-    private func normalizeSingle(_ value: JSONValue, _ attribute: SchemaAttribute, path: String) throws(SCIMError) -> JSONValue? {
+    /// Normalizes one value (an element of a multi-valued attribute, or the value of a single-valued one);
+    /// `nil` when it is unset or dropped.
+    private func normalizeSingle(
+        _ value: JSONValue, _ attribute: SchemaAttribute, path: String, _ dropped: inout DroppedValues
+    ) throws(SCIMError) -> JSONValue? {
         if value.isNull { return nil }
-        guard attribute.type == .complex else { return try Self.coerce(value, attribute, path: path) }
+        guard attribute.type == .complex else {
+            do throws(SCIMError) {
+                return try Self.coerce(value, attribute, path: path)
+            } catch {
+                try dropped.drop(path, .wrongType, value: value, error: error)
+                return nil
+            }
+        }
         if case .string = value, attribute.subAttribute(named: "value") != nil {
             // A bare value for a complex attribute with a `value` sub-attribute, as Entra sends `manager` in
             // PATCH: read it as `{"value": …}`.
-            return try normalizeSingle(.object(["value": value]), attribute, path: path)
+            return try normalizeSingle(.object(["value": value]), attribute, path: path, &dropped)
         }
         guard let object = value.objectValue else {
-            throw SCIMError.invalidValue("Attribute '\(path)' must be an object, got \(Self.describe(value)).")
+            try dropped.drop(
+                path, .wrongType, value: value,
+                error: .invalidValue("Attribute '\(path)' must be an object, got \(Self.describe(value))."))
+            return nil
         }
         var out = JSONObject()
         for (key, v) in object {
-            guard let sub = attribute.subAttribute(named: key) else { throw unknownAttribute(path + "." + key) }
+            guard let sub = attribute.subAttribute(named: key) else {
+                try dropped.drop(path + "." + key, .unknownAttribute, value: v, error: unknownAttribute(path + "." + key))
+                continue
+            }
             guard isWritable(sub) else { continue }
             let subPath = path + "." + sub.name
             if v.isNull { continue }
@@ -172,20 +273,40 @@ extension ResourceType {
                 // RFC 7643 defines no multi-valued sub-attributes, but a custom schema could.
                 let elements = v.arrayValue ?? [v]
                 var values: [JSONValue] = []
-                for e in elements where !e.isNull { values.append(try Self.coerce(e, sub, path: subPath)) }
+                for e in elements where !e.isNull {
+                    if let c = try coerceDropping(e, sub, path: subPath, &dropped) { values.append(c) }
+                }
                 if !values.isEmpty { out[sub.name] = .array(values) }
             } else {
                 if case .array = v {
-                    throw SCIMError.invalidValue("Attribute '\(subPath)' must be \(Self.expected(sub)), not an array: it is single-valued.")
+                    try dropped.drop(
+                        subPath, .wrongType, value: v,
+                        error: .invalidValue("Attribute '\(subPath)' must be \(Self.expected(sub)), not an array: it is single-valued."))
+                    continue
                 }
-                out[sub.name] = try Self.coerce(v, sub, path: subPath)
+                if let c = try coerceDropping(v, sub, path: subPath, &dropped) { out[sub.name] = c }
             }
         }
         if out.isEmpty { return nil }
         for sub in attribute.subAttributes where sub.required && isWritable(sub) && Self.isEmpty(out[sub.name]) {
-            throw SCIMError.invalidValue("Each value of '\(path)' must have a non-empty '\(sub.name)'.")
+            try dropped.drop(
+                path, .missingValue, value: value,
+                error: .invalidValue("Each value of '\(path)' must have a non-empty '\(sub.name)'."))
+            return nil
         }
         return .object(out)
+    }
+
+    /// ``coerce(_:_:path:)``, dropping a value of the wrong type into `dropped`.
+    private func coerceDropping(
+        _ value: JSONValue, _ attribute: SchemaAttribute, path: String, _ dropped: inout DroppedValues
+    ) throws(SCIMError) -> JSONValue? {
+        do throws(SCIMError) {
+            return try Self.coerce(value, attribute, path: path)
+        } catch {
+            try dropped.drop(path, .wrongType, value: value, error: error)
+            return nil
+        }
     }
 
     /// Whether a client's value for this attribute is kept: `readOnly` ones are the server's, `writeOnly` ones
