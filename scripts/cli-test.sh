@@ -58,6 +58,19 @@ for k in ['id','userName','status','source','displayName','title','department','
 assert d['status']=='active' and d['source']=='$id' and d['title']=='Engineer' and d['department']=='R&D'"
 "$BIN" user show local@example.com --database "$db" --json > "$work/local.json"
 check "local user source" test "$(json "$work/local.json" "d['source']")" = local
+
+# Invalid data (issue 14): left out with a warning by default, refused under reject.
+"$BIN" provider list --database "$db" --json > "$work/list.json"
+check "invalid-data default" test "$(json "$work/list.json" "d[0]['invalidData']")" = accept-and-warn
+ann_id=$(json "$work/ann.json" "d['id']")
+atlantis='{"Operations":[{"op":"add","path":"addresses","value":[{"country":"Atlantis","locality":"Poseidonis"}]}]}'
+scim_patch() { status -H "Authorization: Bearer $new" -H "Content-Type: application/scim+json" -X PATCH "$api/Users/$ann_id" -d "$1"; }
+check "unmappable country accepted" test "$(scim_patch "$atlantis")" = 200
+check "sync-log lists the warning" bash -c "'$BIN' sync-log --provider '$id' --action warning --attribute addresses.country --database '$db' | grep -q Atlantis"
+check "bad policy refused" bash -c "! '$BIN' provider update '$id' --database '$db' --invalid-data lenient"
+check "update --invalid-data reject" "$BIN" provider update "$id" --database "$db" --invalid-data reject
+check "reject refuses the same data" test "$(scim_patch "${atlantis/Poseidonis/Atlas}")" = 400
+check "update --invalid-data accept-and-warn" "$BIN" provider update "$id" --database "$db" --invalid-data accept-and-warn
 "$BIN" user list --database "$db" --json > "$work/users.json"
 check "user list" test "$(json "$work/users.json" "len(d)")" = 2
 check "local user update" "$BIN" user update local@example.com --title "Chief" --database "$db"

@@ -76,6 +76,18 @@ extension AdminService {
         try await store.read { tx in try tx.syncLog(query) }
     }
 
+    /// A provider's data warnings (values left out under `accept-and-warn`) since `since` (default: the last 24
+    /// hours), grouped by attribute and rule, most frequent first, each with its newest `examples`.
+    public func warningSummary(providerID: String, since: Date? = nil, examples: Int = 3) async throws
+        -> [WarningGroup]
+    {
+        let from = since ?? now().addingTimeInterval(-24 * 3600)
+        return try await store.read { tx in
+            _ = try Self.provider(providerID, tx: tx)
+            return try tx.warningSummary(providerID: providerID, since: from, examples: examples)
+        }
+    }
+
     // MARK: Internals
 
     func lifecycle(

@@ -37,7 +37,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
     /// Creates a provider with generated credentials.
     public func addProvider(
         name: String, deactivationDelay: Duration = Provider.defaultDeactivationDelay,
-        userNameFormat: UserNameFormat = .email
+        userNameFormat: UserNameFormat = .email, invalidData: InvalidDataPolicy = .acceptAndWarn
     ) async throws -> IssuedCredentials
     {
         let trimmed = name.trimmingSpaces
@@ -48,8 +48,8 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
         let timestamp = now()
         let provider = Provider(
             id: id, name: trimmed, username: "scim-\(id)", secretHash: Credentials.hash(secret: secret),
-            deactivationDelay: deactivationDelay, userNameFormat: userNameFormat, createdAt: timestamp,
-            updatedAt: timestamp)
+            deactivationDelay: deactivationDelay, userNameFormat: userNameFormat, invalidData: invalidData,
+            createdAt: timestamp, updatedAt: timestamp)
         try await store.withTransaction { tx in try tx.insertProvider(provider) }
         return IssuedCredentials(provider: provider, secret: secret)
     }
@@ -62,9 +62,10 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
         try await store.read { tx in try Self.provider(id, tx: tx) }
     }
 
-    /// Renames a provider, or changes its deactivation delay or `userName` format.
+    /// Renames a provider, or changes its deactivation delay, `userName` format or invalid-data policy.
     public func updateProvider(
-        id: String, name: String?, deactivationDelay: Duration?, userNameFormat: UserNameFormat? = nil
+        id: String, name: String?, deactivationDelay: Duration?, userNameFormat: UserNameFormat? = nil,
+        invalidData: InvalidDataPolicy? = nil
     ) async throws -> Provider {
         if let name, name.trimmingSpaces.isEmpty { throw ProvisioningError.invalid("A provider needs a name.") }
         if let d = deactivationDelay, d < .zero { throw ProvisioningError.invalid("The deactivation delay cannot be negative.") }
@@ -74,6 +75,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
             if let name { p.name = name.trimmingSpaces }
             if let deactivationDelay { p.deactivationDelay = deactivationDelay }
             if let userNameFormat { p.userNameFormat = userNameFormat }
+            if let invalidData { p.invalidData = invalidData }
             p.updatedAt = timestamp
             try tx.updateProvider(p)
             return p
@@ -235,6 +237,8 @@ extension AdminService {
         public var held: Int
         /// Refused requests in the last 24 hours.
         public var errors24h: Int
+        /// Values left out of accepted requests in the last 24 hours (``SyncAction/warning``).
+        public var warnings24h: Int
         /// The newest sync-log entry of the provider.
         public var lastActivity: Date?
         /// The provider's last authenticated SCIM request (to the minute).
@@ -256,6 +260,7 @@ extension AdminService {
             provider: p, users: try tx.userCount(providerID: p.id), groups: try tx.groupCount(providerID: p.id),
             held: try tx.heldDeactivations(providerID: p.id).count,
             errors24h: try tx.syncLogCount(providerID: p.id, action: .rejected, since: since),
+            warnings24h: try tx.syncLogCount(providerID: p.id, action: .warning, since: since),
             lastActivity: try tx.syncLog(SyncLogQuery(providerID: p.id, limit: 1)).first?.at)
     }
 }

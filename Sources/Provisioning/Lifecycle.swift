@@ -118,6 +118,9 @@ public enum SyncAction: String, Sendable, Hashable, CaseIterable {
     case memberRemoved = "member-removed"
     case groupDeleted = "group-deleted"
     case rejected
+    /// A value left out of an accepted request under ``InvalidDataPolicy/acceptAndWarn`` (entry's `attribute` and
+    /// `rule` say which and why).
+    case warning
     case orgChanged = "org-changed"
     case orgCreated = "org-created"
     case rolesChanged = "roles-changed"

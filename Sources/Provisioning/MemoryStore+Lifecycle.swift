@@ -1,4 +1,5 @@
 import Foundation
+import SCIM
 
 /// The sync log and scheduled deactivations in memory.
 extension MemoryTransaction {
@@ -15,6 +16,7 @@ extension MemoryTransaction {
                 (query.userID == nil || e.userID == query.userID)
                     && (query.providerID == nil || e.providerID == query.providerID)
                     && (query.action == nil || e.action == query.action)
+                    && (query.attribute == nil || e.attribute == query.attribute)
                     && (query.since.map { e.at >= $0 } ?? true)
                     && (query.before.map { (e.sequence ?? 0) < $0 } ?? true)
                     && (query.after.map { (e.sequence ?? 0) > $0 } ?? true)
@@ -32,6 +34,27 @@ extension MemoryTransaction {
 
     func syncLogCount(providerID: String, action: SyncAction, since: Date) throws -> Int {
         state.syncLog.count { $0.providerID == providerID && $0.action == action && $0.at >= since }
+    }
+
+    func warningSummary(providerID: String, since: Date, examples: Int) throws -> [WarningGroup] {
+        let warnings = state.syncLog.reversed().filter {
+            $0.providerID == providerID && $0.action == .warning && $0.at >= since
+        }
+        let grouped = Dictionary(grouping: warnings) { [$0.attribute ?? "", $0.rule ?? ""] }
+        return grouped.map { key, entries in
+            WarningGroup(
+                attribute: key[0], rule: key[1], count: entries.count,
+                users: Set(entries.compactMap(\.userID)).count, examples: Array(entries.prefix(examples)))
+        }.sorted { ($1.count, $0.attribute, $0.rule) < ($0.count, $1.attribute, $1.rule) }
+    }
+
+    func warningCounts() throws -> [String: Int] {
+        state.syncLog.reduce(into: [:]) { counts, e in
+            guard e.action == .warning else { return }
+            let label =
+                e.rule == DroppedValue.Rule.unknownAttribute.rawValue ? WarningGroup.unknownAttributeLabel : e.attribute ?? ""
+            counts[label, default: 0] += 1
+        }
     }
 
     func dueDeactivations(at now: Date, limit: Int) throws -> [UserRecord] {

@@ -16,6 +16,9 @@ public struct Provider: Sendable, Hashable, Identifiable {
     public var deactivationDelay: Duration
     /// What this provider's `userName` values must look like.
     public var userNameFormat: UserNameFormat
+    /// What happens to a value Roster cannot keep in an attribute that is not identity: left out with a warning in
+    /// the sync log (the default), or the whole request refused.
+    public var invalidData: InvalidDataPolicy
     /// When too many of this provider's deactivations come at once, hold the rest.
     public var deactivationGuard: DeactivationGuard
     /// When the guard tripped; `nil` when it is not holding deactivations.
@@ -33,8 +36,10 @@ public struct Provider: Sendable, Hashable, Identifiable {
         id: String, name: String, username: String, secretHash: String, deactivationDelay: Duration,
         userNameFormat: UserNameFormat = .email, deactivationGuard: DeactivationGuard = DeactivationGuard(),
         guardTrippedAt: Date? = nil, organizationMapping: OrganizationMapping = OrganizationMapping(),
-        roleMappingMode: RoleMappingMode = .groups, lastRequestAt: Date? = nil, createdAt: Date, updatedAt: Date
+        roleMappingMode: RoleMappingMode = .groups, lastRequestAt: Date? = nil,
+        invalidData: InvalidDataPolicy = .acceptAndWarn, createdAt: Date, updatedAt: Date
     ) {
+        self.invalidData = invalidData
         self.lastRequestAt = lastRequestAt
         self.organizationMapping = organizationMapping
         self.roleMappingMode = roleMappingMode

@@ -109,6 +109,12 @@ public protocol StoreTransaction {
     func deactivationBacklog(at now: Date) throws -> (pending: Int, due: Int)
     /// How many entries a provider wrote with `action` since `since`.
     func syncLogCount(providerID: String, action: SyncAction, since: Date) throws -> Int
+    /// A provider's ``SyncAction/warning`` entries since `since`, counted by attribute and rule, most frequent
+    /// first, each with its newest `examples` entries.
+    func warningSummary(providerID: String, since: Date, examples: Int) throws -> [WarningGroup]
+    /// Every ``SyncAction/warning`` entry counted by attribute; warnings about unknown attributes count under
+    /// ``WarningGroup/unknownAttributeLabel`` (their names come from clients, so they are not labels).
+    func warningCounts() throws -> [String: Int]
 
     // MARK: Scheduled deactivations
     /// Users whose pending deactivation is due at `now`, earliest first, at most `limit`.

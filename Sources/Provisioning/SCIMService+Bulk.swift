@@ -27,12 +27,12 @@ public struct BulkResult: Sendable, Hashable {
 /// One SCIM write (POST, PUT, PATCH or DELETE on `/Users` or `/Groups`) decoded and validated as far as it can be
 /// without the store, ready for a transaction.
 enum SCIMWrite: Sendable {
-    case createUser(JSONObject)
-    case replaceUser(id: String, JSONObject, ifMatch: String?)
+    case createUser(UserInput)
+    case replaceUser(id: String, UserInput, ifMatch: String?)
     case patchUser(id: String, PatchRequest, ifMatch: String?)
     case deleteUser(id: String, ifMatch: String?)
-    case createGroup(JSONObject, members: [MemberReference])
-    case replaceGroup(id: String, JSONObject, members: [MemberReference], ifMatch: String?)
+    case createGroup(GroupInput)
+    case replaceGroup(id: String, GroupInput, ifMatch: String?)
     case patchGroup(id: String, PatchRequest, ifMatch: String?)
     case deleteGroup(id: String, ifMatch: String?)
 
@@ -55,6 +55,8 @@ struct BulkRun: Sendable {
     var decoded: [SCIMWrite?] = []
     /// The `userName` format `decoded` was checked against.
     var decodedFormat: UserNameFormat
+    /// The invalid-data policy `decoded` was normalized under.
+    var decodedPolicy: InvalidDataPolicy
 
     /// The request id of operation `index` in the sync log.
     func operationID(_ index: Int) -> String {
@@ -88,7 +90,9 @@ extension SCIMService {
         commitGroup: Int = 1
     ) async throws -> [BulkResult] {
         let steps = request.plan().steps
-        var run = BulkRun(provider: provider, request: request, requestID: requestID, decodedFormat: provider.userNameFormat)
+        var run = BulkRun(
+            provider: provider, request: request, requestID: requestID, decodedFormat: provider.userNameFormat,
+            decodedPolicy: provider.invalidData)
         run.decoded = Array(repeating: nil, count: request.entries.count)
         for step in steps where step.references.isEmpty && step.error == nil {
             // A failure to decode is left for the operation's turn, where it is reported.
@@ -216,8 +220,11 @@ extension SCIMService {
         if let error = step.error { throw error }
         let resolved = step.references.isEmpty ? operation : try operation.resolving(ids)
         result.address(resolved)
-        // Decoded before the transaction for the provider as authenticated; again if its userName format changed.
-        let decodedEarlier = run.provider.userNameFormat == run.decodedFormat ? run.decoded[step.index] : nil
+        // Decoded before the transaction for the provider as authenticated; again if its userName format or its
+        // invalid-data policy changed.
+        let decodedEarlier =
+            run.provider.userNameFormat == run.decodedFormat && run.provider.invalidData == run.decodedPolicy
+            ? run.decoded[step.index] : nil
         let decoded = try decodedEarlier ?? write(for: resolved, provider: run.provider)
         let written = try perform(
             decoded, provider: run.provider, at: timestamp, requestID: run.operationID(step.index), tx: tx)
@@ -252,11 +259,9 @@ extension SCIMService {
         case (.delete, .users):
             return .deleteUser(id: id, ifMatch: ifMatch)
         case (.post, .groups):
-            let (attributes, members) = try normalizedGroup(data)
-            return .createGroup(attributes, members: members)
+            return .createGroup(try normalizedGroup(data, provider: provider))
         case (.put, .groups):
-            let (attributes, members) = try normalizedGroup(data)
-            return .replaceGroup(id: id, attributes, members: members, ifMatch: ifMatch)
+            return .replaceGroup(id: id, try normalizedGroup(data, provider: provider), ifMatch: ifMatch)
         case (.patch, .groups):
             return .patchGroup(id: id, try PatchRequest(json: .object(data)), ifMatch: ifMatch)
         case (.delete, .groups):
@@ -283,15 +288,12 @@ extension SCIMService {
         case .deleteUser(let id, let ifMatch):
             try deleteUser(id, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx)
             return .deleted
-        case .createGroup(let attributes, let members):
-            return .group(
-                try createGroup(
-                    attributes, members: members, provider: provider, at: timestamp, requestID: requestID, tx: tx))
-        case .replaceGroup(let id, let attributes, let members, let ifMatch):
+        case .createGroup(let input):
+            return .group(try createGroup(input, provider: provider, at: timestamp, requestID: requestID, tx: tx))
+        case .replaceGroup(let id, let input, let ifMatch):
             return .group(
                 try replaceGroup(
-                    id, with: attributes, members: members, ifMatch: ifMatch, provider: provider, at: timestamp,
-                    requestID: requestID, tx: tx))
+                    id, with: input, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx))
         case .patchGroup(let id, let patch, let ifMatch):
             return .group(
                 try patchGroup(

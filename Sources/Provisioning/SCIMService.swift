@@ -93,7 +93,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     {
         try await store.read { tx in
             let provider = try Self.authenticate(credentials, tx: tx)
-            let user = try Self.ownUser(id, provider: provider, tx: tx)
+            let user = try Self.showingResolvedManagers(
+                [try Self.ownUser(id, provider: provider, tx: tx)], providerID: provider.id, tx: tx)[0]
             return (provider, user, withGroups ? try tx.groups(ofUser: user.id) : [])
         }
     }
@@ -105,7 +106,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         let storeQuery = try Self.storeQuery(query, type: .user)
         return try await store.read { tx in
             let provider = try Self.authenticate(credentials, tx: tx)
-            let page = try tx.users(providerID: provider.id, query: storeQuery)
+            var page = try tx.users(providerID: provider.id, query: storeQuery)
+            page.items = try Self.showingResolvedManagers(page.items, providerID: provider.id, tx: tx)
             let groups = withGroups && !page.items.isEmpty ? try tx.groups(ofUsers: page.items.map(\.id)) : [:]
             return (provider, page, groups)
         }
@@ -146,26 +148,29 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// POST /Users (RFC 7644 §3.3). A provider pushing a user it unlinked earlier (DELETE) links it back.
     public func createUser(_ provider: Provider, body: JSONObject, requestID: String? = nil) async throws -> UserRecord {
         try await recordingRejection(provider, userName: body["userName"]?.stringValue, requestID: requestID) {
-            let attributes = try Self.normalizedUser(body, provider: provider)
+            let input = try Self.normalizedUser(body, provider: provider)
             let timestamp = now()
             return try await transaction(provider) { current, tx in
-                try Self.revalidate(attributes, normalizedFor: provider, current: current)
-                return try Self.createUser(attributes, provider: current, at: timestamp, requestID: requestID, tx: tx)
+                let input = try Self.revalidate(input, normalizedFor: provider, current: current)
+                let user = try Self.createUser(input, provider: current, at: timestamp, requestID: requestID, tx: tx)
+                return try Self.showingResolvedManagers([user], providerID: current.id, tx: tx)[0]
             }
         }
     }
 
     /// POST /Users in a transaction, with normalized attributes.
     static func createUser(
-        _ attributes: JSONObject, provider: Provider, at timestamp: Date, requestID: String?, tx: any StoreTransaction
+        _ input: UserInput, provider: Provider, at timestamp: Date, requestID: String?, tx: any StoreTransaction
     ) throws -> UserRecord {
+        var attributes = input.attributes
+        var dropped = DroppedValues(policy: provider.invalidData)
         let active = attributes["active"]?.boolValue ?? true
         var log: [SyncLogEntry] = []
         var user: UserRecord
         let isNew: Bool
         if let existing = try tx.user(userName: attributes["userName"]!.stringValue!) {
             try refuseTakenUserName(existing, provider: provider)
-            try checkManager(attributes, provider: provider, selfID: existing.id, tx: tx)
+            try checkManager(&attributes, provider: provider, selfID: existing.id, dropping: &dropped, tx: tx)
             user = existing
             user.linked = true
             user.userName = attributes["userName"]!.stringValue!
@@ -182,7 +187,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             try tx.updateUser(user)
         } else {
             let id = ResourceID.generate()
-            try checkManager(attributes, provider: provider, selfID: id, tx: tx)
+            try checkManager(&attributes, provider: provider, selfID: id, dropping: &dropped, tx: tx)
             user = UserRecord(
                 id: id, providerID: provider.id, userName: attributes["userName"]!.stringValue!,
                 scimActive: true, attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
@@ -205,6 +210,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         } else {
             log += placed
         }
+        log += warnings(input.dropped + dropped.values, user, provider, timestamp, requestID)
         try tx.appendSyncLog(log)
         return user
     }
@@ -215,29 +221,29 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         _ provider: Provider, id: String, body: JSONObject, ifMatch: String?, requestID: String? = nil
     ) async throws -> UserRecord {
         try await recordingRejection(provider, userID: id, requestID: requestID) {
-            let normalized = try Self.normalizedUser(body, provider: provider)
+            let input = try Self.normalizedUser(body, provider: provider)
             let timestamp = now()
             return try await transaction(provider) { current, tx in
-                try Self.revalidate(normalized, normalizedFor: provider, current: current)
-                return try Self.replaceUser(
-                    id, with: normalized, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID,
-                    tx: tx)
+                let input = try Self.revalidate(input, normalizedFor: provider, current: current)
+                let user = try Self.replaceUser(
+                    id, with: input, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
+                return try Self.showingResolvedManagers([user], providerID: current.id, tx: tx)[0]
             }
         }
     }
 
     /// PUT /Users/{id} in a transaction, with normalized attributes.
     static func replaceUser(
-        _ id: String, with normalized: JSONObject, ifMatch: String?, provider: Provider, at timestamp: Date,
+        _ id: String, with input: UserInput, ifMatch: String?, provider: Provider, at timestamp: Date,
         requestID: String?, tx: any StoreTransaction
     ) throws -> UserRecord {
         let existing = try ownUser(id, provider: provider, tx: tx)
         try checkPrecondition(ifMatch, version: existing.version)
-        var attributes = normalized
-        if attributes["active"] == nil, let active = existing.attributes["active"] {
-            attributes["active"] = active
+        var input = input
+        if input.attributes["active"] == nil, let active = existing.attributes["active"] {
+            input.attributes["active"] = active
         }
-        return try write(attributes, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+        return try write(input, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
     }
 
     /// PATCH /Users/{id} (RFC 7644 §3.5.2).
@@ -248,8 +254,9 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             let request = try PatchRequest(json: .object(body))
             let timestamp = now()
             return try await transaction(provider) { current, tx in
-                try Self.patchUser(
+                let user = try Self.patchUser(
                     id, with: request, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
+                return try Self.showingResolvedManagers([user], providerID: current.id, tx: tx)[0]
             }
         }
     }
@@ -261,9 +268,11 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     ) throws -> UserRecord {
         let existing = try ownUser(id, provider: provider, tx: tx)
         try checkPrecondition(ifMatch, version: existing.version)
-        let outcome = try ResourceType.user.applyPatch(request, to: existing.attributes)
-        let attributes = try normalizedUser(outcome.resource, provider: provider)
-        return try write(attributes, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+        var dropped = DroppedValues(policy: provider.invalidData)
+        let outcome = try ResourceType.user.applyPatch(request, to: existing.attributes, dropping: &dropped)
+        var input = try normalizedUser(outcome.resource, provider: provider)
+        input.dropped = dropped.values + input.dropped
+        return try write(input, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
     }
 
     /// DELETE /Users/{id}: the provider unlinks the user (404 to it from now on) and, as with `active=false`, the
@@ -309,19 +318,20 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// POST /Groups.
     public func createGroup(_ provider: Provider, body: JSONObject, requestID: String? = nil) async throws -> GroupRecord {
-        let (attributes, members) = try Self.normalizedGroup(body)
+        let input = try Self.normalizedGroup(body, provider: provider)
         let timestamp = now()
         return try await transaction(provider) { current, tx in
             try Self.createGroup(
-                attributes, members: members, provider: current, at: timestamp, requestID: requestID, tx: tx)
+                try Self.revalidate(input, current: current), provider: current, at: timestamp, requestID: requestID,
+                tx: tx)
         }
     }
 
     /// POST /Groups in a transaction, with normalized attributes and the members apart.
     static func createGroup(
-        _ attributes: JSONObject, members: [MemberReference], provider: Provider, at timestamp: Date,
-        requestID: String?, tx: any StoreTransaction
+        _ input: GroupInput, provider: Provider, at timestamp: Date, requestID: String?, tx: any StoreTransaction
     ) throws -> GroupRecord {
+        let (attributes, members) = (input.attributes, input.members)
         let displayName = attributes["displayName"]!.stringValue!
         if try tx.group(providerID: provider.id, displayName: displayName) != nil {
             throw SCIMError.uniqueness("A group with displayName '\(displayName)' already exists for this provider.")
@@ -335,6 +345,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         group.memberCount = added.count
         var log = [groupEntry(.groupCreated, group, timestamp, requestID, detail: displayName)]
         log += try memberEntries(added: added, removed: [], group: group, at: timestamp, requestID: requestID, tx: tx)
+        log += warnings(input.dropped, group, timestamp, requestID)
         try tx.appendSyncLog(log)
         return group
     }
@@ -349,29 +360,29 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     public func replaceGroup(
         _ provider: Provider, id: String, body: JSONObject, ifMatch: String?, requestID: String? = nil
     ) async throws -> GroupRecord {
-        let (attributes, members) = try Self.normalizedGroup(body)
+        let input = try Self.normalizedGroup(body, provider: provider)
         let timestamp = now()
         return try await transaction(provider) { current, tx in
             try Self.replaceGroup(
-                id, with: attributes, members: members, ifMatch: ifMatch, provider: current, at: timestamp,
-                requestID: requestID, tx: tx)
+                id, with: try Self.revalidate(input, current: current), ifMatch: ifMatch, provider: current,
+                at: timestamp, requestID: requestID, tx: tx)
         }
     }
 
     /// PUT /Groups/{id} in a transaction, with normalized attributes and the members apart.
     static func replaceGroup(
-        _ id: String, with attributes: JSONObject, members: [MemberReference], ifMatch: String?, provider: Provider,
-        at timestamp: Date, requestID: String?, tx: any StoreTransaction
+        _ id: String, with input: GroupInput, ifMatch: String?, provider: Provider, at timestamp: Date,
+        requestID: String?, tx: any StoreTransaction
     ) throws -> GroupRecord {
         var group = try ownGroup(id, provider: provider, tx: tx)
         try checkPrecondition(ifMatch, version: group.version)
         let before = group.attributes
-        let renamed = try apply(attributes, to: &group, provider: provider, tx: tx)
-        let delta = try replaceMembers(of: id, with: members, provider: provider, tx: tx)
+        let renamed = try apply(input.attributes, to: &group, provider: provider, tx: tx)
+        let delta = try replaceMembers(of: id, with: input.members, provider: provider, tx: tx)
         group.memberCount += delta.added.count - delta.removed.count
         try finish(
-            &group, provider: provider, attributesChanged: renamed, before: before, delta: delta, at: timestamp,
-            requestID: requestID, tx: tx)
+            &group, provider: provider, attributesChanged: renamed, before: before, delta: delta,
+            warnings: warnings(input.dropped, group, timestamp, requestID), at: timestamp, requestID: requestID, tx: tx)
         return group
     }
 
@@ -394,8 +405,10 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     ) throws -> GroupRecord {
         var group = try ownGroup(id, provider: provider, tx: tx)
         try checkPrecondition(ifMatch, version: group.version)
-        let outcome = try ResourceType.group.applyPatch(request, to: group.attributes, deferredAttributes: ["members"])
-        let attributes = try ResourceType.group.normalize(outcome.resource)
+        var dropped = DroppedValues(policy: provider.invalidData)
+        let outcome = try ResourceType.group.applyPatch(
+            request, to: group.attributes, deferredAttributes: ["members"], dropping: &dropped)
+        let attributes = try ResourceType.group.normalize(outcome.resource, dropping: &dropped)
         let before = group.attributes
         let renamed = try apply(attributes, to: &group, provider: provider, tx: tx)
         var delta = MemberDelta()
@@ -406,8 +419,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             delta.removed += d.removed
         }
         try finish(
-            &group, provider: provider, attributesChanged: renamed, before: before, delta: delta, at: timestamp,
-            requestID: requestID, tx: tx)
+            &group, provider: provider, attributesChanged: renamed, before: before, delta: delta,
+            warnings: warnings(dropped.values, group, timestamp, requestID), at: timestamp, requestID: requestID, tx: tx)
         return group
     }
 
@@ -442,11 +455,32 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         try tx.appendSyncLog(log)
     }
 
-    /// A group body's normalized attributes, with `members` taken out (members are rows, not attributes).
-    static func normalizedGroup(_ body: JSONObject) throws(SCIMError) -> (attributes: JSONObject, members: [MemberReference]) {
-        var normalized = try ResourceType.group.normalize(body)
+    /// A group body's normalized attributes under the provider's invalid-data policy, with `members` taken out
+    /// (members are rows, not attributes).
+    static func normalizedGroup(_ body: JSONObject, provider: Provider) throws(SCIMError) -> GroupInput {
+        var dropped = DroppedValues(policy: provider.invalidData)
+        var normalized = try ResourceType.group.normalize(body, dropping: &dropped)
         let members = memberReferences(normalized.removeValue(forKey: "members"))
-        return (normalized, members)
+        return GroupInput(attributes: normalized, members: members, dropped: dropped.values)
+    }
+
+    /// A group normalized before its transaction, checked against the provider as it is now: a value left out
+    /// under `accept-and-warn` is refused once an admin switched the provider to `reject`.
+    static func revalidate(_ input: GroupInput, current: Provider) throws(SCIMError) -> GroupInput {
+        if current.invalidData == .reject, let first = input.dropped.first { throw first.error }
+        return input
+    }
+
+    /// One `warning` sync-log entry per value left out of a group's request.
+    static func warnings(_ dropped: [DroppedValue], _ group: GroupRecord, _ at: Date, _ requestID: String?)
+        -> [SyncLogEntry]
+    {
+        dropped.map { value in
+            var warning = groupEntry(.warning, group, at, requestID, detail: value.sentence + " (value \(value.value))")
+            warning.attribute = value.attribute
+            warning.rule = value.rule.rawValue
+            return warning
+        }
     }
 
     /// Users added to and removed from a group by one request.
@@ -458,9 +492,12 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// Bumps the version when anything changed and logs what did.
     static func finish(
         _ group: inout GroupRecord, provider: Provider, attributesChanged: Bool, before: JSONObject, delta: MemberDelta,
-        at timestamp: Date, requestID: String?, tx: any StoreTransaction
+        warnings: [SyncLogEntry], at timestamp: Date, requestID: String?, tx: any StoreTransaction
     ) throws {
-        guard attributesChanged || !delta.added.isEmpty || !delta.removed.isEmpty else { return }
+        guard attributesChanged || !delta.added.isEmpty || !delta.removed.isEmpty else {
+            try tx.appendSyncLog(warnings)
+            return
+        }
         group.version += 1
         group.updatedAt = timestamp
         try tx.updateGroup(group)
@@ -478,7 +515,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
                     userIDs: delta.added + delta.removed, at: timestamp, requestID: requestID, tx: tx)
             }
         }
-        try tx.appendSyncLog(log)
+        try tx.appendSyncLog(log + warnings)
     }
 
     static func groupEntry(_ action: SyncAction, _ group: GroupRecord, _ at: Date, _ requestID: String?, detail: String?)
@@ -505,20 +542,28 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     // MARK: Rules
 
-    static func normalizedUser(_ body: JSONObject, provider: Provider) throws(SCIMError) -> JSONObject {
-        let attributes = try ResourceType.user.normalize(body)
-        try UserRules.validate(attributes, userNameFormat: provider.userNameFormat)
-        return attributes
+    /// A request's user attributes normalized and checked for `provider` (its `userName` format and its
+    /// ``Provider/invalidData`` policy), with the values left out.
+    static func normalizedUser(_ body: JSONObject, provider: Provider) throws(SCIMError) -> UserInput {
+        var dropped = DroppedValues(policy: provider.invalidData)
+        var attributes = try ResourceType.user.normalize(body, dropping: &dropped)
+        try UserRules.apply(to: &attributes, userNameFormat: provider.userNameFormat, dropping: &dropped)
+        return UserInput(attributes: attributes, dropped: dropped.values)
     }
 
     /// Checks user attributes normalized before the transaction (for `normalizedFor`, the provider as it was
-    /// authenticated) against the provider's current `userName` format, when an admin changed it since.
-    static func revalidate(_ attributes: JSONObject, normalizedFor provider: Provider, current: Provider)
-        throws(SCIMError)
+    /// authenticated) against the provider as it is now, when an admin changed its `userName` format or its
+    /// policy since: a value left out under `accept-and-warn` is refused once the policy is `reject`.
+    static func revalidate(_ input: UserInput, normalizedFor provider: Provider, current: Provider)
+        throws(SCIMError) -> UserInput
     {
-        if current.userNameFormat != provider.userNameFormat {
-            try UserRules.validate(attributes, userNameFormat: current.userNameFormat)
-        }
+        if current.invalidData == .reject, let first = input.dropped.first { throw first.error }
+        guard current.userNameFormat != provider.userNameFormat else { return input }
+        var revalidated = input
+        var dropped = DroppedValues(policy: current.invalidData)
+        try UserRules.apply(to: &revalidated.attributes, userNameFormat: current.userNameFormat, dropping: &dropped)
+        revalidated.dropped += dropped.values
+        return revalidated
     }
 
     /// 409 `uniqueness` with the reason a `userName` is taken, unless `existing` is this provider's own unlinked
@@ -557,16 +602,63 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             "The resource has changed: If-Match '\(ifMatch)' does not match its current version \(ETag.forVersion(version)).")
     }
 
-    static func checkManager(_ attributes: JSONObject, provider: Provider, selfID: String, tx: any StoreTransaction)
-        throws
-    {
+    /// Checks the enterprise `manager` of user attributes. A manager naming the user itself is left out; one
+    /// naming no user of the provider is kept under `accept-and-warn` (with an `unknown-manager` warning) and
+    /// shown once that user exists (IdPs send managers outside the app's assignment, or before provisioning
+    /// them; Entra's known issues). Under `reject` both are refused.
+    static func checkManager(
+        _ attributes: inout JSONObject, provider: Provider, selfID: String, dropping dropped: inout DroppedValues,
+        tx: any StoreTransaction
+    ) throws {
         guard let manager = UserRules.managerID(attributes) else { return }
+        let path = SchemaURN.enterpriseUser + ":manager.value"
         if manager == selfID {
-            throw SCIMError.invalidValue("Attribute 'manager.value' must not be the user itself.")
+            try dropped.drop(
+                path, .selfManager, value: .string(manager),
+                error: .invalidValue("Attribute 'manager.value' must not be the user itself."))
+            var enterprise = attributes[SchemaURN.enterpriseUser]?.objectValue ?? [:]
+            enterprise["manager"] = nil
+            attributes[SchemaURN.enterpriseUser] = enterprise.isEmpty ? nil : .object(enterprise)
+            return
         }
         guard try !tx.existingUserIDs([manager], providerID: provider.id).isEmpty else {
-            throw SCIMError.invalidValue(
-                "Attribute 'manager.value' must be the id of a user of this provider; '\(manager)' is not.")
+            try dropped.drop(
+                path, .unknownManager, value: .string(manager),
+                error: .invalidValue(
+                    "Attribute 'manager.value' must be the id of a user of this provider; '\(manager)' is not."))
+            return
+        }
+    }
+
+    /// The users as a provider sees them: a `manager` that names no linked user of the provider (yet) is left
+    /// out. The stored reference stays, and shows once that user exists.
+    static func showingResolvedManagers(_ users: [UserRecord], providerID: String, tx: any StoreTransaction) throws
+        -> [UserRecord]
+    {
+        let managers = Set(users.compactMap { UserRules.managerID($0.attributes) })
+        guard !managers.isEmpty else { return users }
+        let existing = try tx.existingUserIDs(Array(managers), providerID: providerID)
+        guard existing.count < managers.count else { return users }
+        return users.map { user in
+            guard let manager = UserRules.managerID(user.attributes), !existing.contains(manager),
+                var enterprise = user.attributes[SchemaURN.enterpriseUser]?.objectValue
+            else { return user }
+            var shown = user
+            enterprise["manager"] = nil
+            shown.attributes[SchemaURN.enterpriseUser] = enterprise.isEmpty ? nil : .object(enterprise)
+            return shown
+        }
+    }
+
+    /// One `warning` sync-log entry per value left out of a user's request.
+    static func warnings(
+        _ dropped: [DroppedValue], _ user: UserRecord, _ provider: Provider, _ at: Date, _ requestID: String?
+    ) -> [SyncLogEntry] {
+        dropped.map { value in
+            var warning = entry(.warning, user, provider, at, requestID, detail: value.sentence + " (value \(value.value))")
+            warning.attribute = value.attribute
+            warning.rule = value.rule.rawValue
+            return warning
         }
     }
 
@@ -574,10 +666,15 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// changed, and runs the lifecycle when `active` changed. A write that changes nothing keeps the version and
     /// logs nothing.
     static func write(
-        _ attributes: JSONObject, over existing: UserRecord, provider: Provider, at timestamp: Date,
+        _ input: UserInput, over existing: UserRecord, provider: Provider, at timestamp: Date,
         requestID: String?, tx: any StoreTransaction
     ) throws -> UserRecord {
-        guard attributes != existing.attributes else { return existing }
+        var attributes = input.attributes
+        guard attributes != existing.attributes else {
+            try tx.appendSyncLog(warnings(input.dropped, existing, provider, timestamp, requestID))
+            return existing
+        }
+        var dropped = DroppedValues(policy: provider.invalidData)
         let userName = attributes["userName"]!.stringValue!
         if !userName.equalsIgnoringCase(existing.userName), let holder = try tx.user(userName: userName),
             holder.id != existing.id
@@ -585,7 +682,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             try refuseTakenUserName(holder, provider: provider)
             throw SCIMError.uniqueness("userName '\(userName)' is held by another user.")
         }
-        try checkManager(attributes, provider: provider, selfID: existing.id, tx: tx)
+        try checkManager(&attributes, provider: provider, selfID: existing.id, dropping: &dropped, tx: tx)
         var user = existing
         user.userName = userName
         user.attributes = attributes
@@ -612,6 +709,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             var mapping = try MappingEffects(provider: provider, tx: tx)
             log += try mapping.reevaluate([user], at: timestamp, requestID: requestID, tx: tx)
         }
+        log += warnings(input.dropped + dropped.values, user, provider, timestamp, requestID)
         try tx.appendSyncLog(log)
         return user
     }

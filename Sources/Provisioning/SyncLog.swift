@@ -17,11 +17,18 @@ public struct SyncLogEntry: Sendable, Hashable {
     public var detail: String?
     /// The HTTP request that caused the change, when there was one.
     public var requestID: String?
+    /// For a ``SyncAction/warning``: the attribute whose value was left out, as ``DroppedValue/attribute``.
+    public var attribute: String?
+    /// For a ``SyncAction/warning``: the rule the value broke, a ``DroppedValue/Rule`` raw value.
+    public var rule: String?
 
     public init(
         sequence: Int64? = nil, at: Date, providerID: String?, userID: String? = nil, userName: String? = nil,
-        groupID: String? = nil, action: SyncAction, detail: String? = nil, requestID: String? = nil
+        groupID: String? = nil, action: SyncAction, detail: String? = nil, requestID: String? = nil,
+        attribute: String? = nil, rule: String? = nil
     ) {
+        self.attribute = attribute
+        self.rule = rule
         self.sequence = sequence
         self.at = at
         self.providerID = providerID
@@ -39,6 +46,8 @@ public struct SyncLogQuery: Sendable, Hashable {
     public var userID: String?
     public var providerID: String?
     public var action: SyncAction?
+    /// Only entries about this attribute (``SyncLogEntry/attribute``, warnings).
+    public var attribute: String?
     public var since: Date?
     /// Only entries with a smaller sequence number (paging backwards in time).
     public var before: Int64?
@@ -68,6 +77,7 @@ extension SyncLogEntry {
             "sequence": .int(Int(sequence ?? 0)), "at": .string(Timestamp.format(at)), "provider": string(providerID),
             "userId": string(userID), "userName": string(userName), "groupId": string(groupID),
             "action": .string(action.rawValue), "detail": string(detail), "requestId": string(requestID),
+            "attribute": string(attribute), "rule": string(rule),
         ]
     }
 
@@ -88,5 +98,26 @@ extension SyncLogEntry {
         if let first = s.first, "=+-@".contains(first) { s = "'" + s }
         return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}
+
+/// Warnings of one attribute and rule: how many, for how many users, and the newest examples.
+public struct WarningGroup: Sendable, Hashable {
+    /// The label ``ProvisioningStore/warningCounts()`` counts unknown attributes under.
+    public static let unknownAttributeLabel = "(unknown attribute)"
+
+    public var attribute: String
+    public var rule: String
+    public var count: Int
+    public var users: Int
+    /// The newest entries, newest first.
+    public var examples: [SyncLogEntry]
+
+    public init(attribute: String, rule: String, count: Int, users: Int, examples: [SyncLogEntry]) {
+        self.attribute = attribute
+        self.rule = rule
+        self.count = count
+        self.users = users
+        self.examples = examples
     }
 }

@@ -3,8 +3,28 @@ public import SCIM
 /// The platform's rules for a provisioned user's attributes, on top of the SCIM schema: `userName` is the
 /// sign-in email, the primary email agrees with it, countries are ISO 3166-1 alpha-2 codes.
 public enum UserRules {
-    /// Checks a normalized User; throws 400 `invalidValue` naming the attribute and the rule.
+    /// Checks a normalized User strictly; throws 400 `invalidValue` naming the attribute and the rule. Countries
+    /// are normalized to their alpha-2 code first (see ``apply(to:userNameFormat:dropping:)``).
     public static func validate(_ user: JSONObject, userNameFormat: UserNameFormat = .email) throws(SCIMError) {
+        var copy = user
+        var strict = DroppedValues(policy: .reject)
+        try apply(to: &copy, userNameFormat: userNameFormat, dropping: &strict)
+    }
+
+    /// Applies the rules to a normalized User.
+    ///
+    /// - `userName` must be an email address under ``UserNameFormat/email``, and the primary email must equal it
+    ///   (case-insensitively): identity, so refused under every policy.
+    /// - Other email values must be email addresses: one that is not is left out (``DroppedValue/Rule/email``).
+    /// - `addresses.country` is stored as its ISO 3166-1 alpha-2 code; English names, common variants, alpha-3 and
+    ///   numeric codes are mapped to it (Entra sends its directory's free-text country,
+    ///   fixture `entra/create-user-free-text-country.json`). A country that maps to nothing is left out
+    ///   (``DroppedValue/Rule/country``), the rest of the address stays.
+    ///
+    /// What is left out goes to `dropped`, which throws instead under ``InvalidDataPolicy/reject``.
+    public static func apply(
+        to user: inout JSONObject, userNameFormat: UserNameFormat, dropping dropped: inout DroppedValues
+    ) throws(SCIMError) {
         guard let userName = user["userName"]?.stringValue else {
             throw SCIMError.invalidValue("Attribute 'userName' is required.")
         }
@@ -13,27 +33,45 @@ public enum UserRules {
                 "Attribute 'userName' must be an email address (the user signs in with it), got '\(userName)'.")
         }
         if let emails = user["emails"]?.arrayValue {
+            var kept: [JSONValue] = []
             for email in emails {
-                guard let value = email.objectValue?["value"]?.stringValue else { continue }
-                guard isEmailAddress(value) else {
-                    throw SCIMError.invalidValue("Attribute 'emails.value' must be an email address, got '\(value)'.")
+                let object = email.objectValue
+                let isPrimary = object?["primary"]?.boolValue == true
+                if let value = object?["value"]?.stringValue {
+                    if isPrimary && userNameFormat == .email && !value.equalsIgnoringCase(userName) {
+                        throw SCIMError.invalidValue(
+                            "The primary email '\(value)' must equal 'userName' '\(userName)' (compared case-insensitively).")
+                    }
+                    if !isEmailAddress(value) {
+                        try dropped.drop(
+                            "emails.value", .email, value: .string(value),
+                            error: .invalidValue("Attribute 'emails.value' must be an email address, got '\(value)'."))
+                        continue
+                    }
                 }
+                kept.append(email)
             }
-            if userNameFormat == .email, let primary = emails.first(where: { $0.objectValue?["primary"]?.boolValue == true }),
-                let value = primary.objectValue?["value"]?.stringValue, !value.equalsIgnoringCase(userName)
-            {
-                throw SCIMError.invalidValue(
-                    "The primary email '\(value)' must equal 'userName' '\(userName)' (compared case-insensitively).")
-            }
+            user["emails"] = kept.isEmpty ? nil : .array(kept)
         }
         if let addresses = user["addresses"]?.arrayValue {
+            var kept: [JSONValue] = []
             for address in addresses {
-                guard let country = address.objectValue?["country"]?.stringValue else { continue }
-                guard CountryCode.isValid(country) else {
-                    throw SCIMError.invalidValue(
-                        "Attribute 'addresses.country' must be an ISO 3166-1 alpha-2 country code such as 'US' or 'DE', got '\(country)'.")
+                guard var object = address.objectValue, let country = object["country"]?.stringValue else {
+                    kept.append(address)
+                    continue
                 }
+                if let code = CountryCode.normalize(country) {
+                    object["country"] = .string(code)
+                } else {
+                    try dropped.drop(
+                        "addresses.country", .country, value: .string(country),
+                        error: .invalidValue(
+                            "Attribute 'addresses.country' must name an ISO 3166-1 country (an alpha-2 code such as 'US' or 'DE', an alpha-3 or numeric code, or its English name), got '\(country)'."))
+                    object["country"] = nil
+                }
+                if !object.isEmpty { kept.append(.object(object)) }
             }
+            user["addresses"] = kept.isEmpty ? nil : .array(kept)
         }
     }
 

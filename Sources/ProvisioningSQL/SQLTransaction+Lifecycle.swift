@@ -1,5 +1,6 @@
 public import Foundation
 public import Provisioning
+import SCIM
 
 /// The sync log and scheduled deactivations.
 extension SQLTransaction {
@@ -8,11 +9,12 @@ extension SQLTransaction {
         for e in entries {
             try execute(
                 """
-                INSERT INTO sync_log (at, provider_id, user_id, user_name, group_id, action, detail, request_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO sync_log (at, provider_id, user_id, user_name, group_id, action, detail, request_id,
+                attribute, rule)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [
                 RowCoding.milliseconds(e.at), e.providerID, e.userID, e.userName, e.groupID, e.action.rawValue, e.detail,
-                e.requestID,
+                e.requestID, e.attribute, e.rule,
             ])
         }
     }
@@ -23,6 +25,7 @@ extension SQLTransaction {
         if let user = query.userID { conditions.append("user_id = ?"); arguments.append(user) }
         if let provider = query.providerID { conditions.append("provider_id = ?"); arguments.append(provider) }
         if let action = query.action { conditions.append("action = ?"); arguments.append(action.rawValue) }
+        if let attribute = query.attribute { conditions.append("attribute = ?"); arguments.append(attribute) }
         if let since = query.since { conditions.append("at >= ?"); arguments.append(RowCoding.milliseconds(since)) }
         if let before = query.before { conditions.append("seq < ?"); arguments.append(before) }
         if let after = query.after { conditions.append("seq > ?"); arguments.append(after) }
@@ -30,13 +33,14 @@ extension SQLTransaction {
         arguments.append(query.limit)
         return try fetchAll(
             """
-            SELECT seq, at, provider_id, user_id, user_name, group_id, action, detail, request_id FROM sync_log
-            \(filter) ORDER BY seq DESC LIMIT ?
+            SELECT seq, at, provider_id, user_id, user_name, group_id, action, detail, request_id, attribute, rule
+            FROM sync_log \(filter) ORDER BY seq DESC LIMIT ?
             """, arguments
         ).map { row in
             SyncLogEntry(
                 sequence: row[0], at: RowCoding.date(row[1]), providerID: row[2], userID: row[3], userName: row[4],
-                groupID: row[5], action: SyncAction(rawValue: row[6]) ?? .rejected, detail: row[7], requestID: row[8])
+                groupID: row[5], action: SyncAction(rawValue: row[6]) ?? .rejected, detail: row[7], requestID: row[8],
+                attribute: row[9], rule: row[10])
         }
     }
 
@@ -61,6 +65,37 @@ extension SQLTransaction {
         try fetchValue(
             "SELECT COUNT(*) FROM sync_log WHERE provider_id = ? AND action = ? AND at >= ?",
             [providerID, action.rawValue, RowCoding.milliseconds(since)]) ?? 0
+    }
+
+    public func warningSummary(providerID: String, since: Date, examples: Int) throws -> [WarningGroup] {
+        let from = RowCoding.milliseconds(since)
+        let groups = try fetchAll(
+            """
+            SELECT attribute, rule, COUNT(*), COUNT(DISTINCT user_id) FROM sync_log
+            WHERE provider_id = ? AND action = 'warning' AND at >= ? GROUP BY attribute, rule
+            ORDER BY COUNT(*) DESC, attribute, rule
+            """, [providerID, from])
+        return try groups.map { row in
+            let attribute: String = (row[0] as String?) ?? ""
+            let rule: String = (row[1] as String?) ?? ""
+            var query = SyncLogQuery(providerID: providerID, action: .warning, since: since, limit: examples)
+            query.attribute = attribute
+            let newest = try syncLog(query).filter { $0.rule == rule }
+            return WarningGroup(attribute: attribute, rule: rule, count: row[2], users: row[3], examples: newest)
+        }
+    }
+
+    public func warningCounts() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try fetchAll(
+            """
+            SELECT CASE WHEN rule = ? THEN ? ELSE attribute END AS label, COUNT(*) FROM sync_log
+            WHERE action = 'warning' GROUP BY label
+            """, [DroppedValue.Rule.unknownAttribute.rawValue, WarningGroup.unknownAttributeLabel])
+        {
+            counts[(row[0] as String?) ?? "", default: 0] += row[1]
+        }
+        return counts
     }
 
     public func dueDeactivations(at now: Date, limit: Int) throws -> [UserRecord] {

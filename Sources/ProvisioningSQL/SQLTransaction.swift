@@ -28,7 +28,7 @@ public struct SQLTransaction: StoreTransaction {
     static let providerColumns = """
         id, name, username, secret_hash, deactivation_delay_seconds, user_name_format, guard_enabled, guard_percent, \
         guard_minimum, guard_tripped_at, created_at, updated_at, org_method, org_id, org_attribute, org_parent_id, \
-        role_mode, last_request_at
+        role_mode, last_request_at, invalid_data
         """
 
     public func provider(id: String) throws -> Provider? {
@@ -43,14 +43,14 @@ public struct SQLTransaction: StoreTransaction {
 
     public func insertProvider(_ p: Provider) throws {
         try execute(
-            "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 p.id, p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds, p.userNameFormat.rawValue,
                 p.deactivationGuard.enabled, p.deactivationGuard.percent, p.deactivationGuard.minimum,
                 p.guardTrippedAt.map(RowCoding.milliseconds),
                 RowCoding.milliseconds(p.createdAt), RowCoding.milliseconds(p.updatedAt),
                 p.organizationMapping.method.rawValue, p.organizationMapping.organizationID,
                 p.organizationMapping.attribute, p.organizationMapping.parentID, p.roleMappingMode.rawValue,
-                p.lastRequestAt.map(RowCoding.milliseconds),
+                p.lastRequestAt.map(RowCoding.milliseconds), p.invalidData.rawValue,
             ])
     }
 
@@ -59,7 +59,8 @@ public struct SQLTransaction: StoreTransaction {
             """
             UPDATE providers SET name = ?, username = ?, secret_hash = ?, deactivation_delay_seconds = ?,
             user_name_format = ?, guard_enabled = ?, guard_percent = ?, guard_minimum = ?, guard_tripped_at = ?,
-            org_method = ?, org_id = ?, org_attribute = ?, org_parent_id = ?, role_mode = ?, updated_at = ?
+            org_method = ?, org_id = ?, org_attribute = ?, org_parent_id = ?, role_mode = ?, invalid_data = ?,
+            updated_at = ?
             WHERE id = ?
             """, [
                 p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds, p.userNameFormat.rawValue,
@@ -67,7 +68,7 @@ public struct SQLTransaction: StoreTransaction {
                 p.guardTrippedAt.map(RowCoding.milliseconds),
                 p.organizationMapping.method.rawValue, p.organizationMapping.organizationID,
                 p.organizationMapping.attribute, p.organizationMapping.parentID, p.roleMappingMode.rawValue,
-                RowCoding.milliseconds(p.updatedAt), p.id,
+                p.invalidData.rawValue, RowCoding.milliseconds(p.updatedAt), p.id,
             ])
     }
 
@@ -92,6 +93,7 @@ public struct SQLTransaction: StoreTransaction {
                 organizationID: row[13], attribute: row[14], parentID: row[15]),
             roleMappingMode: RoleMappingMode(rawValue: row[16]) ?? .groups,
             lastRequestAt: (row[17] as Int64?).map(RowCoding.date),
+            invalidData: InvalidDataPolicy(rawValue: row[18]) ?? .acceptAndWarn,
             createdAt: RowCoding.date(row[10]), updatedAt: RowCoding.date(row[11]))
     }
 

@@ -26,6 +26,9 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         routes.get("api/v1/providers") { r, c in await handle(r, c) { try await providers() } }
         routes.post("api/v1/providers") { r, c in await handle(r, c) { try await addProvider(r) } }
         routes.get("api/v1/providers/:id") { r, c in await handle(r, c) { try await provider(try c.parameters.require("id")) } }
+        routes.get("api/v1/providers/:id/warnings") { r, c in
+            await handle(r, c) { try await warnings(r, id: try c.parameters.require("id")) }
+        }
         routes.patch("api/v1/providers/:id") { r, c in
             await handle(r, c) { try await updateProvider(r, id: try c.parameters.require("id")) }
         }
@@ -115,7 +118,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         return [
             "id": .string(p.id), "name": .string(p.name), "baseURL": .string(p.baseURL(publicURL: configuration.publicURL)),
             "username": .string(p.username), "deactivationDelay": .string(p.deactivationDelay.adminText),
-            "userNameFormat": .string(p.userNameFormat.rawValue),
+            "userNameFormat": .string(p.userNameFormat.rawValue), "invalidData": .string(p.invalidData.rawValue),
             "deactivationGuard": [
                 "enabled": .bool(p.deactivationGuard.enabled), "percent": .int(p.deactivationGuard.percent),
                 "minimum": .int(p.deactivationGuard.minimum),
@@ -129,7 +132,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             ],
             "roleMapping": .string(p.roleMappingMode.rawValue),
             "users": .int(s.users), "groups": .int(s.groups), "heldDeactivations": .int(s.held),
-            "errorsLast24h": .int(s.errors24h),
+            "errorsLast24h": .int(s.errors24h), "warningsLast24h": .int(s.warnings24h),
             "lastActivity": s.lastActivity.map { .string(Timestamp.format($0)) } ?? .null,
             "lastRequest": s.lastRequest.map { .string(Timestamp.format($0)) } ?? .null,
             "createdAt": .string(Timestamp.format(p.createdAt)),
@@ -162,8 +165,40 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             return f
         } ?? .email
         let issued = try await admin.addProvider(
-            name: try Self.string(body, "name"), deactivationDelay: delay, userNameFormat: format)
+            name: try Self.string(body, "name"), deactivationDelay: delay, userNameFormat: format,
+            invalidData: try Self.invalidDataPolicy(body) ?? .acceptAndWarn)
         return PlatformResponses.json(credentials(issued), status: .created)
+    }
+
+    /// `invalidData` of a provider body, if given.
+    static func invalidDataPolicy(_ body: JSONObject) throws -> InvalidDataPolicy? {
+        try optionalString(body, "invalidData").map { text in
+            guard let policy = InvalidDataPolicy(rawValue: text) else {
+                throw ProvisioningError.invalid("'invalidData' must be 'accept-and-warn' or 'reject', got '\(text)'.")
+            }
+            return policy
+        }
+    }
+
+    /// `GET /api/v1/providers/{id}/warnings?since=24h`: the provider's data warnings grouped by attribute and rule.
+    func warnings(_ request: Request, id: String) async throws -> Response {
+        var since: Date? = nil
+        if let text = request.uri.queryParameters["since"].map(String.init) {
+            guard let ago = Duration(adminText: text) else {
+                throw ProvisioningError.invalid("'since' must be a duration such as 15m, 24h or 7d, got '\(text)'.")
+            }
+            since = Date().addingTimeInterval(-Double(ago.wholeSeconds))
+        }
+        let groups = try await admin.warningSummary(providerID: id, since: since)
+        return PlatformResponses.json([
+            "groups": .array(
+                groups.map { g in
+                    .object([
+                        "attribute": .string(g.attribute), "rule": .string(g.rule), "count": .int(g.count),
+                        "users": .int(g.users), "examples": .array(g.examples.map { .object($0.json) }),
+                    ])
+                })
+        ])
     }
 
     func updateProvider(_ request: Request, id: String) async throws -> Response {
@@ -192,7 +227,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         }
         _ = try await admin.updateProvider(
             id: id, name: try Self.optionalString(body, "name"), deactivationDelay: try Self.duration(body, "deactivationDelay"),
-            userNameFormat: format)
+            userNameFormat: format, invalidData: try Self.invalidDataPolicy(body))
         if let change = guardChange {
             _ = try await admin.updateGuard(providerID: id) { g in
                 if let enabled = change.enabled { g.enabled = enabled }
@@ -344,6 +379,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             guard let action = SyncAction(rawValue: a) else { throw ProvisioningError.invalid("'\(a)' is not a sync-log action.") }
             query.action = action
         }
+        query.attribute = q["attribute"].map(String.init)
         if let u = q["user"].map(String.init) { query.userID = try await admin.user(email: u).id }
         if let s = q["since"].map(String.init) {
             guard let ms = Timestamp.parse(s) else { throw ProvisioningError.invalid("'since' must be an RFC 3339 time.") }

@@ -122,6 +122,7 @@ extension ConsoleController {
             query.since = Timestamp.date(milliseconds: ms)
         }
         if let b = q["before"].flatMap({ Int64(String($0)) }) { query.before = b }
+        if let a = q["attribute"].map(String.init), !a.isEmpty { query.attribute = a }
         return query
     }
 
@@ -135,8 +136,10 @@ extension ConsoleController {
         context["actionOptions"] = SyncAction.allCases.map { ["value": $0.rawValue, "selected": $0 == query.action] }
         context["user"] = q["user"].map(String.init) ?? ""
         context["since"] = q["since"].map(String.init) ?? ""
+        context["attribute"] = query.attribute ?? ""
         let filters = [("provider", query.providerID ?? ""), ("user", q["user"].map(String.init) ?? ""),
-                       ("action", query.action?.rawValue ?? ""), ("since", q["since"].map(String.init) ?? "")]
+                       ("action", query.action?.rawValue ?? ""), ("since", q["since"].map(String.init) ?? ""),
+                       ("attribute", query.attribute ?? "")]
             .filter { !$0.1.isEmpty }
         let queryString = filters.map { "\($0.0)=\(Self.queryEscape($0.1))" }.joined(separator: "&")
         context["query"] = queryString

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Provisioning
+import SCIM
 
 /// Provisioning providers: list, add (credentials shown once), detail with deactivation, guard, mappings and
 /// "apply org and role settings".
@@ -128,6 +129,20 @@ extension ConsoleController {
         context["groups"] = overview.groups.map { ["displayName": $0.displayName, "members": $0.members] }
         context["hasGroups"] = !overview.groups.isEmpty
         context["noGroupsMessage"] = MappingMessage.noGroups
+        context["policyAcceptAndWarn"] = p.invalidData == .acceptAndWarn
+        context["policyReject"] = p.invalidData == .reject
+        let warnings = try await admin.warningSummary(providerID: id)
+        context["hasWarnings"] = !warnings.isEmpty
+        context["warningCount"] = warnings.reduce(0) { $0 + $1.count }
+        context["warnings"] = warnings.map { group -> [String: Any] in
+            [
+                "attribute": group.attribute, "rule": group.rule, "count": group.count, "users": group.users,
+                "examples": group.examples.map { e -> [String: Any] in
+                    ["user": e.userName ?? e.userID ?? "", "userID": e.userID ?? "", "detail": e.detail ?? ""]
+                },
+                "link": "/console/sync-log?provider=\(Self.queryEscape(p.id))&action=warning&attribute=\(Self.queryEscape(group.attribute))",
+            ]
+        }
         return render("provider", context, request: request)
     }
 
@@ -173,6 +188,12 @@ extension ConsoleController {
             }
             _ = try await admin.updateProvider(id: id, name: nil, deactivationDelay: delay)
             return Self.redirect(back, notice: "Deactivation delay saved: \(delay.adminText).")
+        case "invalid-data":
+            guard let policy = form["policy"].flatMap(InvalidDataPolicy.init(rawValue:)) else {
+                throw ProvisioningError.invalid("Choose what happens to invalid data: accept-and-warn or reject.")
+            }
+            _ = try await admin.updateProvider(id: id, name: nil, deactivationDelay: nil, invalidData: policy)
+            return Self.redirect(back, notice: "Invalid-data policy saved: \(policy.rawValue).")
         case "guard":
             let enabled = form["enabled"] == "on"
             let percent = Int(form["percent"] ?? "")

@@ -94,8 +94,11 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 /// providers.
 func metricsResponse(_ metrics: RequestMetrics, store: some ProvisioningStore) async throws -> Response {
     let now = Date()
-    let (backlog, actions, providers) = try await store.read { tx in
-        (try tx.deactivationBacklog(at: now), try tx.syncLogActionCounts(), try tx.providers().count)
+    let (backlog, actions, providers, warnings) = try await store.read { tx in
+        (
+            try tx.deactivationBacklog(at: now), try tx.syncLogActionCounts(), try tx.providers().count,
+            try tx.warningCounts()
+        )
     }
     var out = metrics.render()
     out += "# HELP roster_deactivations_pending Deactivations scheduled and not yet done.\n"
@@ -106,6 +109,12 @@ func metricsResponse(_ metrics: RequestMetrics, store: some ProvisioningStore) a
     out += "# TYPE roster_sync_log_entries gauge\n"
     for action in SyncAction.allCases {
         out += "roster_sync_log_entries{action=\"\(action.rawValue)\"} \(actions[action] ?? 0)\n"
+    }
+    out += "# HELP roster_scim_data_warnings Values left out of accepted SCIM requests (invalid-data policy "
+    out += "accept-and-warn), by attribute; unknown attributes count together.\n"
+    out += "# TYPE roster_scim_data_warnings gauge\n"
+    for (attribute, count) in warnings.sorted(by: { $0.key < $1.key }) {
+        out += "roster_scim_data_warnings{attribute=\"\(RequestMetrics.escape(attribute))\"} \(count)\n"
     }
     out += "# HELP roster_providers Provisioning providers.\n# TYPE roster_providers gauge\nroster_providers \(providers)\n"
     return Response(

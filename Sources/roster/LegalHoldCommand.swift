@@ -66,8 +66,10 @@ struct SyncLogCommand: AsyncParsableCommand {
     @OptionGroup var db: DatabaseOptions
     @Option(help: "Only this user's entries (email).") var user: String?
     @Option(help: "Only this provider's entries (id).") var provider: String?
-    @Option(help: "Only this action (created, updated, blocked, deactivation-scheduled, deactivated, rejected, ...).")
+    @Option(help: "Only this action (created, updated, blocked, deactivation-scheduled, deactivated, rejected, warning, ...).")
     var action: String?
+    @Option(help: "Only entries about this attribute (warnings: addresses.country, emails.value, ...).")
+    var attribute: String?
     @Option(help: "Only entries since this time (RFC 3339, or a duration ago such as 15m, 2h, 1d).") var since: String?
     @Option(help: "Only entries older than this sequence number (the next page).") var before: Int64?
     @Option(help: "Page size.") var limit = 100
@@ -94,6 +96,7 @@ struct SyncLogCommand: AsyncParsableCommand {
             }
         }
         query.providerID = provider
+        query.attribute = attribute
         query.before = before
         if let user {
             query.userID = try await roster.run { try await admin.user(email: user) }.id

@@ -67,13 +67,16 @@ struct ProviderCommand: AsyncParsableCommand {
         @Option(help: "Display name.") var name: String
         @Option(help: "Delay before a provider's deactivation takes effect (0, 90s, 15m, 2h).") var deactivationDelay: String?
         @Option(help: "What userName values must be: email (default) or any.") var userNameFormat: UserNameFormat = .email
+        @Option(help: "A value Roster cannot keep (not identity): accept-and-warn (default) or reject.")
+        var invalidData: InvalidDataPolicy = .acceptAndWarn
         @Flag(help: "Print JSON with id, name, baseURL, username and secret.") var json = false
 
         func run() async throws {
             let admin = AdminService(store: try await db.openStore())
             let delay = try ProviderCommand.parseDelay(deactivationDelay) ?? Provider.defaultDeactivationDelay
             let issued = try await roster.run {
-                try await admin.addProvider(name: name, deactivationDelay: delay, userNameFormat: userNameFormat)
+                try await admin.addProvider(
+                    name: name, deactivationDelay: delay, userNameFormat: userNameFormat, invalidData: invalidData)
             }
             let base = issued.provider.baseURL(publicURL: try await url.resolve(admin))
             ProviderCommand.printCredentials(issued, baseURL: base, json: json)
@@ -96,7 +99,7 @@ struct ProviderCommand: AsyncParsableCommand {
                 items.append([
                     "id": .string(p.id), "name": .string(p.name), "baseURL": .string(p.baseURL(publicURL: publicURL)),
                     "username": .string(p.username), "deactivationDelay": .string(p.deactivationDelay.adminText),
-                    "userNameFormat": .string(p.userNameFormat.rawValue),
+                    "userNameFormat": .string(p.userNameFormat.rawValue), "invalidData": .string(p.invalidData.rawValue),
                     "guard": .object([
                         "enabled": .bool(p.deactivationGuard.enabled), "percent": .int(p.deactivationGuard.percent),
                         "minimum": .int(p.deactivationGuard.minimum),
@@ -123,6 +126,8 @@ struct ProviderCommand: AsyncParsableCommand {
         @Option(help: "New display name.") var name: String?
         @Option(help: "New deactivation delay (0, 90s, 15m, 2h).") var deactivationDelay: String?
         @Option(help: "What userName values must be: email or any.") var userNameFormat: UserNameFormat?
+        @Option(help: "A value Roster cannot keep (not identity): accept-and-warn or reject.")
+        var invalidData: InvalidDataPolicy?
         @Option(help: "Mass-deactivation guard: on or off.") var guardState: GuardState?
         @Option(help: "Guard threshold: percent of the provider's users deactivated within an hour.") var guardPercent: Int?
         @Option(help: "Guard threshold: at least this many deactivations within an hour.") var guardMinimum: Int?
@@ -131,11 +136,11 @@ struct ProviderCommand: AsyncParsableCommand {
         enum GuardState: String, ExpressibleByArgument { case on, off }
 
         func validate() throws {
-            if name == nil && deactivationDelay == nil && userNameFormat == nil && guardState == nil
+            if name == nil && deactivationDelay == nil && userNameFormat == nil && invalidData == nil && guardState == nil
                 && guardPercent == nil && guardMinimum == nil
             {
                 throw ValidationError(
-                    "Nothing to change: give --name, --deactivation-delay, --user-name-format or --guard-state/--guard-percent/--guard-minimum.")
+                    "Nothing to change: give --name, --deactivation-delay, --user-name-format, --invalid-data or --guard-state/--guard-percent/--guard-minimum.")
             }
         }
 
@@ -143,7 +148,8 @@ struct ProviderCommand: AsyncParsableCommand {
             let admin = AdminService(store: try await db.openStore())
             let delay = try ProviderCommand.parseDelay(deactivationDelay)
             var p = try await roster.run {
-                try await admin.updateProvider(id: id, name: name, deactivationDelay: delay, userNameFormat: userNameFormat)
+                try await admin.updateProvider(
+                    id: id, name: name, deactivationDelay: delay, userNameFormat: userNameFormat, invalidData: invalidData)
             }
             if guardState != nil || guardPercent != nil || guardMinimum != nil {
                 let (state, percent, minimum) = (guardState, guardPercent, guardMinimum)
@@ -158,11 +164,11 @@ struct ProviderCommand: AsyncParsableCommand {
             if json {
                 Output.json([
                     "id": .string(p.id), "name": .string(p.name), "deactivationDelay": .string(p.deactivationDelay.adminText),
-                    "userNameFormat": .string(p.userNameFormat.rawValue),
+                    "userNameFormat": .string(p.userNameFormat.rawValue), "invalidData": .string(p.invalidData.rawValue),
                 ])
             } else {
                 print(
-                    "Updated provider \(p.id): name '\(p.name)', deactivation delay \(p.deactivationDelay.adminText), userName format \(p.userNameFormat.rawValue).")
+                    "Updated provider \(p.id): name '\(p.name)', deactivation delay \(p.deactivationDelay.adminText), userName format \(p.userNameFormat.rawValue), invalid data \(p.invalidData.rawValue).")
             }
         }
     }
@@ -224,6 +230,7 @@ extension ProviderCommand {
 }
 
 extension UserNameFormat: ExpressibleByArgument {}
+extension InvalidDataPolicy: ExpressibleByArgument {}
 
 extension ProviderCommand {
     struct ApplyMappings: AsyncParsableCommand {

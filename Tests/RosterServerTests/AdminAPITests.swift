@@ -45,6 +45,7 @@ import Testing
         (.get, "/api/v1/providers"), (.post, "/api/v1/providers"), (.get, "/api/v1/providers/ID"),
         (.patch, "/api/v1/providers/ID"), (.delete, "/api/v1/providers/ID"), (.post, "/api/v1/providers/ID/rotate-secret"),
         (.get, "/api/v1/providers/ID/mappings"), (.post, "/api/v1/providers/ID/apply-mappings"), (.get, "/api/v1/users"),
+        (.get, "/api/v1/providers/ID/warnings"),
         (.post, "/api/v1/users"), (.get, "/api/v1/users/ID"), (.post, "/api/v1/users/ID/block"),
         (.get, "/api/v1/organizations"), (.post, "/api/v1/organizations"), (.get, "/api/v1/roles"),
         (.get, "/api/v1/watchlists"), (.post, "/api/v1/watchlists"), (.get, "/api/v1/legal-holds"), (.get, "/api/v1/sync-log"),

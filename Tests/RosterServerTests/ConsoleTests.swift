@@ -172,7 +172,7 @@ func withConsole(
         ["/console/sign-out", "/console/providers", "/console/users", "/console/organizations", "/console/watchlists",
          "/console/organizations/default-roles", "/console/settings/retention", "/console/admins", "/console/admin-tokens",
          "/console/api-keys"]
-            + ["rotate-secret", "delay", "guard", "held", "org-mapping", "org-rules", "role-mode", "role-rules",
+            + ["rotate-secret", "delay", "invalid-data", "guard", "held", "org-mapping", "org-rules", "role-mode", "role-rules",
                "watchlist-rules", "apply", "delete", "org-rules/remove", "role-rules/remove", "watchlist-rules/remove"]
             .map { "/console/providers/\(provider)/\($0)" }
             + ["block", "unblock", "deactivate", "reactivate", "hold", "release-hold", "move", "edit", "roles"]

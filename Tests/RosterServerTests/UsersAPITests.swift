@@ -113,10 +113,14 @@ import Testing
         }
     }
 
+    /// Under the `reject` policy every invalid value refuses the request; `DataPolicyTests` covers
+    /// `accept-and-warn`, the default.
     @Test(arguments: StoreKind.allCases)
     func invalidInputStoresNothing(_ kind: StoreKind) async throws {
-        try await withSCIM(kind) { clients, _, _ in
+        try await withSCIM(kind) { clients, issued, admin in
             let okta = clients[0]
+            _ = try await admin.updateProvider(
+                id: issued[0].provider.id, name: nil, deactivationDelay: nil, invalidData: .reject)
             let cases: [(String, HTTPResponse.Status, String, String)] = [
                 (Self.user("not-an-email"), .badRequest, "invalidValue", "userName"),
                 (
@@ -124,7 +128,7 @@ import Testing
                     .badRequest, "invalidValue", "primary email"
                 ),
                 (
-                    Self.user("a@example.com", extra: #","addresses":[{"country":"USA","primary":true}]"#),
+                    Self.user("a@example.com", extra: #","addresses":[{"country":"Atlantis","primary":true}]"#),
                     .badRequest, "invalidValue", "country"
                 ),
                 (Self.user("a@example.com", extra: #","shoeSize":42"#), .badRequest, "invalidSyntax", "shoeSize"),
