@@ -11,7 +11,8 @@ Besides those names, each entry gets `variants`, the other English spellings tha
   - forms derived from the ISO names: without a parenthetical ("Holy See"), with an inverted name turned around
     ("Korea, Republic of" -> "Republic of Korea"), with "Saint" abbreviated ("St Lucia");
   - the curated common, colloquial and former names below (CURATED_VARIANTS).
-Names in AMBIGUOUS_NAMES ("Congo" could be either Congo) are never accepted, even where ISO uses them.
+Names in AMBIGUOUS_NAMES ("Korea" could be either Korea) are never accepted. "Congo" is the ISO short name of the
+Republic of the Congo (CG) and maps there, as every ISO name maps to its entry.
 
 The script fails if two entries would claim the same name once folded the way `CountryCode.lookupKey` folds it
 (case, diacritics, punctuation, spacing and the word "the" ignored). The output depends only on the source file and
@@ -84,7 +85,7 @@ CURATED_VARIANTS = {
 }
 
 # Names that more than one entry could claim; accepted for none, so that a guess never stores the wrong country.
-AMBIGUOUS_NAMES = ["Congo", "Korea", "Virgin Islands", "Saint Martin", "St Martin"]
+AMBIGUOUS_NAMES = ["Korea", "Virgin Islands", "Saint Martin", "St Martin"]
 
 
 def fold(text):

@@ -55,8 +55,6 @@ struct BulkRun: Sendable {
     var decoded: [SCIMWrite?] = []
     /// The `userName` format `decoded` was checked against.
     var decodedFormat: UserNameFormat
-    /// The invalid-data policy `decoded` was normalized under.
-    var decodedPolicy: InvalidDataPolicy
 
     /// The request id of operation `index` in the sync log.
     func operationID(_ index: Int) -> String {
@@ -90,9 +88,7 @@ extension SCIMService {
         commitGroup: Int = 1
     ) async throws -> [BulkResult] {
         let steps = request.plan().steps
-        var run = BulkRun(
-            provider: provider, request: request, requestID: requestID, decodedFormat: provider.userNameFormat,
-            decodedPolicy: provider.invalidData)
+        var run = BulkRun(provider: provider, request: request, requestID: requestID, decodedFormat: provider.userNameFormat)
         run.decoded = Array(repeating: nil, count: request.entries.count)
         for step in steps where step.references.isEmpty && step.error == nil {
             // A failure to decode is left for the operation's turn, where it is reported.
@@ -220,11 +216,9 @@ extension SCIMService {
         if let error = step.error { throw error }
         let resolved = step.references.isEmpty ? operation : try operation.resolving(ids)
         result.address(resolved)
-        // Decoded before the transaction for the provider as authenticated; again if its userName format or its
-        // invalid-data policy changed.
-        let decodedEarlier =
-            run.provider.userNameFormat == run.decodedFormat && run.provider.invalidData == run.decodedPolicy
-            ? run.decoded[step.index] : nil
+        // Decoded before the transaction for the provider as authenticated; again if its userName format changed.
+        // (The invalid-data policy is applied by the transaction bodies, with the provider as it is then.)
+        let decodedEarlier = run.provider.userNameFormat == run.decodedFormat ? run.decoded[step.index] : nil
         let decoded = try decodedEarlier ?? write(for: resolved, provider: run.provider)
         let written = try perform(
             decoded, provider: run.provider, at: timestamp, requestID: run.operationID(step.index), tx: tx)
@@ -259,9 +253,9 @@ extension SCIMService {
         case (.delete, .users):
             return .deleteUser(id: id, ifMatch: ifMatch)
         case (.post, .groups):
-            return .createGroup(try normalizedGroup(data, provider: provider))
+            return .createGroup(try normalizedGroup(data))
         case (.put, .groups):
-            return .replaceGroup(id: id, try normalizedGroup(data, provider: provider), ifMatch: ifMatch)
+            return .replaceGroup(id: id, try normalizedGroup(data), ifMatch: ifMatch)
         case (.patch, .groups):
             return .patchGroup(id: id, try PatchRequest(json: .object(data)), ifMatch: ifMatch)
         case (.delete, .groups):

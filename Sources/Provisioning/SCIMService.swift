@@ -162,6 +162,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     static func createUser(
         _ input: UserInput, provider: Provider, at timestamp: Date, requestID: String?, tx: any StoreTransaction
     ) throws -> UserRecord {
+        try input.check(provider.invalidData)
         var attributes = input.attributes
         var dropped = DroppedValues(policy: provider.invalidData)
         let active = attributes["active"]?.boolValue ?? true
@@ -237,6 +238,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         _ id: String, with input: UserInput, ifMatch: String?, provider: Provider, at timestamp: Date,
         requestID: String?, tx: any StoreTransaction
     ) throws -> UserRecord {
+        try input.check(provider.invalidData)
         let existing = try ownUser(id, provider: provider, tx: tx)
         try checkPrecondition(ifMatch, version: existing.version)
         var input = input
@@ -272,6 +274,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         let outcome = try ResourceType.user.applyPatch(request, to: existing.attributes, dropping: &dropped)
         var input = try normalizedUser(outcome.resource, provider: provider)
         input.dropped = dropped.values + input.dropped
+        try input.check(provider.invalidData)
         return try write(input, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
     }
 
@@ -318,12 +321,10 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// POST /Groups.
     public func createGroup(_ provider: Provider, body: JSONObject, requestID: String? = nil) async throws -> GroupRecord {
-        let input = try Self.normalizedGroup(body, provider: provider)
+        let input = try Self.normalizedGroup(body)
         let timestamp = now()
         return try await transaction(provider) { current, tx in
-            try Self.createGroup(
-                try Self.revalidate(input, current: current), provider: current, at: timestamp, requestID: requestID,
-                tx: tx)
+            try Self.createGroup(input, provider: current, at: timestamp, requestID: requestID, tx: tx)
         }
     }
 
@@ -331,6 +332,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     static func createGroup(
         _ input: GroupInput, provider: Provider, at timestamp: Date, requestID: String?, tx: any StoreTransaction
     ) throws -> GroupRecord {
+        try input.check(provider.invalidData)
         let (attributes, members) = (input.attributes, input.members)
         let displayName = attributes["displayName"]!.stringValue!
         if try tx.group(providerID: provider.id, displayName: displayName) != nil {
@@ -360,12 +362,11 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     public func replaceGroup(
         _ provider: Provider, id: String, body: JSONObject, ifMatch: String?, requestID: String? = nil
     ) async throws -> GroupRecord {
-        let input = try Self.normalizedGroup(body, provider: provider)
+        let input = try Self.normalizedGroup(body)
         let timestamp = now()
         return try await transaction(provider) { current, tx in
             try Self.replaceGroup(
-                id, with: try Self.revalidate(input, current: current), ifMatch: ifMatch, provider: current,
-                at: timestamp, requestID: requestID, tx: tx)
+                id, with: input, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
         }
     }
 
@@ -374,6 +375,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         _ id: String, with input: GroupInput, ifMatch: String?, provider: Provider, at timestamp: Date,
         requestID: String?, tx: any StoreTransaction
     ) throws -> GroupRecord {
+        try input.check(provider.invalidData)
         var group = try ownGroup(id, provider: provider, tx: tx)
         try checkPrecondition(ifMatch, version: group.version)
         let before = group.attributes
@@ -455,20 +457,13 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         try tx.appendSyncLog(log)
     }
 
-    /// A group body's normalized attributes under the provider's invalid-data policy, with `members` taken out
-    /// (members are rows, not attributes).
-    static func normalizedGroup(_ body: JSONObject, provider: Provider) throws(SCIMError) -> GroupInput {
-        var dropped = DroppedValues(policy: provider.invalidData)
+    /// A group body's normalized attributes, with `members` taken out (members are rows, not attributes) and the
+    /// values left out (refused or not in the transaction: ``GroupInput/check(_:)``).
+    static func normalizedGroup(_ body: JSONObject) throws(SCIMError) -> GroupInput {
+        var dropped = DroppedValues(policy: .acceptAndWarn)
         var normalized = try ResourceType.group.normalize(body, dropping: &dropped)
         let members = memberReferences(normalized.removeValue(forKey: "members"))
         return GroupInput(attributes: normalized, members: members, dropped: dropped.values)
-    }
-
-    /// A group normalized before its transaction, checked against the provider as it is now: a value left out
-    /// under `accept-and-warn` is refused once an admin switched the provider to `reject`.
-    static func revalidate(_ input: GroupInput, current: Provider) throws(SCIMError) -> GroupInput {
-        if current.invalidData == .reject, let first = input.dropped.first { throw first.error }
-        return input
     }
 
     /// One `warning` sync-log entry per value left out of a group's request.
@@ -542,25 +537,25 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     // MARK: Rules
 
-    /// A request's user attributes normalized and checked for `provider` (its `userName` format and its
-    /// ``Provider/invalidData`` policy), with the values left out.
+    /// A request's user attributes normalized and checked for `provider`'s `userName` format, with the values
+    /// left out of attributes that are not identity. Whether those refuse the request is the transaction's to say,
+    /// under the provider's policy as it is then (``UserInput/check(_:)``): a request authenticated a moment
+    /// before an admin changed the policy follows the new one.
     static func normalizedUser(_ body: JSONObject, provider: Provider) throws(SCIMError) -> UserInput {
-        var dropped = DroppedValues(policy: provider.invalidData)
+        var dropped = DroppedValues(policy: .acceptAndWarn)
         var attributes = try ResourceType.user.normalize(body, dropping: &dropped)
         try UserRules.apply(to: &attributes, userNameFormat: provider.userNameFormat, dropping: &dropped)
         return UserInput(attributes: attributes, dropped: dropped.values)
     }
 
     /// Checks user attributes normalized before the transaction (for `normalizedFor`, the provider as it was
-    /// authenticated) against the provider as it is now, when an admin changed its `userName` format or its
-    /// policy since: a value left out under `accept-and-warn` is refused once the policy is `reject`.
+    /// authenticated) against the provider's current `userName` format, when an admin changed it since.
     static func revalidate(_ input: UserInput, normalizedFor provider: Provider, current: Provider)
         throws(SCIMError) -> UserInput
     {
-        if current.invalidData == .reject, let first = input.dropped.first { throw first.error }
         guard current.userNameFormat != provider.userNameFormat else { return input }
         var revalidated = input
-        var dropped = DroppedValues(policy: current.invalidData)
+        var dropped = DroppedValues(policy: .acceptAndWarn)
         try UserRules.apply(to: &revalidated.attributes, userNameFormat: current.userNameFormat, dropping: &dropped)
         revalidated.dropped += dropped.values
         return revalidated

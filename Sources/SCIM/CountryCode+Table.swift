@@ -288,5 +288,5 @@ extension CountryCode {
 
     /// Names that more than one entry could claim (either Congo, either Korea): `normalize` accepts
     /// them for none, even where ISO 3166-1 uses one as a short name.
-    package static let ambiguousNames: [String] = ["Congo", "Korea", "Virgin Islands", "Saint Martin", "St Martin"]
+    package static let ambiguousNames: [String] = ["Korea", "Virgin Islands", "Saint Martin", "St Martin"]
 }

@@ -40,9 +40,10 @@ import Testing
             (Self.user("ann@example.com", emails: [["value": "not mail"]]), .email, "emails.value"),
             (Self.user("ann@example.com", country: "US"), .email, nil),
             (Self.user("ann@example.com", country: "de"), .email, nil),
-            (Self.user("ann@example.com", country: "USA"), .email, "ISO 3166-1"),
+            (Self.user("ann@example.com", country: "USA"), .email, nil),
+            (Self.user("ann@example.com", country: "United Kingdom"), .email, nil),
             (Self.user("ann@example.com", country: "XX"), .email, "ISO 3166-1"),
-            (Self.user("ann@example.com", country: "UK"), .email, "ISO 3166-1"),
+            (Self.user("ann@example.com", country: "Atlantis"), .email, "ISO 3166-1"),
         ]
         for (user, format, mention) in cases {
             do {
@@ -56,5 +57,21 @@ import Testing
                 }
             }
         }
+    }
+
+    /// Countries are stored as their alpha-2 code; under accept-and-warn what maps to nothing is left out with the
+    /// rest of the address kept, and invalid secondary emails are left out.
+    @Test func applyNormalizesAndLeavesOut() throws {
+        var user: JSONObject = [
+            "userName": "ann@example.com",
+            "emails": [["value": "ann@example.com", "primary": true], ["value": "ann at home"]],
+            "addresses": [["country": "United States of America", "locality": "Austin"], ["country": "Atlantis"]],
+        ]
+        var dropped = DroppedValues(policy: .acceptAndWarn)
+        try UserRules.apply(to: &user, userNameFormat: .email, dropping: &dropped)
+        #expect(user["addresses"] == [["country": "US", "locality": "Austin"]])
+        #expect(user["emails"] == [["value": "ann@example.com", "primary": true]])
+        #expect(dropped.values.map(\.rule) == [.email, .country])
+        #expect(dropped.values.map(\.value) == [#""ann at home""#, #""Atlantis""#])
     }
 }
