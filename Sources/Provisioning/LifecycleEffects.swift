@@ -55,7 +55,8 @@ enum LifecycleEffects {
     {
         var provider = stored
         let subject = "provider \(provider.id)"
-        provider.deactivationDelay = SettingLimit.deactivationDelay.clamped(provider.deactivationDelay, subject: subject)
+        provider.deactivationDelay = SettingLimit.deactivationDelay.clamped(
+            provider.deactivationDelay, subject: subject)
         provider.deactivationGuard.percent = SettingLimit.guardPercent.clamped(
             provider.deactivationGuard.percent, subject: subject)
         provider.deactivationGuard.minimum = SettingLimit.guardMinimum.clamped(

@@ -82,7 +82,7 @@ public struct SettingLimit: Sendable, Hashable {
 
     /// Parses a duration as an admin writes it and checks it is in range.
     public func duration(_ text: String) throws -> Duration {
-        guard let d = Duration(adminText: text), range.contains(d.wholeSeconds), d == .seconds(d.wholeSeconds) else {
+        guard let d = Duration(adminText: text), range.contains(d.wholeSeconds) else {
             throw error(text)
         }
         return d
@@ -135,8 +135,9 @@ public struct SettingLimit: Sendable, Hashable {
     public func clamped(_ value: Int64, subject: String, logger: Logger = SettingLimit.logger) -> Int64 {
         let clamped = range.clamping(value)
         if clamped != value {
+            let bounds = "\(range.lowerBound)...\(range.upperBound)"
             logger.warning(
-                "Stored \(name) of \(subject) is \(value), outside \(range.lowerBound)...\(range.upperBound); using \(clamped)",
+                "Stored \(name) of \(subject) is \(value), outside \(bounds); using \(clamped)",
                 metadata: ["setting": "\(name)", "subject": "\(subject)", "stored": "\(value)", "used": "\(clamped)"])
         }
         return clamped

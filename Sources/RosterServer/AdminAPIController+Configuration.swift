@@ -196,14 +196,11 @@ extension AdminAPIController {
         PlatformResponses.json(["coldStorageRetentionDays": .int(try await admin.coldStorageRetentionDays())])
     }
 
-    /// An optional integer member `name`, within `limit` (whose name the error gives); a number that is not a
-    /// whole one, or is out of range, is refused with the limit's message.
+    /// An optional integer member `name`, within `limit` (whose name the error gives); anything else, a number
+    /// that is not a whole one or is out of range included, is refused with the limit's message.
     static func optionalInteger(_ body: JSONObject, _ name: String, _ limit: SettingLimit) throws -> Int? {
         guard let value = body[name], !value.isNull else { return nil }
-        guard case .int(let n) = value else {
-            if case .double = value { throw limit.error(value.jsonText) }
-            throw ProvisioningError.invalid("'\(limit.name)' must be an integer, got \(value.typeName).")
-        }
+        guard case .int(let n) = value else { throw limit.error(value.jsonText) }
         return try limit.check(n)
     }
 

@@ -350,7 +350,8 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             query.since = Timestamp.date(milliseconds: ms)
         }
         if q["before"] != nil {
-            query.before = Int64(try Self.integer(request, SettingLimit(name: "before", range: 1...Int64.max), default: 0))
+            let limit = SettingLimit(name: "before", range: 1...Int64.max)
+            query.before = Int64(try Self.integer(request, limit, default: 0))
         }
         let entries = try await admin.syncLog(query)
         var result: JSONObject = ["entries": .array(entries.map { .object($0.json) })]

@@ -31,26 +31,28 @@ struct Serve: AsyncParsableCommand {
     var durability: SQLiteStore.Durability = .normal
 
     /// The ranges of the numeric options; the one message of each names the option, its range and the value.
-    static let limits = (
-        port: SettingLimit(name: "--port", range: 0...65_535),
-        maxBodySize: SettingLimit(name: "--max-body-size", range: 1024...(1 << 30), kind: .integer(unit: "bytes")),
-        bulkMaxOperations: SettingLimit(name: "--bulk-max-operations", range: 1...100_000),
-        bulkMaxPayloadSize: SettingLimit(
-            name: "--bulk-max-payload-size", range: 1024...(1 << 30), kind: .integer(unit: "bytes")),
-        bulkCommitGroup: SettingLimit(name: "--bulk-commit-group", range: 1...10_000),
-        rateLimit: SettingLimit(name: "--rate-limit", range: 0...1_000_000, kind: .number(unit: "requests per second")),
-        idleTimeout: SettingLimit(name: "--idle-timeout", range: 1...86_400, kind: .number(unit: "seconds"))
-    )
+    enum Limits {
+        static let port = SettingLimit(name: "--port", range: 0...65_535)
+        static let maxBodySize = SettingLimit(
+            name: "--max-body-size", range: 1024...(1 << 30), kind: .integer(unit: "bytes"))
+        static let bulkMaxOperations = SettingLimit(name: "--bulk-max-operations", range: 1...100_000)
+        static let bulkMaxPayloadSize = SettingLimit(
+            name: "--bulk-max-payload-size", range: 1024...(1 << 30), kind: .integer(unit: "bytes"))
+        static let bulkCommitGroup = SettingLimit(name: "--bulk-commit-group", range: 1...10_000)
+        static let rateLimit = SettingLimit(
+            name: "--rate-limit", range: 0...1_000_000, kind: .number(unit: "requests per second"))
+        static let idleTimeout = SettingLimit(name: "--idle-timeout", range: 1...86_400, kind: .number(unit: "seconds"))
+    }
 
     func validate() throws {
         try checked {
-            try Self.limits.port.check(port)
-            try Self.limits.maxBodySize.check(maxBodySize)
-            try Self.limits.bulkMaxOperations.check(bulkMaxOperations)
-            try Self.limits.bulkMaxPayloadSize.check(bulkMaxPayloadSize)
-            try Self.limits.bulkCommitGroup.check(bulkCommitGroup)
-            try Self.limits.rateLimit.check(rateLimit)
-            try Self.limits.idleTimeout.check(idleTimeout)
+            try Limits.port.check(port)
+            try Limits.maxBodySize.check(maxBodySize)
+            try Limits.bulkMaxOperations.check(bulkMaxOperations)
+            try Limits.bulkMaxPayloadSize.check(bulkMaxPayloadSize)
+            try Limits.bulkCommitGroup.check(bulkCommitGroup)
+            try Limits.rateLimit.check(rateLimit)
+            try Limits.idleTimeout.check(idleTimeout)
         }
     }
 

@@ -66,6 +66,7 @@ import Testing
         ("/api/v1/settings", #"{"coldStorageRetentionDays": 0}"#, "'coldStorageRetentionDays' must be a whole number of days from 1 to 36500, got '0'."),
         ("/api/v1/settings", #"{"coldStorageRetentionDays": 36501}"#, "'coldStorageRetentionDays' must be a whole number of days from 1 to 36500, got '36501'."),
         ("/api/v1/settings", #"{"coldStorageRetentionDays": 1e308}"#, "'coldStorageRetentionDays' must be a whole number of days from 1 to 36500, got '1e+308'."),
+        ("/api/v1/settings", #"{"coldStorageRetentionDays": "90"}"#, #"'coldStorageRetentionDays' must be a whole number of days from 1 to 36500, got '"90"'."#),
     ])
     func settingsOutOfRangeAreRefused(_ path: String, _ body: String, _ message: String) async throws {
         try await AdminAPITests.withAPI(.memory) { api, _, _ in
