@@ -352,7 +352,8 @@ extension AdminService {
     /// The priority after `existing`: one past the lowest (highest number), within ``SettingLimit/rulePriority``
     /// even when a stored priority is out of it.
     static func priorityAfter(_ existing: [Int]) -> Int {
-        let last = SettingLimit.rulePriority.clamped(existing.max() ?? 0, subject: "an organization rule")
+        guard let highest = existing.max() else { return 1 }
+        let last = SettingLimit.rulePriority.clamped(highest, subject: "an organization rule")
         return min(last + 1, Int(SettingLimit.rulePriority.range.upperBound))
     }
 }

@@ -208,6 +208,10 @@ import Testing
             let org = try await admin.addOrganization(name: "Sales Org", parent: nil, defaultRoles: nil)
             _ = try await admin.setOrganizationMapping(
                 providerID: pid, method: .groups, organization: nil, attribute: nil, parent: nil)
+            // The first rule without a priority is 1.
+            let first = try await admin.addOrganizationRule(providerID: pid, group: "Ops", organization: "Sales Org", priority: nil)
+            #expect(first.priority == 1)
+            try await admin.removeRule(.organization, providerID: pid, group: "Ops", watchlist: nil)
             let sales = ids[0]
             try await admin.store.withTransaction { tx in
                 try tx.insertOrganizationRule(
