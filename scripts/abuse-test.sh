@@ -4,7 +4,9 @@
 #   - a 100 KB filter, a 2 MiB body, JSON nested 100,000 deep, a PATCH of 10,000 operations;
 #   - 300 slow clients trickling a request head a byte at a time and 300 that stall mid-request, while a normal
 #     client keeps its latency; stalled connections are closed after the idle timeout;
-#   - a provider over its rate limit gets 429 with Retry-After.
+#   - a provider over its rate limit gets 429 with Retry-After;
+#   - admin-set values past their ranges are refused by the admin API, and written straight into the database they
+#     are clamped and logged: deactivations and the restarted scheduler run, the server stays up.
 # Prints "abuse: N passed, M failed".
 # Usage: scripts/abuse-test.sh   (uses .build/debug/roster; ROSTER_BIN overrides)
 set -uo pipefail
@@ -129,5 +131,70 @@ print("ok" if seen else "missing")
 PY
 )
 check "a provider over its rate limit gets 429 with Retry-After and a SCIM body ($limited)" test "$limited" = ok
+kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null
+
+# Admin-set values that took the server down: a deactivation delay past every bound as a bare number, a retention
+# whose days overflow the archive's date (the scheduler then crashed on every restart). Through the admin API they
+# are refused (400 naming the attribute and its range, nothing stored); written straight into the database (as an
+# older build did), they are clamped and logged, the deactivation and the restarted scheduler run, and the server
+# answers throughout.
+printf 'correct horse battery staple\n' | "$BIN" admin add --database "$db" --email root@example.com --password-stdin > /dev/null
+admin_token=$("$BIN" admin token create --database "$db" --email root@example.com --json | python3 -c "import json,sys;print(json.load(sys.stdin)['token'])")
+api() { curl -s -o "$work/api.json" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $admin_token" -H 'Content-Type: application/json' \
+  "http://127.0.0.1:$port/api/v1/$2" ${3:+-d "$3"}; }
+field() { python3 -c "import json,sys;d=json.load(open(sys.argv[1]));print(eval(sys.argv[2],{},{'d':d}))" "$work/api.json" "$1"; }
+scim() { curl -s -o "$work/scim.json" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $secret" -H 'Content-Type: application/scim+json' \
+  "http://127.0.0.1:$port/scim/$id/v2/$2" ${3:+-d "$3"}; }
+deactivate='{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}'
+healthy() { test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz")" = 200; }
+status_of() { "$BIN" user show "$1" --database "$db" --json | python3 -c "import json,sys;print(json.load(sys.stdin)['status'])"; }
+
+code=$(api PATCH "providers/$id" '{"deactivationDelay": "9223372036854775807"}'); detail=$(field "d.get('error')")
+echo "  deactivationDelay \"9223372036854775807\" through the admin API: $code $detail"
+check "a deactivation delay past the cap is a 400 naming it and its range" \
+  bash -c "[ '$code' = 400 ] && grep -qF \"'deactivationDelay' must be a duration from 0 to 365d\" '$work/api.json'"
+api GET "providers/$id" > /dev/null
+check "and the delay is unchanged" test "$(field "d['deactivationDelay']")" = 15m
+code=$(api PATCH settings '{"coldStorageRetentionDays": 4611686018427387904}'); detail=$(field "d.get('error')")
+echo "  coldStorageRetentionDays 4611686018427387904 through the admin API: $code $detail"
+check "a retention past the cap is a 400 naming it and its range" \
+  bash -c "[ '$code' = 400 ] && grep -qF \"'coldStorageRetentionDays' must be a whole number of days from 1 to 36500\" '$work/api.json'"
+api GET settings > /dev/null
+check "and the retention is unchanged" test "$(field "d['coldStorageRetentionDays']")" = 90
+
+# The same values written into the database, with two users that have an archive.
+for who in cara dan; do
+  scim POST Users "{\"userName\":\"$who@example.com\"}" > /dev/null
+  "$BIN" device add "$who@example.com" --name laptop --database "$db" > /dev/null
+done
+sqlite3 "$db" "UPDATE providers SET deactivation_delay_seconds = 9223372036854775807, guard_percent = 9223372036854775807, guard_minimum = 9223372036854775807 WHERE id = '$id'; INSERT OR REPLACE INTO settings (key, value) VALUES ('cold_storage_retention_days', '4611686018427387904');"
+cara=$("$BIN" user show cara@example.com --database "$db" --json | python3 -c "import json,sys;print(json.load(sys.stdin)['id'])")
+code=$(scim PATCH "Users/$cara" "$deactivate")
+due=$("$BIN" user show cara@example.com --database "$db" --json | python3 -c "import json,sys;print(json.load(sys.stdin).get('deactivationDueAt'))")
+echo "  active=false with a stored delay of 9223372036854775807 s: $code, due $due"
+check "a provider deactivation with the stored delay is answered and scheduled within 365 days" \
+  bash -c "[ '$code' = 200 ] && python3 -c \"import datetime,sys; d=datetime.datetime.fromisoformat('$due'.replace('Z','+00:00')); sys.exit(0 if (d - datetime.datetime.now(datetime.timezone.utc)).days in (364, 365) else 1)\""
+check "the server answers after it" healthy
+# Cara comes due now; an admin deactivates Dan, moving his archive with the stored retention.
+sqlite3 "$db" "UPDATE users SET deactivation_due_at = CAST(strftime('%s','now') AS INTEGER) * 1000 - 1000 WHERE id = '$cara'"
+check "an admin deactivation with the stored retention works" "$BIN" user deactivate dan@example.com --database "$db"
+# Restart: the scheduler runs Cara's due deactivation at start-up, with the stored retention.
+kill "$server_pid"; wait "$server_pid" 2>/dev/null
+serve "$port" --rate-limit 0 --idle-timeout 2
+server_pid=${pids[-1]}
+for _ in $(seq 1 50); do [ "$(status_of cara@example.com)" = deactivated ] && break; sleep 0.2; done
+cara_status=$(status_of cara@example.com)
+cold_until=$("$BIN" user show cara@example.com --database "$db" --json | python3 -c "import json,sys;print(json.load(sys.stdin)['archives'][0].get('coldUntil'))")
+echo "  restarted with a due deactivation and a stored retention of 4611686018427387904 days: cara $cara_status, archive cold until $cold_until"
+check "the restarted scheduler deactivates with the retention clamped to 36500 days" \
+  bash -c "[ '$cara_status' = deactivated ] && python3 -c \"import datetime,sys; d=datetime.datetime.fromisoformat('$cold_until'.replace('Z','+00:00')); sys.exit(0 if abs((d - datetime.datetime.now(datetime.timezone.utc)).days - 36500) <= 1 else 1)\""
+sleep 1
+check "the restarted server is still running" kill -0 "$server_pid"
+check "and answers /healthz" healthy
+check "SCIM answers on the restarted server" test "$(scim GET "Users/$cara")" = 200
+warnings=$(grep -c "outside" "$work/server.log")
+echo "  server log: $warnings warning(s) about stored values out of range"
+check "the clamped values are logged with the provider and the setting" \
+  bash -c "grep -q 'Stored deactivationDelay of provider $id is 9223372036854775807' '$work/server.log' && grep -q 'Stored coldStorageRetentionDays of the platform is 4611686018427387904' '$work/server.log'"
 echo "abuse: $passed passed, $failed failed"
 [ "$failed" = 0 ]

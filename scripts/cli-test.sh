@@ -40,6 +40,42 @@ check "update" "$BIN" provider update "$id" --database "$db" --name "Okta Prod" 
 "$BIN" provider list --database "$db" --json > "$work/list.json"
 check "update took effect" test "$(json "$work/list.json" "d[0]['name'] + ' ' + d[0]['deactivationDelay']")" = "Okta Prod 15m"
 check "bad duration refused" bash -c "! '$BIN' provider update '$id' --database '$db' --deactivation-delay soon"
+# Every admin-set number is refused out of its range with one message naming the setting, its range and the value
+# (the same message as the admin API and the console), and nothing changes.
+refused() {  # refused MESSAGE COMMAND...: exits non-zero and prints MESSAGE
+  local message="$1"; shift
+  ! "$@" > "$work/refused.out" 2>&1 && grep -qF -- "$message" "$work/refused.out"
+}
+check "delay past the cap refused, naming it and its range" refused \
+  "'deactivationDelay' must be a duration from 0 to 365d (such as 0, 90s, 15m, 2h or 1d), got '9223372036854775807'." \
+  "$BIN" provider update "$id" --database "$db" --deactivation-delay 9223372036854775807
+for bad in 1e308 -1 99999999999d 366d; do
+  check "delay $bad refused" refused "'deactivationDelay' must be a duration from 0 to 365d" \
+    "$BIN" provider update "$id" --database "$db" --deactivation-delay="$bad"
+done
+check "a new provider's delay is checked the same way" refused "'deactivationDelay' must be a duration from 0 to 365d" \
+  "$BIN" provider add --database "$db" --name Huge --deactivation-delay 9223372036854775807
+check "guard percent past 100 refused" refused "'deactivationGuard.percent' must be a whole number from 0 to 100, got '101'." \
+  "$BIN" provider update "$id" --database "$db" --guard-percent 101
+check "guard minimum below 0 refused" refused "'deactivationGuard.minimum' must be a whole number from 0 to 10000000" \
+  "$BIN" provider update "$id" --database "$db" --guard-minimum=-1
+"$BIN" provider list --database "$db" --json > "$work/list.json"
+check "nothing of those changed the provider" test "$(json "$work/list.json" "d[0]['deactivationDelay'] + ' ' + str(d[0]['guard']['percent']) + ' ' + str(len(d))")" = "15m 10 1"
+check "apply batch size 0 refused" refused "'--batch-size' must be a whole number from 1 to 10000, got '0'." \
+  "$BIN" provider apply-mappings "$id" --database "$db" --batch-size 0
+check "org rule priority past the range refused" refused "'--priority' must be a whole number from 1 to 1000000" \
+  "$BIN" org-mapping add "$id" --group G --org Root --priority 9223372036854775807 --database "$db"
+check "user list limit 0 refused" refused "'--limit' must be a whole number from 1 to 10000000, got '0'." \
+  "$BIN" user list --limit 0 --database "$db"
+check "sync-log since a duration past the range refused" refused "'--since' must be a duration from 0 to 36500d" \
+  "$BIN" sync-log --since 99999999999d --database "$db"
+for option in "--idle-timeout 1e308" "--idle-timeout nan" "--rate-limit=-1" "--max-body-size 0" "--bulk-max-operations 0" \
+  "--bulk-max-payload-size 9223372036854775807" "--bulk-commit-group 0" "--port 70000"; do
+  # shellcheck disable=SC2086
+  check "serve $option refused before starting" refused "'${option%%[ =]*}' must be" \
+    timeout 10 "$BIN" serve --database "$work/never.sqlite" --port 0 $option
+done
+check "no server started for a refused option" test ! -e "$work/never.sqlite"
 "$BIN" provider rotate-secret "$id" --database "$db" --json > "$work/r.json"
 new=$(json "$work/r.json" "d['secret']")
 check "old secret stops working" test "$(status -H "Authorization: Bearer $secret" "$api/Users")" = 401
@@ -98,6 +134,10 @@ check "sync log shows the admin block" bash -c "'$BIN' sync-log --user ann@examp
 check "retention default" bash -c "'$BIN' settings cold-storage-retention --database '$db' | grep -q '90 days'"
 check "retention set" bash -c "'$BIN' settings cold-storage-retention 30 --database '$db' | grep -q '30 days'"
 check "retention refuses 0" bash -c "! '$BIN' settings cold-storage-retention 0 --database '$db' 2>/dev/null"
+check "retention past the cap refused, naming it and its range" refused \
+  "'coldStorageRetentionDays' must be a whole number of days from 1 to 36500, got '4611686018427387904'." \
+  "$BIN" settings cold-storage-retention 4611686018427387904 --database "$db"
+check "retention unchanged" bash -c "'$BIN' settings cold-storage-retention --database '$db' | grep -q '30 days'"
 check "online backup while serving" "$BIN" backup --database "$db" --to "$work/copy.sqlite"
 check "backup has the data" bash -c "'$BIN' user show ann@example.com --database '$work/copy.sqlite' | grep -q 'userName: ann@example.com'"
 check "backup never overwrites" bash -c "! '$BIN' backup --database '$db' --to '$work/copy.sqlite' 2>/dev/null"

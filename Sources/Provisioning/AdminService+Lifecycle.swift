@@ -54,7 +54,8 @@ extension AdminService {
         try await resolveHeld(providerID: providerID, event: .heldDeactivationCancelled)
     }
 
-    /// Changes a provider's mass-deactivation guard.
+    /// Changes a provider's mass-deactivation guard; percent and minimum must be within
+    /// ``SettingLimit/guardPercent`` and ``SettingLimit/guardMinimum``.
     public func updateGuard(providerID: String, _ change: @Sendable (inout DeactivationGuard) -> Void) async throws
         -> Provider
     {
@@ -62,9 +63,8 @@ extension AdminService {
         return try await store.withTransaction { tx in
             var p = try Self.provider(providerID, tx: tx)
             change(&p.deactivationGuard)
-            guard p.deactivationGuard.percent >= 0, p.deactivationGuard.minimum >= 0 else {
-                throw ProvisioningError.invalid("The guard's percent and minimum cannot be negative.")
-            }
+            try SettingLimit.guardPercent.check(p.deactivationGuard.percent)
+            try SettingLimit.guardMinimum.check(p.deactivationGuard.minimum)
             p.updatedAt = timestamp
             try tx.updateProvider(p)
             return p
@@ -197,14 +197,13 @@ extension AdminService {
 extension AdminService {
     /// How many days cold archives are kept after a deactivation before they are marked for deletion.
     public func coldStorageRetentionDays() async throws -> Int {
-        try await store.read { tx in
-            Int(try tx.setting(LifecycleEffects.retentionSetting) ?? "") ?? LifecycleEffects.defaultRetentionDays
-        }
+        try await store.read { tx in try LifecycleEffects.retentionDays(tx: tx) }
     }
 
-    /// Sets the cold-storage retention; it applies to archives moved to cold storage from now on.
+    /// Sets the cold-storage retention (within ``SettingLimit/coldStorageRetentionDays``); it applies to archives
+    /// moved to cold storage from now on.
     public func setColdStorageRetention(days: Int) async throws {
-        guard days >= 1 else { throw ProvisioningError.invalid("The retention must be at least one day.") }
+        try SettingLimit.coldStorageRetentionDays.check(days)
         try await store.withTransaction { tx in try tx.setSetting(LifecycleEffects.retentionSetting, String(days)) }
     }
 }

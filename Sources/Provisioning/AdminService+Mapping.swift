@@ -114,12 +114,12 @@ extension AdminService {
         }
     }
 
-    /// Maps a SCIM group to an organization (method `groups`). Priority 1 is the highest; without one the rule
-    /// comes after the existing ones.
+    /// Maps a SCIM group to an organization (method `groups`). Priority 1 is the highest (the range is
+    /// ``SettingLimit/rulePriority``); without one the rule comes after the existing ones.
     public func addOrganizationRule(providerID: String, group: String, organization: String, priority: Int?) async throws
         -> MappingRules.OrganizationRule
     {
-        if let priority, priority < 1 { throw ProvisioningError.invalid("Priorities start at 1 (the highest).") }
+        if let priority { try SettingLimit.rulePriority.check(priority) }
         return try await store.withTransaction { tx in
             let provider = try Self.provider(providerID, tx: tx)
             let groupRecord = try Self.group(named: group, provider: provider, tx: tx)
@@ -132,7 +132,7 @@ extension AdminService {
             }
             let rule = MappingRules.OrganizationRule(
                 groupID: groupRecord.id, organizationID: target.id,
-                priority: priority ?? (rules.organizations.map(\.priority).max() ?? 0) + 1)
+                priority: priority ?? Self.priorityAfter(rules.organizations.map(\.priority)))
             try tx.insertOrganizationRule(providerID: providerID, rule)
             return rule
         }
@@ -243,7 +243,8 @@ extension AdminService {
         providerID: String, dryRun: Bool, batchSize: Int = 1000, changeLimit: Int = 1000,
         progress: @Sendable (ApplyReport) -> Void = { _ in }
     ) async throws -> ApplyReport {
-        let batchSize = max(1, batchSize)
+        try SettingLimit.applyBatchSize.check(batchSize)
+        try SettingLimit.applyChangeLimit.check(changeLimit)
         var mapping = try await store.read { tx in
             try MappingEffects(provider: try Self.provider(providerID, tx: tx), tx: tx)
         }
@@ -344,5 +345,15 @@ extension AdminService {
         let names = groups.items.map { "'\($0.displayName)'" }.joined(separator: ", ")
         throw ProvisioningError.notFound(
             "Provider '\(provider.name)' has no SCIM group named '\(name)'. Its groups: \(names)\(groups.totalResults > 20 ? ", …" : "").")
+    }
+}
+
+extension AdminService {
+    /// The priority after `existing`: one past the lowest (highest number), within ``SettingLimit/rulePriority``
+    /// even when a stored priority is out of it.
+    static func priorityAfter(_ existing: [Int]) -> Int {
+        guard let highest = existing.max() else { return 1 }
+        let last = SettingLimit.rulePriority.clamped(highest, subject: "an organization rule")
+        return min(last + 1, Int(SettingLimit.rulePriority.range.upperBound))
     }
 }

@@ -34,7 +34,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
 
     // MARK: Providers
 
-    /// Creates a provider with generated credentials.
+    /// Creates a provider with generated credentials. The delay must be within ``SettingLimit/deactivationDelay``.
     public func addProvider(
         name: String, deactivationDelay: Duration = Provider.defaultDeactivationDelay,
         userNameFormat: UserNameFormat = .email, invalidData: InvalidDataPolicy = .acceptAndWarn
@@ -42,7 +42,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
     {
         let trimmed = name.trimmingSpaces
         guard !trimmed.isEmpty else { throw ProvisioningError.invalid("A provider needs a name.") }
-        guard deactivationDelay >= .zero else { throw ProvisioningError.invalid("The deactivation delay cannot be negative.") }
+        try SettingLimit.deactivationDelay.check(deactivationDelay)
         let secret = Credentials.generateSecret()
         let id = Credentials.generateIdentifier()
         let timestamp = now()
@@ -62,13 +62,14 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
         try await store.read { tx in try Self.provider(id, tx: tx) }
     }
 
-    /// Renames a provider, or changes its deactivation delay, `userName` format or invalid-data policy.
+    /// Renames a provider, or changes its deactivation delay (within ``SettingLimit/deactivationDelay``),
+    /// `userName` format or invalid-data policy.
     public func updateProvider(
         id: String, name: String?, deactivationDelay: Duration?, userNameFormat: UserNameFormat? = nil,
         invalidData: InvalidDataPolicy? = nil
     ) async throws -> Provider {
         if let name, name.trimmingSpaces.isEmpty { throw ProvisioningError.invalid("A provider needs a name.") }
-        if let d = deactivationDelay, d < .zero { throw ProvisioningError.invalid("The deactivation delay cannot be negative.") }
+        if let deactivationDelay { try SettingLimit.deactivationDelay.check(deactivationDelay) }
         let timestamp = now()
         return try await store.withTransaction { tx in
             var p = try Self.provider(id, tx: tx)

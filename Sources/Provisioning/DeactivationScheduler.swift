@@ -47,7 +47,7 @@ public struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Service
                 let next = try await store.read { tx in try tx.nextDeactivationDue() }
                 var wait = pollInterval
                 if let next {
-                    let until = Duration.milliseconds(Int64(max(0, next.timeIntervalSince(now()) * 1000)))
+                    let until = Duration.saturating(seconds: max(0, next.timeIntervalSince(now())))
                     wait = min(wait, until)
                 }
                 if wait > .zero {

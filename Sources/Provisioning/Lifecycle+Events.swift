@@ -71,7 +71,10 @@ extension Lifecycle {
             next.held = .massDeactivationGuard
             actions.append(.log(.deactivationHeld, detail: "mass-deactivation guard"))
         } else {
-            let due = now.addingTimeInterval(Self.seconds(max(delay, .zero)))
+            // Clamped to the setting's range: a delay stored out of range by an older build must not reach the date.
+            let range = SettingLimit.deactivationDelay.range
+            let due = now.addingTimeInterval(
+                Self.seconds(min(max(delay, .seconds(range.lowerBound)), .seconds(range.upperBound))))
             next.deactivationDueAt = due
             actions.append(.log(.deactivationScheduled, detail: "due \(Self.iso8601(due))"))
         }

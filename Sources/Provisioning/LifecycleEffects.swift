@@ -26,7 +26,7 @@ enum LifecycleEffects {
             case .revokeSessions:
                 _ = try tx.revokeSessions(userID: user.id, at: now)
             case .moveArchivesToColdStorage:
-                let days = Int(try tx.setting(retentionSetting) ?? "") ?? defaultRetentionDays
+                let days = try retentionDays(tx: tx)
                 _ = try tx.moveArchivesToColdStorage(userID: user.id, until: now.addingTimeInterval(Double(days) * 86_400))
             case .restoreArchivesFromColdStorage:
                 _ = try tx.restoreArchives(userID: user.id)
@@ -40,11 +40,27 @@ enum LifecycleEffects {
         return entries
     }
 
+    /// The cold-storage retention in days: the default when unset, clamped into
+    /// ``SettingLimit/coldStorageRetentionDays`` (and logged) when stored out of range.
+    static func retentionDays(tx: any StoreTransaction) throws -> Int {
+        SettingLimit.coldStorageRetentionDays.clamped(
+            setting: try tx.setting(retentionSetting), fallback: defaultRetentionDays, subject: "the platform")
+    }
+
     /// The event for a provider turning a user inactive: held when the provider's mass-deactivation guard trips
-    /// (or already tripped). Tripping flags the provider.
-    static func providerDeactivation(provider: Provider, at now: Date, tx: any StoreTransaction) throws
+    /// (or already tripped). Tripping flags the provider. The provider's delay and guard are clamped into their
+    /// ranges (and logged) when stored out of them.
+    static func providerDeactivation(provider stored: Provider, at now: Date, tx: any StoreTransaction) throws
         -> LifecycleEvent
     {
+        var provider = stored
+        let subject = "provider \(provider.id)"
+        provider.deactivationDelay = SettingLimit.deactivationDelay.clamped(
+            provider.deactivationDelay, subject: subject)
+        provider.deactivationGuard.percent = SettingLimit.guardPercent.clamped(
+            provider.deactivationGuard.percent, subject: subject)
+        provider.deactivationGuard.minimum = SettingLimit.guardMinimum.clamped(
+            provider.deactivationGuard.minimum, subject: subject)
         guard provider.deactivationGuard.enabled else {
             return .providerDeactivated(delay: provider.deactivationDelay, guardTripped: false)
         }

@@ -72,9 +72,13 @@ public struct DeactivationGuard: Sendable, Hashable {
         self.minimum = minimum
     }
 
-    /// How many deactivations within an hour are allowed for a provider with `users` users.
+    /// How many deactivations within an hour are allowed for a provider with `users` users. Percent and minimum
+    /// count within their ranges (``SettingLimit/guardPercent``, ``SettingLimit/guardMinimum``) whatever is stored.
     public func threshold(users: Int) -> Int {
-        max(minimum, (users * percent + 99) / 100)
+        let percent = Int(SettingLimit.guardPercent.range.clamping(Int64(percent)))
+        let minimum = Int(SettingLimit.guardMinimum.range.clamping(Int64(minimum)))
+        let (product, overflow) = max(0, users).multipliedReportingOverflow(by: percent)
+        return max(minimum, overflow ? Int.max : product / 100 + (product % 100 == 0 ? 0 : 1))
     }
 }
 

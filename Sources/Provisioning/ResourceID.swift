@@ -15,7 +15,7 @@ public enum ResourceID {
     static func generate(at date: Date) -> String {
         var generator = SystemRandomNumberGenerator()
         var bytes = [UInt8](repeating: 0, count: 16)
-        let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        let milliseconds = UInt64(max(0, Timestamp.milliseconds(date)))
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: milliseconds >> (40 - 8 * UInt64(i))) }
         let high = generator.next() as UInt64
         let low = generator.next() as UInt64

@@ -3,9 +3,21 @@ public import Foundation
 /// Timestamps as SCIM writes them (`2026-11-30T05:00:00.123Z`, RFC 3339 in UTC with milliseconds) and as the
 /// stores keep them (milliseconds since 1970), converted without locale or calendar machinery.
 public enum Timestamp {
-    /// Milliseconds since 1970-01-01T00:00:00Z.
+    /// Milliseconds since 1970-01-01T00:00:00Z, saturating: a date beyond what 64 bits of milliseconds hold (about
+    /// 292 million years either way) becomes the largest or smallest count, and NaN becomes 0, so that no date,
+    /// however it was computed, traps here.
     public static func milliseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        milliseconds(seconds: date.timeIntervalSince1970)
+    }
+
+    /// Seconds as whole milliseconds, rounded down and saturating like ``milliseconds(_:)``.
+    public static func milliseconds(seconds: Double) -> Int64 {
+        let ms = (seconds * 1000).rounded(.down)
+        guard !ms.isNaN else { return 0 }
+        // 2^63 is the first Double past Int64.max; everything from it up saturates.
+        guard ms < 9_223_372_036_854_775_808.0 else { return .max }
+        guard ms >= -9_223_372_036_854_775_808.0 else { return .min }
+        return Int64(ms)
     }
 
     /// The date of a millisecond count.

@@ -1,4 +1,5 @@
 import Foundation
+import Provisioning
 
 /// Where a PostgreSQL store connects: `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, with optional query items
 /// `schema` (the schema Roster's tables live in, created if missing; default `public`), `sslmode` (`disable`,
@@ -6,6 +7,20 @@ import Foundation
 /// (seconds a write waits for another instance's before answering 503; default 10).
 public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
     public enum TLSMode: String, Sendable, Hashable { case disable, prefer, require }
+
+    /// `pool`: 1 to 200 connections per instance.
+    static let poolLimit = SettingLimit(name: "pool", range: 1...200, kind: .integer(unit: "connections"))
+    /// `lock_timeout`: 1 to 3600 seconds.
+    static let lockTimeoutLimit = SettingLimit(name: "lock_timeout", range: 1...3600, kind: .integer(unit: "seconds"))
+
+    /// A numeric URL option, checked by its limit; the limit's message becomes a URL error.
+    static func integer(_ text: String, _ limit: SettingLimit) throws(PostgresURLError) -> Int {
+        do {
+            return try limit.integer(text)
+        } catch {
+            throw PostgresURLError((error as? ProvisioningError)?.message ?? "\(error)")
+        }
+    }
 
     public var host: String
     public var port: Int
@@ -53,15 +68,9 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
                 }
                 tls = mode
             case "pool":
-                guard let n = Int(value), (1...200).contains(n) else {
-                    throw PostgresURLError("pool '\(value)' must be a number of connections from 1 to 200.")
-                }
-                poolSize = n
+                poolSize = try Self.integer(value, Self.poolLimit)
             case "lock_timeout":
-                guard let n = Int(value), (1...3600).contains(n) else {
-                    throw PostgresURLError("lock_timeout '\(value)' must be a number of seconds from 1 to 3600.")
-                }
-                lockTimeout = n
+                lockTimeout = try Self.integer(value, Self.lockTimeoutLimit)
             default:
                 throw PostgresURLError("Unknown PostgreSQL URL option '\(item.name)' (known: schema, sslmode, pool, lock_timeout).")
             }

@@ -62,7 +62,7 @@ extension AdminAPIController {
                     case .organization:
                         _ = try await admin.addOrganizationRule(
                             providerID: id, group: group, organization: try Self.string(body, "organization"),
-                            priority: try Self.optionalInteger(body, "priority"))
+                            priority: try Self.optionalInteger(body, "priority", .rulePriority))
                     case .role:
                         _ = try await admin.addRoleRule(providerID: id, group: group, roles: try Self.strings(body, "roles"))
                     case .watchlist:
@@ -112,7 +112,7 @@ extension AdminAPIController {
         routes.patch("api/v1/settings") { r, c in
             await handle(r, c) {
                 let body = try await body(r)
-                if let days = try Self.optionalInteger(body, "coldStorageRetentionDays") {
+                if let days = try Self.optionalInteger(body, "coldStorageRetentionDays", .coldStorageRetentionDays) {
                     try await admin.setColdStorageRetention(days: days)
                 }
                 return try await settings()
@@ -196,12 +196,12 @@ extension AdminAPIController {
         PlatformResponses.json(["coldStorageRetentionDays": .int(try await admin.coldStorageRetentionDays())])
     }
 
-    static func optionalInteger(_ body: JSONObject, _ name: String) throws -> Int? {
+    /// An optional integer member `name`, within `limit` (whose name the error gives); anything else, a number
+    /// that is not a whole one or is out of range included, is refused with the limit's message.
+    static func optionalInteger(_ body: JSONObject, _ name: String, _ limit: SettingLimit) throws -> Int? {
         guard let value = body[name], !value.isNull else { return nil }
-        guard case .int(let n) = value else {
-            throw ProvisioningError.invalid("'\(name)' must be an integer, got \(value.typeName).")
-        }
-        return n
+        guard case .int(let n) = value else { throw limit.error(value.jsonText) }
+        return try limit.check(n)
     }
 
     /// A required array of strings; anything else in it is refused, not dropped.

@@ -157,7 +157,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
 
     func addProvider(_ request: Request) async throws -> Response {
         let body = try await body(request)
-        let delay = try Self.duration(body, "deactivationDelay") ?? Provider.defaultDeactivationDelay
+        let delay = try Self.duration(body, .deactivationDelay) ?? Provider.defaultDeactivationDelay
         let format = try Self.optionalString(body, "userNameFormat").map { text in
             guard let f = UserNameFormat(rawValue: text) else {
                 throw ProvisioningError.invalid("'userNameFormat' must be 'email' or 'any', got '\(text)'.")
@@ -184,10 +184,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
     func warnings(_ request: Request, id: String) async throws -> Response {
         var since: Date? = nil
         if let text = request.uri.queryParameters["since"].map(String.init) {
-            guard let ago = Duration(adminText: text) else {
-                throw ProvisioningError.invalid("'since' must be a duration such as 15m, 24h or 7d, got '\(text)'.")
-            }
-            since = Date().addingTimeInterval(-Double(ago.wholeSeconds))
+            since = Date().addingTimeInterval(-Double(try SettingLimit.lookBack.duration(text).wholeSeconds))
         }
         let groups = try await admin.warningSummary(providerID: id, since: since)
         return PlatformResponses.json([
@@ -209,6 +206,9 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             }
             return f
         }
+        // Everything is parsed and checked before anything is saved, so that a refused request changes nothing.
+        let delay = try Self.duration(body, .deactivationDelay)
+        let policy = try Self.invalidDataPolicy(body)
         var guardChange: (enabled: Bool?, percent: Int?, minimum: Int?)? = nil
         if let value = body["deactivationGuard"], !value.isNull {
             guard let g = value.objectValue else {
@@ -219,15 +219,14 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
                 guard let b = e.boolValue else { throw ProvisioningError.invalid("'deactivationGuard.enabled' must be a boolean.") }
                 enabled = b
             }
-            guardChange = (enabled, try Self.optionalInteger(g, "percent"), try Self.optionalInteger(g, "minimum"))
-            // Checked before anything is saved, so that a refused request changes nothing.
-            if (guardChange?.percent ?? 0) < 0 || (guardChange?.minimum ?? 0) < 0 {
-                throw ProvisioningError.invalid("The guard's percent and minimum cannot be negative.")
-            }
+            guardChange = (
+                enabled, try Self.optionalInteger(g, "percent", .guardPercent),
+                try Self.optionalInteger(g, "minimum", .guardMinimum)
+            )
         }
         _ = try await admin.updateProvider(
-            id: id, name: try Self.optionalString(body, "name"), deactivationDelay: try Self.duration(body, "deactivationDelay"),
-            userNameFormat: format, invalidData: try Self.invalidDataPolicy(body))
+            id: id, name: try Self.optionalString(body, "name"), deactivationDelay: delay, userNameFormat: format,
+            invalidData: policy)
         if let change = guardChange {
             _ = try await admin.updateGuard(providerID: id) { g in
                 if let enabled = change.enabled { g.enabled = enabled }
@@ -302,8 +301,8 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         if let p = q["provider"].map(String.init) { search.providerID = p == "local" ? "" : p }
         search.organizationID = q["organization"].map(String.init)
         search.legalHold = try Self.flag(request, "legalHold")
-        search.offset = try Self.integer(request, "offset", default: 0, range: 0...Int.max)
-        search.limit = try Self.integer(request, "limit", default: 100, range: 1...1000)
+        search.offset = try Self.integer(request, .pageOffset, default: 0)
+        search.limit = try Self.integer(request, .pageSize, default: 100)
         let page = try await admin.searchUsers(search)
         var items: [JSONValue] = []
         for user in page.items { items.append(.object(try await admin.view(of: user))) }
@@ -373,7 +372,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
 
     func syncLog(_ request: Request) async throws -> Response {
         let q = request.uri.queryParameters
-        var query = SyncLogQuery(limit: try Self.integer(request, "limit", default: 100, range: 1...1000))
+        var query = SyncLogQuery(limit: try Self.integer(request, .pageSize, default: 100))
         query.providerID = q["provider"].map(String.init)
         if let a = q["action"].map(String.init) {
             guard let action = SyncAction(rawValue: a) else { throw ProvisioningError.invalid("'\(a)' is not a sync-log action.") }
@@ -385,7 +384,10 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             guard let ms = Timestamp.parse(s) else { throw ProvisioningError.invalid("'since' must be an RFC 3339 time.") }
             query.since = Timestamp.date(milliseconds: ms)
         }
-        if q["before"] != nil { query.before = Int64(try Self.integer(request, "before", default: 0, range: 1...Int.max)) }
+        if q["before"] != nil {
+            let limit = SettingLimit(name: "before", range: 1...Int64.max)
+            query.before = Int64(try Self.integer(request, limit, default: 0))
+        }
         let entries = try await admin.syncLog(query)
         var result: JSONObject = ["entries": .array(entries.map { .object($0.json) })]
         if entries.count == query.limit, let last = entries.last?.sequence { result["next"] = .string("before=\(last)") }
@@ -432,20 +434,17 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         }
     }
 
-    /// An integer query parameter within `range`; a value that is not one is a 400.
-    static func integer(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text = request.uri.queryParameters[Substring(name)].map(String.init) else { return value }
-        guard let n = Int(text), range.contains(n) else {
-            throw ProvisioningError.invalid("'\(name)' must be an integer from \(range.lowerBound)\(range.upperBound == Int.max ? " up" : " to \(range.upperBound)"), got '\(text)'.")
-        }
-        return n
+    /// An integer query parameter named and bounded by `limit`; a value that is not one is a 400.
+    static func integer(_ request: Request, _ limit: SettingLimit, default value: Int) throws -> Int {
+        guard let text = request.uri.queryParameters[Substring(limit.name)].map(String.init) else { return value }
+        return try limit.integer(text)
     }
 
-    static func duration(_ body: JSONObject, _ name: String) throws -> Duration? {
-        guard let text = try optionalString(body, name) else { return nil }
-        guard let d = Duration(adminText: text) else {
-            throw ProvisioningError.invalid("'\(name)' must be a duration such as 0, 90s, 15m or 2h, got '\(text)'.")
-        }
-        return d
+    /// A duration member named and bounded by `limit` (`"15m"`); anything else, a number or text out of range
+    /// included, is a 400 naming the member and its range.
+    static func duration(_ body: JSONObject, _ limit: SettingLimit) throws -> Duration? {
+        guard let value = body[limit.name], !value.isNull else { return nil }
+        guard let text = value.stringValue else { throw limit.error(value.jsonText) }
+        return try limit.duration(text)
     }
 }

@@ -98,6 +98,9 @@ extension ConsoleController {
         context["guardEnabled"] = p.deactivationGuard.enabled
         context["guardPercent"] = p.deactivationGuard.percent
         context["guardMinimum"] = p.deactivationGuard.minimum
+        context["delayMax"] = Duration.seconds(SettingLimit.deactivationDelay.range.upperBound).adminText
+        context["guardPercentMax"] = Int(SettingLimit.guardPercent.range.upperBound)
+        context["guardMinimumMax"] = Int(SettingLimit.guardMinimum.range.upperBound)
         context["held"] = status.held
         context["hasHeld"] = status.held > 0
         if let tripped = p.guardTrippedAt { context["guardTripped"] = Self.time(tripped) }
@@ -183,9 +186,7 @@ extension ConsoleController {
         case "rotate-secret":
             return credentials(signed, request, try await admin.rotateSecret(id: id))
         case "delay":
-            guard let text = form["delay"], let delay = Duration(adminText: text) else {
-                throw ProvisioningError.invalid("'\(form["delay"] ?? "")' is not a duration; write for example 0, 90s, 15m or 2h.")
-            }
+            let delay = try SettingLimit.deactivationDelay.duration(form["delay"] ?? "")
             _ = try await admin.updateProvider(id: id, name: nil, deactivationDelay: delay)
             return Self.redirect(back, notice: "Deactivation delay saved: \(delay.adminText).")
         case "invalid-data":
@@ -196,8 +197,9 @@ extension ConsoleController {
             return Self.redirect(back, notice: "Invalid-data policy saved: \(policy.rawValue).")
         case "guard":
             let enabled = form["enabled"] == "on"
-            let percent = Int(form["percent"] ?? "")
-            let minimum = Int(form["minimum"] ?? "")
+            // An empty field keeps the current value; anything else must be in range.
+            let percent = try form["percent"].flatMap { $0.isEmpty ? nil : try SettingLimit.guardPercent.integer($0) }
+            let minimum = try form["minimum"].flatMap { $0.isEmpty ? nil : try SettingLimit.guardMinimum.integer($0) }
             _ = try await admin.updateGuard(providerID: id) { g in
                 g.enabled = enabled
                 if let percent { g.percent = percent }
@@ -223,7 +225,7 @@ extension ConsoleController {
         case "org-rules":
             _ = try await admin.addOrganizationRule(
                 providerID: id, group: form["group"] ?? "", organization: form["organization"] ?? "",
-                priority: form["priority"].flatMap { Int($0) })
+                priority: try form["priority"].flatMap { $0.isEmpty ? nil : try SettingLimit.rulePriority.integer($0) })
             return Self.redirect(back, notice: "Group rule added.")
         case "role-mode":
             guard let mode = form["mode"].flatMap(RoleMappingMode.init(rawValue:)) else {

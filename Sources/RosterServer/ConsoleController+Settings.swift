@@ -8,9 +8,7 @@ extension ConsoleController {
         routes.get("console/settings") { request, _ in await page(request) { try await settings($0, request) } }
         routes.post("console/settings/retention") { request, _ in
             await action(request, back: "/console/settings") { _, form in
-                guard let days = form["days"].flatMap({ Int($0) }) else {
-                    throw ProvisioningError.invalid("The retention must be a whole number of days.")
-                }
+                let days = try SettingLimit.coldStorageRetentionDays.integer(form["days"] ?? "")
                 try await admin.setColdStorageRetention(days: days)
                 return Self.redirect("/console/settings", notice: "Archives of deactivated users are now kept \(days) days.")
             }
@@ -42,6 +40,7 @@ extension ConsoleController {
     func settings(_ signed: Signed, _ request: Request) async throws -> Response {
         var context = base(signed, request, title: "Settings", nav: "navSettings")
         context["retentionDays"] = try await admin.coldStorageRetentionDays()
+        context["retentionMax"] = Int(SettingLimit.coldStorageRetentionDays.range.upperBound)
         let admins = try await accounts.admins()
         context["admins"] = admins.map {
             ["email": $0.email, "lastSignIn": $0.lastSignInAt.map(Self.time) ?? "never", "created": Self.time($0.createdAt)]

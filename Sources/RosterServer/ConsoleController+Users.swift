@@ -42,7 +42,7 @@ extension ConsoleController {
         let provider = query["provider"].map(String.init).flatMap { $0.isEmpty ? nil : ($0 == "local" ? "" : $0) }
         let organization = query["organization"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let hold = query["hold"] == "1"
-        let pageNumber = max(1, Int(query["page"].map(String.init) ?? "") ?? 1)
+        let pageNumber = try query["page"].map { try SettingLimit.pageNumber.integer(String($0)) } ?? 1
         let search = UserSearch(
             text: q.isEmpty ? nil : q, status: status, providerID: provider, organizationID: organization,
             legalHold: hold, offset: (pageNumber - 1) * Self.usersPerPage, limit: Self.usersPerPage)

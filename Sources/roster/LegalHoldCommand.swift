@@ -70,15 +70,23 @@ struct SyncLogCommand: AsyncParsableCommand {
     var action: String?
     @Option(help: "Only entries about this attribute (warnings: addresses.country, emails.value, ...).")
     var attribute: String?
-    @Option(help: "Only entries since this time (RFC 3339, or a duration ago such as 15m, 2h, 1d).") var since: String?
+    @Option(help: "Only entries since this time (RFC 3339, or a duration ago such as 15m, 2h, 1d; at most 36500d).")
+    var since: String?
     @Option(help: "Only entries older than this sequence number (the next page).") var before: Int64?
     @Option(help: "Page size.") var limit = 100
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print CSV.") var csv = false
 
+    func validate() throws {
+        try checked {
+            try SettingLimit.listSize.check(limit)
+            if let before { try SettingLimit(name: "--before", range: 1...Int64.max).check(Int(before)) }
+        }
+    }
+
     func run() async throws {
         let admin = AdminService(store: try await db.openStore())
-        var query = SyncLogQuery(limit: max(1, limit))
+        var query = SyncLogQuery(limit: limit)
         if let action {
             guard let a = SyncAction(rawValue: action) else {
                 throw ValidationError(
@@ -89,10 +97,9 @@ struct SyncLogCommand: AsyncParsableCommand {
         if let since {
             if let ms = Timestamp.parse(since) {
                 query.since = Timestamp.date(milliseconds: ms)
-            } else if let ago = Duration(adminText: since) {
-                query.since = Date().addingTimeInterval(-Double(ago.wholeSeconds))
             } else {
-                throw ValidationError("'\(since)' is neither a time (2026-11-30T05:00:00Z) nor a duration (15m, 2h).")
+                let ago = try checked { try SettingLimit.lookBack.named("--since").duration(since) }
+                query.since = Date().addingTimeInterval(-Double(ago.wholeSeconds))
             }
         }
         query.providerID = provider

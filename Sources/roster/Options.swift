@@ -88,6 +88,17 @@ enum Output {
     }
 }
 
+/// Parses or checks an admin-set number through its ``SettingLimit``: the limit's one message (naming the setting,
+/// its range and the value) becomes the command's usage error.
+@discardableResult
+func checked<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ProvisioningError {
+        throw ValidationError(error.message)
+    }
+}
+
 /// Runs an admin call; a domain error is printed as a plain message on standard error and exits with 1.
 func run<T>(_ body: () async throws -> T) async throws -> T {
     do {

@@ -124,7 +124,11 @@ struct OrganizationMappingCommand: AsyncParsableCommand {
         @Argument(help: "Provider id.") var id: String
         @Option(help: "SCIM group display name.") var group: String
         @Option(help: "Organization name.") var org: String
-        @Option(help: "Priority, 1 the highest (default: after the existing rules).") var priority: Int?
+        @Option(help: "Priority, 1 the highest, up to 1000000 (default: after the existing rules).") var priority: Int?
+
+        func validate() throws {
+            if let priority { try checked { try SettingLimit.rulePriority.named("--priority").check(priority) } }
+        }
 
         func run() async throws {
             let admin = AdminService(store: try await db.openStore())

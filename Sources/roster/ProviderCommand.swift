@@ -26,12 +26,10 @@ struct ProviderCommand: AsyncParsableCommand {
         }
     }
 
+    /// A `--deactivation-delay`, parsed and checked by ``SettingLimit/deactivationDelay``.
     static func parseDelay(_ text: String?) throws -> Duration? {
         guard let text else { return nil }
-        guard let d = Duration(adminText: text) else {
-            throw ValidationError("'\(text)' is not a duration; write for example 0, 90s, 15m or 2h.")
-        }
-        return d
+        return try checked { try SettingLimit.deactivationDelay.duration(text) }
     }
 
     static func credentialsJSON(_ issued: AdminService<some ProvisioningStore>.IssuedCredentials, baseURL: String) -> JSONObject {
@@ -65,11 +63,14 @@ struct ProviderCommand: AsyncParsableCommand {
         @OptionGroup var db: DatabaseOptions
         @OptionGroup var url: URLOptions
         @Option(help: "Display name.") var name: String
-        @Option(help: "Delay before a provider's deactivation takes effect (0, 90s, 15m, 2h).") var deactivationDelay: String?
+        @Option(help: "Delay before a provider's deactivation takes effect (0, 90s, 15m, 2h, 1d; at most 365d).")
+        var deactivationDelay: String?
         @Option(help: "What userName values must be: email (default) or any.") var userNameFormat: UserNameFormat = .email
         @Option(help: "A value Roster cannot keep (not identity): accept-and-warn (default) or reject.")
         var invalidData: InvalidDataPolicy = .acceptAndWarn
         @Flag(help: "Print JSON with id, name, baseURL, username and secret.") var json = false
+
+        func validate() throws { _ = try ProviderCommand.parseDelay(deactivationDelay) }
 
         func run() async throws {
             let admin = AdminService(store: try await db.openStore())
@@ -124,13 +125,15 @@ struct ProviderCommand: AsyncParsableCommand {
         @OptionGroup var db: DatabaseOptions
         @Argument(help: "Provider id.") var id: String
         @Option(help: "New display name.") var name: String?
-        @Option(help: "New deactivation delay (0, 90s, 15m, 2h).") var deactivationDelay: String?
+        @Option(help: "New deactivation delay (0, 90s, 15m, 2h, 1d; at most 365d).") var deactivationDelay: String?
         @Option(help: "What userName values must be: email or any.") var userNameFormat: UserNameFormat?
         @Option(help: "A value Roster cannot keep (not identity): accept-and-warn or reject.")
         var invalidData: InvalidDataPolicy?
         @Option(help: "Mass-deactivation guard: on or off.") var guardState: GuardState?
-        @Option(help: "Guard threshold: percent of the provider's users deactivated within an hour.") var guardPercent: Int?
-        @Option(help: "Guard threshold: at least this many deactivations within an hour.") var guardMinimum: Int?
+        @Option(help: "Guard threshold: percent (0-100) of the provider's users deactivated within an hour.")
+        var guardPercent: Int?
+        @Option(help: "Guard threshold: at least this many deactivations within an hour (0-10000000).")
+        var guardMinimum: Int?
         @Flag(help: "Print JSON.") var json = false
 
         enum GuardState: String, ExpressibleByArgument { case on, off }
@@ -141,6 +144,11 @@ struct ProviderCommand: AsyncParsableCommand {
             {
                 throw ValidationError(
                     "Nothing to change: give --name, --deactivation-delay, --user-name-format, --invalid-data or --guard-state/--guard-percent/--guard-minimum.")
+            }
+            _ = try ProviderCommand.parseDelay(deactivationDelay)
+            try checked {
+                if let guardPercent { try SettingLimit.guardPercent.check(guardPercent) }
+                if let guardMinimum { try SettingLimit.guardMinimum.check(guardMinimum) }
             }
         }
 
@@ -245,10 +253,17 @@ extension ProviderCommand {
         @OptionGroup var db: DatabaseOptions
         @Argument(help: "Provider id.") var id: String
         @Flag(help: "Show what would change without changing anything.") var dryRun = false
-        @Option(help: "Users per batch (one transaction each).") var batchSize = 1000
-        @Option(help: "Print at most this many per-user changes.") var show = 100
+        @Option(help: "Users per batch (one transaction each; 1-10000).") var batchSize = 1000
+        @Option(help: "Print at most this many per-user changes (0-100000).") var show = 100
         @Flag(help: "Print the report as JSON.") var json = false
         @Flag(help: "No progress lines.") var quiet = false
+
+        func validate() throws {
+            try checked {
+                try SettingLimit.applyBatchSize.named("--batch-size").check(batchSize)
+                try SettingLimit.applyChangeLimit.named("--show").check(show)
+            }
+        }
 
         func run() async throws {
             let admin = AdminService(store: try await db.openStore())

@@ -30,6 +30,32 @@ struct Serve: AsyncParsableCommand {
         help: "normal: commits survive a process crash (default); full: fsync every commit, also surviving power loss.")
     var durability: SQLiteStore.Durability = .normal
 
+    /// The ranges of the numeric options; the one message of each names the option, its range and the value.
+    enum Limits {
+        static let port = SettingLimit(name: "--port", range: 0...65_535)
+        static let maxBodySize = SettingLimit(
+            name: "--max-body-size", range: 1024...(1 << 30), kind: .integer(unit: "bytes"))
+        static let bulkMaxOperations = SettingLimit(name: "--bulk-max-operations", range: 1...100_000)
+        static let bulkMaxPayloadSize = SettingLimit(
+            name: "--bulk-max-payload-size", range: 1024...(1 << 30), kind: .integer(unit: "bytes"))
+        static let bulkCommitGroup = SettingLimit(name: "--bulk-commit-group", range: 1...10_000)
+        static let rateLimit = SettingLimit(
+            name: "--rate-limit", range: 0...1_000_000, kind: .number(unit: "requests per second"))
+        static let idleTimeout = SettingLimit(name: "--idle-timeout", range: 1...86_400, kind: .number(unit: "seconds"))
+    }
+
+    func validate() throws {
+        try checked {
+            try Limits.port.check(port)
+            try Limits.maxBodySize.check(maxBodySize)
+            try Limits.bulkMaxOperations.check(bulkMaxOperations)
+            try Limits.bulkMaxPayloadSize.check(bulkMaxPayloadSize)
+            try Limits.bulkCommitGroup.check(bulkCommitGroup)
+            try Limits.rateLimit.check(rateLimit)
+            try Limits.idleTimeout.check(idleTimeout)
+        }
+    }
+
     func run() async throws {
         switch logFormat {
         case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
@@ -42,7 +68,7 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port,
             publicURL: publicURL ?? ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"],
             maxBodySize: maxBodySize, bulkMaxOperations: bulkMaxOperations, bulkMaxPayloadSize: bulkMaxPayloadSize,
-            bulkCommitGroup: bulkCommitGroup, rateLimit: rateLimit, idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+            bulkCommitGroup: bulkCommitGroup, rateLimit: rateLimit, idleTimeout: .saturating(seconds: idleTimeout))
         try await AdminService(store: store).setPublicURL(configuration.publicURL)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.displayName)")
         if let token = try await AdminAccounts(store: store).issueSetupToken() {

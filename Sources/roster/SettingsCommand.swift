@@ -10,11 +10,18 @@ struct SettingsCommand: AsyncParsableCommand {
             commandName: "cold-storage-retention",
             abstract: "Show or set how many days a deactivated user's archives stay in cold storage (default 90).")
         @OptionGroup var db: DatabaseOptions
-        @Argument(help: "New retention in days; omit to show the current one.") var days: Int?
+        @Argument(help: "New retention in days (1-36500); omit to show the current one.") var days: String?
+
+        func validate() throws {
+            if let days { _ = try checked { try SettingLimit.coldStorageRetentionDays.integer(days) } }
+        }
 
         func run() async throws {
             let admin = AdminService(store: try await db.openStore())
-            if let days { try await roster.run { try await admin.setColdStorageRetention(days: days) } }
+            if let days {
+                let n = try checked { try SettingLimit.coldStorageRetentionDays.integer(days) }
+                try await roster.run { try await admin.setColdStorageRetention(days: n) }
+            }
             print("Cold-storage retention: \(try await admin.coldStorageRetentionDays()) days")
         }
     }

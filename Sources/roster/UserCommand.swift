@@ -54,6 +54,13 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "Show at most this many users.") var limit = 1000
         @Flag(help: "Print JSON.") var json = false
 
+        func validate() throws {
+            try checked {
+                try SettingLimit.pageOffset.named("--offset").check(offset)
+                try SettingLimit.listSize.check(limit)
+            }
+        }
+
         func run() async throws {
             let admin = AdminService(store: try await db.openStore())
             let users = try await admin.users(offset: offset, limit: limit)

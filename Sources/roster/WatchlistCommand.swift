@@ -34,6 +34,8 @@ struct WatchlistCommand: AsyncParsableCommand {
         @Argument(help: "Watchlist name.") var name: String
         @Option(help: "Show at most this many users.") var limit = 1000
 
+        func validate() throws { try checked { try SettingLimit.listSize.check(limit) } }
+
         func run() async throws {
             let admin = AdminService(store: try await db.openStore())
             let (_, users) = try await roster.run { try await admin.watchlistMembers(name: name, limit: limit) }

@@ -146,7 +146,8 @@ struct PostgresStoreTests {
         ("postgres://u@host", "database name"),
         ("postgres://u@host/db?schema=Robert'); DROP", "schema"),
         ("postgres://u@host/db?sslmode=maybe", "sslmode"),
-        ("postgres://u@host/db?pool=0", "pool"),
+        ("postgres://u@host/db?pool=0", "'pool' must be a whole number of connections from 1 to 200, got '0'."),
+        ("postgres://u@host/db?lock_timeout=9223372036854775808", "'lock_timeout' must be a whole number of seconds from 1 to 3600"),
         ("postgres://u@host/db?colour=blue", "Unknown"),
     ])
     func refusesWithTheReason(_ string: String, _ reason: String) {
