@@ -6,7 +6,7 @@ public import SCIM
 /// hands over its connection; every statement here runs on both databases (the schema keeps booleans as 0/1
 /// integers and timestamps as milliseconds on both, and ``SQLDialect`` words the few expressions that differ).
 public struct SQLTransaction: StoreTransaction {
-    let connection: any SQLConnection
+    package let connection: any SQLConnection
 
     public init(_ connection: any SQLConnection) { self.connection = connection }
 
@@ -301,23 +301,67 @@ public struct SQLTransaction: StoreTransaction {
         _ resource: SQLResource, scope: SQLFragment, columns: String, query: StoreQuery,
         unfilteredTotal: (() throws -> Int)? = nil, decode: (SQLRow) -> T
     ) throws -> Page<T> {
-        let compiler = FilterCompiler(dialect: dialect, resource: resource)
-        let table = resource == .users ? "users u" : "groups g"
-        var condition = scope
-        if let filter = query.filter { condition = condition + SQLFragment(" AND ") + (try compiler.compile(filter)) }
+        let statements = try pageStatements(resource, scope: scope, columns: columns, query: query)
         let total: Int
         if query.filter == nil, let unfilteredTotal {
             total = try unfilteredTotal()
         } else {
-            total = try fetchValue("SELECT COUNT(*) FROM \(table) WHERE \(condition.sql)", condition.arguments) ?? 0
+            total = try fetchValue(statements.count.sql, statements.count.arguments) ?? 0
         }
         guard query.limit > 0, query.offset < total else { return Page(totalResults: total, items: []) }
+        return Page(totalResults: total, items: try fetchAll(statements.rows.sql, statements.rows.arguments).map(decode))
+    }
+
+    /// The two statements of ``page(_:scope:columns:query:unfilteredTotal:decode:)``: the filtered count and the
+    /// window's rows.
+    ///
+    /// On PostgreSQL, a users filter with a top-level `userName eq`, `id eq` or `externalId eq` reads that user
+    /// through its own index first (a materialized CTE) and applies the scope and the rest of the filter to that
+    /// one row. Otherwise the planner may answer `userName eq` through `users_by_provider`, filtering every user of
+    /// the provider, whenever the table's statistics are stale (right after an initial sync, before autovacuum
+    /// analyzes it): exactly when IdPs send that lookup before every push.
+    package func pageStatements(_ resource: SQLResource, scope: SQLFragment, columns: String, query: StoreQuery)
+        throws -> (count: SQLFragment, rows: SQLFragment)
+    {
+        let compiler = FilterCompiler(dialect: dialect, resource: resource)
+        var table = resource == .users ? "users u" : "groups g"
+        var prefix = SQLFragment("")
+        var condition = scope
+        if let filter = query.filter {
+            condition = condition + SQLFragment(" AND ") + (try compiler.compile(filter))
+            if dialect == .postgres, resource == .users, let key = Self.keyConjunct(filter) {
+                var lookup = try compiler.compile(key)
+                if case .comparison(let path, _, _) = key, path.attribute.equalsIgnoringCase("externalId") {
+                    // externalId is unique per provider only: its index is (provider_id, external_id).
+                    lookup = scope + SQLFragment(" AND ") + lookup
+                }
+                prefix = SQLFragment("WITH k AS MATERIALIZED (SELECT * FROM users u WHERE ") + lookup + SQLFragment(") ")
+                table = "k u"
+            }
+        }
+        let count = prefix + SQLFragment("SELECT COUNT(*) FROM \(table) WHERE ") + condition
         let order = query.sort.map { "\(compiler.sortExpression($0)) \($0.descending ? "DESC" : "ASC") NULLS LAST, " } ?? ""
-        let window = SQLFragment("", [.integer(Int64(query.limit)), .integer(Int64(query.offset))])
-        let rows = try fetchAll(
-            "SELECT \(columns) FROM \(table) WHERE \(condition.sql) ORDER BY \(order)\(resource.alias).seq LIMIT ? OFFSET ?",
-            (condition + window).arguments)
-        return Page(totalResults: total, items: rows.map(decode))
+        let rows =
+            prefix + SQLFragment("SELECT \(columns) FROM \(table) WHERE ") + condition
+            + SQLFragment(
+                " ORDER BY \(order)\(resource.alias).seq LIMIT ? OFFSET ?",
+                [.integer(Int64(query.limit)), .integer(Int64(query.offset))])
+        return (count, rows)
+    }
+
+    /// A conjunct of `filter` (itself, or one side of a top-level `and`) that names at most one user of a
+    /// provider through an index of its own: `id eq`, `userName eq` or `externalId eq` a string.
+    static func keyConjunct(_ filter: Filter) -> Filter? {
+        switch filter {
+        case .comparison(let path, .eq, .string) where path.schema == nil && path.subAttribute == nil:
+            let name = path.attribute
+            return name.equalsIgnoringCase("id") || name.equalsIgnoringCase("userName")
+                || name.equalsIgnoringCase("externalId") ? filter : nil
+        case .and(let lhs, let rhs):
+            return keyConjunct(lhs) ?? keyConjunct(rhs)
+        default:
+            return nil
+        }
     }
 
     public func groupCount(providerID: String) throws -> Int {
@@ -416,8 +460,11 @@ public struct SQLTransaction: StoreTransaction {
     public func existingUserIDs(_ userIDs: [String], providerID: String) throws -> Set<String> {
         var found = Set<String>()
         for id in Set(userIDs) {
-            let row = try fetchOne("SELECT id FROM users WHERE id = ? AND provider_id = ? AND linked = 1", [id, providerID])
-            if row != nil { found.insert(id) }
+            // By id alone, then checked here: with provider_id and linked in the WHERE clause, PostgreSQL may walk
+            // users_by_provider instead of the id's own index when the table's statistics are stale.
+            guard let row = try fetchOne("SELECT provider_id, linked FROM users WHERE id = ?", [id]) else { continue }
+            let (owner, linked): (String?, Bool) = (row[0], row[1])
+            if owner == providerID && linked { found.insert(id) }
         }
         return found
     }
@@ -426,7 +473,7 @@ public struct SQLTransaction: StoreTransaction {
 
     /// Runs one statement; returns how many rows it changed.
     @discardableResult
-    func execute(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Int {
+    package func execute(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Int {
         try connection.execute(sql, arguments.map(\.sqlValue))
     }
 
@@ -436,7 +483,7 @@ public struct SQLTransaction: StoreTransaction {
     }
 
     /// All rows of a query.
-    func fetchAll(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> [SQLRow] {
+    package func fetchAll(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> [SQLRow] {
         try connection.query(sql, arguments.map(\.sqlValue))
     }
 
