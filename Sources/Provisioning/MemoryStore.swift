@@ -224,6 +224,12 @@ final class MemoryTransaction: StoreTransaction {
         Set(userIDs.filter { state.users[$0]?.providerID == providerID && state.users[$0]?.linked == true })
     }
 
+    func userNames(ids: [String]) throws -> [String: String] {
+        var names: [String: String] = [:]
+        for id in ids { if let user = state.users[id] { names[id] = user.userName } }
+        return names
+    }
+
     // MARK: Evaluation helpers
 
     func representation(of user: UserRecord) throws -> JSONObject {

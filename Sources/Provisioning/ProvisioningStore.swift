@@ -98,6 +98,8 @@ public protocol StoreTransaction {
     func removeMemberships(userID: String) throws -> [String]
     /// Of `userIDs`, those that are linked users of `providerID`.
     func existingUserIDs(_ userIDs: [String], providerID: String) throws -> Set<String>
+    /// The `userName` of each of these users that exists, by id (a few statements for any number of ids).
+    func userNames(ids: [String]) throws -> [String: String]
 
     // MARK: Sync log (append-only)
     func appendSyncLog(_ entries: [SyncLogEntry]) throws

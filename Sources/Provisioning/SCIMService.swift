@@ -524,12 +524,13 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         added: [String], removed: [String], group: GroupRecord, at: Date, requestID: String?, tx: any StoreTransaction
     ) throws -> [SyncLogEntry] {
         var log: [SyncLogEntry] = []
+        let names = try tx.userNames(ids: added + removed)
         for (action, ids) in [(SyncAction.memberAdded, added), (.memberRemoved, removed)] {
             for id in ids {
                 log.append(
                     SyncLogEntry(
-                        at: at, providerID: group.providerID, userID: id, userName: try tx.user(id: id)?.userName,
-                        groupID: group.id, action: action, detail: group.displayName, requestID: requestID))
+                        at: at, providerID: group.providerID, userID: id, userName: names[id], groupID: group.id,
+                        action: action, detail: group.displayName, requestID: requestID))
             }
         }
         return log

@@ -378,34 +378,71 @@ public struct SQLTransaction: StoreTransaction {
     // MARK: Memberships
 
     public func addMembers(groupID: String, members: [MemberReference]) throws -> [String] {
-        var added: [String] = []
-        for member in members {
-            let inserted = try execute(
+        var seen = Set<String>()
+        let unique = members.filter { seen.insert($0.id).inserted }
+        var added = Set<String>()
+        var start = 0
+        for size in Self.chunkSizes(unique.count) {
+            let chunk = unique[start..<start + size]
+            start += size
+            // One statement per chunk: the users that exist, joined to the values, inserted unless already members.
+            let values = Array(repeating: "(?, CAST(? AS TEXT))", count: size).joined(separator: ", ")
+            var arguments: [any SQLValueConvertible] = []
+            for member in chunk { arguments += [member.id, member.display] }
+            arguments.append(groupID)
+            for row in try fetchAll(
                 """
+                WITH v(id, display) AS (VALUES \(values))
                 INSERT INTO group_members (group_id, user_id, seq, display)
-                SELECT ?, id, seq, ? FROM users WHERE id = ? ON CONFLICT DO NOTHING
-                """, [groupID, member.display, member.id])
-            if inserted > 0 { added.append(member.id) }
+                SELECT ?, u.id, u.seq, v.display FROM v \(usersOf("v", columns: "id, seq"))
+                ON CONFLICT DO NOTHING RETURNING user_id
+                """, arguments)
+            {
+                added.insert(row[0])
+            }
         }
         if !added.isEmpty {
-            try execute(
-                "UPDATE groups SET member_count = member_count + ? WHERE id = ?", [added.count, groupID])
+            try execute("UPDATE groups SET member_count = member_count + ? WHERE id = ?", [added.count, groupID])
         }
-        return added
+        return unique.map(\.id).filter(added.contains)
     }
 
     public func removeMembers(groupID: String, userIDs: [String]) throws -> [String] {
-        var removed: [String] = []
-        for id in userIDs {
-            if try execute("DELETE FROM group_members WHERE group_id = ? AND user_id = ?", [groupID, id]) > 0 {
-                removed.append(id)
+        var seen = Set<String>()
+        let unique = userIDs.filter { seen.insert($0).inserted }
+        var removed = Set<String>()
+        var start = 0
+        for size in Self.chunkSizes(unique.count) {
+            let chunk = unique[start..<start + size]
+            start += size
+            let list = Array(repeating: "?", count: size).joined(separator: ", ")
+            for row in try fetchAll(
+                "DELETE FROM group_members WHERE group_id = ? AND user_id IN (\(list)) RETURNING user_id",
+                [groupID] + Array(chunk))
+            {
+                removed.insert(row[0])
             }
         }
         if !removed.isEmpty {
-            try execute(
-                "UPDATE groups SET member_count = member_count - ? WHERE id = ?", [removed.count, groupID])
+            try execute("UPDATE groups SET member_count = member_count - ? WHERE id = ?", [removed.count, groupID])
         }
-        return removed
+        return unique.filter(removed.contains)
+    }
+
+    /// How a statement over `count` values is split: chunks of `limit`, then powers of two, so that statements
+    /// come in a few shapes only (each shape is one prepared statement in SQLite's statement cache).
+    static func chunkSizes(_ count: Int, limit: Int = 128) -> [Int] {
+        var sizes = Array(repeating: limit, count: count / limit)
+        var rest = count % limit
+        var power = limit
+        while rest > 0 {
+            power /= 2
+            if rest >= power {
+                sizes.append(power)
+                rest -= power
+            }
+        }
+        return sizes
     }
 
     public func members(groupID: String, limit: Int) throws -> [MemberReference] {
@@ -458,15 +495,45 @@ public struct SQLTransaction: StoreTransaction {
     }
 
     public func existingUserIDs(_ userIDs: [String], providerID: String) throws -> Set<String> {
+        // By id alone, then checked here: with provider_id and linked in the WHERE clause, PostgreSQL may walk
+        // users_by_provider instead of the ids' own index when the table's statistics are stale.
         var found = Set<String>()
-        for id in Set(userIDs) {
-            // By id alone, then checked here: with provider_id and linked in the WHERE clause, PostgreSQL may walk
-            // users_by_provider instead of the id's own index when the table's statistics are stale.
-            guard let row = try fetchOne("SELECT provider_id, linked FROM users WHERE id = ?", [id]) else { continue }
-            let (owner, linked): (String?, Bool) = (row[0], row[1])
+        for row in try usersByID(Array(Set(userIDs)), columns: "id, provider_id, linked") {
+            let (id, owner, linked): (String, String?, Bool) = (row[0], row[1], row[2])
             if owner == providerID && linked { found.insert(id) }
         }
         return found
+    }
+
+    public func userNames(ids: [String]) throws -> [String: String] {
+        var names: [String: String] = [:]
+        for row in try usersByID(Array(Set(ids)), columns: "id, user_name") { names[row[0]] = row[1] }
+        return names
+    }
+
+    /// `columns` of the users with these ids, in statements of a few shapes (see ``chunkSizes(_:limit:)``).
+    func usersByID(_ ids: [String], columns: String) throws -> [SQLRow] {
+        var rows: [SQLRow] = []
+        var start = 0
+        for size in Self.chunkSizes(ids.count) {
+            let values = Array(repeating: "(CAST(? AS TEXT))", count: size).joined(separator: ", ")
+            rows += try fetchAll(
+                "WITH v(id) AS (VALUES \(values)) SELECT u.* FROM v \(usersOf("v", columns: columns))",
+                Array(ids[start..<start + size]))
+            start += size
+        }
+        return rows
+    }
+
+    /// Joins the users named by `values.id` (a list of ids) as `u` with `columns`, each through the id's own index:
+    /// on PostgreSQL a `LATERAL` lookup per id (its `LIMIT` keeps the planner from flattening it into a join),
+    /// because a plain join over a hundred ids may be planned as a scan of every user while the table's statistics
+    /// are stale; SQLite always uses the index.
+    func usersOf(_ values: String, columns: String) -> String {
+        switch dialect {
+        case .postgres: ", LATERAL (SELECT \(columns) FROM users WHERE users.id = \(values).id LIMIT 1) AS u"
+        case .sqlite: "JOIN (SELECT \(columns) FROM users) AS u ON u.id = \(values).id WHERE 1 = 1"
+        }
     }
 
     // MARK: Statements

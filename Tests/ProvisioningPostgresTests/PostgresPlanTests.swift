@@ -87,6 +87,18 @@ struct PostgresPlanTests {
                 ("groups of a user", { tx in _ = try tx.groups(ofUser: "u6") }),
                 ("member add", { tx in _ = try tx.addMembers(groupID: "g1", members: [MemberReference(id: "u7", display: nil)]) }),
                 ("member remove", { tx in _ = try tx.removeMembers(groupID: "g1", userIDs: ["u6"]) }),
+                (
+                    "200 members added at once",
+                    { tx in
+                        _ = try tx.addMembers(
+                            groupID: "g1", members: (1...200).map { MemberReference(id: "u\($0 * 3 + 1)", display: nil) })
+                    }
+                ),
+                (
+                    "200 members removed at once",
+                    { tx in _ = try tx.removeMembers(groupID: "g1", userIDs: (1...200).map { "u\($0 * 3)" }) }
+                ),
+                ("200 user ids checked at once", { tx in _ = try tx.existingUserIDs((1...200).map { "u\($0)" }, providerID: pid) }),
             ]
             for (name, body) in checks {
                 let plans: [String] = try await Self.explain(store, body)
