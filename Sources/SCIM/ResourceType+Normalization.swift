@@ -224,7 +224,8 @@ extension ResourceType {
             default: throw fail()
             }
         case .string, .reference, .binary:
-            guard case .string = value else { throw fail() }
+            guard case .string(let s) = value else { throw fail() }
+            try refuseControlCharacters(in: s, path: path)
             return value
         case .dateTime:
             guard case .string(let s) = value, DateTimeSyntax.isValid(s) else { throw fail() }
