@@ -2,6 +2,8 @@
 # Bad input and abusive clients against the real server: every answer is a clear 4xx SCIM error, quickly, and the
 # server's memory stays bounded.
 #   - a 100 KB filter, a 2 MiB body, JSON nested 100,000 deep, a PATCH of 10,000 operations;
+#   - 1 MiB objects of tens of thousands of members (prints the server's time), a name given twice, a control
+#     character in a value;
 #   - 300 slow clients trickling a request head a byte at a time and 300 that stall mid-request, while a normal
 #     client keeps its latency; stalled connections are closed after the idle timeout;
 #   - a provider over its rate limit gets 429 with Retry-After;
@@ -63,6 +65,32 @@ s, d, t = call("PATCH", f"/Users/{u['id']}", json.dumps({"schemas": ["urn:ietf:p
 report("a PATCH of 10,000 operations: 413 SCIM error in under a second", s == 413 and scim_error(d) and t < 1, f"{s} {t*1000:.0f} ms {str(d.get('detail'))[:80]}")
 s, d, _ = call("GET", f"/Users/{u['id']}")
 report("and nothing of it was applied", s == 200 and "nickName" not in d)
+
+# Objects of many members: reading and normalizing them is linear (an object indexes its names), so a 1 MiB body is
+# answered as fast as any other; the members are unknown schema URIs carrying nothing (accepted and ignored) or
+# unknown names (refused at the first).
+def members(member, limit=1_040_000):
+    parts, size = [], 0
+    while size < limit:
+        parts.append(member(len(parts))); size += len(parts[-1]) + 1
+    return ",".join(parts), len(parts)
+text, n = members(lambda i: f'"urn:x:{i}":null')
+s, d, t = call("POST", "/Users", '{"userName":"many@example.com",' + text + "}")
+report(f"a POST of {n:,} members (1 MiB): 201 in under a second", s == 201 and t < 1, f"{s} {t*1000:.0f} ms")
+text, n = members(lambda i: f'"k{i}":1')
+s, d, t = call("POST", "/Users", '{"userName":"many2@example.com",' + text + "}")
+report(f"a POST of {n:,} unknown names (1 MiB): 400 invalidSyntax in under a second",
+       s == 400 and d.get("scimType") == "invalidSyntax" and t < 1, f"{s} {t*1000:.0f} ms {str(d.get('detail'))[:60]}")
+text, n = members(lambda i: f'"urn:x:{i}":null', limit=1_000_000)
+patch = '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"title":"T",' + text + "}}]}"
+s, d, t = call("PATCH", f"/Users/{u['id']}", patch)
+report(f"a PATCH value of {n:,} members (1 MiB): 200 in under a second", s == 200 and t < 1, f"{s} {t*1000:.0f} ms")
+s, d, t = call("POST", "/Users", '{"userName":"dup@example.com","USERNAME":"other@example.com"}')
+report("a name given twice (in another case): 400 invalidSyntax naming it",
+       s == 400 and d.get("scimType") == "invalidSyntax" and '"USERNAME"' in d.get("detail", ""), str(d.get("detail"))[:80])
+s, d, t = call("POST", "/Users", json.dumps({"userName": "esc@example.com", "title": "\x1b[2J"}))
+report("a control character: 400 invalidValue naming the attribute",
+       s == 400 and d.get("scimType") == "invalidValue" and "'title'" in d.get("detail", ""), str(d.get("detail"))[:80])
 
 # Slow clients: 300 trickle a request head a byte every half second; 300 send half a head and stall.
 stop = threading.Event()

@@ -562,16 +562,13 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         return revalidated
     }
 
-    /// 409 `uniqueness` with the reason a `userName` is taken, unless `existing` is this provider's own unlinked
-    /// user (which it may push again).
+    /// 409 `uniqueness` when a `userName` is taken, unless `existing` is this provider's own unlinked user (which it
+    /// may push again). A user the provider does not manage (a local user, another provider's) gets one message for
+    /// both, so that a provider cannot tell who else holds a name.
     static func refuseTakenUserName(_ existing: UserRecord, provider: Provider) throws(SCIMError) {
-        guard let owner = existing.providerID else {
+        guard existing.providerID == provider.id else {
             throw SCIMError.uniqueness(
-                "userName '\(existing.userName)' belongs to a local user; local users are managed only in the Roster console, not by provisioning providers.")
-        }
-        guard owner == provider.id else {
-            throw SCIMError.uniqueness(
-                "userName '\(existing.userName)' is already managed by another provisioning provider; a user can be managed by one provider only.")
+                "userName '\(existing.userName)' is already taken; userNames are unique across the platform.")
         }
         if existing.linked {
             throw SCIMError.uniqueness("A user with userName '\(existing.userName)' already exists (id \(existing.id)).")
@@ -761,7 +758,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// Records a `rejected` entry for the user a refused request touched (found by id or `userName`), in a
     /// transaction of its own. Nothing is recorded for a request whose credentials no longer authenticate (401,
     /// or a provider removed or its secret rotated since), a resource that is not there (404), when the store
-    /// itself is unavailable (503), or for another provider's user; a failure to record is ignored.
+    /// itself is unavailable (503), or for a user the provider does not manage (a local user, another provider's);
+    /// a failure to record is ignored.
     func recordRejection(
         _ error: SCIMError, provider: Provider, userID: String?, userName: String?, requestID: String?
     ) async {
@@ -773,7 +771,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             var user: UserRecord? = nil
             if let userID { user = try tx.user(id: userID) }
             if user == nil, let userName { user = try tx.user(userName: userName) }
-            if let u = user, u.providerID != providerID, u.providerID != nil { user = nil }
+            if let u = user, u.providerID != providerID { user = nil }  // local users and other providers' too
             guard user != nil || userName != nil else { return }
             let detail = "\(error.status)\(error.scimType.map { " \($0.rawValue)" } ?? ""): \(error.detail)"
             try tx.appendSyncLog([

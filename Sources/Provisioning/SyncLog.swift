@@ -92,13 +92,28 @@ extension SyncLogEntry {
         ].map(Self.csvField).joined(separator: ",")
     }
 
-    /// RFC 4180 quoting; a leading `=`, `+`, `-` or `@` is prefixed with `'` so that spreadsheets do not run it.
+    /// RFC 4180 quoting; a field whose first Unicode scalar is `=`, `+`, `-`, `@`, TAB or CR is prefixed with `'` so
+    /// that spreadsheets do not run it as a formula (OWASP CSV injection). The scalar, not the character, is what
+    /// counts: `=` followed by a combining mark (U+0301) or a joiner (U+200D) is one character that does not equal
+    /// `=`, yet spreadsheets still read a formula.
     static func csvField(_ s: String) -> String {
         var s = s
-        if let first = s.first, "=+-@".contains(first) { s = "'" + s }
-        return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        if let first = s.unicodeScalars.first, Self.formulaStarts.contains(first) { s = "'" + s }
+        // Scalars again: "\r\n" is one character, equal to neither "\r" nor "\n", and a quote followed by a
+        // combining mark is one character that is not a quote.
+        guard s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        var quoted = String.UnicodeScalarView()
+        quoted.append("\"")
+        for scalar in s.unicodeScalars {
+            if scalar == "\"" { quoted.append("\"") }
+            quoted.append(scalar)
+        }
+        quoted.append("\"")
+        return String(quoted)
     }
+
+    /// The first scalars that make a spreadsheet read a cell as a formula.
+    static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
 }
 
 /// Warnings of one attribute and rule: how many, for how many users, and the newest examples.

@@ -17,20 +17,32 @@ public struct AttributePath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses `[URN:]attr[.sub]`. A URN is recognised by its `urn:` prefix and ends at the last colon, since
-    /// attribute names never contain one (URNs may contain dots, as in `enterprise:2.0:User`).
+    /// attribute names never contain one (URNs may contain dots, as in `enterprise:2.0:User`). Works on the UTF-8
+    /// bytes: every name in a request body goes through here.
     public init?(parsing text: String) {
-        var rest = Substring(text)
-        if text.utf8.count > 4, text.prefix(4).lowercased() == "urn:" {
-            guard let colon = text.lastIndex(of: ":") else { return nil }
-            schema = String(text[..<colon])
-            rest = text[text.index(after: colon)...]
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        if bytes.count > 4,
+            bytes.prefix(4).lazy.map({ $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }).elementsEqual("urn:".utf8),
+            let colon = bytes.lastIndex(of: UInt8(ascii: ":"))
+        {
+            schema = String(decoding: bytes[..<colon], as: UTF8.self)
+            start = bytes.index(after: colon)
         } else {
             schema = nil
         }
-        let parts = rest.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), parts.allSatisfy(AttributePath.isAttributeName) else { return nil }
-        attribute = String(parts[0])
-        subAttribute = parts.count == 2 ? String(parts[1]) : nil
+        let rest = bytes[start...]
+        if let dot = rest.firstIndex(of: UInt8(ascii: ".")) {
+            let sub = rest[rest.index(after: dot)...]
+            guard !sub.contains(UInt8(ascii: ".")) else { return nil }
+            attribute = String(decoding: rest[..<dot], as: UTF8.self)
+            subAttribute = String(decoding: sub, as: UTF8.self)
+        } else {
+            attribute = String(decoding: rest, as: UTF8.self)
+            subAttribute = nil
+        }
+        guard Self.isAttributeName(Substring(attribute)), subAttribute.map({ Self.isAttributeName(Substring($0)) }) ?? true
+        else { return nil }
     }
 
     /// `ATTRNAME = ALPHA *(nameChar)`, `nameChar = "-" / "_" / DIGIT / ALPHA` (RFC 7644 §3.10); `$ref` is allowed

@@ -1,12 +1,14 @@
 /// A strict RFC 8259 JSON reader that produces ``JSONValue`` without Foundation, so that it keeps booleans and
-/// numbers apart and reports where a body is malformed.
+/// numbers apart and reports where a body is malformed. A member name given twice in one object, also in another
+/// case, is refused: SCIM names are case-insensitive (RFC 7643 §2.1) and RFC 8259 §4 leaves duplicates undefined.
 extension JSONValue {
     /// The deepest nesting accepted; SCIM resources are shallow, and a limit keeps hostile input from exhausting
     /// the stack.
     public static let maximumDepth = 64
 
     /// Parses a whole JSON document.
-    /// - Throws: ``SCIMError`` with `scimType` `invalidSyntax` and the byte offset of the problem.
+    /// - Throws: ``SCIMError`` with `scimType` `invalidSyntax` and the byte offset of the problem, also for a member
+    ///   name repeated in one object (compared case-insensitively).
     public init(parsing bytes: some Collection<UInt8>) throws(SCIMError) {
         let buffer = Array(bytes)
         var parser = JSONParser(bytes: buffer)
@@ -28,6 +30,15 @@ private struct JSONParser {
 
     func fail(_ message: String) -> SCIMError {
         SCIMError.invalidSyntax("The request body is not valid JSON: \(message) at byte \(index).")
+    }
+
+    /// A member name given twice in one object. Names compare case-insensitively (RFC 7643 §2.1), so an object
+    /// cannot hold both, and taking either one silently would hide what the client meant.
+    func duplicate(_ key: String, at offset: Int) -> SCIMError {
+        let shown = key.unicodeScalars.count > 64 ? String(String.UnicodeScalarView(key.unicodeScalars.prefix(64))) + "…" : key
+        return SCIMError.invalidSyntax(
+            "The request body has the member \(JSONValue.string(shown).jsonText) twice in one object (at byte \(offset)); "
+                + "member names compare case-insensitively, so send each one once.")
     }
 
     mutating func parseDocument() throws(SCIMError) -> JSONValue {
@@ -79,6 +90,7 @@ private struct JSONParser {
         defer { depth -= 1 }
         index += 1
         var members: [(key: String, value: JSONValue)] = []
+        var keyOffsets: [Int] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -87,6 +99,7 @@ private struct JSONParser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+            keyOffsets.append(index)
             let key = try parseString()
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
@@ -102,7 +115,10 @@ private struct JSONParser {
             }
             if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(JSONObject(members))
+                switch JSONObject.unique(members) {
+                case .success(let object): return .object(object)
+                case .failure(let repeated): throw duplicate(members[repeated.index].key, at: keyOffsets[repeated.index])
+                }
             }
             throw fail("expected ',' or '}'")
         }

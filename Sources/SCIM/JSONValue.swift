@@ -73,9 +73,20 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 ///
 /// Setting a member whose name differs only in case replaces the existing member and keeps its position and
 /// spelling; ``renameKey(_:to:)`` rewrites the spelling when a schema gives the canonical one.
+///
+/// Looking a name up scans the members while there are few (every SCIM resource); past
+/// ``JSONObject/indexThreshold`` members the object keeps an index by case-folded name, so that looking up, setting
+/// and appending stay O(1) and building an object of a request body's many members is linear, not quadratic.
+/// Removing a member from an indexed object costs O(n).
 public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
     /// The members in order.
     public private(set) var members: [(key: String, value: JSONValue)]
+    /// The position of each member by case-folded name; `nil` while the object has at most `indexThreshold`
+    /// members.
+    private var positions: [FoldedName: Int]?
+
+    /// The member count past which an object indexes its names.
+    static let indexThreshold = 16
 
     /// An empty object.
     public init() { members = [] }
@@ -100,21 +111,56 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     /// The index of the member named `key`, compared case-insensitively.
     public func index(of key: String) -> Int? {
-        members.firstIndex { $0.key.equalsIgnoringCase(key) }
+        if let positions { return positions[FoldedName(key)] }
+        return members.firstIndex { $0.key.equalsIgnoringCase(key) }
     }
 
     /// The member named `key` (case-insensitive). Setting `nil` removes it.
     public subscript(key: String) -> JSONValue? {
-        get {
-            for m in members where m.key.equalsIgnoringCase(key) { return m.value }
-            return nil
-        }
+        get { index(of: key).map { members[$0].value } }
         set {
             if let i = index(of: key) {
-                if let newValue { members[i].value = newValue } else { members.remove(at: i) }
+                if let newValue { members[i].value = newValue } else { remove(at: i) }
             } else if let newValue {
-                members.append((key: key, value: newValue))
+                append(uniqueKey: key, value: newValue)
             }
+        }
+    }
+
+    /// An object of exactly these members, in order, or the position of the first member whose name repeats an
+    /// earlier one (case-insensitively). Each name is hashed once, into an index sized up front: the way to build
+    /// an object of many members, as the JSON reader does.
+    package static func unique(_ members: [(key: String, value: JSONValue)]) -> Result<JSONObject, RepeatedName> {
+        var object = JSONObject()
+        object.members = members
+        if members.count <= indexThreshold {
+            for i in members.indices.dropFirst() {
+                let key = members[i].key
+                if members[..<i].contains(where: { $0.key.equalsIgnoringCase(key) }) { return .failure(RepeatedName(index: i)) }
+            }
+            return .success(object)
+        }
+        var index: [FoldedName: Int] = [:]
+        index.reserveCapacity(members.count)
+        for (i, m) in members.enumerated() where index.updateValue(i, forKey: FoldedName(m.key)) != nil {
+            return .failure(RepeatedName(index: i))
+        }
+        object.positions = index
+        return .success(object)
+    }
+
+    /// The position of a member whose name an earlier member already has.
+    package struct RepeatedName: Error {
+        /// The position of the later member.
+        package var index: Int
+    }
+
+    private mutating func append(uniqueKey key: String, value: JSONValue) {
+        members.append((key: key, value: value))
+        if positions != nil {
+            positions![FoldedName(key)] = members.count - 1
+        } else if members.count > Self.indexThreshold {
+            reindex()
         }
     }
 
@@ -122,11 +168,15 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSONValue? {
         guard let i = index(of: key) else { return nil }
-        return members.remove(at: i).value
+        let value = members[i].value
+        remove(at: i)
+        return value
     }
 
-    /// Rewrites the spelling of a member's name, keeping its value and position.
+    /// Rewrites the spelling of a member's name, keeping its value and position; `canonical` differs from the
+    /// name only in case.
     public mutating func renameKey(_ key: String, to canonical: String) {
+        assert(key.equalsIgnoringCase(canonical), "renameKey only respells a name")
         if let i = index(of: key) { members[i].key = canonical }
     }
 
@@ -146,6 +196,49 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
             hasher.combine(m.key)
             hasher.combine(m.value)
         }
+    }
+
+    private mutating func remove(at i: Int) {
+        members.remove(at: i)
+        if positions != nil { reindex() }
+    }
+
+    /// Builds the index when the object is past the threshold, drops it otherwise.
+    private mutating func reindex() {
+        guard members.count > Self.indexThreshold else {
+            positions = nil
+            return
+        }
+        var index: [FoldedName: Int] = [:]
+        index.reserveCapacity(members.count)
+        for (i, m) in members.enumerated() { index[FoldedName(m.key)] = i }
+        positions = index
+    }
+}
+
+/// A member name that hashes and compares ASCII case-insensitively, as ``String/equalsIgnoringCase(_:)`` compares.
+private struct FoldedName: Hashable {
+    let name: String
+
+    init(_ name: String) { self.name = name }
+
+    static func == (lhs: FoldedName, rhs: FoldedName) -> Bool { lhs.name.equalsIgnoringCase(rhs.name) }
+
+    /// The ASCII-lowered bytes, eight to a word.
+    func hash(into hasher: inout Hasher) {
+        var word: UInt64 = 0
+        var shift: UInt64 = 0
+        for b in name.utf8 {
+            word |= UInt64((b >= 65 && b <= 90) ? b + 32 : b) << shift
+            shift += 8
+            if shift == 64 {
+                hasher.combine(word)
+                word = 0
+                shift = 0
+            }
+        }
+        hasher.combine(word)
+        hasher.combine(name.utf8.count)
     }
 }
 

@@ -348,6 +348,14 @@ struct PatchEngine {
     /// when the attribute defines it, since the store keys them by it.
     func deferredValues(_ value: JSONValue, _ target: PatchTarget, position: String) throws(SCIMError) -> [JSONValue] {
         let elements = try coerceElements(value, target.attribute, position: position)
+        // Deferred values skip normalization, so their strings are checked here as normalization checks them.
+        for element in elements {
+            if case .string(let s) = element { try ResourceType.refuseControlCharacters(in: s, path: target.attribute.name) }
+            for (key, sub) in element.objectValue ?? [:] {
+                guard case .string(let s) = sub else { continue }
+                try ResourceType.refuseControlCharacters(in: s, path: target.attribute.name + "." + key)
+            }
+        }
         if target.attribute.type == .complex, target.attribute.subAttribute(named: "value") != nil {
             for element in elements {
                 guard case .string(let id)? = element.objectValue?["value"], !id.isEmpty else {

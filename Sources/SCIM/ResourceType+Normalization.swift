@@ -241,14 +241,7 @@ extension ResourceType {
         _ value: JSONValue, _ attribute: SchemaAttribute, path: String, _ dropped: inout DroppedValues
     ) throws(SCIMError) -> JSONValue? {
         if value.isNull { return nil }
-        guard attribute.type == .complex else {
-            do throws(SCIMError) {
-                return try Self.coerce(value, attribute, path: path)
-            } catch {
-                try dropped.drop(path, .wrongType, value: value, error: error)
-                return nil
-            }
-        }
+        guard attribute.type == .complex else { return try coerceDropping(value, attribute, path: path, &dropped) }
         if case .string = value, attribute.subAttribute(named: "value") != nil {
             // A bare value for a complex attribute with a `value` sub-attribute, as Entra sends `manager` in
             // PATCH: read it as `{"value": …}`.
@@ -297,16 +290,20 @@ extension ResourceType {
         return .object(out)
     }
 
-    /// ``coerce(_:_:path:)``, dropping a value of the wrong type into `dropped`.
+    /// ``coerce(_:_:path:)``, dropping a value of the wrong type into `dropped`; a string with control characters
+    /// is refused whatever the policy.
     private func coerceDropping(
         _ value: JSONValue, _ attribute: SchemaAttribute, path: String, _ dropped: inout DroppedValues
     ) throws(SCIMError) -> JSONValue? {
+        let typed: JSONValue
         do throws(SCIMError) {
-            return try Self.coerce(value, attribute, path: path)
+            typed = try Self.coerceType(value, attribute, path: path)
         } catch {
             try dropped.drop(path, .wrongType, value: value, error: error)
             return nil
         }
+        if case .string(let s) = typed { try Self.refuseControlCharacters(in: s, path: path) }
+        return typed
     }
 
     /// Whether a client's value for this attribute is kept: `readOnly` ones are the server's, `writeOnly` ones
@@ -321,6 +318,16 @@ extension ResourceType {
 
     /// Checks a simple value against its data type (RFC 7643 §2.3), coercing where IdPs are known to deviate.
     static func coerce(_ value: JSONValue, _ attribute: SchemaAttribute, path: String) throws(SCIMError) -> JSONValue {
+        let typed = try coerceType(value, attribute, path: path)
+        if case .string(let s) = typed { try refuseControlCharacters(in: s, path: path) }
+        return typed
+    }
+
+    /// ``coerce(_:_:path:)`` without the control-character check: the type alone, which the invalid-data policy
+    /// may leave out (control characters are refused under every policy).
+    static func coerceType(_ value: JSONValue, _ attribute: SchemaAttribute, path: String) throws(SCIMError)
+        -> JSONValue
+    {
         func fail() -> SCIMError {
             SCIMError.invalidValue("Attribute '\(path)' must be \(expected(attribute)), got \(describe(value)).")
         }

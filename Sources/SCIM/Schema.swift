@@ -60,7 +60,9 @@ public struct SchemaAttribute: Sendable, Hashable {
 
     /// The sub-attribute called `name`, compared case-insensitively.
     public func subAttribute(named name: String) -> SchemaAttribute? {
-        subAttributes.first { $0.name.equalsIgnoringCase(name) }
+        // By index, so that only the matching attribute is copied.
+        for i in subAttributes.indices where subAttributes[i].name.equalsIgnoringCase(name) { return subAttributes[i] }
+        return nil
     }
 }
 
@@ -80,7 +82,9 @@ public struct Schema: Sendable, Hashable {
 
     /// The attribute called `name`, compared case-insensitively.
     public func attribute(named name: String) -> SchemaAttribute? {
-        attributes.first { $0.name.equalsIgnoringCase(name) }
+        // By index, so that only the matching attribute is copied.
+        for i in attributes.indices where attributes[i].name.equalsIgnoringCase(name) { return attributes[i] }
+        return nil
     }
 }
 

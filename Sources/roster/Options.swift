@@ -52,11 +52,11 @@ struct DatabaseOptions: ParsableArguments {
 /// Output helpers shared by the admin commands.
 enum Output {
     static func json(_ object: JSONObject) {
-        print(pretty(.object(object)))
+        print(TerminalText.escapedJSON(pretty(.object(object))))
     }
 
     static func json(_ array: [JSONValue]) {
-        print(pretty(.array(array)))
+        print(TerminalText.escapedJSON(pretty(.array(array))))
     }
 
     /// Indented JSON with sorted-as-given keys, for people and scripts.
@@ -75,8 +75,10 @@ enum Output {
         }
     }
 
-    /// A plain table with a header row.
+    /// A plain table with a header row; control characters in cells are escaped, line breaks included, so that
+    /// each row stays one line.
     static func table(_ header: [String], _ rows: [[String]]) {
+        let rows = rows.map { $0.map { TerminalText.escaped($0) } }
         var widths = header.map(\.count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         func line(_ cells: [String]) -> String {
@@ -104,7 +106,14 @@ func run<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as ProvisioningError {
-        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(TerminalText.escaped(error.message))\n".utf8))
         throw ExitCode(1)
     }
+}
+
+/// What every command prints goes through here (it shadows the standard library's `print` in this module): control
+/// characters in stored values are escaped (``TerminalText``), the line breaks of multi-line messages are kept.
+func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
+    let text = items.map { "\($0)" }.joined(separator: separator)
+    Swift.print(TerminalText.escaped(text, keepingLineBreaks: true), terminator: terminator)
 }

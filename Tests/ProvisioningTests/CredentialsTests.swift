@@ -106,4 +106,29 @@ import Testing
                 == #"7,1970-01-01T00:00:00.000Z,okta,"'=HYPERLINK(""x"")",,updated,"title, department"# + "\n"
                 + #"name",'+1"#)
     }
+
+    /// What a spreadsheet would run or split: the first Unicode scalar decides, not the first character (`=` with
+    /// a combining mark or a joiner is one character), TAB and CR count, and quoting also looks at scalars
+    /// (`"\r\n"` is one character; a quote with a combining mark too).
+    @Test(arguments: [
+        ("=\u{301}HYPERLINK(1)", "'=\u{301}HYPERLINK(1)"),
+        ("=\u{200D}1+1", "'=\u{200D}1+1"),
+        ("+\u{20E3}1", "'+\u{20E3}1"),
+        ("-\u{301}2", "'-\u{301}2"),
+        ("@\u{200D}SUM(A1)", "'@\u{200D}SUM(A1)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "\"'\r=1+1\""),
+        ("a\r\nb", "\"a\r\nb\""),
+        ("\"\u{301},x", "\"\"\"\u{301},x\""),
+        ("x\"\u{301}\n", "\"x\"\"\u{301}\n\""),
+        ("plain", "plain"),
+        ("é=1", "é=1"),
+        (" =1", " =1"),
+    ])
+    func fieldsAreGuardedByTheirFirstScalar(_ field: String, _ expected: String) {
+        let row = SyncLogEntry(at: Date(timeIntervalSince1970: 0), providerID: nil, userName: field, action: .updated).csvRow
+        let prefix = "0,1970-01-01T00:00:00.000Z,admin,".unicodeScalars.count
+        let cell = String(String.UnicodeScalarView(row.unicodeScalars.dropFirst(prefix).dropLast(",,updated,,".unicodeScalars.count)))
+        #expect(Array(cell.unicodeScalars) == Array(expected.unicodeScalars), "\(row.debugDescription)")
+    }
 }

@@ -98,16 +98,17 @@ import Testing
             #expect(try await entra.send(.get, "/Users/\(created.id)").status == .notFound)
             #expect(try await entra.send(.get, "/Users").totalResults == 0)
             #expect(try await entra.send(.delete, "/Users/\(created.id)").status == .notFound)
-            // The same userName from the other provider: 409 saying another provider manages it.
+            // The same userName from the other provider: 409, not saying who holds it.
             let taken = try await entra.send(.post, "/Users", Self.user("ANN@example.com"))
             #expect(taken.status == .conflict)
             #expect(taken.scimType == "uniqueness")
-            #expect(taken.detail.contains("another provisioning provider"))
-            // A local user is invisible and untouchable.
+            #expect(taken.detail == "userName 'ann@example.com' is already taken; userNames are unique across the platform.")
+            // A local user is invisible and untouchable, and its 409 reads exactly like another provider's.
             _ = try await admin.addLocalUser(email: "local@example.com", name: "Lo Cal")
             let local = try await okta.send(.post, "/Users", Self.user("Local@Example.com"))
             #expect(local.status == .conflict)
-            #expect(local.detail.contains("local user"))
+            #expect(local.scimType == "uniqueness")
+            #expect(local.detail == "userName 'local@example.com' is already taken; userNames are unique across the platform.")
             #expect(try await okta.send(.get, "/Users?filter=userName%20eq%20%22local%40example.com%22").totalResults == 0)
             #expect(try await admin.user(email: "local@example.com").isLocal)
         }
@@ -132,7 +133,7 @@ import Testing
                     .badRequest, "invalidValue", "country"
                 ),
                 (Self.user("a@example.com", extra: #","shoeSize":42"#), .badRequest, "invalidSyntax", "shoeSize"),
-                (Self.user("a@example.com", extra: #","active":"maybe""#), .badRequest, "invalidValue", "active"),
+                (#"{"userName":"a@example.com","active":"maybe"}"#, .badRequest, "invalidValue", "active"),
                 (
                     Self.user(
                         "a@example.com",

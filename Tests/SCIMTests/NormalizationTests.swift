@@ -196,7 +196,37 @@ struct NormalizationTests {
                   detail: "Each value of 'members' must have a non-empty 'value'."),
         Rejection(body: #"{"displayName":"g","members":[{"value":7}]}"#, group: true, scimType: .invalidValue,
                   detail: "Attribute 'members.value' must be a string, got integer 7."),
+        // Control characters: C0, DEL and C1, wherever a string goes, named by attribute and code point.
+        Rejection(body: #"{"userName":"u","title":"\u001b[2J"}"#, scimType: .invalidValue,
+                  detail: "Attribute 'title' must not contain control characters (U+0000–U+001F, U+007F–U+009F); found U+001B at character 0."),
+        Rejection(body: #"{"userName":"u\u0000@x.org"}"#, scimType: .invalidValue, detail: "'userName' must not contain control characters"),
+        Rejection(body: #"{"userName":"u","displayName":"Ann\u007f"}"#, scimType: .invalidValue, detail: "'displayName' must not contain control characters (U+0000–U+001F, U+007F–U+009F); found U+007F at character 3"),
+        Rejection(body: #"{"userName":"u","nickName":"é\u009b2J"}"#, scimType: .invalidValue, detail: "'nickName' must not contain control characters (U+0000–U+001F, U+007F–U+009F); found U+009B at character 1"),
+        Rejection(body: #"{"userName":"u","name":{"givenName":"A\u0085"}}"#, scimType: .invalidValue, detail: "'name.givenName' must not contain"),
+        Rejection(body: #"{"userName":"u","emails":[{"value":"a@b.c","type":"work\u0007"}]}"#, scimType: .invalidValue, detail: "'emails.type' must not contain"),
+        Rejection(body: #"{"userName":"u","externalId":"\u001b]0;pwned\u0007"}"#, scimType: .invalidValue, detail: "'externalId' must not contain"),
+        Rejection(body: #"{"userName":"u","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"R\u0008D"}}"#,
+                  scimType: .invalidValue, detail: "'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department' must not contain"),
+        Rejection(body: #"{"userName":"u","title":"Head\nof"}"#, scimType: .invalidValue,
+                  detail: "found U+000A at character 4; line breaks and tabs are allowed only in addresses.formatted and addresses.streetAddress."),
+        Rejection(body: #"{"userName":"u","title":"\tHead"}"#, scimType: .invalidValue, detail: "found U+0009 at character 0; line breaks"),
+        Rejection(body: #"{"userName":"u","addresses":[{"locality":"Holly\r\nwood"}]}"#, scimType: .invalidValue, detail: "'addresses.locality' must not contain"),
+        Rejection(body: #"{"displayName":"\u001b[2JEng"}"#, group: true, scimType: .invalidValue, detail: "'displayName' must not contain control characters"),
+        Rejection(body: #"{"displayName":"g","members":[{"value":"u1","display":"\u009b31m"}]}"#, group: true, scimType: .invalidValue,
+                  detail: "'members.display' must not contain control characters (U+0000–U+001F, U+007F–U+009F); found U+009B"),
     ]
+
+    /// RFC 7643 §4.1.2: addresses' `formatted` and `streetAddress` may hold line breaks (and tabs); other text,
+    /// including characters that merely look like controls (U+00A0, U+2028), is kept as sent.
+    @Test func lineBreaksAreTextInAddressesOnly() throws {
+        let input = try SchemaFixture.json(
+            #"{"userName":"u","title":"Ünïcödé\u00a0ok\u2028","addresses":[{"formatted":"1 Main St\r\nSpringfield","streetAddress":"1 Main St\n\tFloor 2"}]}"#)
+        let normalized = try ResourceType.user.normalize(input)
+        #expect(normalized["title"] == "Ünïcödé\u{A0}ok\u{2028}")
+        let address = normalized["addresses"]?.arrayValue?.first?.objectValue
+        #expect(address?["formatted"] == "1 Main St\r\nSpringfield")
+        #expect(address?["streetAddress"] == "1 Main St\n\tFloor 2")
+    }
 
     @Test(arguments: rejections)
     func invalidBodiesAreRejected(_ r: Rejection) throws {

@@ -161,6 +161,9 @@ struct PatchEngineTests {
         .init(label: "deferred element without value", type: PatchEngineTests.group, resource: #"{"displayName":"g"}"#,
               operations: #"[{"op":"add","path":"members","value":[{"display":"x"}]}]"#, deferred: ["members"],
               scimType: .invalidValue, detailContains: "value"),
+        .init(label: "control character in a deferred element", type: PatchEngineTests.group, resource: #"{"displayName":"g"}"#,
+              operations: #"[{"op":"add","path":"members","value":[{"value":"1","display":"\u001b[2J"}]}]"#, deferred: ["members"],
+              scimType: .invalidValue, detailContains: "'members.display' must not contain control characters (U+0000–U+001F, U+007F–U+009F); found U+001B"),
     ]
 
     @Test("rejects", arguments: rejected)
