@@ -83,6 +83,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     /// the same way, and cost the same bcrypt check, so neither answers nor timing tell which emails are admins.
     public func signIn(email: String, password: String) async throws -> SignedIn {
         let timestamp = now()
+        try hasher.checkRoom()
         let found = try await countAttempt(email: email, at: timestamp)
         guard try await hasher.verify(password, hash: found?.passwordHash), var admin = found else {
             throw ProvisioningError.unauthenticated("Wrong email or password.")

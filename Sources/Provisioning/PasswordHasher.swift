@@ -47,6 +47,16 @@ public final class PasswordHasher: Sendable {
         }
     }
 
+    /// Refuses at once when the queue is full, so that a caller can skip work (a store transaction) that a refused
+    /// hash would waste. ``run(_:)`` still enforces the bound.
+    public func checkRoom() throws(ProvisioningError) {
+        guard admitted.withLock({ $0 }) < capacity else { throw Self.busy }
+    }
+
+    static var busy: ProvisioningError {
+        ProvisioningError.refused("Too many sign-ins at once: try again in a second.", retryAfter: 1)
+    }
+
     /// Runs `work` on the hashing queue, or refuses when ``capacity`` hashes are already admitted.
     func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
         let capacity = capacity
@@ -55,9 +65,7 @@ public final class PasswordHasher: Sendable {
             count += 1
             return true
         }
-        guard entered else {
-            throw ProvisioningError.refused("Too many sign-ins at once: try again in a second.", retryAfter: 1)
-        }
+        guard entered else { throw Self.busy }
         return await withCheckedContinuation { continuation in
             queue.async {
                 let result = work()
