@@ -39,7 +39,8 @@ extension AdminAccounts {
     public func revokeToken(id: String) async throws {
         let removed = try await store.withTransaction { tx in try tx.deleteAdminToken(id: id) }
         guard removed else {
-            throw ProvisioningError.notFound("No admin API token with id '\(id)'; `roster admin token list` shows them.")
+            throw ProvisioningError.notFound(
+                "No admin API token with id '\(id)'; `roster admin token list` shows them.")
         }
     }
 
@@ -66,7 +67,8 @@ extension AdminAccounts {
     static func expiry(_ expiresIn: Duration?, from timestamp: Date) throws -> Date? {
         guard let expiresIn else { return nil }
         guard expiresIn > .zero else {
-            throw ProvisioningError.invalid("An expiry must be longer than 0, such as 90d or 12h; leave it out for none.")
+            throw ProvisioningError.invalid(
+                "An expiry must be longer than 0, such as 90d or 12h; leave it out for none.")
         }
         return timestamp.addingTimeInterval(TimeInterval(expiresIn.components.seconds))
     }

@@ -64,7 +64,8 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
         }
         try Self.checkPassword(password)
         return AdminAccount(
-            id: ResourceID.generate(), email: address, passwordHash: try await hasher.hash(password), createdAt: timestamp)
+            id: ResourceID.generate(), email: address, passwordHash: try await hasher.hash(password),
+            createdAt: timestamp)
     }
 
     public func admins() async throws -> [AdminAccount] { try await store.read { tx in try tx.admins() } }
@@ -103,13 +104,16 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     func countAttempt(email: String, at timestamp: Date) async throws -> AdminAccount? {
         let key = Self.failureKey(email)
         let lockout = lockout
+        let forgetBefore = timestamp.addingTimeInterval(-TimeInterval(lockout.forgetAfter.components.seconds))
         return try await store.withTransaction { tx in
-            _ = try tx.deleteSignInFailures(before: timestamp.addingTimeInterval(-TimeInterval(lockout.forgetAfter.components.seconds)))
-            var record = try tx.signInFailures(email: key) ?? SignInFailures(email: key, failures: 0, updatedAt: timestamp)
+            _ = try tx.deleteSignInFailures(before: forgetBefore)
+            var record =
+                try tx.signInFailures(email: key) ?? SignInFailures(email: key, failures: 0, updatedAt: timestamp)
             if let until = record.lockedUntil, until > timestamp {
                 let seconds = Int(until.timeIntervalSince(timestamp).rounded(.up))
                 throw ProvisioningError.refused(
-                    "Too many failed sign-ins: try again in \(seconds) second\(seconds == 1 ? "" : "s").", retryAfter: seconds)
+                    "Too many failed sign-ins: try again in \(seconds) second\(seconds == 1 ? "" : "s").",
+                    retryAfter: seconds)
             }
             record.failures += 1
             record.updatedAt = timestamp

@@ -45,7 +45,9 @@ extension MemoryTransaction {
     func deleteSignInFailures(email: String) throws { state.signInFailures[email] = nil }
 
     func deleteSignInFailures(before date: Date) throws -> Int {
-        let stale = state.signInFailures.filter { $0.value.updatedAt < date && ($0.value.lockedUntil ?? .distantPast) < date }
+        let stale = state.signInFailures.filter {
+            $0.value.updatedAt < date && ($0.value.lockedUntil ?? .distantPast) < date
+        }
         for key in stale.keys { state.signInFailures[key] = nil }
         return stale.count
     }

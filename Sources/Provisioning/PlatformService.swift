@@ -102,7 +102,9 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
 
     /// Creates a platform API key, valid for `expiresIn` (forever when `nil`). The secret is returned once; only
     /// its hash is stored.
-    public func createAPIKey(name: String, expiresIn: Duration? = nil) async throws -> (PlatformAPIKey, secret: String) {
+    public func createAPIKey(name: String, expiresIn: Duration? = nil) async throws
+        -> (PlatformAPIKey, secret: String)
+    {
         let trimmed = name.trimmingSpaces
         guard !trimmed.isEmpty else { throw ProvisioningError.invalid("An API key needs a name.") }
         let secret = Credentials.generateSecret()
@@ -121,7 +123,8 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
         let hash = Credentials.hash(secret: secret)
         let timestamp = now()
         guard let key = try await store.read({ tx in try tx.apiKey(secretHash: hash) }),
-            Credentials.verify(secret: secret, storedHash: key.secretHash), key.expiresAt.map({ $0 > timestamp }) ?? true
+            Credentials.verify(secret: secret, storedHash: key.secretHash),
+            key.expiresAt.map({ $0 > timestamp }) ?? true
         else { return nil }
         if key.lastUsedAt.map({ timestamp.timeIntervalSince($0) >= AdminAccounts<Store>.lastUsedResolution }) ?? true {
             try await store.withTransaction { tx in try tx.touchAPIKey(id: key.id, at: timestamp) }

@@ -33,7 +33,8 @@ extension SQLTransaction {
 
     public func signInFailures(email: String) throws -> SignInFailures? {
         try fetchOne(
-            "SELECT email_lower, failures, locked_until, updated_at FROM sign_in_failures WHERE email_lower = ?", [email]
+            "SELECT email_lower, failures, locked_until, updated_at FROM sign_in_failures WHERE email_lower = ?",
+            [email]
         ).map {
             SignInFailures(
                 email: $0[0], failures: $0[1], lockedUntil: ($0[2] as Int64?).map(RowCoding.date),
@@ -57,6 +58,7 @@ extension SQLTransaction {
     public func deleteSignInFailures(before date: Date) throws -> Int {
         let ms = RowCoding.milliseconds(date)
         return try execute(
-            "DELETE FROM sign_in_failures WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?)", [ms, ms])
+            "DELETE FROM sign_in_failures WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?)",
+            [ms, ms])
     }
 }

@@ -105,8 +105,8 @@ extension SQLTransaction {
     public func insertAPIKey(_ k: PlatformAPIKey) throws {
         try execute(
             "INSERT INTO api_keys (\(Self.apiKeyColumns)) VALUES (?, ?, ?, ?, ?, ?)", [
-                k.id, k.name, k.secretHash, RowCoding.milliseconds(k.createdAt), k.lastUsedAt.map(RowCoding.milliseconds),
-                k.expiresAt.map(RowCoding.milliseconds),
+                k.id, k.name, k.secretHash, RowCoding.milliseconds(k.createdAt),
+                k.lastUsedAt.map(RowCoding.milliseconds), k.expiresAt.map(RowCoding.milliseconds),
             ])
     }
 

@@ -21,12 +21,16 @@ extension StoreConformance {
             }
             try tx.insertAdminToken(
                 AdminToken(id: "t1", name: "ci", adminID: "a1", secretHash: "h1", createdAt: epoch, expiresAt: at(60)))
-            try tx.insertAdminToken(AdminToken(id: "t2", name: "ops", adminID: "a2", secretHash: "h2", createdAt: epoch))
-            try tx.insertAPIKey(PlatformAPIKey(id: "k1", name: "broker", secretHash: "kh1", createdAt: epoch, expiresAt: at(90)))
+            try tx.insertAdminToken(
+                AdminToken(id: "t2", name: "ops", adminID: "a2", secretHash: "h2", createdAt: epoch))
+            try tx.insertAPIKey(
+                PlatformAPIKey(id: "k1", name: "broker", secretHash: "kh1", createdAt: epoch, expiresAt: at(90)))
             try tx.insertAPIKey(PlatformAPIKey(id: "k2", name: "registry", secretHash: "kh2", createdAt: epoch))
         }
         // Expiry and last use round-trip.
-        let (t1, k1) = try await store.read { tx in (try tx.adminToken(secretHash: "h1"), try tx.apiKey(secretHash: "kh1")) }
+        let (t1, k1) = try await store.read { tx in
+            (try tx.adminToken(secretHash: "h1"), try tx.apiKey(secretHash: "kh1"))
+        }
         #expect(t1?.expiresAt == at(60) && t1?.lastUsedAt == nil)
         #expect(k1?.expiresAt == at(90) && k1?.lastUsedAt == nil)
         try await store.withTransaction { tx in
@@ -51,7 +55,9 @@ extension StoreConformance {
         }
         #expect(left == [false, true, false, true])
         // Removing an admin takes its sessions and tokens with it.
-        let removed = try await store.withTransaction { tx in (try tx.deleteAdmin(id: "a1"), try tx.deleteAdmin(id: "a1")) }
+        let removed = try await store.withTransaction { tx in
+            (try tx.deleteAdmin(id: "a1"), try tx.deleteAdmin(id: "a1"))
+        }
         #expect(removed == (true, false))
         let after = try await store.read { tx in
             (try tx.admins().map(\.id), try tx.adminSession(tokenHash: "s2"), try tx.adminTokens())
@@ -73,7 +79,9 @@ extension StoreConformance {
         #expect(forgotten == 1)
         try await store.withTransaction { tx in try tx.deleteSignInFailures(email: "new@example.com") }
         let remaining = try await store.read { tx in
-            try ["old@example.com", "locked@example.com", "new@example.com"].map { try tx.signInFailures(email: $0)?.failures }
+            try ["old@example.com", "locked@example.com", "new@example.com"].map {
+                try tx.signInFailures(email: $0)?.failures
+            }
         }
         #expect(remaining == [nil, 7, nil])
     }

@@ -166,8 +166,8 @@ extension AdminAPIController {
                         try await accounts.tokens().map {
                             .object([
                                 "id": .string($0.id), "name": .string($0.name), "admin": .string(emails[$0.adminID] ?? $0.adminID),
-                                "createdAt": .string(Timestamp.format($0.createdAt)), "lastUsedAt": Self.time($0.lastUsedAt),
-                                "expiresAt": Self.time($0.expiresAt),
+                                "createdAt": .string(Timestamp.format($0.createdAt)),
+                                "lastUsedAt": Self.time($0.lastUsedAt), "expiresAt": Self.time($0.expiresAt),
                             ])
                         })
                 ])
@@ -191,7 +191,8 @@ extension AdminAPIController {
                     "apiKeys": .array(
                         try await platform.apiKeys().map {
                             .object([
-                                "id": .string($0.id), "name": .string($0.name), "createdAt": .string(Timestamp.format($0.createdAt)),
+                                "id": .string($0.id), "name": .string($0.name),
+                                "createdAt": .string(Timestamp.format($0.createdAt)),
                                 "lastUsedAt": Self.time($0.lastUsedAt), "expiresAt": Self.time($0.expiresAt),
                             ])
                         })
@@ -202,9 +203,13 @@ extension AdminAPIController {
             await handle(r, c) {
                 let body = try await body(r)
                 let (key, secret) = try await platform.createAPIKey(
-                    name: try Self.optionalString(body, "name") ?? "platform", expiresIn: try Self.duration(body, "expiresIn"))
+                    name: try Self.optionalString(body, "name") ?? "platform",
+                    expiresIn: try Self.duration(body, "expiresIn"))
                 return PlatformResponses.json(
-                    ["id": .string(key.id), "name": .string(key.name), "key": .string(secret), "expiresAt": Self.time(key.expiresAt)],
+                    [
+                        "id": .string(key.id), "name": .string(key.name), "key": .string(secret),
+                        "expiresAt": Self.time(key.expiresAt),
+                    ],
                     status: .created)
             }
         }

@@ -48,7 +48,8 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
         ConsoleController(
             renderer: renderer, admin: admin, accounts: accounts, platform: PlatformService(store: store),
             configuration: configuration,
-            throttle: SignInThrottle(perAddress: configuration.signInLimitPerAddress, overall: configuration.signInLimit)
+            throttle: SignInThrottle(
+                perAddress: configuration.signInLimitPerAddress, overall: configuration.signInLimit)
         ).endpoints)
     router.addRoutes(
         AdminAPIController(

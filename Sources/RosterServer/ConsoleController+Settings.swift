@@ -29,7 +29,8 @@ extension ConsoleController {
                 if removed.id == signed.admin.id {
                     return Self.redirect("/console/sign-in", notice: "You removed your own admin account.")
                 }
-                return Self.redirect("/console/settings", notice: "Admin \(removed.email) removed; their sessions and API tokens ended.")
+                return Self.redirect(
+                    "/console/settings", notice: "Admin \(removed.email) removed; their sessions and API tokens ended.")
             }
         }
         routes.post("console/password") { request, _ in
@@ -39,10 +40,10 @@ extension ConsoleController {
                     throw ProvisioningError.invalid("The new passwords differ; nothing was changed.")
                 }
                 let ended = try await accounts.changePassword(
-                    adminID: signed.admin.id, current: form.raw("current") ?? "", new: password, keeping: signed.session)
-                return Self.redirect(
-                    "/console/settings",
-                    notice: "Your password was changed\(ended > 0 ? "; your \(ended) other session\(ended == 1 ? "" : "s") ended" : "").")
+                    adminID: signed.admin.id, current: form.raw("current") ?? "", new: password,
+                    keeping: signed.session)
+                let others = ended == 0 ? "" : "; your \(ended) other session\(ended == 1 ? "" : "s") ended"
+                return Self.redirect("/console/settings", notice: "Your password was changed\(others).")
             }
         }
         routes.post("console/admin-tokens/:id/revoke") { request, context in
@@ -92,8 +93,9 @@ extension ConsoleController {
         let tokens = try await accounts.tokens()
         context["hasTokens"] = !tokens.isEmpty
         context["tokens"] = tokens.map {
-            ["id": $0.id, "name": $0.name, "admin": emails[$0.adminID] ?? $0.adminID, "created": Self.time($0.createdAt),
-             "lastUsed": $0.lastUsedAt.map(Self.time) ?? "never", "expires": Self.expiryText($0.expiresAt)]
+            ["id": $0.id, "name": $0.name, "admin": emails[$0.adminID] ?? $0.adminID,
+             "created": Self.time($0.createdAt), "lastUsed": $0.lastUsedAt.map(Self.time) ?? "never",
+             "expires": Self.expiryText($0.expiresAt)]
         }
         let keys = try await platform.apiKeys()
         context["hasKeys"] = !keys.isEmpty
@@ -108,7 +110,8 @@ extension ConsoleController {
     static func expiry(_ form: FormData) throws -> Duration? {
         guard let text = form["expiresIn"], !text.isEmpty else { return nil }
         guard let duration = Duration(adminText: text) else {
-            throw ProvisioningError.invalid("'Expires in' must be a duration such as 90d or 12h, got '\(text)'; leave it empty for never.")
+            throw ProvisioningError.invalid(
+                "'Expires in' must be a duration such as 90d or 12h, got '\(text)'; leave it empty for never.")
         }
         return duration
     }

@@ -51,7 +51,8 @@ struct APIKeyCommand: AsyncParsableCommand {
             if json {
                 Output.json(keys.map { k -> JSONValue in
                     [
-                        "id": .string(k.id), "name": .string(k.name), "createdAt": .string(Timestamp.format(k.createdAt)),
+                        "id": .string(k.id), "name": .string(k.name),
+                        "createdAt": .string(Timestamp.format(k.createdAt)),
                         "lastUsedAt": k.lastUsedAt.map { .string(Timestamp.format($0)) } ?? .null,
                         "expiresAt": k.expiresAt.map { .string(Timestamp.format($0)) } ?? .null,
                     ]
@@ -70,7 +71,8 @@ struct APIKeyCommand: AsyncParsableCommand {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a platform API key: it stops working at once.")
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a platform API key: it stops working at once.")
         @OptionGroup var db: DatabaseOptions
         @Argument(help: "The key's id (`roster api-key list`).") var id: String
 

@@ -61,7 +61,8 @@ struct AdminCommand: AsyncParsableCommand {
     struct SetPassword: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "set-password",
-            abstract: "Set an admin's password (prompts for it); their console sessions end and a sign-in lockout lifts.")
+            abstract:
+                "Set an admin's password (prompts for it); their console sessions end and a sign-in lockout lifts.")
         @OptionGroup var db: DatabaseOptions
         @Argument(help: "The admin's email.") var email: String
         @Flag(help: "Read the password from standard input instead of prompting.") var passwordStdin = false
@@ -84,7 +85,8 @@ struct AdminCommand: AsyncParsableCommand {
             @OptionGroup var db: DatabaseOptions
             @Option(help: "The admin the token acts as.") var email: String
             @Option(help: "A name to recognise the token by.") var name = "api"
-            @Option(help: "How long the token works, such as 90d or 12h (default: until revoked).") var expiresIn: String?
+            @Option(help: "How long the token works, such as 90d or 12h (default: until revoked).")
+            var expiresIn: String?
             @Flag(help: "Print JSON.") var json = false
 
             func run() async throws {
@@ -118,7 +120,8 @@ struct AdminCommand: AsyncParsableCommand {
                     try await accounts.tokens().map {
                         [
                             $0.id, $0.name, admins[$0.adminID] ?? $0.adminID, Timestamp.format($0.createdAt),
-                            $0.lastUsedAt.map(Timestamp.format) ?? "never", $0.expiresAt.map(Timestamp.format) ?? "never",
+                            $0.lastUsedAt.map(Timestamp.format) ?? "never",
+                            $0.expiresAt.map(Timestamp.format) ?? "never",
                         ]
                     })
             }

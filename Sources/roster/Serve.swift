@@ -46,8 +46,9 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port,
             publicURL: publicURL ?? ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"],
             maxBodySize: maxBodySize, bulkMaxOperations: bulkMaxOperations, bulkMaxPayloadSize: bulkMaxPayloadSize,
-            bulkCommitGroup: bulkCommitGroup, rateLimit: rateLimit, idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
-            signInLimitPerAddress: signInLimitPerAddress, signInLimit: signInLimit)
+            bulkCommitGroup: bulkCommitGroup, rateLimit: rateLimit,
+            idleTimeout: .milliseconds(Int64(idleTimeout * 1000)), signInLimitPerAddress: signInLimitPerAddress,
+            signInLimit: signInLimit)
         try await AdminService(store: store).setPublicURL(configuration.publicURL)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.displayName)")
         if let token = try await AdminAccounts(store: store).issueSetupToken() {
