@@ -157,6 +157,38 @@ for round in 1 2 3 4 5; do
 done
 check "commands opening a new database together all succeed" test "$together_ok" = 1
 
+# Credentials that end: admins removed (never the last), passwords set, tokens and keys expiring and revoked.
+api="http://127.0.0.1:$port/api/v1"; console="http://127.0.0.1:$port/console"
+signin() { curl -s -o /dev/null -w '%{http_code}' -c "$work/$1.jar" --data-urlencode "email=$2" --data-urlencode "password=$3" "$console/sign-in"; }
+printf 'correct horse battery\n' | "$BIN" admin add --email root@example.com --password-stdin --database "$db" > /dev/null
+check "the last admin cannot be removed" bash -c "! '$BIN' admin remove root@example.com --database '$db' 2> '$work/last.err' && grep -q 'only admin' '$work/last.err'"
+printf 'another long password\n' | "$BIN" admin add --email ops@example.com --password-stdin --database "$db" > /dev/null
+"$BIN" admin token create --email ops@example.com --name ci --expires-in 90d --json --database "$db" > "$work/tok.json"
+tok=$(json "$work/tok.json" "d['token']"); tokid=$(json "$work/tok.json" "d['id']")
+check "token create --expires-in sets an expiry" test "$(json "$work/tok.json" "d['expiresAt'] is not None")" = True
+check "the token works" test "$(status -H "Authorization: Bearer $tok" "$api/providers")" = 200
+check "token list shows last use and expiry" bash -c "'$BIN' admin token list --database '$db' | grep ' ci ' | grep -qv never"
+check "--expires-in refuses what is not a duration" bash -c "! '$BIN' admin token create --email ops@example.com --expires-in soon --database '$db'"
+check "token revoke" "$BIN" admin token revoke "$tokid" --database "$db"
+check "a revoked token gets 401" test "$(status -H "Authorization: Bearer $tok" "$api/providers")" = 401
+"$BIN" api-key create --name broker --expires-in 30d --json --database "$db" > "$work/key2.json"
+key2=$(json "$work/key2.json" "d['key']"); key2id=$(json "$work/key2.json" "d['id']")
+sessions() { curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $1" -H "Content-Type: application/json" -d '{"userName":"local@example.com"}' "$platform/sessions"; }
+check "an API key with an expiry works" test "$(sessions "$key2")" != 401
+check "api-key list shows the expiry" bash -c "'$BIN' api-key list --database '$db' | grep broker | grep -qv 'never *$'"
+check "api-key revoke" "$BIN" api-key revoke "$key2id" --database "$db"
+check "a revoked API key gets 401" test "$(sessions "$key2")" = 401
+check "console sign-in as ops" test "$(signin ops ops@example.com 'another long password')" = 303
+check "ops's session works" test "$(status -b "$work/ops.jar" "$console/settings")" = 200
+check "admin set-password" bash -c "printf 'a brand new password\n' | '$BIN' admin set-password ops@example.com --password-stdin --database '$db' | grep -q '1 console session ended'"
+check "set-password ended ops's session" test "$(status -b "$work/ops.jar" "$console/settings")" = 303
+check "the new password signs in" test "$(signin ops ops@example.com 'a brand new password')" = 303
+"$BIN" admin token create --email ops@example.com --json --database "$db" > "$work/tok2.json"
+check "admin remove" "$BIN" admin remove ops@example.com --database "$db"
+check "a removed admin's session ends" test "$(status -b "$work/ops.jar" "$console/settings")" = 303
+check "a removed admin's token gets 401" test "$(status -H "Authorization: Bearer $(json "$work/tok2.json" "d['token']")" "$api/providers")" = 401
+check "admin list no longer shows ops" bash -c "! '$BIN' admin list --database '$db' | grep -q ops@"
+
 kill -TERM "$pid"; wait "$pid" 2>/dev/null
 check "graceful stop is logged" grep -q "Roster stopped" "$work/server.log"
 check "one log line per request" grep -q "GET /scim/$id/v2/Users 200" "$work/server.log"

@@ -1,5 +1,4 @@
 public import Foundation
-import HummingbirdBcrypt
 import SCIM
 
 /// Admin accounts: creation (bcrypt), console sign-in with a lockout delay, sessions with their anti-forgery
@@ -7,8 +6,11 @@ import SCIM
 public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     public let store: Store
     let now: @Sendable () -> Date
+    /// Where bcrypt runs: a thread of its own with a bounded queue, so that sign-ins never occupy the threads
+    /// that serve SCIM.
+    public let hasher: PasswordHasher
     /// bcrypt's cost factor (2^cost rounds). 12 takes a few hundred milliseconds here, which is the point.
-    public var bcryptCost: UInt8
+    public var bcryptCost: UInt8 { hasher.cost }
     public var lockout: SignInLockout
     /// How long a console session lasts after sign-in.
     public var sessionLifetime: Duration
@@ -18,12 +20,14 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     /// The setting that holds the SHA-256 of the one-time setup token while no admin exists.
     static var setupTokenSetting: String { "admin_setup_token" }
 
+    /// - Parameter hasher: shared by every `AdminAccounts` of a server, so that they queue on one thread; a new one
+    ///   of cost `bcryptCost` when `nil`.
     public init(
-        store: Store, bcryptCost: UInt8 = 12, lockout: SignInLockout = SignInLockout(),
+        store: Store, bcryptCost: UInt8 = 12, hasher: PasswordHasher? = nil, lockout: SignInLockout = SignInLockout(),
         sessionLifetime: Duration = .seconds(12 * 3600), now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
-        self.bcryptCost = bcryptCost
+        self.hasher = hasher ?? PasswordHasher(cost: bcryptCost)
         self.lockout = lockout
         self.sessionLifetime = sessionLifetime
         self.now = now
@@ -42,7 +46,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     /// ``minimumPasswordLength`` characters.
     @discardableResult
     public func addAdmin(email: String, password: String) async throws -> AdminAccount {
-        let admin = try newAdmin(email: email, password: password, at: now())
+        let admin = try await newAdmin(email: email, password: password, at: now())
         try await store.withTransaction { tx in
             if try tx.admin(email: admin.email) != nil {
                 throw ProvisioningError.conflict("An admin with email '\(admin.email)' already exists.")
@@ -53,14 +57,14 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     }
 
     /// A new admin account after checking the email and the password (not yet stored).
-    func newAdmin(email: String, password: String, at timestamp: Date) throws(ProvisioningError) -> AdminAccount {
+    func newAdmin(email: String, password: String, at timestamp: Date) async throws -> AdminAccount {
         let address = email.trimmingSpaces
         guard UserRules.isEmailAddress(address) else {
             throw ProvisioningError.invalid("'\(email)' is not an email address; admins sign in with their email.")
         }
         try Self.checkPassword(password)
         return AdminAccount(
-            id: ResourceID.generate(), email: address, passwordHash: Bcrypt.hash(password, cost: bcryptCost),
+            id: ResourceID.generate(), email: address, passwordHash: try await hasher.hash(password),
             createdAt: timestamp)
     }
 
@@ -75,34 +79,50 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     // MARK: Sign-in
 
     /// Signs in with email and password. Wrong credentials say only that; after ``SignInLockout/freeAttempts``
-    /// failures in a row the account is locked for a doubling delay, and sign-in is refused with the time left
-    /// without looking at the password.
+    /// failures in a row the email is locked for a doubling delay, and sign-in is refused with the time left
+    /// (``ProvisioningError/retryAfter``) without looking at the password. Unknown emails are counted and locked
+    /// the same way, and cost the same bcrypt check, so neither answers nor timing tell which emails are admins.
     public func signIn(email: String, password: String) async throws -> SignedIn {
         let timestamp = now()
-        let found = try await store.read { tx in try tx.admin(email: email.trimmingSpaces) }
-        guard var admin = found else {
-            // Spend the time a real check takes, so that response times do not reveal which emails exist.
-            _ = Bcrypt.hash(password, cost: bcryptCost)
+        try hasher.checkRoom()
+        let found = try await countAttempt(email: email, at: timestamp)
+        guard try await hasher.verify(password, hash: found?.passwordHash), var admin = found else {
             throw ProvisioningError.unauthenticated("Wrong email or password.")
         }
-        if let until = admin.lockedUntil, until > timestamp {
-            let seconds = Int(until.timeIntervalSince(timestamp).rounded(.up))
-            throw ProvisioningError.refused(
-                "Too many failed sign-ins: try again in \(seconds) second\(seconds == 1 ? "" : "s").")
-        }
-        guard Bcrypt.verify(password, hash: admin.passwordHash) else {
-            admin.failedSignIns += 1
-            admin.lockedUntil = lockout.delay(afterFailures: admin.failedSignIns).map {
-                timestamp.addingTimeInterval(TimeInterval($0.components.seconds))
-            }
-            let failed = admin
-            try await store.withTransaction { tx in try tx.updateAdmin(failed) }
-            throw ProvisioningError.unauthenticated("Wrong email or password.")
-        }
-        admin.failedSignIns = 0
-        admin.lockedUntil = nil
         admin.lastSignInAt = timestamp
         return try await open(for: admin, at: timestamp)
+    }
+
+    /// The key failed sign-ins are counted under: the email as typed, trimmed and lowercased, at most 320
+    /// characters (the longest email address).
+    static func failureKey(_ email: String) -> String { String(email.trimmingSpaces.lowercased().prefix(320)) }
+
+    /// Counts a password check about to happen as a failure, in one write transaction, and returns the admin with
+    /// this email (or `nil`). Refuses when the email is locked. Counting before checking is what bounds parallel
+    /// guesses: each sees the ones before it, so at most ``SignInLockout/freeAttempts`` are ever checked before the
+    /// lock. A success forgets the count (``open(for:at:)``).
+    func countAttempt(email: String, at timestamp: Date) async throws -> AdminAccount? {
+        let key = Self.failureKey(email)
+        let lockout = lockout
+        let forgetBefore = timestamp.addingTimeInterval(-TimeInterval(lockout.forgetAfter.components.seconds))
+        return try await store.withTransaction { tx in
+            _ = try tx.deleteSignInFailures(before: forgetBefore)
+            var record =
+                try tx.signInFailures(email: key) ?? SignInFailures(email: key, failures: 0, updatedAt: timestamp)
+            if let until = record.lockedUntil, until > timestamp {
+                let seconds = Int(until.timeIntervalSince(timestamp).rounded(.up))
+                throw ProvisioningError.refused(
+                    "Too many failed sign-ins: try again in \(seconds) second\(seconds == 1 ? "" : "s").",
+                    retryAfter: seconds)
+            }
+            record.failures += 1
+            record.updatedAt = timestamp
+            record.lockedUntil = lockout.delay(afterFailures: record.failures).map {
+                timestamp.addingTimeInterval(TimeInterval($0.components.seconds))
+            }
+            try tx.saveSignInFailures(record)
+            return try tx.admin(email: email.trimmingSpaces)
+        }
     }
 
     /// Opens a session for `admin` and records the sign-in.
@@ -114,6 +134,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
             expiresAt: timestamp.addingTimeInterval(TimeInterval(sessionLifetime.components.seconds)))
         try await store.withTransaction { tx in
             try tx.updateAdmin(admin)
+            try tx.deleteSignInFailures(email: Self.failureKey(admin.email))
             _ = try tx.deleteExpiredAdminSessions(now: timestamp)
             try tx.insertAdminSession(session)
         }
@@ -161,7 +182,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     /// Creates the first admin with the setup token and signs it in. The token then stops working.
     public func completeSetup(token: String, email: String, password: String) async throws -> SignedIn {
         let timestamp = now()
-        var admin = try newAdmin(email: email, password: password, at: timestamp)
+        var admin = try await newAdmin(email: email, password: password, at: timestamp)
         admin.lastSignInAt = timestamp
         try await store.withTransaction { [admin] tx in
             guard try tx.admins().isEmpty, let stored = try tx.setting(Self.setupTokenSetting),
@@ -176,32 +197,4 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
         return try await open(for: admin, at: timestamp)
     }
 
-    // MARK: Admin API tokens
-
-    /// Creates an admin API token acting as the admin with `email`. The secret is returned once.
-    public func createToken(email: String, name: String) async throws -> (token: AdminToken, secret: String) {
-        let secret = "rat_" + Credentials.generateSecret()
-        let timestamp = now()
-        let token = try await store.withTransaction { tx in
-            guard let admin = try tx.admin(email: email.trimmingSpaces) else {
-                throw ProvisioningError.notFound("No admin with email '\(email)'; `roster admin add` creates one.")
-            }
-            let token = AdminToken(
-                id: ResourceID.generate(), name: name.trimmingSpaces.isEmpty ? "api" : name.trimmingSpaces,
-                adminID: admin.id, secretHash: Credentials.hash(secret: secret), createdAt: timestamp)
-            try tx.insertAdminToken(token)
-            return token
-        }
-        return (token, secret)
-    }
-
-    public func tokens() async throws -> [AdminToken] { try await store.read { tx in try tx.adminTokens() } }
-
-    /// The admin an API token acts as, or `nil`.
-    public func authenticate(apiToken secret: String) async throws -> AdminAccount? {
-        try await store.read { tx in
-            guard let token = try tx.adminToken(secretHash: Credentials.hash(secret: secret)) else { return nil }
-            return try tx.admin(id: token.adminID)
-        }
-    }
 }

@@ -35,6 +35,7 @@ public final class MemoryStore: ProvisioningStore {
         var admins: [AdminAccount] = []
         var adminSessions: [String: AdminSession] = [:]
         var adminTokens: [AdminToken] = []
+        var signInFailures: [String: SignInFailures] = [:]
     }
 
     struct MemoryRule: Sendable {

@@ -64,16 +64,25 @@ public struct SignInSession: Sendable, Hashable {
 }
 
 /// A platform API key: what the backup platform's own services (agents' sign-in broker, device registry) use to
-/// call Roster's platform API. Only the SHA-256 of the key is stored.
+/// call Roster's platform API. Only the SHA-256 of the key is stored. Revoking deletes it.
 public struct PlatformAPIKey: Sendable, Hashable, Identifiable {
     public var id: String
     public var name: String
     public var secretHash: String
     public var createdAt: Date
-    public init(id: String, name: String, secretHash: String, createdAt: Date) {
+    /// When it last authenticated a request (recorded at most once a minute), or `nil` if never.
+    public var lastUsedAt: Date?
+    /// It stops authenticating then; `nil` never expires.
+    public var expiresAt: Date?
+
+    public init(
+        id: String, name: String, secretHash: String, createdAt: Date, lastUsedAt: Date? = nil, expiresAt: Date? = nil
+    ) {
         self.id = id
         self.name = name
         self.secretHash = secretHash
         self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.expiresAt = expiresAt
     }
 }

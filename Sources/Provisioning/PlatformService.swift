@@ -100,26 +100,44 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
 
     // MARK: API keys
 
-    /// Creates a platform API key. The secret is returned once; only its hash is stored.
-    public func createAPIKey(name: String) async throws -> (PlatformAPIKey, secret: String) {
+    /// Creates a platform API key, valid for `expiresIn` (forever when `nil`). The secret is returned once; only
+    /// its hash is stored.
+    public func createAPIKey(name: String, expiresIn: Duration? = nil) async throws
+        -> (PlatformAPIKey, secret: String)
+    {
         let trimmed = name.trimmingSpaces
         guard !trimmed.isEmpty else { throw ProvisioningError.invalid("An API key needs a name.") }
         let secret = Credentials.generateSecret()
+        let timestamp = now()
         let key = PlatformAPIKey(
             id: Credentials.generateIdentifier(), name: trimmed, secretHash: Credentials.hash(secret: secret),
-            createdAt: now())
+            createdAt: timestamp, expiresAt: try AdminAccounts<Store>.expiry(expiresIn, from: timestamp))
         try await store.withTransaction { tx in try tx.insertAPIKey(key) }
         return (key, secret)
     }
 
-    /// The API key whose secret this is, or `nil`.
+    /// The API key whose secret this is, or `nil` when it is unknown, revoked or expired. Records when the key was
+    /// last used (at most once a minute).
     public func verifyAPIKey(_ secret: String) async throws -> PlatformAPIKey? {
         guard !secret.isEmpty else { return nil }
         let hash = Credentials.hash(secret: secret)
+        let timestamp = now()
         guard let key = try await store.read({ tx in try tx.apiKey(secretHash: hash) }),
-            Credentials.verify(secret: secret, storedHash: key.secretHash)
+            Credentials.verify(secret: secret, storedHash: key.secretHash),
+            key.expiresAt.map({ $0 > timestamp }) ?? true
         else { return nil }
+        if key.lastUsedAt.map({ timestamp.timeIntervalSince($0) >= AdminAccounts<Store>.lastUsedResolution }) ?? true {
+            try await store.withTransaction { tx in try tx.touchAPIKey(id: key.id, at: timestamp) }
+        }
         return key
+    }
+
+    /// Revokes a platform API key by id: it stops authenticating at once.
+    public func revokeAPIKey(id: String) async throws {
+        let removed = try await store.withTransaction { tx in try tx.deleteAPIKey(id: id) }
+        guard removed else {
+            throw ProvisioningError.notFound("No platform API key with id '\(id)'; `roster api-key list` shows them.")
+        }
     }
 
     /// Every API key, oldest first (hashes only).

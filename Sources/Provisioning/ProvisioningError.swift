@@ -14,10 +14,14 @@ public struct ProvisioningError: Error, Sendable, Hashable, CustomStringConverti
 
     public let code: Code
     public let message: String
+    /// For a refusal that lifts by itself (a sign-in lockout, a rate limit): seconds until asking again can work,
+    /// which HTTP answers send as `Retry-After`.
+    public let retryAfter: Int?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, retryAfter: Int? = nil) {
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     public var description: String { message }
@@ -26,6 +30,10 @@ public struct ProvisioningError: Error, Sendable, Hashable, CustomStringConverti
     public static func conflict(_ message: String) -> ProvisioningError { .init(.conflict, message) }
     public static func invalid(_ message: String) -> ProvisioningError { .init(.invalid, message) }
     public static func refused(_ message: String) -> ProvisioningError { .init(.refused, message) }
+    /// A refusal that lifts after `retryAfter` seconds (too many attempts).
+    public static func refused(_ message: String, retryAfter: Int) -> ProvisioningError {
+        .init(.refused, message, retryAfter: retryAfter)
+    }
     public static func unauthenticated(_ message: String) -> ProvisioningError { .init(.unauthenticated, message) }
     public static func unavailable(_ message: String) -> ProvisioningError { .init(.unavailable, message) }
 }

@@ -196,6 +196,29 @@ public protocol StoreTransaction {
     func adminToken(secretHash: String) throws -> AdminToken?
     func adminTokens() throws -> [AdminToken]
 
+    // MARK: Revoking and expiring credentials
+
+    /// Deletes an admin with its sessions and API tokens. Returns whether it existed.
+    func deleteAdmin(id: String) throws -> Bool
+    /// Ends an admin's console sessions, except the one whose token hash is `except`. Returns how many ended.
+    func deleteAdminSessions(adminID: String, except: String?) throws -> Int
+    /// Revokes (deletes) an admin API token. Returns whether it existed.
+    func deleteAdminToken(id: String) throws -> Bool
+    /// Records when an admin API token last authenticated a request.
+    func touchAdminToken(id: String, at: Date) throws
+    /// Revokes (deletes) a platform API key. Returns whether it existed.
+    func deleteAPIKey(id: String) throws -> Bool
+    /// Records when a platform API key last authenticated a request.
+    func touchAPIKey(id: String, at: Date) throws
+    /// The failed sign-ins in a row for an email (lowercased), if any are recorded.
+    func signInFailures(email: String) throws -> SignInFailures?
+    /// Inserts or replaces the failed sign-ins of ``SignInFailures/email``.
+    func saveSignInFailures(_ failures: SignInFailures) throws
+    /// Forgets the failed sign-ins of an email (lowercased), after a success or a new password.
+    func deleteSignInFailures(email: String) throws
+    /// Forgets failures whose last attempt and lock both ended before `date`. Returns how many went.
+    func deleteSignInFailures(before date: Date) throws -> Int
+
     // MARK: Devices, archives, sessions, API keys (the platform side)
     func insertDevice(_ device: Device) throws
     func devices(userID: String) throws -> [Device]

@@ -61,6 +61,9 @@ public struct SettingLimit: Sendable, Hashable {
     public static let pageNumber = SettingLimit(name: "page", range: 1...1_000_000)
     /// How far back a "since" look-up reaches, as a duration: up to a century.
     public static let lookBack = SettingLimit(name: "since", range: 0...(36_500 * 86_400), kind: .duration)
+    /// How long an admin API token or a platform API key works: 1 minute to 10 years (leave it out for no expiry).
+    public static let credentialLifetime = SettingLimit(
+        name: "expiresIn", range: 60...(3_650 * 86_400), kind: .duration)
 
     // MARK: Checking what an admin sends
 

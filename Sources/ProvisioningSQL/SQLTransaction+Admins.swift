@@ -75,23 +75,29 @@ extension SQLTransaction {
         try execute("DELETE FROM admin_sessions WHERE expires_at < ?", [RowCoding.milliseconds(now)])
     }
 
+    static let adminTokenColumns = "id, name, admin_id, secret_hash, created_at, last_used_at, expires_at"
+
     public func insertAdminToken(_ t: AdminToken) throws {
         try execute(
-            "INSERT INTO admin_tokens (id, name, admin_id, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)", [t.id, t.name, t.adminID, t.secretHash, RowCoding.milliseconds(t.createdAt)])
+            "INSERT INTO admin_tokens (\(Self.adminTokenColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)", [
+                t.id, t.name, t.adminID, t.secretHash, RowCoding.milliseconds(t.createdAt),
+                t.lastUsedAt.map(RowCoding.milliseconds), t.expiresAt.map(RowCoding.milliseconds),
+            ])
     }
 
     public func adminToken(secretHash: String) throws -> AdminToken? {
-        try fetchOne(
-            "SELECT id, name, admin_id, secret_hash, created_at FROM admin_tokens WHERE secret_hash = ?", [secretHash]
-        ).map(Self.adminToken(from:))
+        try fetchOne("SELECT \(Self.adminTokenColumns) FROM admin_tokens WHERE secret_hash = ?", [secretHash])
+            .map(Self.adminToken(from:))
     }
 
     public func adminTokens() throws -> [AdminToken] {
-        try fetchAll("SELECT id, name, admin_id, secret_hash, created_at FROM admin_tokens ORDER BY created_at, id")
+        try fetchAll("SELECT \(Self.adminTokenColumns) FROM admin_tokens ORDER BY created_at, id")
             .map(Self.adminToken(from:))
     }
 
     static func adminToken(from row: SQLRow) -> AdminToken {
-        AdminToken(id: row[0], name: row[1], adminID: row[2], secretHash: row[3], createdAt: RowCoding.date(row[4]))
+        AdminToken(
+            id: row[0], name: row[1], adminID: row[2], secretHash: row[3], createdAt: RowCoding.date(row[4]),
+            lastUsedAt: (row[5] as Int64?).map(RowCoding.date), expiresAt: (row[6] as Int64?).map(RowCoding.date))
     }
 }

@@ -100,11 +100,14 @@ extension SQLTransaction {
 
     // MARK: API keys
 
-    static let apiKeyColumns = "id, name, secret_hash, created_at"
+    static let apiKeyColumns = "id, name, secret_hash, created_at, last_used_at, expires_at"
 
     public func insertAPIKey(_ k: PlatformAPIKey) throws {
         try execute(
-            "INSERT INTO api_keys (\(Self.apiKeyColumns)) VALUES (?, ?, ?, ?)", [k.id, k.name, k.secretHash, RowCoding.milliseconds(k.createdAt)])
+            "INSERT INTO api_keys (\(Self.apiKeyColumns)) VALUES (?, ?, ?, ?, ?, ?)", [
+                k.id, k.name, k.secretHash, RowCoding.milliseconds(k.createdAt),
+                k.lastUsedAt.map(RowCoding.milliseconds), k.expiresAt.map(RowCoding.milliseconds),
+            ])
     }
 
     public func apiKey(secretHash: String) throws -> PlatformAPIKey? {
@@ -120,6 +123,7 @@ extension SQLTransaction {
 
     static func apiKey(from row: SQLRow) -> PlatformAPIKey {
         PlatformAPIKey(
-            id: row[0], name: row[1], secretHash: row[2], createdAt: RowCoding.date(row[3]))
+            id: row[0], name: row[1], secretHash: row[2], createdAt: RowCoding.date(row[3]),
+            lastUsedAt: (row[4] as Int64?).map(RowCoding.date), expiresAt: (row[5] as Int64?).map(RowCoding.date))
     }
 }

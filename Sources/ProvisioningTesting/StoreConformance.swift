@@ -9,7 +9,7 @@ public enum StoreConformance {
     /// The names of the checks, for `@Test(arguments:)`.
     public static let checks: [String] = [
         "providers", "users-and-usernames", "user-queries", "groups-and-members", "rollback", "settings", "platform",
-        "organizations", "deep-pages",
+        "organizations", "deep-pages", "credentials", "parallel-sign-in",
     ]
 
     /// Runs one named check against a fresh store.
@@ -24,6 +24,8 @@ public enum StoreConformance {
         case "platform": try await platform(store)
         case "organizations": try await organizations(store)
         case "deep-pages": try await deepPages(store)
+        case "credentials": try await credentials(store)
+        case "parallel-sign-in": try await parallelSignIn(store)
         default: Issue.record("unknown check \(check)")
         }
     }

@@ -140,6 +140,24 @@ extension AdminAPIController {
                 return PlatformResponses.json(["id": .string(created.id), "email": .string(created.email)], status: .created)
             }
         }
+        routes.delete("api/v1/admins/:id") { r, c in
+            await handle(r, c) {
+                try await accounts.removeAdmin(id: try c.parameters.require("id"))
+                return Response(status: .noContent)
+            }
+        }
+        routes.delete("api/v1/admin-tokens/:id") { r, c in
+            await handle(r, c) {
+                try await accounts.revokeToken(id: try c.parameters.require("id"))
+                return Response(status: .noContent)
+            }
+        }
+        routes.delete("api/v1/api-keys/:id") { r, c in
+            await handle(r, c) {
+                try await platform.revokeAPIKey(id: try c.parameters.require("id"))
+                return Response(status: .noContent)
+            }
+        }
         routes.get("api/v1/admin-tokens") { r, c in
             await handle(r, c) {
                 let emails = Dictionary(try await accounts.admins().map { ($0.id, $0.email) }, uniquingKeysWith: { a, _ in a })
@@ -149,6 +167,7 @@ extension AdminAPIController {
                             .object([
                                 "id": .string($0.id), "name": .string($0.name), "admin": .string(emails[$0.adminID] ?? $0.adminID),
                                 "createdAt": .string(Timestamp.format($0.createdAt)),
+                                "lastUsedAt": Self.time($0.lastUsedAt), "expiresAt": Self.time($0.expiresAt),
                             ])
                         })
                 ])
@@ -158,9 +177,12 @@ extension AdminAPIController {
             await handle(r, c) {
                 let body = try await body(r)
                 let (token, secret) = try await accounts.createToken(
-                    email: try Self.string(body, "admin"), name: try Self.optionalString(body, "name") ?? "api")
+                    email: try Self.string(body, "admin"), name: try Self.optionalString(body, "name") ?? "api",
+                    expiresIn: try Self.duration(body, .credentialLifetime))
                 return PlatformResponses.json(
-                    ["id": .string(token.id), "name": .string(token.name), "token": .string(secret)], status: .created)
+                    ["id": .string(token.id), "name": .string(token.name), "token": .string(secret),
+                     "expiresAt": Self.time(token.expiresAt)],
+                    status: .created)
             }
         }
         routes.get("api/v1/api-keys") { r, c in
@@ -168,7 +190,11 @@ extension AdminAPIController {
                 PlatformResponses.json([
                     "apiKeys": .array(
                         try await platform.apiKeys().map {
-                            .object(["id": .string($0.id), "name": .string($0.name), "createdAt": .string(Timestamp.format($0.createdAt))])
+                            .object([
+                                "id": .string($0.id), "name": .string($0.name),
+                                "createdAt": .string(Timestamp.format($0.createdAt)),
+                                "lastUsedAt": Self.time($0.lastUsedAt), "expiresAt": Self.time($0.expiresAt),
+                            ])
                         })
                 ])
             }
@@ -176,12 +202,21 @@ extension AdminAPIController {
         routes.post("api/v1/api-keys") { r, c in
             await handle(r, c) {
                 let body = try await body(r)
-                let (key, secret) = try await platform.createAPIKey(name: try Self.optionalString(body, "name") ?? "platform")
+                let (key, secret) = try await platform.createAPIKey(
+                    name: try Self.optionalString(body, "name") ?? "platform",
+                    expiresIn: try Self.duration(body, .credentialLifetime))
                 return PlatformResponses.json(
-                    ["id": .string(key.id), "name": .string(key.name), "key": .string(secret)], status: .created)
+                    [
+                        "id": .string(key.id), "name": .string(key.name), "key": .string(secret),
+                        "expiresAt": Self.time(key.expiresAt),
+                    ],
+                    status: .created)
             }
         }
     }
+
+    /// A time as JSON: RFC 3339, or `null` for none.
+    static func time(_ date: Date?) -> JSONValue { date.map { .string(Timestamp.format($0)) } ?? .null }
 
     /// The path segment of a kind of mapping.
     static func segment(_ kind: MappingRuleKind) -> String {

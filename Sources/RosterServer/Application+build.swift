@@ -3,9 +3,6 @@ public import Logging
 public import Provisioning
 import SCIM
 
-/// The request context of every Roster route.
-public typealias RosterRequestContext = BasicRequestContext
-
 /// The composition root of the service: routes, middleware, the store and the deactivation scheduler, ready to
 /// run.
 public func buildApplication<Store: ProvisioningStore>(
@@ -46,11 +43,13 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
     router.addRoutes(PlatformController(service: PlatformService(store: store)).endpoints)
     let renderer = try ConsoleRenderer()
     let admin = AdminService(store: store)
-    let accounts = AdminAccounts(store: store, bcryptCost: configuration.bcryptCost)
+    let accounts = AdminAccounts(store: store, hasher: PasswordHasher(cost: configuration.bcryptCost))
     router.addRoutes(
         ConsoleController(
             renderer: renderer, admin: admin, accounts: accounts, platform: PlatformService(store: store),
-            configuration: configuration
+            configuration: configuration,
+            throttle: SignInThrottle(
+                perAddress: configuration.signInLimitPerAddress, overall: configuration.signInLimit)
         ).endpoints)
     router.addRoutes(
         AdminAPIController(

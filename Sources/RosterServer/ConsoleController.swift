@@ -18,6 +18,8 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
     let accounts: AdminAccounts<Store>
     let platform: PlatformService<Store>
     let configuration: ServerConfiguration
+    /// Limits password sign-ins per client address and overall.
+    let throttle: SignInThrottle
 
     static var sessionCookie: String { "roster_session" }
     static var flashCookie: String { "roster_flash" }
@@ -33,7 +35,7 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
         routes.get("console/static/roster.css") { _, _ in renderer.asset(renderer.stylesheet, type: "text/css; charset=utf-8") }
         routes.get("console/static/roster.js") { _, _ in renderer.asset(renderer.script, type: "text/javascript; charset=utf-8") }
         routes.get("console/sign-in") { request, _ in await signInPage(request) }
-        routes.post("console/sign-in") { request, _ in await signIn(request) }
+        routes.post("console/sign-in") { request, context in await signIn(request, from: Self.clientAddress(context)) }
         routes.post("console/sign-out") { request, _ in await action(request) { signed, _ in await signOut(signed) } }
         routes.get("console/setup") { request, _ in await setupPage(request) }
         routes.post("console/setup") { request, _ in await setup(request) }
@@ -138,12 +140,19 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
         return renderer.page("sign-in", context, status: status)
     }
 
-    func signIn(_ request: Request) async -> Response {
+    /// Checks the throttle first (no password is checked over it), then the password. Refusals (the throttle, a
+    /// locked email, a full hashing queue) answer 429 with `Retry-After` and say when to try again.
+    func signIn(_ request: Request, from address: String) async -> Response {
         do {
             var request = request
             let form = FormData(String(buffer: try await request.collectBody(upTo: Self.maxFormSize)))
             let email = form["email"] ?? ""
             do {
+                if let seconds = throttle.acquire(address, at: Date()) {
+                    throw ProvisioningError.refused(
+                        "Too many sign-in attempts: try again in \(seconds) second\(seconds == 1 ? "" : "s").",
+                        retryAfter: seconds)
+                }
                 let signed = try await accounts.signIn(email: email, password: form.raw("password") ?? "")
                 var response = Self.redirect(Self.safeNext(form["next"]))
                 response.setCookie(sessionCookie(signed.token, request: request))
@@ -151,11 +160,19 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
             } catch let error as ProvisioningError {
                 var context: [String: Any] = ["title": "Sign in", "email": email, "next": Self.safeNext(form["next"])]
                 context["error"] = error.message
-                return renderer.page("sign-in", context, status: error.code == .refused ? .tooManyRequests : .unauthorized)
+                var response = renderer.page(
+                    "sign-in", context, status: error.code == .refused ? .tooManyRequests : .unauthorized)
+                if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
+                return response
             }
         } catch {
             return errorPage(error, request: request)
         }
+    }
+
+    /// The client's IP address as the socket sees it (a reverse proxy's, behind one), or `unknown`.
+    static func clientAddress(_ context: Context) -> String {
+        (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "unknown"
     }
 
     func signOut(_ signed: Signed) async -> Response {

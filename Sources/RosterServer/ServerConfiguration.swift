@@ -24,13 +24,20 @@ public struct ServerConfiguration: Sendable {
     /// How long a connection may go without sending anything before the server closes it (also while a request's
     /// head or body is half sent), so that slow or stalled clients cannot hold connections forever.
     public var idleTimeout: Duration
+    /// Password sign-ins each client address may try per minute (bursts of as many); more get 429 with
+    /// `Retry-After` before any password is checked. 0 turns the limit off.
+    public var signInLimitPerAddress: Int
+    /// Password sign-ins all clients together may try per minute; 0 turns the limit off.
+    public var signInLimit: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, maxBodySize: Int = 1 << 20,
         bulkMaxOperations: Int = 1000, bulkMaxPayloadSize: Int = 4 << 20, bulkCommitGroup: Int = 1,
         bcryptCost: UInt8 = 12, rateLimit: Double = 500, failedAuthenticationDelay: Duration = .seconds(1),
-        idleTimeout: Duration = .seconds(30)
+        idleTimeout: Duration = .seconds(30), signInLimitPerAddress: Int = 10, signInLimit: Int = 120
     ) {
+        self.signInLimitPerAddress = signInLimitPerAddress
+        self.signInLimit = signInLimit
         self.idleTimeout = idleTimeout
         self.bulkCommitGroup = bulkCommitGroup
         self.bulkMaxOperations = bulkMaxOperations

@@ -26,6 +26,10 @@ struct Serve: AsyncParsableCommand {
     var rateLimit: Double = 500
     @Option(help: "Seconds a connection may send nothing (also mid-request) before it is closed.")
     var idleTimeout: Double = 30
+    @Option(help: "Console sign-ins each client address may try per minute; more get 429. 0 turns the limit off.")
+    var signInLimitPerAddress = 10
+    @Option(help: "Console sign-ins all clients together may try per minute; more get 429. 0 turns the limit off.")
+    var signInLimit = 120
     @Option(
         help: "normal: commits survive a process crash (default); full: fsync every commit, also surviving power loss.")
     var durability: SQLiteStore.Durability = .normal
@@ -68,7 +72,8 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port,
             publicURL: publicURL ?? ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"],
             maxBodySize: maxBodySize, bulkMaxOperations: bulkMaxOperations, bulkMaxPayloadSize: bulkMaxPayloadSize,
-            bulkCommitGroup: bulkCommitGroup, rateLimit: rateLimit, idleTimeout: .saturating(seconds: idleTimeout))
+            bulkCommitGroup: bulkCommitGroup, rateLimit: rateLimit, idleTimeout: .saturating(seconds: idleTimeout),
+            signInLimitPerAddress: signInLimitPerAddress, signInLimit: signInLimit)
         try await AdminService(store: store).setPublicURL(configuration.publicURL)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.displayName)")
         if let token = try await AdminAccounts(store: store).issueSetupToken() {

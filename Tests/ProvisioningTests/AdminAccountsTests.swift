@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 import Testing
@@ -68,7 +69,7 @@ import Testing
         await #expect(throws: ProvisioningError.unauthenticated("Wrong email or password.")) {
             try await accounts.signIn(email: "root@example.com", password: "wrong password!")
         }
-        await #expect(throws: ProvisioningError.refused("Too many failed sign-ins: try again in 30 seconds.")) {
+        await #expect(throws: ProvisioningError.refused("Too many failed sign-ins: try again in 30 seconds.", retryAfter: 30)) {
             try await accounts.signIn(email: "root@example.com", password: "correct horse battery")
         }
         clock.advance(31)
@@ -76,7 +77,7 @@ import Testing
         await #expect(throws: ProvisioningError.unauthenticated("Wrong email or password.")) {
             try await accounts.signIn(email: "root@example.com", password: "wrong again!!")
         }
-        await #expect(throws: ProvisioningError.refused("Too many failed sign-ins: try again in 60 seconds.")) {
+        await #expect(throws: ProvisioningError.refused("Too many failed sign-ins: try again in 60 seconds.", retryAfter: 60)) {
             try await accounts.signIn(email: "root@example.com", password: "correct horse battery")
         }
         clock.advance(61)
@@ -87,6 +88,139 @@ import Testing
         await #expect(throws: ProvisioningError.unauthenticated("Wrong email or password.")) {
             try await accounts.signIn(email: "nobody@example.com", password: "correct horse battery")
         }
+    }
+
+    /// An unknown email is counted and locked exactly like an admin's, so the lockout's 429 does not tell which
+    /// emails are admins.
+    @Test func unknownEmailsLockLikeAdmins() async throws {
+        let clock = Clock()
+        let accounts = Self.accounts(clock)
+        try await accounts.addAdmin(email: "root@example.com", password: "correct horse battery")
+        var answers: [String: [ProvisioningError]] = [:]
+        for email in ["root@example.com", "nobody@example.com"] {
+            for _ in 0..<7 {
+                do {
+                    _ = try await accounts.signIn(email: email, password: "wrong password!")
+                } catch let error as ProvisioningError {
+                    answers[email, default: []].append(error)
+                }
+            }
+        }
+        #expect(answers["root@example.com"] == answers["nobody@example.com"])
+        #expect(answers["nobody@example.com"]?.last == .refused("Too many failed sign-ins: try again in 30 seconds.", retryAfter: 30))
+        // Counts are forgotten an hour after their last attempt and their lock.
+        clock.advance(30 + 3601)
+        await #expect(throws: ProvisioningError.unauthenticated("Wrong email or password.")) {
+            try await accounts.signIn(email: "other@example.com", password: "wrong password!")
+        }
+        #expect(try await accounts.store.read { tx in try tx.signInFailures(email: "nobody@example.com") } == nil)
+    }
+
+    /// The hashing queue is bounded: with its one thread busy and its capacity taken, another hash is refused at
+    /// once (429 with Retry-After), not queued.
+    @Test func aFullHashingQueueRefuses() async throws {
+        let hasher = PasswordHasher(cost: 4, capacity: 2)
+        let gate = DispatchSemaphore(value: 0)
+        async let blocked: Void = hasher.run { gate.wait() }
+        while hasher.admitted.withLock({ $0 }) < 1 { try await Task.sleep(for: .milliseconds(2)) }
+        async let queued = hasher.hash("correct horse battery")
+        while hasher.admitted.withLock({ $0 }) < 2 { try await Task.sleep(for: .milliseconds(2)) }
+        await #expect(throws: ProvisioningError.refused("Too many sign-ins at once: try again in a second.", retryAfter: 1)) {
+            try await hasher.verify("correct horse battery", hash: nil)
+        }
+        gate.signal()
+        try await blocked
+        #expect(try await queued.hasPrefix("$2"))
+        #expect(try await hasher.verify("x", hash: nil) == false)
+    }
+
+    @Test func apiTokensExpireAndAreRevoked() async throws {
+        let clock = Clock()
+        let accounts = Self.accounts(clock)
+        try await accounts.addAdmin(email: "root@example.com", password: "correct horse battery")
+        let (token, secret) = try await accounts.createToken(email: "root@example.com", name: "ci", expiresIn: .seconds(3600))
+        #expect(token.expiresAt == clock.read().addingTimeInterval(3600))
+        #expect(try await accounts.authenticate(apiToken: secret)?.email == "root@example.com")
+        #expect(try await accounts.tokens().first?.lastUsedAt == clock.read())
+        clock.advance(3600)
+        #expect(try await accounts.authenticate(apiToken: secret) == nil)
+        let (other, otherSecret) = try await accounts.createToken(email: "root@example.com", name: "ops")
+        #expect(other.expiresAt == nil)
+        try await accounts.revokeToken(id: other.id)
+        #expect(try await accounts.authenticate(apiToken: otherSecret) == nil)
+        await #expect(throws: ProvisioningError.self) { try await accounts.revokeToken(id: other.id) }
+        for lifetime: Duration in [.zero, .seconds(59), .seconds(3_651 * 86_400)] {
+            let error = await #expect(throws: ProvisioningError.self) {
+                try await accounts.createToken(email: "root@example.com", name: "n", expiresIn: lifetime)
+            }
+            #expect(error?.message.contains("'expiresIn' must be a duration from 1m to 3650d") == true)
+        }
+    }
+
+    @Test func platformAPIKeysExpireAndAreRevoked() async throws {
+        let clock = Clock()
+        let platform = PlatformService(store: MemoryStore(), now: clock.read)
+        let (key, secret) = try await platform.createAPIKey(name: "broker", expiresIn: .seconds(60))
+        #expect(try await platform.verifyAPIKey(secret)?.id == key.id)
+        #expect(try await platform.apiKeys().first?.lastUsedAt == clock.read())
+        clock.advance(60)
+        #expect(try await platform.verifyAPIKey(secret) == nil)
+        let (forever, foreverSecret) = try await platform.createAPIKey(name: "registry")
+        #expect(try await platform.verifyAPIKey(foreverSecret) != nil)
+        try await platform.revokeAPIKey(id: forever.id)
+        #expect(try await platform.verifyAPIKey(foreverSecret) == nil)
+    }
+
+    @Test func removingAnAdminEndsItsSessionsAndTokensButNeverTheLastAdmin() async throws {
+        let accounts = Self.accounts()
+        try await accounts.addAdmin(email: "root@example.com", password: "correct horse battery")
+        await #expect(
+            throws: ProvisioningError.conflict(
+                "root@example.com is the only admin; add another admin before removing this one, or nobody could sign in to the console or the admin API.")
+        ) { try await accounts.removeAdmin(email: "root@example.com") }
+        try await accounts.addAdmin(email: "ops@example.com", password: "another long password")
+        let signed = try await accounts.signIn(email: "ops@example.com", password: "another long password")
+        let (_, secret) = try await accounts.createToken(email: "ops@example.com", name: "ci")
+        try await accounts.removeAdmin(email: "OPS@example.com")
+        #expect(try await accounts.session(token: signed.token) == nil)
+        #expect(try await accounts.authenticate(apiToken: secret) == nil)
+        #expect(try await accounts.admins().map(\.email) == ["root@example.com"])
+        await #expect(throws: ProvisioningError.notFound("No admin with email 'ops@example.com'.")) {
+            try await accounts.removeAdmin(email: "ops@example.com")
+        }
+    }
+
+    @Test func settingAPasswordEndsSessionsAndLiftsTheLock() async throws {
+        let accounts = Self.accounts()
+        try await accounts.addAdmin(email: "root@example.com", password: "correct horse battery")
+        let signed = try await accounts.signIn(email: "root@example.com", password: "correct horse battery")
+        for _ in 0..<6 { _ = try? await accounts.signIn(email: "root@example.com", password: "wrong password!") }
+        await #expect(throws: ProvisioningError.self) {
+            try await accounts.signIn(email: "root@example.com", password: "correct horse battery")
+        }
+        #expect(try await accounts.setPassword(email: "root@example.com", password: "a brand new password") == 1)
+        #expect(try await accounts.session(token: signed.token) == nil)
+        _ = try await accounts.signIn(email: "root@example.com", password: "a brand new password")
+        await #expect(throws: ProvisioningError.invalid("A password needs at least 12 characters.")) {
+            try await accounts.setPassword(email: "root@example.com", password: "short")
+        }
+    }
+
+    @Test func changingTheOwnPasswordKeepsThisSessionAndEndsTheOthers() async throws {
+        let accounts = Self.accounts()
+        let admin = try await accounts.addAdmin(email: "root@example.com", password: "correct horse battery")
+        let here = try await accounts.signIn(email: "root@example.com", password: "correct horse battery")
+        let elsewhere = try await accounts.signIn(email: "root@example.com", password: "correct horse battery")
+        await #expect(throws: ProvisioningError.invalid("The current password is wrong; nothing was changed.")) {
+            try await accounts.changePassword(
+                adminID: admin.id, current: "not the password", new: "a brand new password", keeping: here.session)
+        }
+        let ended = try await accounts.changePassword(
+            adminID: admin.id, current: "correct horse battery", new: "a brand new password", keeping: here.session)
+        #expect(ended == 1)
+        #expect(try await accounts.session(token: here.token) != nil)
+        #expect(try await accounts.session(token: elsewhere.token) == nil)
+        _ = try await accounts.signIn(email: "root@example.com", password: "a brand new password")
     }
 
     @Test func firstAdminSetupLinkWorksOnce() async throws {

@@ -54,7 +54,8 @@ import Testing
         (.delete, "/api/v1/providers/ID/watchlist-mapping/rules"), (.patch, "/api/v1/organizations/ID"),
         (.get, "/api/v1/watchlists/ID/members"), (.get, "/api/v1/settings"), (.patch, "/api/v1/settings"),
         (.get, "/api/v1/admins"), (.post, "/api/v1/admins"), (.get, "/api/v1/admin-tokens"), (.post, "/api/v1/admin-tokens"),
-        (.get, "/api/v1/api-keys"), (.post, "/api/v1/api-keys"),
+        (.get, "/api/v1/api-keys"), (.post, "/api/v1/api-keys"), (.delete, "/api/v1/admins/ID"),
+        (.delete, "/api/v1/admin-tokens/ID"), (.delete, "/api/v1/api-keys/ID"),
     ]
 
     @Test func everyEndpointNeedsAnAdminToken() async throws {
