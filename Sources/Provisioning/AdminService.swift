@@ -44,7 +44,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
         guard !trimmed.isEmpty else { throw ProvisioningError.invalid("A provider needs a name.") }
         guard deactivationDelay >= .zero else { throw ProvisioningError.invalid("The deactivation delay cannot be negative.") }
         let secret = Credentials.generateSecret()
-        let id = Credentials.generateIdentifier()
+        let id = Provider.generateID()
         let timestamp = now()
         let provider = Provider(
             id: id, name: trimmed, username: "scim-\(id)", secretHash: Credentials.hash(secret: secret),

@@ -26,9 +26,24 @@ struct Serve: AsyncParsableCommand {
     var rateLimit: Double = 500
     @Option(help: "Seconds a connection may send nothing (also mid-request) before it is closed.")
     var idleTimeout: Double = 30
+    @Option(help: "Seconds a client has to send a whole request, head and body (from when the server waits for it); later ones get 408 and are closed.")
+    var requestTimeout: Double = 60
+    @Option(help: "Most connections served at once (default 4096, fewer when the open-files limit is lower); more wait to be accepted.")
+    var maxConnections: Int?
+    @Option(help: "Require `Authorization: Bearer TOKEN` on GET /metrics (or set ROSTER_METRICS_TOKEN, which keeps it out of the process list).")
+    var metricsToken: String?
     @Option(
         help: "normal: commits survive a process crash (default); full: fsync every commit, also surviving power loss.")
     var durability: SQLiteStore.Durability = .normal
+
+    func validate() throws {
+        guard requestTimeout > 0, requestTimeout <= 86_400 else {
+            throw ValidationError("--request-timeout must be between 0 and 86400 seconds, got \(requestTimeout).")
+        }
+        if let maxConnections, maxConnections < 1 {
+            throw ValidationError("--max-connections must be at least 1, got \(maxConnections).")
+        }
+    }
 
     func run() async throws {
         switch logFormat {
@@ -42,7 +57,10 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port,
             publicURL: publicURL ?? ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"],
             maxBodySize: maxBodySize, bulkMaxOperations: bulkMaxOperations, bulkMaxPayloadSize: bulkMaxPayloadSize,
-            bulkCommitGroup: bulkCommitGroup, rateLimit: rateLimit, idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+            bulkCommitGroup: bulkCommitGroup, rateLimit: rateLimit, idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
+            requestTimeout: .milliseconds(Int64(requestTimeout * 1000)),
+            maxConnections: maxConnections ?? ServerConfiguration.defaultMaxConnections,
+            metricsToken: metricsToken ?? ProcessInfo.processInfo.environment["ROSTER_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
         try await AdminService(store: store).setPublicURL(configuration.publicURL)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.displayName)")
         if let token = try await AdminAccounts(store: store).issueSetupToken() {
