@@ -24,7 +24,7 @@ public struct Provider: Sendable, Hashable, Identifiable {
     public var organizationMapping: OrganizationMapping
     /// Whether the provider's SCIM groups decide roles.
     public var roleMappingMode: RoleMappingMode
-    /// When the provider last made an authenticated SCIM request (recorded at most once a minute).
+    /// When the provider last made a successful (so authenticated) SCIM request (recorded at most once a minute).
     public var lastRequestAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
