@@ -87,9 +87,12 @@ ok = [t for status, t in latencies if status == 200]
 report("normal requests are answered meanwhile", len(ok) == len(latencies),
        f"{len(ok)}/{len(latencies)} answered 200, slowest {max(t for _, t in latencies) * 1000:.0f} ms")
 for s in socks: s.close()
-time.sleep(1)
+for _ in range(50):  # until the server has let go of the first round's connections
+    if server_sockets() <= baseline: break
+    time.sleep(0.1)
 
 # 2. The connection cap: 150 slow clients against 100 slots.
+baseline = server_sockets()
 socks = slow_clients(150)
 time.sleep(1)
 held = server_sockets() - baseline

@@ -19,16 +19,18 @@ public func buildApplication<Store: ProvisioningStore>(
         httpDecoderConfiguration: .init(
             maxHeaderFieldSize: ServerConfiguration.maxRequestLineSize,
             maxHeaderListSize: ServerConfiguration.maxRequestHeadSize))
-    let requestTimeout = configuration.requestTimeout
+    let (requestTimeout, maxConnections) = (configuration.requestTimeout, max(1, configuration.maxConnections))
+    let connections = ConnectionCount()
     return Application(
         router: router,
         server: HTTPServerBuilder { responder in
-            DeadlineHTTP1Channel(
-                inner: HTTP1Channel(responder: responder, configuration: http1), requestTimeout: requestTimeout)
+            RosterHTTP1Channel(
+                inner: HTTP1Channel(responder: responder, configuration: http1), requestTimeout: requestTimeout,
+                maxConnections: maxConnections, connections: connections)
         },
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Roster",
-            availableConnectionsDelegate: MaximumAvailableConnections(max(1, configuration.maxConnections))),
+            availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
         services: [scheduler],
         logger: logger)
 }

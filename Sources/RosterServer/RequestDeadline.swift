@@ -2,6 +2,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// The total time a client has to send a request, head and body together, counted from the moment the server
 /// waits for it (the connection opened, or the previous response was sent) until the request's last byte. The
@@ -184,15 +185,33 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
 @available(*, unavailable)
 extension RequestDeadlineHandler: Sendable {}
 
-/// Hummingbird's HTTP/1 child channel with a ``RequestDeadlineHandler`` inserted right after the HTTP decoder.
-struct DeadlineHTTP1Channel: ServerChildChannel {
+/// How many connections are open, shared by every connection's set-up.
+final class ConnectionCount: Sendable {
+    let open = Atomic<Int>(0)
+}
+
+/// Hummingbird's HTTP/1 child channel with a ``RequestDeadlineHandler`` inserted right after the HTTP decoder, and
+/// an exact cap on open connections. Hummingbird's `MaximumAvailableConnections` stops accepting at the cap, but
+/// one read of the listening socket may accept a few connections at once; those past the cap are closed as soon as
+/// they are set up.
+struct RosterHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
     let inner: HTTP1Channel
     let requestTimeout: Duration
+    let maxConnections: Int
+    let connections: ConnectionCount
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+        let open = connections.open.wrappingAdd(1, ordering: .relaxed).newValue
+        let connections = self.connections
+        channel.closeFuture.whenComplete { _ in connections.open.wrappingSubtract(1, ordering: .relaxed) }
+        return inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            // Closed rather than failed: a failed set-up would end the server's stream of accepted connections.
+            guard open <= maxConnections else {
+                channel.close(promise: nil)
+                return value
+            }
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try pipeline.addHandler(
