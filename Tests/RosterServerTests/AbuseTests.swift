@@ -34,17 +34,18 @@ import Testing
         }
     }
 
-    /// Only a successful (so authenticated) request records provider activity: a stranger's 404 on a real Base
-    /// URL neither writes the store nor adds to the table.
+    /// Only a successful (so authenticated) request records provider activity: a stranger's 429 on a real Base
+    /// URL (its 404s used up the allowance) neither writes the store nor adds to the table.
     @Test func onlyAuthenticatedRequestsRecordActivity() async throws {
-        try await withSCIM(.memory) { clients, issued, admin async throws in
-            let okta = clients[0]
+        let configuration = ServerConfiguration(rateLimit: 0.5, failedAuthenticationDelay: .milliseconds(10))
+        try await withSCIM(.memory, providers: ["Okta", "Entra"], configuration: configuration) {
+            clients, issued, admin async throws in
+            let (okta, entra) = (clients[0], clients[1])
             #expect(try await okta.send(.get, "/Nope", authorized: false).status == .notFound)
-            #expect(try await okta.send(.get, "/Users", authorized: false).status == .unauthorized)
-            #expect(try await okta.send(.delete, "/Schemas", authorized: false).status == .methodNotAllowed)
+            #expect(try await okta.send(.get, "/Nope", authorized: false).status == .tooManyRequests)
             #expect(try await admin.provider(id: issued[0].provider.id).lastRequestAt == nil)
-            #expect(try await okta.send(.get, "/Users").status == .ok)
-            #expect(try await admin.provider(id: issued[0].provider.id).lastRequestAt != nil)
+            #expect(try await entra.send(.get, "/Users").status == .ok)
+            #expect(try await admin.provider(id: issued[1].provider.id).lastRequestAt != nil)
         }
     }
 
