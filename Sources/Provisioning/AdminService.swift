@@ -44,7 +44,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
         guard !trimmed.isEmpty else { throw ProvisioningError.invalid("A provider needs a name.") }
         try SettingLimit.deactivationDelay.check(deactivationDelay)
         let secret = Credentials.generateSecret()
-        let id = Credentials.generateIdentifier()
+        let id = Provider.generateID()
         let timestamp = now()
         let provider = Provider(
             id: id, name: trimmed, username: "scim-\(id)", secretHash: Credentials.hash(secret: secret),

@@ -3,8 +3,8 @@ public import SCIM
 
 /// A provisioning provider: an identity provider connection with its own SCIM Base URL and API credentials.
 public struct Provider: Sendable, Hashable, Identifiable {
-    /// Short lowercase identifier, part of the Base URL (`/scim/{id}/v2`); never contains `_` (Okta refuses Base
-    /// URLs with underscores).
+    /// Short lowercase identifier, part of the Base URL (`/scim/{id}/v2`): ``idLength`` characters from `a-z0-9`
+    /// (never `_`, which Okta refuses in Base URLs).
     public var id: String
     /// Display name chosen by the admin.
     public var name: String
@@ -27,7 +27,7 @@ public struct Provider: Sendable, Hashable, Identifiable {
     public var organizationMapping: OrganizationMapping
     /// Whether the provider's SCIM groups decide roles.
     public var roleMappingMode: RoleMappingMode
-    /// When the provider last made an authenticated SCIM request (recorded at most once a minute).
+    /// When the provider last made a successful (so authenticated) SCIM request (recorded at most once a minute).
     public var lastRequestAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
@@ -252,5 +252,19 @@ extension Provider {
         var root = publicURL
         while root.hasSuffix("/") { root.removeLast() }
         return "\(root)/scim/\(id)/v2"
+    }
+}
+
+extension Provider {
+    /// How many characters a provider id has; every id ever issued has this many (see ``generateID()``).
+    public static let idLength = 10
+
+    /// A new provider id: ``idLength`` random characters from `a-z0-9`.
+    public static func generateID() -> String { Credentials.generateIdentifier(length: idLength) }
+
+    /// Whether `id` has the shape of a provider id (``idLength`` characters from `a-z0-9`), so that the server can
+    /// refuse any other Base URL before it keeps state or reads the store for it.
+    public static func isWellFormedID(_ id: some StringProtocol) -> Bool {
+        id.utf8.count == idLength && id.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) }
     }
 }

@@ -2,7 +2,8 @@ public import Foundation
 import Synchronization
 
 /// When each provider last made a request, recorded in the store at most once per `interval` per provider, so
-/// that the console can show "last request" without a write on every SCIM call.
+/// that the console can show "last request" without a write on every SCIM call. One entry per provider id it is
+/// given: the server gives it only the ids of authenticated requests.
 public final class ProviderActivity: Sendable {
     let flushed = Mutex<[String: Date]>([:])
     public let interval: TimeInterval

@@ -1,4 +1,5 @@
 public import Hummingbird
+import HummingbirdCore
 public import Logging
 public import Provisioning
 import SCIM
@@ -10,15 +11,23 @@ public func buildApplication<Store: ProvisioningStore>(
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(configuration: configuration, store: store)
     let scheduler = DeactivationScheduler(store: store, clock: ContinuousClock(), logger: logger)
+    let http1 = HTTP1Channel.Configuration(
+        idleTimeout: .milliseconds(Int64(configuration.idleTimeout / .milliseconds(1))),
+        httpDecoderConfiguration: .init(
+            maxHeaderFieldSize: ServerConfiguration.maxRequestLineSize,
+            maxHeaderListSize: ServerConfiguration.maxRequestHeadSize))
+    let (requestTimeout, maxConnections) = (configuration.requestTimeout, max(1, configuration.maxConnections))
+    let connections = ConnectionCount()
     return Application(
         router: router,
-        server: .http1(
-            configuration: .init(
-                idleTimeout: .milliseconds(Int64(configuration.idleTimeout / .milliseconds(1))),
-                // Request lines up to 256 KiB reach the router, so that an overlong filter gets the filter parser's
-                // SCIM error (400 invalidFilter naming the limit) instead of a bodiless 400 from the HTTP decoder.
-                httpDecoderConfiguration: .init(maxHeaderFieldSize: 256 * 1024, maxHeaderListSize: 256 * 1024))),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Roster"),
+        server: HTTPServerBuilder { responder in
+            RosterHTTP1Channel(
+                inner: HTTP1Channel(responder: responder, configuration: http1), requestTimeout: requestTimeout,
+                maxConnections: maxConnections, connections: connections)
+        },
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "Roster",
+            availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
         services: [scheduler],
         logger: logger)
 }
@@ -30,6 +39,7 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
     let router = Router(context: RosterRequestContext.self)
     let metrics = RequestMetrics()
     router.add(middleware: MetricsMiddleware(metrics: metrics))
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: ProviderActivityMiddleware(activity: ProviderActivity(), store: store))
@@ -58,7 +68,10 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
             maxBodySize: configuration.maxBodySize
         ).endpoints)
     router.get("healthz") { _, _ in SCIMResponses.json(["status": "ok"]) }
-    router.get("metrics") { _, _ in try await metricsResponse(metrics, store: store) }
+    router.get("metrics") { request, _ in
+        guard metricsAllowed(request, token: configuration.metricsToken) else { return metricsUnauthorized() }
+        return try await metricsResponse(metrics, store: store)
+    }
     router.get("readyz") { _, _ in
         _ = try await store.read { tx in try tx.providers().count }
         return SCIMResponses.json(["status": "ready"])

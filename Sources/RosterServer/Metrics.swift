@@ -121,3 +121,21 @@ func metricsResponse(_ metrics: RequestMetrics, store: some ProvisioningStore) a
         status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
         body: .init(byteBuffer: ByteBuffer(string: out)))
 }
+
+/// Whether a `GET /metrics` may read the metrics: always when no metrics token is configured, otherwise only with
+/// `Authorization: Bearer <token>` (compared in constant time).
+func metricsAllowed(_ request: Request, token: String?) -> Bool {
+    guard let token else { return true }
+    guard let header = request.headers[.authorization], header.utf8.count > 7,
+        header.prefix(7).lowercased() == "bearer "
+    else { return false }
+    return Credentials.constantTimeEquals(Array(header.utf8.dropFirst(7)), Array(token.utf8))
+}
+
+/// The answer to a `GET /metrics` without the configured token.
+func metricsUnauthorized() -> Response {
+    Response(
+        status: .unauthorized,
+        headers: [.wwwAuthenticate: "Bearer realm=\"Roster metrics\"", .contentType: "text/plain; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(string: "GET /metrics needs the metrics token: send Authorization: Bearer <token>.\n")))
+}

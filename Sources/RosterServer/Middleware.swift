@@ -28,12 +28,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 headers: status == .serviceUnavailable ? [.retryAfter: "5"] : [:])
         } catch let error as HTTPError where request.uri.path.hasPrefix("/console") {
             let message = error.status == .notFound
-                ? "There is no page at \(request.uri.path)." : (error.body ?? error.status.reasonPhrase)
+                ? "There is no page at \(loggable(request.uri.path))." : (error.body ?? error.status.reasonPhrase)
             return ConsoleRenderer.plainErrorPage(status: error.status, message: message)
         } catch let error as HTTPError where request.uri.path.hasPrefix("/api/") {
             let message = switch error.status {
-            case .notFound: "No endpoint at \(request.method.rawValue) \(request.uri.path)."
-            case .methodNotAllowed: "\(request.method.rawValue) is not supported on \(request.uri.path)."
+            case .notFound: "No endpoint at \(request.method.rawValue) \(loggable(request.uri.path))."
+            case .methodNotAllowed: "\(request.method.rawValue) is not supported on \(loggable(request.uri.path))."
             default: error.body ?? error.status.reasonPhrase
             }
             return PlatformResponses.error(message, status: error.status)
@@ -42,23 +42,25 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch is NIOTooManyBytesError {
             return SCIMResponses.error(.payloadTooLarge("The request body is larger than the server accepts."))
         } catch {
-            context.logger.error("Unhandled error: \(String(reflecting: error))", metadata: ["path": "\(request.uri.path)"])
+            context.logger.error("Unhandled error: \(String(reflecting: error))", metadata: ["path": "\(loggable(request.uri.path))"])
             return SCIMResponses.error(.internalError("The server could not complete the request; the error was logged."))
         }
     }
 
     static func scimError(for error: HTTPError, request: Request) -> SCIMError {
         switch error.status {
-        case .notFound: .notFound("No resource or endpoint at \(request.method.rawValue) \(request.uri.path).")
-        case .methodNotAllowed: .methodNotAllowed("\(request.method.rawValue) is not supported on \(request.uri.path).")
+        case .notFound: .notFound("No resource or endpoint at \(request.method.rawValue) \(loggable(request.uri.path)).")
+        case .methodNotAllowed: .methodNotAllowed("\(request.method.rawValue) is not supported on \(loggable(request.uri.path)).")
         case .contentTooLarge: .payloadTooLarge("The request body is larger than the server accepts.")
         default: SCIMError(status: error.status.code, detail: error.body ?? error.status.reasonPhrase)
         }
     }
 }
 
-/// Records when each provider last made an authenticated SCIM request (`/scim/{provider}/…` answered with anything
-/// but 401), written at most once a minute per provider.
+/// Records when each provider last made a successful SCIM request (`/scim/{provider}/…` answered 2xx, which only
+/// an authenticated provider gets), written at most once a minute per provider. Answers that can come before
+/// authentication (404 for an unknown path, 405, 429) never record, so strangers add nothing to the table and no
+/// writes to the store.
 struct ProviderActivityMiddleware<Context: RequestContext, Store: ProvisioningStore>: RouterMiddleware {
     let activity: ProviderActivity
     let store: Store
@@ -67,7 +69,8 @@ struct ProviderActivityMiddleware<Context: RequestContext, Store: ProvisioningSt
         -> Response
     {
         let response = try await next(request, context)
-        guard let providerID = scimProviderID(request), response.status != .unauthorized else { return response }
+        guard let id = scimProviderID(request), response.status.kind == .successful else { return response }
+        let providerID = String(id)
         let now = Date()
         if activity.record(providerID: providerID, at: now) {
             do {
@@ -80,9 +83,11 @@ struct ProviderActivityMiddleware<Context: RequestContext, Store: ProvisioningSt
     }
 }
 
-/// Protects each provider's Base URL: a per-provider rate limit (429 with `Retry-After`, a SCIM error body) and,
-/// once more than five authentications failed there within a minute, a delay before each further 401. Requests
-/// that fail to authenticate do not count against the provider's allowance.
+/// Protects each provider's Base URL: a Base URL whose provider id cannot be one (see
+/// ``Provider/isWellFormedID(_:)``) gets 404 before anything is kept or read for it; then a per-provider rate limit
+/// (429 with `Retry-After`, a SCIM error body) and, once more than five authentications failed there within a
+/// minute, a delay before each further 401. Requests that fail to authenticate do not count against the provider's
+/// allowance. Both tables are bounded (see ``RateLimiter`` and ``FailureCounter``).
 struct SCIMGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     let limiter: RateLimiter?
     let failures = FailureCounter()
@@ -91,7 +96,12 @@ struct SCIMGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard let providerID = scimProviderID(request) else { return try await next(request, context) }
+        guard let id = scimProviderID(request) else { return try await next(request, context) }
+        guard Provider.isWellFormedID(id) else {
+            throw SCIMError.notFound(
+                "This is not a SCIM Base URL: a provider id is \(Provider.idLength) lowercase letters and digits (the console and `roster provider list` show each provider's Base URL).")
+        }
+        let providerID = String(id)
         if let limiter, let wait = limiter.acquire(providerID, at: Date()) {
             let seconds = max(1, Int(wait.rounded(.up)))
             return SCIMResponses.error(
@@ -113,13 +123,25 @@ struct SCIMGuardMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// The provider id of a SCIM request's Base URL (`/scim/{provider}/…`), or `nil` for other paths.
-func scimProviderID(_ request: Request) -> String? {
+func scimProviderID(_ request: Request) -> Substring? {
     let parts = request.uri.path.split(separator: "/", maxSplits: 2)
     guard parts.count >= 2, parts[0] == "scim" else { return nil }
-    return String(parts[1])
+    return parts[1]
 }
 
-/// Logs one line per request: method, path, status and duration.
+/// The longest part of a request's path that goes into a log line or an error message; longer paths are cut there
+/// and end with `…`, so that a huge path costs neither log space nor response size.
+let loggedPathLength = 256
+
+/// `path` as logs and error messages show it: at most ``loggedPathLength`` Unicode scalars.
+func loggable(_ path: String) -> String {
+    // A path of at most that many bytes has at most that many scalars: the common case counts nothing.
+    guard path.utf8.count > loggedPathLength, path.unicodeScalars.count > loggedPathLength else { return path }
+    var cut = String.UnicodeScalarView(path.unicodeScalars.prefix(loggedPathLength))
+    cut.append("…")
+    return String(cut)
+}
+
 /// Logs one line per request with its id, method, path, status and duration as metadata (`--log-format json`
 /// makes them fields), and answers the id in `X-Request-Id`, so an IdP's support ticket can be matched to the log
 /// and to the sync log (whose entries carry the same id). A caller's own `X-Request-Id` (up to 128 letters,
@@ -139,12 +161,13 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         response.headers[Self.header] = context.id
         if context.logger.logLevel <= .info {
+            let path = loggable(request.uri.path)
             let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
             let duration = String(format: "%.1f", ms)
             context.logger.info(
-                "\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(duration)ms",
+                "\(request.method.rawValue) \(path) \(response.status.code) \(duration)ms",
                 metadata: [
-                    "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+                    "method": .string(request.method.rawValue), "path": .string(path),
                     "status": .stringConvertible(response.status.code), "duration_ms": .string(duration),
                 ])
         }
@@ -154,5 +177,24 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     static func isValid(_ id: String) -> Bool {
         !id.isEmpty && id.utf8.count <= 128
             && id.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "-_.".unicodeScalars.contains($0) }
+    }
+}
+
+/// Headers every response carries, error pages and redirects included: `X-Content-Type-Options: nosniff` (a
+/// browser never runs a JSON or text answer as a script or page of another type) and `Referrer-Policy:
+/// same-origin` (console URLs, which name users and providers, never leave in a `Referer` to another site; the
+/// console's own links keep theirs, which its "back" links read). Added outside the error middleware, so it sees
+/// every answer the router gives.
+struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var contentTypeOptions: HTTPField.Name { HTTPField.Name("X-Content-Type-Options")! }
+    static var referrerPolicy: HTTPField.Name { HTTPField.Name("Referrer-Policy")! }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        var response = try await next(request, context)
+        response.headers[Self.contentTypeOptions] = "nosniff"
+        response.headers[Self.referrerPolicy] = "same-origin"
+        return response
     }
 }

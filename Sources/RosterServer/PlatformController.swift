@@ -144,7 +144,7 @@ enum PlatformResponses {
             return PlatformResponses.error(
                 "The request body is larger than the limit of \(maxBodySize) bytes.", status: .contentTooLarge)
         default:
-            logger.error("Unhandled error: \(String(reflecting: error))", metadata: ["path": "\(request.uri.path)"])
+            logger.error("Unhandled error: \(String(reflecting: error))", metadata: ["path": "\(loggable(request.uri.path))"])
             return PlatformResponses.error(
                 "The server could not complete the request; the error was logged.", status: .internalServerError)
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How the server listens and how it names itself to identity providers.
 public struct ServerConfiguration: Sendable {
     public var host: String
@@ -29,16 +31,52 @@ public struct ServerConfiguration: Sendable {
     public var signInLimitPerAddress: Int
     /// Password sign-ins all clients together may try per minute; 0 turns the limit off.
     public var signInLimit: Int
+    /// How long a client has to send a whole request, head and body, counted from when the server waits for it
+    /// (the connection opened, or the previous response was sent); a later request gets 408 and its connection is
+    /// closed. The idle timeout alone lets a client that sends a byte every few seconds hold a connection forever.
+    public var requestTimeout: Duration
+    /// The most connections served at once; past it, new connections wait in the listen queue (and are refused
+    /// once that is full) until one closes. See ``defaultMaxConnections``.
+    public var maxConnections: Int
+    /// When set, `GET /metrics` answers only requests with `Authorization: Bearer <token>` (401 otherwise).
+    public var metricsToken: String?
+
+    /// The longest request line (so the longest URL) and the longest header line, in bytes: room for a
+    /// `GET /Users` whose filter has the filter parser's maximum of 4,096 characters, each percent-encoded (a
+    /// longer filter still gets the parser's SCIM error, 400 `invalidFilter`). Longer lines get a bodiless 400
+    /// from the HTTP decoder, and the connection is closed.
+    public static let maxRequestLineSize = 16 * 1024
+    /// The largest request head (request line and every header together), in bytes.
+    public static let maxRequestHeadSize = 32 * 1024
+
+    /// 4,096, or fewer when the process may open fewer files: the soft `RLIMIT_NOFILE` less 256 descriptors kept
+    /// for the database, its WAL and the listening socket (at least 64), so that the server refuses connections
+    /// itself before the system refuses it descriptors.
+    public static var defaultMaxConnections: Int {
+        var limit = rlimit()
+        #if os(Linux)
+        let resource = Int32(RLIMIT_NOFILE.rawValue)
+        #else
+        let resource = RLIMIT_NOFILE
+        #endif
+        guard getrlimit(resource, &limit) == 0 else { return 4096 }
+        return min(4096, max(64, Int(clamping: limit.rlim_cur) - 256))
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, maxBodySize: Int = 1 << 20,
         bulkMaxOperations: Int = 1000, bulkMaxPayloadSize: Int = 4 << 20, bulkCommitGroup: Int = 1,
         bcryptCost: UInt8 = 12, rateLimit: Double = 500, failedAuthenticationDelay: Duration = .seconds(1),
-        idleTimeout: Duration = .seconds(30), signInLimitPerAddress: Int = 10, signInLimit: Int = 120
+        idleTimeout: Duration = .seconds(30), signInLimitPerAddress: Int = 10, signInLimit: Int = 120,
+        requestTimeout: Duration = .seconds(60), maxConnections: Int = ServerConfiguration.defaultMaxConnections,
+        metricsToken: String? = nil
     ) {
         self.signInLimitPerAddress = signInLimitPerAddress
         self.signInLimit = signInLimit
         self.idleTimeout = idleTimeout
+        self.requestTimeout = requestTimeout
+        self.maxConnections = maxConnections
+        self.metricsToken = metricsToken
         self.bulkCommitGroup = bulkCommitGroup
         self.bulkMaxOperations = bulkMaxOperations
         self.bulkMaxPayloadSize = bulkMaxPayloadSize

@@ -30,6 +30,12 @@ struct Serve: AsyncParsableCommand {
     var signInLimitPerAddress = 10
     @Option(help: "Console sign-ins all clients together may try per minute; more get 429. 0 turns the limit off.")
     var signInLimit = 120
+    @Option(help: "Seconds a client has to send a whole request, head and body (from when the server waits for it); later ones get 408 and are closed.")
+    var requestTimeout: Double = 60
+    @Option(help: "Most connections served at once (default 4096, fewer when the open-files limit is lower); more wait to be accepted.")
+    var maxConnections: Int?
+    @Option(help: "Require `Authorization: Bearer TOKEN` on GET /metrics (or set ROSTER_METRICS_TOKEN, which keeps it out of the process list).")
+    var metricsToken: String?
     @Option(
         help: "normal: commits survive a process crash (default); full: fsync every commit, also surviving power loss.")
     var durability: SQLiteStore.Durability = .normal
@@ -46,6 +52,11 @@ struct Serve: AsyncParsableCommand {
         static let rateLimit = SettingLimit(
             name: "--rate-limit", range: 0...1_000_000, kind: .number(unit: "requests per second"))
         static let idleTimeout = SettingLimit(name: "--idle-timeout", range: 1...86_400, kind: .number(unit: "seconds"))
+        static let requestTimeout = SettingLimit(
+            name: "--request-timeout", range: 1...86_400, kind: .number(unit: "seconds"))
+        static let maxConnections = SettingLimit(name: "--max-connections", range: 1...1_000_000)
+        static let signInLimitPerAddress = SettingLimit(name: "--sign-in-limit-per-address", range: 0...1_000_000)
+        static let signInLimit = SettingLimit(name: "--sign-in-limit", range: 0...1_000_000)
     }
 
     func validate() throws {
@@ -57,6 +68,10 @@ struct Serve: AsyncParsableCommand {
             try Limits.bulkCommitGroup.check(bulkCommitGroup)
             try Limits.rateLimit.check(rateLimit)
             try Limits.idleTimeout.check(idleTimeout)
+            try Limits.requestTimeout.check(requestTimeout)
+            if let maxConnections { try Limits.maxConnections.check(maxConnections) }
+            try Limits.signInLimitPerAddress.check(signInLimitPerAddress)
+            try Limits.signInLimit.check(signInLimit)
         }
     }
 
@@ -73,7 +88,10 @@ struct Serve: AsyncParsableCommand {
             publicURL: publicURL ?? ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"],
             maxBodySize: maxBodySize, bulkMaxOperations: bulkMaxOperations, bulkMaxPayloadSize: bulkMaxPayloadSize,
             bulkCommitGroup: bulkCommitGroup, rateLimit: rateLimit, idleTimeout: .saturating(seconds: idleTimeout),
-            signInLimitPerAddress: signInLimitPerAddress, signInLimit: signInLimit)
+            signInLimitPerAddress: signInLimitPerAddress, signInLimit: signInLimit,
+            requestTimeout: .saturating(seconds: requestTimeout),
+            maxConnections: maxConnections ?? ServerConfiguration.defaultMaxConnections,
+            metricsToken: metricsToken ?? ProcessInfo.processInfo.environment["ROSTER_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
         try await AdminService(store: store).setPublicURL(configuration.publicURL)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.displayName)")
         if let token = try await AdminAccounts(store: store).issueSetupToken() {

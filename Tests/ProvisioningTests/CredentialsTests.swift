@@ -21,6 +21,21 @@ import Testing
         }
     }
 
+    /// Every id a provider can have passes the shape check the server runs before it keeps anything for a Base
+    /// URL; anything else fails it.
+    @Test func providerIDsHaveOneShape() {
+        for _ in 0..<200 { #expect(Provider.isWellFormedID(Provider.generateID())) }
+        #expect(Provider.isWellFormedID("k3v9x0abcz"))
+    }
+
+    @Test(arguments: [
+        "", "abc", "abcdefghi", "abcdefghijk", "ABCDEFGHIJ", "abcdefgh_j", "abcdefgh-j", "abcdefgh j", "abcdefgh%6a",
+        "abcdefghé", "abcdefghi\u{0}", String(repeating: "a", count: 250_000),
+    ])
+    func otherBaseURLsAreNotProviderIDs(_ id: String) {
+        #expect(!Provider.isWellFormedID(id))
+    }
+
     @Test func onlyTheHashIsNeededToVerify() {
         let secret = Credentials.generateSecret()
         let hash = Credentials.hash(secret: secret)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Provisioning
@@ -29,4 +30,30 @@ import Testing
         // A minute later the early failures have left the window.
         #expect(!counter.recordFailure("okta", at: Self.t0.addingTimeInterval(64)))
     }
+
+    /// Strangers who fail to authenticate on ever new Base URLs get their token back, so their buckets are full
+    /// and dropped; a provider that used up its allowance keeps its bucket.
+    @Test func fullBucketsAreForgotten() throws {
+        let limiter = RateLimiter(rate: 10, burst: 20)
+        for _ in 0..<20 { #expect(limiter.acquire("okta", at: Self.t0) == nil) }
+        for i in 0..<50_000 {
+            let key = "stranger\(i)"
+            _ = limiter.acquire(key, at: Self.t0)
+            limiter.refund(key)
+        }
+        #expect(limiter.count <= RateLimiter.pruneThreshold + 1)
+        #expect(limiter.acquire("okta", at: Self.t0) != nil)
+    }
+
+    /// A flood of keys that fail once each cannot grow the table past its capacity, nor push out a key being
+    /// guessed at; one key keeps only the timestamps it needs.
+    @Test func failureTableStaysBounded() throws {
+        let counter = FailureCounter(window: 60, freeFailures: 5, capacity: 100)
+        for i in 0..<1000 { _ = counter.recordFailure("okta", at: Self.t0.addingTimeInterval(Double(i) / 1000)) }
+        for i in 0..<50_000 { _ = counter.recordFailure("stranger\(i)", at: Self.t0.addingTimeInterval(1)) }
+        #expect(counter.count <= 100)
+        #expect(counter.recordFailure("okta", at: Self.t0.addingTimeInterval(2)))
+        #expect(counter.failures.withLock { $0["okta"]?.count } == 6)
+    }
 }
+
