@@ -80,8 +80,20 @@ public struct DroppedValues: Sendable, Hashable {
     /// ``InvalidDataPolicy/reject``.
     public mutating func drop(_ dropped: DroppedValue) throws(SCIMError) {
         guard policy == .acceptAndWarn else { throw dropped.error }
+        guard values.count < Self.limit else {
+            // Past this, the body is not sloppy data but a broken mapping, or an attempt to fill the sync log
+            // (one warning per value).
+            let first = values.first ?? dropped
+            throw SCIMError(
+                status: 400, scimType: first.error.scimType,
+                detail: "More than \(Self.limit) values of this request cannot be kept; the first: \(first.error.detail)")
+        }
         values.append(dropped)
     }
+
+    /// The most values one request may have left out under ``InvalidDataPolicy/acceptAndWarn``; one more refuses
+    /// the request.
+    public static let limit = 100
 
     /// Records a value left out: see ``drop(_:)``.
     public mutating func drop(

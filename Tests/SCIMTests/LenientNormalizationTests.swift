@@ -115,4 +115,18 @@ struct LenientNormalizationTests {
         #expect(dropped.values.map(\.attribute) == ["adreses", "shoe"])
         #expect(throws: SCIMError.self) { try ResourceType.user.applyPatch(request, to: ["userName": "a@b.c"]) }
     }
+
+    /// A body with more values than ``DroppedValues/limit`` to leave out is refused: each would be a sync-log entry.
+    @Test func tooManyValuesLeftOutRefuseTheRequest() throws {
+        var members: JSONObject = ["userName": "a@b.c"]
+        for i in 0..<DroppedValues.limit { members["x\(i)"] = .int(i) }
+        var dropped = DroppedValues(policy: .acceptAndWarn)
+        _ = try ResourceType.user.normalize(members, dropping: &dropped)
+        #expect(dropped.values.count == DroppedValues.limit)
+        members["one-more"] = 1
+        var again = DroppedValues(policy: .acceptAndWarn)
+        let error = #expect(throws: SCIMError.self) { try ResourceType.user.normalize(members, dropping: &again) }
+        #expect(error?.scimType == .invalidSyntax && error?.detail.contains("More than 100 values") == true)
+        #expect(error?.detail.contains("'x0'") == true)
+    }
 }
