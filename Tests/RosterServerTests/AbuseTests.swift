@@ -37,7 +37,8 @@ import Testing
     /// Only a successful (so authenticated) request records provider activity: a stranger's 429 on a real Base
     /// URL (its 404s used up the allowance) neither writes the store nor adds to the table.
     @Test func onlyAuthenticatedRequestsRecordActivity() async throws {
-        let configuration = ServerConfiguration(rateLimit: 0.5, failedAuthenticationDelay: .milliseconds(10))
+        // One request per 1,000 s: the second is refused however slow the machine running the test is.
+        let configuration = ServerConfiguration(rateLimit: 0.001, failedAuthenticationDelay: .milliseconds(10))
         try await withSCIM(.memory, providers: ["Okta", "Entra"], configuration: configuration) {
             clients, issued, admin async throws in
             let (okta, entra) = (clients[0], clients[1])
