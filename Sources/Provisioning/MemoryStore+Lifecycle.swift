@@ -17,6 +17,7 @@ extension MemoryTransaction {
                     && (query.providerID == nil || e.providerID == query.providerID)
                     && (query.action == nil || e.action == query.action)
                     && (query.attribute == nil || e.attribute == query.attribute)
+                    && (query.rule == nil || e.rule == query.rule)
                     && (query.since.map { e.at >= $0 } ?? true)
                     && (query.before.map { (e.sequence ?? 0) < $0 } ?? true)
                     && (query.after.map { (e.sequence ?? 0) > $0 } ?? true)

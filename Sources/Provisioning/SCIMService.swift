@@ -675,7 +675,10 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             try refuseTakenUserName(holder, provider: provider)
             throw SCIMError.uniqueness("userName '\(userName)' is held by another user.")
         }
-        try checkManager(&attributes, provider: provider, selfID: existing.id, dropping: &dropped, tx: tx)
+        if UserRules.managerID(attributes) != UserRules.managerID(existing.attributes) {
+            // A manager stored earlier (one not provisioned yet, say) is not checked again by writes that leave it.
+            try checkManager(&attributes, provider: provider, selfID: existing.id, dropping: &dropped, tx: tx)
+        }
         var user = existing
         user.userName = userName
         user.attributes = attributes

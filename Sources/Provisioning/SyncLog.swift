@@ -48,6 +48,8 @@ public struct SyncLogQuery: Sendable, Hashable {
     public var action: SyncAction?
     /// Only entries about this attribute (``SyncLogEntry/attribute``, warnings).
     public var attribute: String?
+    /// Only entries of this rule (``SyncLogEntry/rule``, warnings).
+    public var rule: String?
     public var since: Date?
     /// Only entries with a smaller sequence number (paging backwards in time).
     public var before: Int64?

@@ -32,6 +32,7 @@ extension SQLTransaction {
         if let provider = query.providerID { conditions.append("provider_id = ?"); arguments.append(provider) }
         if let action = query.action { conditions.append("action = ?"); arguments.append(action.rawValue) }
         if let attribute = query.attribute { conditions.append("attribute = ?"); arguments.append(attribute) }
+        if let rule = query.rule { conditions.append("rule = ?"); arguments.append(rule) }
         if let since = query.since { conditions.append("at >= ?"); arguments.append(RowCoding.milliseconds(since)) }
         if let before = query.before { conditions.append("seq < ?"); arguments.append(before) }
         if let after = query.after { conditions.append("seq > ?"); arguments.append(after) }
@@ -86,7 +87,8 @@ extension SQLTransaction {
             let rule: String = (row[1] as String?) ?? ""
             var query = SyncLogQuery(providerID: providerID, action: .warning, since: since, limit: examples)
             query.attribute = attribute
-            let newest = try syncLog(query).filter { $0.rule == rule }
+            query.rule = rule
+            let newest = try syncLog(query)
             return WarningGroup(attribute: attribute, rule: rule, count: row[2], users: row[3], examples: newest)
         }
     }

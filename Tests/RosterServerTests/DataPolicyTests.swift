@@ -234,7 +234,20 @@ struct DataPolicyTests {
                     UsersAPITests.user("\(name)@example.com", extra: #","addresses":[{"country":"Narnia"}],"shoeSize":42"#))
                 #expect(r.status == .created)
             }
-            let summary = try await admin.warningSummary(providerID: issued[0].provider.id)
+            // emails.value under two rules: each group keeps examples of its own.
+            for i in 0..<4 {
+                _ = try await entra.send(
+                    .post, "/Users",
+                    UsersAPITests.user("e\(i)@example.com", extra: #","emails":[{"value":"not mail"},{"value":5}]"#))
+            }
+            let byRule = try await admin.warningSummary(providerID: issued[0].provider.id).filter {
+                $0.attribute == "emails.value"
+            }
+            #expect(Set(byRule.map(\.rule)) == ["email", "wrong-type"])
+            #expect(byRule.allSatisfy { g in g.count == 4 && g.examples.count == 3 && g.examples.allSatisfy { $0.rule == g.rule } })
+            let summary = try await admin.warningSummary(providerID: issued[0].provider.id).filter {
+                $0.attribute != "emails.value"
+            }
             #expect(summary.map(\.attribute) == ["addresses.country", "shoeSize"] || summary.map(\.attribute) == ["shoeSize", "addresses.country"])
             #expect(summary.allSatisfy { $0.count == 3 && $0.users == 3 && $0.examples.count == 3 })
             let metrics = try await entra.client.execute(uri: "/metrics", method: .get, headers: [:], body: nil)
@@ -344,6 +357,25 @@ struct DataPolicyTests {
             let refused = try await entra.send(.post, "/Groups", body.replacingOccurrences(of: "Sales", with: "Ops"))
             #expect(refused.status == .badRequest && refused.detail.contains("region"))
             #expect(try await entra.send(.get, "/Groups").totalResults == 1)
+        }
+    }
+
+    /// A manager stored under accept-and-warn does not make later writes that leave it fail once the provider is
+    /// switched to reject; a new one naming no user does.
+    @Test(arguments: StoreKind.allCases)
+    func storedDanglingManagerDoesNotBlockOtherWrites(_ kind: StoreKind) async throws {
+        try await withSCIM(kind) { clients, issued, admin in
+            let okta = clients[0]
+            let created = try await okta.send(
+                .post, "/Users", UsersAPITests.user("ann@example.com", extra: #","\#(SchemaURN.enterpriseUser)":{"manager":{"value":"ghost"}}"#))
+            #expect(created.status == .created)
+            try await Self.set(.reject, issued[0].provider, admin)
+            let title = try await okta.send(
+                .patch, "/Users/\(created.id)", #"{"Operations":[{"op":"replace","path":"title","value":"Lead"}]}"#)
+            #expect(title.status == .ok && title.object["title"] == "Lead")
+            let manager = try await okta.send(
+                .patch, "/Users/\(created.id)", #"{"Operations":[{"op":"replace","path":"manager","value":"ghost2"}]}"#)
+            #expect(manager.status == .badRequest && manager.detail.contains("manager"))
         }
     }
 }
