@@ -6,21 +6,19 @@ import SCIM
 extension SQLTransaction {
     public func appendSyncLog(_ entries: [SyncLogEntry]) throws {
         // Several entries per statement (a PATCH of 3,000 members writes 3,000), in order: `seq` follows it.
-        var start = 0
-        for size in Self.chunkSizes(entries.count, limit: 64) {
+        for chunk in Self.chunks(entries, limit: 64) {
             var arguments: [any SQLValueConvertible] = []
-            arguments.reserveCapacity(size * 10)
-            for e in entries[start..<start + size] {
+            arguments.reserveCapacity(chunk.count * 10)
+            for e in chunk {
                 arguments += [
                     RowCoding.milliseconds(e.at), e.providerID, e.userID, e.userName, e.groupID, e.action.rawValue,
                     e.detail, e.requestID, e.attribute, e.rule,
                 ] as [any SQLValueConvertible]
             }
-            start += size
             try execute(
                 """
                 INSERT INTO sync_log (at, provider_id, user_id, user_name, group_id, action, detail, request_id,
-                attribute, rule) VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: size).joined(separator: ", "))
+                attribute, rule) VALUES \(Self.rows("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.count))
                 """, arguments)
         }
     }

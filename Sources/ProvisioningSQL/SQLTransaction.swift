@@ -381,12 +381,9 @@ public struct SQLTransaction: StoreTransaction {
         var seen = Set<String>()
         let unique = members.filter { seen.insert($0.id).inserted }
         var added = Set<String>()
-        var start = 0
-        for size in Self.chunkSizes(unique.count) {
-            let chunk = unique[start..<start + size]
-            start += size
+        for chunk in Self.chunks(unique) {
             // One statement per chunk: the users that exist, joined to the values, inserted unless already members.
-            let values = Array(repeating: "(?, CAST(? AS TEXT))", count: size).joined(separator: ", ")
+            let values = Self.rows("(?, CAST(? AS TEXT))", chunk.count)
             var arguments: [any SQLValueConvertible] = []
             for member in chunk { arguments += [member.id, member.display] }
             arguments.append(groupID)
@@ -411,13 +408,9 @@ public struct SQLTransaction: StoreTransaction {
         var seen = Set<String>()
         let unique = userIDs.filter { seen.insert($0).inserted }
         var removed = Set<String>()
-        var start = 0
-        for size in Self.chunkSizes(unique.count) {
-            let chunk = unique[start..<start + size]
-            start += size
-            let list = Array(repeating: "?", count: size).joined(separator: ", ")
+        for chunk in Self.chunks(unique) {
             for row in try fetchAll(
-                "DELETE FROM group_members WHERE group_id = ? AND user_id IN (\(list)) RETURNING user_id",
+                "DELETE FROM group_members WHERE group_id = ? AND user_id IN (\(Self.rows("?", chunk.count))) RETURNING user_id",
                 [groupID] + Array(chunk))
             {
                 removed.insert(row[0])
@@ -429,20 +422,23 @@ public struct SQLTransaction: StoreTransaction {
         return unique.filter(removed.contains)
     }
 
-    /// How a statement over `count` values is split: chunks of `limit`, then powers of two, so that statements
+    /// `items` split for statements over many values: chunks of `limit`, then of powers of two, so that statements
     /// come in a few shapes only (each shape is one prepared statement in SQLite's statement cache).
-    static func chunkSizes(_ count: Int, limit: Int = 128) -> [Int] {
-        var sizes = Array(repeating: limit, count: count / limit)
-        var rest = count % limit
-        var power = limit
-        while rest > 0 {
-            power /= 2
-            if rest >= power {
-                sizes.append(power)
-                rest -= power
-            }
+    static func chunks<T>(_ items: [T], limit: Int = 128) -> [ArraySlice<T>] {
+        var chunks: [ArraySlice<T>] = []
+        var start = 0
+        var size = limit
+        while start < items.count {
+            while items.count - start < size { size /= 2 }
+            chunks.append(items[start..<start + size])
+            start += size
         }
-        return sizes
+        return chunks
+    }
+
+    /// `count` copies of a placeholder row (`?`, `(?, ?)`) separated by commas, for a statement over a chunk.
+    static func rows(_ row: String, _ count: Int) -> String {
+        Array(repeating: row, count: count).joined(separator: ", ")
     }
 
     public func members(groupID: String, limit: Int) throws -> [MemberReference] {
@@ -511,16 +507,13 @@ public struct SQLTransaction: StoreTransaction {
         return names
     }
 
-    /// `columns` of the users with these ids, in statements of a few shapes (see ``chunkSizes(_:limit:)``).
+    /// `columns` of the users with these ids, in statements of a few shapes (see ``chunks(_:limit:)``).
     func usersByID(_ ids: [String], columns: String) throws -> [SQLRow] {
         var rows: [SQLRow] = []
-        var start = 0
-        for size in Self.chunkSizes(ids.count) {
-            let values = Array(repeating: "(CAST(? AS TEXT))", count: size).joined(separator: ", ")
+        for chunk in Self.chunks(ids) {
+            let values = Self.rows("(CAST(? AS TEXT))", chunk.count)
             rows += try fetchAll(
-                "WITH v(id) AS (VALUES \(values)) SELECT u.* FROM v \(usersOf("v", columns: columns))",
-                Array(ids[start..<start + size]))
-            start += size
+                "WITH v(id) AS (VALUES \(values)) SELECT u.* FROM v \(usersOf("v", columns: columns))", Array(chunk))
         }
         return rows
     }
