@@ -162,7 +162,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     static func createUser(
         _ input: UserInput, provider: Provider, at timestamp: Date, requestID: String?, tx: any StoreTransaction
     ) throws -> UserRecord {
-        try input.check(provider.invalidData)
+        try provider.invalidData.check(input.dropped)
         var attributes = input.attributes
         var dropped = DroppedValues(policy: provider.invalidData)
         let active = attributes["active"]?.boolValue ?? true
@@ -238,7 +238,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         _ id: String, with input: UserInput, ifMatch: String?, provider: Provider, at timestamp: Date,
         requestID: String?, tx: any StoreTransaction
     ) throws -> UserRecord {
-        try input.check(provider.invalidData)
+        try provider.invalidData.check(input.dropped)
         let existing = try ownUser(id, provider: provider, tx: tx)
         try checkPrecondition(ifMatch, version: existing.version)
         var input = input
@@ -274,7 +274,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         let outcome = try ResourceType.user.applyPatch(request, to: existing.attributes, dropping: &dropped)
         var input = try normalizedUser(outcome.resource, provider: provider)
         input.dropped = dropped.values + input.dropped
-        try input.check(provider.invalidData)
+        try provider.invalidData.check(input.dropped)
         return try write(input, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
     }
 
@@ -332,7 +332,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     static func createGroup(
         _ input: GroupInput, provider: Provider, at timestamp: Date, requestID: String?, tx: any StoreTransaction
     ) throws -> GroupRecord {
-        try input.check(provider.invalidData)
+        try provider.invalidData.check(input.dropped)
         let (attributes, members) = (input.attributes, input.members)
         let displayName = attributes["displayName"]!.stringValue!
         if try tx.group(providerID: provider.id, displayName: displayName) != nil {
@@ -375,7 +375,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         _ id: String, with input: GroupInput, ifMatch: String?, provider: Provider, at timestamp: Date,
         requestID: String?, tx: any StoreTransaction
     ) throws -> GroupRecord {
-        try input.check(provider.invalidData)
+        try provider.invalidData.check(input.dropped)
         var group = try ownGroup(id, provider: provider, tx: tx)
         try checkPrecondition(ifMatch, version: group.version)
         let before = group.attributes
@@ -458,7 +458,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     }
 
     /// A group body's normalized attributes, with `members` taken out (members are rows, not attributes) and the
-    /// values left out (refused or not in the transaction: ``GroupInput/check(_:)``).
+    /// values left out (refused or not in the transaction: ``InvalidDataPolicy/check(_:)``).
     static func normalizedGroup(_ body: JSONObject) throws(SCIMError) -> GroupInput {
         var dropped = DroppedValues(policy: .acceptAndWarn)
         var normalized = try ResourceType.group.normalize(body, dropping: &dropped)
@@ -470,12 +470,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     static func warnings(_ dropped: [DroppedValue], _ group: GroupRecord, _ at: Date, _ requestID: String?)
         -> [SyncLogEntry]
     {
-        dropped.map { value in
-            var warning = groupEntry(.warning, group, at, requestID, detail: value.sentence + " (value \(value.value))")
-            warning.attribute = value.attribute
-            warning.rule = value.rule.rawValue
-            return warning
-        }
+        warnings(dropped, like: groupEntry(.warning, group, at, requestID, detail: nil))
     }
 
     /// Users added to and removed from a group by one request.
@@ -540,7 +535,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// A request's user attributes normalized and checked for `provider`'s `userName` format, with the values
     /// left out of attributes that are not identity. Whether those refuse the request is the transaction's to say,
-    /// under the provider's policy as it is then (``UserInput/check(_:)``): a request authenticated a moment
+    /// under the provider's policy as it is then (``InvalidDataPolicy/check(_:)``): a request authenticated a moment
     /// before an admin changed the policy follows the new one.
     static func normalizedUser(_ body: JSONObject, provider: Provider) throws(SCIMError) -> UserInput {
         var dropped = DroppedValues(policy: .acceptAndWarn)
@@ -647,8 +642,15 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     static func warnings(
         _ dropped: [DroppedValue], _ user: UserRecord, _ provider: Provider, _ at: Date, _ requestID: String?
     ) -> [SyncLogEntry] {
+        warnings(dropped, like: entry(.warning, user, provider, at, requestID))
+    }
+
+    /// One `warning` entry per value left out, each `base` (the user or group, the request) with the value's
+    /// attribute, rule and sentence.
+    static func warnings(_ dropped: [DroppedValue], like base: SyncLogEntry) -> [SyncLogEntry] {
         dropped.map { value in
-            var warning = entry(.warning, user, provider, at, requestID, detail: value.sentence + " (value \(value.value))")
+            var warning = base
+            warning.detail = value.sentence + " (value \(value.value))"
             warning.attribute = value.attribute
             warning.rule = value.rule.rawValue
             return warning

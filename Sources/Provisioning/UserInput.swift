@@ -5,11 +5,6 @@ public import SCIM
 struct UserInput: Sendable, Hashable {
     var attributes: JSONObject
     var dropped: [DroppedValue]
-
-    /// Refuses the input under ``InvalidDataPolicy/reject`` when a value was left out, with that value's error.
-    func check(_ policy: InvalidDataPolicy) throws(SCIMError) {
-        if policy == .reject, let first = dropped.first { throw first.error }
-    }
 }
 
 /// A group as a request gives it: attributes normalized for its provider, its members apart (they are rows), and the
@@ -18,9 +13,4 @@ struct GroupInput: Sendable, Hashable {
     var attributes: JSONObject
     var members: [MemberReference]
     var dropped: [DroppedValue]
-
-    /// Refuses the input under ``InvalidDataPolicy/reject`` when a value was left out, with that value's error.
-    func check(_ policy: InvalidDataPolicy) throws(SCIMError) {
-        if policy == .reject, let first = dropped.first { throw first.error }
-    }
 }

@@ -8,6 +8,11 @@ public enum InvalidDataPolicy: String, Sendable, Hashable, CaseIterable {
     case acceptAndWarn = "accept-and-warn"
     /// The request is refused with the 400 that names the first invalid value.
     case reject
+
+    /// Under ``reject``, throws the error of the first of the values a lenient normalization left out.
+    public func check(_ dropped: [DroppedValue]) throws(SCIMError) {
+        if self == .reject, let first = dropped.first { throw first.error }
+    }
 }
 
 /// A value left out of a resource under ``InvalidDataPolicy/acceptAndWarn``, with the error that
