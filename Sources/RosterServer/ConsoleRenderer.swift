@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Mustache
+import SCIM
 import NIOCore
 
 /// Renders console pages from the Mustache templates shipped as the `Console` resource folder, and serves its
@@ -75,18 +76,9 @@ struct ConsoleResourceError: Error, CustomStringConvertible {
 struct FormData: Sendable {
     private(set) var fields: [(String, String)] = []
 
+    /// Decodes an `application/x-www-form-urlencoded` body as SCIM query strings are decoded (``QueryString``).
     init(_ text: String) {
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = Self.decode(parts[0])
-            let value = parts.count > 1 ? Self.decode(parts[1]) : ""
-            fields.append((name, value))
-        }
-    }
-
-    static func decode(_ s: Substring) -> String {
-        let plus = s.replacingOccurrences(of: "+", with: " ")
-        return plus.removingPercentEncoding ?? plus
+        fields = QueryString.parameters(text).map { ($0.name, $0.value) }
     }
 
     /// The first value of a field, trimmed; `nil` when absent or blank.
