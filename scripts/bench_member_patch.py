@@ -6,27 +6,10 @@ Creates N users (8 concurrent clients) and an empty group, then times one PATCH 
 that removes them, three rounds, and prints each round's seconds and the fastest. Loopback only.
 """
 import argparse
-import http.client
-import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
 
-
-def connection(base):
-    u = urlsplit(base)
-    assert u.hostname in ("127.0.0.1", "localhost", "::1"), "loopback only"
-    return http.client.HTTPConnection(u.hostname, u.port, timeout=300), u.path.rstrip("/")
-
-
-def call(conn, prefix, token, method, path, body=None):
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
-    conn.request(method, prefix + path, body=json.dumps(body) if body is not None else None, headers=headers)
-    r = conn.getresponse()
-    data = r.read()
-    if r.status >= 300:
-        raise SystemExit(f"{method} {path}: {r.status} {data[:300]!r}")
-    return json.loads(data) if data else None
+from bench_membership import call, connection  # the same loopback client
 
 
 def main():
