@@ -20,24 +20,24 @@ extension AdminAccounts {
         let timestamp = now()
         let expiresAt = try Self.expiry(expiresIn, from: timestamp)
         let token = try await store.withTransaction { tx in
-            guard let admin = try tx.admin(email: email.trimmingSpaces) else {
+            guard let admin = try await tx.admin(email: email.trimmingSpaces) else {
                 throw ProvisioningError.notFound("No admin with email '\(email)'; `roster admin add` creates one.")
             }
             let token = AdminToken(
                 id: ResourceID.generate(), name: name.trimmingSpaces.isEmpty ? "api" : name.trimmingSpaces,
                 adminID: admin.id, secretHash: Credentials.hash(secret: secret), createdAt: timestamp,
                 expiresAt: expiresAt)
-            try tx.insertAdminToken(token)
+            try await tx.insertAdminToken(token)
             return token
         }
         return (token, secret)
     }
 
-    public func tokens() async throws -> [AdminToken] { try await store.read { tx in try tx.adminTokens() } }
+    public func tokens() async throws -> [AdminToken] { try await store.read { tx in try await tx.adminTokens() } }
 
     /// Revokes an admin API token by id: it stops authenticating at once.
     public func revokeToken(id: String) async throws {
-        let removed = try await store.withTransaction { tx in try tx.deleteAdminToken(id: id) }
+        let removed = try await store.withTransaction { tx in try await tx.deleteAdminToken(id: id) }
         guard removed else {
             throw ProvisioningError.notFound(
                 "No admin API token with id '\(id)'; `roster admin token list` shows them.")
@@ -49,16 +49,16 @@ extension AdminAccounts {
     public func authenticate(apiToken secret: String) async throws -> AdminAccount? {
         let timestamp = now()
         let found = try await store.read { tx -> (AdminToken, AdminAccount)? in
-            guard let token = try tx.adminToken(secretHash: Credentials.hash(secret: secret)),
+            guard let token = try await tx.adminToken(secretHash: Credentials.hash(secret: secret)),
                 Credentials.verify(secret: secret, storedHash: token.secretHash),
                 token.expiresAt.map({ $0 > timestamp }) ?? true,
-                let admin = try tx.admin(id: token.adminID)
+                let admin = try await tx.admin(id: token.adminID)
             else { return nil }
             return (token, admin)
         }
         guard let (token, admin) = found else { return nil }
         if token.lastUsedAt.map({ timestamp.timeIntervalSince($0) >= Self.lastUsedResolution }) ?? true {
-            try await store.withTransaction { tx in try tx.touchAdminToken(id: token.id, at: timestamp) }
+            try await store.withTransaction { tx in try await tx.touchAdminToken(id: token.id, at: timestamp) }
         }
         return admin
     }
@@ -77,14 +77,14 @@ extension AdminAccounts {
     @discardableResult
     public func removeAdmin(email: String) async throws -> AdminAccount {
         try await store.withTransaction { tx in
-            guard let admin = try tx.admin(email: email.trimmingSpaces) else {
+            guard let admin = try await tx.admin(email: email.trimmingSpaces) else {
                 throw ProvisioningError.notFound("No admin with email '\(email)'.")
             }
-            guard try tx.admins().count > 1 else {
+            guard try await tx.admins().count > 1 else {
                 throw ProvisioningError.conflict(
                     "\(admin.email) is the only admin; add another admin before removing this one, or nobody could sign in to the console or the admin API.")
             }
-            _ = try tx.deleteAdmin(id: admin.id)
+            _ = try await tx.deleteAdmin(id: admin.id)
             return admin
         }
     }
@@ -92,7 +92,7 @@ extension AdminAccounts {
     /// Removes the admin with this id (the console and the admin API name admins by id).
     @discardableResult
     public func removeAdmin(id: String) async throws -> AdminAccount {
-        guard let admin = try await store.read({ tx in try tx.admin(id: id) }) else {
+        guard let admin = try await store.read({ tx in try await tx.admin(id: id) }) else {
             throw ProvisioningError.notFound("No admin with id '\(id)'.")
         }
         return try await removeAdmin(email: admin.email)
@@ -105,13 +105,13 @@ extension AdminAccounts {
         try Self.checkPassword(password)
         let hash = try await hasher.hash(password)
         return try await store.withTransaction { tx in
-            guard var admin = try tx.admin(email: email.trimmingSpaces) else {
+            guard var admin = try await tx.admin(email: email.trimmingSpaces) else {
                 throw ProvisioningError.notFound("No admin with email '\(email)'.")
             }
             admin.passwordHash = hash
-            try tx.updateAdmin(admin)
-            try tx.deleteSignInFailures(email: Self.failureKey(admin.email))
-            return try tx.deleteAdminSessions(adminID: admin.id, except: nil)
+            try await tx.updateAdmin(admin)
+            try await tx.deleteSignInFailures(email: Self.failureKey(admin.email))
+            return try await tx.deleteAdminSessions(adminID: admin.id, except: nil)
         }
     }
 
@@ -122,7 +122,7 @@ extension AdminAccounts {
     public func changePassword(adminID: String, current: String, new password: String, keeping session: AdminSession)
         async throws -> Int
     {
-        guard let admin = try await store.read({ tx in try tx.admin(id: adminID) }) else {
+        guard let admin = try await store.read({ tx in try await tx.admin(id: adminID) }) else {
             throw ProvisioningError.notFound("No admin with id '\(adminID)'.")
         }
         try Self.checkPassword(password)
@@ -132,13 +132,13 @@ extension AdminAccounts {
         }
         let hash = try await hasher.hash(password)
         return try await store.withTransaction { tx in
-            guard var admin = try tx.admin(id: adminID) else {
+            guard var admin = try await tx.admin(id: adminID) else {
                 throw ProvisioningError.notFound("No admin with id '\(adminID)'.")
             }
             admin.passwordHash = hash
-            try tx.updateAdmin(admin)
-            try tx.deleteSignInFailures(email: Self.failureKey(admin.email))
-            return try tx.deleteAdminSessions(adminID: admin.id, except: session.tokenHash)
+            try await tx.updateAdmin(admin)
+            try await tx.deleteSignInFailures(email: Self.failureKey(admin.email))
+            return try await tx.deleteAdminSessions(adminID: admin.id, except: session.tokenHash)
         }
     }
 }

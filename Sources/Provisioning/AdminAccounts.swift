@@ -48,10 +48,10 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     public func addAdmin(email: String, password: String) async throws -> AdminAccount {
         let admin = try await newAdmin(email: email, password: password, at: now())
         try await store.withTransaction { tx in
-            if try tx.admin(email: admin.email) != nil {
+            if try await tx.admin(email: admin.email) != nil {
                 throw ProvisioningError.conflict("An admin with email '\(admin.email)' already exists.")
             }
-            try tx.insertAdmin(admin)
+            try await tx.insertAdmin(admin)
         }
         return admin
     }
@@ -68,7 +68,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
             createdAt: timestamp)
     }
 
-    public func admins() async throws -> [AdminAccount] { try await store.read { tx in try tx.admins() } }
+    public func admins() async throws -> [AdminAccount] { try await store.read { tx in try await tx.admins() } }
 
     static func checkPassword(_ password: String) throws(ProvisioningError) {
         guard password.count >= minimumPasswordLength else {
@@ -106,9 +106,9 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
         let lockout = lockout
         let forgetBefore = timestamp.addingTimeInterval(-TimeInterval(lockout.forgetAfter.components.seconds))
         return try await store.withTransaction { tx in
-            _ = try tx.deleteSignInFailures(before: forgetBefore)
+            _ = try await tx.deleteSignInFailures(before: forgetBefore)
             var record =
-                try tx.signInFailures(email: key) ?? SignInFailures(email: key, failures: 0, updatedAt: timestamp)
+                try await tx.signInFailures(email: key) ?? SignInFailures(email: key, failures: 0, updatedAt: timestamp)
             if let until = record.lockedUntil, until > timestamp {
                 let seconds = Int(until.timeIntervalSince(timestamp).rounded(.up))
                 throw ProvisioningError.refused(
@@ -120,8 +120,8 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
             record.lockedUntil = lockout.delay(afterFailures: record.failures).map {
                 timestamp.addingTimeInterval(TimeInterval($0.components.seconds))
             }
-            try tx.saveSignInFailures(record)
-            return try tx.admin(email: email.trimmingSpaces)
+            try await tx.saveSignInFailures(record)
+            return try await tx.admin(email: email.trimmingSpaces)
         }
     }
 
@@ -133,10 +133,10 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
             createdAt: timestamp,
             expiresAt: timestamp.addingTimeInterval(TimeInterval(sessionLifetime.components.seconds)))
         try await store.withTransaction { tx in
-            try tx.updateAdmin(admin)
-            try tx.deleteSignInFailures(email: Self.failureKey(admin.email))
-            _ = try tx.deleteExpiredAdminSessions(now: timestamp)
-            try tx.insertAdminSession(session)
+            try await tx.updateAdmin(admin)
+            try await tx.deleteSignInFailures(email: Self.failureKey(admin.email))
+            _ = try await tx.deleteExpiredAdminSessions(now: timestamp)
+            try await tx.insertAdminSession(session)
         }
         return SignedIn(token: token, session: session, admin: admin)
     }
@@ -145,15 +145,15 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     public func session(token: String) async throws -> (admin: AdminAccount, session: AdminSession)? {
         let timestamp = now()
         return try await store.read { tx in
-            guard let session = try tx.adminSession(tokenHash: Credentials.hash(secret: token)),
-                session.expiresAt > timestamp, let admin = try tx.admin(id: session.adminID)
+            guard let session = try await tx.adminSession(tokenHash: Credentials.hash(secret: token)),
+                session.expiresAt > timestamp, let admin = try await tx.admin(id: session.adminID)
             else { return nil }
             return (admin, session)
         }
     }
 
     public func signOut(token: String) async throws {
-        try await store.withTransaction { tx in try tx.deleteAdminSession(tokenHash: Credentials.hash(secret: token)) }
+        try await store.withTransaction { tx in try await tx.deleteAdminSession(tokenHash: Credentials.hash(secret: token)) }
     }
 
     // MARK: First admin
@@ -163,8 +163,8 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     public func issueSetupToken() async throws -> String? {
         let token = Credentials.generateSecret()
         return try await store.withTransaction { tx in
-            guard try tx.admins().isEmpty else { return nil }
-            try tx.setSetting(Self.setupTokenSetting, Credentials.hash(secret: token))
+            guard try await tx.admins().isEmpty else { return nil }
+            try await tx.setSetting(Self.setupTokenSetting, Credentials.hash(secret: token))
             return token
         }
     }
@@ -172,7 +172,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     /// Whether `token` is the current setup token and no admin exists yet.
     public func isValidSetupToken(_ token: String) async throws -> Bool {
         try await store.read { tx in
-            guard try tx.admins().isEmpty, let stored = try tx.setting(Self.setupTokenSetting), !stored.isEmpty else {
+            guard try await tx.admins().isEmpty, let stored = try await tx.setting(Self.setupTokenSetting), !stored.isEmpty else {
                 return false
             }
             return Credentials.verify(secret: token, storedHash: stored)
@@ -185,14 +185,14 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
         var admin = try await newAdmin(email: email, password: password, at: timestamp)
         admin.lastSignInAt = timestamp
         try await store.withTransaction { [admin] tx in
-            guard try tx.admins().isEmpty, let stored = try tx.setting(Self.setupTokenSetting),
+            guard try await tx.admins().isEmpty, let stored = try await tx.setting(Self.setupTokenSetting),
                 Credentials.verify(secret: token, storedHash: stored)
             else {
                 throw ProvisioningError.unauthenticated(
                     "This setup link is no longer valid: an admin exists already, or the server was restarted and printed a new link.")
             }
-            try tx.insertAdmin(admin)
-            try tx.setSetting(Self.setupTokenSetting, "")
+            try await tx.insertAdmin(admin)
+            try await tx.setSetting(Self.setupTokenSetting, "")
         }
         return try await open(for: admin, at: timestamp)
     }

@@ -39,7 +39,7 @@ extension AdminService {
 
     /// Users on legal hold.
     public func legalHolds() async throws -> [UserRecord] {
-        try await store.read { tx in try tx.searchUsers(UserSearch(legalHold: true, limit: .max)).items }
+        try await store.read { tx in try await tx.searchUsers(UserSearch(legalHold: true, limit: .max)).items }
     }
 
     /// Releases the deactivations a provider's mass-deactivation guard holds (they come due now) and clears the
@@ -61,19 +61,19 @@ extension AdminService {
     {
         let timestamp = now()
         return try await store.withTransaction { tx in
-            var p = try Self.provider(providerID, tx: tx)
+            var p = try await Self.provider(providerID, tx: tx)
             change(&p.deactivationGuard)
             try SettingLimit.guardPercent.check(p.deactivationGuard.percent)
             try SettingLimit.guardMinimum.check(p.deactivationGuard.minimum)
             p.updatedAt = timestamp
-            try tx.updateProvider(p)
+            try await tx.updateProvider(p)
             return p
         }
     }
 
     /// Sync-log entries, newest first.
     public func syncLog(_ query: SyncLogQuery) async throws -> [SyncLogEntry] {
-        try await store.read { tx in try tx.syncLog(query) }
+        try await store.read { tx in try await tx.syncLog(query) }
     }
 
     /// A provider's data warnings (values left out under `accept-and-warn`) since `since` (default: the last 24
@@ -83,8 +83,8 @@ extension AdminService {
     {
         let from = since ?? now().addingTimeInterval(-24 * 3600)
         return try await store.read { tx in
-            _ = try Self.provider(providerID, tx: tx)
-            return try tx.warningSummary(providerID: providerID, since: from, examples: examples)
+            _ = try await Self.provider(providerID, tx: tx)
+            return try await tx.warningSummary(providerID: providerID, since: from, examples: examples)
         }
     }
 
@@ -95,17 +95,17 @@ extension AdminService {
     ) async throws -> UserRecord {
         let timestamp = now()
         return try await store.withTransaction { tx in
-            var user = try Self.user(email: email, tx: tx)
+            var user = try await Self.user(email: email, tx: tx)
             let before = user
-            let log = try LifecycleEffects.handle(
+            let log = try await LifecycleEffects.handle(
                 event, user: &user, at: timestamp, providerID: nil, requestID: nil, tx: tx,
                 refusal: ProvisioningError.invalid)
             prepare(&user)
             guard user != before else { return user }
             user.version += 1
             user.updatedAt = timestamp
-            try tx.updateUser(user)
-            try tx.appendSyncLog(log)
+            try await tx.updateUser(user)
+            try await tx.appendSyncLog(log)
             return user
         }
     }
@@ -113,20 +113,20 @@ extension AdminService {
     func resolveHeld(providerID: String, event: LifecycleEvent) async throws -> Int {
         let timestamp = now()
         return try await store.withTransaction { tx in
-            var provider = try Self.provider(providerID, tx: tx)
-            let held = try tx.heldDeactivations(providerID: providerID)
+            var provider = try await Self.provider(providerID, tx: tx)
+            let held = try await tx.heldDeactivations(providerID: providerID)
             for var user in held {
-                let log = try LifecycleEffects.handle(
+                let log = try await LifecycleEffects.handle(
                     event, user: &user, at: timestamp, providerID: nil, requestID: nil, tx: tx,
                     refusal: ProvisioningError.invalid)
                 user.version += 1
                 user.updatedAt = timestamp
-                try tx.updateUser(user)
-                try tx.appendSyncLog(log)
+                try await tx.updateUser(user)
+                try await tx.appendSyncLog(log)
             }
             provider.guardTrippedAt = nil
             provider.updatedAt = timestamp
-            try tx.updateProvider(provider)
+            try await tx.updateProvider(provider)
             return held.count
         }
     }
@@ -158,9 +158,9 @@ extension AdminService {
     public func updateUser(email: String, _ edit: UserEdit) async throws -> UserRecord {
         let timestamp = now()
         return try await store.withTransaction { tx in
-            var user = try Self.user(email: email, tx: tx)
+            var user = try await Self.user(email: email, tx: tx)
             if let providerID = user.providerID {
-                let name = try tx.provider(id: providerID)?.name ?? providerID
+                let name = try await tx.provider(id: providerID)?.name ?? providerID
                 throw ProvisioningError.invalid(
                     "\(user.userName) is managed by the provisioning provider '\(name)' (\(providerID)); change these attributes in that identity provider, whose values overwrite local edits.")
             }
@@ -183,8 +183,8 @@ extension AdminService {
             user.attributes = attributes
             user.version += 1
             user.updatedAt = timestamp
-            try tx.updateUser(user)
-            try tx.appendSyncLog([
+            try await tx.updateUser(user)
+            try await tx.appendSyncLog([
                 SyncLogEntry(
                     at: timestamp, providerID: nil, userID: user.id, userName: user.userName, action: .updated,
                     detail: changed.joined(separator: ", "))
@@ -197,13 +197,13 @@ extension AdminService {
 extension AdminService {
     /// How many days cold archives are kept after a deactivation before they are marked for deletion.
     public func coldStorageRetentionDays() async throws -> Int {
-        try await store.read { tx in try LifecycleEffects.retentionDays(tx: tx) }
+        try await store.read { tx in try await LifecycleEffects.retentionDays(tx: tx) }
     }
 
     /// Sets the cold-storage retention (within ``SettingLimit/coldStorageRetentionDays``); it applies to archives
     /// moved to cold storage from now on.
     public func setColdStorageRetention(days: Int) async throws {
         try SettingLimit.coldStorageRetentionDays.check(days)
-        try await store.withTransaction { tx in try tx.setSetting(LifecycleEffects.retentionSetting, String(days)) }
+        try await store.withTransaction { tx in try await tx.setSetting(LifecycleEffects.retentionSetting, String(days)) }
     }
 }

@@ -53,25 +53,35 @@ extension AdminService {
 
     public func mappingOverview(providerID: String) async throws -> MappingOverview {
         try await store.read { tx in
-            let provider = try Self.provider(providerID, tx: tx)
-            let groups = try tx.groups(
+            let provider = try await Self.provider(providerID, tx: tx)
+            let groups = try await tx.groups(
                 providerID: providerID, query: StoreQuery(filter: nil, sort: nil, offset: 0, limit: .max)
             ).items
             let groupNames = Dictionary(groups.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a })
-            let rules = try tx.mappingRules(providerID: providerID)
-            func orgName(_ id: String) throws -> String { try tx.organization(id: id)?.name ?? id }
+            let rules = try await tx.mappingRules(providerID: providerID)
+            func orgName(_ id: String) async throws -> String { try await tx.organization(id: id)?.name ?? id }
+            var organizationRules: [MappingOverview.OrganizationRule] = []
+            for rule in rules.organizations {
+                organizationRules.append(
+                    .init(
+                        group: groupNames[rule.groupID] ?? rule.groupID, organization: try await orgName(rule.organizationID),
+                        priority: rule.priority))
+            }
+            var watchlistRules: [MappingOverview.WatchlistRule] = []
+            for rule in rules.watchlists {
+                watchlistRules.append(
+                    .init(
+                        group: groupNames[rule.groupID] ?? rule.groupID,
+                        watchlist: try await tx.watchlist(id: rule.watchlistID)?.name ?? rule.watchlistID))
+            }
             return MappingOverview(
                 provider: provider,
-                organization: try orgName(provider.organizationMapping.organizationID),
-                parent: try orgName(provider.organizationMapping.parentID),
+                organization: try await orgName(provider.organizationMapping.organizationID),
+                parent: try await orgName(provider.organizationMapping.parentID),
                 groups: groups.map { .init(id: $0.id, displayName: $0.displayName, members: $0.memberCount) },
-                organizationRules: try rules.organizations.map {
-                    .init(group: groupNames[$0.groupID] ?? $0.groupID, organization: try orgName($0.organizationID), priority: $0.priority)
-                }.sorted { $0.priority < $1.priority },
+                organizationRules: organizationRules.sorted { $0.priority < $1.priority },
                 roleRules: rules.roles.map { .init(group: groupNames[$0.groupID] ?? $0.groupID, roles: $0.roles.sorted()) },
-                watchlistRules: try rules.watchlists.map {
-                    .init(group: groupNames[$0.groupID] ?? $0.groupID, watchlist: try tx.watchlist(id: $0.watchlistID)?.name ?? $0.watchlistID)
-                })
+                watchlistRules: watchlistRules)
         }
     }
 
@@ -99,15 +109,17 @@ extension AdminService {
             ? try MappingRulesEvaluator.validateAttribute(attribute ?? OrganizationMapping.defaultAttribute) : nil
         let timestamp = now()
         return try await store.withTransaction { tx in
-            var provider = try Self.provider(providerID, tx: tx)
-            let target = try organization.map { try Self.organization(named: $0, tx: tx).id } ?? Organization.rootID
-            let parentID = try parent.map { try Self.organization(named: $0, tx: tx).id } ?? Organization.rootID
+            var provider = try await Self.provider(providerID, tx: tx)
+            var target = Organization.rootID
+            if let organization { target = try await Self.organization(named: organization, tx: tx).id }
+            var parentID = Organization.rootID
+            if let parent { parentID = try await Self.organization(named: parent, tx: tx).id }
             provider.organizationMapping = OrganizationMapping(
                 method: method, organizationID: target, attribute: path, parentID: parentID)
             provider.updatedAt = timestamp
-            try tx.updateProvider(provider)
+            try await tx.updateProvider(provider)
             var note: String? = nil
-            if method == .groups, try tx.groupCount(providerID: providerID) == 0 {
+            if method == .groups, try await tx.groupCount(providerID: providerID) == 0 {
                 note = "\(MappingMessage.noGroups) for '\(provider.name)' yet: push groups from the identity provider (in Okta, Push Groups), then map them with `roster org-mapping add`. Until then every user goes to the default organization."
             }
             return (provider, note)
@@ -121,19 +133,19 @@ extension AdminService {
     {
         if let priority { try SettingLimit.rulePriority.check(priority) }
         return try await store.withTransaction { tx in
-            let provider = try Self.provider(providerID, tx: tx)
-            let groupRecord = try Self.group(named: group, provider: provider, tx: tx)
-            let target = try Self.organization(named: organization, tx: tx)
-            let rules = try tx.mappingRules(providerID: providerID)
+            let provider = try await Self.provider(providerID, tx: tx)
+            let groupRecord = try await Self.group(named: group, provider: provider, tx: tx)
+            let target = try await Self.organization(named: organization, tx: tx)
+            let rules = try await tx.mappingRules(providerID: providerID)
             if let existing = rules.organizations.first(where: { $0.groupID == groupRecord.id }) {
-                let name = try tx.organization(id: existing.organizationID)?.name ?? existing.organizationID
+                let name = try await tx.organization(id: existing.organizationID)?.name ?? existing.organizationID
                 throw ProvisioningError.conflict(
                     "Group '\(groupRecord.displayName)' is already mapped to organization '\(name)'; remove that mapping first.")
             }
             let rule = MappingRules.OrganizationRule(
                 groupID: groupRecord.id, organizationID: target.id,
                 priority: priority ?? Self.priorityAfter(rules.organizations.map(\.priority)))
-            try tx.insertOrganizationRule(providerID: providerID, rule)
+            try await tx.insertOrganizationRule(providerID: providerID, rule)
             return rule
         }
     }
@@ -143,10 +155,10 @@ extension AdminService {
     public func setRoleMappingMode(providerID: String, mode: RoleMappingMode) async throws -> Provider {
         let timestamp = now()
         return try await store.withTransaction { tx in
-            var provider = try Self.provider(providerID, tx: tx)
+            var provider = try await Self.provider(providerID, tx: tx)
             provider.roleMappingMode = mode
             provider.updatedAt = timestamp
-            try tx.updateProvider(provider)
+            try await tx.updateProvider(provider)
             return provider
         }
     }
@@ -156,14 +168,14 @@ extension AdminService {
         let roles = try Self.catalogueRoles(roles)
         guard !roles.isEmpty else { throw ProvisioningError.invalid("Name at least one role (--role ROLE).") }
         return try await store.withTransaction { tx in
-            let provider = try Self.provider(providerID, tx: tx)
-            let groupRecord = try Self.group(named: group, provider: provider, tx: tx)
-            if let existing = try tx.mappingRules(providerID: providerID).roles.first(where: { $0.groupID == groupRecord.id }) {
+            let provider = try await Self.provider(providerID, tx: tx)
+            let groupRecord = try await Self.group(named: group, provider: provider, tx: tx)
+            if let existing = try await tx.mappingRules(providerID: providerID).roles.first(where: { $0.groupID == groupRecord.id }) {
                 throw ProvisioningError.conflict(
                     "Group '\(groupRecord.displayName)' is already mapped to \(existing.roles.sorted().joined(separator: ", ")); only groups that are not yet mapped can be added. Remove its mapping first to change it.")
             }
             let rule = MappingRules.RoleRule(groupID: groupRecord.id, roles: roles)
-            try tx.insertRoleRule(providerID: providerID, rule)
+            try await tx.insertRoleRule(providerID: providerID, rule)
             return rule
         }
     }
@@ -174,15 +186,15 @@ extension AdminService {
         -> MappingRules.WatchlistRule
     {
         try await store.withTransaction { tx in
-            let provider = try Self.provider(providerID, tx: tx)
-            let groupRecord = try Self.group(named: group, provider: provider, tx: tx)
-            let target = try Self.watchlist(named: watchlist, tx: tx)
+            let provider = try await Self.provider(providerID, tx: tx)
+            let groupRecord = try await Self.group(named: group, provider: provider, tx: tx)
+            let target = try await Self.watchlist(named: watchlist, tx: tx)
             let rule = MappingRules.WatchlistRule(groupID: groupRecord.id, watchlistID: target.id)
-            if try tx.mappingRules(providerID: providerID).watchlists.contains(rule) {
+            if try await tx.mappingRules(providerID: providerID).watchlists.contains(rule) {
                 throw ProvisioningError.conflict(
                     "Group '\(groupRecord.displayName)' is already mapped to watchlist '\(target.name)'.")
             }
-            try tx.insertWatchlistRule(providerID: providerID, rule)
+            try await tx.insertWatchlistRule(providerID: providerID, rule)
             return rule
         }
     }
@@ -192,22 +204,22 @@ extension AdminService {
         async throws
     {
         try await store.withTransaction { tx in
-            let provider = try Self.provider(providerID, tx: tx)
-            let groupRecord = try Self.group(named: group, provider: provider, tx: tx)
+            let provider = try await Self.provider(providerID, tx: tx)
+            let groupRecord = try await Self.group(named: group, provider: provider, tx: tx)
             if kind == .watchlist, let watchlist {
-                let target = try Self.watchlist(named: watchlist, tx: tx)
-                let forGroup = try tx.mappingRules(providerID: providerID).watchlists.filter { $0.groupID == groupRecord.id }
+                let target = try await Self.watchlist(named: watchlist, tx: tx)
+                let forGroup = try await tx.mappingRules(providerID: providerID).watchlists.filter { $0.groupID == groupRecord.id }
                 guard forGroup.contains(where: { $0.watchlistID == target.id }) else {
                     throw ProvisioningError.notFound(
                         "Group '\(groupRecord.displayName)' is not mapped to watchlist '\(target.name)'.")
                 }
-                _ = try tx.deleteRules(.watchlist, providerID: providerID, groupID: groupRecord.id)
+                _ = try await tx.deleteRules(.watchlist, providerID: providerID, groupID: groupRecord.id)
                 for rule in forGroup where rule.watchlistID != target.id {
-                    try tx.insertWatchlistRule(providerID: providerID, rule)
+                    try await tx.insertWatchlistRule(providerID: providerID, rule)
                 }
                 return
             }
-            guard try tx.deleteRules(kind, providerID: providerID, groupID: groupRecord.id) > 0 else {
+            guard try await tx.deleteRules(kind, providerID: providerID, groupID: groupRecord.id) > 0 else {
                 throw ProvisioningError.notFound("Group '\(groupRecord.displayName)' has no \(kind.rawValue) mapping.")
             }
         }
@@ -246,7 +258,7 @@ extension AdminService {
         try SettingLimit.applyBatchSize.check(batchSize)
         try SettingLimit.applyChangeLimit.check(changeLimit)
         var mapping = try await store.read { tx in
-            try MappingEffects(provider: try Self.provider(providerID, tx: tx), tx: tx)
+            try await MappingEffects(provider: try Self.provider(providerID, tx: tx), tx: tx)
         }
         var report = ApplyReport(
             runID: nil, resumed: false, dryRun: dryRun, processed: 0, changed: 0, organizationMoves: 0, roleChanges: 0,
@@ -273,8 +285,8 @@ extension AdminService {
                 let (current, after) = (mapping, cursor)
                 let (batch, changes, next) = try await store.read { tx in
                     var m = current
-                    let batch = try tx.userBatch(providerID: providerID, after: after, limit: batchSize)
-                    return (batch.map(\.sequence), try m.plan(batch.map(\.user), tx: tx), m)
+                    let batch = try await tx.userBatch(providerID: providerID, after: after, limit: batchSize)
+                    return (batch.map(\.sequence), try await m.plan(batch.map(\.user), tx: tx), m)
                 }
                 mapping = next
                 report.processed += batch.count
@@ -292,12 +304,15 @@ extension AdminService {
             let timestamp = now()
             let (run, changes, next, resumed) = try await store.withTransaction { tx in
                 var m = current
-                let resumedRun = try tx.openMappingRun(providerID: providerID)
+                // Runs started at once (several instances, several commands) take the batches one at a time and
+                // share the run: the provider's row is locked until this batch commits.
+                _ = try await tx.lockedProvider(id: providerID)
+                let resumedRun = try await tx.openMappingRun(providerID: providerID)
                 var run = resumedRun ?? MappingRun(id: runID, providerID: providerID, startedAt: startedAt)
-                let batch = try tx.userBatch(providerID: providerID, after: run.cursor, limit: batchSize)
+                let batch = try await tx.userBatch(providerID: providerID, after: run.cursor, limit: batchSize)
                 let users = batch.map(\.user)
-                let changes = try m.plan(users, tx: tx)
-                var log = try m.apply(
+                let changes = try await m.plan(users, tx: tx)
+                var log = try await m.apply(
                     changes, users: Dictionary(users.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }),
                     at: timestamp, requestID: "apply:\(run.id)", tx: tx)
                 run.cursor = batch.last?.sequence ?? run.cursor
@@ -311,8 +326,8 @@ extension AdminService {
                             detail: "apply org and role settings: \(run.processed) users evaluated, \(run.changed) changed",
                             requestID: "apply:\(run.id)"))
                 }
-                try tx.saveMappingRun(run)
-                try tx.appendSyncLog(log)
+                try await tx.saveMappingRun(run)
+                try await tx.appendSyncLog(log)
                 return (run, changes, m, resumedRun != nil && resumedRun?.id != runID)
             }
             mapping = next
@@ -327,17 +342,17 @@ extension AdminService {
 
     // MARK: Lookups
 
-    static func provider(_ id: String, tx: any StoreTransaction) throws -> Provider {
-        guard let provider = try tx.provider(id: id) else {
+    static func provider(_ id: String, tx: any StoreTransaction) async throws -> Provider {
+        guard let provider = try await tx.provider(id: id) else {
             throw ProvisioningError.notFound("No provisioning provider with id '\(id)'; `roster provider list` shows them.")
         }
         return provider
     }
 
     /// A provider's SCIM group by display name (case-insensitive), or an error that lists what there is.
-    static func group(named name: String, provider: Provider, tx: any StoreTransaction) throws -> GroupRecord {
-        if let group = try tx.group(providerID: provider.id, displayName: name.trimmingSpaces) { return group }
-        let groups = try tx.groups(providerID: provider.id, query: StoreQuery(filter: nil, sort: nil, offset: 0, limit: 20))
+    static func group(named name: String, provider: Provider, tx: any StoreTransaction) async throws -> GroupRecord {
+        if let group = try await tx.group(providerID: provider.id, displayName: name.trimmingSpaces) { return group }
+        let groups = try await tx.groups(providerID: provider.id, query: StoreQuery(filter: nil, sort: nil, offset: 0, limit: 20))
         guard groups.totalResults > 0 else {
             throw ProvisioningError.notFound(
                 "\(MappingMessage.noGroups) for provider '\(provider.name)': push groups from the identity provider first (in Okta, Push Groups).")

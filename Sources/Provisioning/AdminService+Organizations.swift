@@ -13,9 +13,9 @@ extension AdminService {
     /// All organizations, root first, with their user counts.
     public func organizations() async throws -> [OrganizationSummary] {
         try await store.read { tx in
-            let all = try tx.organizations()
+            let all = try await tx.organizations()
             let names = Dictionary(all.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-            let counts = try tx.organizationUserCounts()
+            let counts = try await tx.organizationUserCounts()
             return all.map {
                 OrganizationSummary(organization: $0, parentName: $0.parentID.flatMap { names[$0] }, users: counts[$0.id] ?? 0)
             }
@@ -29,14 +29,14 @@ extension AdminService {
         let roles = try defaultRoles.map(Self.catalogueRoles)
         let timestamp = now()
         return try await store.withTransaction { tx in
-            let parentOrganization = try Self.organization(named: parent ?? Organization.rootName, orRoot: parent == nil, tx: tx)
-            if let existing = try tx.organization(name: trimmed) {
+            let parentOrganization = try await Self.organization(named: parent ?? Organization.rootName, orRoot: parent == nil, tx: tx)
+            if let existing = try await tx.organization(name: trimmed) {
                 throw ProvisioningError.conflict("An organization named '\(existing.name)' already exists.")
             }
             let organization = Organization(
                 id: ResourceID.generate(), name: trimmed, parentID: parentOrganization.id,
                 defaultRoles: roles ?? parentOrganization.defaultRoles, createdAt: timestamp)
-            try tx.insertOrganization(organization)
+            try await tx.insertOrganization(organization)
             return organization
         }
     }
@@ -46,9 +46,9 @@ extension AdminService {
     public func setDefaultRoles(organization name: String, roles: [String]) async throws -> Organization {
         let roles = try Self.catalogueRoles(roles)
         return try await store.withTransaction { tx in
-            var organization = try Self.organization(named: name, tx: tx)
+            var organization = try await Self.organization(named: name, tx: tx)
             organization.defaultRoles = roles
-            try tx.updateOrganization(organization)
+            try await tx.updateOrganization(organization)
             return organization
         }
     }
@@ -64,8 +64,8 @@ extension AdminService {
 
     public func watchlists() async throws -> [WatchlistSummary] {
         try await store.read { tx in
-            let counts = try tx.watchlistMemberCounts()
-            return try tx.watchlists().map { WatchlistSummary(watchlist: $0, users: counts[$0.id] ?? 0) }
+            let counts = try await tx.watchlistMemberCounts()
+            return try await tx.watchlists().map { WatchlistSummary(watchlist: $0, users: counts[$0.id] ?? 0) }
         }
     }
 
@@ -74,10 +74,10 @@ extension AdminService {
         guard !trimmed.isEmpty else { throw ProvisioningError.invalid("A watchlist needs a name.") }
         let watchlist = Watchlist(id: ResourceID.generate(), name: trimmed, createdAt: now())
         try await store.withTransaction { tx in
-            if let existing = try tx.watchlist(name: trimmed) {
+            if let existing = try await tx.watchlist(name: trimmed) {
                 throw ProvisioningError.conflict("A watchlist named '\(existing.name)' already exists.")
             }
-            try tx.insertWatchlist(watchlist)
+            try await tx.insertWatchlist(watchlist)
         }
         return watchlist
     }
@@ -85,8 +85,8 @@ extension AdminService {
     /// The users on a watchlist, at most `limit`.
     public func watchlistMembers(name: String, limit: Int = 1000) async throws -> (Watchlist, [UserRecord]) {
         try await store.read { tx in
-            let watchlist = try Self.watchlist(named: name, tx: tx)
-            return (watchlist, try tx.watchlistMembers(watchlistID: watchlist.id, limit: limit))
+            let watchlist = try await Self.watchlist(named: name, tx: tx)
+            return (watchlist, try await tx.watchlistMembers(watchlistID: watchlist.id, limit: limit))
         }
     }
 
@@ -98,17 +98,17 @@ extension AdminService {
     public func moveUser(email: String, organization name: String) async throws -> UserRecord {
         let timestamp = now()
         return try await store.withTransaction { tx in
-            var user = try Self.user(email: email, tx: tx)
-            let target = try Self.organization(named: name, tx: tx)
+            var user = try await Self.user(email: email, tx: tx)
+            let target = try await Self.organization(named: name, tx: tx)
             var log: [SyncLogEntry] = []
-            if let providerID = user.providerID, let provider = try tx.provider(id: providerID), user.linked {
+            if let providerID = user.providerID, let provider = try await tx.provider(id: providerID), user.linked {
                 guard provider.organizationMapping.method == .single else {
                     throw ProvisioningError.invalid(
                         "\(user.userName) is placed by the organization mapping of provider '\(provider.name)' (method \(provider.organizationMapping.method.rawValue)); change the mapping or the user's groups or attributes in the identity provider instead.")
                 }
             }
-            let from = try tx.organization(id: user.organizationID)?.name ?? user.organizationID
-            try tx.setOrganization(userID: user.id, organizationID: target.id, pinned: !user.isLocal)
+            let from = try await tx.organization(id: user.organizationID)?.name ?? user.organizationID
+            try await tx.setOrganization(userID: user.id, organizationID: target.id, pinned: !user.isLocal)
             if target.id != user.organizationID {
                 log.append(
                     SyncLogEntry(
@@ -117,12 +117,12 @@ extension AdminService {
             }
             user.organizationID = target.id
             user.organizationPinned = !user.isLocal
-            if let providerID = user.providerID, let provider = try tx.provider(id: providerID), user.linked {
+            if let providerID = user.providerID, let provider = try await tx.provider(id: providerID), user.linked {
                 // The new organization's default roles may apply.
-                var mapping = try MappingEffects(provider: provider, tx: tx)
-                log += try mapping.reevaluate([user], at: timestamp, requestID: nil, tx: tx)
+                var mapping = try await MappingEffects(provider: provider, tx: tx)
+                log += try await mapping.reevaluate([user], at: timestamp, requestID: nil, tx: tx)
             }
-            try tx.appendSyncLog(log)
+            try await tx.appendSyncLog(log)
             return user
         }
     }
@@ -133,17 +133,17 @@ extension AdminService {
         let roles = try Self.catalogueRoles(roles)
         let timestamp = now()
         return try await store.withTransaction { tx in
-            let user = try Self.user(email: email, tx: tx)
-            if let providerID = user.providerID, let provider = try tx.provider(id: providerID), user.linked,
+            let user = try await Self.user(email: email, tx: tx)
+            if let providerID = user.providerID, let provider = try await tx.provider(id: providerID), user.linked,
                 provider.roleMappingMode == .groups
             {
                 throw ProvisioningError.invalid(
                     "The roles of \(user.userName) come from the role mapping of provider '\(provider.name)'; map its SCIM groups to roles, or set the provider's role mapping to manual.")
             }
-            let current = try tx.roles(ofUser: user.id)
+            let current = try await tx.roles(ofUser: user.id)
             guard current != roles.sorted() else { return current }
-            try tx.setRoles(userID: user.id, roles: roles)
-            try tx.appendSyncLog([
+            try await tx.setRoles(userID: user.id, roles: roles)
+            try await tx.appendSyncLog([
                 SyncLogEntry(
                     at: timestamp, providerID: nil, userID: user.id, userName: user.userName, action: .rolesChanged,
                     detail: MappingEffects.describeRoles(from: current, to: roles.sorted()) + " (by an admin)")
@@ -168,24 +168,24 @@ extension AdminService {
         return roles
     }
 
-    static func organization(named name: String, orRoot: Bool = false, tx: any StoreTransaction) throws -> Organization {
-        if orRoot, let root = try tx.organization(id: Organization.rootID) { return root }
-        guard let organization = try tx.organization(name: name.trimmingSpaces) else {
+    static func organization(named name: String, orRoot: Bool = false, tx: any StoreTransaction) async throws -> Organization {
+        if orRoot, let root = try await tx.organization(id: Organization.rootID) { return root }
+        guard let organization = try await tx.organization(name: name.trimmingSpaces) else {
             throw ProvisioningError.notFound("No organization named '\(name)'; `roster org list` shows them.")
         }
         return organization
     }
 
-    static func watchlist(named name: String, tx: any StoreTransaction) throws -> Watchlist {
-        guard let watchlist = try tx.watchlist(name: name.trimmingSpaces) else {
+    static func watchlist(named name: String, tx: any StoreTransaction) async throws -> Watchlist {
+        guard let watchlist = try await tx.watchlist(name: name.trimmingSpaces) else {
             throw ProvisioningError.notFound("No watchlist named '\(name)'; `roster watchlist list` shows them.")
         }
         return watchlist
     }
 
-    static func user(email: String, tx: any StoreTransaction) throws -> UserRecord {
+    static func user(email: String, tx: any StoreTransaction) async throws -> UserRecord {
         let address = email.trimmingSpaces
-        guard let user = try tx.user(userName: address) else {
+        guard let user = try await tx.user(userName: address) else {
             throw ProvisioningError.notFound("No user with email '\(address)'.")
         }
         return user

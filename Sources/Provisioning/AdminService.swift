@@ -25,11 +25,11 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
     // MARK: Settings
 
     public func publicURL() async throws -> String? {
-        try await store.read { tx in try tx.setting(Self.publicURLSetting) }
+        try await store.read { tx in try await tx.setting(Self.publicURLSetting) }
     }
 
     public func setPublicURL(_ url: String) async throws {
-        try await store.withTransaction { tx in try tx.setSetting(Self.publicURLSetting, url) }
+        try await store.withTransaction { tx in try await tx.setSetting(Self.publicURLSetting, url) }
     }
 
     // MARK: Providers
@@ -50,16 +50,16 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
             id: id, name: trimmed, username: "scim-\(id)", secretHash: Credentials.hash(secret: secret),
             deactivationDelay: deactivationDelay, userNameFormat: userNameFormat, invalidData: invalidData,
             createdAt: timestamp, updatedAt: timestamp)
-        try await store.withTransaction { tx in try tx.insertProvider(provider) }
+        try await store.withTransaction { tx in try await tx.insertProvider(provider) }
         return IssuedCredentials(provider: provider, secret: secret)
     }
 
     public func providers() async throws -> [Provider] {
-        try await store.read { tx in try tx.providers() }
+        try await store.read { tx in try await tx.providers() }
     }
 
     public func provider(id: String) async throws -> Provider {
-        try await store.read { tx in try Self.provider(id, tx: tx) }
+        try await store.read { tx in try await Self.provider(id, tx: tx) }
     }
 
     /// Renames a provider, or changes its deactivation delay (within ``SettingLimit/deactivationDelay``),
@@ -72,13 +72,13 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
         if let deactivationDelay { try SettingLimit.deactivationDelay.check(deactivationDelay) }
         let timestamp = now()
         return try await store.withTransaction { tx in
-            var p = try Self.provider(id, tx: tx)
+            var p = try await Self.provider(id, tx: tx)
             if let name { p.name = name.trimmingSpaces }
             if let deactivationDelay { p.deactivationDelay = deactivationDelay }
             if let userNameFormat { p.userNameFormat = userNameFormat }
             if let invalidData { p.invalidData = invalidData }
             p.updatedAt = timestamp
-            try tx.updateProvider(p)
+            try await tx.updateProvider(p)
             return p
         }
     }
@@ -88,10 +88,10 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
         let secret = Credentials.generateSecret()
         let timestamp = now()
         let provider = try await store.withTransaction { tx in
-            var p = try Self.provider(id, tx: tx)
+            var p = try await Self.provider(id, tx: tx)
             p.secretHash = Credentials.hash(secret: secret)
             p.updatedAt = timestamp
-            try tx.updateProvider(p)
+            try await tx.updateProvider(p)
             return p
         }
         return IssuedCredentials(provider: provider, secret: secret)
@@ -101,14 +101,14 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
     /// no longer linked to any provider.
     public func removeProvider(id: String) async throws {
         try await store.withTransaction { tx in
-            _ = try Self.provider(id, tx: tx)
-            try tx.deleteProvider(id: id)
+            _ = try await Self.provider(id, tx: tx)
+            try await tx.deleteProvider(id: id)
         }
     }
 
     /// Users and groups a provider manages.
     public func counts(providerID: String) async throws -> (users: Int, groups: Int) {
-        try await store.read { tx in (try tx.userCount(providerID: providerID), try tx.groupCount(providerID: providerID)) }
+        try await store.read { tx in (try await tx.userCount(providerID: providerID), try await tx.groupCount(providerID: providerID)) }
     }
 
     // MARK: Users
@@ -136,15 +136,15 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
             attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
         return try await store.withTransaction { [user] tx in
             var user = user
-            if let existing = try tx.user(userName: address) {
+            if let existing = try await tx.user(userName: address) {
                 throw ProvisioningError.conflict(
                     "A user with email '\(existing.userName)' already exists (\(existing.isLocal ? "local" : "managed by provider \(existing.providerID!)")).")
             }
-            let home = try Self.organization(named: organization ?? Organization.rootName, orRoot: organization == nil, tx: tx)
+            let home = try await Self.organization(named: organization ?? Organization.rootName, orRoot: organization == nil, tx: tx)
             user.organizationID = home.id
-            try tx.insertUser(user)
-            try tx.setRoles(userID: user.id, roles: home.defaultRoles)
-            try tx.appendSyncLog([
+            try await tx.insertUser(user)
+            try await tx.setRoles(userID: user.id, roles: home.defaultRoles)
+            try await tx.appendSyncLog([
                 SyncLogEntry(
                     at: timestamp, providerID: nil, userID: user.id, userName: user.userName, action: .created,
                     detail: "local user; organization \(home.name); roles \(home.defaultRoles.joined(separator: ", "))")
@@ -155,23 +155,24 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
 
     /// The user with this email (case-insensitive).
     public func user(email: String) async throws -> UserRecord {
-        try await store.read { tx in try Self.user(email: email, tx: tx) }
+        try await store.read { tx in try await Self.user(email: email, tx: tx) }
     }
 
     public func users(offset: Int = 0, limit: Int = 1000) async throws -> [UserRecord] {
-        try await store.read { tx in try tx.allUsers(offset: offset, limit: limit) }
+        try await store.read { tx in try await tx.allUsers(offset: offset, limit: limit) }
     }
 
     /// The platform's view of a user, as `roster user show --json` prints it.
     public func view(of user: UserRecord) async throws -> JSONObject {
         try await store.read { tx in
+            var watchlists: [String] = []
+            for id in try await tx.watchlists(ofUser: user.id) { watchlists.append(try await tx.watchlist(id: id)?.name ?? id) }
             let placement = UserView.Placement(
-                organization: try tx.organization(id: user.organizationID)?.name ?? user.organizationID,
-                roles: try tx.roles(ofUser: user.id),
-                watchlists: try tx.watchlists(ofUser: user.id).map { try tx.watchlist(id: $0)?.name ?? $0 })
+                organization: try await tx.organization(id: user.organizationID)?.name ?? user.organizationID,
+                roles: try await tx.roles(ofUser: user.id), watchlists: watchlists)
             return UserView.json(
-                user, groups: try tx.groups(ofUser: user.id), placement: placement, devices: try tx.devices(userID: user.id),
-                archives: try tx.archives(userID: user.id))
+                user, groups: try await tx.groups(ofUser: user.id), placement: placement,
+                devices: try await tx.devices(userID: user.id), archives: try await tx.archives(userID: user.id))
         }
     }
 }
@@ -248,28 +249,32 @@ extension AdminService {
 
     public func providerStatuses() async throws -> [ProviderStatus] {
         let since = now().addingTimeInterval(-86_400)
-        return try await store.read { tx in try tx.providers().map { try Self.status(of: $0, since: since, tx: tx) } }
+        return try await store.read { tx in
+            var statuses: [ProviderStatus] = []
+            for provider in try await tx.providers() { statuses.append(try await Self.status(of: provider, since: since, tx: tx)) }
+            return statuses
+        }
     }
 
     public func providerStatus(id: String) async throws -> ProviderStatus {
         let since = now().addingTimeInterval(-86_400)
-        return try await store.read { tx in try Self.status(of: try Self.provider(id, tx: tx), since: since, tx: tx) }
+        return try await store.read { tx in try await Self.status(of: try Self.provider(id, tx: tx), since: since, tx: tx) }
     }
 
-    static func status(of p: Provider, since: Date, tx: any StoreTransaction) throws -> ProviderStatus {
+    static func status(of p: Provider, since: Date, tx: any StoreTransaction) async throws -> ProviderStatus {
         ProviderStatus(
-            provider: p, users: try tx.userCount(providerID: p.id), groups: try tx.groupCount(providerID: p.id),
-            held: try tx.heldDeactivations(providerID: p.id).count,
-            errors24h: try tx.syncLogCount(providerID: p.id, action: .rejected, since: since),
-            warnings24h: try tx.syncLogCount(providerID: p.id, action: .warning, since: since),
-            lastActivity: try tx.syncLog(SyncLogQuery(providerID: p.id, limit: 1)).first?.at)
+            provider: p, users: try await tx.userCount(providerID: p.id), groups: try await tx.groupCount(providerID: p.id),
+            held: try await tx.heldDeactivations(providerID: p.id).count,
+            errors24h: try await tx.syncLogCount(providerID: p.id, action: .rejected, since: since),
+            warnings24h: try await tx.syncLogCount(providerID: p.id, action: .warning, since: since),
+            lastActivity: try await tx.syncLog(SyncLogQuery(providerID: p.id, limit: 1)).first?.at)
     }
 }
 
 extension AdminService {
     /// The user with this id.
     public func user(id: String) async throws -> UserRecord {
-        guard let user = try await store.read({ tx in try tx.user(id: id) }) else {
+        guard let user = try await store.read({ tx in try await tx.user(id: id) }) else {
             throw ProvisioningError.notFound("No user with id '\(id)'.")
         }
         return user
@@ -277,6 +282,6 @@ extension AdminService {
 
     /// Users matching an admin's search, a page at a time.
     public func searchUsers(_ search: UserSearch) async throws -> Page<UserRecord> {
-        try await store.read { tx in try tx.searchUsers(search) }
+        try await store.read { tx in try await tx.searchUsers(search) }
     }
 }

@@ -5,11 +5,11 @@ public struct AnyStore: ProvisioningStore {
 
     public init(_ base: any ProvisioningStore) { self.base = base }
 
-    public func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+    public func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         try await base.withTransaction(body)
     }
 
-    public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         try await base.read(body)
     }
 }

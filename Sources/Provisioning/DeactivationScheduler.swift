@@ -40,11 +40,11 @@ public struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Service
                     continue
                 }
                 if now().timeIntervalSince(lastSweep) >= 60 {
-                    let marked = try await store.withTransaction { tx in try tx.markExpiredArchives(now: self.now()) }
+                    let marked = try await store.withTransaction { tx in try await tx.markExpiredArchives(now: self.now()) }
                     if marked > 0 { logger.info("Marked \(marked) cold archive(s) past retention for deletion") }
                     lastSweep = now()
                 }
-                let next = try await store.read { tx in try tx.nextDeactivationDue() }
+                let next = try await store.read { tx in try await tx.nextDeactivationDue() }
                 var wait = pollInterval
                 if let next {
                     let until = Duration.saturating(seconds: max(0, next.timeIntervalSince(now())))
@@ -67,15 +67,15 @@ public struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Service
         let timestamp = now()
         let limit = batchSize
         return try await store.withTransaction { tx in
-            let due = try tx.dueDeactivations(at: timestamp, limit: limit)
+            let due = try await tx.dueDeactivations(at: timestamp, limit: limit)
             for var user in due {
-                let log = try LifecycleEffects.handle(
+                let log = try await LifecycleEffects.handle(
                     .deactivationDue, user: &user, at: timestamp, providerID: user.providerID, requestID: nil, tx: tx,
                     refusal: ProvisioningError.invalid)
                 user.version += 1
                 user.updatedAt = timestamp
-                try tx.updateUser(user)
-                try tx.appendSyncLog(log)
+                try await tx.updateUser(user)
+                try await tx.appendSyncLog(log)
             }
             return due.count
         }

@@ -12,7 +12,7 @@ enum LifecycleEffects {
     static func handle(
         _ event: LifecycleEvent, user: inout UserRecord, at now: Date, providerID: String?, requestID: String?,
         tx: any StoreTransaction, refusal: (String) -> any Error
-    ) throws -> [SyncLogEntry] {
+    ) async throws -> [SyncLogEntry] {
         let decision: LifecycleDecision
         do {
             decision = try user.lifecycle.handle(event, at: now)
@@ -24,12 +24,12 @@ enum LifecycleEffects {
         for action in decision.actions {
             switch action {
             case .revokeSessions:
-                _ = try tx.revokeSessions(userID: user.id, at: now)
+                _ = try await tx.revokeSessions(userID: user.id, at: now)
             case .moveArchivesToColdStorage:
-                let days = try retentionDays(tx: tx)
-                _ = try tx.moveArchivesToColdStorage(userID: user.id, until: now.addingTimeInterval(Double(days) * 86_400))
+                let days = try await retentionDays(tx: tx)
+                _ = try await tx.moveArchivesToColdStorage(userID: user.id, until: now.addingTimeInterval(Double(days) * 86_400))
             case .restoreArchivesFromColdStorage:
-                _ = try tx.restoreArchives(userID: user.id)
+                _ = try await tx.restoreArchives(userID: user.id)
             case .log(let syncAction, let detail):
                 entries.append(
                     SyncLogEntry(
@@ -42,15 +42,15 @@ enum LifecycleEffects {
 
     /// The cold-storage retention in days: the default when unset, clamped into
     /// ``SettingLimit/coldStorageRetentionDays`` (and logged) when stored out of range.
-    static func retentionDays(tx: any StoreTransaction) throws -> Int {
+    static func retentionDays(tx: any StoreTransaction) async throws -> Int {
         SettingLimit.coldStorageRetentionDays.clamped(
-            setting: try tx.setting(retentionSetting), fallback: defaultRetentionDays, subject: "the platform")
+            setting: try await tx.setting(retentionSetting), fallback: defaultRetentionDays, subject: "the platform")
     }
 
     /// The event for a provider turning a user inactive: held when the provider's mass-deactivation guard trips
     /// (or already tripped). Tripping flags the provider. The provider's delay and guard are clamped into their
     /// ranges (and logged) when stored out of them.
-    static func providerDeactivation(provider stored: Provider, at now: Date, tx: any StoreTransaction) throws
+    static func providerDeactivation(provider stored: Provider, at now: Date, tx: any StoreTransaction) async throws
         -> LifecycleEvent
     {
         var provider = stored
@@ -64,18 +64,20 @@ enum LifecycleEffects {
         guard provider.deactivationGuard.enabled else {
             return .providerDeactivated(delay: provider.deactivationDelay, guardTripped: false)
         }
-        var current = try tx.provider(id: provider.id) ?? provider
+        // The provider's row is locked from here to the commit, so deactivations running at once count one after
+        // the other and the guard trips at its threshold, not past it.
+        var current = try await tx.lockedProvider(id: provider.id) ?? provider
         if current.guardTrippedAt != nil {
             return .providerDeactivated(delay: provider.deactivationDelay, guardTripped: true)
         }
-        let recent = try tx.syncLogCount(
+        let recent = try await tx.syncLogCount(
             providerID: provider.id, action: .deactivationScheduled, since: now.addingTimeInterval(-3600))
-        let threshold = provider.deactivationGuard.threshold(users: try tx.userCount(providerID: provider.id))
+        let threshold = provider.deactivationGuard.threshold(users: try await tx.userCount(providerID: provider.id))
         guard recent + 1 > threshold else {
             return .providerDeactivated(delay: provider.deactivationDelay, guardTripped: false)
         }
         current.guardTrippedAt = now
-        try tx.updateProvider(current)
+        try await tx.updateProvider(current)
         return .providerDeactivated(delay: provider.deactivationDelay, guardTripped: true)
     }
 }

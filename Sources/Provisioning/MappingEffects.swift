@@ -40,9 +40,9 @@ public struct MappingEffects: Sendable {
     var watchlistNames: [String: String] = [:]
 
     /// Reads the provider's rules.
-    public init(provider: Provider, tx: any StoreTransaction) throws {
+    public init(provider: Provider, tx: any StoreTransaction) async throws {
         self.provider = provider
-        self.rules = try tx.mappingRules(providerID: provider.id)
+        self.rules = try await tx.mappingRules(providerID: provider.id)
     }
 
     /// Whether a membership change in `groupID` can move anyone.
@@ -59,21 +59,25 @@ public struct MappingEffects: Sendable {
     /// What the rules would change for `users` (linked users of the provider), without writing. Organizations
     /// that method `attribute` would create are remembered, so later users naming the same one reuse it.
     /// `fresh` users were just inserted: they have no groups, roles or watchlists yet, so nothing is read.
-    mutating func plan(_ users: [UserRecord], fresh: Bool = false, tx: any StoreTransaction) throws -> [PlacementChange] {
+    mutating func plan(_ users: [UserRecord], fresh: Bool = false, tx: any StoreTransaction) async throws -> [PlacementChange] {
         let ids = users.map(\.id)
-        let groups = fresh ? [:] : try tx.groups(ofUsers: ids)
-        let roles = fresh ? [:] : try tx.roles(ofUsers: ids)
-        let watchlists = fresh ? [:] : try tx.watchlists(ofUsers: ids)
+        let groups = fresh ? [:] : try await tx.groups(ofUsers: ids)
+        let roles = fresh ? [:] : try await tx.roles(ofUsers: ids)
+        let watchlists = fresh ? [:] : try await tx.watchlists(ofUsers: ids)
         var changes: [PlacementChange] = []
         for user in users where !user.isLocal {
             let groupIDs = Set((groups[user.id] ?? []).map(\.id))
             var change = PlacementChange(userID: user.id, userName: user.userName)
             // Organization.
-            var organization = try self.organization(id: user.organizationID, tx: tx)
-            let target = MappingRulesEvaluator.organization(
+            var organization = try await self.organization(id: user.organizationID, tx: tx)
+            var target = MappingRulesEvaluator.organization(
                 for: user, groupIDs: groupIDs, mapping: provider.organizationMapping, rules: rules,
-                organizationNamed: { name in (try? self.organization(named: name, tx: tx)) ?? nil })
-            if let target, let next = try resolve(target, tx: tx), next.id != user.organizationID {
+                organizationNamed: { name in self.organizationsByName[name.lowercased()] })
+            // A name the cache does not know may still name an organization in the store.
+            if case .create(let name, _)? = target, let found = try await self.organization(named: name, tx: tx) {
+                target = .existing(id: found.id)
+            }
+            if let target, let next = try await resolve(target, tx: tx), next.id != user.organizationID {
                 change.organizationFrom = organization?.name ?? user.organizationID
                 change.organizationTo = next.name
                 change.targetOrganization = target
@@ -93,8 +97,8 @@ public struct MappingEffects: Sendable {
                 let current = Set(watchlists[user.id] ?? [])
                 change.watchlistIDsAdded = wanted.filter { !current.contains($0) }
                 change.watchlistIDsRemoved = current.subtracting(wanted).sorted()
-                change.watchlistsAdded = try change.watchlistIDsAdded.map { try watchlistName($0, tx: tx) }
-                change.watchlistsRemoved = try change.watchlistIDsRemoved.map { try watchlistName($0, tx: tx) }
+                for id in change.watchlistIDsAdded { change.watchlistsAdded.append(try await watchlistName(id, tx: tx)) }
+                for id in change.watchlistIDsRemoved { change.watchlistsRemoved.append(try await watchlistName(id, tx: tx)) }
             }
             if !change.isEmpty { changes.append(change) }
         }
@@ -102,31 +106,31 @@ public struct MappingEffects: Sendable {
     }
 
     /// An organization by id, cached.
-    mutating func organization(id: String, tx: any StoreTransaction) throws -> Organization? {
+    mutating func organization(id: String, tx: any StoreTransaction) async throws -> Organization? {
         if let known = organizationsByID[id] { return known }
-        guard let found = try tx.organization(id: id) else { return nil }
+        guard let found = try await tx.organization(id: id) else { return nil }
         remember(found)
         return found
     }
 
     /// An organization by name (case-insensitive), cached; includes organizations a dry run would create.
-    func organization(named name: String, tx: any StoreTransaction) throws -> Organization? {
+    func organization(named name: String, tx: any StoreTransaction) async throws -> Organization? {
         if let known = organizationsByName[name.lowercased()] { return known }
-        return try tx.organization(name: name)
+        return try await tx.organization(name: name)
     }
 
     /// The organization a target names; a `create` target becomes a planned organization (id `new:…`) with its
     /// parent's default roles.
-    mutating func resolve(_ target: OrganizationTarget, tx: any StoreTransaction) throws -> Organization? {
+    mutating func resolve(_ target: OrganizationTarget, tx: any StoreTransaction) async throws -> Organization? {
         switch target {
         case .existing(let id):
-            return try organization(id: id, tx: tx)
+            return try await organization(id: id, tx: tx)
         case .create(let name, let parentID):
-            if let existing = try organization(named: name, tx: tx) {
+            if let existing = try await organization(named: name, tx: tx) {
                 remember(existing)
                 return existing
             }
-            let parent = try organization(id: parentID, tx: tx)
+            let parent = try await organization(id: parentID, tx: tx)
             let planned = Organization(
                 id: "new:" + name.lowercased(), name: name, parentID: parent?.id ?? Organization.rootID,
                 defaultRoles: parent?.defaultRoles ?? [Role.desktopUser], createdByProvider: provider.id,
@@ -141,9 +145,9 @@ public struct MappingEffects: Sendable {
         organizationsByName[organization.name.lowercased()] = organization
     }
 
-    mutating func watchlistName(_ id: String, tx: any StoreTransaction) throws -> String {
+    mutating func watchlistName(_ id: String, tx: any StoreTransaction) async throws -> String {
         if let known = watchlistNames[id] { return known }
-        let name = try tx.watchlist(id: id)?.name ?? id
+        let name = try await tx.watchlist(id: id)?.name ?? id
         watchlistNames[id] = name
         return name
     }
@@ -155,7 +159,7 @@ public struct MappingEffects: Sendable {
     mutating func apply(
         _ changes: [PlacementChange], users: [String: UserRecord], at now: Date, requestID: String?, isNew: Bool = false,
         tx: any StoreTransaction
-    ) throws -> [SyncLogEntry] {
+    ) async throws -> [SyncLogEntry] {
         var log: [SyncLogEntry] = []
         func entry(_ change: PlacementChange, _ action: SyncAction, _ detail: String) -> SyncLogEntry {
             SyncLogEntry(
@@ -164,22 +168,22 @@ public struct MappingEffects: Sendable {
         }
         for change in changes {
             if let target = change.targetOrganization, let to = change.organizationTo {
-                let organization = try create(target, at: now, requestID: requestID, log: &log, tx: tx)
-                try tx.setOrganization(
+                let organization = try await create(target, at: now, requestID: requestID, log: &log, tx: tx)
+                try await tx.setOrganization(
                     userID: change.userID, organizationID: organization?.id ?? Organization.rootID,
                     pinned: users[change.userID]?.organizationPinned ?? false)
                 log.append(entry(change, .orgChanged, isNew ? to : "\(change.organizationFrom ?? "") → \(to)"))
             }
             if let to = change.rolesTo {
-                try tx.setRoles(userID: change.userID, roles: to)
+                try await tx.setRoles(userID: change.userID, roles: to)
                 log.append(entry(change, .rolesChanged, Self.describeRoles(from: change.rolesFrom, to: to)))
             }
             for (id, name) in zip(change.watchlistIDsAdded, change.watchlistsAdded) {
-                try tx.addToWatchlist(watchlistID: id, userID: change.userID, at: now)
+                try await tx.addToWatchlist(watchlistID: id, userID: change.userID, at: now)
                 log.append(entry(change, .watchlistAdded, name))
             }
             for (id, name) in zip(change.watchlistIDsRemoved, change.watchlistsRemoved) {
-                try tx.removeFromWatchlist(watchlistID: id, userID: change.userID)
+                try await tx.removeFromWatchlist(watchlistID: id, userID: change.userID)
                 log.append(entry(change, .watchlistRemoved, name))
             }
         }
@@ -190,18 +194,18 @@ public struct MappingEffects: Sendable {
     mutating func create(
         _ target: OrganizationTarget, at now: Date, requestID: String?, log: inout [SyncLogEntry],
         tx: any StoreTransaction
-    ) throws -> Organization? {
-        guard case .create(let name, _) = target else { return try resolve(target, tx: tx) }
-        if let existing = try tx.organization(name: name) {
+    ) async throws -> Organization? {
+        guard case .create(let name, _) = target else { return try await resolve(target, tx: tx) }
+        if let existing = try await tx.organization(name: name) {
             remember(existing)
             return existing
         }
-        guard var planned = try resolve(target, tx: tx) else { return nil }
+        guard var planned = try await resolve(target, tx: tx) else { return nil }
         planned.id = ResourceID.generate()
         planned.createdAt = now
-        try tx.insertOrganization(planned)
+        try await tx.insertOrganization(planned)
         remember(planned)
-        let parent = try organization(id: planned.parentID ?? Organization.rootID, tx: tx)
+        let parent = try await organization(id: planned.parentID ?? Organization.rootID, tx: tx)
         log.append(
             SyncLogEntry(
                 at: now, providerID: provider.id, action: .orgCreated,
@@ -241,23 +245,25 @@ public struct MappingEffects: Sendable {
     /// Re-evaluates `users` and writes what changed: the step every provisioning write ends with.
     mutating func reevaluate(
         _ users: [UserRecord], at now: Date, requestID: String?, isNew: Bool = false, tx: any StoreTransaction
-    ) throws -> [SyncLogEntry] {
+    ) async throws -> [SyncLogEntry] {
         let linked = users.filter { $0.linked && !$0.isLocal }
         guard !linked.isEmpty else { return [] }
-        let changes = try plan(linked, fresh: isNew, tx: tx)
+        let changes = try await plan(linked, fresh: isNew, tx: tx)
         guard !changes.isEmpty else { return [] }
-        return try apply(
+        return try await apply(
             changes, users: Dictionary(linked.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), at: now,
             requestID: requestID, isNew: isNew, tx: tx)
     }
 
     /// Re-evaluates users by id (those still linked to the provider).
-    mutating func reevaluate(userIDs: [String], at now: Date, requestID: String?, tx: any StoreTransaction) throws
+    mutating func reevaluate(userIDs: [String], at now: Date, requestID: String?, tx: any StoreTransaction) async throws
         -> [SyncLogEntry]
     {
         guard !userIDs.isEmpty else { return [] }
-        let users = try Set(userIDs).sorted().compactMap { try tx.user(id: $0) }
-            .filter { $0.providerID == provider.id }
-        return try reevaluate(users, at: now, requestID: requestID, tx: tx)
+        var users: [UserRecord] = []
+        for id in Set(userIDs).sorted() {
+            if let user = try await tx.user(id: id), user.providerID == provider.id { users.append(user) }
+        }
+        return try await reevaluate(users, at: now, requestID: requestID, tx: tx)
     }
 }

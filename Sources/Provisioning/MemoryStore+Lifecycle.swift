@@ -3,14 +3,14 @@ import SCIM
 
 /// The sync log and scheduled deactivations in memory.
 extension MemoryTransaction {
-    func appendSyncLog(_ entries: [SyncLogEntry]) throws {
+    func appendSyncLog(_ entries: [SyncLogEntry]) async throws {
         for var entry in entries {
             entry.sequence = Int64(state.syncLog.count + 1)
             state.syncLog.append(entry)
         }
     }
 
-    func syncLog(_ query: SyncLogQuery) throws -> [SyncLogEntry] {
+    func syncLog(_ query: SyncLogQuery) async throws -> [SyncLogEntry] {
         Array(
             state.syncLog.reversed().lazy.filter { e in
                 (query.userID == nil || e.userID == query.userID)
@@ -24,20 +24,20 @@ extension MemoryTransaction {
             }.prefix(query.limit))
     }
 
-    func syncLogActionCounts() throws -> [SyncAction: Int] {
+    func syncLogActionCounts() async throws -> [SyncAction: Int] {
         state.syncLog.reduce(into: [:]) { $0[$1.action, default: 0] += 1 }
     }
 
-    func deactivationBacklog(at now: Date) throws -> (pending: Int, due: Int) {
+    func deactivationBacklog(at now: Date) async throws -> (pending: Int, due: Int) {
         let pending = state.users.values.compactMap(\.deactivationDueAt)
         return (pending.count, pending.count { $0 <= now })
     }
 
-    func syncLogCount(providerID: String, action: SyncAction, since: Date) throws -> Int {
+    func syncLogCount(providerID: String, action: SyncAction, since: Date) async throws -> Int {
         state.syncLog.count { $0.providerID == providerID && $0.action == action && $0.at >= since }
     }
 
-    func warningSummary(providerID: String, since: Date, examples: Int) throws -> [WarningGroup] {
+    func warningSummary(providerID: String, since: Date, examples: Int) async throws -> [WarningGroup] {
         let warnings = state.syncLog.reversed().filter {
             $0.providerID == providerID && $0.action == .warning && $0.at >= since
         }
@@ -49,7 +49,7 @@ extension MemoryTransaction {
         }.sorted { ($1.count, $0.attribute, $0.rule) < ($0.count, $1.attribute, $1.rule) }
     }
 
-    func warningCounts() throws -> [String: Int] {
+    func warningCounts() async throws -> [String: Int] {
         state.syncLog.reduce(into: [:]) { counts, e in
             guard e.action == .warning else { return }
             let label =
@@ -58,17 +58,17 @@ extension MemoryTransaction {
         }
     }
 
-    func dueDeactivations(at now: Date, limit: Int) throws -> [UserRecord] {
+    func dueDeactivations(at now: Date, limit: Int) async throws -> [UserRecord] {
         Array(
             state.users.values.filter { ($0.deactivationDueAt.map { $0 <= now }) ?? false }
                 .sorted { ($0.deactivationDueAt!, $0.id) < ($1.deactivationDueAt!, $1.id) }.prefix(limit))
     }
 
-    func nextDeactivationDue() throws -> Date? {
+    func nextDeactivationDue() async throws -> Date? {
         state.users.values.compactMap(\.deactivationDueAt).min()
     }
 
-    func heldDeactivations(providerID: String) throws -> [UserRecord] {
+    func heldDeactivations(providerID: String) async throws -> [UserRecord] {
         state.userOrder.compactMap { state.users[$0] }
             .filter { $0.providerID == providerID && $0.held == .massDeactivationGuard }
     }

@@ -5,7 +5,7 @@ import Foundation
 extension MemoryTransaction {
     // MARK: Devices
 
-    func insertDevice(_ device: Device) throws {
+    func insertDevice(_ device: Device) async throws {
         guard state.users[device.userID] != nil else {
             throw ProvisioningError.notFound("User \(device.userID) not found.")
         }
@@ -15,13 +15,13 @@ extension MemoryTransaction {
         state.devices.append(device)
     }
 
-    func devices(userID: String) throws -> [Device] {
+    func devices(userID: String) async throws -> [Device] {
         state.devices.filter { $0.userID == userID }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
     // MARK: Archives
 
-    func insertArchive(_ archive: Archive) throws {
+    func insertArchive(_ archive: Archive) async throws {
         guard state.devices.contains(where: { $0.id == archive.deviceID }) else {
             throw ProvisioningError.notFound("Device \(archive.deviceID) not found.")
         }
@@ -31,11 +31,11 @@ extension MemoryTransaction {
         state.archives.append(archive)
     }
 
-    func archives(userID: String) throws -> [Archive] {
+    func archives(userID: String) async throws -> [Archive] {
         state.archives.filter { $0.userID == userID }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
-    func moveArchivesToColdStorage(userID: String, until: Date) throws -> Int {
+    func moveArchivesToColdStorage(userID: String, until: Date) async throws -> Int {
         var moved = 0
         for i in state.archives.indices where state.archives[i].userID == userID && state.archives[i].tier == .active {
             state.archives[i].tier = .cold
@@ -45,7 +45,7 @@ extension MemoryTransaction {
         return moved
     }
 
-    func restoreArchives(userID: String) throws -> Int {
+    func restoreArchives(userID: String) async throws -> Int {
         var restored = 0
         for i in state.archives.indices
         where state.archives[i].userID == userID && state.archives[i].tier == .cold && !state.archives[i].markedForDeletion {
@@ -56,7 +56,7 @@ extension MemoryTransaction {
         return restored
     }
 
-    func markExpiredArchives(now: Date) throws -> Int {
+    func markExpiredArchives(now: Date) async throws -> Int {
         var marked = 0
         for i in state.archives.indices where state.archives[i].tier == .cold && !state.archives[i].markedForDeletion {
             guard let until = state.archives[i].coldUntil, until < now else { continue }
@@ -68,14 +68,14 @@ extension MemoryTransaction {
 
     // MARK: Sessions
 
-    func insertSession(_ session: SignInSession) throws {
+    func insertSession(_ session: SignInSession) async throws {
         guard state.sessions[session.tokenHash] == nil else { throw ProvisioningError.conflict("The session exists.") }
         state.sessions[session.tokenHash] = session
     }
 
-    func session(tokenHash: String) throws -> SignInSession? { state.sessions[tokenHash] }
+    func session(tokenHash: String) async throws -> SignInSession? { state.sessions[tokenHash] }
 
-    func revokeSessions(userID: String, at: Date) throws -> Int {
+    func revokeSessions(userID: String, at: Date) async throws -> Int {
         var revoked = 0
         for (hash, session) in state.sessions where session.userID == userID && session.revokedAt == nil {
             state.sessions[hash]?.revokedAt = at
@@ -86,18 +86,18 @@ extension MemoryTransaction {
 
     // MARK: API keys
 
-    func insertAPIKey(_ key: PlatformAPIKey) throws {
+    func insertAPIKey(_ key: PlatformAPIKey) async throws {
         guard !state.apiKeys.contains(where: { $0.id == key.id || $0.secretHash == key.secretHash }) else {
             throw ProvisioningError.conflict("API key \(key.id) exists.")
         }
         state.apiKeys.append(key)
     }
 
-    func apiKey(secretHash: String) throws -> PlatformAPIKey? {
+    func apiKey(secretHash: String) async throws -> PlatformAPIKey? {
         state.apiKeys.first { $0.secretHash == secretHash }
     }
 
-    func apiKeys() throws -> [PlatformAPIKey] {
+    func apiKeys() async throws -> [PlatformAPIKey] {
         state.apiKeys.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 }

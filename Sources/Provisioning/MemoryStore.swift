@@ -50,18 +50,20 @@ public final class MemoryStore: ProvisioningStore {
 
     public init() {}
 
-    public func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+    /// Runs `body` under the store's lock, on the calling thread (the memory store's statements never wait, see
+    /// ``InlineExecution``), against a copy of the state that replaces the original when the body returns.
+    public func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         try state.withLock { state in
             let tx = MemoryTransaction(state: state)
-            let result = try body(tx)
+            let result = try InlineExecution.run { try await body(tx) }
             state = tx.state
             return result
         }
     }
 
-    public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         let snapshot = state.withLock { $0 }
-        return try body(MemoryTransaction(state: snapshot))
+        return try await body(MemoryTransaction(state: snapshot))
     }
 }
 
@@ -70,37 +72,38 @@ final class MemoryTransaction: StoreTransaction {
 
     init(state: MemoryStore.State) { self.state = state }
 
-    func setting(_ key: String) throws -> String? { state.settings[key] }
-    func setSetting(_ key: String, _ value: String) throws { state.settings[key] = value }
+    func setting(_ key: String) async throws -> String? { state.settings[key] }
+    func setSetting(_ key: String, _ value: String) async throws { state.settings[key] = value }
 
-    func provider(id: String) throws -> Provider? { state.providers[id] }
-    func providers() throws -> [Provider] { state.providers.values.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) } }
-    func insertProvider(_ provider: Provider) throws {
+    func provider(id: String) async throws -> Provider? { state.providers[id] }
+    func lockedProvider(id: String) async throws -> Provider? { state.providers[id] }
+    func providers() async throws -> [Provider] { state.providers.values.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) } }
+    func insertProvider(_ provider: Provider) async throws {
         guard state.providers[provider.id] == nil else { throw ProvisioningError.conflict("Provider \(provider.id) exists.") }
         state.providers[provider.id] = provider
     }
-    func updateProvider(_ provider: Provider) throws { state.providers[provider.id] = provider }
-    func touchProvider(id: String, at: Date) throws { state.providers[id]?.lastRequestAt = at }
-    func deleteProvider(id: String) throws {
+    func updateProvider(_ provider: Provider) async throws { state.providers[provider.id] = provider }
+    func touchProvider(id: String, at: Date) async throws { state.providers[id]?.lastRequestAt = at }
+    func deleteProvider(id: String) async throws {
         state.providers[id] = nil
-        for gid in state.groupOrder where state.groups[gid]?.providerID == id { try deleteGroup(id: gid) }
+        for gid in state.groupOrder where state.groups[gid]?.providerID == id { try await deleteGroup(id: gid) }
         for uid in state.userOrder where state.users[uid]?.providerID == id { state.users[uid]?.linked = false }
         state.rules.removeAll { $0.providerID == id }
         state.mappingRuns = state.mappingRuns.filter { $0.value.providerID != id }
     }
 
-    func user(id: String) throws -> UserRecord? { state.users[id] }
-    func user(userName: String) throws -> UserRecord? {
+    func user(id: String) async throws -> UserRecord? { state.users[id] }
+    func user(userName: String) async throws -> UserRecord? {
         state.userNames[userName.lowercased()].flatMap { state.users[$0] }
     }
-    func insertUser(_ user: UserRecord) throws {
+    func insertUser(_ user: UserRecord) async throws {
         let key = user.userName.lowercased()
         guard state.userNames[key] == nil else { throw ProvisioningError.conflict("userName '\(user.userName)' is taken.") }
         state.users[user.id] = user
         state.userOrder.append(user.id)
         state.userNames[key] = user.id
     }
-    func updateUser(_ user: UserRecord) throws {
+    func updateUser(_ user: UserRecord) async throws {
         guard let old = state.users[user.id] else { throw ProvisioningError.notFound("User \(user.id) not found.") }
         let key = user.userName.lowercased()
         if let holder = state.userNames[key], holder != user.id {
@@ -113,65 +116,66 @@ final class MemoryTransaction: StoreTransaction {
         user.organizationPinned = old.organizationPinned
         state.users[user.id] = user
     }
-    func users(providerID: String, query: StoreQuery) throws -> Page<UserRecord> {
+    func users(providerID: String, query: StoreQuery) async throws -> Page<UserRecord> {
         let candidates = state.userOrder.compactMap { state.users[$0] }
             .filter { $0.providerID == providerID && $0.linked }
-        let matched = try candidates.filter { user in
+        let matched = candidates.filter { user in
             guard let filter = query.filter else { return true }
-            return filter.matches(try representation(of: user), in: .user)
+            return filter.matches(representation(of: user), in: .user)
         }
-        let sorted = try sort(matched, by: query.sort) { try self.representation(of: $0) }
+        let sorted = sort(matched, by: query.sort) { self.representation(of: $0) }
         return Page(totalResults: sorted.count, items: Array(sorted.dropFirst(query.offset).prefix(query.limit)))
     }
-    func allUsers(offset: Int, limit: Int) throws -> [UserRecord] {
+    func allUsers(offset: Int, limit: Int) async throws -> [UserRecord] {
         Array(state.userOrder.dropFirst(offset).prefix(limit).compactMap { state.users[$0] })
     }
-    func searchUsers(_ search: UserSearch) throws -> Page<UserRecord> {
+    func searchUsers(_ search: UserSearch) async throws -> Page<UserRecord> {
         let matched = state.userOrder.compactMap { state.users[$0] }.filter(search.matches)
         return Page(totalResults: matched.count, items: Array(matched.dropFirst(search.offset).prefix(search.limit)))
     }
-    func userCount(providerID: String) throws -> Int {
+    func userCount(providerID: String) async throws -> Int {
         state.users.values.count { $0.providerID == providerID && $0.linked }
     }
 
-    func group(id: String) throws -> GroupRecord? {
+    func group(id: String) async throws -> GroupRecord? { storedGroup(id: id) }
+    func storedGroup(id: String) -> GroupRecord? {
         guard var g = state.groups[id] else { return nil }
         g.memberCount = state.members[id]?.count ?? 0
         return g
     }
-    func group(providerID: String, displayName: String) throws -> GroupRecord? {
+    func group(providerID: String, displayName: String) async throws -> GroupRecord? {
         let key = displayName.lowercased()
-        return try state.groupOrder.lazy.compactMap { self.state.groups[$0] }
+        return state.groupOrder.lazy.compactMap { self.state.groups[$0] }
             .first { $0.providerID == providerID && $0.displayName.lowercased() == key }
-            .flatMap { try group(id: $0.id) }
+            .flatMap { storedGroup(id: $0.id) }
     }
-    func insertGroup(_ group: GroupRecord) throws {
-        if try self.group(providerID: group.providerID, displayName: group.displayName) != nil {
+    func insertGroup(_ group: GroupRecord) async throws {
+        if try await self.group(providerID: group.providerID, displayName: group.displayName) != nil {
             throw ProvisioningError.conflict("Group '\(group.displayName)' exists.")
         }
         state.groups[group.id] = group
         state.groupOrder.append(group.id)
     }
-    func updateGroup(_ group: GroupRecord) throws { state.groups[group.id] = group }
-    func deleteGroup(id: String) throws {
+    func updateGroup(_ group: GroupRecord) async throws { state.groups[group.id] = group }
+    func deleteGroup(id: String) async throws {
         state.groups[id] = nil
         state.groupOrder.removeAll { $0 == id }
         state.members[id] = nil
         state.memberDisplays[id] = nil
         state.rules.removeAll { $0.groupID == id }
     }
-    func groups(providerID: String, query: StoreQuery) throws -> Page<GroupRecord> {
-        let candidates = try state.groupOrder.compactMap { try group(id: $0) }.filter { $0.providerID == providerID }
-        let matched = try candidates.filter { group in
+    func groups(providerID: String, query: StoreQuery) async throws -> Page<GroupRecord> {
+        let candidates = state.groupOrder.compactMap { storedGroup(id: $0) }.filter { $0.providerID == providerID }
+        let matched = candidates.filter { group in
             guard let filter = query.filter else { return true }
-            return filter.matches(try representation(of: group), in: .group)
+            return filter.matches(representation(of: group), in: .group)
         }
-        let sorted = try sort(matched, by: query.sort) { try self.representation(of: $0) }
+        let sorted = sort(matched, by: query.sort) { self.representation(of: $0) }
         return Page(totalResults: sorted.count, items: Array(sorted.dropFirst(query.offset).prefix(query.limit)))
     }
-    func groupCount(providerID: String) throws -> Int { state.groups.values.count { $0.providerID == providerID } }
+    func groupCount(providerID: String) async throws -> Int { state.groups.values.count { $0.providerID == providerID } }
 
-    func addMembers(groupID: String, members: [MemberReference]) throws -> [String] {
+    func addMembers(groupID: String, members: [MemberReference]) async throws -> [String] {
         var current = state.members[groupID] ?? []
         var present = Set(current)
         var added: [String] = []
@@ -183,7 +187,7 @@ final class MemoryTransaction: StoreTransaction {
         state.members[groupID] = current
         return added
     }
-    func removeMembers(groupID: String, userIDs: [String]) throws -> [String] {
+    func removeMembers(groupID: String, userIDs: [String]) async throws -> [String] {
         let wanted = Set(userIDs)
         let current = state.members[groupID] ?? []
         let removed = current.filter { wanted.contains($0) }
@@ -191,28 +195,30 @@ final class MemoryTransaction: StoreTransaction {
         for id in removed { state.memberDisplays[groupID]?[id] = nil }
         return removed
     }
-    func members(groupID: String, limit: Int) throws -> [MemberReference] {
+    func members(groupID: String, limit: Int) async throws -> [MemberReference] { memberReferences(groupID: groupID, limit: limit) }
+    func memberReferences(groupID: String, limit: Int) -> [MemberReference] {
         (state.members[groupID] ?? []).prefix(limit).map { id in
             let display = state.memberDisplays[groupID]?[id] ?? state.users[id]?.displayName ?? state.users[id]?.userName
             return MemberReference(id: id, display: display)
         }
     }
-    func groups(ofUser userID: String) throws -> [MemberReference] {
+    func groups(ofUser userID: String) async throws -> [MemberReference] { groupReferences(ofUser: userID) }
+    func groupReferences(ofUser userID: String) -> [MemberReference] {
         state.groupOrder.compactMap { gid in
             guard let g = state.groups[gid], state.members[gid]?.contains(userID) == true else { return nil }
             return MemberReference(id: gid, display: g.displayName)
         }
     }
-    func groups(ofUsers userIDs: [String]) throws -> [String: [MemberReference]] {
+    func groups(ofUsers userIDs: [String]) async throws -> [String: [MemberReference]] {
         var result: [String: [MemberReference]] = [:]
         for id in userIDs {
-            let groups = try groups(ofUser: id)
+            let groups = groupReferences(ofUser: id)
             if !groups.isEmpty { result[id] = groups }
         }
         return result
     }
 
-    func removeMemberships(userID: String) throws -> [String] {
+    func removeMemberships(userID: String) async throws -> [String] {
         var left: [String] = []
         for (gid, ids) in state.members where ids.contains(userID) {
             state.members[gid] = ids.filter { $0 != userID }
@@ -221,11 +227,11 @@ final class MemoryTransaction: StoreTransaction {
         }
         return left
     }
-    func existingUserIDs(_ userIDs: [String], providerID: String) throws -> Set<String> {
+    func existingUserIDs(_ userIDs: [String], providerID: String) async throws -> Set<String> {
         Set(userIDs.filter { state.users[$0]?.providerID == providerID && state.users[$0]?.linked == true })
     }
 
-    func userNames(ids: [String]) throws -> [String: String] {
+    func userNames(ids: [String]) async throws -> [String: String] {
         var names: [String: String] = [:]
         for id in ids { if let user = state.users[id] { names[id] = user.userName } }
         return names
@@ -233,17 +239,17 @@ final class MemoryTransaction: StoreTransaction {
 
     // MARK: Evaluation helpers
 
-    func representation(of user: UserRecord) throws -> JSONObject {
-        Representation.user(user, groups: try groups(ofUser: user.id), baseURL: "")
+    func representation(of user: UserRecord) -> JSONObject {
+        Representation.user(user, groups: groupReferences(ofUser: user.id), baseURL: "")
     }
-    func representation(of group: GroupRecord) throws -> JSONObject {
-        Representation.group(group, members: try members(groupID: group.id, limit: .max), baseURL: "")
+    func representation(of group: GroupRecord) -> JSONObject {
+        Representation.group(group, members: memberReferences(groupID: group.id, limit: .max), baseURL: "")
     }
 
-    func sort<T>(_ items: [T], by key: SortKey?, representation: (T) throws -> JSONObject) throws -> [T] {
+    func sort<T>(_ items: [T], by key: SortKey?, representation: (T) -> JSONObject) -> [T] {
         guard let key else { return items }
-        let keyed = try items.enumerated().map { (offset, item) -> (String?, Int, T) in
-            (Self.sortValue(try representation(item), key.attribute), offset, item)
+        let keyed = items.enumerated().map { (offset, item) -> (String?, Int, T) in
+            (Self.sortValue(representation(item), key.attribute), offset, item)
         }
         return keyed.sorted { a, b in
             switch (a.0, b.0) {

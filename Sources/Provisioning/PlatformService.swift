@@ -29,32 +29,32 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
         let deviceID = ResourceID.generate()
         let archiveID = ResourceID.generate()
         return try await store.withTransaction { tx in
-            let user = try Self.existingUser(wanted, in: tx)
+            let user = try await Self.existingUser(wanted, in: tx)
             guard user.status != .deactivated else {
                 throw ProvisioningError.invalid(
                     "User '\(user.userName)' is deactivated; a deactivated user cannot register devices.")
             }
             let device = Device(id: deviceID, userID: user.id, name: deviceName, createdAt: timestamp)
             let archive = Archive(id: archiveID, deviceID: deviceID, userID: user.id, createdAt: timestamp)
-            try tx.insertDevice(device)
-            try tx.insertArchive(archive)
+            try await tx.insertDevice(device)
+            try await tx.insertArchive(archive)
             return (device, archive)
         }
     }
 
     /// A user's devices, oldest first.
     public func devices(userID: String) async throws -> [Device] {
-        try await store.read { tx in try tx.devices(userID: userID) }
+        try await store.read { tx in try await tx.devices(userID: userID) }
     }
 
     /// A user's archives, oldest first.
     public func archives(userID: String) async throws -> [Archive] {
-        try await store.read { tx in try tx.archives(userID: userID) }
+        try await store.read { tx in try await tx.archives(userID: userID) }
     }
 
     /// The user with this id.
     public func user(id: String) async throws -> UserRecord {
-        guard let user = try await store.read({ tx in try tx.user(id: id) }) else {
+        guard let user = try await store.read({ tx in try await tx.user(id: id) }) else {
             throw ProvisioningError.notFound("No user with id '\(id)'.")
         }
         return user
@@ -69,19 +69,19 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
         let token = Credentials.generateSecret()
         let timestamp = now()
         let session = try await store.withTransaction { tx in
-            let user = try Self.existingUser(wanted, in: tx)
+            let user = try await Self.existingUser(wanted, in: tx)
             guard user.status == .active else {
                 let why = user.status == .blocked
                     ? "an admin blocked the account" : "the account was deactivated"
                 throw ProvisioningError.refused(
                     "User '\(user.userName)' is \(user.status.rawValue) and cannot sign in (\(why)).")
             }
-            if let deviceID, !(try tx.devices(userID: user.id).contains { $0.id == deviceID }) {
+            if let deviceID, await !(try await tx.devices(userID: user.id).contains { $0.id == deviceID }) {
                 throw ProvisioningError.notFound("User '\(user.userName)' has no device '\(deviceID)'.")
             }
             let session = SignInSession(
                 tokenHash: Credentials.hash(secret: token), userID: user.id, deviceID: deviceID, createdAt: timestamp)
-            try tx.insertSession(session)
+            try await tx.insertSession(session)
             return session
         }
         return (token, session)
@@ -90,7 +90,7 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
     /// The open session of a token. Unknown tokens and revoked sessions are ``ProvisioningError/unauthenticated(_:)``.
     public func currentSession(token: String) async throws -> SignInSession {
         let hash = Credentials.hash(secret: token)
-        let session = try await store.read { tx in try tx.session(tokenHash: hash) }
+        let session = try await store.read { tx in try await tx.session(tokenHash: hash) }
         guard let session, Credentials.verify(secret: token, storedHash: session.tokenHash) else {
             throw ProvisioningError.unauthenticated("The session token is not valid.")
         }
@@ -112,7 +112,7 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
         let key = PlatformAPIKey(
             id: Credentials.generateIdentifier(), name: trimmed, secretHash: Credentials.hash(secret: secret),
             createdAt: timestamp, expiresAt: try AdminAccounts<Store>.expiry(expiresIn, from: timestamp))
-        try await store.withTransaction { tx in try tx.insertAPIKey(key) }
+        try await store.withTransaction { tx in try await tx.insertAPIKey(key) }
         return (key, secret)
     }
 
@@ -122,19 +122,19 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
         guard !secret.isEmpty else { return nil }
         let hash = Credentials.hash(secret: secret)
         let timestamp = now()
-        guard let key = try await store.read({ tx in try tx.apiKey(secretHash: hash) }),
+        guard let key = try await store.read({ tx in try await tx.apiKey(secretHash: hash) }),
             Credentials.verify(secret: secret, storedHash: key.secretHash),
             key.expiresAt.map({ $0 > timestamp }) ?? true
         else { return nil }
         if key.lastUsedAt.map({ timestamp.timeIntervalSince($0) >= AdminAccounts<Store>.lastUsedResolution }) ?? true {
-            try await store.withTransaction { tx in try tx.touchAPIKey(id: key.id, at: timestamp) }
+            try await store.withTransaction { tx in try await tx.touchAPIKey(id: key.id, at: timestamp) }
         }
         return key
     }
 
     /// Revokes a platform API key by id: it stops authenticating at once.
     public func revokeAPIKey(id: String) async throws {
-        let removed = try await store.withTransaction { tx in try tx.deleteAPIKey(id: id) }
+        let removed = try await store.withTransaction { tx in try await tx.deleteAPIKey(id: id) }
         guard removed else {
             throw ProvisioningError.notFound("No platform API key with id '\(id)'; `roster api-key list` shows them.")
         }
@@ -142,14 +142,14 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
 
     /// Every API key, oldest first (hashes only).
     public func apiKeys() async throws -> [PlatformAPIKey] {
-        try await store.read { tx in try tx.apiKeys() }
+        try await store.read { tx in try await tx.apiKeys() }
     }
 
     // MARK: Helpers
 
-    static func existingUser(_ userName: String, in tx: any StoreTransaction) throws -> UserRecord {
+    static func existingUser(_ userName: String, in tx: any StoreTransaction) async throws -> UserRecord {
         guard !userName.isEmpty else { throw ProvisioningError.invalid("A userName is required.") }
-        guard let user = try tx.user(userName: userName) else {
+        guard let user = try await tx.user(userName: userName) else {
             throw ProvisioningError.notFound("No user with userName '\(userName)'.")
         }
         return user

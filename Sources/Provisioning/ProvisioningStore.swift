@@ -8,9 +8,9 @@ public import SCIM
 /// pure functions, so a transaction never waits on anything but the database, and holding it is short.
 public protocol ProvisioningStore: Sendable {
     /// Runs `body` in one read-write transaction; a thrown error rolls it back.
-    func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T
+    func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
     /// Runs `body` against a consistent snapshot, without writing.
-    func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
 }
 
 /// The sort key of a list query, resolved against a resource type.
@@ -44,199 +44,203 @@ public struct StoreQuery: Sendable, Hashable {
 public protocol StoreTransaction {
     // MARK: Settings
     /// A platform setting (for example the public URL the server announced).
-    func setting(_ key: String) throws -> String?
-    func setSetting(_ key: String, _ value: String) throws
+    func setting(_ key: String) async throws -> String?
+    func setSetting(_ key: String, _ value: String) async throws
 
     // MARK: Providers
-    func provider(id: String) throws -> Provider?
-    func providers() throws -> [Provider]
-    func insertProvider(_ provider: Provider) throws
-    func updateProvider(_ provider: Provider) throws
+    func provider(id: String) async throws -> Provider?
+    /// The provider, locked until the transaction ends against other transactions that lock or change its row
+    /// (PostgreSQL; the other stores run one write at a time). Transactions that deactivate take it, so the
+    /// mass-deactivation guard counts every deactivation once, and so do batches of "apply org and role settings".
+    func lockedProvider(id: String) async throws -> Provider?
+    func providers() async throws -> [Provider]
+    func insertProvider(_ provider: Provider) async throws
+    func updateProvider(_ provider: Provider) async throws
     /// Records that the provider made a request at `at` (only this column changes).
-    func touchProvider(id: String, at: Date) throws
+    func touchProvider(id: String, at: Date) async throws
     /// Removes a provider: its groups and memberships go, its users stay (unlinked).
-    func deleteProvider(id: String) throws
+    func deleteProvider(id: String) async throws
 
     // MARK: Users
-    func user(id: String) throws -> UserRecord?
+    func user(id: String) async throws -> UserRecord?
     /// The user whose `userName` equals `userName` case-insensitively, linked or not, local or not.
-    func user(userName: String) throws -> UserRecord?
-    func insertUser(_ user: UserRecord) throws
+    func user(userName: String) async throws -> UserRecord?
+    func insertUser(_ user: UserRecord) async throws
     /// Writes `user`; its `version` must already be the new version.
-    func updateUser(_ user: UserRecord) throws
+    func updateUser(_ user: UserRecord) async throws
     /// Linked users of a provider matching a query, in a stable order.
-    func users(providerID: String, query: StoreQuery) throws -> Page<UserRecord>
+    func users(providerID: String, query: StoreQuery) async throws -> Page<UserRecord>
     /// All users (local and provisioned), ordered by creation.
-    func allUsers(offset: Int, limit: Int) throws -> [UserRecord]
+    func allUsers(offset: Int, limit: Int) async throws -> [UserRecord]
     /// Users (local and provisioned) matching an admin's search, in creation order.
-    func searchUsers(_ search: UserSearch) throws -> Page<UserRecord>
+    func searchUsers(_ search: UserSearch) async throws -> Page<UserRecord>
     /// How many linked users a provider has.
-    func userCount(providerID: String) throws -> Int
+    func userCount(providerID: String) async throws -> Int
 
     // MARK: Groups
-    func group(id: String) throws -> GroupRecord?
-    func group(providerID: String, displayName: String) throws -> GroupRecord?
-    func insertGroup(_ group: GroupRecord) throws
-    func updateGroup(_ group: GroupRecord) throws
-    func deleteGroup(id: String) throws
-    func groups(providerID: String, query: StoreQuery) throws -> Page<GroupRecord>
-    func groupCount(providerID: String) throws -> Int
+    func group(id: String) async throws -> GroupRecord?
+    func group(providerID: String, displayName: String) async throws -> GroupRecord?
+    func insertGroup(_ group: GroupRecord) async throws
+    func updateGroup(_ group: GroupRecord) async throws
+    func deleteGroup(id: String) async throws
+    func groups(providerID: String, query: StoreQuery) async throws -> Page<GroupRecord>
+    func groupCount(providerID: String) async throws -> Int
 
     // MARK: Memberships
     /// Adds memberships, keeping the `display` the provider sent with each; existing memberships are left as they
     /// are. Returns the user ids actually added.
-    func addMembers(groupID: String, members: [MemberReference]) throws -> [String]
+    func addMembers(groupID: String, members: [MemberReference]) async throws -> [String]
     /// Removes memberships; absent ones are ignored. Returns the user ids actually removed.
-    func removeMembers(groupID: String, userIDs: [String]) throws -> [String]
+    func removeMembers(groupID: String, userIDs: [String]) async throws -> [String]
     /// The members of a group, at most `limit`, in a stable order.
-    func members(groupID: String, limit: Int) throws -> [MemberReference]
+    func members(groupID: String, limit: Int) async throws -> [MemberReference]
     /// The groups a user belongs to.
-    func groups(ofUser userID: String) throws -> [MemberReference]
+    func groups(ofUser userID: String) async throws -> [MemberReference]
     /// The groups of several users at once (one query for a page of users), keyed by user id.
-    func groups(ofUsers userIDs: [String]) throws -> [String: [MemberReference]]
+    func groups(ofUsers userIDs: [String]) async throws -> [String: [MemberReference]]
     /// Removes a user from every group. Returns the ids of the groups it left.
-    func removeMemberships(userID: String) throws -> [String]
+    func removeMemberships(userID: String) async throws -> [String]
     /// Of `userIDs`, those that are linked users of `providerID`.
-    func existingUserIDs(_ userIDs: [String], providerID: String) throws -> Set<String>
+    func existingUserIDs(_ userIDs: [String], providerID: String) async throws -> Set<String>
     /// The `userName` of each of these users that exists, by id (a few statements for any number of ids).
-    func userNames(ids: [String]) throws -> [String: String]
+    func userNames(ids: [String]) async throws -> [String: String]
 
     // MARK: Sync log (append-only)
-    func appendSyncLog(_ entries: [SyncLogEntry]) throws
+    func appendSyncLog(_ entries: [SyncLogEntry]) async throws
     /// Entries matching `query`, newest first.
-    func syncLog(_ query: SyncLogQuery) throws -> [SyncLogEntry]
+    func syncLog(_ query: SyncLogQuery) async throws -> [SyncLogEntry]
     /// How many entries the log holds of each action (for metrics).
-    func syncLogActionCounts() throws -> [SyncAction: Int]
+    func syncLogActionCounts() async throws -> [SyncAction: Int]
     /// How many deactivations are pending, and how many of them are due at `now` (the scheduler's backlog).
-    func deactivationBacklog(at now: Date) throws -> (pending: Int, due: Int)
+    func deactivationBacklog(at now: Date) async throws -> (pending: Int, due: Int)
     /// How many entries a provider wrote with `action` since `since`.
-    func syncLogCount(providerID: String, action: SyncAction, since: Date) throws -> Int
+    func syncLogCount(providerID: String, action: SyncAction, since: Date) async throws -> Int
     /// A provider's ``SyncAction/warning`` entries since `since`, counted by attribute and rule, most frequent
     /// first, each with its newest `examples` entries.
-    func warningSummary(providerID: String, since: Date, examples: Int) throws -> [WarningGroup]
+    func warningSummary(providerID: String, since: Date, examples: Int) async throws -> [WarningGroup]
     /// Every ``SyncAction/warning`` entry counted by attribute; warnings about unknown attributes count under
     /// ``WarningGroup/unknownAttributeLabel`` (their names come from clients, so they are not labels).
-    func warningCounts() throws -> [String: Int]
+    func warningCounts() async throws -> [String: Int]
 
     // MARK: Scheduled deactivations
     /// Users whose pending deactivation is due at `now`, earliest first, at most `limit`.
-    func dueDeactivations(at now: Date, limit: Int) throws -> [UserRecord]
+    func dueDeactivations(at now: Date, limit: Int) async throws -> [UserRecord]
     /// The earliest pending deactivation time, if any.
-    func nextDeactivationDue() throws -> Date?
+    func nextDeactivationDue() async throws -> Date?
     /// A provider's users whose deactivation the mass-deactivation guard holds.
-    func heldDeactivations(providerID: String) throws -> [UserRecord]
+    func heldDeactivations(providerID: String) async throws -> [UserRecord]
 
     // MARK: Organizations, roles, watchlists
 
-    func organization(id: String) throws -> Organization?
+    func organization(id: String) async throws -> Organization?
     /// The organization with this name, case-insensitively.
-    func organization(name: String) throws -> Organization?
+    func organization(name: String) async throws -> Organization?
     /// All organizations, root first, then in creation order.
-    func organizations() throws -> [Organization]
+    func organizations() async throws -> [Organization]
     /// Inserts an organization; a taken name (case-insensitive) is a `conflict`.
-    func insertOrganization(_ organization: Organization) throws
-    func updateOrganization(_ organization: Organization) throws
+    func insertOrganization(_ organization: Organization) async throws
+    func updateOrganization(_ organization: Organization) async throws
     /// How many users each organization has, keyed by organization id (organizations without users left out).
-    func organizationUserCounts() throws -> [String: Int]
+    func organizationUserCounts() async throws -> [String: Int]
     /// Moves a user to an organization; `pinned` records that an admin placed it by hand.
-    func setOrganization(userID: String, organizationID: String, pinned: Bool) throws
+    func setOrganization(userID: String, organizationID: String, pinned: Bool) async throws
 
     /// The roles of several users, keyed by user id, each sorted (users without roles left out).
-    func roles(ofUsers userIDs: [String]) throws -> [String: [String]]
+    func roles(ofUsers userIDs: [String]) async throws -> [String: [String]]
     /// Replaces a user's roles.
-    func setRoles(userID: String, roles: [String]) throws
+    func setRoles(userID: String, roles: [String]) async throws
 
-    func watchlist(id: String) throws -> Watchlist?
-    func watchlist(name: String) throws -> Watchlist?
-    func watchlists() throws -> [Watchlist]
+    func watchlist(id: String) async throws -> Watchlist?
+    func watchlist(name: String) async throws -> Watchlist?
+    func watchlists() async throws -> [Watchlist]
     /// Inserts a watchlist; a taken name (case-insensitive) is a `conflict`.
-    func insertWatchlist(_ watchlist: Watchlist) throws
+    func insertWatchlist(_ watchlist: Watchlist) async throws
     /// How many users each watchlist has, keyed by watchlist id.
-    func watchlistMemberCounts() throws -> [String: Int]
+    func watchlistMemberCounts() async throws -> [String: Int]
     /// The watchlist ids of several users, keyed by user id, each sorted.
-    func watchlists(ofUsers userIDs: [String]) throws -> [String: [String]]
+    func watchlists(ofUsers userIDs: [String]) async throws -> [String: [String]]
     /// Puts a user on a watchlist (no-op when already on it).
-    func addToWatchlist(watchlistID: String, userID: String, at: Date) throws
-    func removeFromWatchlist(watchlistID: String, userID: String) throws
+    func addToWatchlist(watchlistID: String, userID: String, at: Date) async throws
+    func removeFromWatchlist(watchlistID: String, userID: String) async throws
     /// Users on a watchlist, in the order they were added, at most `limit`.
-    func watchlistMembers(watchlistID: String, limit: Int) throws -> [UserRecord]
+    func watchlistMembers(watchlistID: String, limit: Int) async throws -> [UserRecord]
 
     // MARK: Mapping rules and runs
 
     /// A provider's group rules, each kind in the order added.
-    func mappingRules(providerID: String) throws -> MappingRules
-    func insertOrganizationRule(providerID: String, _ rule: MappingRules.OrganizationRule) throws
-    func insertRoleRule(providerID: String, _ rule: MappingRules.RoleRule) throws
-    func insertWatchlistRule(providerID: String, _ rule: MappingRules.WatchlistRule) throws
+    func mappingRules(providerID: String) async throws -> MappingRules
+    func insertOrganizationRule(providerID: String, _ rule: MappingRules.OrganizationRule) async throws
+    func insertRoleRule(providerID: String, _ rule: MappingRules.RoleRule) async throws
+    func insertWatchlistRule(providerID: String, _ rule: MappingRules.WatchlistRule) async throws
     /// Removes every rule of `kind` for a group of a provider. Returns how many went.
-    func deleteRules(_ kind: MappingRuleKind, providerID: String, groupID: String) throws -> Int
+    func deleteRules(_ kind: MappingRuleKind, providerID: String, groupID: String) async throws -> Int
     /// A provider's linked users after `sequence` in creation order, at most `limit`, with their sequence numbers:
     /// the keyset batches of "apply org and role settings".
-    func userBatch(providerID: String, after sequence: Int64, limit: Int) throws -> [(sequence: Int64, user: UserRecord)]
+    func userBatch(providerID: String, after sequence: Int64, limit: Int) async throws -> [(sequence: Int64, user: UserRecord)]
     /// The unfinished apply run of a provider, if one crashed or is running.
-    func openMappingRun(providerID: String) throws -> MappingRun?
+    func openMappingRun(providerID: String) async throws -> MappingRun?
     /// Inserts or updates an apply run.
-    func saveMappingRun(_ run: MappingRun) throws
+    func saveMappingRun(_ run: MappingRun) async throws
 
     // MARK: Admin accounts, console sessions, admin API tokens
 
     /// Inserts an admin; a taken email (case-insensitive) is a `conflict`.
-    func insertAdmin(_ admin: AdminAccount) throws
-    func updateAdmin(_ admin: AdminAccount) throws
-    func admin(id: String) throws -> AdminAccount?
+    func insertAdmin(_ admin: AdminAccount) async throws
+    func updateAdmin(_ admin: AdminAccount) async throws
+    func admin(id: String) async throws -> AdminAccount?
     /// The admin with this email, case-insensitively.
-    func admin(email: String) throws -> AdminAccount?
-    func admins() throws -> [AdminAccount]
-    func insertAdminSession(_ session: AdminSession) throws
-    func adminSession(tokenHash: String) throws -> AdminSession?
-    func deleteAdminSession(tokenHash: String) throws
+    func admin(email: String) async throws -> AdminAccount?
+    func admins() async throws -> [AdminAccount]
+    func insertAdminSession(_ session: AdminSession) async throws
+    func adminSession(tokenHash: String) async throws -> AdminSession?
+    func deleteAdminSession(tokenHash: String) async throws
     /// Deletes sessions that expired before `now`. Returns how many went.
-    func deleteExpiredAdminSessions(now: Date) throws -> Int
-    func insertAdminToken(_ token: AdminToken) throws
-    func adminToken(secretHash: String) throws -> AdminToken?
-    func adminTokens() throws -> [AdminToken]
+    func deleteExpiredAdminSessions(now: Date) async throws -> Int
+    func insertAdminToken(_ token: AdminToken) async throws
+    func adminToken(secretHash: String) async throws -> AdminToken?
+    func adminTokens() async throws -> [AdminToken]
 
     // MARK: Revoking and expiring credentials
 
     /// Deletes an admin with its sessions and API tokens. Returns whether it existed.
-    func deleteAdmin(id: String) throws -> Bool
+    func deleteAdmin(id: String) async throws -> Bool
     /// Ends an admin's console sessions, except the one whose token hash is `except`. Returns how many ended.
-    func deleteAdminSessions(adminID: String, except: String?) throws -> Int
+    func deleteAdminSessions(adminID: String, except: String?) async throws -> Int
     /// Revokes (deletes) an admin API token. Returns whether it existed.
-    func deleteAdminToken(id: String) throws -> Bool
+    func deleteAdminToken(id: String) async throws -> Bool
     /// Records when an admin API token last authenticated a request.
-    func touchAdminToken(id: String, at: Date) throws
+    func touchAdminToken(id: String, at: Date) async throws
     /// Revokes (deletes) a platform API key. Returns whether it existed.
-    func deleteAPIKey(id: String) throws -> Bool
+    func deleteAPIKey(id: String) async throws -> Bool
     /// Records when a platform API key last authenticated a request.
-    func touchAPIKey(id: String, at: Date) throws
+    func touchAPIKey(id: String, at: Date) async throws
     /// The failed sign-ins in a row for an email (lowercased), if any are recorded.
-    func signInFailures(email: String) throws -> SignInFailures?
+    func signInFailures(email: String) async throws -> SignInFailures?
     /// Inserts or replaces the failed sign-ins of ``SignInFailures/email``.
-    func saveSignInFailures(_ failures: SignInFailures) throws
+    func saveSignInFailures(_ failures: SignInFailures) async throws
     /// Forgets the failed sign-ins of an email (lowercased), after a success or a new password.
-    func deleteSignInFailures(email: String) throws
+    func deleteSignInFailures(email: String) async throws
     /// Forgets failures whose last attempt and lock both ended before `date`. Returns how many went.
-    func deleteSignInFailures(before date: Date) throws -> Int
+    func deleteSignInFailures(before date: Date) async throws -> Int
 
     // MARK: Devices, archives, sessions, API keys (the platform side)
-    func insertDevice(_ device: Device) throws
-    func devices(userID: String) throws -> [Device]
-    func insertArchive(_ archive: Archive) throws
-    func archives(userID: String) throws -> [Archive]
+    func insertDevice(_ device: Device) async throws
+    func devices(userID: String) async throws -> [Device]
+    func insertArchive(_ archive: Archive) async throws
+    func archives(userID: String) async throws -> [Archive]
     /// Moves the user's active archives to cold storage, kept until `until`. Returns how many moved.
-    func moveArchivesToColdStorage(userID: String, until: Date) throws -> Int
+    func moveArchivesToColdStorage(userID: String, until: Date) async throws -> Int
     /// Brings the user's cold archives not yet marked for deletion back to active. Returns how many came back.
-    func restoreArchives(userID: String) throws -> Int
+    func restoreArchives(userID: String) async throws -> Int
     /// Marks cold archives whose retention ended before `now` for deletion. Returns how many were marked.
-    func markExpiredArchives(now: Date) throws -> Int
-    func insertSession(_ session: SignInSession) throws
-    func session(tokenHash: String) throws -> SignInSession?
+    func markExpiredArchives(now: Date) async throws -> Int
+    func insertSession(_ session: SignInSession) async throws
+    func session(tokenHash: String) async throws -> SignInSession?
     /// Revokes every open session of a user. Returns how many were revoked.
-    func revokeSessions(userID: String, at: Date) throws -> Int
-    func insertAPIKey(_ key: PlatformAPIKey) throws
-    func apiKey(secretHash: String) throws -> PlatformAPIKey?
-    func apiKeys() throws -> [PlatformAPIKey]
+    func revokeSessions(userID: String, at: Date) async throws -> Int
+    func insertAPIKey(_ key: PlatformAPIKey) async throws
+    func apiKey(secretHash: String) async throws -> PlatformAPIKey?
+    func apiKeys() async throws -> [PlatformAPIKey]
 }
 
 /// An admin's search over all users (the console's user list).
@@ -316,14 +320,14 @@ public struct MappingRun: Sendable, Hashable, Identifiable {
 
 extension StoreTransaction {
     /// The roles of one user, sorted.
-    public func roles(ofUser userID: String) throws -> [String] { try roles(ofUsers: [userID])[userID] ?? [] }
+    public func roles(ofUser userID: String) async throws -> [String] { try await roles(ofUsers: [userID])[userID] ?? [] }
     /// The watchlist ids of one user, sorted.
-    public func watchlists(ofUser userID: String) throws -> [String] {
-        try watchlists(ofUsers: [userID])[userID] ?? []
+    public func watchlists(ofUser userID: String) async throws -> [String] {
+        try await watchlists(ofUsers: [userID])[userID] ?? []
     }
 
     /// Adds memberships without a provider-sent `display`.
-    public func addMembers(groupID: String, userIDs: [String]) throws -> [String] {
-        try addMembers(groupID: groupID, members: userIDs.map { MemberReference(id: $0, display: nil) })
+    public func addMembers(groupID: String, userIDs: [String]) async throws -> [String] {
+        try await addMembers(groupID: groupID, members: userIDs.map { MemberReference(id: $0, display: nil) })
     }
 }

@@ -183,7 +183,7 @@ extension SCIMService {
                 for (offset, step) in steps.enumerated() {
                     var result = BulkResult(step, run)
                     do {
-                        try Self.perform(step, run, ids: &ids, result: &result, at: now(), tx: tx)
+                        try await Self.perform(step, run, ids: &ids, result: &result, at: now(), tx: tx)
                     } catch {
                         failed.withLock { $0 = (offset, result) }
                         throw error
@@ -206,7 +206,7 @@ extension SCIMService {
     static func perform(
         _ step: BulkPlan.Step, _ run: BulkRun, ids: inout [String: String], result: inout BulkResult, at timestamp: Date,
         tx: any StoreTransaction
-    ) throws {
+    ) async throws {
         let operation: BulkOperation
         switch run.request.entries[step.index] {
         case .invalid(_, _, let error): throw error
@@ -220,7 +220,7 @@ extension SCIMService {
         // (The invalid-data policy is applied by the transaction bodies, with the provider as it is then.)
         let decodedEarlier = run.provider.userNameFormat == run.decodedFormat ? run.decoded[step.index] : nil
         let decoded = try decodedEarlier ?? write(for: resolved, provider: run.provider)
-        let written = try perform(
+        let written = try await perform(
             decoded, provider: run.provider, at: timestamp, requestID: run.operationID(step.index), tx: tx)
         result.succeed(resolved.method, written)
         if resolved.method == .post, let bulkId = operation.bulkId, let id = result.resource?.id { ids[bulkId] = id }
@@ -266,34 +266,34 @@ extension SCIMService {
     /// Runs one decoded write in `tx`: the transaction body of the single request.
     static func perform(
         _ write: SCIMWrite, provider: Provider, at timestamp: Date, requestID: String, tx: any StoreTransaction
-    ) throws -> SCIMWrite.Written {
+    ) async throws -> SCIMWrite.Written {
         switch write {
         case .createUser(let attributes):
-            return .user(try createUser(attributes, provider: provider, at: timestamp, requestID: requestID, tx: tx))
+            return .user(try await createUser(attributes, provider: provider, at: timestamp, requestID: requestID, tx: tx))
         case .replaceUser(let id, let attributes, let ifMatch):
             return .user(
-                try replaceUser(
+                try await replaceUser(
                     id, with: attributes, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID,
                     tx: tx))
         case .patchUser(let id, let patch, let ifMatch):
             return .user(
-                try patchUser(
+                try await patchUser(
                     id, with: patch, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx))
         case .deleteUser(let id, let ifMatch):
-            try deleteUser(id, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+            try await deleteUser(id, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx)
             return .deleted
         case .createGroup(let input):
-            return .group(try createGroup(input, provider: provider, at: timestamp, requestID: requestID, tx: tx))
+            return .group(try await createGroup(input, provider: provider, at: timestamp, requestID: requestID, tx: tx))
         case .replaceGroup(let id, let input, let ifMatch):
             return .group(
-                try replaceGroup(
+                try await replaceGroup(
                     id, with: input, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx))
         case .patchGroup(let id, let patch, let ifMatch):
             return .group(
-                try patchGroup(
+                try await patchGroup(
                     id, with: patch, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx))
         case .deleteGroup(let id, let ifMatch):
-            try deleteGroup(id, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+            try await deleteGroup(id, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx)
             return .deleted
         }
     }

@@ -39,11 +39,11 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// The provider whose Base URL carries the id, if the secret (and the username, for Basic) are its
     /// credentials. Any mismatch, including another provider's valid credentials, is a 401.
     public func authenticate(_ credentials: ProviderCredentials) async throws -> Provider {
-        try await store.read { tx in try Self.authenticate(credentials, tx: tx) }
+        try await store.read { tx in try await Self.authenticate(credentials, tx: tx) }
     }
 
-    static func authenticate(_ credentials: ProviderCredentials, tx: any StoreTransaction) throws -> Provider {
-        guard let provider = try tx.provider(id: credentials.providerID) else {
+    static func authenticate(_ credentials: ProviderCredentials, tx: any StoreTransaction) async throws -> Provider {
+        guard let provider = try await tx.provider(id: credentials.providerID) else {
             throw SCIMError.unauthorized("Unknown provisioning provider or invalid credentials.")
         }
         return try verify(credentials, against: provider)
@@ -92,10 +92,10 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         -> (provider: Provider, user: UserRecord, groups: [MemberReference])
     {
         try await store.read { tx in
-            let provider = try Self.authenticate(credentials, tx: tx)
-            let user = try Self.showingResolvedManagers(
+            let provider = try await Self.authenticate(credentials, tx: tx)
+            let user = try await Self.showingResolvedManagers(
                 [try Self.ownUser(id, provider: provider, tx: tx)], providerID: provider.id, tx: tx)[0]
-            return (provider, user, withGroups ? try tx.groups(ofUser: user.id) : [])
+            return (provider, user, withGroups ? try await tx.groups(ofUser: user.id) : [])
         }
     }
 
@@ -105,10 +105,10 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     {
         let storeQuery = try Self.storeQuery(query, type: .user)
         return try await store.read { tx in
-            let provider = try Self.authenticate(credentials, tx: tx)
-            var page = try tx.users(providerID: provider.id, query: storeQuery)
-            page.items = try Self.showingResolvedManagers(page.items, providerID: provider.id, tx: tx)
-            let groups = withGroups && !page.items.isEmpty ? try tx.groups(ofUsers: page.items.map(\.id)) : [:]
+            let provider = try await Self.authenticate(credentials, tx: tx)
+            var page = try await tx.users(providerID: provider.id, query: storeQuery)
+            page.items = try await Self.showingResolvedManagers(page.items, providerID: provider.id, tx: tx)
+            let groups = withGroups && !page.items.isEmpty ? try await tx.groups(ofUsers: page.items.map(\.id)) : [:]
             return (provider, page, groups)
         }
     }
@@ -118,9 +118,9 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         -> (provider: Provider, group: GroupRecord, members: [MemberReference]?)
     {
         try await store.read { tx in
-            let provider = try Self.authenticate(credentials, tx: tx)
-            let group = try Self.ownGroup(id, provider: provider, tx: tx)
-            return (provider, group, withMembers ? try tx.members(groupID: group.id, limit: .max) : nil)
+            let provider = try await Self.authenticate(credentials, tx: tx)
+            let group = try await Self.ownGroup(id, provider: provider, tx: tx)
+            return (provider, group, withMembers ? try await tx.members(groupID: group.id, limit: .max) : nil)
         }
     }
 
@@ -130,11 +130,11 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     {
         let storeQuery = try Self.storeQuery(query, type: .group)
         return try await store.read { tx in
-            let provider = try Self.authenticate(credentials, tx: tx)
-            let page = try tx.groups(providerID: provider.id, query: storeQuery)
+            let provider = try await Self.authenticate(credentials, tx: tx)
+            let page = try await tx.groups(providerID: provider.id, query: storeQuery)
             var members: [String: [MemberReference]] = [:]
             if withMembers {
-                for group in page.items { members[group.id] = try tx.members(groupID: group.id, limit: .max) }
+                for group in page.items { members[group.id] = try await tx.members(groupID: group.id, limit: .max) }
             }
             return (provider, page, members)
         }
@@ -152,8 +152,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             let timestamp = now()
             return try await transaction(provider) { current, tx in
                 let input = try Self.revalidate(input, normalizedFor: provider, current: current)
-                let user = try Self.createUser(input, provider: current, at: timestamp, requestID: requestID, tx: tx)
-                return try Self.showingResolvedManagers([user], providerID: current.id, tx: tx)[0]
+                let user = try await Self.createUser(input, provider: current, at: timestamp, requestID: requestID, tx: tx)
+                return try await Self.showingResolvedManagers([user], providerID: current.id, tx: tx)[0]
             }
         }
     }
@@ -161,7 +161,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// POST /Users in a transaction, with normalized attributes.
     static func createUser(
         _ input: UserInput, provider: Provider, at timestamp: Date, requestID: String?, tx: any StoreTransaction
-    ) throws -> UserRecord {
+    ) async throws -> UserRecord {
         try provider.invalidData.check(input.dropped)
         var attributes = input.attributes
         var dropped = DroppedValues(policy: provider.invalidData)
@@ -169,9 +169,9 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         var log: [SyncLogEntry] = []
         var user: UserRecord
         let isNew: Bool
-        if let existing = try tx.user(userName: attributes["userName"]!.stringValue!) {
+        if let existing = try await tx.user(userName: attributes["userName"]!.stringValue!) {
             try refuseTakenUserName(existing, provider: provider)
-            try checkManager(&attributes, provider: provider, selfID: existing.id, dropping: &dropped, tx: tx)
+            try await checkManager(&attributes, provider: provider, selfID: existing.id, dropping: &dropped, tx: tx)
             user = existing
             user.linked = true
             user.userName = attributes["userName"]!.stringValue!
@@ -181,27 +181,27 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             isNew = false
             log.append(entry(.created, user, provider, timestamp, requestID, detail: "linked again"))
             if active {
-                log += try LifecycleEffects.handle(
+                log += try await LifecycleEffects.handle(
                     .providerReactivated, user: &user, at: timestamp, providerID: provider.id,
                     requestID: requestID, tx: tx, refusal: SCIMError.invalidValue)
             }
-            try tx.updateUser(user)
+            try await tx.updateUser(user)
         } else {
             let id = ResourceID.generate()
-            try checkManager(&attributes, provider: provider, selfID: id, dropping: &dropped, tx: tx)
+            try await checkManager(&attributes, provider: provider, selfID: id, dropping: &dropped, tx: tx)
             user = UserRecord(
                 id: id, providerID: provider.id, userName: attributes["userName"]!.stringValue!,
                 scimActive: true, attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
             isNew = true
             log.append(entry(.created, user, provider, timestamp, requestID))
-            try tx.insertUser(user)
+            try await tx.insertUser(user)
         }
         if !active {
-            log += try deactivate(&user, provider: provider, at: timestamp, requestID: requestID, tx: tx)
-            try tx.updateUser(user)
+            log += try await deactivate(&user, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+            try await tx.updateUser(user)
         }
-        var mapping = try MappingEffects(provider: provider, tx: tx)
-        let placed = try mapping.reevaluate([user], at: timestamp, requestID: requestID, isNew: isNew, tx: tx)
+        var mapping = try await MappingEffects(provider: provider, tx: tx)
+        let placed = try await mapping.reevaluate([user], at: timestamp, requestID: requestID, isNew: isNew, tx: tx)
         if isNew {
             // A new user's placement is part of its `created` entry; only organizations created on the
             // way get entries of their own.
@@ -212,7 +212,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             log += placed
         }
         log += warnings(input.dropped + dropped.values, user, provider, timestamp, requestID)
-        try tx.appendSyncLog(log)
+        try await tx.appendSyncLog(log)
         return user
     }
 
@@ -226,9 +226,9 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             let timestamp = now()
             return try await transaction(provider) { current, tx in
                 let input = try Self.revalidate(input, normalizedFor: provider, current: current)
-                let user = try Self.replaceUser(
+                let user = try await Self.replaceUser(
                     id, with: input, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
-                return try Self.showingResolvedManagers([user], providerID: current.id, tx: tx)[0]
+                return try await Self.showingResolvedManagers([user], providerID: current.id, tx: tx)[0]
             }
         }
     }
@@ -237,15 +237,15 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     static func replaceUser(
         _ id: String, with input: UserInput, ifMatch: String?, provider: Provider, at timestamp: Date,
         requestID: String?, tx: any StoreTransaction
-    ) throws -> UserRecord {
+    ) async throws -> UserRecord {
         try provider.invalidData.check(input.dropped)
-        let existing = try ownUser(id, provider: provider, tx: tx)
+        let existing = try await ownUser(id, provider: provider, tx: tx)
         try checkPrecondition(ifMatch, version: existing.version)
         var input = input
         if input.attributes["active"] == nil, let active = existing.attributes["active"] {
             input.attributes["active"] = active
         }
-        return try write(input, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+        return try await write(input, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
     }
 
     /// PATCH /Users/{id} (RFC 7644 §3.5.2).
@@ -256,9 +256,9 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             let request = try PatchRequest(json: .object(body))
             let timestamp = now()
             return try await transaction(provider) { current, tx in
-                let user = try Self.patchUser(
+                let user = try await Self.patchUser(
                     id, with: request, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
-                return try Self.showingResolvedManagers([user], providerID: current.id, tx: tx)[0]
+                return try await Self.showingResolvedManagers([user], providerID: current.id, tx: tx)[0]
             }
         }
     }
@@ -267,15 +267,15 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     static func patchUser(
         _ id: String, with request: PatchRequest, ifMatch: String?, provider: Provider, at timestamp: Date,
         requestID: String?, tx: any StoreTransaction
-    ) throws -> UserRecord {
-        let existing = try ownUser(id, provider: provider, tx: tx)
+    ) async throws -> UserRecord {
+        let existing = try await ownUser(id, provider: provider, tx: tx)
         try checkPrecondition(ifMatch, version: existing.version)
         var dropped = DroppedValues(policy: provider.invalidData)
         let outcome = try ResourceType.user.applyPatch(request, to: existing.attributes, dropping: &dropped)
         var input = try normalizedUser(outcome.resource, provider: provider)
         input.dropped = dropped.values + input.dropped
         try provider.invalidData.check(input.dropped)
-        return try write(input, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+        return try await write(input, over: existing, provider: provider, at: timestamp, requestID: requestID, tx: tx)
     }
 
     /// DELETE /Users/{id}: the provider unlinks the user (404 to it from now on) and, as with `active=false`, the
@@ -284,7 +284,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         try await recordingRejection(provider, userID: id, requestID: requestID) {
             let timestamp = now()
             try await transaction(provider) { current, tx in
-                try Self.deleteUser(id, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
+                try await Self.deleteUser(id, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
             }
         }
     }
@@ -293,28 +293,28 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     static func deleteUser(
         _ id: String, ifMatch: String?, provider: Provider, at timestamp: Date, requestID: String?,
         tx: any StoreTransaction
-    ) throws {
-        var user = try ownUser(id, provider: provider, tx: tx)
+    ) async throws {
+        var user = try await ownUser(id, provider: provider, tx: tx)
         try checkPrecondition(ifMatch, version: user.version)
         var log: [SyncLogEntry] = []
-        for group in try tx.removeMemberships(userID: user.id) {
+        for group in try await tx.removeMemberships(userID: user.id) {
             var removal = entry(.memberRemoved, user, provider, timestamp, requestID, detail: "user deleted")
             removal.groupID = group
             log.append(removal)
         }
         user.linked = false
         if user.scimActive {
-            log += try deactivate(&user, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+            log += try await deactivate(&user, provider: provider, at: timestamp, requestID: requestID, tx: tx)
         }
         user.version += 1
         user.updatedAt = timestamp
-        try tx.updateUser(user)
-        try tx.appendSyncLog(log)
+        try await tx.updateUser(user)
+        try await tx.appendSyncLog(log)
     }
 
     /// The groups of a user, for its `groups` attribute.
     public func groups(ofUser id: String) async throws -> [MemberReference] {
-        try await store.read { tx in try tx.groups(ofUser: id) }
+        try await store.read { tx in try await tx.groups(ofUser: id) }
     }
 
     // MARK: Groups
@@ -324,37 +324,37 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         let input = try Self.normalizedGroup(body)
         let timestamp = now()
         return try await transaction(provider) { current, tx in
-            try Self.createGroup(input, provider: current, at: timestamp, requestID: requestID, tx: tx)
+            try await Self.createGroup(input, provider: current, at: timestamp, requestID: requestID, tx: tx)
         }
     }
 
     /// POST /Groups in a transaction, with normalized attributes and the members apart.
     static func createGroup(
         _ input: GroupInput, provider: Provider, at timestamp: Date, requestID: String?, tx: any StoreTransaction
-    ) throws -> GroupRecord {
+    ) async throws -> GroupRecord {
         try provider.invalidData.check(input.dropped)
         let (attributes, members) = (input.attributes, input.members)
         let displayName = attributes["displayName"]!.stringValue!
-        if try tx.group(providerID: provider.id, displayName: displayName) != nil {
+        if try await tx.group(providerID: provider.id, displayName: displayName) != nil {
             throw SCIMError.uniqueness("A group with displayName '\(displayName)' already exists for this provider.")
         }
-        try checkMembers(members.map(\.id), provider: provider, tx: tx)
+        try await checkMembers(members.map(\.id), provider: provider, tx: tx)
         var group = GroupRecord(
             id: ResourceID.generate(), providerID: provider.id, displayName: displayName,
             attributes: attributes, createdAt: timestamp, updatedAt: timestamp)
-        try tx.insertGroup(group)
-        let added = try tx.addMembers(groupID: group.id, members: members)
+        try await tx.insertGroup(group)
+        let added = try await tx.addMembers(groupID: group.id, members: members)
         group.memberCount = added.count
         var log = [groupEntry(.groupCreated, group, timestamp, requestID, detail: displayName)]
-        log += try memberEntries(added: added, removed: [], group: group, at: timestamp, requestID: requestID, tx: tx)
+        log += try await memberEntries(added: added, removed: [], group: group, at: timestamp, requestID: requestID, tx: tx)
         log += warnings(input.dropped, group, timestamp, requestID)
-        try tx.appendSyncLog(log)
+        try await tx.appendSyncLog(log)
         return group
     }
 
     /// The members of a group, at most `limit`.
     public func members(ofGroup id: String, limit: Int) async throws -> [MemberReference] {
-        try await store.read { tx in try tx.members(groupID: id, limit: limit) }
+        try await store.read { tx in try await tx.members(groupID: id, limit: limit) }
     }
 
     /// PUT /Groups/{id}: replaces attributes and the member list (RFC 7644 §3.5.1: an absent `members` means
@@ -365,7 +365,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         let input = try Self.normalizedGroup(body)
         let timestamp = now()
         return try await transaction(provider) { current, tx in
-            try Self.replaceGroup(
+            try await Self.replaceGroup(
                 id, with: input, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
         }
     }
@@ -374,15 +374,15 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     static func replaceGroup(
         _ id: String, with input: GroupInput, ifMatch: String?, provider: Provider, at timestamp: Date,
         requestID: String?, tx: any StoreTransaction
-    ) throws -> GroupRecord {
+    ) async throws -> GroupRecord {
         try provider.invalidData.check(input.dropped)
-        var group = try ownGroup(id, provider: provider, tx: tx)
+        var group = try await ownGroup(id, provider: provider, tx: tx)
         try checkPrecondition(ifMatch, version: group.version)
         let before = group.attributes
-        let renamed = try apply(input.attributes, to: &group, provider: provider, tx: tx)
-        let delta = try replaceMembers(of: id, with: input.members, provider: provider, tx: tx)
+        let renamed = try await apply(input.attributes, to: &group, provider: provider, tx: tx)
+        let delta = try await replaceMembers(of: id, with: input.members, provider: provider, tx: tx)
         group.memberCount += delta.added.count - delta.removed.count
-        try finish(
+        try await finish(
             &group, provider: provider, attributesChanged: renamed, before: before, delta: delta,
             warnings: warnings(input.dropped, group, timestamp, requestID), at: timestamp, requestID: requestID, tx: tx)
         return group
@@ -395,7 +395,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     ) async throws -> GroupRecord {
         let timestamp = now()
         return try await transaction(provider) { current, tx in
-            try Self.patchGroup(
+            try await Self.patchGroup(
                 id, with: request, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
         }
     }
@@ -404,23 +404,23 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     static func patchGroup(
         _ id: String, with request: PatchRequest, ifMatch: String?, provider: Provider, at timestamp: Date,
         requestID: String?, tx: any StoreTransaction
-    ) throws -> GroupRecord {
-        var group = try ownGroup(id, provider: provider, tx: tx)
+    ) async throws -> GroupRecord {
+        var group = try await ownGroup(id, provider: provider, tx: tx)
         try checkPrecondition(ifMatch, version: group.version)
         var dropped = DroppedValues(policy: provider.invalidData)
         let outcome = try ResourceType.group.applyPatch(
             request, to: group.attributes, deferredAttributes: ["members"], dropping: &dropped)
         let attributes = try ResourceType.group.normalize(outcome.resource, dropping: &dropped)
         let before = group.attributes
-        let renamed = try apply(attributes, to: &group, provider: provider, tx: tx)
+        let renamed = try await apply(attributes, to: &group, provider: provider, tx: tx)
         var delta = MemberDelta()
         for change in outcome.deferred {
-            let d = try applyMemberChange(change, group: group.id, provider: provider, tx: tx)
+            let d = try await applyMemberChange(change, group: group.id, provider: provider, tx: tx)
             group.memberCount += d.added.count - d.removed.count
             delta.added += d.added
             delta.removed += d.removed
         }
-        try finish(
+        try await finish(
             &group, provider: provider, attributesChanged: renamed, before: before, delta: delta,
             warnings: warnings(dropped.values, group, timestamp, requestID), at: timestamp, requestID: requestID, tx: tx)
         return group
@@ -430,7 +430,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     public func deleteGroup(_ provider: Provider, id: String, ifMatch: String?, requestID: String? = nil) async throws {
         let timestamp = now()
         try await transaction(provider) { current, tx in
-            try Self.deleteGroup(id, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
+            try await Self.deleteGroup(id, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
         }
     }
 
@@ -438,23 +438,23 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     static func deleteGroup(
         _ id: String, ifMatch: String?, provider: Provider, at timestamp: Date, requestID: String?,
         tx: any StoreTransaction
-    ) throws {
-        let group = try ownGroup(id, provider: provider, tx: tx)
+    ) async throws {
+        let group = try await ownGroup(id, provider: provider, tx: tx)
         try checkPrecondition(ifMatch, version: group.version)
         // A mapped group's members are re-evaluated once the group and its memberships are gone (the rules read
         // before still name the group, but no one is in it any more, so they match no one).
-        var mapping = try MappingEffects(provider: provider, tx: tx)
+        var mapping = try await MappingEffects(provider: provider, tx: tx)
         let mapped = mapping.isMapped(groupID: group.id)
-        let members = mapped ? try tx.members(groupID: group.id, limit: .max).map(\.id) : []
-        try tx.deleteGroup(id: group.id)
+        let members = mapped ? try await tx.members(groupID: group.id, limit: .max).map(\.id) : []
+        try await tx.deleteGroup(id: group.id)
         var log = [
             groupEntry(
                 .groupDeleted, group, timestamp, requestID, detail: "\(group.displayName) (\(group.memberCount) members)")
         ]
         if mapped {
-            log += try mapping.reevaluate(userIDs: members, at: timestamp, requestID: requestID, tx: tx)
+            log += try await mapping.reevaluate(userIDs: members, at: timestamp, requestID: requestID, tx: tx)
         }
-        try tx.appendSyncLog(log)
+        try await tx.appendSyncLog(log)
     }
 
     /// A group body's normalized attributes, with `members` taken out (members are rows, not attributes) and the
@@ -483,29 +483,29 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     static func finish(
         _ group: inout GroupRecord, provider: Provider, attributesChanged: Bool, before: JSONObject, delta: MemberDelta,
         warnings: [SyncLogEntry], at timestamp: Date, requestID: String?, tx: any StoreTransaction
-    ) throws {
+    ) async throws {
         guard attributesChanged || !delta.added.isEmpty || !delta.removed.isEmpty else {
-            try tx.appendSyncLog(warnings)
+            try await tx.appendSyncLog(warnings)
             return
         }
         group.version += 1
         group.updatedAt = timestamp
-        try tx.updateGroup(group)
+        try await tx.updateGroup(group)
         var log: [SyncLogEntry] = []
         if attributesChanged {
             let names = changedAttributeNames(before, group.attributes).joined(separator: ", ")
             log.append(groupEntry(.groupUpdated, group, timestamp, requestID, detail: names))
         }
-        log += try memberEntries(
+        log += try await memberEntries(
             added: delta.added, removed: delta.removed, group: group, at: timestamp, requestID: requestID, tx: tx)
         if !delta.added.isEmpty || !delta.removed.isEmpty {
-            var mapping = try MappingEffects(provider: provider, tx: tx)
+            var mapping = try await MappingEffects(provider: provider, tx: tx)
             if mapping.isMapped(groupID: group.id) {
-                log += try mapping.reevaluate(
+                log += try await mapping.reevaluate(
                     userIDs: delta.added + delta.removed, at: timestamp, requestID: requestID, tx: tx)
             }
         }
-        try tx.appendSyncLog(log + warnings)
+        try await tx.appendSyncLog(log + warnings)
     }
 
     static func groupEntry(_ action: SyncAction, _ group: GroupRecord, _ at: Date, _ requestID: String?, detail: String?)
@@ -517,9 +517,9 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     static func memberEntries(
         added: [String], removed: [String], group: GroupRecord, at: Date, requestID: String?, tx: any StoreTransaction
-    ) throws -> [SyncLogEntry] {
+    ) async throws -> [SyncLogEntry] {
         var log: [SyncLogEntry] = []
-        let names = try tx.userNames(ids: added + removed)
+        let names = try await tx.userNames(ids: added + removed)
         for (action, ids) in [(SyncAction.memberAdded, added), (.memberRemoved, removed)] {
             for id in ids {
                 log.append(
@@ -570,15 +570,15 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         }
     }
 
-    static func ownUser(_ id: String, provider: Provider, tx: any StoreTransaction) throws -> UserRecord {
-        guard let user = try tx.user(id: id), user.providerID == provider.id, user.linked else {
+    static func ownUser(_ id: String, provider: Provider, tx: any StoreTransaction) async throws -> UserRecord {
+        guard let user = try await tx.user(id: id), user.providerID == provider.id, user.linked else {
             throw SCIMError.notFound("User '\(id)' not found.")
         }
         return user
     }
 
-    static func ownGroup(_ id: String, provider: Provider, tx: any StoreTransaction) throws -> GroupRecord {
-        guard let group = try tx.group(id: id), group.providerID == provider.id else {
+    static func ownGroup(_ id: String, provider: Provider, tx: any StoreTransaction) async throws -> GroupRecord {
+        guard let group = try await tx.group(id: id), group.providerID == provider.id else {
             throw SCIMError.notFound("Group '\(id)' not found.")
         }
         return group
@@ -597,7 +597,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     static func checkManager(
         _ attributes: inout JSONObject, provider: Provider, selfID: String, dropping dropped: inout DroppedValues,
         tx: any StoreTransaction
-    ) throws {
+    ) async throws {
         guard let manager = UserRules.managerID(attributes) else { return }
         let path = SchemaURN.enterpriseUser + ":manager.value"
         if manager == selfID {
@@ -609,7 +609,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
             attributes[SchemaURN.enterpriseUser] = enterprise.isEmpty ? nil : .object(enterprise)
             return
         }
-        guard try !tx.existingUserIDs([manager], providerID: provider.id).isEmpty else {
+        guard try await !tx.existingUserIDs([manager], providerID: provider.id).isEmpty else {
             try dropped.drop(
                 path, .unknownManager, value: .string(manager),
                 error: .invalidValue(
@@ -620,12 +620,12 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// The users as a provider sees them: a `manager` that names no linked user of the provider (yet) is left
     /// out. The stored reference stays, and shows once that user exists.
-    static func showingResolvedManagers(_ users: [UserRecord], providerID: String, tx: any StoreTransaction) throws
+    static func showingResolvedManagers(_ users: [UserRecord], providerID: String, tx: any StoreTransaction) async throws
         -> [UserRecord]
     {
         let managers = Set(users.compactMap { UserRules.managerID($0.attributes) })
         guard !managers.isEmpty else { return users }
-        let existing = try tx.existingUserIDs(Array(managers), providerID: providerID)
+        let existing = try await tx.existingUserIDs(Array(managers), providerID: providerID)
         guard existing.count < managers.count else { return users }
         return users.map { user in
             guard let manager = UserRules.managerID(user.attributes), !existing.contains(manager),
@@ -663,15 +663,15 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     static func write(
         _ input: UserInput, over existing: UserRecord, provider: Provider, at timestamp: Date,
         requestID: String?, tx: any StoreTransaction
-    ) throws -> UserRecord {
+    ) async throws -> UserRecord {
         var attributes = input.attributes
         guard attributes != existing.attributes else {
-            try tx.appendSyncLog(warnings(input.dropped, existing, provider, timestamp, requestID))
+            try await tx.appendSyncLog(warnings(input.dropped, existing, provider, timestamp, requestID))
             return existing
         }
         var dropped = DroppedValues(policy: provider.invalidData)
         let userName = attributes["userName"]!.stringValue!
-        if !userName.equalsIgnoringCase(existing.userName), let holder = try tx.user(userName: userName),
+        if !userName.equalsIgnoringCase(existing.userName), let holder = try await tx.user(userName: userName),
             holder.id != existing.id
         {
             try refuseTakenUserName(holder, provider: provider)
@@ -679,7 +679,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         }
         if UserRules.managerID(attributes) != UserRules.managerID(existing.attributes) {
             // A manager stored earlier (one not provisioned yet, say) is not checked again by writes that leave it.
-            try checkManager(&attributes, provider: provider, selfID: existing.id, dropping: &dropped, tx: tx)
+            try await checkManager(&attributes, provider: provider, selfID: existing.id, dropping: &dropped, tx: tx)
         }
         var user = existing
         user.userName = userName
@@ -694,30 +694,30 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         let active = attributes["active"]?.boolValue ?? true
         if active != existing.scimActive {
             if active {
-                log += try LifecycleEffects.handle(
+                log += try await LifecycleEffects.handle(
                     .providerReactivated, user: &user, at: timestamp, providerID: provider.id, requestID: requestID,
                     tx: tx, refusal: SCIMError.invalidValue)
             } else {
-                log += try deactivate(&user, provider: provider, at: timestamp, requestID: requestID, tx: tx)
+                log += try await deactivate(&user, provider: provider, at: timestamp, requestID: requestID, tx: tx)
             }
         }
-        try tx.updateUser(user)
+        try await tx.updateUser(user)
         // Only method `attribute` reads attributes; the provider says so before any rule is read.
         if MappingEffects.attributesMatter(provider) {
-            var mapping = try MappingEffects(provider: provider, tx: tx)
-            log += try mapping.reevaluate([user], at: timestamp, requestID: requestID, tx: tx)
+            var mapping = try await MappingEffects(provider: provider, tx: tx)
+            log += try await mapping.reevaluate([user], at: timestamp, requestID: requestID, tx: tx)
         }
         log += warnings(input.dropped + dropped.values, user, provider, timestamp, requestID)
-        try tx.appendSyncLog(log)
+        try await tx.appendSyncLog(log)
         return user
     }
 
     /// The provider turned the user inactive: blocked now, deactivation scheduled (or held by the guard).
     static func deactivate(
         _ user: inout UserRecord, provider: Provider, at timestamp: Date, requestID: String?, tx: any StoreTransaction
-    ) throws -> [SyncLogEntry] {
-        let event = try LifecycleEffects.providerDeactivation(provider: provider, at: timestamp, tx: tx)
-        return try LifecycleEffects.handle(
+    ) async throws -> [SyncLogEntry] {
+        let event = try await LifecycleEffects.providerDeactivation(provider: provider, at: timestamp, tx: tx)
+        return try await LifecycleEffects.handle(
             event, user: &user, at: timestamp, providerID: provider.id, requestID: requestID, tx: tx,
             refusal: SCIMError.invalidValue)
     }
@@ -772,14 +772,14 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         let timestamp = now()
         let providerID = provider.id
         try? await store.withTransaction { tx in
-            guard (try? Self.checkStillAuthenticated(provider, tx: tx)) != nil else { return }
+            guard (try? await Self.checkStillAuthenticated(provider, tx: tx)) != nil else { return }
             var user: UserRecord? = nil
-            if let userID { user = try tx.user(id: userID) }
-            if user == nil, let userName { user = try tx.user(userName: userName) }
+            if let userID { user = try await tx.user(id: userID) }
+            if user == nil, let userName { user = try await tx.user(userName: userName) }
             if let u = user, u.providerID != providerID { user = nil }  // local users and other providers' too
             guard user != nil || userName != nil else { return }
             let detail = "\(error.status)\(error.scimType.map { " \($0.rawValue)" } ?? ""): \(error.detail)"
-            try tx.appendSyncLog([
+            try await tx.appendSyncLog([
                 SyncLogEntry(
                     at: timestamp, providerID: providerID, userID: user?.id, userName: user?.userName ?? userName,
                     action: .rejected, detail: detail, requestID: requestID)
@@ -789,12 +789,12 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// Applies new group attributes (a rename is checked for uniqueness). Returns whether anything changed.
     static func apply(_ attributes: JSONObject, to group: inout GroupRecord, provider: Provider, tx: any StoreTransaction)
-        throws -> Bool
+        async throws -> Bool
     {
         guard attributes != group.attributes else { return false }
         let displayName = attributes["displayName"]!.stringValue!
         if !displayName.equalsIgnoringCase(group.displayName),
-            let other = try tx.group(providerID: provider.id, displayName: displayName), other.id != group.id
+            let other = try await tx.group(providerID: provider.id, displayName: displayName), other.id != group.id
         {
             throw SCIMError.uniqueness("A group with displayName '\(displayName)' already exists for this provider.")
         }
@@ -816,18 +816,18 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// Makes a group's members exactly `members`: removes the others, adds the missing.
     static func replaceMembers(
         of group: String, with members: [MemberReference], provider: Provider, tx: any StoreTransaction
-    ) throws -> MemberDelta {
-        try checkMembers(members.map(\.id), provider: provider, tx: tx)
+    ) async throws -> MemberDelta {
+        try await checkMembers(members.map(\.id), provider: provider, tx: tx)
         let wanted = Set(members.map(\.id))
-        let current = try tx.members(groupID: group, limit: .max).map(\.id)
-        let removed = try tx.removeMembers(groupID: group, userIDs: current.filter { !wanted.contains($0) })
-        let added = try tx.addMembers(groupID: group, members: members)
+        let current = try await tx.members(groupID: group, limit: .max).map(\.id)
+        let removed = try await tx.removeMembers(groupID: group, userIDs: current.filter { !wanted.contains($0) })
+        let added = try await tx.addMembers(groupID: group, members: members)
         return MemberDelta(added: added, removed: removed)
     }
 
-    static func checkMembers(_ ids: [String], provider: Provider, tx: any StoreTransaction) throws {
+    static func checkMembers(_ ids: [String], provider: Provider, tx: any StoreTransaction) async throws {
         guard !ids.isEmpty else { return }
-        let known = try tx.existingUserIDs(ids, providerID: provider.id)
+        let known = try await tx.existingUserIDs(ids, providerID: provider.id)
         let unknown = ids.filter { !known.contains($0) }
         guard unknown.isEmpty else {
             throw SCIMError.invalidValue(
@@ -837,26 +837,26 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// Applies one member change to the membership rows.
     static func applyMemberChange(_ change: DeferredChange, group: String, provider: Provider, tx: any StoreTransaction)
-        throws -> MemberDelta
+        async throws -> MemberDelta
     {
         switch change {
         case .add(_, let values):
             let members = memberReferences(.array(values))
-            try checkMembers(members.map(\.id), provider: provider, tx: tx)
-            return MemberDelta(added: try tx.addMembers(groupID: group, members: members))
+            try await checkMembers(members.map(\.id), provider: provider, tx: tx)
+            return MemberDelta(added: try await tx.addMembers(groupID: group, members: members))
         case .remove(_, let values):
-            return MemberDelta(removed: try tx.removeMembers(groupID: group, userIDs: memberReferences(.array(values)).map(\.id)))
+            return MemberDelta(removed: try await tx.removeMembers(groupID: group, userIDs: memberReferences(.array(values)).map(\.id)))
         case .removeMatching(_, let filter):
             guard let ids = valueIDs(in: filter) else {
                 throw SCIMError.invalidFilter(
                     "Member filters may only compare 'value' with 'eq' (for example members[value eq \"id\"]), got '\(filter)'.")
             }
-            return MemberDelta(removed: try tx.removeMembers(groupID: group, userIDs: ids))
+            return await MemberDelta(removed: try await tx.removeMembers(groupID: group, userIDs: ids))
         case .removeAll:
-            let current = try tx.members(groupID: group, limit: .max).map(\.id)
-            return MemberDelta(removed: try tx.removeMembers(groupID: group, userIDs: current))
+            let current = try await tx.members(groupID: group, limit: .max).map(\.id)
+            return await MemberDelta(removed: try await tx.removeMembers(groupID: group, userIDs: current))
         case .replace(_, let values):
-            return try replaceMembers(of: group, with: memberReferences(.array(values)), provider: provider, tx: tx)
+            return try await replaceMembers(of: group, with: memberReferences(.array(values)), provider: provider, tx: tx)
         }
     }
 
@@ -888,8 +888,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// The provider as it is now, in the write's transaction; refuses the write (401, nothing written) unless
     /// `provider` still exists with the credentials its request was authenticated with (the same secret hash and
     /// username as when they were verified).
-    static func checkStillAuthenticated(_ provider: Provider, tx: any StoreTransaction) throws -> Provider {
-        guard let current = try tx.provider(id: provider.id), current.secretHash == provider.secretHash,
+    static func checkStillAuthenticated(_ provider: Provider, tx: any StoreTransaction) async throws -> Provider {
+        guard let current = try await tx.provider(id: provider.id), current.secretHash == provider.secretHash,
             current.username == provider.username
         else {
             throw SCIMError.unauthorized("Unknown provisioning provider or invalid credentials.")
@@ -902,11 +902,11 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// settings as of the transaction, not as of the authentication). A store's uniqueness conflict (a race the
     /// checks above lost) becomes 409.
     func transaction<T: Sendable>(
-        _ provider: Provider, _ body: @Sendable (_ current: Provider, any StoreTransaction) throws -> T
+        _ provider: Provider, _ body: @Sendable (_ current: Provider, any StoreTransaction) async throws -> T
     ) async throws -> T {
         do {
             return try await store.withTransaction { tx in
-                try body(try Self.checkStillAuthenticated(provider, tx: tx), tx)
+                try await body(try Self.checkStillAuthenticated(provider, tx: tx), tx)
             }
         } catch let error as ProvisioningError where error.code == .conflict {
             throw SCIMError.uniqueness(error.message)

@@ -4,71 +4,36 @@ import NIOCore
 import PostgresNIO
 import ProvisioningSQL
 
-/// A postgres-nio connection inside a transaction, as ``SQLTransaction`` uses it. The store runs transaction
-/// bodies on its own threads (never on an event loop), so each statement can wait for its result: the domain's
-/// transaction bodies are synchronous by design.
+/// A postgres-nio connection inside a transaction, as ``SQLTransaction`` uses it. Every statement is awaited, never
+/// waited for: the task that runs the transaction is suspended while PostgreSQL answers.
 struct PostgresSQLConnection: SQLConnection {
     let connection: PostgresConnection
     let logger: Logger
-    /// How long a statement may go unanswered on an open connection before the connection is closed.
-    var deadline: TimeAmount = .seconds(60)
 
     var dialect: SQLDialect { .postgres }
 
     @discardableResult
-    func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
-        try run(sql, arguments).metadata.rows ?? 0
+    func execute(_ sql: String, _ arguments: [SQLValue]) async throws -> Int {
+        try await answer(send(sql, arguments)).metadata.rows ?? 0
     }
 
-    func query(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
-        try run(sql, arguments).rows.map { row in SQLRow(row.map(Self.value)) }
+    func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow] {
+        try await answer(send(sql, arguments)).rows.map { row in SQLRow(row.map(Self.value)) }
     }
 
-    func run(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
+    /// The answer to a statement already sent, with a unique violation reported as ``SQLStoreError``.
+    func answer(_ future: EventLoopFuture<PostgresQueryResult>) async throws -> PostgresQueryResult {
         do {
-            return try answer(send(sql, arguments))
+            return try await future.get()
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw SQLStoreError.uniqueViolation(error.serverInfo?[.message] ?? "unique violation")
         }
     }
 
-    /// Waits for the answer to a statement, but not forever. postgres-nio can leave a statement unanswered when
-    /// the server closes the connection under it (seen while PostgreSQL restarts): a closed connection fails the
-    /// wait within a second, and an open one that gives no answer within `deadline` is closed. The store's thread
-    /// watches while it waits, so a statement costs the event loop nothing beyond its answer's callback.
-    func answer<R: Sendable>(_ future: EventLoopFuture<R>) throws -> R {
-        let answer = Answer<R>()
-        future.whenComplete { result in
-            answer.result = result
-            answer.arrived.signal()
-        }
-        let giveUp = NIODeadline.now() + deadline
-        while answer.arrived.wait(timeout: .now() + 1) == .timedOut {
-            if connection.isClosed { throw NoAnswer(reason: "the connection closed") }
-            if NIODeadline.now() > giveUp {
-                let connection = self.connection
-                connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
-                throw NoAnswer(reason: "no answer in time")
-            }
-        }
-        return try answer.result!.get()
-    }
-
-    /// A statement's answer, handed from the event loop to the waiting thread (the semaphore orders the two).
-    final class Answer<R>: @unchecked Sendable {
-        var result: Result<R, any Error>?
-        let arrived = DispatchSemaphore(value: 0)
-    }
-
-    /// A statement that got no answer: the connection is lost.
-    struct NoAnswer: Error, CustomStringConvertible {
-        var reason: String
-        var description: String { "PostgreSQL gave no answer: \(reason)" }
-    }
-
-    /// Sends a statement without waiting for its answer.
+    /// Sends a statement without waiting for its answer. A connection runs its statements in order, so statements
+    /// sent one after the other go out together (pipelined) and the next awaited answer follows theirs.
     @discardableResult
-    func send(_ sql: String, _ arguments: [SQLValue]) -> EventLoopFuture<PostgresQueryResult> {
+    func send(_ sql: String, _ arguments: [SQLValue] = []) -> EventLoopFuture<PostgresQueryResult> {
         var binds = PostgresBindings(capacity: arguments.count)
         for argument in arguments {
             switch argument {

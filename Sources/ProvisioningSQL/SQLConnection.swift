@@ -10,9 +10,9 @@ public protocol SQLConnection {
     ///
     /// A unique or primary-key violation throws ``SQLStoreError/uniqueViolation(_:)``, whatever the driver.
     @discardableResult
-    func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int
+    func execute(_ sql: String, _ arguments: [SQLValue]) async throws -> Int
     /// The rows of one query, each column by position.
-    func query(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow]
+    func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow]
 }
 
 /// What the shared SQL code needs to know of a driver's failure.

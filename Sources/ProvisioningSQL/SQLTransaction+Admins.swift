@@ -5,9 +5,9 @@ public import Provisioning
 extension SQLTransaction {
     static let adminColumns = "id, email, password_hash, failed_sign_ins, locked_until, last_sign_in_at, created_at"
 
-    public func insertAdmin(_ a: AdminAccount) throws {
-        try unique("An admin with email '\(a.email)' already exists.") {
-            try execute(
+    public func insertAdmin(_ a: AdminAccount) async throws {
+        try await unique("An admin with email '\(a.email)' already exists.") {
+            try await execute(
                 """
                 INSERT INTO admins (id, email, email_lower, password_hash, failed_sign_ins, locked_until,
                 last_sign_in_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -19,8 +19,8 @@ extension SQLTransaction {
         }
     }
 
-    public func updateAdmin(_ a: AdminAccount) throws {
-        try execute(
+    public func updateAdmin(_ a: AdminAccount) async throws {
+        try await execute(
             """
             UPDATE admins SET email = ?, email_lower = ?, password_hash = ?, failed_sign_ins = ?, locked_until = ?,
             last_sign_in_at = ? WHERE id = ?
@@ -30,17 +30,17 @@ extension SQLTransaction {
             ])
     }
 
-    public func admin(id: String) throws -> AdminAccount? {
-        try fetchOne("SELECT \(Self.adminColumns) FROM admins WHERE id = ?", [id]).map(Self.admin(from:))
+    public func admin(id: String) async throws -> AdminAccount? {
+        try await fetchOne("SELECT \(Self.adminColumns) FROM admins WHERE id = ?", [id]).map(Self.admin(from:))
     }
 
-    public func admin(email: String) throws -> AdminAccount? {
-        try fetchOne("SELECT \(Self.adminColumns) FROM admins WHERE email_lower = ?", [email.lowercased()])
+    public func admin(email: String) async throws -> AdminAccount? {
+        try await fetchOne("SELECT \(Self.adminColumns) FROM admins WHERE email_lower = ?", [email.lowercased()])
             .map(Self.admin(from:))
     }
 
-    public func admins() throws -> [AdminAccount] {
-        try fetchAll("SELECT \(Self.adminColumns) FROM admins ORDER BY created_at, id").map(Self.admin(from:))
+    public func admins() async throws -> [AdminAccount] {
+        try await fetchAll("SELECT \(Self.adminColumns) FROM admins ORDER BY created_at, id").map(Self.admin(from:))
     }
 
     static func admin(from row: SQLRow) -> AdminAccount {
@@ -50,15 +50,15 @@ extension SQLTransaction {
             createdAt: RowCoding.date(row[6]))
     }
 
-    public func insertAdminSession(_ s: AdminSession) throws {
-        try execute(
+    public func insertAdminSession(_ s: AdminSession) async throws {
+        try await execute(
             "INSERT INTO admin_sessions (token_hash, admin_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)", [
                 s.tokenHash, s.adminID, s.csrfToken, RowCoding.milliseconds(s.createdAt), RowCoding.milliseconds(s.expiresAt),
             ])
     }
 
-    public func adminSession(tokenHash: String) throws -> AdminSession? {
-        try fetchOne(
+    public func adminSession(tokenHash: String) async throws -> AdminSession? {
+        try await fetchOne(
             "SELECT token_hash, admin_id, csrf_token, created_at, expires_at FROM admin_sessions WHERE token_hash = ?", [tokenHash]
         ).map {
             AdminSession(
@@ -67,31 +67,31 @@ extension SQLTransaction {
         }
     }
 
-    public func deleteAdminSession(tokenHash: String) throws {
-        try execute("DELETE FROM admin_sessions WHERE token_hash = ?", [tokenHash])
+    public func deleteAdminSession(tokenHash: String) async throws {
+        try await execute("DELETE FROM admin_sessions WHERE token_hash = ?", [tokenHash])
     }
 
-    public func deleteExpiredAdminSessions(now: Date) throws -> Int {
-        try execute("DELETE FROM admin_sessions WHERE expires_at < ?", [RowCoding.milliseconds(now)])
+    public func deleteExpiredAdminSessions(now: Date) async throws -> Int {
+        try await execute("DELETE FROM admin_sessions WHERE expires_at < ?", [RowCoding.milliseconds(now)])
     }
 
     static let adminTokenColumns = "id, name, admin_id, secret_hash, created_at, last_used_at, expires_at"
 
-    public func insertAdminToken(_ t: AdminToken) throws {
-        try execute(
+    public func insertAdminToken(_ t: AdminToken) async throws {
+        try await execute(
             "INSERT INTO admin_tokens (\(Self.adminTokenColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)", [
                 t.id, t.name, t.adminID, t.secretHash, RowCoding.milliseconds(t.createdAt),
                 t.lastUsedAt.map(RowCoding.milliseconds), t.expiresAt.map(RowCoding.milliseconds),
             ])
     }
 
-    public func adminToken(secretHash: String) throws -> AdminToken? {
-        try fetchOne("SELECT \(Self.adminTokenColumns) FROM admin_tokens WHERE secret_hash = ?", [secretHash])
+    public func adminToken(secretHash: String) async throws -> AdminToken? {
+        try await fetchOne("SELECT \(Self.adminTokenColumns) FROM admin_tokens WHERE secret_hash = ?", [secretHash])
             .map(Self.adminToken(from:))
     }
 
-    public func adminTokens() throws -> [AdminToken] {
-        try fetchAll("SELECT \(Self.adminTokenColumns) FROM admin_tokens ORDER BY created_at, id")
+    public func adminTokens() async throws -> [AdminToken] {
+        try await fetchAll("SELECT \(Self.adminTokenColumns) FROM admin_tokens ORDER BY created_at, id")
             .map(Self.adminToken(from:))
     }
 

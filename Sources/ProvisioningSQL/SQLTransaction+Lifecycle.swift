@@ -4,7 +4,7 @@ import SCIM
 
 /// The sync log and scheduled deactivations.
 extension SQLTransaction {
-    public func appendSyncLog(_ entries: [SyncLogEntry]) throws {
+    public func appendSyncLog(_ entries: [SyncLogEntry]) async throws {
         // Several entries per statement (a PATCH of 3,000 members writes 3,000), in order: `seq` follows it.
         for chunk in Self.chunks(entries, limit: 64) {
             var arguments: [any SQLValueConvertible] = []
@@ -15,7 +15,7 @@ extension SQLTransaction {
                     e.detail, e.requestID, e.attribute, e.rule,
                 ] as [any SQLValueConvertible]
             }
-            try execute(
+            try await execute(
                 """
                 INSERT INTO sync_log (at, provider_id, user_id, user_name, group_id, action, detail, request_id,
                 attribute, rule) VALUES \(Self.rows("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.count))
@@ -23,7 +23,7 @@ extension SQLTransaction {
         }
     }
 
-    public func syncLog(_ query: SyncLogQuery) throws -> [SyncLogEntry] {
+    public func syncLog(_ query: SyncLogQuery) async throws -> [SyncLogEntry] {
         var conditions: [String] = []
         var arguments: [any SQLValueConvertible] = []
         if let user = query.userID { conditions.append("user_id = ?"); arguments.append(user) }
@@ -36,7 +36,7 @@ extension SQLTransaction {
         if let after = query.after { conditions.append("seq > ?"); arguments.append(after) }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments.append(query.limit)
-        return try fetchAll(
+        return try await fetchAll(
             """
             SELECT seq, at, provider_id, user_id, user_name, group_id, action, detail, request_id, attribute, rule
             FROM sync_log \(filter) ORDER BY seq DESC LIMIT ?
@@ -49,16 +49,16 @@ extension SQLTransaction {
         }
     }
 
-    public func syncLogActionCounts() throws -> [SyncAction: Int] {
+    public func syncLogActionCounts() async throws -> [SyncAction: Int] {
         var counts: [SyncAction: Int] = [:]
-        for row in try fetchAll("SELECT action, COUNT(*) FROM sync_log GROUP BY action") {
+        for row in try await fetchAll("SELECT action, COUNT(*) FROM sync_log GROUP BY action") {
             if let action = SyncAction(rawValue: row[0]) { counts[action] = row[1] }
         }
         return counts
     }
 
-    public func deactivationBacklog(at now: Date) throws -> (pending: Int, due: Int) {
-        let row = try fetchOne(
+    public func deactivationBacklog(at now: Date) async throws -> (pending: Int, due: Int) {
+        let row = try await fetchOne(
             """
             SELECT COUNT(*), COALESCE(SUM(CASE WHEN deactivation_due_at <= ? THEN 1 ELSE 0 END), 0) FROM users
             WHERE deactivation_due_at IS NOT NULL
@@ -66,34 +66,36 @@ extension SQLTransaction {
         return (row?[0] ?? 0, row?[1] ?? 0)
     }
 
-    public func syncLogCount(providerID: String, action: SyncAction, since: Date) throws -> Int {
-        try fetchValue(
+    public func syncLogCount(providerID: String, action: SyncAction, since: Date) async throws -> Int {
+        try await fetchValue(
             "SELECT COUNT(*) FROM sync_log WHERE provider_id = ? AND action = ? AND at >= ?",
             [providerID, action.rawValue, RowCoding.milliseconds(since)]) ?? 0
     }
 
-    public func warningSummary(providerID: String, since: Date, examples: Int) throws -> [WarningGroup] {
+    public func warningSummary(providerID: String, since: Date, examples: Int) async throws -> [WarningGroup] {
         let from = RowCoding.milliseconds(since)
-        let groups = try fetchAll(
+        let groups = try await fetchAll(
             """
             SELECT attribute, rule, COUNT(*), COUNT(DISTINCT user_id) FROM sync_log
             WHERE provider_id = ? AND action = 'warning' AND at >= ? GROUP BY attribute, rule
             ORDER BY COUNT(*) DESC, attribute, rule
             """, [providerID, from])
-        return try groups.map { row in
+        var summary: [WarningGroup] = []
+        for row in groups {
             let attribute: String = (row[0] as String?) ?? ""
             let rule: String = (row[1] as String?) ?? ""
             var query = SyncLogQuery(providerID: providerID, action: .warning, since: since, limit: examples)
             query.attribute = attribute
             query.rule = rule
-            let newest = try syncLog(query)
-            return WarningGroup(attribute: attribute, rule: rule, count: row[2], users: row[3], examples: newest)
+            let newest = try await syncLog(query)
+            summary.append(WarningGroup(attribute: attribute, rule: rule, count: row[2], users: row[3], examples: newest))
         }
+        return summary
     }
 
-    public func warningCounts() throws -> [String: Int] {
+    public func warningCounts() async throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for row in try fetchAll(
+        for row in try await fetchAll(
             """
             SELECT CASE WHEN rule = ? THEN ? ELSE attribute END AS label, COUNT(*) FROM sync_log
             WHERE action = 'warning' GROUP BY label
@@ -104,22 +106,22 @@ extension SQLTransaction {
         return counts
     }
 
-    public func dueDeactivations(at now: Date, limit: Int) throws -> [UserRecord] {
-        try fetchAll(
+    public func dueDeactivations(at now: Date, limit: Int) async throws -> [UserRecord] {
+        try await fetchAll(
             """
             SELECT \(Self.userColumns) FROM users u WHERE u.deactivation_due_at IS NOT NULL
-            AND u.deactivation_due_at <= ? ORDER BY u.deactivation_due_at LIMIT ?
+            AND u.deactivation_due_at <= ? ORDER BY u.deactivation_due_at LIMIT ?\(locksRows ? " FOR NO KEY UPDATE SKIP LOCKED" : "")
             """, [RowCoding.milliseconds(now), limit]
         ).map(Self.user(from:))
     }
 
-    public func nextDeactivationDue() throws -> Date? {
-        let due: Int64? = try fetchValue("SELECT MIN(deactivation_due_at) FROM users WHERE deactivation_due_at IS NOT NULL")
+    public func nextDeactivationDue() async throws -> Date? {
+        let due: Int64? = try await fetchValue("SELECT MIN(deactivation_due_at) FROM users WHERE deactivation_due_at IS NOT NULL")
         return due.map(RowCoding.date)
     }
 
-    public func heldDeactivations(providerID: String) throws -> [UserRecord] {
-        try fetchAll(
+    public func heldDeactivations(providerID: String) async throws -> [UserRecord] {
+        try await fetchAll(
             "SELECT \(Self.userColumns) FROM users u WHERE u.provider_id = ? AND u.held = ? ORDER BY u.seq", [providerID, HoldReason.massDeactivationGuard.rawValue]
         ).map(Self.user(from:))
     }

@@ -7,25 +7,25 @@ extension SQLTransaction {
 
     static let organizationColumns = "id, name, parent_id, default_roles, created_by_provider, created_at"
 
-    public func organization(id: String) throws -> Organization? {
-        try fetchOne("SELECT \(Self.organizationColumns) FROM organizations WHERE id = ?", [id])
+    public func organization(id: String) async throws -> Organization? {
+        try await fetchOne("SELECT \(Self.organizationColumns) FROM organizations WHERE id = ?", [id])
             .map(Self.organization(from:))
     }
 
-    public func organization(name: String) throws -> Organization? {
-        try fetchOne(
+    public func organization(name: String) async throws -> Organization? {
+        try await fetchOne(
             "SELECT \(Self.organizationColumns) FROM organizations WHERE name_lower = ?", [name.lowercased()]
         ).map(Self.organization(from:))
     }
 
-    public func organizations() throws -> [Organization] {
-        try fetchAll("SELECT \(Self.organizationColumns) FROM organizations ORDER BY parent_id IS NOT NULL, seq")
+    public func organizations() async throws -> [Organization] {
+        try await fetchAll("SELECT \(Self.organizationColumns) FROM organizations ORDER BY parent_id IS NOT NULL, seq")
             .map(Self.organization(from:))
     }
 
-    public func insertOrganization(_ o: Organization) throws {
-        try unique("An organization named '\(o.name)' already exists.") {
-            try execute(
+    public func insertOrganization(_ o: Organization) async throws {
+        try await unique("An organization named '\(o.name)' already exists.") {
+            try await execute(
                 """
                 INSERT INTO organizations (id, name, name_lower, parent_id, default_roles, created_by_provider,
                 created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -36,23 +36,23 @@ extension SQLTransaction {
         }
     }
 
-    public func updateOrganization(_ o: Organization) throws {
-        try unique("An organization named '\(o.name)' already exists.") {
-            try execute(
+    public func updateOrganization(_ o: Organization) async throws {
+        try await unique("An organization named '\(o.name)' already exists.") {
+            try await execute(
                 "UPDATE organizations SET name = ?, name_lower = ?, parent_id = ?, default_roles = ? WHERE id = ?", [o.name, o.name.lowercased(), o.parentID, Self.list(o.defaultRoles), o.id])
         }
     }
 
-    public func organizationUserCounts() throws -> [String: Int] {
+    public func organizationUserCounts() async throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for row in try fetchAll("SELECT organization_id, COUNT(*) FROM users GROUP BY organization_id") {
+        for row in try await fetchAll("SELECT organization_id, COUNT(*) FROM users GROUP BY organization_id") {
             counts[row[0]] = row[1]
         }
         return counts
     }
 
-    public func setOrganization(userID: String, organizationID: String, pinned: Bool) throws {
-        try execute(
+    public func setOrganization(userID: String, organizationID: String, pinned: Bool) async throws {
+        try await execute(
             "UPDATE users SET organization_id = ?, organization_pinned = ? WHERE id = ?", [organizationID, pinned, userID])
     }
 
@@ -68,21 +68,21 @@ extension SQLTransaction {
 
     // MARK: Roles
 
-    public func roles(ofUsers userIDs: [String]) throws -> [String: [String]] {
-        try grouped(userIDs, sql: "SELECT user_id, role FROM user_roles WHERE user_id IN", order: "role")
+    public func roles(ofUsers userIDs: [String]) async throws -> [String: [String]] {
+        try await grouped(userIDs, sql: "SELECT user_id, role FROM user_roles WHERE user_id IN", order: "role")
     }
 
-    public func setRoles(userID: String, roles: [String]) throws {
-        try execute("DELETE FROM user_roles WHERE user_id = ?", [userID])
+    public func setRoles(userID: String, roles: [String]) async throws {
+        try await execute("DELETE FROM user_roles WHERE user_id = ?", [userID])
         for role in roles {
-            try execute("INSERT INTO user_roles (user_id, role) VALUES (?, ?) ON CONFLICT DO NOTHING", [userID, role])
+            try await execute("INSERT INTO user_roles (user_id, role) VALUES (?, ?) ON CONFLICT DO NOTHING", [userID, role])
         }
     }
 
     /// Pairs (user id, value) of `sql` for several users, grouped by user.
-    func grouped(_ userIDs: [String], sql: String, order: String) throws -> [String: [String]] {
+    func grouped(_ userIDs: [String], sql: String, order: String) async throws -> [String: [String]] {
         var result: [String: [String]] = [:]
-        for row in try rows(forUsers: userIDs, sql: { marks in "\(sql) (\(marks)) ORDER BY \(order)" }) {
+        for row in try await rows(forUsers: userIDs, sql: { marks in "\(sql) (\(marks)) ORDER BY \(order)" }) {
             result[row[0], default: []].append(row[1])
         }
         return result
@@ -90,52 +90,52 @@ extension SQLTransaction {
 
     // MARK: Watchlists
 
-    public func watchlist(id: String) throws -> Watchlist? {
-        try fetchOne("SELECT id, name, created_at FROM watchlists WHERE id = ?", [id])
+    public func watchlist(id: String) async throws -> Watchlist? {
+        try await fetchOne("SELECT id, name, created_at FROM watchlists WHERE id = ?", [id])
             .map(Self.watchlist(from:))
     }
 
-    public func watchlist(name: String) throws -> Watchlist? {
-        try fetchOne("SELECT id, name, created_at FROM watchlists WHERE name_lower = ?", [name.lowercased()])
+    public func watchlist(name: String) async throws -> Watchlist? {
+        try await fetchOne("SELECT id, name, created_at FROM watchlists WHERE name_lower = ?", [name.lowercased()])
             .map(Self.watchlist(from:))
     }
 
-    public func watchlists() throws -> [Watchlist] {
-        try fetchAll("SELECT id, name, created_at FROM watchlists ORDER BY seq").map(Self.watchlist(from:))
+    public func watchlists() async throws -> [Watchlist] {
+        try await fetchAll("SELECT id, name, created_at FROM watchlists ORDER BY seq").map(Self.watchlist(from:))
     }
 
-    public func insertWatchlist(_ w: Watchlist) throws {
-        try unique("A watchlist named '\(w.name)' already exists.") {
-            try execute(
+    public func insertWatchlist(_ w: Watchlist) async throws {
+        try await unique("A watchlist named '\(w.name)' already exists.") {
+            try await execute(
                 "INSERT INTO watchlists (id, name, name_lower, created_at) VALUES (?, ?, ?, ?)", [w.id, w.name, w.name.lowercased(), RowCoding.milliseconds(w.createdAt)])
         }
     }
 
-    public func watchlistMemberCounts() throws -> [String: Int] {
+    public func watchlistMemberCounts() async throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for row in try fetchAll("SELECT watchlist_id, COUNT(*) FROM watchlist_members GROUP BY watchlist_id") {
+        for row in try await fetchAll("SELECT watchlist_id, COUNT(*) FROM watchlist_members GROUP BY watchlist_id") {
             counts[row[0]] = row[1]
         }
         return counts
     }
 
-    public func watchlists(ofUsers userIDs: [String]) throws -> [String: [String]] {
-        try grouped(
+    public func watchlists(ofUsers userIDs: [String]) async throws -> [String: [String]] {
+        try await grouped(
             userIDs, sql: "SELECT user_id, watchlist_id FROM watchlist_members WHERE user_id IN", order: "watchlist_id")
     }
 
-    public func addToWatchlist(watchlistID: String, userID: String, at: Date) throws {
-        try execute(
+    public func addToWatchlist(watchlistID: String, userID: String, at: Date) async throws {
+        try await execute(
             "INSERT INTO watchlist_members (watchlist_id, user_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             [watchlistID, userID, RowCoding.milliseconds(at)])
     }
 
-    public func removeFromWatchlist(watchlistID: String, userID: String) throws {
-        try execute("DELETE FROM watchlist_members WHERE watchlist_id = ? AND user_id = ?", [watchlistID, userID])
+    public func removeFromWatchlist(watchlistID: String, userID: String) async throws {
+        try await execute("DELETE FROM watchlist_members WHERE watchlist_id = ? AND user_id = ?", [watchlistID, userID])
     }
 
-    public func watchlistMembers(watchlistID: String, limit: Int) throws -> [UserRecord] {
-        try fetchAll(
+    public func watchlistMembers(watchlistID: String, limit: Int) async throws -> [UserRecord] {
+        try await fetchAll(
             """
             SELECT \(Self.userColumns) FROM watchlist_members m JOIN users u ON u.id = m.user_id
             WHERE m.watchlist_id = ? ORDER BY m.added_at, u.seq LIMIT ?
@@ -149,10 +149,10 @@ extension SQLTransaction {
 
     // MARK: Mapping rules
 
-    public func mappingRules(providerID: String) throws -> MappingRules {
+    public func mappingRules(providerID: String) async throws -> MappingRules {
         var rules = MappingRules()
         var roleIndex: [String: Int] = [:]
-        for row in try fetchAll(
+        for row in try await fetchAll(
             "SELECT kind, group_id, target, priority FROM mapping_rules WHERE provider_id = ? ORDER BY seq", [providerID])
         {
             let (kind, group, target): (String, String, String) = (row[0], row[1], row[2])
@@ -175,37 +175,37 @@ extension SQLTransaction {
         return rules
     }
 
-    public func insertOrganizationRule(providerID: String, _ rule: MappingRules.OrganizationRule) throws {
-        try insertRule(providerID, .organization, rule.groupID, rule.organizationID, priority: rule.priority)
+    public func insertOrganizationRule(providerID: String, _ rule: MappingRules.OrganizationRule) async throws {
+        try await insertRule(providerID, .organization, rule.groupID, rule.organizationID, priority: rule.priority)
     }
 
-    public func insertRoleRule(providerID: String, _ rule: MappingRules.RoleRule) throws {
-        for role in rule.roles { try insertRule(providerID, .role, rule.groupID, role, priority: 0) }
+    public func insertRoleRule(providerID: String, _ rule: MappingRules.RoleRule) async throws {
+        for role in rule.roles { try await insertRule(providerID, .role, rule.groupID, role, priority: 0) }
     }
 
-    public func insertWatchlistRule(providerID: String, _ rule: MappingRules.WatchlistRule) throws {
-        try insertRule(providerID, .watchlist, rule.groupID, rule.watchlistID, priority: 0)
+    public func insertWatchlistRule(providerID: String, _ rule: MappingRules.WatchlistRule) async throws {
+        try await insertRule(providerID, .watchlist, rule.groupID, rule.watchlistID, priority: 0)
     }
 
     func insertRule(_ providerID: String, _ kind: MappingRuleKind, _ group: String, _ target: String, priority: Int)
-        throws
+        async throws
     {
-        try execute(
+        try await execute(
             """
             INSERT INTO mapping_rules (provider_id, kind, group_id, target, priority)
             VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """, [providerID, kind.rawValue, group, target, priority])
     }
 
-    public func deleteRules(_ kind: MappingRuleKind, providerID: String, groupID: String) throws -> Int {
-        try execute(
+    public func deleteRules(_ kind: MappingRuleKind, providerID: String, groupID: String) async throws -> Int {
+        try await execute(
             "DELETE FROM mapping_rules WHERE provider_id = ? AND kind = ? AND group_id = ?", [providerID, kind.rawValue, groupID])
     }
 
     // MARK: Apply runs
 
-    public func userBatch(providerID: String, after sequence: Int64, limit: Int) throws -> [(sequence: Int64, user: UserRecord)] {
-        try fetchAll(
+    public func userBatch(providerID: String, after sequence: Int64, limit: Int) async throws -> [(sequence: Int64, user: UserRecord)] {
+        try await fetchAll(
             """
             SELECT \(Self.userColumns), u.seq FROM users u
             WHERE u.provider_id = ? AND u.linked = 1 AND u.seq > ? ORDER BY u.seq LIMIT ?
@@ -213,11 +213,11 @@ extension SQLTransaction {
         ).map { (sequence: $0[17], user: Self.user(from: $0)) }
     }
 
-    public func openMappingRun(providerID: String) throws -> MappingRun? {
-        try fetchOne(
+    public func openMappingRun(providerID: String) async throws -> MappingRun? {
+        try await fetchOne(
             """
             SELECT id, provider_id, started_at, cursor, processed, changed, finished_at FROM mapping_runs
-            WHERE provider_id = ? AND finished_at IS NULL ORDER BY started_at DESC LIMIT 1
+            WHERE provider_id = ? AND finished_at IS NULL ORDER BY started_at DESC LIMIT 1\(forUpdate)
             """, [providerID]
         ).map {
             MappingRun(
@@ -226,8 +226,8 @@ extension SQLTransaction {
         }
     }
 
-    public func saveMappingRun(_ run: MappingRun) throws {
-        try execute(
+    public func saveMappingRun(_ run: MappingRun) async throws {
+        try await execute(
             """
             INSERT INTO mapping_runs (id, provider_id, started_at, cursor, processed, changed, finished_at)
             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET cursor = excluded.cursor,

@@ -9,13 +9,13 @@ extension SQLTransaction {
 
     static let deviceColumns = "id, user_id, name, created_at"
 
-    public func insertDevice(_ d: Device) throws {
-        try execute(
+    public func insertDevice(_ d: Device) async throws {
+        try await execute(
             "INSERT INTO devices (\(Self.deviceColumns)) VALUES (?, ?, ?, ?)", [d.id, d.userID, d.name, RowCoding.milliseconds(d.createdAt)])
     }
 
-    public func devices(userID: String) throws -> [Device] {
-        try fetchAll(
+    public func devices(userID: String) async throws -> [Device] {
+        try await fetchAll(
             "SELECT \(Self.deviceColumns) FROM devices WHERE user_id = ? ORDER BY created_at, id", [userID]
         ).map(Self.device(from:))
     }
@@ -28,35 +28,35 @@ extension SQLTransaction {
 
     static let archiveColumns = "id, device_id, user_id, tier, cold_until, marked_for_deletion, created_at"
 
-    public func insertArchive(_ a: Archive) throws {
-        try execute(
+    public func insertArchive(_ a: Archive) async throws {
+        try await execute(
             "INSERT INTO archives (\(Self.archiveColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)", [
                 a.id, a.deviceID, a.userID, a.tier.rawValue, a.coldUntil.map(RowCoding.milliseconds),
                 a.markedForDeletion, RowCoding.milliseconds(a.createdAt),
             ])
     }
 
-    public func archives(userID: String) throws -> [Archive] {
-        try fetchAll(
+    public func archives(userID: String) async throws -> [Archive] {
+        try await fetchAll(
             "SELECT \(Self.archiveColumns) FROM archives WHERE user_id = ? ORDER BY created_at, id", [userID]
         ).map(Self.archive(from:))
     }
 
-    public func moveArchivesToColdStorage(userID: String, until: Date) throws -> Int {
-        try execute(
+    public func moveArchivesToColdStorage(userID: String, until: Date) async throws -> Int {
+        try await execute(
             "UPDATE archives SET tier = 'cold', cold_until = ? WHERE user_id = ? AND tier = 'active'", [RowCoding.milliseconds(until), userID])
     }
 
-    public func restoreArchives(userID: String) throws -> Int {
-        try execute(
+    public func restoreArchives(userID: String) async throws -> Int {
+        try await execute(
             """
             UPDATE archives SET tier = 'active', cold_until = NULL
             WHERE user_id = ? AND tier = 'cold' AND marked_for_deletion = 0
             """, [userID])
     }
 
-    public func markExpiredArchives(now: Date) throws -> Int {
-        try execute(
+    public func markExpiredArchives(now: Date) async throws -> Int {
+        try await execute(
             """
             UPDATE archives SET marked_for_deletion = 1
             WHERE tier = 'cold' AND cold_until < ? AND marked_for_deletion = 0
@@ -73,22 +73,22 @@ extension SQLTransaction {
 
     static let sessionColumns = "token_hash, user_id, device_id, created_at, revoked_at"
 
-    public func insertSession(_ s: SignInSession) throws {
-        try execute(
+    public func insertSession(_ s: SignInSession) async throws {
+        try await execute(
             "INSERT INTO sessions (\(Self.sessionColumns)) VALUES (?, ?, ?, ?, ?)", [
                 s.tokenHash, s.userID, s.deviceID, RowCoding.milliseconds(s.createdAt),
                 s.revokedAt.map(RowCoding.milliseconds),
             ])
     }
 
-    public func session(tokenHash: String) throws -> SignInSession? {
-        try fetchOne(
+    public func session(tokenHash: String) async throws -> SignInSession? {
+        try await fetchOne(
             "SELECT \(Self.sessionColumns) FROM sessions WHERE token_hash = ?", [tokenHash]
         ).map(Self.session(from:))
     }
 
-    public func revokeSessions(userID: String, at: Date) throws -> Int {
-        try execute(
+    public func revokeSessions(userID: String, at: Date) async throws -> Int {
+        try await execute(
             "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [RowCoding.milliseconds(at), userID])
     }
 
@@ -102,22 +102,22 @@ extension SQLTransaction {
 
     static let apiKeyColumns = "id, name, secret_hash, created_at, last_used_at, expires_at"
 
-    public func insertAPIKey(_ k: PlatformAPIKey) throws {
-        try execute(
+    public func insertAPIKey(_ k: PlatformAPIKey) async throws {
+        try await execute(
             "INSERT INTO api_keys (\(Self.apiKeyColumns)) VALUES (?, ?, ?, ?, ?, ?)", [
                 k.id, k.name, k.secretHash, RowCoding.milliseconds(k.createdAt),
                 k.lastUsedAt.map(RowCoding.milliseconds), k.expiresAt.map(RowCoding.milliseconds),
             ])
     }
 
-    public func apiKey(secretHash: String) throws -> PlatformAPIKey? {
-        try fetchOne(
+    public func apiKey(secretHash: String) async throws -> PlatformAPIKey? {
+        try await fetchOne(
             "SELECT \(Self.apiKeyColumns) FROM api_keys WHERE secret_hash = ?", [secretHash]
         ).map(Self.apiKey(from:))
     }
 
-    public func apiKeys() throws -> [PlatformAPIKey] {
-        try fetchAll("SELECT \(Self.apiKeyColumns) FROM api_keys ORDER BY created_at, id")
+    public func apiKeys() async throws -> [PlatformAPIKey] {
+        try await fetchAll("SELECT \(Self.apiKeyColumns) FROM api_keys ORDER BY created_at, id")
             .map(Self.apiKey(from:))
     }
 

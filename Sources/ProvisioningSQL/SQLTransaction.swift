@@ -7,19 +7,30 @@ public import SCIM
 /// integers and timestamps as milliseconds on both, and ``SQLDialect`` words the few expressions that differ).
 public struct SQLTransaction: StoreTransaction {
     package let connection: any SQLConnection
+    /// Whether the rows this transaction reads to change are locked as it reads them: PostgreSQL's write
+    /// transactions, which run concurrently (SQLite runs one write at a time and has no row locks).
+    let locksRows: Bool
 
-    public init(_ connection: any SQLConnection) { self.connection = connection }
+    public init(_ connection: any SQLConnection, locksRows: Bool = false) {
+        self.connection = connection
+        self.locksRows = locksRows && connection.dialect == .postgres
+    }
+
+    /// What a lookup of a row about to be changed appends: `FOR NO KEY UPDATE`, the lock an `UPDATE` takes (it
+    /// does not block the key-share locks of foreign-key checks, so inserting memberships of a locked user does
+    /// not wait).
+    var forUpdate: String { locksRows ? " FOR NO KEY UPDATE" : "" }
 
     var dialect: SQLDialect { connection.dialect }
 
     // MARK: Settings
 
-    public func setting(_ key: String) throws -> String? {
-        try fetchValue("SELECT value FROM settings WHERE key = ?", [key])
+    public func setting(_ key: String) async throws -> String? {
+        try await fetchValue("SELECT value FROM settings WHERE key = ?", [key])
     }
 
-    public func setSetting(_ key: String, _ value: String) throws {
-        try execute(
+    public func setSetting(_ key: String, _ value: String) async throws {
+        try await execute(
             "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
     }
 
@@ -31,18 +42,23 @@ public struct SQLTransaction: StoreTransaction {
         role_mode, last_request_at, invalid_data
         """
 
-    public func provider(id: String) throws -> Provider? {
-        try fetchOne("SELECT \(Self.providerColumns) FROM providers WHERE id = ?", [id])
+    public func provider(id: String) async throws -> Provider? {
+        try await fetchOne("SELECT \(Self.providerColumns) FROM providers WHERE id = ?", [id])
             .map(Self.provider(from:))
     }
 
-    public func providers() throws -> [Provider] {
-        try fetchAll("SELECT \(Self.providerColumns) FROM providers ORDER BY created_at, id")
+    public func lockedProvider(id: String) async throws -> Provider? {
+        try await fetchOne("SELECT \(Self.providerColumns) FROM providers WHERE id = ?\(forUpdate)", [id])
             .map(Self.provider(from:))
     }
 
-    public func insertProvider(_ p: Provider) throws {
-        try execute(
+    public func providers() async throws -> [Provider] {
+        try await fetchAll("SELECT \(Self.providerColumns) FROM providers ORDER BY created_at, id")
+            .map(Self.provider(from:))
+    }
+
+    public func insertProvider(_ p: Provider) async throws {
+        try await execute(
             "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 p.id, p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds, p.userNameFormat.rawValue,
                 p.deactivationGuard.enabled, p.deactivationGuard.percent, p.deactivationGuard.minimum,
@@ -54,8 +70,8 @@ public struct SQLTransaction: StoreTransaction {
             ])
     }
 
-    public func updateProvider(_ p: Provider) throws {
-        try execute(
+    public func updateProvider(_ p: Provider) async throws {
+        try await execute(
             """
             UPDATE providers SET name = ?, username = ?, secret_hash = ?, deactivation_delay_seconds = ?,
             user_name_format = ?, guard_enabled = ?, guard_percent = ?, guard_minimum = ?, guard_tripped_at = ?,
@@ -72,13 +88,13 @@ public struct SQLTransaction: StoreTransaction {
             ])
     }
 
-    public func touchProvider(id: String, at: Date) throws {
-        try execute("UPDATE providers SET last_request_at = ? WHERE id = ?", [RowCoding.milliseconds(at), id])
+    public func touchProvider(id: String, at: Date) async throws {
+        try await execute("UPDATE providers SET last_request_at = ? WHERE id = ?", [RowCoding.milliseconds(at), id])
     }
 
-    public func deleteProvider(id: String) throws {
-        try execute("UPDATE users SET linked = 0 WHERE provider_id = ?", [id])
-        try execute("DELETE FROM providers WHERE id = ?", [id])
+    public func deleteProvider(id: String) async throws {
+        try await execute("UPDATE users SET linked = 0 WHERE provider_id = ?", [id])
+        try await execute("DELETE FROM providers WHERE id = ?", [id])
     }
 
     static func provider(from row: SQLRow) -> Provider {
@@ -106,19 +122,19 @@ public struct SQLTransaction: StoreTransaction {
         u.organization_pinned
         """
 
-    public func user(id: String) throws -> UserRecord? {
-        try fetchOne("SELECT \(Self.userColumns) FROM users u WHERE u.id = ?", [id])
+    public func user(id: String) async throws -> UserRecord? {
+        try await fetchOne("SELECT \(Self.userColumns) FROM users u WHERE u.id = ?\(forUpdate)", [id])
             .map(Self.user(from:))
     }
 
-    public func user(userName: String) throws -> UserRecord? {
-        try fetchOne(
-            "SELECT \(Self.userColumns) FROM users u WHERE u.user_name_lower = ?", [userName.lowercased()]
+    public func user(userName: String) async throws -> UserRecord? {
+        try await fetchOne(
+            "SELECT \(Self.userColumns) FROM users u WHERE u.user_name_lower = ?\(forUpdate)", [userName.lowercased()]
         ).map(Self.user(from:))
     }
 
-    public func insertUser(_ u: UserRecord) throws {
-        try execute(
+    public func insertUser(_ u: UserRecord) async throws {
+        try await execute(
             """
             INSERT INTO users (id, provider_id, linked, user_name, user_name_lower, external_id, display_name,
             scim_active, status, admin_blocked, deactivation_due_at, held, legal_hold, legal_hold_matter, doc,
@@ -133,8 +149,8 @@ public struct SQLTransaction: StoreTransaction {
             ])
     }
 
-    public func updateUser(_ u: UserRecord) throws {
-        try execute(
+    public func updateUser(_ u: UserRecord) async throws {
+        try await execute(
             """
             UPDATE users SET provider_id = ?, linked = ?, user_name = ?, user_name_lower = ?, external_id = ?,
             display_name = ?, scim_active = ?, status = ?, admin_blocked = ?, deactivation_due_at = ?, held = ?,
@@ -147,12 +163,12 @@ public struct SQLTransaction: StoreTransaction {
             ])
     }
 
-    public func users(providerID: String, query: StoreQuery) throws -> Page<UserRecord> {
+    public func users(providerID: String, query: StoreQuery) async throws -> Page<UserRecord> {
         if query.filter == nil, query.sort == nil, query.limit > 0, query.offset >= 2 * Migrations.pageBlock {
-            let total = try userCount(providerID: providerID)
+            let total = try await userCount(providerID: providerID)
             guard query.offset < total else { return Page(totalResults: total, items: []) }
-            if let start = try deepPageStart(providerID: providerID, offset: query.offset) {
-                let rows = try fetchAll(
+            if let start = try await deepPageStart(providerID: providerID, offset: query.offset) {
+                let rows = try await fetchAll(
                     """
                     SELECT \(Self.userColumns) FROM users u WHERE u.provider_id = ? AND u.linked = 1 AND u.seq >= ?
                     ORDER BY u.seq LIMIT ? OFFSET ?
@@ -160,18 +176,18 @@ public struct SQLTransaction: StoreTransaction {
                 return Page(totalResults: total, items: rows.map(Self.user(from:)))
             }
         }
-        return try page(
+        return try await page(
             .users, scope: SQLFragment("u.provider_id = ? AND u.linked = 1", [.text(providerID)]),
-            columns: Self.userColumns, query: query, unfilteredTotal: { try userCount(providerID: providerID) },
+            columns: Self.userColumns, query: query, unfilteredTotal: { try await userCount(providerID: providerID) },
             decode: Self.user(from:))
     }
 
     /// Where the linked user at `offset` (in `seq` order) is: the first `seq` of its `user_pages` block and how
     /// many of the block's users come before it. Sums the per-block counts (about a thousand rows for a million
     /// users) instead of walking `offset` index entries.
-    func deepPageStart(providerID: String, offset: Int) throws -> (seq: Int64, skip: Int)? {
+    func deepPageStart(providerID: String, offset: Int) async throws -> (seq: Int64, skip: Int)? {
         var before = 0
-        for row in try fetchAll(
+        for row in try await fetchAll(
             "SELECT block, users FROM user_pages WHERE provider_id = ? AND users > 0 ORDER BY block", [providerID])
         {
             let block: Int64 = row[0]
@@ -182,13 +198,13 @@ public struct SQLTransaction: StoreTransaction {
         return nil
     }
 
-    public func allUsers(offset: Int, limit: Int) throws -> [UserRecord] {
-        try fetchAll(
+    public func allUsers(offset: Int, limit: Int) async throws -> [UserRecord] {
+        try await fetchAll(
             "SELECT \(Self.userColumns) FROM users u ORDER BY u.seq LIMIT ? OFFSET ?", [limit, offset]
         ).map(Self.user(from:))
     }
 
-    public func searchUsers(_ search: UserSearch) throws -> Page<UserRecord> {
+    public func searchUsers(_ search: UserSearch) async throws -> Page<UserRecord> {
         var conditions: [String] = []
         var arguments: [any SQLValueConvertible] = []
         if let text = search.text?.lowercased(), !text.isEmpty {
@@ -216,15 +232,15 @@ public struct SQLTransaction: StoreTransaction {
         }
         if search.legalHold { conditions.append("u.legal_hold = 1") }
         let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let total: Int = try fetchValue("SELECT COUNT(*) FROM users u \(clause)", arguments) ?? 0
-        let rows = try fetchAll(
+        let total: Int = try await fetchValue("SELECT COUNT(*) FROM users u \(clause)", arguments) ?? 0
+        let rows = try await fetchAll(
             "SELECT \(Self.userColumns) FROM users u \(clause) ORDER BY u.seq LIMIT ? OFFSET ?",
             arguments + [search.limit, search.offset])
         return Page(totalResults: total, items: rows.map(Self.user(from:)))
     }
 
-    public func userCount(providerID: String) throws -> Int {
-        try fetchValue("SELECT user_count FROM providers WHERE id = ?", [providerID]) ?? 0
+    public func userCount(providerID: String) async throws -> Int {
+        try await fetchValue("SELECT user_count FROM providers WHERE id = ?", [providerID]) ?? 0
     }
 
     /// A user from a row of ``userColumns``, decoded by position (looking columns up by name costs more than
@@ -249,19 +265,20 @@ public struct SQLTransaction: StoreTransaction {
 
     static let groupColumns = "g.id, g.provider_id, g.display_name, g.doc, g.member_count, g.version, g.created_at, g.updated_at"
 
-    public func group(id: String) throws -> GroupRecord? {
-        try fetchOne("SELECT \(Self.groupColumns) FROM groups g WHERE g.id = ?", [id])
+    public func group(id: String) async throws -> GroupRecord? {
+        try await fetchOne("SELECT \(Self.groupColumns) FROM groups g WHERE g.id = ?\(forUpdate)", [id])
             .map(Self.group(from:))
     }
 
-    public func group(providerID: String, displayName: String) throws -> GroupRecord? {
-        try fetchOne(
-            "SELECT \(Self.groupColumns) FROM groups g WHERE g.provider_id = ? AND g.display_name_lower = ?", [providerID, displayName.lowercased()]
+    public func group(providerID: String, displayName: String) async throws -> GroupRecord? {
+        try await fetchOne(
+            "SELECT \(Self.groupColumns) FROM groups g WHERE g.provider_id = ? AND g.display_name_lower = ?\(forUpdate)",
+            [providerID, displayName.lowercased()]
         ).map(Self.group(from:))
     }
 
-    public func insertGroup(_ g: GroupRecord) throws {
-        try execute(
+    public func insertGroup(_ g: GroupRecord) async throws {
+        try await execute(
             """
             INSERT INTO groups (id, provider_id, display_name, display_name_lower, external_id, doc, member_count,
             version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
@@ -272,8 +289,8 @@ public struct SQLTransaction: StoreTransaction {
             ])
     }
 
-    public func updateGroup(_ g: GroupRecord) throws {
-        try execute(
+    public func updateGroup(_ g: GroupRecord) async throws {
+        try await execute(
             """
             UPDATE groups SET display_name = ?, display_name_lower = ?, external_id = ?, doc = ?, version = ?,
             updated_at = ? WHERE id = ?
@@ -283,14 +300,14 @@ public struct SQLTransaction: StoreTransaction {
             ])
     }
 
-    public func deleteGroup(id: String) throws {
-        try execute("DELETE FROM mapping_rules WHERE group_id = ?", [id])
-        try execute("DELETE FROM group_members WHERE group_id = ?", [id])
-        try execute("DELETE FROM groups WHERE id = ?", [id])
+    public func deleteGroup(id: String) async throws {
+        try await execute("DELETE FROM mapping_rules WHERE group_id = ?", [id])
+        try await execute("DELETE FROM group_members WHERE group_id = ?", [id])
+        try await execute("DELETE FROM groups WHERE id = ?", [id])
     }
 
-    public func groups(providerID: String, query: StoreQuery) throws -> Page<GroupRecord> {
-        try page(
+    public func groups(providerID: String, query: StoreQuery) async throws -> Page<GroupRecord> {
+        try await page(
             .groups, scope: SQLFragment("g.provider_id = ?", [.text(providerID)]), columns: Self.groupColumns,
             query: query, decode: Self.group(from:))
     }
@@ -299,17 +316,17 @@ public struct SQLTransaction: StoreTransaction {
     /// ordered by the sort key, then by `seq` so that pages never repeat or skip a resource.
     func page<T>(
         _ resource: SQLResource, scope: SQLFragment, columns: String, query: StoreQuery,
-        unfilteredTotal: (() throws -> Int)? = nil, decode: (SQLRow) -> T
-    ) throws -> Page<T> {
+        unfilteredTotal: (() async throws -> Int)? = nil, decode: (SQLRow) -> T
+    ) async throws -> Page<T> {
         let statements = try pageStatements(resource, scope: scope, columns: columns, query: query)
         let total: Int
         if query.filter == nil, let unfilteredTotal {
-            total = try unfilteredTotal()
+            total = try await unfilteredTotal()
         } else {
-            total = try fetchValue(statements.count.sql, statements.count.arguments) ?? 0
+            total = try await fetchValue(statements.count.sql, statements.count.arguments) ?? 0
         }
         guard query.limit > 0, query.offset < total else { return Page(totalResults: total, items: []) }
-        return Page(totalResults: total, items: try fetchAll(statements.rows.sql, statements.rows.arguments).map(decode))
+        return Page(totalResults: total, items: try await fetchAll(statements.rows.sql, statements.rows.arguments).map(decode))
     }
 
     /// The two statements of ``page(_:scope:columns:query:unfilteredTotal:decode:)``: the filtered count and the
@@ -364,8 +381,8 @@ public struct SQLTransaction: StoreTransaction {
         }
     }
 
-    public func groupCount(providerID: String) throws -> Int {
-        try fetchValue("SELECT COUNT(*) FROM groups WHERE provider_id = ?", [providerID]) ?? 0
+    public func groupCount(providerID: String) async throws -> Int {
+        try await fetchValue("SELECT COUNT(*) FROM groups WHERE provider_id = ?", [providerID]) ?? 0
     }
 
     /// A group from a row of ``groupColumns``, decoded by position.
@@ -377,7 +394,7 @@ public struct SQLTransaction: StoreTransaction {
 
     // MARK: Memberships
 
-    public func addMembers(groupID: String, members: [MemberReference]) throws -> [String] {
+    public func addMembers(groupID: String, members: [MemberReference]) async throws -> [String] {
         var seen = Set<String>()
         let unique = members.filter { seen.insert($0.id).inserted }
         var added = Set<String>()
@@ -387,7 +404,7 @@ public struct SQLTransaction: StoreTransaction {
             var arguments: [any SQLValueConvertible] = []
             for member in chunk { arguments += [member.id, member.display] }
             arguments.append(groupID)
-            for row in try fetchAll(
+            for row in try await fetchAll(
                 """
                 WITH v(id, display) AS (VALUES \(values))
                 INSERT INTO group_members (group_id, user_id, seq, display)
@@ -399,17 +416,17 @@ public struct SQLTransaction: StoreTransaction {
             }
         }
         if !added.isEmpty {
-            try execute("UPDATE groups SET member_count = member_count + ? WHERE id = ?", [added.count, groupID])
+            try await execute("UPDATE groups SET member_count = member_count + ? WHERE id = ?", [added.count, groupID])
         }
         return unique.map(\.id).filter(added.contains)
     }
 
-    public func removeMembers(groupID: String, userIDs: [String]) throws -> [String] {
+    public func removeMembers(groupID: String, userIDs: [String]) async throws -> [String] {
         var seen = Set<String>()
         let unique = userIDs.filter { seen.insert($0).inserted }
         var removed = Set<String>()
         for chunk in Self.chunks(unique) {
-            for row in try fetchAll(
+            for row in try await fetchAll(
                 "DELETE FROM group_members WHERE group_id = ? AND user_id IN (\(Self.rows("?", chunk.count))) RETURNING user_id",
                 [groupID] + Array(chunk))
             {
@@ -417,7 +434,7 @@ public struct SQLTransaction: StoreTransaction {
             }
         }
         if !removed.isEmpty {
-            try execute("UPDATE groups SET member_count = member_count - ? WHERE id = ?", [removed.count, groupID])
+            try await execute("UPDATE groups SET member_count = member_count - ? WHERE id = ?", [removed.count, groupID])
         }
         return unique.filter(removed.contains)
     }
@@ -441,8 +458,8 @@ public struct SQLTransaction: StoreTransaction {
         Array(repeating: row, count: count).joined(separator: ", ")
     }
 
-    public func members(groupID: String, limit: Int) throws -> [MemberReference] {
-        try fetchAll(
+    public func members(groupID: String, limit: Int) async throws -> [MemberReference] {
+        try await fetchAll(
             """
             SELECT m.user_id, coalesce(m.display, u.display_name, u.user_name) AS display FROM group_members m
             JOIN users u ON u.id = m.user_id WHERE m.group_id = ? ORDER BY m.seq LIMIT ?
@@ -450,8 +467,8 @@ public struct SQLTransaction: StoreTransaction {
         ).map { MemberReference(id: $0[0], display: $0[1]) }
     }
 
-    public func groups(ofUser userID: String) throws -> [MemberReference] {
-        try fetchAll(
+    public func groups(ofUser userID: String) async throws -> [MemberReference] {
+        try await fetchAll(
             """
             SELECT g.id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
             WHERE m.user_id = ? ORDER BY g.seq
@@ -459,9 +476,9 @@ public struct SQLTransaction: StoreTransaction {
         ).map { MemberReference(id: $0[0], display: $0[1]) }
     }
 
-    public func groups(ofUsers userIDs: [String]) throws -> [String: [MemberReference]] {
+    public func groups(ofUsers userIDs: [String]) async throws -> [String: [MemberReference]] {
         var result: [String: [MemberReference]] = [:]
-        for row in try rows(forUsers: userIDs, sql: { marks in
+        for row in try await rows(forUsers: userIDs, sql: { marks in
             """
             SELECT m.user_id, g.id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
             WHERE m.user_id IN (\(marks)) ORDER BY g.seq
@@ -474,45 +491,45 @@ public struct SQLTransaction: StoreTransaction {
 
     /// The rows of `sql` for many users, by chunks that stay well below SQLite's bound-parameter limit; `sql`
     /// gets the chunk's `?,?,…` list.
-    func rows(forUsers userIDs: [String], sql: (String) -> String) throws -> [SQLRow] {
+    func rows(forUsers userIDs: [String], sql: (String) -> String) async throws -> [SQLRow] {
         var rows: [SQLRow] = []
         for start in stride(from: 0, to: userIDs.count, by: 500) {
             let chunk = Array(userIDs[start..<min(start + 500, userIDs.count)])
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            rows += try fetchAll(sql(marks), chunk)
+            rows += try await fetchAll(sql(marks), chunk)
         }
         return rows
     }
 
-    public func removeMemberships(userID: String) throws -> [String] {
-        let groups: [String] = try fetchAll("SELECT group_id FROM group_members WHERE user_id = ?", [userID]).map { $0[0] }
-        for g in groups { _ = try removeMembers(groupID: g, userIDs: [userID]) }
+    public func removeMemberships(userID: String) async throws -> [String] {
+        let groups: [String] = try await fetchAll("SELECT group_id FROM group_members WHERE user_id = ?", [userID]).map { $0[0] }
+        for g in groups { _ = try await removeMembers(groupID: g, userIDs: [userID]) }
         return groups
     }
 
-    public func existingUserIDs(_ userIDs: [String], providerID: String) throws -> Set<String> {
+    public func existingUserIDs(_ userIDs: [String], providerID: String) async throws -> Set<String> {
         // By id alone, then checked here: with provider_id and linked in the WHERE clause, PostgreSQL may walk
         // users_by_provider instead of the ids' own index when the table's statistics are stale.
         var found = Set<String>()
-        for row in try usersByID(Array(Set(userIDs)), columns: "id, provider_id, linked") {
+        for row in try await usersByID(Array(Set(userIDs)), columns: "id, provider_id, linked") {
             let (id, owner, linked): (String, String?, Bool) = (row[0], row[1], row[2])
             if owner == providerID && linked { found.insert(id) }
         }
         return found
     }
 
-    public func userNames(ids: [String]) throws -> [String: String] {
+    public func userNames(ids: [String]) async throws -> [String: String] {
         var names: [String: String] = [:]
-        for row in try usersByID(Array(Set(ids)), columns: "id, user_name") { names[row[0]] = row[1] }
+        for row in try await usersByID(Array(Set(ids)), columns: "id, user_name") { names[row[0]] = row[1] }
         return names
     }
 
     /// `columns` of the users with these ids, in statements of a few shapes (see ``chunks(_:limit:)``).
-    func usersByID(_ ids: [String], columns: String) throws -> [SQLRow] {
+    func usersByID(_ ids: [String], columns: String) async throws -> [SQLRow] {
         var rows: [SQLRow] = []
         for chunk in Self.chunks(ids) {
             let values = Self.rows("(CAST(? AS TEXT))", chunk.count)
-            rows += try fetchAll(
+            rows += try await fetchAll(
                 "WITH v(id) AS (VALUES \(values)) SELECT u.* FROM v \(usersOf("v", columns: columns))", Array(chunk))
         }
         return rows
@@ -533,30 +550,30 @@ public struct SQLTransaction: StoreTransaction {
 
     /// Runs one statement; returns how many rows it changed.
     @discardableResult
-    package func execute(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> Int {
-        try connection.execute(sql, arguments.map(\.sqlValue))
+    package func execute(_ sql: String, _ arguments: [any SQLValueConvertible] = []) async throws -> Int {
+        try await connection.execute(sql, arguments.map(\.sqlValue))
     }
 
     /// The first row of a query, if any.
-    func fetchOne(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> SQLRow? {
-        try connection.query(sql, arguments.map(\.sqlValue)).first
+    func fetchOne(_ sql: String, _ arguments: [any SQLValueConvertible] = []) async throws -> SQLRow? {
+        try await connection.query(sql, arguments.map(\.sqlValue)).first
     }
 
     /// All rows of a query.
-    package func fetchAll(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> [SQLRow] {
-        try connection.query(sql, arguments.map(\.sqlValue))
+    package func fetchAll(_ sql: String, _ arguments: [any SQLValueConvertible] = []) async throws -> [SQLRow] {
+        try await connection.query(sql, arguments.map(\.sqlValue))
     }
 
     /// The first column of the first row, if there is a row and the value is not NULL.
-    func fetchValue<T: SQLDecodable>(_ sql: String, _ arguments: [any SQLValueConvertible] = []) throws -> T? {
-        guard let row = try fetchOne(sql, arguments), let first = row.values.first, first != .null else { return nil }
+    func fetchValue<T: SQLDecodable>(_ sql: String, _ arguments: [any SQLValueConvertible] = []) async throws -> T? {
+        guard let row = try await fetchOne(sql, arguments), let first = row.values.first, first != .null else { return nil }
         return T(sqlValue: first)
     }
 
     /// Runs `body`, turning the database's unique violation into a domain conflict with `message`.
-    func unique<T>(_ message: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
+    func unique<T>(_ message: @autoclosure () -> String, _ body: () async throws -> T) async throws -> T {
         do {
-            return try body()
+            return try await body()
         } catch SQLStoreError.uniqueViolation {
             throw ProvisioningError.conflict(message())
         }

@@ -29,7 +29,7 @@ final class SQLiteReaders: Sendable {
     }
 
     /// Runs `body` in a read transaction on a connection of the pool.
-    func read<T>(_ body: (SQLiteReadConnection) throws -> T) throws -> T {
+    func read<T>(_ body: (SQLiteReadConnection) async throws -> T) async throws -> T {
         let connection = try idle.withLock { $0.popLast() } ?? SQLiteReadConnection(path: path, busyTimeout: busyTimeout)
         defer {
             if connection.isReusable {
@@ -39,7 +39,7 @@ final class SQLiteReaders: Sendable {
         try connection.run("BEGIN")
         let result: T
         do {
-            result = try body(connection)
+            result = try await body(connection)
         } catch {
             try? connection.run("ROLLBACK")
             throw error

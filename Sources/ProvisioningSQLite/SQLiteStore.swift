@@ -93,7 +93,7 @@ public final class SQLiteStore: ProvisioningStore {
     /// only; every caller resumes after the commit that made its changes durable. Under concurrent load this
     /// writes shared pages (a provider's counters, index pages, the sync log's tail) to the WAL once per batch
     /// instead of once per request.
-    public func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+    public func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         try await withoutActuallyEscaping(body) { body in
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 let outcome = Outcome<T>()
@@ -101,7 +101,8 @@ public final class SQLiteStore: ProvisioningStore {
                     run: { db in
                         do {
                             try Self.inSavepoint(db) {
-                                outcome.result = .success(try body(SQLTransaction(SQLiteConnection(db: db))))
+                                let tx = SQLTransaction(SQLiteConnection(db: db))
+                                outcome.result = .success(try InlineExecution.run { try await body(tx) })
                             }
                         } catch let error as DatabaseError where error.resultCode != .SQLITE_CONSTRAINT {
                             // Busy, full, I/O: SQLite may have rolled the whole transaction back. The batch stops
@@ -217,19 +218,13 @@ public final class SQLiteStore: ProvisioningStore {
         }
     }
 
-    /// Reads run synchronously on the calling thread, on the store's own read connections (``SQLiteReaders``): in
-    /// WAL mode a read never waits for a writer, an indexed lookup takes microseconds, and handing it to a dispatch
-    /// queue and back would cost more (two thread switches per read) than the read itself. Writes, which may wait
-    /// for the write lock, stay asynchronous.
-    public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
-        try readNow(body)
-    }
-
-    /// A read transaction on the calling thread (a synchronous function, so that overload resolution cannot pick an
-    /// async one).
-    func readNow<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+    /// Reads run on the calling task, on the store's own read connections (``SQLiteReaders``): in WAL mode a read
+    /// never waits for a writer, an indexed lookup takes microseconds, and handing it to a dispatch queue and back
+    /// would cost more (two thread switches per read) than the read itself. Writes, which may wait for the write
+    /// lock, go to GRDB's writer queue.
+    public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         do {
-            return try readers.read { connection in try body(SQLTransaction(connection)) }
+            return try await readers.read { connection in try await body(SQLTransaction(connection)) }
         } catch {
             throw Self.translate(error)
         }

@@ -16,15 +16,24 @@ public enum PostgresTesting {
         return url
     }
 
-    /// Opens a store on a new schema, runs `body`, and drops the schema.
+    /// Opens a store on a new schema, runs its pool and `body`, and drops the schema.
     public static func withStore(_ body: (PostgresStore) async throws -> Void) async throws {
         let store = try await PostgresStore.open(try freshURL())
         do {
-            try await body(store)
+            try await store.whileRunning { try await body(store) }
         } catch {
             try? await store.dropSchema()
             throw error
         }
         try await store.dropSchema()
+    }
+}
+
+extension Sequence {
+    /// `map` with an `async` transform, one element after the other (store reads in tests).
+    public func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
     }
 }

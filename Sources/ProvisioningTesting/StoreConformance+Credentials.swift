@@ -14,73 +14,73 @@ extension StoreConformance {
             AdminSession(tokenHash: hash, adminID: admin, csrfToken: "c", createdAt: epoch, expiresAt: at(3600))
         }
         try await store.withTransaction { tx in
-            try tx.insertAdmin(admin("a1", "one@example.com"))
-            try tx.insertAdmin(admin("a2", "two@example.com"))
+            try await tx.insertAdmin(admin("a1", "one@example.com"))
+            try await tx.insertAdmin(admin("a2", "two@example.com"))
             for (hash, admin) in [("s1", "a1"), ("s2", "a1"), ("s3", "a1"), ("s4", "a2")] {
-                try tx.insertAdminSession(session(hash, admin))
+                try await tx.insertAdminSession(session(hash, admin))
             }
-            try tx.insertAdminToken(
+            try await tx.insertAdminToken(
                 AdminToken(id: "t1", name: "ci", adminID: "a1", secretHash: "h1", createdAt: epoch, expiresAt: at(60)))
-            try tx.insertAdminToken(
+            try await tx.insertAdminToken(
                 AdminToken(id: "t2", name: "ops", adminID: "a2", secretHash: "h2", createdAt: epoch))
-            try tx.insertAPIKey(
+            try await tx.insertAPIKey(
                 PlatformAPIKey(id: "k1", name: "broker", secretHash: "kh1", createdAt: epoch, expiresAt: at(90)))
-            try tx.insertAPIKey(PlatformAPIKey(id: "k2", name: "registry", secretHash: "kh2", createdAt: epoch))
+            try await tx.insertAPIKey(PlatformAPIKey(id: "k2", name: "registry", secretHash: "kh2", createdAt: epoch))
         }
         // Expiry and last use round-trip.
         let (t1, k1) = try await store.read { tx in
-            (try tx.adminToken(secretHash: "h1"), try tx.apiKey(secretHash: "kh1"))
+            await (try await tx.adminToken(secretHash: "h1"), try await tx.apiKey(secretHash: "kh1"))
         }
         #expect(t1?.expiresAt == at(60) && t1?.lastUsedAt == nil)
         #expect(k1?.expiresAt == at(90) && k1?.lastUsedAt == nil)
         try await store.withTransaction { tx in
-            try tx.touchAdminToken(id: "t1", at: at(5))
-            try tx.touchAPIKey(id: "k1", at: at(6))
+            try await tx.touchAdminToken(id: "t1", at: at(5))
+            try await tx.touchAPIKey(id: "k1", at: at(6))
         }
-        #expect(try await store.read { tx in try tx.adminToken(secretHash: "h1")?.lastUsedAt } == at(5))
-        #expect(try await store.read { tx in try tx.apiKey(secretHash: "kh1")?.lastUsedAt } == at(6))
+        #expect(try await store.read { tx in try await tx.adminToken(secretHash: "h1")?.lastUsedAt } == at(5))
+        #expect(try await store.read { tx in try await tx.apiKey(secretHash: "kh1")?.lastUsedAt } == at(6))
         // Revoking deletes, once.
         let revoked = try await store.withTransaction { tx in
-            (try tx.deleteAdminToken(id: "t2"), try tx.deleteAdminToken(id: "t2"), try tx.deleteAPIKey(id: "k2"),
-             try tx.deleteAPIKey(id: "nope"))
+            await (try await tx.deleteAdminToken(id: "t2"), try await tx.deleteAdminToken(id: "t2"), try await tx.deleteAPIKey(id: "k2"),
+             try await tx.deleteAPIKey(id: "nope"))
         }
         #expect(revoked == (true, false, true, false))
-        #expect(try await store.read { tx in try tx.adminTokens().map(\.id) } == ["t1"])
-        #expect(try await store.read { tx in try tx.apiKeys().map(\.id) } == ["k1"])
+        #expect(try await store.read { tx in try await tx.adminTokens().map(\.id) } == ["t1"])
+        #expect(try await store.read { tx in try await tx.apiKeys().map(\.id) } == ["k1"])
         // Ending an admin's other sessions keeps the one asking and other admins' sessions.
-        let ended = try await store.withTransaction { tx in try tx.deleteAdminSessions(adminID: "a1", except: "s2") }
+        let ended = try await store.withTransaction { tx in try await tx.deleteAdminSessions(adminID: "a1", except: "s2") }
         #expect(ended == 2)
         let left = try await store.read { tx in
-            try ["s1", "s2", "s3", "s4"].map { try tx.adminSession(tokenHash: $0) != nil }
+            try await ["s1", "s2", "s3", "s4"].asyncMap { try await tx.adminSession(tokenHash: $0) != nil }
         }
         #expect(left == [false, true, false, true])
         // Removing an admin takes its sessions and tokens with it.
         let removed = try await store.withTransaction { tx in
-            (try tx.deleteAdmin(id: "a1"), try tx.deleteAdmin(id: "a1"))
+            await (try await tx.deleteAdmin(id: "a1"), try await tx.deleteAdmin(id: "a1"))
         }
         #expect(removed == (true, false))
         let after = try await store.read { tx in
-            (try tx.admins().map(\.id), try tx.adminSession(tokenHash: "s2"), try tx.adminTokens())
+            await (try await tx.admins().map(\.id), try await tx.adminSession(tokenHash: "s2"), try await tx.adminTokens())
         }
         #expect(after.0 == ["a2"] && after.1 == nil && after.2.isEmpty)
 
         // Failed sign-ins per email: saved, replaced, forgotten when old and unlocked.
         try await store.withTransaction { tx in
-            try tx.saveSignInFailures(SignInFailures(email: "old@example.com", failures: 2, updatedAt: at(0)))
-            try tx.saveSignInFailures(
+            try await tx.saveSignInFailures(SignInFailures(email: "old@example.com", failures: 2, updatedAt: at(0)))
+            try await tx.saveSignInFailures(
                 SignInFailures(email: "locked@example.com", failures: 7, lockedUntil: at(5000), updatedAt: at(0)))
-            try tx.saveSignInFailures(SignInFailures(email: "new@example.com", failures: 1, updatedAt: at(10)))
-            try tx.saveSignInFailures(SignInFailures(email: "new@example.com", failures: 2, updatedAt: at(20)))
+            try await tx.saveSignInFailures(SignInFailures(email: "new@example.com", failures: 1, updatedAt: at(10)))
+            try await tx.saveSignInFailures(SignInFailures(email: "new@example.com", failures: 2, updatedAt: at(20)))
         }
         #expect(
-            try await store.read { tx in try tx.signInFailures(email: "new@example.com") }
+            try await store.read { tx in try await tx.signInFailures(email: "new@example.com") }
                 == SignInFailures(email: "new@example.com", failures: 2, updatedAt: at(20)))
-        let forgotten = try await store.withTransaction { tx in try tx.deleteSignInFailures(before: at(15)) }
+        let forgotten = try await store.withTransaction { tx in try await tx.deleteSignInFailures(before: at(15)) }
         #expect(forgotten == 1)
-        try await store.withTransaction { tx in try tx.deleteSignInFailures(email: "new@example.com") }
+        try await store.withTransaction { tx in try await tx.deleteSignInFailures(email: "new@example.com") }
         let remaining = try await store.read { tx in
-            try ["old@example.com", "locked@example.com", "new@example.com"].map {
-                try tx.signInFailures(email: $0)?.failures
+            try await ["old@example.com", "locked@example.com", "new@example.com"].asyncMap {
+                try await tx.signInFailures(email: $0)?.failures
             }
         }
         #expect(remaining == [nil, 7, nil])
@@ -113,7 +113,7 @@ extension StoreConformance {
             }
             #expect(outcomes.filter { $0 == .unauthenticated }.count == SignInLockout().freeAttempts, "\(email)")
             #expect(outcomes.filter { $0 == .refused }.count == 40 - SignInLockout().freeAttempts, "\(email)")
-            let record = try await store.read { tx in try tx.signInFailures(email: email) }
+            let record = try await store.read { tx in try await tx.signInFailures(email: email) }
             #expect(record?.failures == SignInLockout().freeAttempts && record?.lockedUntil == at(30), "\(email)")
             await #expect(
                 throws: ProvisioningError.refused("Too many failed sign-ins: try again in 30 seconds.", retryAfter: 30)

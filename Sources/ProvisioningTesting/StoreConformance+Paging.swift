@@ -9,25 +9,25 @@ extension StoreConformance {
     /// order, after unlinks, deletions of memberships' owners and users of another provider in between.
     static func deepPages(_ store: some ProvisioningStore) async throws {
         try await store.withTransaction { tx in
-            try tx.insertProvider(provider("p1"))
-            try tx.insertProvider(provider("p2"))
+            try await tx.insertProvider(provider("p1"))
+            try await tx.insertProvider(provider("p2"))
             for i in 0..<3_600 {
                 let owner = i % 6 == 5 ? "p2" : "p1"
-                try tx.insertUser(user("u\(i)", "u\(i)@example.com", provider: owner, seconds: Double(i)))
+                try await tx.insertUser(user("u\(i)", "u\(i)@example.com", provider: owner, seconds: Double(i)))
             }
         }
         // Unlink every 7th user of p1 (as DELETE /Users does), and link one of p2's users to p1 (a takeover).
         try await store.withTransaction { tx in
             for i in stride(from: 0, to: 3_600, by: 7) {
-                guard var u = try tx.user(id: "u\(i)"), u.providerID == "p1" else { continue }
+                guard var u = try await tx.user(id: "u\(i)"), u.providerID == "p1" else { continue }
                 u.linked = false
                 u.version += 1
-                try tx.updateUser(u)
+                try await tx.updateUser(u)
             }
-            if var u = try tx.user(id: "u5") {
+            if var u = try await tx.user(id: "u5") {
                 u.providerID = "p1"
                 u.version += 1
-                try tx.updateUser(u)
+                try await tx.updateUser(u)
             }
         }
         let expected = (0..<3_600).filter { i in
@@ -35,7 +35,7 @@ extension StoreConformance {
         }.map { "u\($0)" }
         for offset in [0, 100, 2_047, 2_048, 2_049, 2_500, expected.count - 10, expected.count, expected.count + 5] {
             let page = try await store.read { tx in
-                try tx.users(providerID: "p1", query: StoreQuery(filter: nil, sort: nil, offset: offset, limit: 25))
+                try await tx.users(providerID: "p1", query: StoreQuery(filter: nil, sort: nil, offset: offset, limit: 25))
             }
             #expect(page.totalResults == expected.count)
             let want = Array(expected.dropFirst(offset).prefix(25))

@@ -50,11 +50,11 @@ public enum StoreConformance {
 
     static func providers(_ store: some ProvisioningStore) async throws {
         try await store.withTransaction { tx in
-            try tx.insertProvider(provider("p1"))
-            try tx.insertProvider(provider("p2"))
+            try await tx.insertProvider(provider("p1"))
+            try await tx.insertProvider(provider("p2"))
         }
         let (byID, second, all) = try await store.read { tx in
-            (try tx.provider(id: "p1"), try tx.provider(id: "p2"), try tx.providers())
+            await (try await tx.provider(id: "p1"), try await tx.provider(id: "p2"), try await tx.providers())
         }
         #expect(byID == provider("p1"))
         #expect(second?.id == "p2")
@@ -63,64 +63,64 @@ public enum StoreConformance {
         renamedProvider.name = "Renamed"
         renamedProvider.deactivationDelay = .seconds(2)
         let changed = renamedProvider
-        try await store.withTransaction { tx in try tx.updateProvider(changed) }
-        #expect(try await store.read { tx in try tx.provider(id: "p1") } == changed)
-        try await store.withTransaction { tx in try tx.deleteProvider(id: "p2") }
-        #expect(try await store.read { tx in try tx.provider(id: "p2") } == nil)
+        try await store.withTransaction { tx in try await tx.updateProvider(changed) }
+        #expect(try await store.read { tx in try await tx.provider(id: "p1") } == changed)
+        try await store.withTransaction { tx in try await tx.deleteProvider(id: "p2") }
+        #expect(try await store.read { tx in try await tx.provider(id: "p2") } == nil)
     }
 
     static func usersAndUserNames(_ store: some ProvisioningStore) async throws {
         try await store.withTransaction { tx in
-            try tx.insertProvider(provider("p1"))
-            try tx.insertUser(user("u1", "Ann@Example.com", provider: "p1"))
+            try await tx.insertProvider(provider("p1"))
+            try await tx.insertUser(user("u1", "Ann@Example.com", provider: "p1"))
         }
-        let found = try await store.read { tx in try tx.user(userName: "ann@example.COM") }
+        let found = try await store.read { tx in try await tx.user(userName: "ann@example.COM") }
         #expect(found?.id == "u1")
         #expect(found?.userName == "Ann@Example.com")
         await #expect(throws: (any Error).self) {
-            try await store.withTransaction { tx in try tx.insertUser(user("u2", "ANN@example.com", provider: nil)) }
+            try await store.withTransaction { tx in try await tx.insertUser(user("u2", "ANN@example.com", provider: nil)) }
         }
         var edited = try #require(found)
         edited.userName = "ann.b@example.com"
         edited.version = 2
         edited.attributes["userName"] = "ann.b@example.com"
         let renamed = edited
-        try await store.withTransaction { tx in try tx.updateUser(renamed) }
-        let (old, new) = try await store.read { tx in (try tx.user(userName: "ann@example.com"), try tx.user(id: "u1")) }
+        try await store.withTransaction { tx in try await tx.updateUser(renamed) }
+        let (old, new) = try await store.read { tx in await (try await tx.user(userName: "ann@example.com"), try await tx.user(id: "u1")) }
         #expect(old == nil)
         #expect(new == renamed)
         // The count of a provider's linked users follows inserts, unlinking and linking again.
-        #expect(try await store.read { tx in try tx.userCount(providerID: "p1") } == 1)
+        #expect(try await store.read { tx in try await tx.userCount(providerID: "p1") } == 1)
         var unlinked = renamed
         unlinked.linked = false
         unlinked.version = 3
         let gone = unlinked
         try await store.withTransaction { tx in
-            try tx.updateUser(gone)
-            try tx.insertUser(user("u3", "carl@example.com", provider: "p1"))
+            try await tx.updateUser(gone)
+            try await tx.insertUser(user("u3", "carl@example.com", provider: "p1"))
         }
-        #expect(try await store.read { tx in try tx.userCount(providerID: "p1") } == 1)
+        #expect(try await store.read { tx in try await tx.userCount(providerID: "p1") } == 1)
         var relinked = gone
         relinked.linked = true
         relinked.version = 4
         let back = relinked
-        try await store.withTransaction { tx in try tx.updateUser(back) }
-        #expect(try await store.read { tx in try tx.userCount(providerID: "p1") } == 2)
+        try await store.withTransaction { tx in try await tx.updateUser(back) }
+        #expect(try await store.read { tx in try await tx.userCount(providerID: "p1") } == 2)
     }
 
     static func userQueries(_ store: some ProvisioningStore) async throws {
         try await store.withTransaction { tx in
-            try tx.insertProvider(provider("p1"))
-            try tx.insertProvider(provider("p2"))
+            try await tx.insertProvider(provider("p1"))
+            try await tx.insertProvider(provider("p2"))
             for i in 0..<25 {
                 let extra: JSONObject = [
                     "title": .string(i % 2 == 0 ? "Engineer" : "Manager"),
                     "emails": [["value": .string("user\(i)@example.com"), "type": .string(i % 3 == 0 ? "work" : "home")]],
                     "externalId": .string("ext-\(i)"),
                 ]
-                try tx.insertUser(user("u\(i)", "user\(i)@example.com", provider: "p1", seconds: Double(i), extra: extra))
+                try await tx.insertUser(user("u\(i)", "user\(i)@example.com", provider: "p1", seconds: Double(i), extra: extra))
             }
-            try tx.insertUser(user("other", "other@example.com", provider: "p2"))
+            try await tx.insertUser(user("other", "other@example.com", provider: "p2"))
         }
         func query(_ filter: String?, offset: Int = 0, limit: Int = 100, sort: String? = nil, descending: Bool = false)
             async throws -> Page<UserRecord>
@@ -128,7 +128,7 @@ public enum StoreConformance {
             let f = try filter.map { try Filter(parsing: $0) }
             let key = sort.map { SortKey(attribute: ResourceType.user.resolve(AttributePath(parsing: $0)!)!, descending: descending) }
             return try await store.read { tx in
-                try tx.users(providerID: "p1", query: StoreQuery(filter: f, sort: key, offset: offset, limit: limit))
+                try await tx.users(providerID: "p1", query: StoreQuery(filter: f, sort: key, offset: offset, limit: limit))
             }
         }
         #expect(try await query(nil).totalResults == 25)
@@ -160,23 +160,23 @@ public enum StoreConformance {
 
     static func groupsAndMembers(_ store: some ProvisioningStore) async throws {
         try await store.withTransaction { tx in
-            try tx.insertProvider(provider("p1"))
-            for i in 0..<5 { try tx.insertUser(user("u\(i)", "u\(i)@example.com", provider: "p1")) }
+            try await tx.insertProvider(provider("p1"))
+            for i in 0..<5 { try await tx.insertUser(user("u\(i)", "u\(i)@example.com", provider: "p1")) }
             let g = GroupRecord(
                 id: "g1", providerID: "p1", displayName: "Engineering", attributes: ["displayName": "Engineering"],
                 createdAt: epoch, updatedAt: epoch)
-            try tx.insertGroup(g)
+            try await tx.insertGroup(g)
         }
-        let added = try await store.withTransaction { tx in try tx.addMembers(groupID: "g1", userIDs: ["u0", "u1", "u1", "u2"]) }
+        let added = try await store.withTransaction { tx in try await tx.addMembers(groupID: "g1", userIDs: ["u0", "u1", "u1", "u2"]) }
         #expect(added == ["u0", "u1", "u2"])
-        let again = try await store.withTransaction { tx in try tx.addMembers(groupID: "g1", userIDs: ["u1", "u3"]) }
+        let again = try await store.withTransaction { tx in try await tx.addMembers(groupID: "g1", userIDs: ["u1", "u3"]) }
         #expect(again == ["u3"])
-        let removed = try await store.withTransaction { tx in try tx.removeMembers(groupID: "g1", userIDs: ["u0", "u4"]) }
+        let removed = try await store.withTransaction { tx in try await tx.removeMembers(groupID: "g1", userIDs: ["u0", "u4"]) }
         #expect(removed == ["u0"])
         let (group, members, groupsOfU1, byName) = try await store.read { tx in
             (
-                try tx.group(id: "g1"), try tx.members(groupID: "g1", limit: 10), try tx.groups(ofUser: "u1"),
-                try tx.group(providerID: "p1", displayName: "ENGINEERING")
+                try await tx.group(id: "g1"), try await tx.members(groupID: "g1", limit: 10), try await tx.groups(ofUser: "u1"),
+                try await tx.group(providerID: "p1", displayName: "ENGINEERING")
             )
         }
         #expect(group?.memberCount == 3)
@@ -184,26 +184,26 @@ public enum StoreConformance {
         #expect(groupsOfU1.map(\.id) == ["g1"])
         #expect(byName?.id == "g1")
         let filtered = try await store.read { tx in
-            try tx.groups(
+            try await tx.groups(
                 providerID: "p1",
                 query: StoreQuery(filter: try Filter(parsing: "members.value eq \"u2\""), sort: nil, offset: 0, limit: 10))
         }
         #expect(filtered.items.map(\.id) == ["g1"])
         let usersInGroup = try await store.read { tx in
-            try tx.users(
+            try await tx.users(
                 providerID: "p1",
                 query: StoreQuery(filter: try Filter(parsing: "groups.value eq \"g1\""), sort: nil, offset: 0, limit: 10))
         }
         #expect(usersInGroup.items.map(\.id) == ["u1", "u2", "u3"])
-        let left = try await store.withTransaction { tx in try tx.removeMemberships(userID: "u2") }
+        let left = try await store.withTransaction { tx in try await tx.removeMemberships(userID: "u2") }
         #expect(left == ["g1"])
-        let cleared = try await store.withTransaction { tx in try tx.removeMembers(groupID: "g1", userIDs: ["u1", "u3"]) }
+        let cleared = try await store.withTransaction { tx in try await tx.removeMembers(groupID: "g1", userIDs: ["u1", "u3"]) }
         #expect(cleared == ["u1", "u3"])
-        #expect(try await store.read { tx in try tx.group(id: "g1")?.memberCount } == 0)
-        let existing = try await store.read { tx in try tx.existingUserIDs(["u1", "nope"], providerID: "p1") }
+        #expect(try await store.read { tx in try await tx.group(id: "g1")?.memberCount } == 0)
+        let existing = try await store.read { tx in try await tx.existingUserIDs(["u1", "nope"], providerID: "p1") }
         #expect(existing == ["u1"])
-        try await store.withTransaction { tx in try tx.deleteGroup(id: "g1") }
-        #expect(try await store.read { tx in try tx.group(id: "g1") } == nil)
+        try await store.withTransaction { tx in try await tx.deleteGroup(id: "g1") }
+        #expect(try await store.read { tx in try await tx.group(id: "g1") } == nil)
     }
 
     struct Abort: Error {}
@@ -211,20 +211,20 @@ public enum StoreConformance {
     static func rollback(_ store: some ProvisioningStore) async throws {
         await #expect(throws: Abort.self) {
             try await store.withTransaction { tx in
-                try tx.insertProvider(provider("p1"))
-                try tx.insertUser(user("u1", "a@example.com", provider: "p1"))
+                try await tx.insertProvider(provider("p1"))
+                try await tx.insertUser(user("u1", "a@example.com", provider: "p1"))
                 throw Abort()
             }
         }
-        let (p, u) = try await store.read { tx in (try tx.provider(id: "p1"), try tx.user(id: "u1")) }
+        let (p, u) = try await store.read { tx in await (try await tx.provider(id: "p1"), try await tx.user(id: "u1")) }
         #expect(p == nil)
         #expect(u == nil)
     }
 
     static func settings(_ store: some ProvisioningStore) async throws {
-        #expect(try await store.read { tx in try tx.setting("public_url") } == nil)
-        try await store.withTransaction { tx in try tx.setSetting("public_url", "http://a") }
-        try await store.withTransaction { tx in try tx.setSetting("public_url", "http://b") }
-        #expect(try await store.read { tx in try tx.setting("public_url") } == "http://b")
+        #expect(try await store.read { tx in try await tx.setting("public_url") } == nil)
+        try await store.withTransaction { tx in try await tx.setSetting("public_url", "http://a") }
+        try await store.withTransaction { tx in try await tx.setSetting("public_url", "http://b") }
+        #expect(try await store.read { tx in try await tx.setting("public_url") } == "http://b")
     }
 }

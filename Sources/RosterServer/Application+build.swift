@@ -73,7 +73,7 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
         return try await metricsResponse(metrics, store: store)
     }
     router.get("readyz") { _, _ in
-        _ = try await store.read { tx in try tx.providers().count }
+        _ = try await store.read { tx in try await tx.providers().count }
         return SCIMResponses.json(["status": "ready"])
     }
     return router

@@ -96,8 +96,8 @@ func metricsResponse(_ metrics: RequestMetrics, store: some ProvisioningStore) a
     let now = Date()
     let (backlog, actions, providers, warnings) = try await store.read { tx in
         (
-            try tx.deactivationBacklog(at: now), try tx.syncLogActionCounts(), try tx.providers().count,
-            try tx.warningCounts()
+            try await tx.deactivationBacklog(at: now), try await tx.syncLogActionCounts(), try await tx.providers().count,
+            try await tx.warningCounts()
         )
     }
     var out = metrics.render()

@@ -74,7 +74,7 @@ struct ProviderActivityMiddleware<Context: RequestContext, Store: ProvisioningSt
         let now = Date()
         if activity.record(providerID: providerID, at: now) {
             do {
-                try await store.withTransaction { tx in try tx.touchProvider(id: providerID, at: now) }
+                try await store.withTransaction { tx in try await tx.touchProvider(id: providerID, at: now) }
             } catch {
                 context.logger.warning("Could not record provider activity: \(error)")
             }

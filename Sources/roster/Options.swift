@@ -29,7 +29,9 @@ struct DatabaseOptions: ParsableArguments {
     func openStore(durability: SQLiteStore.Durability = .normal) async throws -> AnyStore {
         if isPostgres {
             do {
-                return AnyStore(try await PostgresStore.open(try PostgresURL(parsing: path)))
+                let store = try await PostgresStore.open(try PostgresURL(parsing: path))
+                CommandServices.run(store)
+                return AnyStore(store)
             } catch let error as PostgresURLError {
                 throw ValidationError("\(error)")
             } catch {

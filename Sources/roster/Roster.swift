@@ -1,4 +1,5 @@
 import ArgumentParser
+import ServiceLifecycle
 
 /// `roster`: the SCIM provisioning service and its admin commands.
 @main
@@ -13,4 +14,48 @@ struct Roster: AsyncParsableCommand {
             AdminCommand.self, BackupCommand.self,
         ]
     )
+
+    /// Parses the command line and runs the command, with the services it starts (a PostgreSQL store's connection
+    /// pool) running beside it as child tasks, until it returns.
+    static func main() async {
+        await CommandServices.running {
+            do {
+                var command = try parseAsRoot()
+                if var command = command as? any AsyncParsableCommand {
+                    try await command.run()
+                } else {
+                    try command.run()
+                }
+            } catch {
+                exit(withError: error)
+            }
+        }
+    }
+}
+
+/// The services a command starts while it runs (a PostgreSQL store's connection pool): each runs as a child task
+/// of the process's main task, and all of them stop when the command returns. `roster serve` runs its store the
+/// same way, so the pool outlives the HTTP server's graceful shutdown and closes after it.
+enum CommandServices {
+    static let (started, starting) = AsyncStream<any Service>.makeStream()
+
+    /// Starts `service`; it runs until the command returns.
+    static func run(_ service: any Service) {
+        starting.yield(service)
+    }
+
+    /// Runs `body`, with every service it starts running beside it.
+    static func running(_ body: @Sendable () async -> Void) async {
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                await withDiscardingTaskGroup { services in
+                    for await service in started {
+                        services.addTask { try? await service.run() }
+                    }
+                }
+            }
+            await body()
+            group.cancelAll()
+        }
+    }
 }

@@ -20,14 +20,14 @@ struct PostgresPlanTests {
 
         var dialect: SQLDialect { base.dialect }
 
-        func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
+        func execute(_ sql: String, _ arguments: [SQLValue]) async throws -> Int {
             statements.append((sql, arguments))
-            return try base.execute(sql, arguments)
+            return try await base.execute(sql, arguments)
         }
 
-        func query(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
+        func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow] {
             statements.append((sql, arguments))
-            return try base.query(sql, arguments)
+            return try await base.query(sql, arguments)
         }
     }
 
@@ -44,26 +44,26 @@ struct PostgresPlanTests {
             // 10,000 users and a group of 3,334 members, written as an initial sync leaves them: never analyzed.
             try await store.withTransaction { tx in
                 let sql = try #require(tx as? SQLTransaction)
-                try sql.execute(
+                try await sql.execute(
                     """
                     INSERT INTO users (id, provider_id, linked, user_name, user_name_lower, external_id, scim_active,
                     status, doc, version, created_at, updated_at)
                     SELECT 'u' || g, ?, 1, 'user' || g || '@example.com', 'user' || g || '@example.com', 'ext' || g, 1,
                     'active', '{}', 1, 0, 0 FROM generate_series(1, 10000) g
                     """, [pid])
-                try sql.execute(
+                try await sql.execute(
                     """
                     INSERT INTO groups (id, provider_id, display_name, display_name_lower, doc, version, created_at,
                     updated_at) VALUES ('g1', ?, 'Everyone', 'everyone', '{}', 1, 0, 0)
                     """, [pid])
-                try sql.execute(
+                try await sql.execute(
                     """
                     INSERT INTO group_members (group_id, user_id, seq, display)
                     SELECT 'g1', id, seq, NULL FROM users WHERE seq % 3 = 0
                     """)
             }
             let never: Int = try await store.read { tx in
-                try (tx as? SQLTransaction)?.fetchAll(
+                try await (tx as? SQLTransaction)?.fetchAll(
                     """
                     SELECT COUNT(*) FROM pg_stat_user_tables WHERE relid = 'users'::regclass
                     AND last_analyze IS NULL AND last_autoanalyze IS NULL
@@ -72,33 +72,33 @@ struct PostgresPlanTests {
             }
             #expect(never == 1, "the users table must not have been analyzed")
 
-            let checks: [(String, @Sendable (SQLTransaction) throws -> Void)] = [
-                ("userName eq", { tx in _ = try tx.users(providerID: pid, query: try Self.query(#"userName eq "User5@example.com""#)) }),
-                ("externalId eq", { tx in _ = try tx.users(providerID: pid, query: try Self.query(#"externalId eq "ext5""#)) }),
-                ("id eq", { tx in _ = try tx.users(providerID: pid, query: try Self.query(#"id eq "u5""#)) }),
+            let checks: [(String, @Sendable (SQLTransaction) async throws -> Void)] = [
+                ("userName eq", { tx in _ = try await tx.users(providerID: pid, query: try Self.query(#"userName eq "User5@example.com""#)) }),
+                ("externalId eq", { tx in _ = try await tx.users(providerID: pid, query: try Self.query(#"externalId eq "ext5""#)) }),
+                ("id eq", { tx in _ = try await tx.users(providerID: pid, query: try Self.query(#"id eq "u5""#)) }),
                 (
                     "Entra's id eq and manager eq",
-                    { tx in _ = try tx.users(providerID: pid, query: try Self.query(#"id eq "u5" and urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "u6""#)) }
+                    { tx in _ = try await tx.users(providerID: pid, query: try Self.query(#"id eq "u5" and urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "u6""#)) }
                 ),
-                ("user by userName", { tx in _ = try tx.user(userName: "user5@example.com") }),
-                ("user by id", { tx in _ = try tx.user(id: "u5") }),
-                ("existing user ids", { tx in _ = try tx.existingUserIDs(["u5", "u6"], providerID: pid) }),
-                ("a group's members page", { tx in _ = try tx.members(groupID: "g1", limit: 100) }),
-                ("groups of a user", { tx in _ = try tx.groups(ofUser: "u6") }),
-                ("member add", { tx in _ = try tx.addMembers(groupID: "g1", members: [MemberReference(id: "u7", display: nil)]) }),
-                ("member remove", { tx in _ = try tx.removeMembers(groupID: "g1", userIDs: ["u6"]) }),
+                ("user by userName", { tx in _ = try await tx.user(userName: "user5@example.com") }),
+                ("user by id", { tx in _ = try await tx.user(id: "u5") }),
+                ("existing user ids", { tx in _ = try await tx.existingUserIDs(["u5", "u6"], providerID: pid) }),
+                ("a group's members page", { tx in _ = try await tx.members(groupID: "g1", limit: 100) }),
+                ("groups of a user", { tx in _ = try await tx.groups(ofUser: "u6") }),
+                ("member add", { tx in _ = try await tx.addMembers(groupID: "g1", members: [MemberReference(id: "u7", display: nil)]) }),
+                ("member remove", { tx in _ = try await tx.removeMembers(groupID: "g1", userIDs: ["u6"]) }),
                 (
                     "200 members added at once",
                     { tx in
-                        _ = try tx.addMembers(
+                        _ = try await tx.addMembers(
                             groupID: "g1", members: (1...200).map { MemberReference(id: "u\($0 * 3 + 1)", display: nil) })
                     }
                 ),
                 (
                     "200 members removed at once",
-                    { tx in _ = try tx.removeMembers(groupID: "g1", userIDs: (1...200).map { "u\($0 * 3)" }) }
+                    { tx in _ = try await tx.removeMembers(groupID: "g1", userIDs: (1...200).map { "u\($0 * 3)" }) }
                 ),
-                ("200 user ids checked at once", { tx in _ = try tx.existingUserIDs((1...200).map { "u\($0)" }, providerID: pid) }),
+                ("200 user ids checked at once", { tx in _ = try await tx.existingUserIDs((1...200).map { "u\($0)" }, providerID: pid) }),
             ]
             for (name, body) in checks {
                 let plans: [String] = try await Self.explain(store, body)
@@ -118,7 +118,7 @@ struct PostgresPlanTests {
         StoreQuery(filter: try Filter(parsing: filter), sort: nil, offset: 0, limit: 100)
     }
 
-    static func explain(_ store: some ProvisioningStore, _ body: @escaping @Sendable (SQLTransaction) throws -> Void)
+    static func explain(_ store: some ProvisioningStore, _ body: @escaping @Sendable (SQLTransaction) async throws -> Void)
         async throws -> [String]
     {
         let plans = PlanBox()
@@ -126,9 +126,9 @@ struct PostgresPlanTests {
             try await store.withTransaction { tx in
                 let base = try #require(tx as? SQLTransaction).connection
                 let recorder = Recorder(base)
-                try body(SQLTransaction(recorder))
+                try await body(SQLTransaction(recorder))
                 for statement in recorder.statements {
-                    let rows = try base.query("EXPLAIN " + statement.sql, statement.arguments)
+                    let rows = try await base.query("EXPLAIN " + statement.sql, statement.arguments)
                     plans.append(rows.map { row in String(sqlValue: row.values.first ?? .null) }.joined(separator: "\n"))
                 }
                 throw Rollback()

@@ -59,7 +59,7 @@ import Testing
             let table = resource == .users ? "users u" : "groups g"
             let scope = resource == .users ? "u.provider_id = 'p' AND u.linked = 1" : "g.provider_id = 'p'"
             // The store's own read connections run the plan: the rows' fourth column is the plan's detail.
-            let plan = try store.readers.read { connection in
+            let plan = try await store.readers.read { connection in
                 try connection.query(
                     "EXPLAIN QUERY PLAN SELECT * FROM \(table) WHERE \(scope) AND \(condition.sql)", condition.arguments
                 ).map { $0[3] as String }.joined(separator: "; ")

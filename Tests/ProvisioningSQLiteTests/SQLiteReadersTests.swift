@@ -16,7 +16,7 @@ import Testing
         try await SQLiteStoreTests.withStore { store in
             let admin = AdminService(store: store)
             _ = try await admin.addProvider(name: "Okta")
-            let seen = try store.readers.read { connection in
+            let seen = try await store.readers.read { connection in
                 let before = try Self.count(connection)
                 try store.pool.writeWithoutTransaction { db in
                     try db.execute(
@@ -28,13 +28,13 @@ import Testing
                 return (before, try Self.count(connection))
             }
             #expect(seen.0 == 1 && seen.1 == 1)
-            #expect(try store.readers.read(Self.count) == 2)
+            #expect(try await store.readers.read(Self.count) == 2)
         }
     }
 
     @Test func valuesRoundTripAsBound() async throws {
         try await SQLiteStoreTests.withStore { store in
-            let row = try store.readers.read { connection in
+            let row = try await store.readers.read { connection in
                 try connection.query(
                     "SELECT ?, ?, ?, ?, ? = '', typeof(?)",
                     [.text("Zoë ✓"), .integer(-42), .real(1.5), .null, .text(""), .text("")])[0]
@@ -49,7 +49,7 @@ import Testing
         try await SQLiteStoreTests.withStore { store in
             let sql = "SELECT scim_lower('ÅSA Ünal'), scim_lower(NULL), scim_lower(''), scim_lower(42)"
             let expected: [SQLValue] = [.text("åsa ünal"), .null, .text(""), .null]
-            let read = try store.readers.read { connection in try connection.query(sql, [])[0] }
+            let read = try await store.readers.read { connection in try connection.query(sql, [])[0] }
             #expect(read.values == expected)
             let written = try await store.pool.write { db in try SQLiteConnection(db: db).query(sql, [])[0] }
             #expect(written.values == expected)
@@ -60,20 +60,21 @@ import Testing
     /// per read.
     @Test func aFailedReadLeavesTheConnectionUsable() async throws {
         try await SQLiteStoreTests.withStore { store in
-            #expect(throws: DatabaseError.self) {
-                try store.readers.read { connection in _ = try connection.query("SELECT * FROM nowhere", []) }
+            await #expect(throws: DatabaseError.self) {
+                try await store.readers.read { connection in _ = try connection.query("SELECT * FROM nowhere", []) }
             }
-            let handles = try (0..<5).map { _ in try store.readers.read { connection in connection.handle } }
+            var handles: [OpaquePointer] = []
+            for _ in 0..<5 { handles.append(try await store.readers.read { connection in connection.handle }) }
             #expect(Set(handles).count == 1)
-            #expect(try store.readers.read(Self.count) == 0)
+            #expect(try await store.readers.read(Self.count) == 0)
         }
     }
 
     /// Read connections cannot write: a body that tries fails and changes nothing.
     @Test func readConnectionsAreReadOnly() async throws {
         try await SQLiteStoreTests.withStore { store in
-            #expect(throws: DatabaseError.self) {
-                try store.readers.read { connection in
+            await #expect(throws: DatabaseError.self) {
+                try await store.readers.read { connection in
                     try connection.execute("DELETE FROM grdb_migrations", [])
                 }
             }
@@ -85,7 +86,7 @@ import Testing
     /// Every filter shape is a statement of its own; the cache stays bounded however many shapes arrive.
     @Test func theStatementCacheIsBounded() async throws {
         try await SQLiteStoreTests.withStore { store in
-            let results = try store.readers.read { connection in
+            let results = try await store.readers.read { connection in
                 try (0..<600).map { n in
                     let row = try connection.query("SELECT ? + \(n)", [.integer(1)])[0]
                     #expect(connection.statements.count <= SQLiteReadConnection.maximumStatements)

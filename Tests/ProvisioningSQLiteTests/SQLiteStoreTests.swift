@@ -77,7 +77,7 @@ import Testing
                     group.addTask {
                         do {
                             try await store.withTransaction { tx in
-                                try tx.insertProvider(
+                                try await tx.insertProvider(
                                     Provider(
                                         id: "p\(i)", name: "P\(i)", username: "u\(i)", secretHash: "h",
                                         deactivationDelay: .seconds(900), createdAt: Date(), updatedAt: Date()))
@@ -93,7 +93,7 @@ import Testing
             }
             #expect(outcomes.count == 40)
             #expect(outcomes.allSatisfy { $0.value == ($0.key % 2 == 0) })
-            let stored = try await store.read { tx in try tx.providers().map(\.id) }
+            let stored = try await store.read { tx in try await tx.providers().map(\.id) }
             #expect(Set(stored) == Set((0..<40).filter { $0 % 2 == 0 }.map { "p\($0)" }))
         }
     }
@@ -183,7 +183,7 @@ import Testing
             do {
                 try await store.withTransaction { tx in
                     for i in 0..<2000 {
-                        try tx.insertUser(
+                        try await tx.insertUser(
                             UserRecord(
                                 id: "u\(i)", providerID: nil, userName: "bulk\(i)@example.com", scimActive: true,
                                 attributes: ["userName": .string("bulk\(i)@example.com"), "title": .string(String(repeating: "x", count: 200))],

@@ -113,7 +113,7 @@ import Testing
         await #expect(throws: ProvisioningError.unauthenticated("Wrong email or password.")) {
             try await accounts.signIn(email: "other@example.com", password: "wrong password!")
         }
-        #expect(try await accounts.store.read { tx in try tx.signInFailures(email: "nobody@example.com") } == nil)
+        #expect(try await accounts.store.read { tx in try await tx.signInFailures(email: "nobody@example.com") } == nil)
     }
 
     /// The hashing queue is bounded: with its one thread busy and its capacity taken, another hash is refused at

@@ -35,8 +35,8 @@ import Testing
         let rotated = try await admin.rotateSecret(id: issued.provider.id)
         // The write's transaction refuses it, stores nothing and records no rejection.
         await Self.expectUnauthorized { _ = try await service.createUser(provider, body: try Self.user("ann@example.com")) }
-        #expect(try await store.read { tx in try tx.userCount(providerID: issued.provider.id) } == 0)
-        #expect(try await store.read { tx in try tx.syncLog(SyncLogQuery(providerID: issued.provider.id, limit: 10)) }.isEmpty)
+        #expect(try await store.read { tx in try await tx.userCount(providerID: issued.provider.id) } == 0)
+        #expect(try await store.read { tx in try await tx.syncLog(SyncLogQuery(providerID: issued.provider.id, limit: 10)) }.isEmpty)
 
         let current = try await service.authenticate(
             .init(providerID: issued.provider.id, username: nil, secret: rotated.secret))
@@ -76,7 +76,7 @@ import Testing
         } catch let error as SCIMError {
             #expect(error.status == 400 && error.detail.contains("userName"))
         }
-        #expect(try await store.read { tx in try tx.userCount(providerID: issued.provider.id) } == 0)
+        #expect(try await store.read { tx in try await tx.userCount(providerID: issued.provider.id) } == 0)
     }
 
     /// A store that counts its read transactions.
@@ -84,11 +84,11 @@ import Testing
         let base = MemoryStore()
         let reads = Mutex(0)
 
-        func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
             try await base.withTransaction(body)
         }
 
-        func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
             reads.withLock { $0 += 1 }
             return try await base.read(body)
         }
@@ -133,9 +133,9 @@ import Testing
         } catch let error as SCIMError {
             #expect(error.status == 400)
         }
-        #expect(try await store.base.read { tx in try tx.userCount(providerID: issued.provider.id) } == 0)
+        #expect(try await store.base.read { tx in try await tx.userCount(providerID: issued.provider.id) } == 0)
         #expect(
-            try await store.base.read { tx in try tx.syncLog(SyncLogQuery(providerID: issued.provider.id, limit: 10)) }
+            try await store.base.read { tx in try await tx.syncLog(SyncLogQuery(providerID: issued.provider.id, limit: 10)) }
                 .isEmpty)
         // The new secret is accepted at once, while the old one is still remembered.
         var renewed = good

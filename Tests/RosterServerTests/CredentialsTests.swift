@@ -170,8 +170,8 @@ import Testing
             #expect(try await api.send(.delete, "/api/v1/admin-tokens/\(ci["id"]!.stringValue!)").status == .notFound)
             let expired = "rat_expired-token-for-tests"
             try await store.withTransaction { tx in
-                let admin = try tx.admin(email: "root@example.com")!
-                try tx.insertAdminToken(
+                let admin = try await tx.admin(email: "root@example.com")!
+                try await tx.insertAdminToken(
                     AdminToken(
                         id: "old", name: "old", adminID: admin.id, secretHash: Credentials.hash(secret: expired),
                         createdAt: Date(timeIntervalSinceNow: -7200), expiresAt: Date(timeIntervalSinceNow: -3600)))

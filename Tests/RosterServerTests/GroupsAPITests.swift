@@ -132,13 +132,13 @@ import Testing
             let ids = (0...1000).map { "user-\($0)" }
             try await admin.store.withTransaction { tx in
                 for (i, id) in ids.enumerated() {
-                    try tx.insertUser(
+                    try await tx.insertUser(
                         UserRecord(
                             id: id, providerID: providerID, userName: "bulk\(i)@example.com", scimActive: true,
                             status: .active, attributes: ["userName": .string("bulk\(i)@example.com")],
                             createdAt: Date(), updatedAt: Date()))
                 }
-                _ = try tx.addMembers(groupID: created.id, userIDs: Array(ids.dropLast()))
+                _ = try await tx.addMembers(groupID: created.id, userIDs: Array(ids.dropLast()))
             }
             let small = try await client.send(.get, "/Groups/\(created.id)")
             #expect(Self.memberIDs(small).count == 1000)

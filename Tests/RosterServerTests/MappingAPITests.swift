@@ -211,10 +211,10 @@ import Testing
                 providerID: pid, method: .single, organization: "Everyone", attribute: nil, parent: nil)
             // A run that committed its first batch of 10 and then died.
             let cursor = try await admin.store.read { tx in
-                try tx.userBatch(providerID: pid, after: 0, limit: 10).last!.sequence
+                try await tx.userBatch(providerID: pid, after: 0, limit: 10).last!.sequence
             }
             let crashed = MappingRun(id: "crashed-run", providerID: pid, startedAt: Date(), cursor: cursor, processed: 10)
-            try await admin.store.withTransaction { tx in try tx.saveMappingRun(crashed) }
+            try await admin.store.withTransaction { tx in try await tx.saveMappingRun(crashed) }
 
             let report = try await admin.applyMappings(providerID: pid, dryRun: false, batchSize: 10)
             #expect(report.resumed && report.runID == "crashed-run")
@@ -224,7 +224,7 @@ import Testing
             #expect(try await Self.seat(admin, "u9@example.com").organization == "Root")
             #expect(try await Self.seat(admin, "u10@example.com").organization == "Everyone")
             #expect(try await Self.seat(admin, "u24@example.com").organization == "Everyone")
-            #expect(try await admin.store.read { tx in try tx.openMappingRun(providerID: pid) } == nil)
+            #expect(try await admin.store.read { tx in try await tx.openMappingRun(providerID: pid) } == nil)
             // A new run starts from the beginning.
             let fresh = try await admin.applyMappings(providerID: pid, dryRun: false, batchSize: 10)
             #expect(!fresh.resumed && fresh.changed == 10)

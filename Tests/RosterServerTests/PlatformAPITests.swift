@@ -59,10 +59,10 @@ import Testing
     {
         let id = try await admin.user(email: email).id
         try await admin.store.withTransaction { tx in
-            var user = try #require(try tx.user(id: id))
+            var user = try #require(try await tx.user(id: id))
             edit(&user)
             user.version += 1
-            try tx.updateUser(user)
+            try await tx.updateUser(user)
         }
     }
 
@@ -141,7 +141,7 @@ import Testing
             #expect(current.object["createdAt"]?.stringValue != nil)
 
             // Only the hash is stored.
-            let stored = try await admin.store.read { tx in try tx.session(tokenHash: token) }
+            let stored = try await admin.store.read { tx in try await tx.session(tokenHash: token) }
             #expect(stored == nil)
 
             // Without a device.
@@ -239,7 +239,7 @@ import Testing
             let bobToken = try #require(try await api.signIn("bob@example.com").object["token"]?.stringValue)
             #expect(try await api.current(annToken).status == .ok)
 
-            let revoked = try await admin.store.withTransaction { tx in try tx.revokeSessions(userID: ann.id, at: Date()) }
+            let revoked = try await admin.store.withTransaction { tx in try await tx.revokeSessions(userID: ann.id, at: Date()) }
             #expect(revoked == 1)
             let after = try await api.current(annToken)
             #expect(after.status == .unauthorized)

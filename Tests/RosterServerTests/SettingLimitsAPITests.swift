@@ -144,16 +144,16 @@ import Testing
             let (bob, _) = try await LifecycleAPITests.provisioned(okta, admin, "bob@example.com")
             let pid = issued[0].provider.id
             try await admin.store.withTransaction { tx in
-                var p = try #require(try tx.provider(id: pid))
+                var p = try #require(try await tx.provider(id: pid))
                 p.deactivationDelay = .seconds(Int64.max)
                 p.deactivationGuard.percent = .max
                 p.deactivationGuard.minimum = .max
-                try tx.updateProvider(p)
-                try tx.setSetting("cold_storage_retention_days", "4611686018427387904")
-                var user = try #require(try tx.user(id: bob))
+                try await tx.updateProvider(p)
+                try await tx.setSetting("cold_storage_retention_days", "4611686018427387904")
+                var user = try #require(try await tx.user(id: bob))
                 user.lifecycle.providerActive = false
                 user.lifecycle.deactivationDueAt = Date(timeIntervalSince1970: 1e300)
-                try tx.updateUser(user)
+                try await tx.updateUser(user)
             }
             #expect(try await admin.provider(id: pid).deactivationDelay == .seconds(Int64.max))
 
@@ -214,7 +214,7 @@ import Testing
             try await admin.removeRule(.organization, providerID: pid, group: "Ops", watchlist: nil)
             let sales = ids[0]
             try await admin.store.withTransaction { tx in
-                try tx.insertOrganizationRule(
+                try await tx.insertOrganizationRule(
                     providerID: pid, MappingRules.OrganizationRule(groupID: sales, organizationID: org.id, priority: .max))
             }
             let rule = try await admin.addOrganizationRule(providerID: pid, group: "Ops", organization: "Sales Org", priority: nil)

@@ -17,12 +17,12 @@ final class FlakyStore: ProvisioningStore {
     let failingWrites = Mutex(false)
     static let outage = ProvisioningError.unavailable("The database is busy; nothing was changed. Retry in a few seconds.")
 
-    func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+    func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         if failing.withLock({ $0 }) || failingWrites.withLock({ $0 }) { throw Self.outage }
         return try await base.withTransaction(body)
     }
 
-    func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         if failing.withLock({ $0 }) { throw Self.outage }
         return try await base.read(body)
     }
