@@ -851,10 +851,10 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
                 throw SCIMError.invalidFilter(
                     "Member filters may only compare 'value' with 'eq' (for example members[value eq \"id\"]), got '\(filter)'.")
             }
-            return await MemberDelta(removed: try await tx.removeMembers(groupID: group, userIDs: ids))
+            return MemberDelta(removed: try await tx.removeMembers(groupID: group, userIDs: ids))
         case .removeAll:
             let current = try await tx.members(groupID: group, limit: .max).map(\.id)
-            return await MemberDelta(removed: try await tx.removeMembers(groupID: group, userIDs: current))
+            return MemberDelta(removed: try await tx.removeMembers(groupID: group, userIDs: current))
         case .replace(_, let values):
             return try await replaceMembers(of: group, with: memberReferences(.array(values)), provider: provider, tx: tx)
         }
