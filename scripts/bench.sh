@@ -115,8 +115,8 @@ run_roster() {
   if [ -n "$schema" ]; then
     local count; count=$(cat "$work/$name-analyzed.txt" 2>/dev/null || echo "?")
     echo "Reads right after the load, no ANALYZE in between: bench.sh, perf_anchor.sh, perf_load_users.py and" \
-      "Roster's start-up run none; the users table had been analyzed $count times (by autovacuum, which is" \
-      "$(psql "$pg_admin" -tAc 'SHOW autovacuum') on this cluster) when the reads ended."
+      "Roster's start-up run none; the users table had been analyzed $count times when the reads ended" \
+      "(ANALYZE or autovacuum; autovacuum is $(psql "$pg_admin" -tAc 'SHOW autovacuum') on this cluster)."
   else
     echo "Reads right after the load, no ANALYZE in between: bench.sh, perf_anchor.sh, perf_load_users.py and" \
       "Roster's start-up run none; SQLite's statistics table (sqlite_stat1) $(sqlite_stats "$database") after the run."
