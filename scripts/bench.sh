@@ -116,7 +116,7 @@ run_roster() {
     local count; count=$(cat "$work/$name-analyzed.txt" 2>/dev/null || echo "?")
     echo "Reads right after the load, no ANALYZE in between: bench.sh, perf_anchor.sh, perf_load_users.py and" \
       "Roster's start-up run none; the users table had been analyzed $count times when the reads ended" \
-      "(ANALYZE or autovacuum; autovacuum is $(psql "$pg_admin" -tAc 'SHOW autovacuum') on this cluster)."
+      "(ANALYZE or autovacuum; autovacuum: $(psql "$pg_admin" -tAc 'SHOW autovacuum'))."
   else
     echo "Reads right after the load, no ANALYZE in between: bench.sh, perf_anchor.sh, perf_load_users.py and" \
       "Roster's start-up run none; SQLite's statistics table (sqlite_stat1) $(sqlite_stats "$database") after the run."
