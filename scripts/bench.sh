@@ -1,56 +1,225 @@
 #!/usr/bin/env bash
 # Benchmarks Roster (release build) on a fresh SQLite database and on a fresh PostgreSQL schema, side by side with
 # the python-scim reference server (scim2-server 0.8.3, in memory), all measured by the same
-# ../shared/perf/perf_anchor.sh in the same run, and prints the tables plus one side-by-side table with ratios.
+# ../shared/perf/perf_anchor.sh in the same run, and on the same PostgreSQL cluster: pgbench (TPC-B with and without
+# prepared statements, select-only; 8 clients, 2 threads) on a scratch database, two `roster serve` instances on one
+# schema against one, and the Okta-style initial sync (scripts/bench_initial_sync.sh). Prints each part's output,
+# one side-by-side table with ratios, and a last block of targets, each "met" or "NOT met" (printed only: the
+# script does not fail on a missed target).
 # Usage: scripts/bench.sh [PERF_DIR]  (default ../shared/perf)
-# Env: SKIP_REFERENCE=1, SKIP_POSTGRES=1, SKIP_MEMBERSHIP=1, SKIP_DEACTIVATION=1 leave parts out; N_USERS (10000)
-# is passed to perf_anchor.sh; ROSTER_TEST_POSTGRES_URL names a server (else scripts/postgres.sh starts one).
+# Env:
+#   ROSTER_BIN                  the roster binary to measure (default: builds .build/release/roster)
+#   ROSTER_TEST_POSTGRES_URL    a PostgreSQL server (postgres://USER[:PASSWORD]@HOST:PORT/DB…); pgbench uses its
+#                               host, port, user and password (else scripts/postgres.sh starts one on 127.0.0.1)
+#   N_USERS (10000)             users perf_anchor.sh loads (also bench_deactivation.sh's count, default 100000)
+#   MEMBERS (100000)            the big group of the membership benchmark
+#   PGBENCH_TIME (15)           seconds of each pgbench run; PGBENCH_SCALE (8): pgbench -i's scale factor (one
+#                               branch row per client, so that TPC-B's clients do not all wait on one row)
+#   TWO_INSTANCE_USERS (10000)  users POSTed in each of the two-instance runs (one instance: all of them by 8
+#                               clients; two instances: half each, by 8 clients each, at the same time)
+#   USERS (100000)              users of the initial sync on PostgreSQL
+#   SKIP_REFERENCE=1, SKIP_POSTGRES=1 (also leaves out every part below on PostgreSQL), SKIP_PGBENCH=1,
+#   SKIP_TWO_INSTANCES=1, SKIP_INITIAL_SYNC=1, SKIP_MEMBERSHIP=1, SKIP_DEACTIVATION=1 leave parts out.
 set -euo pipefail
+[ -n "${ROSTER_BIN:-}" ] && ROSTER_BIN="$(realpath "$ROSTER_BIN")"
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 PERF="${1:-$(cd .. && pwd)/shared/perf}"
 work="$(mktemp -d)"
+started=$(date +%s)
 export DEBIAN_FRONTEND=noninteractive
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
-echo "building release..."
-if ! swift build -c release --product roster > "$work/build.log" 2>&1; then tail -30 "$work/build.log"; exit 1; fi
-BIN="$ROOT/.build/release/roster"
+if [ -n "${ROSTER_BIN:-}" ]; then
+  BIN="$ROSTER_BIN"
+else
+  echo "building release..."
+  if ! swift build -c release --product roster > "$work/build.log" 2>&1; then tail -30 "$work/build.log"; exit 1; fi
+  BIN="$ROOT/.build/release/roster"
+fi
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+schemas=()
+pgbench_db=""
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  for s in "${schemas[@]}"; do
+    psql "$pg_admin" -qc "SET client_min_messages = warning; DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true
+  done
+  [ -z "$pgbench_db" ] || psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $pgbench_db WITH (FORCE)" >/dev/null 2>&1 \
+    || true
+}
 trap cleanup EXIT
 ready() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; return 1; }
 
+# serve NAME DATABASE PORT: starts `roster serve` in the background and waits until it answers; sets $pid.
+serve() {
+  "$BIN" serve --database "$2" --port "$3" --log-level warning --rate-limit 0 > "$work/$1.log" 2>&1 &
+  pid=$!; pids+=("$pid")
+  ready "http://127.0.0.1:$3/healthz"
+}
+# provider NAME DATABASE: adds a provider; sets $provider_id and $secret.
+provider() {
+  "$BIN" provider add --database "$2" --name bench --json > "$work/$1-provider.json"
+  provider_id=$(python3 -c "import json;print(json.load(open('$work/$1-provider.json'))['id'])")
+  secret=$(python3 -c "import json;print(json.load(open('$work/$1-provider.json'))['secret'])")
+}
+stop() { kill "$1"; wait "$1" 2>/dev/null || true; }
+
+# --- PostgreSQL: the cluster, and a fresh schema per part ----------------------------------------------------
+if [ -z "${SKIP_POSTGRES:-}" ]; then
+  pg_url="${ROSTER_TEST_POSTGRES_URL:-$(bash "$ROOT/scripts/postgres.sh" start)}"
+  pg_admin="${pg_url%%\?*}"
+  pg_sep='?'; [[ "$pg_url" == *\?* ]] && pg_sep='&'
+fi
+# new_schema PREFIX: a new schema name (dropped by drop_schema, or on exit); sets $schema and $database (its URL).
+new_schema() {
+  schema="${1}_$(date +%s)_$RANDOM"; schemas+=("$schema")
+  database="$pg_url${pg_sep}schema=$schema"
+}
+# A part's schema goes with it: schemas left behind slow the next parts' catalog lookups.
+drop_schema() { psql "$pg_admin" -qc "SET client_min_messages = warning; DROP SCHEMA IF EXISTS $1 CASCADE" >/dev/null; }
+# analyzed SCHEMA: how many times the users table of SCHEMA has been analyzed so far (ANALYZE or autovacuum).
+analyzed() {
+  psql "$pg_admin" -tAc "SELECT coalesce(sum(analyze_count + autoanalyze_count), 0) FROM pg_stat_user_tables
+    WHERE schemaname = '$1' AND relname = 'users'"
+}
+
+# sqlite_stats FILE: whether ANALYZE (or PRAGMA optimize) ever ran on the SQLite database FILE.
+sqlite_stats() {
+  python3 - "$1" <<'PY'
+import sqlite3, sys
+found = sqlite3.connect(sys.argv[1]).execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
+print("exists" if found else "absent")
+PY
+}
+
 # --- Roster, on SQLite and on PostgreSQL ------------------------------------------------------------------------
-# run_roster NAME DATABASE PORT: perf_anchor.sh and the membership benchmark against a fresh Roster on DATABASE.
+# run_roster NAME DATABASE PORT [SCHEMA]: perf_anchor.sh and the membership benchmark against a fresh Roster on
+# DATABASE. With SCHEMA (PostgreSQL), notes how often its users table was analyzed when the reads ended.
 run_roster() {
-  local name="$1" database="$2" port="$3"
-  "$BIN" serve --database "$database" --port "$port" --log-level warning --rate-limit 0 > "$work/$name.log" 2>&1 &
-  local pid=$!; pids+=("$pid")
-  ready "http://127.0.0.1:$port/healthz"
-  "$BIN" provider add --database "$database" --name bench --json > "$work/$name-provider.json"
-  local base secret
-  base=$(python3 -c "import json;print(json.load(open('$work/$name-provider.json'))['baseURL'])")
-  secret=$(python3 -c "import json;print(json.load(open('$work/$name-provider.json'))['secret'])")
+  local name="$1" database="$2" port="$3" schema="${4:-}"
+  serve "$name" "$database" "$port"
+  local server=$pid
+  provider "$name" "$database"
+  local base="http://127.0.0.1:$port/scim/$provider_id/v2"
   echo; echo "## Roster on $name"
-  SERVER_PID=$pid IDS_FILE="$work/$name-ids.txt" \
-    bash "$PERF/perf_anchor.sh" "$base" "Authorization: Bearer $secret" | tee "$work/$name.out"
+  SERVER_PID=$server IDS_FILE="$work/$name-ids.txt" \
+    bash "$PERF/perf_anchor.sh" "$base" "Authorization: Bearer $secret" | while IFS= read -r line; do
+      # perf_anchor.sh prints this heading right after its reads: the statistics the reads were planned with.
+      if [ -n "$schema" ] && [[ "$line" == "### creation, 8"* ]]; then
+        analyzed "$schema" > "$work/$name-analyzed.txt"
+      fi
+      printf '%s\n' "$line"
+    done | tee "$work/$name.out"
+  if [ -n "$schema" ]; then
+    local count; count=$(cat "$work/$name-analyzed.txt" 2>/dev/null || echo "?")
+    echo "Reads right after the load, no ANALYZE in between: bench.sh, perf_anchor.sh, perf_load_users.py and" \
+      "Roster's start-up run none; the users table had been analyzed $count times when the reads ended" \
+      "(ANALYZE or autovacuum; autovacuum: $(psql "$pg_admin" -tAc 'SHOW autovacuum'))."
+  else
+    echo "Reads right after the load, no ANALYZE in between: bench.sh, perf_anchor.sh, perf_load_users.py and" \
+      "Roster's start-up run none; SQLite's statistics table (sqlite_stat1) $(sqlite_stats "$database") after the run."
+  fi
   if [ -z "${SKIP_MEMBERSHIP:-}" ]; then
     echo; echo "## Membership cost on $name: one member added to a group of ${MEMBERS:-100000} vs a group of 10"
     python3 "$ROOT/scripts/bench_membership.py" "$base" "$secret" --members "${MEMBERS:-100000}"
   fi
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  stop "$server"
+  [ -z "$schema" ] || drop_schema "$schema"
 }
 
 run_roster sqlite "$work/roster.sqlite" 18181
 columns=(sqlite)
 if [ -z "${SKIP_POSTGRES:-}" ]; then
-  pg_url="${ROSTER_TEST_POSTGRES_URL:-$(bash "$ROOT/scripts/postgres.sh" start)}"
-  schema="bench_$(date +%s)"
-  run_roster postgres "$pg_url&schema=$schema" 18183
-  psql "${pg_url%%\?*}" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
+  new_schema bench
+  run_roster postgres "$database" 18183 "$schema"
   columns+=(postgres)
+fi
+
+# --- pgbench on the same cluster ---------------------------------------------------------------------------------
+# What the cluster itself does on this machine: TPC-B (5 statements per transaction, 3 updates) with 8 clients and
+# 2 threads, as Roster's POST (8 clients) is measured; with prepared statements, with plain queries, and select-only.
+if [ -z "${SKIP_POSTGRES:-}" ] && [ -z "${SKIP_PGBENCH:-}" ]; then
+  pgbench_bin="$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -1)"
+  read -r pg_host pg_port pg_user pg_password < <(python3 - "$pg_url" <<'PY'
+import sys
+from urllib.parse import unquote, urlsplit
+u = urlsplit(sys.argv[1])
+print(u.hostname or "127.0.0.1", u.port or 5432, unquote(u.username or "postgres"), unquote(u.password or "") or "-")
+PY
+)
+  [ "$pg_password" = "-" ] || export PGPASSWORD="$pg_password"
+  pgbench_db="pgbench_$(date +%s)_$RANDOM"
+  psql "$pg_admin" -qc "CREATE DATABASE $pgbench_db" >/dev/null
+  pgb() { "$pgbench_bin" -h "$pg_host" -p "$pg_port" -U "$pg_user" "$@" "$pgbench_db"; }
+  echo; echo "## pgbench on the same PostgreSQL cluster ($pg_host:$pg_port, a scratch database, scale" \
+    "${PGBENCH_SCALE:-8})"
+  pgb -i -q -s "${PGBENCH_SCALE:-8}" > "$work/pgbench-init.log" 2>&1 || { cat "$work/pgbench-init.log"; exit 1; }
+  : > "$work/pgbench.out"
+  for run in "tpcb_prepared:TPC-B, prepared (-M prepared):-M prepared" "tpcb_simple:TPC-B, plain queries:-M simple" \
+             "select_only:select-only (-S -M prepared):-S -M prepared"; do
+    IFS=: read -r key label args <<< "$run"
+    # shellcheck disable=SC2086
+    pgb -c 8 -j 2 -T "${PGBENCH_TIME:-15}" $args > "$work/pgbench-$key.log" 2>&1 \
+      || { cat "$work/pgbench-$key.log"; exit 1; }
+    tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench-$key.log" | head -1)
+    latency=$(sed -n 's/^latency average = \(.*\)$/\1/p' "$work/pgbench-$key.log")
+    echo "pgbench $label, 8 clients, 2 threads, ${PGBENCH_TIME:-15} s: tps = ${tps%.*} (latency average $latency)"
+    echo "$key $tps" >> "$work/pgbench.out"
+  done
+  psql "$pg_admin" -qc "DROP DATABASE $pgbench_db" >/dev/null; pgbench_db=""
+fi
+
+# --- Two instances on one PostgreSQL schema ----------------------------------------------------------------------
+# One instance takes TWO_INSTANCE_USERS users from 8 clients; then, on another fresh schema, two instances take
+# half each from 8 clients each, at once. Users/s of the pair: every user created over the longer loader's wall time.
+if [ -z "${SKIP_POSTGRES:-}" ] && [ -z "${SKIP_TWO_INSTANCES:-}" ]; then
+  total="${TWO_INSTANCE_USERS:-10000}"; half=$((total / 2))
+  echo; echo "## Two instances on one PostgreSQL schema ($total users, 8 clients per instance)"
+  new_schema one
+  serve one "$database" 18184; one_pid=$pid
+  provider one "$database"
+  SCIM_AUTH_HEADER="Authorization: Bearer $secret" python3 "$PERF/perf_load_users.py" \
+    "http://127.0.0.1:18184/scim/$provider_id/v2" --count "$total" --start 1 --concurrency 8 > "$work/one.out" || true
+  stop "$one_pid"; drop_schema "$schema"
+  echo "one instance:  $(head -1 "$work/one.out")"
+  new_schema two
+  serve two-a "$database" 18184; a_pid=$pid
+  serve two-b "$database" 18185; b_pid=$pid
+  provider two "$database"
+  for port in 18184 18185; do
+    SCIM_AUTH_HEADER="Authorization: Bearer $secret" python3 "$PERF/perf_load_users.py" \
+      "http://127.0.0.1:$port/scim/$provider_id/v2" --count "$half" --start $(( port == 18184 ? 1 : half + 1 )) \
+      --concurrency 8 > "$work/two-$port.out" &
+    loaders+=($!)
+  done
+  wait "${loaders[@]}" || true
+  stop "$a_pid"; stop "$b_pid"; drop_schema "$schema"
+  echo "instance A:    $(head -1 "$work/two-18184.out")"
+  echo "instance B:    $(head -1 "$work/two-18185.out")"
+  python3 - "$work" <<'PY'
+import re, sys
+work = sys.argv[1]
+def run(path):
+    m = re.search(r"created=(\d+) errors=(\d+) wall=([\d.]+)s", open(path).read())
+    return (int(m.group(1)), int(m.group(2)), float(m.group(3))) if m else (0, 0, float("inf"))
+one = run(f"{work}/one.out")
+a, b = run(f"{work}/two-18184.out"), run(f"{work}/two-18185.out")
+one_rate = one[0] / one[2]
+two_rate = (a[0] + b[0]) / max(a[2], b[2])
+open(f"{work}/two.txt", "w").write(f"one {one_rate}\ntwo {two_rate}\n")
+print(f"two instances: {a[0] + b[0]} users in {max(a[2], b[2]):.2f} s = {two_rate:.0f} users/s "
+      f"({a[1] + b[1]} errors); one instance: {one[0]} users in {one[2]:.2f} s = {one_rate:.0f} users/s "
+      f"({one[1]} errors); two / one = {two_rate / one_rate:.2f}x")
+PY
+fi
+
+# --- Initial sync on PostgreSQL --------------------------------------------------------------------------------
+if [ -z "${SKIP_POSTGRES:-}" ] && [ -z "${SKIP_INITIAL_SYNC:-}" ]; then
+  echo; echo "## Okta-style initial sync on PostgreSQL (${USERS:-100000} users, lookup then POST, 8 clients)"
+  USERS="${USERS:-100000}" RUNS=1 ROSTER_BIN="$BIN" DATABASE="$pg_url" bash "$ROOT/scripts/bench_initial_sync.sh" \
+    | tee "$work/sync.out"
 fi
 
 # --- Reference ----------------------------------------------------------------------------------------------
@@ -67,10 +236,10 @@ if [ -z "${SKIP_REFERENCE:-}" ]; then
   columns+=(reference)
 fi
 
-echo; echo "## Side by side (req/s or users/s; ratios against the reference)"
-python3 - "$work" "${columns[@]}" <<'PY'
-import re, sys
-work, names = sys.argv[1], sys.argv[2:]
+# The side-by-side table (mode table) and the targets (mode targets), from the parts' outputs in $work.
+cat > "$work/report.py" <<'PY'
+import os, re, sys
+mode, work, names = sys.argv[1], sys.argv[2], sys.argv[3:]
 def rates(path):
     out = {}
     for line in open(path):
@@ -79,20 +248,79 @@ def rates(path):
         m = re.search(r"POST /Users x\d+ concurrency=(\d+): .*?rate=([\d.]+) users/s", line)
         if m: out[f"POST c={m.group(1)}"] = float(m.group(2))
     return out
+def pairs(path):
+    return {k: float(v) for k, v in (line.split() for line in open(path))} if os.path.exists(path) else {}
 table = {n: rates(f"{work}/{n}.out") for n in names}
-keys = list(table[names[0]])
 ref = table.get("reference")
-header = "| test | " + " | ".join(names) + (" | " + " | ".join(f"{n}/ref" for n in names if n != "reference") if ref else "") + " |"
-print(header)
-print("|" + "---|" * (header.count("|") - 1))
-for k in keys:
-    cells = [f"{table[n].get(k, 0):.0f}" for n in names]
-    if ref and ref.get(k):
-        cells += [f"{table[n].get(k, 0) / ref[k]:.1f}x" for n in names if n != "reference"]
-    print(f"| {k} | " + " | ".join(cells) + " |")
+pgbench = pairs(f"{work}/pgbench.out")
+post_pg = table.get("postgres", {}).get("POST c=8")
+if mode == "table":
+    keys = list(table[names[0]])
+    ratios = [f"{n}/ref" for n in names if n != "reference"] if ref else []
+    header = "| test | " + " | ".join(names + ratios) + " |"
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    for k in keys:
+        cells = [f"{table[n].get(k, 0):.0f}" for n in names]
+        if ref and ref.get(k):
+            cells += [f"{table[n].get(k, 0) / ref[k]:.1f}x" for n in names if n != "reference"]
+        print(f"| {k} | " + " | ".join(cells) + " |")
+    if post_pg and pgbench.get("tpcb_prepared"):
+        print(f"Roster POST (8 clients) on PostgreSQL = {post_pg / pgbench['tpcb_prepared'] * 100:.0f}% of pgbench "
+              f"TPC-B (prepared) ({post_pg:.0f} users/s against {pgbench['tpcb_prepared']:.0f} tps, same cluster)")
+    sys.exit()
+
+def line(label, value, met):
+    print(f"{label:<70} {value:<44} {'met' if met else 'NOT met'}")
+def skipped(label, why):
+    print(f"{label:<70} {why}")
+def ratio(store, key, label, target):
+    label = f"{store} {label} >= {target:g}x reference"
+    mine = table.get({"PostgreSQL": "postgres", "SQLite": "sqlite"}[store], {}).get(key)
+    if mine is None: return skipped(label, f"skipped ({store} not measured)")
+    if not ref or not ref.get(key): return skipped(label, "skipped (no reference)")
+    line(label, f"{mine / ref[key]:.1f}x ({mine:.0f} against {ref[key]:.0f}/s)", mine / ref[key] >= target)
+ratio("PostgreSQL", "get_by_id", "GET /Users/{id}", 5)
+ratio("PostgreSQL", "filter_random", "userName eq (random user)", 5)
+ratio("PostgreSQL", "list_100", "100-user page", 100)
+ratio("PostgreSQL", "POST c=8", "POST /Users (8 clients)", 2)
+label = "PostgreSQL POST /Users (8 clients) >= 25% of pgbench TPC-B (prepared)"
+if post_pg and pgbench.get("tpcb_prepared"):
+    share = post_pg / pgbench["tpcb_prepared"]
+    line(label, f"{share * 100:.0f}% ({post_pg:.0f} users/s, {pgbench['tpcb_prepared']:.0f} tps)", share >= 0.25)
+else:
+    skipped(label, "skipped (PostgreSQL or pgbench not measured)")
+ratio("SQLite", "get_by_id", "GET /Users/{id}", 10)
+ratio("SQLite", "filter_fixed", "userName eq (fixed user)", 10)
+ratio("SQLite", "filter_random", "userName eq (random user)", 10)
+ratio("SQLite", "list_100", "100-user page", 100)
+ratio("SQLite", "post_user", "POST /Users (wrk, 32 connections)", 3)
+two = pairs(f"{work}/two.txt")
+label = "PostgreSQL two instances' users/s >= one instance's"
+if two:
+    line(label, f"{two['two'] / two['one']:.2f}x ({two['two']:.0f} against {two['one']:.0f} users/s)",
+         two["two"] >= two["one"])
+else:
+    skipped(label, "skipped")
+label = "PostgreSQL initial sync of 100,000 users < 120 s"
+sync = re.search(r"initial sync: (\d+) users in ([\d.]+) s", open(f"{work}/sync.out").read()) \
+    if os.path.exists(f"{work}/sync.out") else None
+if not sync:
+    skipped(label, "skipped")
+elif int(sync.group(1)) < 100000:
+    skipped(label, f"{sync.group(2)} s for {sync.group(1)} users: not judged (USERS below 100,000)")
+else:
+    line(label, f"{float(sync.group(2)):.1f} s for {sync.group(1)} users", float(sync.group(2)) < 120)
 PY
+
+echo; echo "## Side by side (req/s or users/s; ratios against the reference)"
+python3 "$work/report.py" table "$work" "${columns[@]}"
 
 if [ -z "${SKIP_DEACTIVATION:-}" ]; then
   echo; echo "## Deactivation backlog"
   bash "$ROOT/scripts/bench_deactivation.sh" "$BIN" "$PERF"
 fi
+
+echo; echo "## Targets (measured in this run on $(nproc) cores; printed only, the script does not fail on them)"
+python3 "$work/report.py" targets "$work" "${columns[@]}"
+echo "bench.sh: $(( $(date +%s) - started )) s"
