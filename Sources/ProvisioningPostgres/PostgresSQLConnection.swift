@@ -22,12 +22,60 @@ struct PostgresSQLConnection: SQLConnection {
     }
 
     /// The answer to a statement already sent, with a unique violation reported as ``SQLStoreError``.
+    ///
+    /// The wait ends when the connection closes, answered or not: postgres-nio can leave a statement unanswered
+    /// when the server closes the connection under it (seen while PostgreSQL restarts), and a lease that never
+    /// ends would starve the pool. A statement still unanswered after `deadline` closes its connection.
     func answer(_ future: EventLoopFuture<PostgresQueryResult>) async throws -> PostgresQueryResult {
         do {
-            return try await future.get()
+            return try await Self.watched(future, on: connection, deadline: .now() + deadline).get()
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw SQLStoreError.uniqueViolation(error.serverInfo?[.message] ?? "unique violation")
         }
+    }
+
+    /// How long a statement may go unanswered on an open connection: a lock wait (`lock_timeout`) and a long
+    /// statement have room; a connection gone silent does not hold a request forever.
+    var deadline: TimeAmount { .seconds(60) }
+
+    /// `future`, failed with ``NoAnswer`` if the connection closes first or no answer comes by `deadline`. One
+    /// timer per statement, every second while it is unanswered (most are answered long before the first).
+    static func watched(
+        _ future: EventLoopFuture<PostgresQueryResult>, on connection: PostgresConnection, deadline: NIODeadline
+    ) -> EventLoopFuture<PostgresQueryResult> {
+        let loop = future.eventLoop
+        let promise = loop.makePromise(of: PostgresQueryResult.self)
+        let watch = Watch()
+        func check() {
+            watch.timer = loop.scheduleTask(in: .seconds(1)) {
+                if connection.isClosed {
+                    promise.fail(NoAnswer(reason: "the connection closed"))
+                } else if .now() > deadline {
+                    connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+                    promise.fail(NoAnswer(reason: "no answer in time"))
+                } else {
+                    check()
+                }
+            }
+        }
+        loop.execute { check() }
+        future.whenComplete { result in
+            watch.timer?.cancel()
+            watch.timer = nil
+            promise.completeWith(result)
+        }
+        return promise.futureResult
+    }
+
+    /// The timer of one watched statement; used only on the connection's event loop.
+    final class Watch: @unchecked Sendable {
+        var timer: Scheduled<Void>?
+    }
+
+    /// A statement that got no answer: the connection is lost.
+    struct NoAnswer: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { "PostgreSQL gave no answer: \(reason)" }
     }
 
     /// Sends a statement without waiting for its answer. A connection runs its statements in order, so statements

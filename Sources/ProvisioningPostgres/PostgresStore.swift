@@ -73,7 +73,11 @@ public final class PostgresStore: ProvisioningStore, Service {
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.maximumConnections = url.poolSize
         configuration.options.additionalStartupParameters = session
-        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool's one warning is a lease asked for before `run()` began; a command starts its store's pool beside
+        // it (`CommandServices`) and its first lease may come first, which only waits for the pool to start.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .error)
+        client = PostgresClient(configuration: configuration, backgroundLogger: background)
         var connection = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
             tls: connectionTLS)
@@ -150,8 +154,8 @@ public final class PostgresStore: ProvisioningStore, Service {
                     _ = try await sql.answer(begin)
                 } catch {
                     _ = try? await sql.answer(begin)
-                    // A connection that cannot roll back is closed by postgres-nio, and the pool drops it.
-                    _ = try? await sql.execute("ROLLBACK", [])
+                    // A closed connection rolled back with its session; the pool drops it.
+                    if !connection.isClosed { _ = try? await sql.execute("ROLLBACK", []) }
                     throw error
                 }
                 if write {
@@ -273,6 +277,7 @@ public final class PostgresStore: ProvisioningStore, Service {
             }
         }
         return error is IOError || error is ChannelError || error is NIOConnectionError
+            || error is PostgresSQLConnection.NoAnswer
     }
 
     /// The domain's view of a failure: unique violations are conflicts; an unreachable or restarting server, a
