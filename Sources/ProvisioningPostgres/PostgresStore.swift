@@ -203,6 +203,8 @@ public final class PostgresStore: ProvisioningStore, Service {
     func migrate() async throws {
         let key = Self.lockKey("roster-migrate:\(url.schema ?? "public")")
         try await withOwnConnection { sql in
+            // Another instance may be migrating: wait for it longer than a request waits for a row.
+            try await sql.execute("SET lock_timeout = '300s'", [])
             try await sql.execute("SELECT pg_advisory_lock(?)", [.integer(key)])
             if let schema = url.schema { try await sql.execute("CREATE SCHEMA IF NOT EXISTS \(schema)", []) }
             try await sql.execute(
