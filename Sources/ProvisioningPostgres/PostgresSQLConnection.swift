@@ -6,9 +6,21 @@ import ProvisioningSQL
 
 /// A postgres-nio connection inside a transaction, as ``SQLTransaction`` uses it. Every statement is awaited, never
 /// waited for: the task that runs the transaction is suspended while PostgreSQL answers.
-struct PostgresSQLConnection: SQLConnection {
+///
+/// Statements whose outcome is not needed at once (``enqueue(_:_:)``: inserts, updates, the sync log) are sent
+/// without waiting: they go out with the next statement that is waited for, or with the `COMMIT`, in one round
+/// trip. Their answers are checked, in order, before that statement's; the first failure is the transaction's.
+/// Used by one task at a time (the transaction's).
+final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     let connection: PostgresConnection
     let logger: Logger
+    /// Statements sent and not yet checked, oldest first.
+    private var pending: [EventLoopFuture<PostgresQueryResult>] = []
+
+    init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
 
     var dialect: SQLDialect { .postgres }
 
@@ -21,12 +33,31 @@ struct PostgresSQLConnection: SQLConnection {
         try await answer(send(sql, arguments)).rows.map { row in SQLRow(row.map(Self.value)) }
     }
 
+    func enqueue(_ sql: String, _ arguments: [SQLValue]) async throws {
+        pending.append(send(sql, arguments))
+    }
+
+    /// Checks every statement sent and not yet checked (their answers are on their way: no extra round trip when
+    /// a statement sent after them is waited for next).
+    func checkPending() async throws {
+        while !pending.isEmpty {
+            let next = pending.removeFirst()
+            do {
+                _ = try await answer(next)
+            } catch {
+                pending.removeAll()
+                throw error
+            }
+        }
+    }
+
     /// The answer to a statement already sent, with a unique violation reported as ``SQLStoreError``.
     ///
     /// The wait ends when the connection closes, answered or not: postgres-nio can leave a statement unanswered
     /// when the server closes the connection under it (seen while PostgreSQL restarts), and a lease that never
     /// ends would starve the pool. A statement still unanswered after `deadline` closes its connection.
     func answer(_ future: EventLoopFuture<PostgresQueryResult>) async throws -> PostgresQueryResult {
+        if !pending.isEmpty { try await checkPending() }
         do {
             return try await Self.watched(future, on: connection, deadline: .now() + deadline).get()
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {

@@ -159,6 +159,8 @@ public final class PostgresStore: ProvisioningStore, Service {
                     throw error
                 }
                 if write {
+                    // The COMMIT goes out with the statements still unchecked; if one of them failed, PostgreSQL
+                    // answers the COMMIT with a rollback, and that statement's failure is the transaction's.
                     try await sql.execute("COMMIT", [])
                 } else {
                     sql.send("COMMIT").whenFailure { _ in }

@@ -16,7 +16,7 @@ public enum Migrations {
     /// text; ``DDL`` words the few things that differ (integer and key types, triggers).
     public static func all(for dialect: SQLDialect) -> [Migration] {
         let t = DDL(dialect: dialect)
-        return scim(t) + platform(t) + organizations(t) + admins(t) + paging(t) + dataPolicy(t) + credentials(t)
+        return scim(t) + platform(t) + organizations(t) + admins(t) + paging(t) + dataPolicy(t) + credentials(t) + counts(t)
     }
 
     static func scim(_ t: DDL) -> [Migration] { [

@@ -13,6 +13,17 @@ public protocol SQLConnection {
     func execute(_ sql: String, _ arguments: [SQLValue]) async throws -> Int
     /// The rows of one query, each column by position.
     func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow]
+    /// Runs one statement whose outcome the caller does not need at once. A driver that talks over a network may
+    /// send it without waiting for its answer (pipelined with the next statements); a failure then surfaces, as
+    /// the transaction's first failure, at the next statement that is waited for, or at the commit.
+    func enqueue(_ sql: String, _ arguments: [SQLValue]) async throws
+}
+
+extension SQLConnection {
+    /// Runs the statement at once (a driver whose statements answer in place gains nothing by deferring).
+    public func enqueue(_ sql: String, _ arguments: [SQLValue]) async throws {
+        _ = try await execute(sql, arguments)
+    }
 }
 
 /// What the shared SQL code needs to know of a driver's failure.

@@ -15,7 +15,7 @@ extension SQLTransaction {
                     e.detail, e.requestID, e.attribute, e.rule,
                 ] as [any SQLValueConvertible]
             }
-            try await execute(
+            try await enqueue(
                 """
                 INSERT INTO sync_log (at, provider_id, user_id, user_name, group_id, action, detail, request_id,
                 attribute, rule) VALUES \(Self.rows("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.count))

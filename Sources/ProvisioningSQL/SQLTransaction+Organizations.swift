@@ -52,7 +52,7 @@ extension SQLTransaction {
     }
 
     public func setOrganization(userID: String, organizationID: String, pinned: Bool) async throws {
-        try await execute(
+        try await enqueue(
             "UPDATE users SET organization_id = ?, organization_pinned = ? WHERE id = ?", [organizationID, pinned, userID])
     }
 
@@ -73,10 +73,11 @@ extension SQLTransaction {
     }
 
     public func setRoles(userID: String, roles: [String]) async throws {
-        try await execute("DELETE FROM user_roles WHERE user_id = ?", [userID])
-        for role in roles {
-            try await execute("INSERT INTO user_roles (user_id, role) VALUES (?, ?) ON CONFLICT DO NOTHING", [userID, role])
-        }
+        try await enqueue("DELETE FROM user_roles WHERE user_id = ?", [userID])
+        guard !roles.isEmpty else { return }
+        try await enqueue(
+            "INSERT INTO user_roles (user_id, role) VALUES \(Self.rows("(?, ?)", roles.count)) ON CONFLICT DO NOTHING",
+            roles.flatMap { [userID, $0] as [any SQLValueConvertible] })
     }
 
     /// Pairs (user id, value) of `sql` for several users, grouped by user.

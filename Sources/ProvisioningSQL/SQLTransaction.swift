@@ -94,6 +94,8 @@ public struct SQLTransaction: StoreTransaction {
 
     public func deleteProvider(id: String) async throws {
         try await execute("UPDATE users SET linked = 0 WHERE provider_id = ?", [id])
+        try await execute("DELETE FROM provider_user_counts WHERE provider_id = ?", [id])
+        try await execute("DELETE FROM user_pages WHERE provider_id = ?", [id])
         try await execute("DELETE FROM providers WHERE id = ?", [id])
     }
 
@@ -134,7 +136,7 @@ public struct SQLTransaction: StoreTransaction {
     }
 
     public func insertUser(_ u: UserRecord) async throws {
-        try await execute(
+        try await enqueue(
             """
             INSERT INTO users (id, provider_id, linked, user_name, user_name_lower, external_id, display_name,
             scim_active, status, admin_blocked, deactivation_due_at, held, legal_hold, legal_hold_matter, doc,
@@ -150,7 +152,7 @@ public struct SQLTransaction: StoreTransaction {
     }
 
     public func updateUser(_ u: UserRecord) async throws {
-        try await execute(
+        try await enqueue(
             """
             UPDATE users SET provider_id = ?, linked = ?, user_name = ?, user_name_lower = ?, external_id = ?,
             display_name = ?, scim_active = ?, status = ?, admin_blocked = ?, deactivation_due_at = ?, held = ?,
@@ -188,7 +190,10 @@ public struct SQLTransaction: StoreTransaction {
     func deepPageStart(providerID: String, offset: Int) async throws -> (seq: Int64, skip: Int)? {
         var before = 0
         for row in try await fetchAll(
-            "SELECT block, users FROM user_pages WHERE provider_id = ? AND users > 0 ORDER BY block", [providerID])
+            """
+            SELECT block, SUM(users) FROM user_pages WHERE provider_id = ? GROUP BY block HAVING SUM(users) > 0
+            ORDER BY block
+            """, [providerID])
         {
             let block: Int64 = row[0]
             let users: Int = row[1]
@@ -240,7 +245,7 @@ public struct SQLTransaction: StoreTransaction {
     }
 
     public func userCount(providerID: String) async throws -> Int {
-        try await fetchValue("SELECT user_count FROM providers WHERE id = ?", [providerID]) ?? 0
+        try await fetchValue("SELECT COALESCE(SUM(users), 0) FROM provider_user_counts WHERE provider_id = ?", [providerID]) ?? 0
     }
 
     /// A user from a row of ``userColumns``, decoded by position (looking columns up by name costs more than
@@ -290,7 +295,7 @@ public struct SQLTransaction: StoreTransaction {
     }
 
     public func updateGroup(_ g: GroupRecord) async throws {
-        try await execute(
+        try await enqueue(
             """
             UPDATE groups SET display_name = ?, display_name_lower = ?, external_id = ?, doc = ?, version = ?,
             updated_at = ? WHERE id = ?
@@ -552,6 +557,11 @@ public struct SQLTransaction: StoreTransaction {
     @discardableResult
     package func execute(_ sql: String, _ arguments: [any SQLValueConvertible] = []) async throws -> Int {
         try await connection.execute(sql, arguments.map(\.sqlValue))
+    }
+
+    /// Runs one statement whose row count is not needed; a network driver pipelines it (``SQLConnection/enqueue``).
+    package func enqueue(_ sql: String, _ arguments: [any SQLValueConvertible] = []) async throws {
+        try await connection.enqueue(sql, arguments.map(\.sqlValue))
     }
 
     /// The first row of a query, if any.

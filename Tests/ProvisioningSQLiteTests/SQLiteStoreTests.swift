@@ -36,6 +36,60 @@ import Testing
         #expect(Credentials.verify(secret: issued.secret, storedHash: provider.secretHash))
     }
 
+    /// A database made before the counts were sharded keeps its counts: `v7-concurrent-counts` rebuilds them from
+    /// the users (linked users of each provider, per 1,024-`seq` block), and the new triggers keep them after.
+    @Test func shardingTheCountsKeepsThemExact() async throws {
+        let path = Self.temporaryPath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let before = Migrations.all(for: .sqlite).prefix { $0.identifier != "v7-concurrent-counts" }
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            SQLiteC.addScimLower(to: db.sqliteConnection)
+            try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+            for migration in before {
+                for statement in migration.statements { try db.execute(sql: statement) }
+                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)", arguments: [migration.identifier])
+            }
+            for p in ["p1", "p2"] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO providers (id, name, username, secret_hash, deactivation_delay_seconds, created_at,
+                        updated_at) VALUES (?, ?, ?, 'h', 900, 0, 0)
+                        """, arguments: [p, p, "user-" + p])
+            }
+            // 2,500 users: every 3rd of p2, every 10th of p1 unlinked.
+            for i in 0..<2_500 {
+                let owner = i % 3 == 0 ? "p2" : "p1"
+                try db.execute(
+                    sql: """
+                        INSERT INTO users (id, provider_id, linked, user_name, user_name_lower, scim_active, status,
+                        doc, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 'active', '{}', 1, ?, ?)
+                        """, arguments: ["u\(i)", owner, i % 10 == 1 ? 0 : 1, "u\(i)@x", "u\(i)@x", i, i])
+            }
+        }
+        try queue.close()
+        let store = try SQLiteStore(path: path)
+        let expected = (0..<2_500).filter { $0 % 3 != 0 && $0 % 10 != 1 }
+        let (p1, p2) = try await store.read { tx in
+            (try await tx.userCount(providerID: "p1"), try await tx.userCount(providerID: "p2"))
+        }
+        #expect(p1 == expected.count)
+        #expect(p2 == (0..<2_500).filter { $0 % 3 == 0 && $0 % 10 != 1 }.count)
+        let page = try await store.read { tx in
+            try await tx.users(providerID: "p1", query: StoreQuery(filter: nil, sort: nil, offset: 2_100, limit: 10))
+        }
+        #expect(page.totalResults == expected.count)
+        #expect(page.items.map(\.id) == expected.dropFirst(2_100).prefix(10).map { "u\($0)" })
+        // The new triggers count from here: an unlink and a delete.
+        try await store.withTransaction { tx in
+            var user = try #require(try await tx.user(id: "u2"))
+            user.linked = false
+            user.version += 1
+            try await tx.updateUser(user)
+        }
+        #expect(try await store.read { try await $0.userCount(providerID: "p1") } == expected.count - 1)
+    }
+
     /// The server and a CLI command opening a new database at the same moment: each store (connections of its
     /// own, like a process) opens it, and every migration is applied exactly once. Before migrations ran in one
     /// transaction, the later opener failed with "table … already exists".
