@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import ProvisioningSQL
+import Synchronization
 
 /// A postgres-nio connection inside a transaction, as ``SQLTransaction`` uses it. Every statement is awaited, never
 /// waited for: the task that runs the transaction is suspended while PostgreSQL answers.
@@ -126,8 +127,21 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         return connection.query(query, logger: logger)
     }
 
-    /// `?` placeholders as PostgreSQL's `$1`, `$2`, …, leaving quoted literals and identifiers alone.
+    /// `?` placeholders as PostgreSQL's `$1`, `$2`, …, leaving quoted literals and identifiers alone; statements
+    /// seen before come from a cache (the store's statements are a few hundred texts).
     static func numberingPlaceholders(_ sql: String) -> String {
+        if let known = numbered.withLock({ $0[sql] }) { return known }
+        let result = numberingPlaceholdersUncached(sql)
+        numbered.withLock { cache in
+            if cache.count >= 1024 { cache.removeAll() }
+            cache[sql] = result
+        }
+        return result
+    }
+
+    private static let numbered = Mutex<[String: String]>([:])
+
+    static func numberingPlaceholdersUncached(_ sql: String) -> String {
         var out = ""
         out.reserveCapacity(sql.utf8.count + 16)
         var n = 0
