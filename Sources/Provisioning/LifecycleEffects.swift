@@ -65,13 +65,19 @@ enum LifecycleEffects {
             return .providerDeactivated(delay: provider.deactivationDelay, guardTripped: false)
         }
         // The provider's row is locked from here to the commit, so deactivations running at once count one after
-        // the other and the guard trips at its threshold, not past it.
+        // the other and the guard trips at its threshold, not past it. The counts are named with the lock: they
+        // go out together, and run once it is held.
+        let since = now.addingTimeInterval(-3600)
+        try await tx.prefetch([
+            .lockedProvider(id: provider.id),
+            .syncLogCount(providerID: provider.id, action: .deactivationScheduled, since: since),
+            .userCount(providerID: provider.id),
+        ])
         var current = try await tx.lockedProvider(id: provider.id) ?? provider
         if current.guardTrippedAt != nil {
             return .providerDeactivated(delay: provider.deactivationDelay, guardTripped: true)
         }
-        let recent = try await tx.syncLogCount(
-            providerID: provider.id, action: .deactivationScheduled, since: now.addingTimeInterval(-3600))
+        let recent = try await tx.syncLogCount(providerID: provider.id, action: .deactivationScheduled, since: since)
         let threshold = provider.deactivationGuard.threshold(users: try await tx.userCount(providerID: provider.id))
         guard recent + 1 > threshold else {
             return .providerDeactivated(delay: provider.deactivationDelay, guardTripped: false)

@@ -42,6 +42,13 @@ public struct StoreQuery: Sendable, Hashable {
 /// Reads and writes inside one transaction. Implementations must use indexed lookups: by id, by lowercased
 /// `userName`, by (provider, lowercased `displayName`), and membership rows by (group, user) and by user.
 public protocol StoreTransaction {
+    // MARK: Reads named ahead
+
+    /// Reads the transaction is about to make, named ahead so that a store over a network sends them together, in
+    /// one round trip, and answers the calls that follow from what it sent. A store that answers in place ignores
+    /// it (the default). Naming a read that then does not happen costs that read, nothing else.
+    func prefetch(_ reads: [StoreRead]) async throws
+
     // MARK: Settings
     /// A platform setting (for example the public URL the server announced).
     func setting(_ key: String) async throws -> String?
@@ -318,7 +325,36 @@ public struct MappingRun: Sendable, Hashable, Identifiable {
     }
 }
 
+/// A read a transaction names ahead (``StoreTransaction/prefetch(_:)``): each is one requirement of the
+/// transaction with these arguments.
+public enum StoreRead: Sendable, Hashable {
+    /// ``StoreTransaction/provider(id:)``
+    case provider(id: String)
+    /// ``StoreTransaction/lockedProvider(id:)`` (reads named after it run once the lock is held)
+    case lockedProvider(id: String)
+    /// ``StoreTransaction/userCount(providerID:)``
+    case userCount(providerID: String)
+    /// ``StoreTransaction/syncLogCount(providerID:action:since:)``
+    case syncLogCount(providerID: String, action: SyncAction, since: Date)
+    /// ``StoreTransaction/user(id:)``
+    case user(id: String)
+    /// ``StoreTransaction/user(userName:)``
+    case userNamed(String)
+    /// ``StoreTransaction/groups(ofUser:)``
+    case groupsOfUser(String)
+    /// ``StoreTransaction/group(id:)``
+    case group(id: String)
+    /// ``StoreTransaction/mappingRules(providerID:)``
+    case mappingRules(providerID: String)
+    /// ``StoreTransaction/organization(id:)``
+    case organization(id: String)
+    /// ``StoreTransaction/users(providerID:query:)`` with a filter (the filtered count and the page's rows)
+    case users(providerID: String, query: StoreQuery)
+}
+
 extension StoreTransaction {
+    public func prefetch(_ reads: [StoreRead]) async throws {}
+
     /// The roles of one user, sorted.
     public func roles(ofUser userID: String) async throws -> [String] { try await roles(ofUsers: [userID])[userID] ?? [] }
     /// The watchlist ids of one user, sorted.

@@ -92,6 +92,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         -> (provider: Provider, user: UserRecord, groups: [MemberReference])
     {
         try await store.read { tx in
+            try await tx.prefetch(
+                [.provider(id: credentials.providerID), .user(id: id)] + (withGroups ? [.groupsOfUser(id)] : []))
             let provider = try await Self.authenticate(credentials, tx: tx)
             let user = try await Self.showingResolvedManagers(
                 [try Self.ownUser(id, provider: provider, tx: tx)], providerID: provider.id, tx: tx)[0]
@@ -105,6 +107,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     {
         let storeQuery = try Self.storeQuery(query, type: .user)
         return try await store.read { tx in
+            try await tx.prefetch(
+                [.provider(id: credentials.providerID), .users(providerID: credentials.providerID, query: storeQuery)])
             let provider = try await Self.authenticate(credentials, tx: tx)
             var page = try await tx.users(providerID: provider.id, query: storeQuery)
             page.items = try await Self.showingResolvedManagers(page.items, providerID: provider.id, tx: tx)
@@ -118,6 +122,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         -> (provider: Provider, group: GroupRecord, members: [MemberReference]?)
     {
         try await store.read { tx in
+            try await tx.prefetch([.provider(id: credentials.providerID), .group(id: id)])
             let provider = try await Self.authenticate(credentials, tx: tx)
             let group = try await Self.ownGroup(id, provider: provider, tx: tx)
             return (provider, group, withMembers ? try await tx.members(groupID: group.id, limit: .max) : nil)
@@ -150,7 +155,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         try await recordingRejection(provider, userName: body["userName"]?.stringValue, requestID: requestID) {
             let input = try Self.normalizedUser(body, provider: provider)
             let timestamp = now()
-            return try await transaction(provider) { current, tx in
+            return try await transaction(provider, prefetch: Self.userWrite(provider, userName: body["userName"]?.stringValue)) { current, tx in
                 let input = try Self.revalidate(input, normalizedFor: provider, current: current)
                 let user = try await Self.createUser(input, provider: current, at: timestamp, requestID: requestID, tx: tx)
                 return try await Self.showingResolvedManagers([user], providerID: current.id, tx: tx)[0]
@@ -224,7 +229,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         try await recordingRejection(provider, userID: id, requestID: requestID) {
             let input = try Self.normalizedUser(body, provider: provider)
             let timestamp = now()
-            return try await transaction(provider) { current, tx in
+            return try await transaction(provider, prefetch: Self.userWrite(provider, id: id)) { current, tx in
                 let input = try Self.revalidate(input, normalizedFor: provider, current: current)
                 let user = try await Self.replaceUser(
                     id, with: input, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
@@ -255,7 +260,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         try await recordingRejection(provider, userID: id, requestID: requestID) {
             let request = try PatchRequest(json: .object(body))
             let timestamp = now()
-            return try await transaction(provider) { current, tx in
+            return try await transaction(provider, prefetch: Self.userWrite(provider, id: id)) { current, tx in
                 let user = try await Self.patchUser(
                     id, with: request, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
                 return try await Self.showingResolvedManagers([user], providerID: current.id, tx: tx)[0]
@@ -283,7 +288,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     public func deleteUser(_ provider: Provider, id: String, ifMatch: String?, requestID: String? = nil) async throws {
         try await recordingRejection(provider, userID: id, requestID: requestID) {
             let timestamp = now()
-            try await transaction(provider) { current, tx in
+            try await transaction(provider, prefetch: Self.userWrite(provider, id: id)) { current, tx in
                 try await Self.deleteUser(id, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
             }
         }
@@ -323,7 +328,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     public func createGroup(_ provider: Provider, body: JSONObject, requestID: String? = nil) async throws -> GroupRecord {
         let input = try Self.normalizedGroup(body)
         let timestamp = now()
-        return try await transaction(provider) { current, tx in
+        return try await transaction(provider, prefetch: Self.groupWrite(provider)) { current, tx in
             try await Self.createGroup(input, provider: current, at: timestamp, requestID: requestID, tx: tx)
         }
     }
@@ -364,7 +369,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     ) async throws -> GroupRecord {
         let input = try Self.normalizedGroup(body)
         let timestamp = now()
-        return try await transaction(provider) { current, tx in
+        return try await transaction(provider, prefetch: Self.groupWrite(provider, id: id)) { current, tx in
             try await Self.replaceGroup(
                 id, with: input, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
         }
@@ -394,7 +399,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
         _ provider: Provider, id: String, request: PatchRequest, ifMatch: String?, requestID: String? = nil
     ) async throws -> GroupRecord {
         let timestamp = now()
-        return try await transaction(provider) { current, tx in
+        return try await transaction(provider, prefetch: Self.groupWrite(provider, id: id)) { current, tx in
             try await Self.patchGroup(
                 id, with: request, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
         }
@@ -429,7 +434,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// DELETE /Groups/{id}: the group and its memberships go; the users stay.
     public func deleteGroup(_ provider: Provider, id: String, ifMatch: String?, requestID: String? = nil) async throws {
         let timestamp = now()
-        try await transaction(provider) { current, tx in
+        try await transaction(provider, prefetch: Self.groupWrite(provider, id: id)) { current, tx in
             try await Self.deleteGroup(id, ifMatch: ifMatch, provider: current, at: timestamp, requestID: requestID, tx: tx)
         }
     }
@@ -888,6 +893,25 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// The provider as it is now, in the write's transaction; refuses the write (401, nothing written) unless
     /// `provider` still exists with the credentials its request was authenticated with (the same secret hash and
     /// username as when they were verified).
+    /// What a write of a user reads first, named ahead (``StoreTransaction/prefetch(_:)``): the provider (checked
+    /// again), the user (by id, or by `userName` for a POST), the provider's group rules and the organizations a
+    /// new user's placement starts from.
+    static func userWrite(_ provider: Provider, id: String? = nil, userName: String? = nil) -> [StoreRead] {
+        var reads: [StoreRead] = [.provider(id: provider.id)]
+        if let id { reads.append(.user(id: id)) }
+        if let userName { reads.append(.userNamed(userName)) }
+        reads.append(.mappingRules(providerID: provider.id))
+        if userName != nil {
+            reads += [.organization(id: Organization.rootID), .organization(id: provider.organizationMapping.organizationID)]
+        }
+        return reads
+    }
+
+    /// What a write of a group reads first, named ahead: the provider, the group and the provider's group rules.
+    static func groupWrite(_ provider: Provider, id: String? = nil) -> [StoreRead] {
+        [.provider(id: provider.id)] + (id.map { [.group(id: $0)] } ?? []) + [.mappingRules(providerID: provider.id)]
+    }
+
     static func checkStillAuthenticated(_ provider: Provider, tx: any StoreTransaction) async throws -> Provider {
         guard let current = try await tx.provider(id: provider.id), current.secretHash == provider.secretHash,
             current.username == provider.username
@@ -902,11 +926,13 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// settings as of the transaction, not as of the authentication). A store's uniqueness conflict (a race the
     /// checks above lost) becomes 409.
     func transaction<T: Sendable>(
-        _ provider: Provider, _ body: @Sendable (_ current: Provider, any StoreTransaction) async throws -> T
+        _ provider: Provider, prefetch reads: [StoreRead] = [],
+        _ body: @Sendable (_ current: Provider, any StoreTransaction) async throws -> T
     ) async throws -> T {
         do {
             return try await store.withTransaction { tx in
-                try await body(try Self.checkStillAuthenticated(provider, tx: tx), tx)
+                try await tx.prefetch(reads)
+                return try await body(try Self.checkStillAuthenticated(provider, tx: tx), tx)
             }
         } catch let error as ProvisioningError where error.code == .conflict {
             throw SCIMError.uniqueness(error.message)

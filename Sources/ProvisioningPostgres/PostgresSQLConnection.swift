@@ -15,55 +15,110 @@ import Synchronization
 final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     let connection: PostgresConnection
     let logger: Logger
-    /// Statements sent and not yet checked, oldest first.
-    private var pending: [EventLoopFuture<PostgresQueryResult>] = []
+    /// Where the round trips this connection waits for are counted (the store's total), if anywhere.
+    let roundTrips: RoundTrips?
 
-    init(connection: PostgresConnection, logger: Logger) {
+    /// A statement sent: its place in the order of sending, and its answer to come.
+    struct Sent {
+        var number: Int
+        var answer: EventLoopFuture<PostgresQueryResult>
+    }
+
+    /// How many statements were sent.
+    private var sent = 0
+    /// How many had been sent when the last wait began: waiting for one of them costs no round trip of its own.
+    private var inFlight = 0
+    /// Statements sent and not yet checked, in the order sent.
+    private var pending: [Sent] = []
+    /// Queries sent ahead (``prefetch(_:_:)``), by text and arguments, until the query that needs them runs.
+    private var prefetched: [Prefetched: Sent] = [:]
+
+    struct Prefetched: Hashable {
+        var sql: String
+        var arguments: [SQLValue]
+    }
+
+    init(connection: PostgresConnection, logger: Logger, roundTrips: RoundTrips? = nil) {
         self.connection = connection
         self.logger = logger
+        self.roundTrips = roundTrips
     }
 
     var dialect: SQLDialect { .postgres }
 
     @discardableResult
     func execute(_ sql: String, _ arguments: [SQLValue]) async throws -> Int {
-        try await answer(send(sql, arguments)).metadata.rows ?? 0
+        try await answer(sending(sql, arguments)).metadata.rows ?? 0
     }
 
     func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow] {
-        try await answer(send(sql, arguments)).rows.map { row in SQLRow(row.map(Self.value)) }
+        let statement = prefetched.removeValue(forKey: Prefetched(sql: sql, arguments: arguments)) ?? sending(sql, arguments)
+        return try await answer(statement).rows.map { row in SQLRow(row.map(Self.value)) }
+    }
+
+    /// Sends the query now; it is checked with the statements sent before the next one waited for, and its answer
+    /// is kept for the query with the same text and arguments. A second prefetch of one query sends nothing.
+    func prefetch(_ sql: String, _ arguments: [SQLValue]) async {
+        let key = Prefetched(sql: sql, arguments: arguments)
+        guard prefetched[key] == nil else { return }
+        let statement = sending(sql, arguments)
+        prefetched[key] = statement
+        pending.append(statement)
     }
 
     func enqueue(_ sql: String, _ arguments: [SQLValue]) async throws {
-        pending.append(send(sql, arguments))
+        pending.append(sending(sql, arguments))
     }
 
-    /// Checks every statement sent and not yet checked (their answers are on their way: no extra round trip when
-    /// a statement sent after them is waited for next).
-    func checkPending() async throws {
-        while !pending.isEmpty {
-            let next = pending.removeFirst()
+    /// The answer to a statement already sent, with a unique violation reported as ``SQLStoreError``. The
+    /// statements sent before it and not yet checked are checked first, in order (their answers come before its
+    /// own: no extra round trip); the first failure is the transaction's. Statements sent after it are left for
+    /// later, so that waiting for a query sent ahead does not wait for writes pipelined behind it.
+    ///
+    /// The wait ends when the connection closes, answered or not: postgres-nio can leave a statement unanswered
+    /// when the server closes the connection under it (seen while PostgreSQL restarts), and a lease that never
+    /// ends would starve the pool. A statement still unanswered after `deadline` closes its connection.
+    func answer(_ statement: Sent) async throws -> PostgresQueryResult {
+        if statement.number > inFlight {
+            inFlight = sent
+            roundTrips?.count()
+        }
+        while let first = pending.first, first.number < statement.number {
+            pending.removeFirst()
             do {
-                _ = try await answer(next)
+                _ = try await wait(first.answer)
             } catch {
                 pending.removeAll()
                 throw error
             }
         }
+        pending.removeAll { $0.number == statement.number }
+        return try await wait(statement.answer)
     }
 
-    /// The answer to a statement already sent, with a unique violation reported as ``SQLStoreError``.
-    ///
-    /// The wait ends when the connection closes, answered or not: postgres-nio can leave a statement unanswered
-    /// when the server closes the connection under it (seen while PostgreSQL restarts), and a lease that never
-    /// ends would starve the pool. A statement still unanswered after `deadline` closes its connection.
-    func answer(_ future: EventLoopFuture<PostgresQueryResult>) async throws -> PostgresQueryResult {
-        if !pending.isEmpty { try await checkPending() }
+    /// Sends every statement not yet checked and checks them (the transaction's end).
+    func checkPending() async throws {
+        guard let last = pending.last else { return }
+        _ = try await answer(last)
+    }
+
+    private func wait(_ future: EventLoopFuture<PostgresQueryResult>) async throws -> PostgresQueryResult {
         do {
             return try await Self.watched(future, on: connection, deadline: .now() + deadline).get()
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw SQLStoreError.uniqueViolation(error.serverInfo?[.message] ?? "unique violation")
         }
+    }
+
+    /// Sends a statement whose outcome is checked before the next one waited for (`BEGIN`).
+    func sendChecked(_ sql: String) {
+        pending.append(sending(sql, []))
+    }
+
+    /// Sends a statement and numbers it.
+    private func sending(_ sql: String, _ arguments: [SQLValue]) -> Sent {
+        sent += 1
+        return Sent(number: sent, answer: send(sql, arguments))
     }
 
     /// How long a statement may go unanswered on an open connection: a lock wait (`lock_timeout`) and a long
@@ -185,4 +240,17 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
             return .text(bytes.readString(length: bytes.readableBytes) ?? "")
         }
     }
+}
+
+/// How many times a store's transactions waited for PostgreSQL: a wait after statements went out is one round
+/// trip, however many statements it answers (pipelined ones included). For tests and benchmarks.
+public final class RoundTrips: Sendable {
+    private let total = Atomic<Int>(0)
+
+    public init() {}
+
+    func count() { total.add(1, ordering: .relaxed) }
+
+    /// Round trips so far.
+    public var value: Int { total.load(ordering: .relaxed) }
 }

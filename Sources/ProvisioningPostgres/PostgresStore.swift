@@ -30,6 +30,8 @@ public final class PostgresStore: ProvisioningStore, Service {
     let client: PostgresClient
     let connection: PostgresConnection.Configuration
     let logger: Logger
+    /// Every round trip its transactions waited for (``RoundTrips``).
+    public let roundTrips = RoundTrips()
 
     /// How many times a transaction that ended in a serialization failure or a deadlock is run in all.
     static let attempts = 4
@@ -143,17 +145,15 @@ public final class PostgresStore: ProvisioningStore, Service {
         do {
             return try await client.withConnection { connection in
                 leased = true
-                let sql = PostgresSQLConnection(connection: connection, logger: logger)
-                // The opening goes out with the body's first statement (pipelined); its outcome is checked before
-                // the commit. A read's COMMIT is not waited for: it cannot fail but with the connection, and the
-                // connection's next statement queues behind it.
-                let begin = sql.send(write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                let sql = PostgresSQLConnection(connection: connection, logger: logger, roundTrips: roundTrips)
+                // The opening goes out with the body's first statements (pipelined) and is checked with the first
+                // one waited for. A read's COMMIT is not waited for: it cannot fail but with the connection, and
+                // the connection's next statement queues behind it.
+                sql.sendChecked(write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 let result: T
                 do {
                     result = try await body(SQLTransaction(sql, locksRows: write))
-                    _ = try await sql.answer(begin)
                 } catch {
-                    _ = try? await sql.answer(begin)
                     // A closed connection rolled back with its session; the pool drops it.
                     if !connection.isClosed { _ = try? await sql.execute("ROLLBACK", []) }
                     throw error
@@ -163,6 +163,7 @@ public final class PostgresStore: ProvisioningStore, Service {
                     // answers the COMMIT with a rollback, and that statement's failure is the transaction's.
                     try await sql.execute("COMMIT", [])
                 } else {
+                    try await sql.checkPending()
                     sql.send("COMMIT").whenFailure { _ in }
                 }
                 return result

@@ -17,9 +17,15 @@ public protocol SQLConnection {
     /// send it without waiting for its answer (pipelined with the next statements); a failure then surfaces, as
     /// the transaction's first failure, at the next statement that is waited for, or at the commit.
     func enqueue(_ sql: String, _ arguments: [SQLValue]) async throws
+    /// A query the transaction will run next (``StoreTransaction/prefetch(_:)``): a network driver sends it now and
+    /// answers the ``query(_:_:)`` with the same text and arguments from it.
+    func prefetch(_ sql: String, _ arguments: [SQLValue]) async
 }
 
 extension SQLConnection {
+    /// Nothing to do for a driver whose queries answer in place.
+    public func prefetch(_ sql: String, _ arguments: [SQLValue]) async {}
+
     /// Runs the statement at once (a driver whose statements answer in place gains nothing by deferring).
     public func enqueue(_ sql: String, _ arguments: [SQLValue]) async throws {
         _ = try await execute(sql, arguments)

@@ -67,9 +67,10 @@ extension SQLTransaction {
     }
 
     public func syncLogCount(providerID: String, action: SyncAction, since: Date) async throws -> Int {
-        try await fetchValue(
-            "SELECT COUNT(*) FROM sync_log WHERE provider_id = ? AND action = ? AND at >= ?",
-            [providerID, action.rawValue, RowCoding.milliseconds(since)]) ?? 0
+        guard let row = try await fetchOne(.syncLogCount(providerID: providerID, action: action, since: since)) else {
+            return 0
+        }
+        return row[0]
     }
 
     public func warningSummary(providerID: String, since: Date, examples: Int) async throws -> [WarningGroup] {

@@ -8,8 +8,7 @@ extension SQLTransaction {
     static let organizationColumns = "id, name, parent_id, default_roles, created_by_provider, created_at"
 
     public func organization(id: String) async throws -> Organization? {
-        try await fetchOne("SELECT \(Self.organizationColumns) FROM organizations WHERE id = ?", [id])
-            .map(Self.organization(from:))
+        try await fetchOne(.organization(id: id)).map(Self.organization(from:))
     }
 
     public func organization(name: String) async throws -> Organization? {
@@ -153,9 +152,7 @@ extension SQLTransaction {
     public func mappingRules(providerID: String) async throws -> MappingRules {
         var rules = MappingRules()
         var roleIndex: [String: Int] = [:]
-        for row in try await fetchAll(
-            "SELECT kind, group_id, target, priority FROM mapping_rules WHERE provider_id = ? ORDER BY seq", [providerID])
-        {
+        for row in try await fetchAll(.mappingRules(providerID: providerID)) {
             let (kind, group, target): (String, String, String) = (row[0], row[1], row[2])
             switch MappingRuleKind(rawValue: kind) {
             case .organization:

@@ -43,13 +43,11 @@ public struct SQLTransaction: StoreTransaction {
         """
 
     public func provider(id: String) async throws -> Provider? {
-        try await fetchOne("SELECT \(Self.providerColumns) FROM providers WHERE id = ?", [id])
-            .map(Self.provider(from:))
+        try await fetchOne(.provider(id: id)).map(Self.provider(from:))
     }
 
     public func lockedProvider(id: String) async throws -> Provider? {
-        try await fetchOne("SELECT \(Self.providerColumns) FROM providers WHERE id = ?\(forUpdate)", [id])
-            .map(Self.provider(from:))
+        try await fetchOne(.lockedProvider(id: id)).map(Self.provider(from:))
     }
 
     public func providers() async throws -> [Provider] {
@@ -125,14 +123,11 @@ public struct SQLTransaction: StoreTransaction {
         """
 
     public func user(id: String) async throws -> UserRecord? {
-        try await fetchOne("SELECT \(Self.userColumns) FROM users u WHERE u.id = ?\(forUpdate)", [id])
-            .map(Self.user(from:))
+        try await fetchOne(.user(id: id)).map(Self.user(from:))
     }
 
     public func user(userName: String) async throws -> UserRecord? {
-        try await fetchOne(
-            "SELECT \(Self.userColumns) FROM users u WHERE u.user_name_lower = ?\(forUpdate)", [userName.lowercased()]
-        ).map(Self.user(from:))
+        try await fetchOne(.userNamed(userName)).map(Self.user(from:))
     }
 
     public func insertUser(_ u: UserRecord) async throws {
@@ -179,7 +174,7 @@ public struct SQLTransaction: StoreTransaction {
             }
         }
         return try await page(
-            .users, scope: SQLFragment("u.provider_id = ? AND u.linked = 1", [.text(providerID)]),
+            .users, scope: Self.usersScope(providerID),
             columns: Self.userColumns, query: query, unfilteredTotal: { try await userCount(providerID: providerID) },
             decode: Self.user(from:))
     }
@@ -245,7 +240,8 @@ public struct SQLTransaction: StoreTransaction {
     }
 
     public func userCount(providerID: String) async throws -> Int {
-        try await fetchValue("SELECT COALESCE(SUM(users), 0) FROM provider_user_counts WHERE provider_id = ?", [providerID]) ?? 0
+        guard let row = try await fetchOne(.userCount(providerID: providerID)) else { return 0 }
+        return row[0]
     }
 
     /// A user from a row of ``userColumns``, decoded by position (looking columns up by name costs more than
@@ -271,8 +267,7 @@ public struct SQLTransaction: StoreTransaction {
     static let groupColumns = "g.id, g.provider_id, g.display_name, g.doc, g.member_count, g.version, g.created_at, g.updated_at"
 
     public func group(id: String) async throws -> GroupRecord? {
-        try await fetchOne("SELECT \(Self.groupColumns) FROM groups g WHERE g.id = ?\(forUpdate)", [id])
-            .map(Self.group(from:))
+        try await fetchOne(.group(id: id)).map(Self.group(from:))
     }
 
     public func group(providerID: String, displayName: String) async throws -> GroupRecord? {
@@ -473,12 +468,7 @@ public struct SQLTransaction: StoreTransaction {
     }
 
     public func groups(ofUser userID: String) async throws -> [MemberReference] {
-        try await fetchAll(
-            """
-            SELECT g.id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
-            WHERE m.user_id = ? ORDER BY g.seq
-            """, [userID]
-        ).map { MemberReference(id: $0[0], display: $0[1]) }
+        try await fetchAll(.groupsOfUser(userID)).map { MemberReference(id: $0[0], display: $0[1]) }
     }
 
     public func groups(ofUsers userIDs: [String]) async throws -> [String: [MemberReference]] {
@@ -562,6 +552,76 @@ public struct SQLTransaction: StoreTransaction {
     /// Runs one statement whose row count is not needed; a network driver pipelines it (``SQLConnection/enqueue``).
     package func enqueue(_ sql: String, _ arguments: [any SQLValueConvertible] = []) async throws {
         try await connection.enqueue(sql, arguments.map(\.sqlValue))
+    }
+
+    // MARK: Reads named ahead
+
+    /// The statement of a read that can be named ahead: the requirement of each read runs exactly this statement,
+    /// so a prefetched answer is found by its text and arguments.
+    func statement(_ read: StoreRead) -> (sql: String, arguments: [any SQLValueConvertible])? {
+        switch read {
+        case .provider(let id):
+            ("SELECT \(Self.providerColumns) FROM providers WHERE id = ?", [id])
+        case .lockedProvider(let id):
+            ("SELECT \(Self.providerColumns) FROM providers WHERE id = ?\(forUpdate)", [id])
+        case .userCount(let providerID):
+            ("SELECT COALESCE(SUM(users), 0) FROM provider_user_counts WHERE provider_id = ?", [providerID])
+        case .syncLogCount(let providerID, let action, let since):
+            (
+                "SELECT COUNT(*) FROM sync_log WHERE provider_id = ? AND action = ? AND at >= ?",
+                [providerID, action.rawValue, RowCoding.milliseconds(since)]
+            )
+        case .user(let id):
+            ("SELECT \(Self.userColumns) FROM users u WHERE u.id = ?\(forUpdate)", [id])
+        case .userNamed(let userName):
+            ("SELECT \(Self.userColumns) FROM users u WHERE u.user_name_lower = ?\(forUpdate)", [userName.lowercased()])
+        case .groupsOfUser(let userID):
+            (
+                """
+                SELECT g.id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
+                WHERE m.user_id = ? ORDER BY g.seq
+                """, [userID]
+            )
+        case .group(let id):
+            ("SELECT \(Self.groupColumns) FROM groups g WHERE g.id = ?\(forUpdate)", [id])
+        case .mappingRules(let providerID):
+            ("SELECT kind, group_id, target, priority FROM mapping_rules WHERE provider_id = ? ORDER BY seq", [providerID])
+        case .organization(let id):
+            ("SELECT \(Self.organizationColumns) FROM organizations WHERE id = ?", [id])
+        case .users:
+            nil  // two statements, named by `pageStatements`
+        }
+    }
+
+    public func prefetch(_ reads: [StoreRead]) async throws {
+        for read in reads {
+            if case .users(let providerID, let query) = read {
+                // Only a filtered list runs exactly these two statements (an unfiltered one counts differently).
+                guard query.filter != nil else { continue }
+                let statements = try pageStatements(
+                    .users, scope: Self.usersScope(providerID), columns: Self.userColumns, query: query)
+                await connection.prefetch(statements.count.sql, statements.count.arguments)
+                if query.limit > 0 { await connection.prefetch(statements.rows.sql, statements.rows.arguments) }
+                continue
+            }
+            guard let statement = statement(read) else { continue }
+            await connection.prefetch(statement.sql, statement.arguments.map(\.sqlValue))
+        }
+    }
+
+    /// The linked users of a provider, as list queries scope them.
+    static func usersScope(_ providerID: String) -> SQLFragment {
+        SQLFragment("u.provider_id = ? AND u.linked = 1", [.text(providerID)])
+    }
+
+    func fetchOne(_ read: StoreRead) async throws -> SQLRow? {
+        guard let statement = statement(read) else { return nil }
+        return try await fetchOne(statement.sql, statement.arguments)
+    }
+
+    func fetchAll(_ read: StoreRead) async throws -> [SQLRow] {
+        guard let statement = statement(read) else { return [] }
+        return try await fetchAll(statement.sql, statement.arguments)
     }
 
     /// The first row of a query, if any.
