@@ -124,11 +124,14 @@ class Database:
         self.psql("""
             INSERT INTO user_roles (user_id, role) SELECT id, 'Desktop User' FROM users
               WHERE user_name_lower LIKE 'scale%' ON CONFLICT DO NOTHING;
-            UPDATE providers p SET user_count = (SELECT COUNT(*) FROM users u WHERE u.provider_id = p.id AND u.linked = 1);
+            DELETE FROM provider_user_counts;
+            INSERT INTO provider_user_counts (provider_id, shard, users)
+              SELECT provider_id, seq % 16, COUNT(*) FROM users WHERE provider_id IS NOT NULL AND linked = 1
+              GROUP BY provider_id, seq % 16;
             DELETE FROM user_pages;
-            INSERT INTO user_pages (provider_id, block, users)
-              SELECT provider_id, seq / 1024, COUNT(*) FROM users WHERE provider_id IS NOT NULL AND linked = 1
-              GROUP BY provider_id, seq / 1024;
+            INSERT INTO user_pages (provider_id, block, shard, users)
+              SELECT provider_id, seq / 1024, seq % 16, COUNT(*) FROM users WHERE provider_id IS NOT NULL AND linked = 1
+              GROUP BY provider_id, seq / 1024, seq % 16;
             ANALYZE;""")
 
     def seed_members(self, group_id, count):

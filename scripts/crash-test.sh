@@ -98,7 +98,7 @@ present = {r[0] for r in db.execute("SELECT user_id FROM group_members")}
 sys.exit(1 if members - present else 0)
 PY
 check "group member_count equals its rows" test "$(sqlite3 "$db" 'SELECT COUNT(*) FROM groups g WHERE member_count != (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id)')" = 0
-check "provider user_count equals its rows" test "$(sqlite3 "$db" "SELECT COUNT(*) FROM providers p WHERE user_count != (SELECT COUNT(*) FROM users u WHERE u.provider_id = p.id AND u.linked = 1)")" = 0
+check "provider user counts (summed over their shards) equal the rows" test "$(sqlite3 "$db" "SELECT COUNT(*) FROM providers p WHERE (SELECT COALESCE(SUM(users), 0) FROM provider_user_counts c WHERE c.provider_id = p.id) != (SELECT COUNT(*) FROM users u WHERE u.provider_id = p.id AND u.linked = 1)")" = 0
 check "every user has its created entry" test "$(sqlite3 "$db" "SELECT COUNT(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM sync_log s WHERE s.user_id = u.id AND s.action = 'created')")" = 0
 check "every user has its roles" test "$(sqlite3 "$db" "SELECT COUNT(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id)")" = 0
 check "every answered deactivation is blocked or scheduled" python3 - "$db" "$work/journal" <<'PY'

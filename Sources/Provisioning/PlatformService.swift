@@ -76,7 +76,7 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
                 throw ProvisioningError.refused(
                     "User '\(user.userName)' is \(user.status.rawValue) and cannot sign in (\(why)).")
             }
-            if let deviceID, await !(try await tx.devices(userID: user.id).contains { $0.id == deviceID }) {
+            if let deviceID, !(try await tx.devices(userID: user.id).contains { $0.id == deviceID }) {
                 throw ProvisioningError.notFound("User '\(user.userName)' has no device '\(deviceID)'.")
             }
             let session = SignInSession(

@@ -16,11 +16,11 @@ public import ServiceLifecycle
 ///
 /// **Concurrency.** Writes run concurrently, at `READ COMMITTED`, on every instance. Each rule of the domain
 /// holds through row-level means (docs/deployment.md lists them): unique indexes for names (a violation is a
-/// `conflict`), conditional updates on a resource's `version` for `If-Match`, in-place increments for counters,
-/// a lock on the provider's row for the mass-deactivation guard, and `FOR UPDATE SKIP LOCKED` claims for the
-/// deactivation scheduler and "apply org and role settings". A transaction that PostgreSQL ends as a
-/// serialization failure or a deadlock is run again, a few times, before the caller hears of it. Reads run at
-/// `REPEATABLE READ, READ ONLY`: one snapshot for everything a request reads.
+/// `conflict`), a lock on each row a write reads to change it (so `If-Match` and versions are exact), in-place
+/// increments on sharded counters, a lock on the provider's row for the mass-deactivation guard and for batches of
+/// "apply org and role settings", and `SKIP LOCKED` claims for the deactivation scheduler. A transaction that
+/// PostgreSQL ends as a serialization failure or a deadlock is run again, a few times, before the caller hears of
+/// it. Reads run at `REPEATABLE READ, READ ONLY`: one snapshot for everything a request reads.
 ///
 /// **Failures.** A lost connection, a server that is restarting, a full disk or a lock timeout roll the
 /// transaction back and throw ``ProvisioningError/Code/unavailable`` (503 with `Retry-After`); the pool drops the
@@ -96,15 +96,6 @@ public final class PostgresStore: ProvisioningStore, Service {
     /// Runs the connection pool until the task is cancelled or the service group shuts down.
     public func run() async throws {
         await client.run()
-    }
-
-    /// Opens a store, runs its pool for the length of `body`, then stops the pool.
-    public static func withRunning<T: Sendable>(
-        _ url: PostgresURL, logger: Logger = Logger(label: "roster.postgres"),
-        _ body: (PostgresStore) async throws -> T
-    ) async throws -> T {
-        let store = try await open(url, logger: logger)
-        return try await store.whileRunning { try await body(store) }
     }
 
     /// Runs the pool for the length of `body` (a store that ``open(_:logger:)`` returned, not yet running).

@@ -29,7 +29,7 @@ extension StoreConformance {
         }
         // Expiry and last use round-trip.
         let (t1, k1) = try await store.read { tx in
-            await (try await tx.adminToken(secretHash: "h1"), try await tx.apiKey(secretHash: "kh1"))
+            (try await tx.adminToken(secretHash: "h1"), try await tx.apiKey(secretHash: "kh1"))
         }
         #expect(t1?.expiresAt == at(60) && t1?.lastUsedAt == nil)
         #expect(k1?.expiresAt == at(90) && k1?.lastUsedAt == nil)
@@ -41,7 +41,7 @@ extension StoreConformance {
         #expect(try await store.read { tx in try await tx.apiKey(secretHash: "kh1")?.lastUsedAt } == at(6))
         // Revoking deletes, once.
         let revoked = try await store.withTransaction { tx in
-            await (try await tx.deleteAdminToken(id: "t2"), try await tx.deleteAdminToken(id: "t2"), try await tx.deleteAPIKey(id: "k2"),
+            (try await tx.deleteAdminToken(id: "t2"), try await tx.deleteAdminToken(id: "t2"), try await tx.deleteAPIKey(id: "k2"),
              try await tx.deleteAPIKey(id: "nope"))
         }
         #expect(revoked == (true, false, true, false))
@@ -56,11 +56,11 @@ extension StoreConformance {
         #expect(left == [false, true, false, true])
         // Removing an admin takes its sessions and tokens with it.
         let removed = try await store.withTransaction { tx in
-            await (try await tx.deleteAdmin(id: "a1"), try await tx.deleteAdmin(id: "a1"))
+            (try await tx.deleteAdmin(id: "a1"), try await tx.deleteAdmin(id: "a1"))
         }
         #expect(removed == (true, false))
         let after = try await store.read { tx in
-            await (try await tx.admins().map(\.id), try await tx.adminSession(tokenHash: "s2"), try await tx.adminTokens())
+            (try await tx.admins().map(\.id), try await tx.adminSession(tokenHash: "s2"), try await tx.adminTokens())
         }
         #expect(after.0 == ["a2"] && after.1 == nil && after.2.isEmpty)
 

@@ -17,7 +17,7 @@ extension StoreConformance {
         }
         // The root exists from the start; names are unique case-insensitively.
         let (root, byName, all) = try await store.read { tx in
-            await (try await tx.organization(id: Organization.rootID), try await tx.organization(name: "SALES"), try await tx.organizations())
+            (try await tx.organization(id: Organization.rootID), try await tx.organization(name: "SALES"), try await tx.organizations())
         }
         #expect(root?.name == Organization.rootName && root?.parentID == nil && root?.defaultRoles == [Role.desktopUser])
         #expect(byName == sales)
@@ -40,7 +40,7 @@ extension StoreConformance {
             u1.version += 1
             try await tx.updateUser(u1)
         }
-        let (u1, counts) = try await store.read { tx in await (try await tx.user(id: "u1"), try await tx.organizationUserCounts()) }
+        let (u1, counts) = try await store.read { tx in (try await tx.user(id: "u1"), try await tx.organizationUserCounts()) }
         #expect(u1?.organizationID == "o-sales" && u1?.organizationPinned == true && u1?.attributes["title"] == "Boss")
         #expect(counts == [Organization.rootID: 5, "o-sales": 1])
 
@@ -54,7 +54,7 @@ extension StoreConformance {
             try await tx.addToWatchlist(watchlistID: "w1", userID: "u3", at: epoch.addingTimeInterval(2))
         }
         let (roles, lists, members, listCounts) = try await store.read { tx in
-            await (try await tx.roles(ofUsers: ["u1", "u2", "u4"]), try await tx.watchlists(ofUsers: ["u1", "u3", "u4"]),
+            (try await tx.roles(ofUsers: ["u1", "u2", "u4"]), try await tx.watchlists(ofUsers: ["u1", "u3", "u4"]),
              try await tx.watchlistMembers(watchlistID: "w1", limit: 10).map(\.id), try await tx.watchlistMemberCounts())
         }
         #expect(roles == ["u1": ["Desktop User", "Security Administrator"], "u2": ["Audit Log Viewer"]])

@@ -29,7 +29,7 @@ extension StoreConformance {
 
         // Devices and archives, per user.
         let (devices, archives, none) = try await store.read { tx in
-            await (try await tx.devices(userID: "u1"), try await tx.archives(userID: "u1"), try await tx.devices(userID: "nobody"))
+            (try await tx.devices(userID: "u1"), try await tx.archives(userID: "u1"), try await tx.devices(userID: "nobody"))
         }
         #expect(devices == [d1, d2])
         #expect(archives == [a1, a2])
@@ -85,7 +85,7 @@ extension StoreConformance {
             for s in [s1, s2, s3, closed] { try await tx.insertSession(s) }
         }
         let (found, missing, foundClosed) = try await store.read { tx in
-            await (try await tx.session(tokenHash: "h1"), try await tx.session(tokenHash: "nope"), try await tx.session(tokenHash: "h4"))
+            (try await tx.session(tokenHash: "h1"), try await tx.session(tokenHash: "nope"), try await tx.session(tokenHash: "h4"))
         }
         #expect(found == s1)
         #expect(missing == nil)
@@ -93,7 +93,7 @@ extension StoreConformance {
         #expect(try await store.withTransaction { tx in try await tx.revokeSessions(userID: "u1", at: at(10)) } == 2)
         #expect(try await store.withTransaction { tx in try await tx.revokeSessions(userID: "u1", at: at(20)) } == 0)
         let (r1, r3, r4) = try await store.read { tx in
-            await (try await tx.session(tokenHash: "h1"), try await tx.session(tokenHash: "h3"), try await tx.session(tokenHash: "h4"))
+            (try await tx.session(tokenHash: "h1"), try await tx.session(tokenHash: "h3"), try await tx.session(tokenHash: "h4"))
         }
         #expect(r1?.revokedAt == at(10))
         #expect(r3?.revokedAt == nil)
@@ -107,7 +107,7 @@ extension StoreConformance {
             try await tx.insertAPIKey(k1)
         }
         let (byHash, unknown, keys) = try await store.read { tx in
-            await (try await tx.apiKey(secretHash: Credentials.hash(secret: "two")), try await tx.apiKey(secretHash: "nope"), try await tx.apiKeys())
+            (try await tx.apiKey(secretHash: Credentials.hash(secret: "two")), try await tx.apiKey(secretHash: "nope"), try await tx.apiKeys())
         }
         #expect(byHash == k2)
         #expect(unknown == nil)

@@ -54,7 +54,7 @@ public enum StoreConformance {
             try await tx.insertProvider(provider("p2"))
         }
         let (byID, second, all) = try await store.read { tx in
-            await (try await tx.provider(id: "p1"), try await tx.provider(id: "p2"), try await tx.providers())
+            (try await tx.provider(id: "p1"), try await tx.provider(id: "p2"), try await tx.providers())
         }
         #expect(byID == provider("p1"))
         #expect(second?.id == "p2")
@@ -86,7 +86,7 @@ public enum StoreConformance {
         edited.attributes["userName"] = "ann.b@example.com"
         let renamed = edited
         try await store.withTransaction { tx in try await tx.updateUser(renamed) }
-        let (old, new) = try await store.read { tx in await (try await tx.user(userName: "ann@example.com"), try await tx.user(id: "u1")) }
+        let (old, new) = try await store.read { tx in (try await tx.user(userName: "ann@example.com"), try await tx.user(id: "u1")) }
         #expect(old == nil)
         #expect(new == renamed)
         // The count of a provider's linked users follows inserts, unlinking and linking again.
@@ -216,7 +216,7 @@ public enum StoreConformance {
                 throw Abort()
             }
         }
-        let (p, u) = try await store.read { tx in await (try await tx.provider(id: "p1"), try await tx.user(id: "u1")) }
+        let (p, u) = try await store.read { tx in (try await tx.provider(id: "p1"), try await tx.user(id: "u1")) }
         #expect(p == nil)
         #expect(u == nil)
     }
