@@ -67,7 +67,7 @@ enum LifecycleEffects {
         // The provider's row is locked from here to the commit, so deactivations running at once count one after
         // the other and the guard trips at its threshold, not past it. The counts are named with the lock: they
         // go out together, and run once it is held.
-        let since = now.addingTimeInterval(-3600)
+        let since = now.addingTimeInterval(-TimeInterval(DeactivationGuard.window.components.seconds))
         try await tx.prefetch([
             .lockedProvider(id: provider.id),
             .syncLogCount(providerID: provider.id, action: .deactivationScheduled, since: since),

@@ -72,6 +72,9 @@ public struct DeactivationGuard: Sendable, Hashable {
         self.minimum = minimum
     }
 
+    /// The window the guard counts a provider's deactivations in: the hour before each deactivation.
+    public static let window: Duration = .seconds(3600)
+
     /// How many deactivations within an hour are allowed for a provider with `users` users. Percent and minimum
     /// count within their ranges (``SettingLimit/guardPercent``, ``SettingLimit/guardMinimum``) whatever is stored.
     public func threshold(users: Int) -> Int {

@@ -18,14 +18,14 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as SCIMError {
             var headers: HTTPFields = [:]
             if error.status == 401 { headers[.wwwAuthenticate] = "Basic realm=\"Roster SCIM\", Bearer realm=\"Roster SCIM\"" }
-            if error.status == 503 { headers[.retryAfter] = "5" }
+            if error.status == 503 { headers[.retryAfter] = SCIMResponses.unavailableRetryAfter }
             return SCIMResponses.error(error, headers: headers)
         } catch let error as ProvisioningError where request.uri.path.hasPrefix("/scim/") {
             // A domain error outside a SCIM operation's own mapping (a read that found the store unavailable).
             let status = error.httpStatus
             return SCIMResponses.error(
                 SCIMError(status: status.code, detail: error.message),
-                headers: status == .serviceUnavailable ? [.retryAfter: "5"] : [:])
+                headers: status == .serviceUnavailable ? [.retryAfter: SCIMResponses.unavailableRetryAfter] : [:])
         } catch let error as HTTPError where request.uri.path.hasPrefix("/console") {
             let message = error.status == .notFound
                 ? "There is no page at \(loggable(request.uri.path))." : (error.body ?? error.status.reasonPhrase)

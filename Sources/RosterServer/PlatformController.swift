@@ -137,7 +137,7 @@ enum PlatformResponses {
         case let error as ProvisioningError:
             return PlatformResponses.error(
                 error.message, status: error.httpStatus,
-                headers: error.code == .unavailable ? [.retryAfter: "5"] : [:])
+                headers: error.code == .unavailable ? [.retryAfter: SCIMResponses.unavailableRetryAfter] : [:])
         case let error as SCIMError:
             return PlatformResponses.error(error.detail, status: HTTPResponse.Status(code: error.status))
         case is NIOTooManyBytesError:
