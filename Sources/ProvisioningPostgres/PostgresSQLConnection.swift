@@ -17,11 +17,21 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     let logger: Logger
     /// Where the round trips this connection waits for are counted (the store's total), if anywhere.
     let roundTrips: RoundTrips?
+    /// The statements the store prepared on its connections, if its queries are prepared (a connection of the
+    /// store's own, for migrations, runs everything unnamed).
+    let preparedStatements: PreparedStatements?
 
     /// A statement sent: its place in the order of sending, and its answer to come.
     struct Sent {
         var number: Int
-        var answer: EventLoopFuture<PostgresQueryResult>
+        var answer: EventLoopFuture<Answer>
+    }
+
+    /// What PostgreSQL answered: the rows, and how many rows the statement changed (for statements run unnamed;
+    /// prepared ones are queries and statements whose count is not needed).
+    struct Answer: Sendable {
+        var rows: [PostgresRow]
+        var affected: Int
     }
 
     /// How many statements were sent.
@@ -32,27 +42,43 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     private var pending: [Sent] = []
     /// Queries sent ahead (``prefetch(_:_:)``), by text and arguments, until the query that needs them runs.
     private var prefetched: [Prefetched: Sent] = [:]
+    /// The numbers of the queries sent ahead and not yet read.
+    private var prefetchedNumbers: Set<Int> = []
+    /// Statements sent whose answers have not arrived, in the order sent.
+    private var unanswered: [Sent] = []
+    /// Answers that arrived and are not yet checked or read, by statement number.
+    private var answered: [Int: Result<Answer, any Error>] = [:]
 
     struct Prefetched: Hashable {
         var sql: String
         var arguments: [SQLValue]
     }
 
-    init(connection: PostgresConnection, logger: Logger, roundTrips: RoundTrips? = nil) {
+    init(
+        connection: PostgresConnection, logger: Logger, roundTrips: RoundTrips? = nil,
+        preparedStatements: PreparedStatements? = nil
+    ) {
         self.connection = connection
         self.logger = logger
         self.roundTrips = roundTrips
+        self.preparedStatements = preparedStatements
     }
 
     var dialect: SQLDialect { .postgres }
 
     @discardableResult
     func execute(_ sql: String, _ arguments: [SQLValue]) async throws -> Int {
-        try await answer(sending(sql, arguments)).metadata.rows ?? 0
+        try await answer(record(send(sql, arguments))).affected
     }
 
     func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow] {
-        let statement = prefetched.removeValue(forKey: Prefetched(sql: sql, arguments: arguments)) ?? sending(sql, arguments)
+        let key = Prefetched(sql: sql, arguments: arguments)
+        let statement: Sent
+        if let sent = prefetched.removeValue(forKey: key) {
+            statement = sent
+        } else {
+            statement = try await sending(sql, arguments)
+        }
         return try await answer(statement).rows.map { row in SQLRow(row.map(Self.value)) }
     }
 
@@ -61,13 +87,20 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     func prefetch(_ sql: String, _ arguments: [SQLValue]) async {
         let key = Prefetched(sql: sql, arguments: arguments)
         guard prefetched[key] == nil else { return }
-        let statement = sending(sql, arguments)
+        let statement: Sent
+        do {
+            statement = try await sending(sql, arguments)
+        } catch {
+            // Failed before it was sent (while preparing it): the failure is checked in its turn.
+            statement = record(connection.eventLoop.makeFailedFuture(error))
+        }
         prefetched[key] = statement
+        prefetchedNumbers.insert(statement.number)
         pending.append(statement)
     }
 
     func enqueue(_ sql: String, _ arguments: [SQLValue]) async throws {
-        pending.append(sending(sql, arguments))
+        pending.append(try await sending(sql, arguments))
     }
 
     /// The answer to a statement already sent, with a unique violation reported as ``SQLStoreError``. The
@@ -75,25 +108,45 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     /// own: no extra round trip); the first failure is the transaction's. Statements sent after it are left for
     /// later, so that waiting for a query sent ahead does not wait for writes pipelined behind it.
     ///
-    /// The wait ends when the connection closes, answered or not: postgres-nio can leave a statement unanswered
-    /// when the server closes the connection under it (seen while PostgreSQL restarts), and a lease that never
-    /// ends would starve the pool. A statement still unanswered after `deadline` closes its connection.
-    func answer(_ statement: Sent) async throws -> PostgresQueryResult {
-        if statement.number > inFlight {
-            inFlight = sent
-            roundTrips?.count()
+    /// Everything sent up to the statement (or up to the last query sent ahead, if later) and still unanswered is
+    /// waited for at once: one suspension per round trip, however many statements it answers (each wait is a hop
+    /// to the connection's event loop and back).
+    func answer(_ statement: Sent) async throws -> Answer {
+        if answered[statement.number] == nil {
+            if statement.number > inFlight {
+                inFlight = sent
+                roundTrips?.count()
+            }
+            // Queries sent ahead are read next: their answers are waited for in the same suspension.
+            let upTo = max(statement.number, prefetchedNumbers.max() ?? 0)
+            let count = unanswered.prefix { $0.number <= upTo }.count
+            let waiting = unanswered.prefix(count)
+            let loop = connection.eventLoop
+            let all = EventLoopFuture.whenAllComplete(waiting.map(\.answer), on: loop)
+            let results = try await Self.watched(all, on: connection, deadline: .now() + deadline).get()
+            for (sent, result) in zip(waiting, results) { answered[sent.number] = result }
+            unanswered.removeFirst(count)
         }
         while let first = pending.first, first.number < statement.number {
             pending.removeFirst()
-            do {
-                _ = try await wait(first.answer)
-            } catch {
+            // A query sent ahead keeps its answer for the query that reads it.
+            let result = prefetchedNumbers.contains(first.number)
+                ? answered[first.number] : answered.removeValue(forKey: first.number)
+            if case .failure(let error)? = result {
                 pending.removeAll()
-                throw error
+                throw Self.translated(error)
             }
         }
         pending.removeAll { $0.number == statement.number }
-        return try await wait(statement.answer)
+        prefetchedNumbers.remove(statement.number)
+        guard let result = answered.removeValue(forKey: statement.number) else {
+            throw NoAnswer(reason: "statement \(statement.number) was answered and read before")
+        }
+        do {
+            return try result.get()
+        } catch {
+            throw Self.translated(error)
+        }
     }
 
     /// Sends every statement not yet checked and checks them (the transaction's end).
@@ -102,23 +155,71 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         _ = try await answer(last)
     }
 
-    private func wait(_ future: EventLoopFuture<PostgresQueryResult>) async throws -> PostgresQueryResult {
-        do {
-            return try await Self.watched(future, on: connection, deadline: .now() + deadline).get()
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw SQLStoreError.uniqueViolation(error.serverInfo?[.message] ?? "unique violation")
+    /// A unique violation as ``SQLStoreError``; other errors as they are.
+    static func translated(_ error: any Error) -> any Error {
+        if let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505" {
+            return SQLStoreError.uniqueViolation(error.serverInfo?[.message] ?? "unique violation")
         }
+        return error
     }
 
     /// Sends a statement whose outcome is checked before the next one waited for (`BEGIN`).
     func sendChecked(_ sql: String) {
-        pending.append(sending(sql, []))
+        pending.append(record(send(sql, [])))
     }
 
-    /// Sends a statement and numbers it.
-    private func sending(_ sql: String, _ arguments: [SQLValue]) -> Sent {
+    /// Sends a statement whose count of changed rows is not needed (a query, or a change sent ahead), prepared
+    /// if the store prepares it, and numbers it.
+    private func sending(_ sql: String, _ arguments: [SQLValue]) async throws -> Sent {
+        if let statements = preparedStatements,
+            let prepared = try await prepared(sql, arguments, statements)
+        {
+            let binds = arguments.map(Self.data)
+            return record(prepared.execute(binds).map { Answer(rows: $0, affected: 0) })
+        }
+        return record(send(sql, arguments))
+    }
+
+    /// Numbers a statement sent.
+    private func record(_ answer: EventLoopFuture<Answer>) -> Sent {
         sent += 1
-        return Sent(number: sent, answer: send(sql, arguments))
+        let statement = Sent(number: sent, answer: answer)
+        unanswered.append(statement)
+        return statement
+    }
+
+    /// The statement prepared on this connection for `sql` with arguments of these types, preparing it now if the
+    /// store prepares it (one wait, once per connection). Its parameters are typed after the arguments (as an
+    /// unnamed statement's are), so a text with other argument types is a statement of its own.
+    ///
+    /// PostgreSQL refuses to prepare inside an aborted transaction: a failure of a statement sent before is then
+    /// the transaction's, not the refusal.
+    private func prepared(
+        _ sql: String, _ arguments: [SQLValue], _ statements: PreparedStatements
+    ) async throws -> PreparedQuery? {
+        let text = Self.numberingPlaceholders(sql, typedAfter: arguments)
+        if let known = statements.prepared(text, on: connection) { return known }
+        guard statements.shouldPrepare(text, on: connection) else { return nil }
+        do {
+            let prepared = try await Self.watched(
+                connection.prepare(query: text), on: connection, deadline: .now() + deadline
+            ).get()
+            statements.keep(prepared, for: text, on: connection)
+            return prepared
+        } catch {
+            try await checkPending()
+            throw error
+        }
+    }
+
+    /// An argument as postgres-nio's legacy binding (the one its prepared queries take).
+    static func data(_ value: SQLValue) -> PostgresData {
+        switch value {
+        case .text(let s): PostgresData(string: s)
+        case .integer(let i): PostgresData(int64: i)
+        case .real(let d): PostgresData(double: d)
+        case .null: .null
+        }
     }
 
     /// How long a statement may go unanswered on an open connection: a lock wait (`lock_timeout`) and a long
@@ -126,14 +227,14 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     var deadline: TimeAmount { .seconds(60) }
 
     /// `future`, failed with ``NoAnswer`` if the connection closes first or no answer comes by `deadline`. One
-    /// timer per statement, every second while it is unanswered (most are answered long before the first).
-    static func watched(
-        _ future: EventLoopFuture<PostgresQueryResult>, on connection: PostgresConnection, deadline: NIODeadline
-    ) -> EventLoopFuture<PostgresQueryResult> {
+    /// timer per wait, every second while it is unanswered (most are answered long before the first).
+    static func watched<Value: Sendable>(
+        _ future: EventLoopFuture<Value>, on connection: PostgresConnection, deadline: NIODeadline
+    ) -> EventLoopFuture<Value> {
         let loop = future.eventLoop
-        let promise = loop.makePromise(of: PostgresQueryResult.self)
+        let promise = loop.makePromise(of: Value.self)
         let watch = Watch()
-        func check() {
+        @Sendable func check() {
             watch.timer = loop.scheduleTask(in: .seconds(1)) {
                 if connection.isClosed {
                     promise.fail(NoAnswer(reason: "the connection closed"))
@@ -145,8 +246,12 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
                 }
             }
         }
-        loop.execute { check() }
+        loop.execute {
+            guard !watch.done else { return }
+            check()
+        }
         future.whenComplete { result in
+            watch.done = true
             watch.timer?.cancel()
             watch.timer = nil
             promise.completeWith(result)
@@ -157,6 +262,7 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     /// The timer of one watched statement; used only on the connection's event loop.
     final class Watch: @unchecked Sendable {
         var timer: Scheduled<Void>?
+        var done = false
     }
 
     /// A statement that got no answer: the connection is lost.
@@ -168,7 +274,7 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     /// Sends a statement without waiting for its answer. A connection runs its statements in order, so statements
     /// sent one after the other go out together (pipelined) and the next awaited answer follows theirs.
     @discardableResult
-    func send(_ sql: String, _ arguments: [SQLValue] = []) -> EventLoopFuture<PostgresQueryResult> {
+    func send(_ sql: String, _ arguments: [SQLValue] = []) -> EventLoopFuture<Answer> {
         var binds = PostgresBindings(capacity: arguments.count)
         for argument in arguments {
             switch argument {
@@ -179,24 +285,43 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
             }
         }
         let query = PostgresQuery(unsafeSQL: Self.numberingPlaceholders(sql), binds: binds)
-        return connection.query(query, logger: logger)
+        return connection.query(query, logger: logger).map { Answer(rows: $0.rows, affected: $0.metadata.rows ?? 0) }
     }
 
     /// `?` placeholders as PostgreSQL's `$1`, `$2`, …, leaving quoted literals and identifiers alone; statements
     /// seen before come from a cache (the store's statements are a few hundred texts).
     static func numberingPlaceholders(_ sql: String) -> String {
-        if let known = numbered.withLock({ $0[sql] }) { return known }
+        if let known = numbered.withLock({ $0[Numbered(sql: sql, types: nil)] }) { return known }
         let result = numberingPlaceholdersUncached(sql)
         numbered.withLock { cache in
-            if cache.count >= 1024 { cache.removeAll() }
-            cache[sql] = result
+            if cache.count >= 2048 { cache.removeAll() }
+            cache[Numbered(sql: sql, types: nil)] = result
         }
         return result
     }
 
-    private static let numbered = Mutex<[String: String]>([:])
+    /// `?` placeholders as `$1::int8`, `$2::text`, …: typed after `arguments` (a `NULL` argument's placeholder stays
+    /// untyped, for PostgreSQL to infer).
+    static func numberingPlaceholders(_ sql: String, typedAfter arguments: [SQLValue]) -> String {
+        let types = arguments.map(\.typeLetter)
+        let key = Numbered(sql: sql, types: types)
+        if let known = numbered.withLock({ $0[key] }) { return known }
+        let result = numberingPlaceholdersUncached(sql, types: types)
+        numbered.withLock { cache in
+            if cache.count >= 2048 { cache.removeAll() }
+            cache[key] = result
+        }
+        return result
+    }
 
-    static func numberingPlaceholdersUncached(_ sql: String) -> String {
+    private struct Numbered: Hashable {
+        var sql: String
+        var types: [UInt8]?
+    }
+
+    private static let numbered = Mutex<[Numbered: String]>([:])
+
+    static func numberingPlaceholdersUncached(_ sql: String, types: [UInt8]? = nil) -> String {
         var out = ""
         out.reserveCapacity(sql.utf8.count + 16)
         var n = 0
@@ -211,6 +336,14 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
             } else if c == "?" {
                 n += 1
                 out += "$\(n)"
+                if let types, n <= types.count {
+                    switch types[n - 1] {
+                    case UInt8(ascii: "t"): out += "::text"
+                    case UInt8(ascii: "i"): out += "::int8"
+                    case UInt8(ascii: "r"): out += "::float8"
+                    default: break
+                    }
+                }
             } else {
                 out.append(c)
             }
@@ -221,7 +354,11 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     /// A cell as a ``SQLValue``: integers and booleans as integers, floating point and numeric as reals (integral
     /// numerics as integers), everything else as text.
     static func value(_ cell: PostgresCell) -> SQLValue {
-        guard cell.bytes != nil else { return .null }
+        guard var bytes = cell.bytes else { return .null }
+        // postgres-nio asks for every result in binary format; a prepared query's cells are labelled with the
+        // format its description gave (text), so the label is set right before decoding.
+        var cell = cell
+        cell.format = .binary
         switch cell.dataType {
         case .int2, .int4, .int8:
             return (try? cell.decode(Int64.self)).map(SQLValue.integer) ?? .null
@@ -236,7 +373,6 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
             return .real(double)
         default:
             if let s = try? cell.decode(String.self) { return .text(s) }
-            guard var bytes = cell.bytes else { return .null }
             return .text(bytes.readString(length: bytes.readableBytes) ?? "")
         }
     }
@@ -253,4 +389,16 @@ public final class RoundTrips: Sendable {
 
     /// Round trips so far.
     public var value: Int { total.load(ordering: .relaxed) }
+}
+
+extension SQLValue {
+    /// The argument's type, as a letter: `t`ext, `i`nteger, `r`eal or `n`ull.
+    fileprivate var typeLetter: UInt8 {
+        switch self {
+        case .text: UInt8(ascii: "t")
+        case .integer: UInt8(ascii: "i")
+        case .real: UInt8(ascii: "r")
+        case .null: UInt8(ascii: "n")
+        }
+    }
 }

@@ -32,6 +32,8 @@ public final class PostgresStore: ProvisioningStore, Service {
     let logger: Logger
     /// Every round trip its transactions waited for (``RoundTrips``).
     public let roundTrips = RoundTrips()
+    /// The statements prepared on the pool's connections.
+    let preparedStatements = PreparedStatements()
 
     /// How many times a transaction that ended in a serialization failure or a deadlock is run in all.
     static let attempts = 4
@@ -125,6 +127,9 @@ public final class PostgresStore: ProvisioningStore, Service {
             } catch let error as PSQLError where attempt < Self.attempts && Self.isCollision(error) {
                 attempt += 1
                 try? await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 << attempt))))
+            } catch let error as PSQLError where attempt < Self.attempts && Self.isStalePlan(error) {
+                // The connection that kept the plan was closed (``once``); the next lease prepares afresh.
+                attempt += 1
             } catch {
                 throw Self.translate(error)
             }
@@ -136,7 +141,9 @@ public final class PostgresStore: ProvisioningStore, Service {
         do {
             return try await client.withConnection { connection in
                 leased = true
-                let sql = PostgresSQLConnection(connection: connection, logger: logger, roundTrips: roundTrips)
+                let sql = PostgresSQLConnection(
+                    connection: connection, logger: logger, roundTrips: roundTrips,
+                    preparedStatements: preparedStatements)
                 // The opening goes out with the body's first statements (pipelined) and is checked with the first
                 // one waited for. A read's COMMIT is not waited for: it cannot fail but with the connection, and
                 // the connection's next statement queues behind it.
@@ -146,7 +153,12 @@ public final class PostgresStore: ProvisioningStore, Service {
                     result = try await body(SQLTransaction(sql, locksRows: write))
                 } catch {
                     // A closed connection rolled back with its session; the pool drops it.
-                    if !connection.isClosed { _ = try? await sql.execute("ROLLBACK", []) }
+                    if let error = error as? PSQLError, Self.isStalePlan(error) {
+                        // Its prepared statements describe tables as they were: it is not used again.
+                        try? await connection.close()
+                    } else if !connection.isClosed {
+                        _ = try? await sql.execute("ROLLBACK", [])
+                    }
                     throw error
                 }
                 if write {
@@ -257,6 +269,11 @@ public final class PostgresStore: ProvisioningStore, Service {
         guard error.code == .server else { return false }
         let state = error.serverInfo?[.sqlState] ?? ""
         return state == "40001" || state == "40P01"
+    }
+
+    /// A prepared statement whose result type changed under it (another instance migrated a table it reads).
+    static func isStalePlan(_ error: PSQLError) -> Bool {
+        error.code == .server && error.serverInfo?[.sqlState] == "0A000"
     }
 
     static func isConnectionFailure(_ error: any Error) -> Bool {
