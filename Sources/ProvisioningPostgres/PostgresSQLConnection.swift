@@ -157,8 +157,8 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
 
     /// A unique violation as ``SQLStoreError``; other errors as they are.
     static func translated(_ error: any Error) -> any Error {
-        if let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505" {
-            return SQLStoreError.uniqueViolation(error.serverInfo?[.message] ?? "unique violation")
+        if PostgresStore.sqlState(error) == "23505" {
+            return SQLStoreError.uniqueViolation(PostgresStore.serverMessage(error) ?? "unique violation")
         }
         return error
     }

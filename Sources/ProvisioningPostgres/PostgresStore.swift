@@ -124,10 +124,10 @@ public final class PostgresStore: ProvisioningStore, Service {
         while true {
             do {
                 return try await once(write: write, body)
-            } catch let error as PSQLError where attempt < Self.attempts && Self.isCollision(error) {
+            } catch where attempt < Self.attempts && Self.isCollision(error) {
                 attempt += 1
                 try? await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 << attempt))))
-            } catch let error as PSQLError where attempt < Self.attempts && Self.isStalePlan(error) {
+            } catch where attempt < Self.attempts && Self.isStalePlan(error) {
                 // The connection that kept the plan was closed (``once``); the next lease prepares afresh.
                 attempt += 1
             } catch {
@@ -153,7 +153,7 @@ public final class PostgresStore: ProvisioningStore, Service {
                     result = try await body(SQLTransaction(sql, locksRows: write))
                 } catch {
                     // A closed connection rolled back with its session; the pool drops it.
-                    if let error = error as? PSQLError, Self.isStalePlan(error) {
+                    if Self.isStalePlan(error) {
                         // Its prepared statements describe tables as they were: it is not used again.
                         try? await connection.close()
                     } else if !connection.isClosed {
@@ -265,23 +265,36 @@ public final class PostgresStore: ProvisioningStore, Service {
 
     /// A serialization failure or a deadlock: PostgreSQL rolled the transaction back, and running it again may
     /// succeed.
-    static func isCollision(_ error: PSQLError) -> Bool {
-        guard error.code == .server else { return false }
-        let state = error.serverInfo?[.sqlState] ?? ""
+    static func isCollision(_ error: any Error) -> Bool {
+        let state = sqlState(error)
         return state == "40001" || state == "40P01"
     }
 
+    /// The SQLSTATE of an error PostgreSQL reported. postgres-nio reports it as `PSQLError`, or, through the
+    /// prepared queries' API, as the older `PostgresError`.
+    static func sqlState(_ error: any Error) -> String? {
+        if let error = error as? PSQLError, error.code == .server { return error.serverInfo?[.sqlState] }
+        if case .server(let message)? = error as? PostgresError { return message.fields[.sqlState] }
+        return nil
+    }
+
+    /// The primary message of an error PostgreSQL reported (see ``sqlState(_:)``).
+    static func serverMessage(_ error: any Error) -> String? {
+        if let error = error as? PSQLError, error.code == .server { return error.serverInfo?[.message] }
+        if case .server(let message)? = error as? PostgresError { return message.fields[.message] }
+        return nil
+    }
+
     /// A prepared statement whose result type changed under it (another instance migrated a table it reads).
-    static func isStalePlan(_ error: PSQLError) -> Bool {
-        error.code == .server && error.serverInfo?[.sqlState] == "0A000"
+    static func isStalePlan(_ error: any Error) -> Bool {
+        sqlState(error) == "0A000"
     }
 
     static func isConnectionFailure(_ error: any Error) -> Bool {
+        if let state = sqlState(error) { return state.hasPrefix("08") || state.hasPrefix("57P") }
+        if case .connectionClosed? = error as? PostgresError { return true }
         if let error = error as? PSQLError {
             switch error.code {
-            case .server:
-                let state = error.serverInfo?[.sqlState] ?? ""
-                return state.hasPrefix("08") || state.hasPrefix("57P")
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .sslUnsupported,
                 .failedToAddSSLHandler, .messageDecodingFailure, .unexpectedBackendMessage, .poolClosed:
                 return true
@@ -301,8 +314,7 @@ public final class PostgresStore: ProvisioningStore, Service {
         if isConnectionFailure(error) {
             return ProvisioningError.unavailable("The database cannot be reached; nothing was changed. Retry in a few seconds.")
         }
-        if let error = error as? PSQLError, error.code == .server {
-            let state = error.serverInfo?[.sqlState] ?? ""
+        if let state = sqlState(error) {
             switch state {
             case "55P03", "57014":
                 return ProvisioningError.unavailable("The database is busy; nothing was changed. Retry in a few seconds.")
