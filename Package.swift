@@ -82,11 +82,11 @@ let package = Package(
             resources: [.copy("Console")],
             swiftSettings: swiftSettings
         ),
+        // The store conformance suite and helpers the tests of the core and of each store share; no driver.
+        .target(name: "ProvisioningTesting", dependencies: ["SCIM", "Provisioning"], swiftSettings: swiftSettings),
+        // PostgreSQL's test helpers: a fresh schema per test on the server `ROSTER_TEST_POSTGRES_URL` names.
         .target(
-            name: "ProvisioningTesting",
-            dependencies: ["SCIM", "Provisioning", "ProvisioningPostgres"],
-            swiftSettings: swiftSettings
-        ),
+            name: "ProvisioningPostgresTesting", dependencies: ["ProvisioningPostgres"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "roster",
             dependencies: [
@@ -103,7 +103,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "SCIMTests", dependencies: ["SCIM", "ProvisioningTesting"], resources: [.copy("Fixtures")],
+            name: "SCIMTests", dependencies: ["SCIM"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ProvisioningTests",
@@ -122,7 +122,7 @@ let package = Package(
             name: "ProvisioningPostgresTests",
             dependencies: [
                 "SCIM", "Provisioning", "ProvisioningSQL", "ProvisioningPostgres", "ProvisioningTesting",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "ProvisioningPostgresTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -130,7 +130,8 @@ let package = Package(
         .testTarget(
             name: "RosterServerTests",
             dependencies: [
-                "SCIM", "Provisioning", "ProvisioningSQLite", "ProvisioningPostgres", "ProvisioningTesting", "RosterServer",
+                "SCIM", "Provisioning", "ProvisioningSQLite", "ProvisioningPostgres", "ProvisioningTesting",
+                "ProvisioningPostgresTesting", "RosterServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,6 +2,7 @@ import Foundation
 import Provisioning
 import ProvisioningPostgres
 import ProvisioningSQL
+import ProvisioningPostgresTesting
 import ProvisioningTesting
 import SCIM
 import Testing

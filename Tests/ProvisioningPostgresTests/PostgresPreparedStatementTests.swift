@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import Provisioning
 import ProvisioningSQL
+import ProvisioningPostgresTesting
 import ProvisioningTesting
 import Testing
 
@@ -78,6 +79,28 @@ struct PostgresPreparedStatementTests {
                 await #expect(throws: SQLStoreError.self) { _ = try await sql.query(text, [.text("taken")]) }
                 try await sql.execute("ROLLBACK", [])
                 #expect(try await sql.query(text, [.text("taken")]).count == 1)
+            }
+        }
+    }
+
+    /// postgres-nio reports a prepared statement's failure in its older error type (`PostgresError`): a unique
+    /// violation is still a conflict (the store reads SQLSTATEs from both types, see `PostgresStore.sqlState`).
+    @Test func aPreparedStatementsFailureIsReadLikeAnUnnamedOnes() async throws {
+        try await PostgresTesting.withStore { store in
+            try await Self.onOneConnection(store) { sql, connection in
+                try await sql.execute("CREATE TEMP TABLE names (name TEXT PRIMARY KEY)", [])
+                let insert = "INSERT INTO names (name) VALUES (?)"
+                try await sql.enqueue(insert, [.text("a")])
+                try await sql.enqueue(insert, [.text("b")])
+                try await sql.checkPending()
+                #expect(store.preparedStatements.counts[connection.id] == 1)
+                do {
+                    try await sql.enqueue(insert, [.text("a")])
+                    try await sql.checkPending()
+                    Issue.record("a duplicate name was inserted")
+                } catch let error as SQLStoreError {
+                    guard case .uniqueViolation = error else { throw error }
+                }
             }
         }
     }

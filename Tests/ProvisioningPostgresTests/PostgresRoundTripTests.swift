@@ -1,6 +1,7 @@
 import Foundation
 import Provisioning
 import ProvisioningPostgres
+import ProvisioningPostgresTesting
 import ProvisioningTesting
 import SCIM
 import Testing

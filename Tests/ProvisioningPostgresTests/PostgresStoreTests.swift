@@ -4,6 +4,7 @@ import PostgresNIO
 import Provisioning
 @testable import ProvisioningPostgres
 import ProvisioningSQL
+import ProvisioningPostgresTesting
 import ProvisioningTesting
 import SCIM
 import Testing

@@ -54,7 +54,7 @@ import Testing
         try await withSCIM(kind) { clients, issued, admin in
             let okta = clients[0]
             try await Self.allowAnyUserName(admin, issued[0])
-            let r = try await okta.send(.post, "/Bulk", BulkRequestExamples.rfc7644_3_7_2)
+            let r = try await okta.send(.post, "/Bulk", try BulkRequestExamples.text("3.7.2"))
             #expect(r.status == .ok)
             #expect(r.headers[.contentType] == "application/scim+json")
             #expect(r.object["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:BulkResponse"])
@@ -82,7 +82,7 @@ import Testing
     func rfc7644_3_7_1(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, _, _ in
             let okta = clients[0]
-            let r = try await okta.send(.post, "/Bulk", BulkRequestExamples.rfc7644_3_7_1)
+            let r = try await okta.send(.post, "/Bulk", try BulkRequestExamples.text("3.7.1"))
             #expect(r.status == .ok)
             let ops = Self.operations(r)
             try #require(ops.count == 2)
@@ -103,7 +103,7 @@ import Testing
         try await withSCIM(kind) { clients, _, _ in
             let okta = clients[0]
             // "Alice" is not an email, which this provider requires: the POST fails, and nothing after it runs.
-            let r = try await okta.send(.post, "/Bulk", BulkRequestExamples.rfc7644_3_7_3)
+            let r = try await okta.send(.post, "/Bulk", try BulkRequestExamples.text("3.7.3"))
             #expect(r.status == .ok)
             let ops = Self.operations(r)
             try #require(ops.count == 1)
@@ -539,5 +539,16 @@ import Testing
             let user = try await admin.user(id: Self.id(Self.operations(r)[0]))
             #expect(user.status == .blocked && user.deactivationDueAt != nil)
         }
+    }
+}
+
+/// RFC 7644's BulkRequest examples: the files the SCIM module's tests keep (`Tests/SCIMTests/Fixtures/bulk`), read
+/// from the source tree.
+enum BulkRequestExamples {
+    /// The example of RFC 7644's section `section` (`"3.7.2"`), as text.
+    static func text(_ section: String, file: String = #filePath) throws -> String {
+        let tests = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
+        let url = tests.appendingPathComponent("SCIMTests/Fixtures/bulk/rfc7644-\(section).json")
+        return try String(contentsOf: url, encoding: .utf8)
     }
 }

@@ -6,6 +6,7 @@ import NIOCore
 import Provisioning
 import ProvisioningPostgres
 import ProvisioningSQLite
+import ProvisioningPostgresTesting
 import ProvisioningTesting
 import RosterServer
 import SCIM

@@ -1,4 +1,3 @@
-import ProvisioningTesting
 import Testing
 @testable import SCIM
 
@@ -30,7 +29,7 @@ struct BulkRequestTests {
 
     @Test("RFC 7644 §3.7.3 example decodes: methods, paths, versions, failOnErrors")
     func decodesTheRFCExample() throws {
-        let r = try Self.request(BulkRequestExamples.rfc7644_3_7_3)
+        let r = try Self.request(try BulkRequestExamples.text("3.7.3"))
         #expect(r.failOnErrors == 1 && !r.allOrNothing)
         let operations = r.entries.compactMap { entry -> BulkOperation? in
             if case .valid(let op) = entry { return op }
@@ -202,7 +201,7 @@ struct BulkRequestTests {
 
     @Test("RFC 7644 §3.7.2 example: the group refers to the user created before it; they run as sent")
     func rfcExampleRunsAsSent() throws {
-        let r = try Self.request(BulkRequestExamples.rfc7644_3_7_2)
+        let r = try Self.request(try BulkRequestExamples.text("3.7.2"))
         let plan = r.plan()
         #expect(plan.steps.map(\.index) == [0, 1])
         #expect(plan.steps[1].references == ["qwerty"] && plan.steps[0].references.isEmpty)
@@ -238,7 +237,7 @@ struct BulkRequestTests {
 
     @Test("RFC 7644 §3.7.1 example: circular references fail both operations with 409 invalidValue naming the bulkId")
     func rfcCircularExample() throws {
-        let r = try Self.request(BulkRequestExamples.rfc7644_3_7_1)
+        let r = try Self.request(try BulkRequestExamples.text("3.7.1"))
         #expect(Self.order(r) == [0, 1])
         let errors = Self.errors(r)
         try #require(errors.count == 2)
