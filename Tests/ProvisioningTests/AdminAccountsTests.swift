@@ -253,14 +253,3 @@ import Testing
         await #expect(throws: ProvisioningError.self) { try await accounts.createToken(email: "x@example.com", name: "n") }
     }
 }
-
-@Suite struct ProviderActivityTests {
-    @Test func writesAtMostOncePerInterval() {
-        let activity = ProviderActivity(interval: 60)
-        let t0 = Date(timeIntervalSince1970: 1_796_014_800)
-        #expect(activity.record(providerID: "okta", at: t0))
-        #expect(!activity.record(providerID: "okta", at: t0.addingTimeInterval(59)))
-        #expect(activity.record(providerID: "entra", at: t0.addingTimeInterval(59)))
-        #expect(activity.record(providerID: "okta", at: t0.addingTimeInterval(60)))
-    }
-}

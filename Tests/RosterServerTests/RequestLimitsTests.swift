@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@testable import Provisioning
+@testable import RosterServer
 
 @Suite struct RequestLimitsTests {
     static let t0 = Date(timeIntervalSince1970: 1_796_014_800)
@@ -57,3 +57,13 @@ import Testing
     }
 }
 
+@Suite struct ProviderActivityTests {
+    @Test func writesAtMostOncePerInterval() {
+        let activity = ProviderActivity(interval: 60)
+        let t0 = Date(timeIntervalSince1970: 1_796_014_800)
+        #expect(activity.record(providerID: "okta", at: t0))
+        #expect(!activity.record(providerID: "okta", at: t0.addingTimeInterval(59)))
+        #expect(activity.record(providerID: "entra", at: t0.addingTimeInterval(59)))
+        #expect(activity.record(providerID: "okta", at: t0.addingTimeInterval(60)))
+    }
+}
