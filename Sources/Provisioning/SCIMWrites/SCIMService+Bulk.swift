@@ -341,14 +341,7 @@ extension BulkResult {
         case let e as SCIMError:
             scimError = e
         case let e as ProvisioningError:
-            scimError = switch e.code {
-            case .notFound: .notFound(e.message)
-            case .conflict: .uniqueness(e.message)
-            case .invalid: .invalidValue(e.message)
-            case .refused: .conflict(e.message)
-            case .unauthenticated: .unauthorized(e.message)
-            case .unavailable: SCIMError(status: 503, detail: e.message)
-            }
+            scimError = e.scimError
         default:
             scimError = .internalError("The operation could not be completed; the error was logged.")
             unexpectedError = String(reflecting: error)

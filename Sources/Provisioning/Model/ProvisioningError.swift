@@ -1,7 +1,9 @@
+public import SCIM
+
 /// An error of an admin operation (CLI, console, admin API): what went wrong, said so that an admin can act.
 public struct ProvisioningError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The kinds of failure, for callers that map them to exit codes or HTTP statuses.
-    public enum Code: Sendable, Hashable {
+    public enum Code: Sendable, Hashable, CaseIterable {
         case notFound, conflict, invalid
         /// The user exists but its status does not allow what was asked (signing in while blocked or deactivated).
         case refused
@@ -36,4 +38,40 @@ public struct ProvisioningError: Error, Sendable, Hashable, CustomStringConverti
     }
     public static func unauthenticated(_ message: String) -> ProvisioningError { .init(.unauthenticated, message) }
     public static func unavailable(_ message: String) -> ProvisioningError { .init(.unavailable, message) }
+}
+
+extension ProvisioningError {
+    /// How long a client should wait before retrying a request the store could not take (a 503), in seconds.
+    public static let unavailableRetryAfter = 5
+
+    /// The domain error in SCIM's vocabulary (RFC 7644 §3.12): the one mapping of a code to a status, which every
+    /// route answers with, whatever its body (SCIM, the platform and admin APIs' JSON, the console's pages).
+    ///
+    /// | code | status | `scimType` |
+    /// |---|---|---|
+    /// | `notFound` | 404 | |
+    /// | `conflict` | 409 | `uniqueness` |
+    /// | `invalid` | 400 | `invalidValue` |
+    /// | `refused` | 403, or 429 when it lifts by itself (`retryAfter`) | |
+    /// | `unauthenticated` | 401 | |
+    /// | `unavailable` | 503 | |
+    public var scimError: SCIMError {
+        switch code {
+        case .notFound: .notFound(message)
+        case .conflict: .uniqueness(message)
+        case .invalid: .invalidValue(message)
+        case .refused: SCIMError(status: retryAfter == nil ? 403 : 429, detail: message)
+        case .unauthenticated: .unauthorized(message)
+        case .unavailable: SCIMError(status: 503, detail: message)
+        }
+    }
+
+    /// The HTTP status every route answers this error with.
+    public var status: Int { scimError.status }
+
+    /// The `Retry-After` to send, in seconds: the refusal's own, or ``unavailableRetryAfter`` for a store that
+    /// could not take the request.
+    public var retryAfterSeconds: Int? {
+        retryAfter ?? (code == .unavailable ? Self.unavailableRetryAfter : nil)
+    }
 }

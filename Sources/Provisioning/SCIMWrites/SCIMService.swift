@@ -923,8 +923,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// Runs a write transaction on behalf of `provider`: it first checks that the provider still has the
     /// credentials its request was authenticated with, then runs `body` with the provider as it is now (its
-    /// settings as of the transaction, not as of the authentication). A store's uniqueness conflict (a race the
-    /// checks above lost) becomes 409.
+    /// settings as of the transaction, not as of the authentication). A domain error (a store's uniqueness
+    /// conflict, a race the checks above lost, is 409) becomes the SCIM error it means.
     func transaction<T: Sendable>(
         _ provider: Provider, prefetch reads: [StoreRead] = [],
         _ body: @Sendable (_ current: Provider, any StoreTransaction) async throws -> T
@@ -934,10 +934,8 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
                 try await tx.prefetch(reads)
                 return try await body(try Self.checkStillAuthenticated(provider, tx: tx), tx)
             }
-        } catch let error as ProvisioningError where error.code == .conflict {
-            throw SCIMError.uniqueness(error.message)
-        } catch let error as ProvisioningError where error.code == .unavailable {
-            throw SCIMError(status: 503, detail: error.message)
+        } catch let error as ProvisioningError {
+            throw error.scimError
         }
     }
 }

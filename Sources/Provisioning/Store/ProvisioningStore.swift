@@ -1,0 +1,170 @@
+public import Foundation
+public import SCIM
+
+/// Where providers, users, groups and memberships live: an embedded SQLite file, PostgreSQL, or memory.
+///
+/// All work happens inside ``withTransaction(_:)``: the body reads and writes through a ``StoreTransaction`` and
+/// either everything it wrote commits or nothing does. Bodies are synchronous on purpose: the domain decides with
+/// pure functions, so a transaction never waits on anything but the database, and holding it is short.
+public protocol ProvisioningStore: Sendable {
+    /// Runs `body` in one read-write transaction; a thrown error rolls it back.
+    func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+    /// Runs `body` against a consistent snapshot, without writing.
+    func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+}
+
+/// The sort key of a list query, resolved against a resource type.
+public struct SortKey: Sendable, Hashable {
+    public var attribute: ResolvedAttribute
+    public var descending: Bool
+    public init(attribute: ResolvedAttribute, descending: Bool) {
+        self.attribute = attribute
+        self.descending = descending
+    }
+}
+
+/// A list query a store can run: a validated filter, a sort key and a page window.
+public struct StoreQuery: Sendable, Hashable {
+    public var filter: Filter?
+    public var sort: SortKey?
+    /// 0-based offset.
+    public var offset: Int
+    /// Maximum number of items; 0 counts only.
+    public var limit: Int
+    public init(filter: Filter?, sort: SortKey?, offset: Int, limit: Int) {
+        self.filter = filter
+        self.sort = sort
+        self.offset = offset
+        self.limit = limit
+    }
+}
+
+/// Reads and writes inside one transaction, by aggregate (each a protocol of its own that every store adopts).
+/// Implementations must use indexed lookups: by id, by lowercased `userName`, by (provider, lowercased
+/// `displayName`), and membership rows by (group, user) and by user.
+public protocol StoreTransaction:
+    UsersAndGroupsTransaction, LifecycleTransaction, MappingTransaction, AdminTransaction, PlatformTransaction
+{
+    /// Reads the transaction is about to make, named ahead so that a store over a network sends them together, in
+    /// one round trip, and answers the calls that follow from what it sent. A store that answers in place ignores
+    /// it (the default). Naming a read that then does not happen costs that read, nothing else.
+    func prefetch(_ reads: [StoreRead]) async throws
+}
+
+/// An admin's search over all users (the console's user list).
+public struct UserSearch: Sendable, Hashable {
+    /// Part of the email or display name, case-insensitive.
+    public var text: String?
+    public var status: UserStatus?
+    /// The managing provider; `""` for local users.
+    public var providerID: String?
+    public var organizationID: String?
+    /// Only users on legal hold.
+    public var legalHold: Bool
+    public var offset: Int
+    public var limit: Int
+
+    public init(
+        text: String? = nil, status: UserStatus? = nil, providerID: String? = nil, organizationID: String? = nil,
+        legalHold: Bool = false, offset: Int = 0, limit: Int = 50
+    ) {
+        self.text = text
+        self.status = status
+        self.providerID = providerID
+        self.organizationID = organizationID
+        self.legalHold = legalHold
+        self.offset = offset
+        self.limit = limit
+    }
+
+    /// Whether `user` matches (the memory store's evaluation, and the reference for the SQL one).
+    public func matches(_ user: UserRecord) -> Bool {
+        if let text, !text.isEmpty {
+            let needle = text.lowercased()
+            guard user.userName.lowercased().contains(needle) || (user.displayName?.lowercased().contains(needle) ?? false)
+            else { return false }
+        }
+        if let status, user.status != status { return false }
+        if let providerID {
+            if providerID.isEmpty ? !user.isLocal : user.providerID != providerID { return false }
+        }
+        if let organizationID, user.organizationID != organizationID { return false }
+        if legalHold && !user.legalHold { return false }
+        return true
+    }
+}
+
+/// The kinds of group rules a provider has.
+public enum MappingRuleKind: String, Sendable, Hashable, CaseIterable {
+    case organization, role, watchlist
+}
+
+/// One run of "apply org and role settings": its progress is saved with each batch, so a crashed run resumes
+/// where it stopped.
+public struct MappingRun: Sendable, Hashable, Identifiable {
+    public var id: String
+    public var providerID: String
+    public var startedAt: Date
+    /// The sequence number of the last user done.
+    public var cursor: Int64
+    /// Users evaluated and users changed so far.
+    public var processed: Int
+    public var changed: Int
+    public var finishedAt: Date?
+
+    public init(
+        id: String, providerID: String, startedAt: Date, cursor: Int64 = 0, processed: Int = 0, changed: Int = 0,
+        finishedAt: Date? = nil
+    ) {
+        self.id = id
+        self.providerID = providerID
+        self.startedAt = startedAt
+        self.cursor = cursor
+        self.processed = processed
+        self.changed = changed
+        self.finishedAt = finishedAt
+    }
+}
+
+/// A read a transaction names ahead (``StoreTransaction/prefetch(_:)``): each is one requirement of the
+/// transaction with these arguments.
+public enum StoreRead: Sendable, Hashable {
+    /// ``StoreTransaction/provider(id:)``
+    case provider(id: String)
+    /// ``StoreTransaction/lockedProvider(id:)`` (reads named after it run once the lock is held)
+    case lockedProvider(id: String)
+    /// ``StoreTransaction/userCount(providerID:)``
+    case userCount(providerID: String)
+    /// ``StoreTransaction/syncLogCount(providerID:action:since:)``
+    case syncLogCount(providerID: String, action: SyncAction, since: Date)
+    /// ``StoreTransaction/user(id:)``
+    case user(id: String)
+    /// ``StoreTransaction/user(userName:)``
+    case userNamed(String)
+    /// ``StoreTransaction/groups(ofUser:)``
+    case groupsOfUser(String)
+    /// ``StoreTransaction/group(id:)``
+    case group(id: String)
+    /// ``StoreTransaction/mappingRules(providerID:)``
+    case mappingRules(providerID: String)
+    /// ``StoreTransaction/organization(id:)``
+    case organization(id: String)
+    /// ``StoreTransaction/users(providerID:query:)`` with a filter (the filtered count and the page's rows)
+    case users(providerID: String, query: StoreQuery)
+}
+
+extension StoreTransaction {
+    public func prefetch(_ reads: [StoreRead]) async throws {}
+
+    /// The roles of one user, sorted.
+    public func roles(ofUser userID: String) async throws -> [String] { try await roles(ofUsers: [userID])[userID] ?? [] }
+    /// The watchlist ids of one user, sorted.
+    public func watchlists(ofUser userID: String) async throws -> [String] {
+        try await watchlists(ofUsers: [userID])[userID] ?? []
+    }
+
+    /// Adds memberships without a provider-sent `display`.
+    public func addMembers(groupID: String, userIDs: [String]) async throws -> [String] {
+        try await addMembers(groupID: groupID, members: userIDs.map { MemberReference(id: $0, display: nil) })
+    }
+}
