@@ -41,7 +41,9 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: ErrorMiddleware())
+    let renderer = try ConsoleRenderer()
+    router.add(
+        middleware: ErrorMiddleware(responses: ErrorResponses(renderer: renderer, maxBodySize: configuration.maxBodySize)))
     router.add(middleware: ProviderActivityMiddleware(activity: ProviderActivity(), store: store))
     router.add(
         middleware: SCIMGuardMiddleware(
@@ -51,7 +53,6 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
     let service = SCIMService(store: store)
     router.addRoutes(SCIMController(service: service, configuration: configuration).endpoints)
     router.addRoutes(PlatformController(service: PlatformService(store: store)).endpoints)
-    let renderer = try ConsoleRenderer()
     let admin = AdminService(store: store)
     let accounts = AdminAccounts(store: store, hasher: PasswordHasher(cost: configuration.bcryptCost))
     router.addRoutes(

@@ -114,21 +114,11 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
     }
 
     func errorPage(_ error: any Error, request: Request) -> Response {
-        let (status, message): (HTTPResponse.Status, String)
-        switch error {
-        case let error as ProvisioningError:
-            (status, message) = (error.httpStatus, error.message)
-        case is NIOTooManyBytesError:
-            (status, message) = (.contentTooLarge, "The form is larger than the console accepts.")
-        default:
-            (status, message) = (.internalServerError, "Something went wrong on our side; the error was logged. Try again.")
-        }
-        return renderer.page(
-            "error",
-            ["title": status.reasonPhrase, "heading": status.reasonPhrase, "message": message, "back": "/console",
-             "backLabel": "Back to the console"],
-            status: status)
+        ErrorResponses(renderer: renderer).response(for: error, request: request, logger: Self.logger)
     }
+
+    /// Where the console logs what it could not render but as a 500.
+    static var logger: Logger { Logger(label: "roster.console") }
 
     // MARK: Sign-in, sign-out, first admin
 
@@ -160,9 +150,8 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
             } catch let error as ProvisioningError {
                 var context: [String: Any] = ["title": "Sign in", "email": email, "next": Self.safeNext(form["next"])]
                 context["error"] = error.message
-                var response = renderer.page(
-                    "sign-in", context, status: error.code == .refused ? .tooManyRequests : .unauthorized)
-                if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
+                var response = renderer.page("sign-in", context, status: error.httpStatus)
+                if let seconds = error.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
                 return response
             }
         } catch {

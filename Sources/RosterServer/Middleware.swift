@@ -6,53 +6,18 @@ import NIOCore
 import Provisioning
 import SCIM
 
-/// Turns every error into a response with a JSON body: SCIM errors as themselves, Hummingbird's routing and
-/// body-size errors as the matching SCIM errors, and anything unexpected as a 500 that says nothing internal
-/// (the details go to the log).
+/// Turns every error into a response (``ErrorResponses``): the one place failures are rendered, with the body
+/// each route speaks.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let responses: ErrorResponses
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         do {
             return try await next(request, context)
-        } catch let error as SCIMError {
-            var headers: HTTPFields = [:]
-            if error.status == 401 { headers[.wwwAuthenticate] = "Basic realm=\"Roster SCIM\", Bearer realm=\"Roster SCIM\"" }
-            if error.status == 503 { headers[.retryAfter] = SCIMResponses.unavailableRetryAfter }
-            return SCIMResponses.error(error, headers: headers)
-        } catch let error as ProvisioningError where request.uri.path.hasPrefix("/scim/") {
-            // A domain error outside a SCIM operation's own mapping (a read that found the store unavailable).
-            let status = error.httpStatus
-            return SCIMResponses.error(
-                SCIMError(status: status.code, detail: error.message),
-                headers: status == .serviceUnavailable ? [.retryAfter: SCIMResponses.unavailableRetryAfter] : [:])
-        } catch let error as HTTPError where request.uri.path.hasPrefix("/console") {
-            let message = error.status == .notFound
-                ? "There is no page at \(loggable(request.uri.path))." : (error.body ?? error.status.reasonPhrase)
-            return ConsoleRenderer.plainErrorPage(status: error.status, message: message)
-        } catch let error as HTTPError where request.uri.path.hasPrefix("/api/") {
-            let message = switch error.status {
-            case .notFound: "No endpoint at \(request.method.rawValue) \(loggable(request.uri.path))."
-            case .methodNotAllowed: "\(request.method.rawValue) is not supported on \(loggable(request.uri.path))."
-            default: error.body ?? error.status.reasonPhrase
-            }
-            return PlatformResponses.error(message, status: error.status)
-        } catch let error as HTTPError {
-            return SCIMResponses.error(Self.scimError(for: error, request: request))
-        } catch is NIOTooManyBytesError {
-            return SCIMResponses.error(.payloadTooLarge("The request body is larger than the server accepts."))
         } catch {
-            context.logger.error("Unhandled error: \(String(reflecting: error))", metadata: ["path": "\(loggable(request.uri.path))"])
-            return SCIMResponses.error(.internalError("The server could not complete the request; the error was logged."))
-        }
-    }
-
-    static func scimError(for error: HTTPError, request: Request) -> SCIMError {
-        switch error.status {
-        case .notFound: .notFound("No resource or endpoint at \(request.method.rawValue) \(loggable(request.uri.path)).")
-        case .methodNotAllowed: .methodNotAllowed("\(request.method.rawValue) is not supported on \(loggable(request.uri.path)).")
-        case .contentTooLarge: .payloadTooLarge("The request body is larger than the server accepts.")
-        default: SCIMError(status: error.status.code, detail: error.body ?? error.status.reasonPhrase)
+            return responses.response(for: error, request: request, logger: context.logger)
         }
     }
 }

@@ -129,38 +129,8 @@ enum PlatformResponses {
         json(["error": .string(message), "status": .int(status.code)], status: status, headers: headers)
     }
 
-    /// The JSON error response for an error thrown by a platform or admin API handler: domain errors by their
-    /// code, the JSON reader's syntax errors as 400, bodies over `maxBodySize` as 413, anything else as a 500 that
-    /// says nothing internal (the error goes to the log).
+    /// The JSON error response for an error thrown by a platform or admin API handler (``ErrorResponses``).
     static func response(for error: any Error, request: Request, logger: Logger, maxBodySize: Int) -> Response {
-        switch error {
-        case let error as ProvisioningError:
-            return PlatformResponses.error(
-                error.message, status: error.httpStatus,
-                headers: error.code == .unavailable ? [.retryAfter: SCIMResponses.unavailableRetryAfter] : [:])
-        case let error as SCIMError:
-            return PlatformResponses.error(error.detail, status: HTTPResponse.Status(code: error.status))
-        case is NIOTooManyBytesError:
-            return PlatformResponses.error(
-                "The request body is larger than the limit of \(maxBodySize) bytes.", status: .contentTooLarge)
-        default:
-            logger.error("Unhandled error: \(String(reflecting: error))", metadata: ["path": "\(loggable(request.uri.path))"])
-            return PlatformResponses.error(
-                "The server could not complete the request; the error was logged.", status: .internalServerError)
-        }
-    }
-}
-
-extension ProvisioningError {
-    /// The HTTP status of a domain error, for the admin API, the platform API and the console.
-    var httpStatus: HTTPResponse.Status {
-        switch code {
-        case .notFound: .notFound
-        case .conflict: .conflict
-        case .invalid: .badRequest
-        case .refused: .forbidden
-        case .unauthenticated: .unauthorized
-        case .unavailable: .serviceUnavailable
-        }
+        ErrorResponses(maxBodySize: maxBodySize).response(for: error, request: request, logger: logger)
     }
 }

@@ -6,9 +6,6 @@ import SCIM
 
 /// Building SCIM HTTP responses: every body is JSON with `Content-Type: application/scim+json`.
 enum SCIMResponses {
-    /// The `Retry-After` of every 503: the store could not be reached or collided, and nothing was changed.
-    static let unavailableRetryAfter = "5"
-
     static let contentType = "application/scim+json"
 
     static func json(_ object: JSONObject, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {

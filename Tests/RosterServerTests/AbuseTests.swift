@@ -17,7 +17,7 @@ import Testing
         let limiter = RateLimiter(rate: 100, burst: 200)
         let guardMiddleware = SCIMGuardMiddleware<BasicRequestContext>(limiter: limiter, failureDelay: .zero)
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(responses: ErrorResponses()))
         router.add(middleware: guardMiddleware)
         router.get("scim/:provider/v2/Users") { _, _ -> Response in throw SCIMError.unauthorized("Unknown provider.") }
         try await Application(router: router).test(.router) { client in
