@@ -172,7 +172,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
 
     func createUser(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await writer(request, context)
-        let user = try await service.createUser(provider, body: try await body(request), requestID: context.id)
+        let user = try await perform(.post, .users, body: try await body(request), provider, request, context).user
         // A created (or linked again) user belongs to no group yet: DELETE removed its memberships, and only
         // linked users can be added to groups, so there is nothing to read.
         return try await userResponse(user, groups: [], provider: provider, request: request, status: .created)
@@ -188,25 +188,19 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
 
     func replaceUser(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await writer(request, context)
-        let user = try await service.replaceUser(
-            provider, id: try context.parameters.require("id"), body: try await body(request),
-            ifMatch: request.headers[.ifMatch], requestID: context.id)
+        let user = try await perform(.put, .users, body: try await body(request), provider, request, context).user
         return try await userResponse(user, provider: provider, request: request)
     }
 
     func patchUser(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await writer(request, context)
-        let user = try await service.patchUser(
-            provider, id: try context.parameters.require("id"), body: try await body(request),
-            ifMatch: request.headers[.ifMatch],
-            requestID: context.id)
+        let user = try await perform(.patch, .users, body: try await body(request), provider, request, context).user
         return try await userResponse(user, provider: provider, request: request)
     }
 
     func deleteUser(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await writer(request, context)
-        try await service.deleteUser(
-            provider, id: try context.parameters.require("id"), ifMatch: request.headers[.ifMatch], requestID: context.id)
+        _ = try await perform(.delete, .users, body: nil, provider, request, context)
         return SCIMResponses.noContent()
     }
 
@@ -235,6 +229,18 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
             ListResponse.json(
                 resources: resources, totalResults: page.totalResults, startIndex: query.startIndex,
                 itemsPerPage: resources.count))
+    }
+
+    /// Runs one write through the service: the request as the operation it would be in a bulk request (its `id`
+    /// from the path, its `If-Match` as the operation's `version`).
+    func perform(
+        _ method: BulkOperation.Method, _ endpoint: BulkPath.Endpoint, body: JSONObject?, _ provider: Provider,
+        _ request: Request, _ context: Context
+    ) async throws -> WriteResult {
+        let id = method == .post ? nil : try context.parameters.require("id")
+        let operation = BulkOperation(
+            method: method, path: BulkPath(endpoint: endpoint, id: id), version: request.headers[.ifMatch], data: body)
+        return try await service.perform(operation, for: provider, requestID: context.id)
     }
 
     // MARK: Groups
@@ -268,7 +274,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
 
     func createGroup(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await writer(request, context)
-        let group = try await service.createGroup(provider, body: try await body(request), requestID: context.id)
+        let group = try await perform(.post, .groups, body: try await body(request), provider, request, context).group
         return try await groupResponse(group, provider: provider, request: request, status: .created)
     }
 
@@ -282,18 +288,13 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
 
     func replaceGroup(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await writer(request, context)
-        let group = try await service.replaceGroup(
-            provider, id: try context.parameters.require("id"), body: try await body(request),
-            ifMatch: request.headers[.ifMatch], requestID: context.id)
+        let group = try await perform(.put, .groups, body: try await body(request), provider, request, context).group
         return try await groupResponse(group, provider: provider, request: request)
     }
 
     func patchGroup(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await writer(request, context)
-        let patch = try PatchRequest(json: .object(try await body(request)))
-        let group = try await service.patchGroup(
-            provider, id: try context.parameters.require("id"), request: patch, ifMatch: request.headers[.ifMatch],
-            requestID: context.id)
+        let group = try await perform(.patch, .groups, body: try await body(request), provider, request, context).group
         return try await groupResponse(
             group, provider: provider, request: request,
             memberLimit: SCIMService<Store>.membersInResponseLimit)
@@ -301,8 +302,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
 
     func deleteGroup(_ request: Request, _ context: Context) async throws -> Response {
         let provider = try await writer(request, context)
-        try await service.deleteGroup(
-            provider, id: try context.parameters.require("id"), ifMatch: request.headers[.ifMatch], requestID: context.id)
+        _ = try await perform(.delete, .groups, body: nil, provider, request, context)
         return SCIMResponses.noContent()
     }
 

@@ -5,6 +5,7 @@ import Provisioning
 import ProvisioningSQL
 import ProvisioningPostgresTesting
 import ProvisioningTesting
+import SCIM
 import Testing
 
 @testable import ProvisioningPostgres
@@ -55,7 +56,7 @@ struct PostgresPreparedStatementTests {
             let credentials = SCIMService<PostgresStore>.ProviderCredentials(
                 providerID: issued.provider.id, username: nil, secret: issued.secret)
             let provider = try await service.authenticate(credentials)
-            let created = try await service.createUser(provider, body: PostgresRoundTripTests.userBody)
+            let created = try await service.perform(.post(.users, PostgresRoundTripTests.userBody), for: provider).user
             var reads: [UserRecord] = []
             for _ in 0..<6 { reads.append(try await service.readUser(credentials, id: created.id, withGroups: true).user) }
             #expect(store.preparedStatements.counts.values.reduce(0, +) > 0)

@@ -34,7 +34,7 @@ struct PostgresRoundTripTests {
             var created: UserRecord?
             let post = try await Self.roundTrips(store) {
                 let provider = try await service.authenticate(credentials)
-                created = try await service.createUser(provider, body: Self.userBody)
+                created = try await service.perform(.post(.users, Self.userBody), for: provider).user
             }
             #expect(post <= 3, "POST /Users, authentication included: \(post) round trips")
             let id = try #require(created?.id)
@@ -60,7 +60,7 @@ struct PostgresRoundTripTests {
                     "schemas": [.string(SchemaURN.patchOp)],
                     "Operations": [["op": "replace", "value": ["active": false]]],
                 ]
-                _ = try await service.patchUser(provider, id: id, body: body, ifMatch: nil)
+                _ = try await service.perform(.patch(.users, id: id, body), for: provider)
             }
             #expect(patch <= 5, "PATCH active=false: \(patch) round trips")
         }

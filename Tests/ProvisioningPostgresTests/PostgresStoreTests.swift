@@ -44,8 +44,8 @@ struct PostgresStoreTests {
                 var user = body
                 user["userName"] = .string("race\(round)@example.com")
                 let attempt = user
-                async let a = Self.outcome { try await SCIMService(store: first).createUser(issued.provider, body: attempt) }
-                async let b = Self.outcome { try await SCIMService(store: second).createUser(issued.provider, body: attempt) }
+                async let a = Self.outcome { try await SCIMService(store: first).perform(.post(.users, attempt), for: issued.provider).user }
+                async let b = Self.outcome { try await SCIMService(store: second).perform(.post(.users, attempt), for: issued.provider).user }
                 let outcomes = await [a, b]
                 #expect(outcomes.filter { $0 == "created" }.count == 1, "round \(round): \(outcomes)")
                 #expect(outcomes.filter { $0 == "uniqueness" }.count == 1, "round \(round): \(outcomes)")

@@ -2,6 +2,7 @@ import Foundation
 @testable import Provisioning
 import SCIM
 import Synchronization
+import ProvisioningTesting
 import Testing
 
 /// Writes are authenticated twice: before the body is read, and again inside the write's transaction, so that
@@ -34,13 +35,13 @@ import Testing
 
         let rotated = try await admin.rotateSecret(id: issued.provider.id)
         // The write's transaction refuses it, stores nothing and records no rejection.
-        await Self.expectUnauthorized { _ = try await service.createUser(provider, body: try Self.user("ann@example.com")) }
+        await Self.expectUnauthorized { _ = try await service.perform(.post(.users, try Self.user("ann@example.com")), for: provider).user }
         #expect(try await store.read { tx in try await tx.userCount(providerID: issued.provider.id) } == 0)
         #expect(try await store.read { tx in try await tx.syncLog(SyncLogQuery(providerID: issued.provider.id, limit: 10)) }.isEmpty)
 
         let current = try await service.authenticate(
             .init(providerID: issued.provider.id, username: nil, secret: rotated.secret))
-        let created = try await service.createUser(current, body: try Self.user("ann@example.com"))
+        let created = try await service.perform(.post(.users, try Self.user("ann@example.com")), for: current).user
         #expect(created.userName == "ann@example.com")
     }
 
@@ -53,9 +54,9 @@ import Testing
             providerID: issued.provider.id, username: issued.provider.username, secret: issued.secret)
         let provider = try await service.authenticate(credentials)
         try await admin.removeProvider(id: issued.provider.id)
-        await Self.expectUnauthorized { _ = try await service.createUser(provider, body: try Self.user("bob@example.com")) }
+        await Self.expectUnauthorized { _ = try await service.perform(.post(.users, try Self.user("bob@example.com")), for: provider).user }
         await Self.expectUnauthorized {
-            _ = try await service.createGroup(provider, body: ["displayName": .string("Sales")])
+            _ = try await service.perform(.post(.groups, ["displayName": .string("Sales")]), for: provider)
         }
     }
 
@@ -71,7 +72,7 @@ import Testing
         #expect(provider.userNameFormat == .any)
         _ = try await admin.updateProvider(id: issued.provider.id, name: nil, deactivationDelay: nil, userNameFormat: .email)
         do {
-            _ = try await service.createUser(provider, body: try Self.user("jdoe"))
+            _ = try await service.perform(.post(.users, try Self.user("jdoe")), for: provider).user
             Issue.record("a userName that is not an email address was accepted")
         } catch let error as SCIMError {
             #expect(error.status == 400 && error.detail.contains("userName"))
@@ -125,10 +126,10 @@ import Testing
         let rotated = try await admin.rotateSecret(id: issued.provider.id)
         let stale = try await service.authenticateForWrite(good)
         #expect(stale.secretHash == provider.secretHash)
-        await Self.expectUnauthorized { _ = try await service.createUser(stale, body: try Self.user("ann@example.com")) }
+        await Self.expectUnauthorized { _ = try await service.perform(.post(.users, try Self.user("ann@example.com")), for: stale).user }
         // A request refused for its body records a rejection only while its credentials still authenticate.
         do {
-            _ = try await service.createUser(stale, body: try Self.user(""))
+            _ = try await service.perform(.post(.users, try Self.user("")), for: stale).user
             Issue.record("an empty userName was accepted")
         } catch let error as SCIMError {
             #expect(error.status == 400)
@@ -141,7 +142,7 @@ import Testing
         var renewed = good
         renewed.secret = rotated.secret
         let current = try await service.authenticateForWrite(renewed)
-        #expect(try await service.createUser(current, body: try Self.user("ann@example.com")).userName == "ann@example.com")
+        #expect(try await service.perform(.post(.users, try Self.user("ann@example.com")), for: current).user.userName == "ann@example.com")
     }
 
     @Test func rememberedCredentialsExpireAfterASecond() async throws {

@@ -98,8 +98,7 @@ extension AdminService {
             var user = try await Self.user(email: email, tx: tx)
             let before = user
             let log = try await LifecycleEffects.handle(
-                event, user: &user, at: timestamp, providerID: nil, requestID: nil, tx: tx,
-                refusal: ProvisioningError.invalid)
+                event, user: &user, at: timestamp, providerID: nil, requestID: nil, tx: tx)
             prepare(&user)
             guard user != before else { return user }
             user.version += 1
@@ -117,8 +116,7 @@ extension AdminService {
             let held = try await tx.heldDeactivations(providerID: providerID)
             for var user in held {
                 let log = try await LifecycleEffects.handle(
-                    event, user: &user, at: timestamp, providerID: nil, requestID: nil, tx: tx,
-                    refusal: ProvisioningError.invalid)
+                    event, user: &user, at: timestamp, providerID: nil, requestID: nil, tx: tx)
                 user.version += 1
                 user.updatedAt = timestamp
                 try await tx.updateUser(user)

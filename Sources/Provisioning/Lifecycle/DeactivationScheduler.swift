@@ -70,8 +70,7 @@ public struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Service
             let due = try await tx.dueDeactivations(at: timestamp, limit: limit)
             for var user in due {
                 let log = try await LifecycleEffects.handle(
-                    .deactivationDue, user: &user, at: timestamp, providerID: user.providerID, requestID: nil, tx: tx,
-                    refusal: ProvisioningError.invalid)
+                    .deactivationDue, user: &user, at: timestamp, providerID: user.providerID, requestID: nil, tx: tx)
                 user.version += 1
                 user.updatedAt = timestamp
                 try await tx.updateUser(user)

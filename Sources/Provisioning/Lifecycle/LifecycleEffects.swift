@@ -8,16 +8,16 @@ enum LifecycleEffects {
     static let defaultRetentionDays = 90
 
     /// Handles `event` for `user` and performs what the decision asks. Returns the sync-log entries to write.
-    /// A refusal becomes `refusal(message)`, so SCIM callers and admin callers can each say it their way.
+    /// A refusal is ``ProvisioningError/Code/invalid`` (400 `invalidValue` on every route).
     static func handle(
         _ event: LifecycleEvent, user: inout UserRecord, at now: Date, providerID: String?, requestID: String?,
-        tx: any StoreTransaction, refusal: (String) -> any Error
+        tx: any StoreTransaction
     ) async throws -> [SyncLogEntry] {
         let decision: LifecycleDecision
         do {
             decision = try user.lifecycle.handle(event, at: now)
         } catch {
-            throw refusal(error.message)
+            throw ProvisioningError.invalid(error.message)
         }
         user.lifecycle = decision.next
         var entries: [SyncLogEntry] = []

@@ -24,26 +24,6 @@ public struct BulkResult: Sendable, Hashable {
     public var unexpectedError: String?
 }
 
-/// One SCIM write (POST, PUT, PATCH or DELETE on `/Users` or `/Groups`) decoded and validated as far as it can be
-/// without the store, ready for a transaction.
-enum SCIMWrite: Sendable {
-    case createUser(UserInput)
-    case replaceUser(id: String, UserInput, ifMatch: String?)
-    case patchUser(id: String, PatchRequest, ifMatch: String?)
-    case deleteUser(id: String, ifMatch: String?)
-    case createGroup(GroupInput)
-    case replaceGroup(id: String, GroupInput, ifMatch: String?)
-    case patchGroup(id: String, PatchRequest, ifMatch: String?)
-    case deleteGroup(id: String, ifMatch: String?)
-
-    /// What a write produced.
-    enum Written: Sendable {
-        case user(UserRecord)
-        case group(GroupRecord)
-        case deleted
-    }
-}
-
 /// What every operation of one bulk request shares.
 struct BulkRun: Sendable {
     /// The provider, as authenticated; inside a transaction, as it is then.
@@ -221,7 +201,7 @@ extension SCIMService {
         let decodedEarlier = run.provider.userNameFormat == run.decodedFormat ? run.decoded[step.index] : nil
         let decoded = try decodedEarlier ?? write(for: resolved, provider: run.provider)
         let written = try await perform(
-            decoded, provider: run.provider, at: timestamp, requestID: run.operationID(step.index), tx: tx)
+            decoded, in: WriteContext(provider: run.provider, now: timestamp, requestID: run.operationID(step.index), tx: tx))
         result.succeed(resolved.method, written)
         if resolved.method == .post, let bulkId = operation.bulkId, let id = result.resource?.id { ids[bulkId] = id }
     }
@@ -235,67 +215,6 @@ extension SCIMService {
         await recordRejection(
             error, provider: run.provider, userID: isPost ? nil : result.resource?.id ?? operation.path.id,
             userName: isPost ? operation.data?["userName"]?.stringValue : nil, requestID: run.operationID(result.index))
-    }
-
-    /// The write a bulk operation (references resolved) asks for: its `data` decoded as the single request's body
-    /// would be, its `version` as `If-Match`.
-    static func write(for operation: BulkOperation, provider: Provider) throws(SCIMError) -> SCIMWrite {
-        let data = operation.data ?? [:]
-        let id = operation.path.id ?? ""
-        let ifMatch = operation.version
-        switch (operation.method, operation.path.endpoint) {
-        case (.post, .users):
-            return .createUser(try normalizedUser(data, provider: provider))
-        case (.put, .users):
-            return .replaceUser(id: id, try normalizedUser(data, provider: provider), ifMatch: ifMatch)
-        case (.patch, .users):
-            return .patchUser(id: id, try PatchRequest(json: .object(data)), ifMatch: ifMatch)
-        case (.delete, .users):
-            return .deleteUser(id: id, ifMatch: ifMatch)
-        case (.post, .groups):
-            return .createGroup(try normalizedGroup(data))
-        case (.put, .groups):
-            return .replaceGroup(id: id, try normalizedGroup(data), ifMatch: ifMatch)
-        case (.patch, .groups):
-            return .patchGroup(id: id, try PatchRequest(json: .object(data)), ifMatch: ifMatch)
-        case (.delete, .groups):
-            return .deleteGroup(id: id, ifMatch: ifMatch)
-        }
-    }
-
-    /// Runs one decoded write in `tx`: the transaction body of the single request.
-    static func perform(
-        _ write: SCIMWrite, provider: Provider, at timestamp: Date, requestID: String, tx: any StoreTransaction
-    ) async throws -> SCIMWrite.Written {
-        switch write {
-        case .createUser(let attributes):
-            return .user(try await createUser(attributes, provider: provider, at: timestamp, requestID: requestID, tx: tx))
-        case .replaceUser(let id, let attributes, let ifMatch):
-            return .user(
-                try await replaceUser(
-                    id, with: attributes, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID,
-                    tx: tx))
-        case .patchUser(let id, let patch, let ifMatch):
-            return .user(
-                try await patchUser(
-                    id, with: patch, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx))
-        case .deleteUser(let id, let ifMatch):
-            try await deleteUser(id, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx)
-            return .deleted
-        case .createGroup(let input):
-            return .group(try await createGroup(input, provider: provider, at: timestamp, requestID: requestID, tx: tx))
-        case .replaceGroup(let id, let input, let ifMatch):
-            return .group(
-                try await replaceGroup(
-                    id, with: input, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx))
-        case .patchGroup(let id, let patch, let ifMatch):
-            return .group(
-                try await patchGroup(
-                    id, with: patch, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx))
-        case .deleteGroup(let id, let ifMatch):
-            try await deleteGroup(id, ifMatch: ifMatch, provider: provider, at: timestamp, requestID: requestID, tx: tx)
-            return .deleted
-        }
     }
 }
 
@@ -315,7 +234,7 @@ extension BulkResult {
         resource = operation.path
     }
 
-    mutating func succeed(_ method: BulkOperation.Method, _ written: SCIMWrite.Written) {
+    mutating func succeed(_ method: BulkOperation.Method, _ written: WriteResult) {
         switch written {
         case .user(let user):
             resource = BulkPath(endpoint: .users, id: user.id)

@@ -1,4 +1,4 @@
-public import SCIM
+import SCIM
 
 /// A user as a request gives it: attributes normalized and checked for its provider, ready to be written, and the
 /// values left out of them under ``InvalidDataPolicy/acceptAndWarn`` (written to the sync log as warnings).
