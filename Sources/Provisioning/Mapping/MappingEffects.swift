@@ -134,7 +134,7 @@ public struct MappingEffects: Sendable {
             let planned = Organization(
                 id: "new:" + name.lowercased(), name: name, parentID: parent?.id ?? Organization.rootID,
                 defaultRoles: parent?.defaultRoles ?? [Role.desktopUser], createdByProvider: provider.id,
-                createdAt: Date())
+                createdAt: .distantPast)  // set when it is created (`organization(for:at:…)`)
             remember(planned)
             return planned
         }

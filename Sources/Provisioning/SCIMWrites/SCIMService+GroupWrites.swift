@@ -12,9 +12,7 @@ extension SCIMService {
         try provider.invalidData.check(input.dropped)
         let (attributes, members) = (input.attributes, input.members)
         let displayName = attributes["displayName"]!.stringValue!
-        if try await tx.group(providerID: provider.id, displayName: displayName) != nil {
-            throw SCIMError.uniqueness("A group with displayName '\(displayName)' already exists for this provider.")
-        }
+        try await refuseTakenDisplayName(displayName, provider: provider, tx: tx)
         try await checkMembers(members.map(\.id), provider: provider, tx: tx)
         var group = GroupRecord(
             id: ResourceID.generate(), providerID: provider.id, displayName: displayName,
@@ -160,13 +158,21 @@ extension SCIMService {
     {
         guard attributes != group.attributes else { return false }
         let displayName = attributes["displayName"]!.stringValue!
-        if !displayName.equalsIgnoringCase(group.displayName),
-            let other = try await tx.group(providerID: provider.id, displayName: displayName), other.id != group.id
-        {
-            throw SCIMError.uniqueness("A group with displayName '\(displayName)' already exists for this provider.")
+        if !displayName.equalsIgnoringCase(group.displayName) {
+            try await refuseTakenDisplayName(displayName, provider: provider, except: group.id, tx: tx)
         }
         group.displayName = displayName
         group.attributes = attributes
         return true
+    }
+
+    /// 409 `uniqueness` when another group of the provider (not `except`) has this `displayName`,
+    /// case-insensitively.
+    static func refuseTakenDisplayName(
+        _ displayName: String, provider: Provider, except id: String? = nil, tx: any StoreTransaction
+    ) async throws {
+        if let other = try await tx.group(providerID: provider.id, displayName: displayName), other.id != id {
+            throw SCIMError.uniqueness("A group with displayName '\(displayName)' already exists for this provider.")
+        }
     }
 }
