@@ -20,7 +20,7 @@ struct APIKeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let expiry = try AdminCommand.duration(expiresIn)
-            let platform = PlatformService(store: try await db.openStore())
+            let platform = try await db.services().platform
             let (key, secret) = try await roster.run { try await platform.createAPIKey(name: name, expiresIn: expiry) }
             if json {
                 Output.json([
@@ -46,7 +46,7 @@ struct APIKeyCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let platform = PlatformService(store: try await db.openStore())
+            let platform = try await db.services().platform
             let keys = try await platform.apiKeys()
             if json {
                 Output.json(keys.map { k -> JSONValue in
@@ -77,7 +77,7 @@ struct APIKeyCommand: AsyncParsableCommand {
         @Argument(help: "The key's id (`roster api-key list`).") var id: String
 
         func run() async throws {
-            let platform = PlatformService(store: try await db.openStore())
+            let platform = try await db.services().platform
             try await roster.run { try await platform.revokeAPIKey(id: id) }
             print("Revoked platform API key \(id).")
         }

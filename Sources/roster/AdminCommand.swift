@@ -24,7 +24,7 @@ struct AdminCommand: AsyncParsableCommand {
 
         func run() async throws {
             let password = try AdminCommand.password(for: email, fromStdin: passwordStdin)
-            let accounts = AdminAccounts(store: try await db.openStore())
+            let accounts = try await db.services().accounts
             let admin = try await roster.run { try await accounts.addAdmin(email: email, password: password) }
             print("Created admin \(admin.email).")
         }
@@ -35,7 +35,7 @@ struct AdminCommand: AsyncParsableCommand {
         @OptionGroup var db: DatabaseOptions
 
         func run() async throws {
-            let accounts = AdminAccounts(store: try await db.openStore())
+            let accounts = try await db.services().accounts
             Output.table(
                 ["ADMIN", "LAST SIGN-IN", "CREATED"],
                 try await accounts.admins().map {
@@ -52,7 +52,7 @@ struct AdminCommand: AsyncParsableCommand {
         @Argument(help: "The admin's email.") var email: String
 
         func run() async throws {
-            let accounts = AdminAccounts(store: try await db.openStore())
+            let accounts = try await db.services().accounts
             let admin = try await roster.run { try await accounts.removeAdmin(email: email) }
             print("Removed admin \(admin.email); their sessions and API tokens ended.")
         }
@@ -69,7 +69,7 @@ struct AdminCommand: AsyncParsableCommand {
 
         func run() async throws {
             let password = try AdminCommand.password(for: email, fromStdin: passwordStdin)
-            let accounts = AdminAccounts(store: try await db.openStore())
+            let accounts = try await db.services().accounts
             let ended = try await roster.run { try await accounts.setPassword(email: email, password: password) }
             print("Password of \(email) changed; \(ended) console session\(ended == 1 ? "" : "s") ended.")
         }
@@ -91,7 +91,7 @@ struct AdminCommand: AsyncParsableCommand {
 
             func run() async throws {
                 let expiry = try AdminCommand.duration(expiresIn)
-                let accounts = AdminAccounts(store: try await db.openStore())
+                let accounts = try await db.services().accounts
                 let (token, secret) = try await roster.run {
                     try await accounts.createToken(email: email, name: name, expiresIn: expiry)
                 }
@@ -113,7 +113,7 @@ struct AdminCommand: AsyncParsableCommand {
             @OptionGroup var db: DatabaseOptions
 
             func run() async throws {
-                let accounts = AdminAccounts(store: try await db.openStore())
+                let accounts = try await db.services().accounts
                 let admins = Dictionary(try await accounts.admins().map { ($0.id, $0.email) }, uniquingKeysWith: { a, _ in a })
                 Output.table(
                     ["ID", "TOKEN", "ADMIN", "CREATED", "LAST USED", "EXPIRES"],
@@ -133,7 +133,7 @@ struct AdminCommand: AsyncParsableCommand {
             @Argument(help: "The token's id (`roster admin token list`).") var id: String
 
             func run() async throws {
-                let accounts = AdminAccounts(store: try await db.openStore())
+                let accounts = try await db.services().accounts
                 try await roster.run { try await accounts.revokeToken(id: id) }
                 print("Revoked admin API token \(id).")
             }

@@ -28,7 +28,7 @@ struct DeviceCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON with the device and its archive.") var json = false
 
         func run() async throws {
-            let platform = PlatformService(store: try await db.openStore())
+            let platform = try await db.services().platform
             let (device, archive) = try await roster.run { try await platform.registerDevice(userName: email, name: name) }
             if json {
                 Output.json([
@@ -51,9 +51,9 @@ struct DeviceCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try await db.openStore()
-            let platform = PlatformService(store: store)
-            let user = try await roster.run { try await AdminService(store: store).user(email: email) }
+            let services = try await db.services()
+            let platform = services.platform
+            let user = try await roster.run { try await services.admin.user(email: email) }
             let devices = try await platform.devices(userID: user.id)
             let archives = Dictionary(grouping: try await platform.archives(userID: user.id), by: \.deviceID)
             if json {

@@ -17,7 +17,7 @@ struct LegalHoldCommand: AsyncParsableCommand {
         @Option(help: "The legal matter the hold is for.") var matter: String?
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let user = try await roster.run { try await admin.placeLegalHold(email: email, matter: matter) }
             print("\(user.userName) is on legal hold\(user.legalHoldMatter.map { " (matter: \($0))" } ?? "").")
         }
@@ -30,7 +30,7 @@ struct LegalHoldCommand: AsyncParsableCommand {
         @Argument(help: "The user's email.") var email: String
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let user = try await roster.run { try await admin.releaseLegalHold(email: email) }
             print("\(user.userName) is released from legal hold (status \(user.status.rawValue)).")
         }
@@ -42,7 +42,7 @@ struct LegalHoldCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let users = try await admin.legalHolds()
             if json {
                 Output.json(
@@ -85,7 +85,7 @@ struct SyncLogCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let admin = AdminService(store: try await db.openStore())
+        let admin = try await db.services().admin
         var query = SyncLogQuery(limit: limit)
         if let action {
             guard let a = SyncAction(rawValue: action) else {

@@ -41,6 +41,11 @@ struct DatabaseOptions: ParsableArguments {
         return AnyStore(try openSQLite(durability: durability))
     }
 
+    /// The domain's services over the store `--database` names: the one way a command opens them.
+    func services(durability: SQLiteStore.Durability = .normal) async throws -> DomainServices<AnyStore> {
+        DomainServices(store: try await openStore(durability: durability))
+    }
+
     /// The SQLite store, for what only SQLite does (an online backup to a file).
     func openSQLite(durability: SQLiteStore.Durability = .normal) throws -> SQLiteStore {
         do {

@@ -19,7 +19,7 @@ struct OrganizationCommand: AsyncParsableCommand {
         var defaultRoles: [String] = []
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let org = try await roster.run {
                 try await admin.addOrganization(name: name, parent: parent, defaultRoles: defaultRoles.isEmpty ? nil : defaultRoles)
             }
@@ -33,7 +33,7 @@ struct OrganizationCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let all = try await admin.organizations()
             if json {
                 var items: [JSONValue] = []
@@ -74,7 +74,7 @@ struct OrganizationCommand: AsyncParsableCommand {
         @Option(name: .customLong("role"), help: "A role (repeat for several).") var roles: [String] = []
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let org = try await roster.run { try await admin.setDefaultRoles(organization: name, roles: roles) }
             print("Organization '\(org.name)' default roles: \(org.defaultRoles.joined(separator: ", ")).")
             print("Users get them at their next provisioning change, or now with `roster provider apply-mappings`.")
@@ -107,7 +107,7 @@ struct OrganizationMappingCommand: AsyncParsableCommand {
         @Option(help: "attribute: where new organizations are created (default: root).") var parent: String?
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let (provider, note) = try await roster.run {
                 try await admin.setOrganizationMapping(
                     providerID: id, method: method, organization: org ?? defaultOrg, attribute: attribute, parent: parent)
@@ -131,7 +131,7 @@ struct OrganizationMappingCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let rule = try await roster.run {
                 try await admin.addOrganizationRule(providerID: id, group: group, organization: org, priority: priority)
             }
@@ -146,7 +146,7 @@ struct OrganizationMappingCommand: AsyncParsableCommand {
         @Option(help: "SCIM group display name.") var group: String
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             try await roster.run { try await admin.removeRule(.organization, providerID: id, group: group) }
             print("Removed the organization mapping of group '\(group)'.")
         }
@@ -158,7 +158,7 @@ struct OrganizationMappingCommand: AsyncParsableCommand {
         @Argument(help: "Provider id.") var id: String
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let overview = try await roster.run { try await admin.mappingOverview(providerID: id) }
             let mapping = overview.provider.organizationMapping
             print("Method: \(OrganizationMappingCommand.describe(mapping))")

@@ -73,7 +73,7 @@ struct ProviderCommand: AsyncParsableCommand {
         func validate() throws { _ = try ProviderCommand.parseDelay(deactivationDelay) }
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let delay = try ProviderCommand.parseDelay(deactivationDelay) ?? Provider.defaultDeactivationDelay
             let issued = try await roster.run {
                 try await admin.addProvider(
@@ -91,7 +91,7 @@ struct ProviderCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let publicURL = try await url.resolve(admin)
             var items: [JSONValue] = []
             var rows: [[String]] = []
@@ -153,7 +153,7 @@ struct ProviderCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let delay = try ProviderCommand.parseDelay(deactivationDelay)
             var p = try await roster.run {
                 try await admin.updateProvider(
@@ -189,7 +189,7 @@ struct ProviderCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let issued = try await roster.run { try await admin.rotateSecret(id: id) }
             ProviderCommand.printCredentials(issued, baseURL: issued.provider.baseURL(publicURL: try await url.resolve(admin)), json: json)
         }
@@ -202,7 +202,7 @@ struct ProviderCommand: AsyncParsableCommand {
         @Argument(help: "Provider id.") var id: String
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             try await roster.run { try await admin.removeProvider(id: id) }
             print("Removed provider \(id).")
         }
@@ -217,7 +217,7 @@ extension ProviderCommand {
         @Argument(help: "Provider id.") var id: String
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let n = try await roster.run { try await admin.releaseHeldDeactivations(providerID: id) }
             print("Released \(n) held deactivation(s) of provider \(id); the guard is reset.")
         }
@@ -230,7 +230,7 @@ extension ProviderCommand {
         @Argument(help: "Provider id.") var id: String
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let n = try await roster.run { try await admin.cancelHeldDeactivations(providerID: id) }
             print("Cancelled \(n) held deactivation(s) of provider \(id); the guard is reset.")
         }
@@ -266,7 +266,7 @@ extension ProviderCommand {
         }
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let total = try await roster.run { try await admin.counts(providerID: id).users }
             let showProgress = !json && !quiet
             let report = try await roster.run {

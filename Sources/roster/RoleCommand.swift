@@ -29,7 +29,7 @@ struct RoleMappingCommand: AsyncParsableCommand {
         @Option(help: "groups or manual.") var mode: RoleMappingMode
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let provider = try await roster.run { try await admin.setRoleMappingMode(providerID: id, mode: mode) }
             print("Provider '\(provider.name)' role mapping: \(provider.roleMappingMode.rawValue).")
         }
@@ -43,7 +43,7 @@ struct RoleMappingCommand: AsyncParsableCommand {
         @Option(name: .customLong("role"), help: "A role (repeat for several).") var roles: [String] = []
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let rule = try await roster.run { try await admin.addRoleRule(providerID: id, group: group, roles: roles) }
             print("Group '\(group)' → \(rule.roles.joined(separator: ", ")).")
         }
@@ -56,7 +56,7 @@ struct RoleMappingCommand: AsyncParsableCommand {
         @Option(help: "SCIM group display name.") var group: String
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             try await roster.run { try await admin.removeRule(.role, providerID: id, group: group) }
             print("Removed the role mapping of group '\(group)'.")
         }
@@ -69,7 +69,7 @@ struct RoleMappingCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let overview = try await roster.run { try await admin.mappingOverview(providerID: id) }
             if json {
                 Output.json([

@@ -17,7 +17,7 @@ struct SettingsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             if let days {
                 let n = try checked { try SettingLimit.coldStorageRetentionDays.integer(days) }
                 try await roster.run { try await admin.setColdStorageRetention(days: n) }

@@ -24,7 +24,7 @@ struct UserCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let user = try await roster.run { try await admin.addLocalUser(email: email, name: name, organization: org) }
             if json { Output.json(try await admin.view(of: user)) } else { print("Created local user \(user.userName) (id \(user.id)).") }
         }
@@ -37,7 +37,7 @@ struct UserCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let view = try await roster.run { try await admin.view(of: try await admin.user(email: email)) }
             if json { Output.json(view); return }
             for member in view where !member.value.isNull {
@@ -62,7 +62,7 @@ struct UserCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let users = try await admin.users(offset: offset, limit: limit)
             if json {
                 var items: [JSONValue] = []
@@ -83,7 +83,7 @@ struct UserCommand: AsyncParsableCommand {
         @Flag(help: "Print the user's view as JSON.") var json = false
 
         func perform(_ action: AdminService<AnyStore>.UserAction, done: String) async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let user = try await roster.run { try await admin.perform(action, email: email) }
             if json { Output.json(try await admin.view(of: user)) } else { print("\(user.userName): \(done) (status \(user.status.rawValue)).") }
         }
@@ -128,7 +128,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "Department.") var department: String?
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let edit = AdminService<AnyStore>.UserEdit(
                 displayName: displayName, givenName: givenName, familyName: familyName, title: title,
                 department: department)
@@ -147,7 +147,7 @@ extension UserCommand {
         @Option(help: "Organization name.") var org: String
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let user = try await roster.run { try await admin.moveUser(email: email, organization: org) }
             print("Moved \(user.userName) to '\(org)'\(user.isLocal ? "" : "; provisioning leaves them there").")
         }
@@ -161,7 +161,7 @@ extension UserCommand {
         @Option(name: .customLong("role"), help: "A role (repeat for several).") var roles: [String] = []
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let set = try await roster.run { try await admin.setRoles(email: email, roles: roles) }
             print("\(email) roles: \(set.isEmpty ? "none" : set.joined(separator: ", ")).")
         }

@@ -12,7 +12,7 @@ struct WatchlistCommand: AsyncParsableCommand {
         @Argument(help: "Name (unique, case-insensitively).") var name: String
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let watchlist = try await roster.run { try await admin.addWatchlist(name: name) }
             print("Created watchlist '\(watchlist.name)'.")
         }
@@ -23,7 +23,7 @@ struct WatchlistCommand: AsyncParsableCommand {
         @OptionGroup var db: DatabaseOptions
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             Output.table(["WATCHLIST", "USERS"], try await admin.watchlists().map { [$0.watchlist.name, String($0.users)] })
         }
     }
@@ -37,7 +37,7 @@ struct WatchlistCommand: AsyncParsableCommand {
         func validate() throws { try checked { try SettingLimit.listSize.check(limit) } }
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let (_, users) = try await roster.run { try await admin.watchlistMembers(name: name, limit: limit) }
             Output.table(["USER", "STATUS", "SOURCE"], users.map { [$0.userName, $0.status.rawValue, $0.providerID ?? "local"] })
         }
@@ -59,7 +59,7 @@ struct WatchlistMappingCommand: AsyncParsableCommand {
         @Option(help: "Watchlist name.") var watchlist: String
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             _ = try await roster.run { try await admin.addWatchlistRule(providerID: id, group: group, watchlist: watchlist) }
             print("Group '\(group)' → watchlist '\(watchlist)'.")
         }
@@ -73,7 +73,7 @@ struct WatchlistMappingCommand: AsyncParsableCommand {
         @Option(help: "Only the mapping to this watchlist (default: all of the group's).") var watchlist: String?
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             try await roster.run { try await admin.removeRule(.watchlist, providerID: id, group: group, watchlist: watchlist) }
             print("Removed the watchlist mapping of group '\(group)'.")
         }
@@ -85,7 +85,7 @@ struct WatchlistMappingCommand: AsyncParsableCommand {
         @Argument(help: "Provider id.") var id: String
 
         func run() async throws {
-            let admin = AdminService(store: try await db.openStore())
+            let admin = try await db.services().admin
             let overview = try await roster.run { try await admin.mappingOverview(providerID: id) }
             if overview.groups.isEmpty { print(MappingMessage.noGroups); return }
             if overview.watchlistRules.isEmpty { print("No group is mapped to a watchlist."); return }
