@@ -51,6 +51,7 @@ let package = Package(
                 "SCIM", "Provisioning", "ProvisioningSQL", .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, which the read connections use directly (see SQLiteReaders).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

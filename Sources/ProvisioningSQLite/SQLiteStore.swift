@@ -3,11 +3,12 @@ import GRDB
 public import Provisioning
 import ProvisioningSQL
 import SCIM
+public import ServiceLifecycle
 import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode through GRDB, shared safely by the server and every CLI
 /// command running at the same time (readers never block the writer; writers wait up to the busy timeout).
-public final class SQLiteStore: ProvisioningStore {
+public final class SQLiteStore: ProvisioningStore, Service {
     let pool: DatabasePool
     let readers: SQLiteReaders
 
@@ -124,7 +125,7 @@ public final class SQLiteStore: ProvisioningStore {
                     defer { queue.draining = true }
                     return !queue.draining
                 }
-                if startDraining { Task { await self.drain() } }
+                if startDraining { wakeWriter() }
             }
         }
     }
@@ -195,6 +196,35 @@ public final class SQLiteStore: ProvisioningStore {
     static let maximumBatch = 64
 
     let writes = Mutex<(pending: [PendingWrite], draining: Bool)>(([], false))
+    /// Wakes ``run()`` to write the queue, while it runs.
+    let writer = Mutex<AsyncStream<Void>.Continuation?>(nil)
+
+    /// Has the queue written: by ``run()`` when the store runs as a service (the server's and every command's
+    /// store does, see `roster`'s `CommandServices`), else by a task started for it (a store a test opens). The
+    /// task ends when the queue is empty.
+    func wakeWriter() {
+        if let writer = writer.withLock({ $0 }) {
+            writer.yield()
+        } else {
+            Task { await self.drain() }
+        }
+    }
+
+    /// Writes the queue whenever writes arrive, until the task is cancelled or the service group shuts down;
+    /// writes that arrive after that are written by a task of their own (``wakeWriter()``), so none waits forever.
+    public func run() async throws {
+        let (wakeups, writer) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.writer.withLock { $0 = writer }
+        await withTaskCancellationOrGracefulShutdownHandler {
+            for await _ in wakeups { await drain() }
+        } onCancelOrGracefulShutdown: {
+            writer.finish()
+        }
+        self.writer.withLock { $0 = nil }
+        // A write queued while the service stopped found it still set; it is written now.
+        let queued = writes.withLock { !$0.pending.isEmpty }
+        if queued { await drain() }
+    }
 
     /// The domain's view of a failure: unique violations are conflicts, transient SQLite failures `unavailable`.
     static func translate(_ error: any Error) -> any Error {

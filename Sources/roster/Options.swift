@@ -38,7 +38,9 @@ struct DatabaseOptions: ParsableArguments {
                 throw ValidationError("Cannot open the PostgreSQL database: \(error)")
             }
         }
-        return AnyStore(try openSQLite(durability: durability))
+        let store = try openSQLite(durability: durability)
+        CommandServices.run(store)
+        return AnyStore(store)
     }
 
     /// The domain's services over the store `--database` names: the one way a command opens them.

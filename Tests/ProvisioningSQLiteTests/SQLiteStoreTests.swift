@@ -123,6 +123,28 @@ import Testing
 
     /// Writes that arrive together share one SQLite transaction (group commit), each body in a savepoint of its
     /// own: a body that throws after writing leaves nothing behind, and the bodies beside it in its batch commit.
+    /// Run as a service, the store writes its queue in `run()`; once the service stops, writes still complete (a
+    /// task of their own writes them).
+    @Test func theWriterRunsAsAServiceAndWritesAfterItStops() async throws {
+        try await Self.withStore { store in
+            let admin = AdminService(store: store)
+            let service = Task { try await store.run() }
+            for _ in 0..<100 where store.writer.withLock({ $0 == nil }) { try await Task.sleep(for: .milliseconds(10)) }
+            let running = store.writer.withLock { $0 != nil }
+            #expect(running)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<20 { group.addTask { _ = try await admin.addProvider(name: "during \(n)") } }
+                try await group.waitForAll()
+            }
+            service.cancel()
+            try await service.value
+            let stopped = store.writer.withLock { $0 == nil }
+            #expect(stopped)
+            _ = try await admin.addProvider(name: "after")
+            #expect(try await admin.providers().count == 21)
+        }
+    }
+
     @Test func aFailingWriteInABatchRollsBackOnlyItself() async throws {
         struct Refused: Error {}
         try await Self.withStore { store in
