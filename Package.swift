@@ -14,9 +14,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "roster", targets: ["roster"]),
+        // The SCIM protocol module is a library others can use; the rest is the service's own, `package` access.
         .library(name: "SCIM", targets: ["SCIM"]),
-        .library(name: "Provisioning", targets: ["Provisioning"]),
-        .library(name: "RosterServer", targets: ["RosterServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

@@ -1,18 +1,18 @@
-public import Foundation
+package import Foundation
 
 /// The domain's services over one store, built once: what the server's routes and the CLI's commands call, so
 /// that both share one clock and one password hasher (bcrypt's queue is per hasher).
-public struct DomainServices<Store: ProvisioningStore>: Sendable {
-    public let store: Store
-    public let scim: SCIMService<Store>
-    public let admin: AdminService<Store>
-    public let accounts: AdminAccounts<Store>
-    public let platform: PlatformService<Store>
+package struct DomainServices<Store: ProvisioningStore>: Sendable {
+    package let store: Store
+    package let scim: SCIMService<Store>
+    package let admin: AdminService<Store>
+    package let accounts: AdminAccounts<Store>
+    package let platform: PlatformService<Store>
 
     /// - Parameters:
     ///   - bcryptCost: the cost of admin passwords' hashes.
     ///   - now: the clock every service reads (tests pass their own).
-    public init(store: Store, bcryptCost: UInt8 = 12, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(store: Store, bcryptCost: UInt8 = 12, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         scim = SCIMService(store: store, now: now)
         admin = AdminService(store: store, now: now)

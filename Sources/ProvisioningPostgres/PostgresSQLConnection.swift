@@ -380,15 +380,15 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
 
 /// How many times a store's transactions waited for PostgreSQL: a wait after statements went out is one round
 /// trip, however many statements it answers (pipelined ones included). For tests and benchmarks.
-public final class RoundTrips: Sendable {
+package final class RoundTrips: Sendable {
     private let total = Atomic<Int>(0)
 
-    public init() {}
+    package init() {}
 
     func count() { total.add(1, ordering: .relaxed) }
 
     /// Round trips so far.
-    public var value: Int { total.load(ordering: .relaxed) }
+    package var value: Int { total.load(ordering: .relaxed) }
 }
 
 extension SQLValue {

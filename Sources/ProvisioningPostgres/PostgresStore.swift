@@ -1,11 +1,11 @@
 import Foundation
-public import Logging
+package import Logging
 import NIOCore
 import NIOSSL
 import PostgresNIO
-public import Provisioning
+package import Provisioning
 import ProvisioningSQL
-public import ServiceLifecycle
+package import ServiceLifecycle
 
 /// The store for several instances: PostgreSQL through postgres-nio's connection pool (`PostgresClient`).
 ///
@@ -25,13 +25,13 @@ public import ServiceLifecycle
 /// **Failures.** A lost connection, a server that is restarting, a full disk or a lock timeout roll the
 /// transaction back and throw ``ProvisioningError/Code/unavailable`` (503 with `Retry-After`); the pool drops the
 /// broken connection and opens a new one, so the service recovers without a restart.
-public final class PostgresStore: ProvisioningStore, Service {
-    public let url: PostgresURL
+package final class PostgresStore: ProvisioningStore, Service {
+    package let url: PostgresURL
     let client: PostgresClient
     let connection: PostgresConnection.Configuration
     let logger: Logger
     /// Every round trip its transactions waited for (``RoundTrips``).
-    public let roundTrips = RoundTrips()
+    package let roundTrips = RoundTrips()
     /// The statements prepared on the pool's connections.
     let preparedStatements = PreparedStatements()
 
@@ -40,7 +40,7 @@ public final class PostgresStore: ProvisioningStore, Service {
 
     /// Connects once, creates the schema if the URL names one, and runs pending migrations: once, even when
     /// several instances start together (a session advisory lock guards them). The pool starts with ``run()``.
-    public static func open(_ url: PostgresURL, logger: Logger = Logger(label: "roster.postgres")) async throws
+    package static func open(_ url: PostgresURL, logger: Logger = Logger(label: "roster.postgres")) async throws
         -> PostgresStore
     {
         let store = try PostgresStore(url: url, logger: logger)
@@ -96,12 +96,12 @@ public final class PostgresStore: ProvisioningStore, Service {
     static func applicationName(_ url: PostgresURL) -> String { "roster" + (url.schema.map { "/" + $0 } ?? "") }
 
     /// Runs the connection pool until the task is cancelled or the service group shuts down.
-    public func run() async throws {
+    package func run() async throws {
         await client.run()
     }
 
     /// Runs the pool for the length of `body` (a store that ``open(_:logger:)`` returned, not yet running).
-    public func whileRunning<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    package func whileRunning<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.run() }
             defer { group.cancelAll() }
@@ -109,11 +109,11 @@ public final class PostgresStore: ProvisioningStore, Service {
         }
     }
 
-    public func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+    package func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         try await transaction(write: true, body)
     }
 
-    public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         try await transaction(write: false, body)
     }
 
@@ -236,7 +236,7 @@ public final class PostgresStore: ProvisioningStore, Service {
     }
 
     /// The migrations applied, in order.
-    public func appliedMigrations() async throws -> [String] {
+    package func appliedMigrations() async throws -> [String] {
         try await withOwnConnection {
             try await $0.query("SELECT identifier FROM roster_migrations ORDER BY applied_at, identifier", []).map { $0[0] }
         }
@@ -244,7 +244,7 @@ public final class PostgresStore: ProvisioningStore, Service {
 
     /// Drops the schema the URL names, with everything in it: for tests and throwaway deployments. Refuses when
     /// the URL names no schema (Roster never drops `public`).
-    public func dropSchema() async throws {
+    package func dropSchema() async throws {
         guard let schema = url.schema else {
             throw ProvisioningError.invalid("Only a store opened with ?schema=NAME can drop its schema.")
         }

@@ -5,8 +5,8 @@ import Provisioning
 /// `schema` (the schema Roster's tables live in, created if missing; default `public`), `sslmode` (`disable`,
 /// `prefer` or `require`; default `prefer`), `pool` (connections per instance; default 10) and `lock_timeout`
 /// (seconds a write waits for another instance's before answering 503; default 10).
-public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
-    public enum TLSMode: String, Sendable, Hashable { case disable, prefer, require }
+package struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
+    package enum TLSMode: String, Sendable, Hashable { case disable, prefer, require }
 
     /// `pool`: 1 to 200 connections per instance.
     static let poolLimit = SettingLimit(name: "pool", range: 1...200, kind: .integer(unit: "connections"))
@@ -22,22 +22,22 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var host: String
-    public var port: Int
-    public var username: String
-    public var password: String?
-    public var database: String
-    public var schema: String?
-    public var tls: TLSMode
-    public var poolSize: Int
-    public var lockTimeout: Int
+    package var host: String
+    package var port: Int
+    package var username: String
+    package var password: String?
+    package var database: String
+    package var schema: String?
+    package var tls: TLSMode
+    package var poolSize: Int
+    package var lockTimeout: Int
 
     /// Whether `string` names a PostgreSQL database rather than a SQLite file.
-    public static func matches(_ string: String) -> Bool {
+    package static func matches(_ string: String) -> Bool {
         string.hasPrefix("postgres://") || string.hasPrefix("postgresql://")
     }
 
-    public init(parsing string: String) throws(PostgresURLError) {
+    package init(parsing string: String) throws(PostgresURLError) {
         guard Self.matches(string), let url = URLComponents(string: string) else {
             throw PostgresURLError("'\(Self.redacted(string))' is not a URL of the form postgres://USER:PASSWORD@HOST:PORT/DATABASE.")
         }
@@ -78,7 +78,7 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The URL without its password, for logs and messages.
-    public var description: String {
+    package var description: String {
         var s = "postgres://\(username)@\(host):\(port)/\(database)"
         if let schema { s += "?schema=\(schema)" }
         return s
@@ -90,7 +90,7 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A PostgreSQL URL that cannot be used, with the reason.
-public struct PostgresURLError: Error, CustomStringConvertible, Sendable {
-    public var description: String
+package struct PostgresURLError: Error, CustomStringConvertible, Sendable {
+    package var description: String
     init(_ description: String) { self.description = description }
 }

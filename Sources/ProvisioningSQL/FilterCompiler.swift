@@ -1,21 +1,21 @@
-public import SCIM
-public import Provisioning
+package import SCIM
+package import Provisioning
 
 /// The two resource tables and how SCIM attributes map onto them.
-public enum SQLResource: Sendable {
+package enum SQLResource: Sendable {
     /// `users AS u`
     case users
     /// `groups AS g`
     case groups
 
-    public var alias: String {
+    package var alias: String {
         switch self {
         case .users: "u"
         case .groups: "g"
         }
     }
 
-    public var type: ResourceType {
+    package var type: ResourceType {
         switch self {
         case .users: .user
         case .groups: .group
@@ -30,24 +30,24 @@ public enum SQLResource: Sendable {
 /// Semantics follow RFC 7644: comparisons honour the attribute's `caseExact`, a missing attribute is not equal to
 /// anything (`ne` matches it), `pr` means present and not empty, multi-valued attributes match when any element
 /// does, and `not` of a comparison on a missing attribute is true.
-public struct FilterCompiler: Sendable {
-    public let dialect: SQLDialect
-    public let resource: SQLResource
+package struct FilterCompiler: Sendable {
+    package let dialect: SQLDialect
+    package let resource: SQLResource
 
-    public init(dialect: SQLDialect, resource: SQLResource) {
+    package init(dialect: SQLDialect, resource: SQLResource) {
         self.dialect = dialect
         self.resource = resource
     }
 
     /// The condition for `filter`; the filter must have been validated against the resource type.
-    public func compile(_ filter: Filter) throws(SCIMError) -> SQLFragment {
+    package func compile(_ filter: Filter) throws(SCIMError) -> SQLFragment {
         var counter = 0
         return try compile(filter, in: .resource, counter: &counter)
     }
 
     /// The `ORDER BY` expression for a sort key (RFC 7644 §3.4.2.3); multi-valued attributes sort by their primary
     /// (or first) value.
-    public func sortExpression(_ key: SortKey) -> String {
+    package func sortExpression(_ key: SortKey) -> String {
         let a = key.attribute
         if a.attribute.multiValued {
             let sub = a.subAttribute?.name ?? "value"

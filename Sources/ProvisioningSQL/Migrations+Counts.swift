@@ -42,7 +42,7 @@ extension Migrations {
     ] }
 
     /// How many rows each count is spread over.
-    public static let countShards = 16
+    package static let countShards = 16
 }
 
 extension DDL {

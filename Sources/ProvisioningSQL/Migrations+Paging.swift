@@ -23,7 +23,7 @@ extension Migrations {
     ] }
 
     /// How many `seq` values one `user_pages` block covers.
-    public static let pageBlock = 1024
+    package static let pageBlock = 1024
 }
 
 extension DDL {

@@ -5,16 +5,16 @@
 /// indexed (`user_name_lower`, `external_id`, `display_name_lower`, ...). Memberships are rows
 /// (`group_members`), so changing one member of a large group touches one row. Timestamps are milliseconds since
 /// 1970. `seq` gives every resource a stable order for paging.
-public enum Migrations {
+package enum Migrations {
     /// A named migration and its statements for one dialect.
-    public struct Migration: Sendable {
-        public var identifier: String
-        public var statements: [String]
+    package struct Migration: Sendable {
+        package var identifier: String
+        package var statements: [String]
     }
 
     /// The migrations in order, for a dialect. Both dialects get the same tables, columns and indexes from one
     /// text; ``DDL`` words the few things that differ (integer and key types, triggers).
-    public static func all(for dialect: SQLDialect) -> [Migration] {
+    package static func all(for dialect: SQLDialect) -> [Migration] {
         let t = DDL(dialect: dialect)
         return scim(t) + platform(t) + organizations(t) + admins(t) + paging(t) + dataPolicy(t) + credentials(t) + counts(t)
     }

@@ -1,18 +1,18 @@
-public import Foundation
-public import SCIM
+package import Foundation
+package import SCIM
 import Provisioning
 
 /// Conversions between domain values and column values that both SQL stores share.
-public enum RowCoding {
+package enum RowCoding {
     /// The JSON text stored in a `doc` column.
-    public static func document(_ attributes: JSONObject) -> String { attributes.jsonText }
+    package static func document(_ attributes: JSONObject) -> String { attributes.jsonText }
 
     /// The attributes of a `doc` column. A document that does not parse is a corrupted row; it reads as empty
     /// rather than failing every list that contains it.
-    public static func attributes(fromDocument text: String) -> JSONObject {
+    package static func attributes(fromDocument text: String) -> JSONObject {
         (try? JSONValue(parsing: text))?.objectValue ?? JSONObject()
     }
 
-    public static func milliseconds(_ date: Date) -> Int64 { Timestamp.milliseconds(date) }
-    public static func date(_ ms: Int64) -> Date { Timestamp.date(milliseconds: ms) }
+    package static func milliseconds(_ date: Date) -> Int64 { Timestamp.milliseconds(date) }
+    package static func date(_ ms: Int64) -> Date { Timestamp.date(milliseconds: ms) }
 }

@@ -1,10 +1,10 @@
-public import Provisioning
+package import Provisioning
 
 /// One database connection inside a transaction, as the shared SQL store code sees it. A driver (SQLite through
 /// GRDB, PostgreSQL through postgres-nio) adapts its connection to this; ``SQLTransaction`` does the rest.
 ///
 /// Statements use `?` placeholders; a driver that numbers them (`$1`, `$2`, …) rewrites them.
-public protocol SQLConnection {
+package protocol SQLConnection {
     var dialect: SQLDialect { get }
     /// Runs one statement. Returns how many rows it inserted, updated or deleted.
     ///
@@ -24,21 +24,21 @@ public protocol SQLConnection {
 
 extension SQLConnection {
     /// Nothing to do for a driver whose queries answer in place.
-    public func prefetch(_ sql: String, _ arguments: [SQLValue]) async {}
+    package func prefetch(_ sql: String, _ arguments: [SQLValue]) async {}
 
     /// Runs the statement at once (a driver whose statements answer in place gains nothing by deferring).
-    public func enqueue(_ sql: String, _ arguments: [SQLValue]) async throws {
+    package func enqueue(_ sql: String, _ arguments: [SQLValue]) async throws {
         _ = try await execute(sql, arguments)
     }
 }
 
 /// What the shared SQL code needs to know of a driver's failure.
-public enum SQLStoreError: Error, Sendable {
+package enum SQLStoreError: Error, Sendable {
     /// A value that must be unique is taken (the message is the database's).
     case uniqueViolation(String)
 
     /// The domain's view of the failure, which every SQL store reports the same way: a `conflict`.
-    public var provisioningError: ProvisioningError {
+    package var provisioningError: ProvisioningError {
         switch self {
         case .uniqueViolation(let message):
             .conflict("A value that must be unique is already taken (\(message)).")
@@ -50,23 +50,23 @@ public enum SQLStoreError: Error, Sendable {
 ///
 /// Reading is lenient on purpose: both databases return integers for the 0/1 columns that hold booleans, and a
 /// NULL read as a non-optional gives the type's empty value rather than stopping the process.
-public struct SQLRow: Sendable {
-    public var values: [SQLValue]
+package struct SQLRow: Sendable {
+    package var values: [SQLValue]
 
-    public init(_ values: [SQLValue]) { self.values = values }
+    package init(_ values: [SQLValue]) { self.values = values }
 
-    public subscript<T: SQLDecodable>(_ index: Int) -> T {
+    package subscript<T: SQLDecodable>(_ index: Int) -> T {
         T(sqlValue: index < values.count ? values[index] : .null)
     }
 }
 
 /// A Swift type a column can be read as.
-public protocol SQLDecodable {
+package protocol SQLDecodable {
     init(sqlValue: SQLValue)
 }
 
 extension String: SQLDecodable {
-    public init(sqlValue: SQLValue) {
+    package init(sqlValue: SQLValue) {
         switch sqlValue {
         case .text(let s): self = s
         case .integer(let i): self = String(i)
@@ -77,7 +77,7 @@ extension String: SQLDecodable {
 }
 
 extension Int64: SQLDecodable {
-    public init(sqlValue: SQLValue) {
+    package init(sqlValue: SQLValue) {
         switch sqlValue {
         case .integer(let i): self = i
         case .real(let d): self = Int64(exactly: d.rounded(.towardZero)) ?? 0
@@ -88,11 +88,11 @@ extension Int64: SQLDecodable {
 }
 
 extension Int: SQLDecodable {
-    public init(sqlValue: SQLValue) { self = Int(truncatingIfNeeded: Int64(sqlValue: sqlValue)) }
+    package init(sqlValue: SQLValue) { self = Int(truncatingIfNeeded: Int64(sqlValue: sqlValue)) }
 }
 
 extension Double: SQLDecodable {
-    public init(sqlValue: SQLValue) {
+    package init(sqlValue: SQLValue) {
         switch sqlValue {
         case .integer(let i): self = Double(i)
         case .real(let d): self = d
@@ -103,7 +103,7 @@ extension Double: SQLDecodable {
 }
 
 extension Bool: SQLDecodable {
-    public init(sqlValue: SQLValue) {
+    package init(sqlValue: SQLValue) {
         switch sqlValue {
         case .integer(let i): self = i != 0
         case .real(let d): self = d != 0
@@ -114,41 +114,41 @@ extension Bool: SQLDecodable {
 }
 
 extension Optional: SQLDecodable where Wrapped: SQLDecodable {
-    public init(sqlValue: SQLValue) {
+    package init(sqlValue: SQLValue) {
         if case .null = sqlValue { self = .none } else { self = Wrapped(sqlValue: sqlValue) }
     }
 }
 
 /// A Swift value that binds to a statement parameter. Booleans bind as 0/1 (the schema keeps them in integer
 /// columns on both databases, so the same SQL compares them).
-public protocol SQLValueConvertible {
+package protocol SQLValueConvertible {
     var sqlValue: SQLValue { get }
 }
 
 extension String: SQLValueConvertible {
-    public var sqlValue: SQLValue { .text(self) }
+    package var sqlValue: SQLValue { .text(self) }
 }
 
 extension Int64: SQLValueConvertible {
-    public var sqlValue: SQLValue { .integer(self) }
+    package var sqlValue: SQLValue { .integer(self) }
 }
 
 extension Int: SQLValueConvertible {
-    public var sqlValue: SQLValue { .integer(Int64(self)) }
+    package var sqlValue: SQLValue { .integer(Int64(self)) }
 }
 
 extension Double: SQLValueConvertible {
-    public var sqlValue: SQLValue { .real(self) }
+    package var sqlValue: SQLValue { .real(self) }
 }
 
 extension Bool: SQLValueConvertible {
-    public var sqlValue: SQLValue { .integer(self ? 1 : 0) }
+    package var sqlValue: SQLValue { .integer(self ? 1 : 0) }
 }
 
 extension SQLValue: SQLValueConvertible {
-    public var sqlValue: SQLValue { self }
+    package var sqlValue: SQLValue { self }
 }
 
 extension Optional: SQLValueConvertible where Wrapped: SQLValueConvertible {
-    public var sqlValue: SQLValue { self?.sqlValue ?? .null }
+    package var sqlValue: SQLValue { self?.sqlValue ?? .null }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A value bound to a statement parameter.
-public enum SQLValue: Sendable, Hashable {
+package enum SQLValue: Sendable, Hashable {
     case text(String)
     case integer(Int64)
     case real(Double)
@@ -9,34 +9,34 @@ public enum SQLValue: Sendable, Hashable {
 }
 
 /// A piece of SQL with its bound arguments, in order. Values never enter the SQL text.
-public struct SQLFragment: Sendable, Hashable {
-    public var sql: String
-    public var arguments: [SQLValue]
+package struct SQLFragment: Sendable, Hashable {
+    package var sql: String
+    package var arguments: [SQLValue]
 
-    public init(_ sql: String, _ arguments: [SQLValue] = []) {
+    package init(_ sql: String, _ arguments: [SQLValue] = []) {
         self.sql = sql
         self.arguments = arguments
     }
 
     /// Joins fragments with a separator.
-    public static func join(_ parts: [SQLFragment], separator: String) -> SQLFragment {
+    package static func join(_ parts: [SQLFragment], separator: String) -> SQLFragment {
         SQLFragment(parts.map(\.sql).joined(separator: separator), parts.flatMap(\.arguments))
     }
 
-    public static func + (lhs: SQLFragment, rhs: SQLFragment) -> SQLFragment {
+    package static func + (lhs: SQLFragment, rhs: SQLFragment) -> SQLFragment {
         SQLFragment(lhs.sql + rhs.sql, lhs.arguments + rhs.arguments)
     }
 }
 
 /// The SQL dialects Roster speaks. Both use `?` placeholders in fragments; a driver that needs `$n` renumbers
 /// them when it sends the statement.
-public enum SQLDialect: Sendable, Hashable {
+package enum SQLDialect: Sendable, Hashable {
     case sqlite
     case postgres
 
     /// The text of the JSON value at `path` (member names) inside a JSON column or a JSON value expression,
     /// or SQL NULL. Booleans come out as 1/0 (SQLite) or 'true'/'false' (PostgreSQL).
-    public func jsonExtract(_ expression: String, _ path: [String]) -> String {
+    package func jsonExtract(_ expression: String, _ path: [String]) -> String {
         switch self {
         case .sqlite:
             let p = path.map { "\"" + $0.replacingOccurrences(of: "\"", with: "") + "\"" }.joined(separator: ".")
@@ -50,7 +50,7 @@ public enum SQLDialect: Sendable, Hashable {
 
     /// A table expression over the elements of the JSON array at `path`, aliased `alias`, whose element is
     /// `\(alias).value`.
-    public func jsonEach(_ expression: String, _ path: [String], alias: String) -> String {
+    package func jsonEach(_ expression: String, _ path: [String], alias: String) -> String {
         switch self {
         case .sqlite:
             let p = path.map { "\"" + $0.replacingOccurrences(of: "\"", with: "") + "\"" }.joined(separator: ".")
@@ -63,7 +63,7 @@ public enum SQLDialect: Sendable, Hashable {
     }
 
     /// The scalar element of a ``jsonEach(_:_:alias:)`` as SQL text (or number).
-    public func jsonElement(_ alias: String) -> String {
+    package func jsonElement(_ alias: String) -> String {
         switch self {
         case .sqlite: "\(alias).value"
         case .postgres: "(\(alias).value #>> '{}')"
@@ -72,7 +72,7 @@ public enum SQLDialect: Sendable, Hashable {
 
     /// Unicode-aware lowercasing of a text expression (SQLite's built-in `lower` only folds ASCII, so the SQLite
     /// store registers `scim_lower`).
-    public func lower(_ expression: String) -> String {
+    package func lower(_ expression: String) -> String {
         switch self {
         case .sqlite: "scim_lower(\(expression))"
         case .postgres: "lower(\(expression))"
@@ -80,7 +80,7 @@ public enum SQLDialect: Sendable, Hashable {
     }
 
     /// SQL false, for `COALESCE(condition, false)`: a comparison with NULL is not true.
-    public var falseLiteral: String {
+    package var falseLiteral: String {
         switch self {
         case .sqlite: "0"
         case .postgres: "false"
@@ -88,7 +88,7 @@ public enum SQLDialect: Sendable, Hashable {
     }
 
     /// The SQL truth value of a JSON boolean extracted with ``jsonExtract(_:_:)``.
-    public func jsonBoolean(_ value: Bool) -> String {
+    package func jsonBoolean(_ value: Bool) -> String {
         switch self {
         case .sqlite: value ? "1" : "0"
         case .postgres: value ? "'true'" : "'false'"

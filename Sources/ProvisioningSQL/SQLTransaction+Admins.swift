@@ -1,11 +1,11 @@
-public import Foundation
-public import Provisioning
+package import Foundation
+package import Provisioning
 
 /// Admin accounts, console sessions and admin API tokens.
 extension SQLTransaction {
     static let adminColumns = "id, email, password_hash, failed_sign_ins, locked_until, last_sign_in_at, created_at"
 
-    public func insertAdmin(_ a: AdminAccount) async throws {
+    package func insertAdmin(_ a: AdminAccount) async throws {
         try await unique("An admin with email '\(a.email)' already exists.") {
             try await execute(
                 """
@@ -19,7 +19,7 @@ extension SQLTransaction {
         }
     }
 
-    public func updateAdmin(_ a: AdminAccount) async throws {
+    package func updateAdmin(_ a: AdminAccount) async throws {
         try await execute(
             """
             UPDATE admins SET email = ?, email_lower = ?, password_hash = ?, failed_sign_ins = ?, locked_until = ?,
@@ -30,16 +30,16 @@ extension SQLTransaction {
             ])
     }
 
-    public func admin(id: String) async throws -> AdminAccount? {
+    package func admin(id: String) async throws -> AdminAccount? {
         try await fetchOne("SELECT \(Self.adminColumns) FROM admins WHERE id = ?", [id]).map(Self.admin(from:))
     }
 
-    public func admin(email: String) async throws -> AdminAccount? {
+    package func admin(email: String) async throws -> AdminAccount? {
         try await fetchOne("SELECT \(Self.adminColumns) FROM admins WHERE email_lower = ?", [email.lowercased()])
             .map(Self.admin(from:))
     }
 
-    public func admins() async throws -> [AdminAccount] {
+    package func admins() async throws -> [AdminAccount] {
         try await fetchAll("SELECT \(Self.adminColumns) FROM admins ORDER BY created_at, id").map(Self.admin(from:))
     }
 
@@ -50,14 +50,14 @@ extension SQLTransaction {
             createdAt: RowCoding.date(row[6]))
     }
 
-    public func insertAdminSession(_ s: AdminSession) async throws {
+    package func insertAdminSession(_ s: AdminSession) async throws {
         try await execute(
             "INSERT INTO admin_sessions (token_hash, admin_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)", [
                 s.tokenHash, s.adminID, s.csrfToken, RowCoding.milliseconds(s.createdAt), RowCoding.milliseconds(s.expiresAt),
             ])
     }
 
-    public func adminSession(tokenHash: String) async throws -> AdminSession? {
+    package func adminSession(tokenHash: String) async throws -> AdminSession? {
         try await fetchOne(
             "SELECT token_hash, admin_id, csrf_token, created_at, expires_at FROM admin_sessions WHERE token_hash = ?", [tokenHash]
         ).map {
@@ -67,17 +67,17 @@ extension SQLTransaction {
         }
     }
 
-    public func deleteAdminSession(tokenHash: String) async throws {
+    package func deleteAdminSession(tokenHash: String) async throws {
         try await execute("DELETE FROM admin_sessions WHERE token_hash = ?", [tokenHash])
     }
 
-    public func deleteExpiredAdminSessions(now: Date) async throws -> Int {
+    package func deleteExpiredAdminSessions(now: Date) async throws -> Int {
         try await execute("DELETE FROM admin_sessions WHERE expires_at < ?", [RowCoding.milliseconds(now)])
     }
 
     static let adminTokenColumns = "id, name, admin_id, secret_hash, created_at, last_used_at, expires_at"
 
-    public func insertAdminToken(_ t: AdminToken) async throws {
+    package func insertAdminToken(_ t: AdminToken) async throws {
         try await execute(
             "INSERT INTO admin_tokens (\(Self.adminTokenColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)", [
                 t.id, t.name, t.adminID, t.secretHash, RowCoding.milliseconds(t.createdAt),
@@ -85,12 +85,12 @@ extension SQLTransaction {
             ])
     }
 
-    public func adminToken(secretHash: String) async throws -> AdminToken? {
+    package func adminToken(secretHash: String) async throws -> AdminToken? {
         try await fetchOne("SELECT \(Self.adminTokenColumns) FROM admin_tokens WHERE secret_hash = ?", [secretHash])
             .map(Self.adminToken(from:))
     }
 
-    public func adminTokens() async throws -> [AdminToken] {
+    package func adminTokens() async throws -> [AdminToken] {
         try await fetchAll("SELECT \(Self.adminTokenColumns) FROM admin_tokens ORDER BY created_at, id")
             .map(Self.adminToken(from:))
     }

@@ -1,10 +1,10 @@
-public import Foundation
-public import Provisioning
+package import Foundation
+package import Provisioning
 import SCIM
 
 /// The sync log and scheduled deactivations.
 extension SQLTransaction {
-    public func appendSyncLog(_ entries: [SyncLogEntry]) async throws {
+    package func appendSyncLog(_ entries: [SyncLogEntry]) async throws {
         // Several entries per statement (a PATCH of 3,000 members writes 3,000), in order: `seq` follows it.
         for chunk in Self.chunks(entries, limit: 64) {
             var arguments: [any SQLValueConvertible] = []
@@ -23,7 +23,7 @@ extension SQLTransaction {
         }
     }
 
-    public func syncLog(_ query: SyncLogQuery) async throws -> [SyncLogEntry] {
+    package func syncLog(_ query: SyncLogQuery) async throws -> [SyncLogEntry] {
         var conditions: [String] = []
         var arguments: [any SQLValueConvertible] = []
         if let user = query.userID { conditions.append("user_id = ?"); arguments.append(user) }
@@ -49,7 +49,7 @@ extension SQLTransaction {
         }
     }
 
-    public func syncLogActionCounts() async throws -> [SyncAction: Int] {
+    package func syncLogActionCounts() async throws -> [SyncAction: Int] {
         var counts: [SyncAction: Int] = [:]
         for row in try await fetchAll("SELECT action, COUNT(*) FROM sync_log GROUP BY action") {
             if let action = SyncAction(rawValue: row[0]) { counts[action] = row[1] }
@@ -57,7 +57,7 @@ extension SQLTransaction {
         return counts
     }
 
-    public func deactivationBacklog(at now: Date) async throws -> (pending: Int, due: Int) {
+    package func deactivationBacklog(at now: Date) async throws -> (pending: Int, due: Int) {
         let row = try await fetchOne(
             """
             SELECT COUNT(*), COALESCE(SUM(CASE WHEN deactivation_due_at <= ? THEN 1 ELSE 0 END), 0) FROM users
@@ -66,14 +66,14 @@ extension SQLTransaction {
         return (row?[0] ?? 0, row?[1] ?? 0)
     }
 
-    public func syncLogCount(providerID: String, action: SyncAction, since: Date) async throws -> Int {
+    package func syncLogCount(providerID: String, action: SyncAction, since: Date) async throws -> Int {
         guard let row = try await fetchOne(.syncLogCount(providerID: providerID, action: action, since: since)) else {
             return 0
         }
         return row[0]
     }
 
-    public func warningSummary(providerID: String, since: Date, examples: Int) async throws -> [WarningGroup] {
+    package func warningSummary(providerID: String, since: Date, examples: Int) async throws -> [WarningGroup] {
         let from = RowCoding.milliseconds(since)
         let groups = try await fetchAll(
             """
@@ -94,7 +94,7 @@ extension SQLTransaction {
         return summary
     }
 
-    public func warningCounts() async throws -> [String: Int] {
+    package func warningCounts() async throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for row in try await fetchAll(
             """
@@ -107,7 +107,7 @@ extension SQLTransaction {
         return counts
     }
 
-    public func dueDeactivations(at now: Date, limit: Int) async throws -> [UserRecord] {
+    package func dueDeactivations(at now: Date, limit: Int) async throws -> [UserRecord] {
         try await fetchAll(
             """
             SELECT \(Self.userColumns) FROM users u WHERE u.deactivation_due_at IS NOT NULL
@@ -116,12 +116,12 @@ extension SQLTransaction {
         ).map(Self.user(from:))
     }
 
-    public func nextDeactivationDue() async throws -> Date? {
+    package func nextDeactivationDue() async throws -> Date? {
         let due: Int64? = try await fetchValue("SELECT MIN(deactivation_due_at) FROM users WHERE deactivation_due_at IS NOT NULL")
         return due.map(RowCoding.date)
     }
 
-    public func heldDeactivations(providerID: String) async throws -> [UserRecord] {
+    package func heldDeactivations(providerID: String) async throws -> [UserRecord] {
         try await fetchAll(
             "SELECT \(Self.userColumns) FROM users u WHERE u.provider_id = ? AND u.held = ? ORDER BY u.seq", [providerID, HoldReason.massDeactivationGuard.rawValue]
         ).map(Self.user(from:))

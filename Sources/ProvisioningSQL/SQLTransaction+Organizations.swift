@@ -1,5 +1,5 @@
-public import Foundation
-public import Provisioning
+package import Foundation
+package import Provisioning
 
 /// Organizations, roles, watchlists, mapping rules and apply runs.
 extension SQLTransaction {
@@ -7,22 +7,22 @@ extension SQLTransaction {
 
     static let organizationColumns = "id, name, parent_id, default_roles, created_by_provider, created_at"
 
-    public func organization(id: String) async throws -> Organization? {
+    package func organization(id: String) async throws -> Organization? {
         try await fetchOne(.organization(id: id)).map(Self.organization(from:))
     }
 
-    public func organization(name: String) async throws -> Organization? {
+    package func organization(name: String) async throws -> Organization? {
         try await fetchOne(
             "SELECT \(Self.organizationColumns) FROM organizations WHERE name_lower = ?", [name.lowercased()]
         ).map(Self.organization(from:))
     }
 
-    public func organizations() async throws -> [Organization] {
+    package func organizations() async throws -> [Organization] {
         try await fetchAll("SELECT \(Self.organizationColumns) FROM organizations ORDER BY parent_id IS NOT NULL, seq")
             .map(Self.organization(from:))
     }
 
-    public func insertOrganization(_ o: Organization) async throws {
+    package func insertOrganization(_ o: Organization) async throws {
         try await unique("An organization named '\(o.name)' already exists.") {
             try await execute(
                 """
@@ -35,14 +35,14 @@ extension SQLTransaction {
         }
     }
 
-    public func updateOrganization(_ o: Organization) async throws {
+    package func updateOrganization(_ o: Organization) async throws {
         try await unique("An organization named '\(o.name)' already exists.") {
             try await execute(
                 "UPDATE organizations SET name = ?, name_lower = ?, parent_id = ?, default_roles = ? WHERE id = ?", [o.name, o.name.lowercased(), o.parentID, Self.list(o.defaultRoles), o.id])
         }
     }
 
-    public func organizationUserCounts() async throws -> [String: Int] {
+    package func organizationUserCounts() async throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for row in try await fetchAll("SELECT organization_id, COUNT(*) FROM users GROUP BY organization_id") {
             counts[row[0]] = row[1]
@@ -50,7 +50,7 @@ extension SQLTransaction {
         return counts
     }
 
-    public func setOrganization(userID: String, organizationID: String, pinned: Bool) async throws {
+    package func setOrganization(userID: String, organizationID: String, pinned: Bool) async throws {
         try await enqueue(
             "UPDATE users SET organization_id = ?, organization_pinned = ? WHERE id = ?", [organizationID, pinned, userID])
     }
@@ -67,11 +67,11 @@ extension SQLTransaction {
 
     // MARK: Roles
 
-    public func roles(ofUsers userIDs: [String]) async throws -> [String: [String]] {
+    package func roles(ofUsers userIDs: [String]) async throws -> [String: [String]] {
         try await grouped(userIDs, sql: "SELECT user_id, role FROM user_roles WHERE user_id IN", order: "role")
     }
 
-    public func setRoles(userID: String, roles: [String]) async throws {
+    package func setRoles(userID: String, roles: [String]) async throws {
         try await enqueue("DELETE FROM user_roles WHERE user_id = ?", [userID])
         guard !roles.isEmpty else { return }
         try await enqueue(
@@ -90,28 +90,28 @@ extension SQLTransaction {
 
     // MARK: Watchlists
 
-    public func watchlist(id: String) async throws -> Watchlist? {
+    package func watchlist(id: String) async throws -> Watchlist? {
         try await fetchOne("SELECT id, name, created_at FROM watchlists WHERE id = ?", [id])
             .map(Self.watchlist(from:))
     }
 
-    public func watchlist(name: String) async throws -> Watchlist? {
+    package func watchlist(name: String) async throws -> Watchlist? {
         try await fetchOne("SELECT id, name, created_at FROM watchlists WHERE name_lower = ?", [name.lowercased()])
             .map(Self.watchlist(from:))
     }
 
-    public func watchlists() async throws -> [Watchlist] {
+    package func watchlists() async throws -> [Watchlist] {
         try await fetchAll("SELECT id, name, created_at FROM watchlists ORDER BY seq").map(Self.watchlist(from:))
     }
 
-    public func insertWatchlist(_ w: Watchlist) async throws {
+    package func insertWatchlist(_ w: Watchlist) async throws {
         try await unique("A watchlist named '\(w.name)' already exists.") {
             try await execute(
                 "INSERT INTO watchlists (id, name, name_lower, created_at) VALUES (?, ?, ?, ?)", [w.id, w.name, w.name.lowercased(), RowCoding.milliseconds(w.createdAt)])
         }
     }
 
-    public func watchlistMemberCounts() async throws -> [String: Int] {
+    package func watchlistMemberCounts() async throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for row in try await fetchAll("SELECT watchlist_id, COUNT(*) FROM watchlist_members GROUP BY watchlist_id") {
             counts[row[0]] = row[1]
@@ -119,22 +119,22 @@ extension SQLTransaction {
         return counts
     }
 
-    public func watchlists(ofUsers userIDs: [String]) async throws -> [String: [String]] {
+    package func watchlists(ofUsers userIDs: [String]) async throws -> [String: [String]] {
         try await grouped(
             userIDs, sql: "SELECT user_id, watchlist_id FROM watchlist_members WHERE user_id IN", order: "watchlist_id")
     }
 
-    public func addToWatchlist(watchlistID: String, userID: String, at: Date) async throws {
+    package func addToWatchlist(watchlistID: String, userID: String, at: Date) async throws {
         try await execute(
             "INSERT INTO watchlist_members (watchlist_id, user_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             [watchlistID, userID, RowCoding.milliseconds(at)])
     }
 
-    public func removeFromWatchlist(watchlistID: String, userID: String) async throws {
+    package func removeFromWatchlist(watchlistID: String, userID: String) async throws {
         try await execute("DELETE FROM watchlist_members WHERE watchlist_id = ? AND user_id = ?", [watchlistID, userID])
     }
 
-    public func watchlistMembers(watchlistID: String, limit: Int) async throws -> [UserRecord] {
+    package func watchlistMembers(watchlistID: String, limit: Int) async throws -> [UserRecord] {
         try await fetchAll(
             """
             SELECT \(Self.userColumns) FROM watchlist_members m JOIN users u ON u.id = m.user_id
@@ -149,7 +149,7 @@ extension SQLTransaction {
 
     // MARK: Mapping rules
 
-    public func mappingRules(providerID: String) async throws -> MappingRules {
+    package func mappingRules(providerID: String) async throws -> MappingRules {
         var rules = MappingRules()
         var roleIndex: [String: Int] = [:]
         for row in try await fetchAll(.mappingRules(providerID: providerID)) {
@@ -173,15 +173,15 @@ extension SQLTransaction {
         return rules
     }
 
-    public func insertOrganizationRule(providerID: String, _ rule: MappingRules.OrganizationRule) async throws {
+    package func insertOrganizationRule(providerID: String, _ rule: MappingRules.OrganizationRule) async throws {
         try await insertRule(providerID, .organization, rule.groupID, rule.organizationID, priority: rule.priority)
     }
 
-    public func insertRoleRule(providerID: String, _ rule: MappingRules.RoleRule) async throws {
+    package func insertRoleRule(providerID: String, _ rule: MappingRules.RoleRule) async throws {
         for role in rule.roles { try await insertRule(providerID, .role, rule.groupID, role, priority: 0) }
     }
 
-    public func insertWatchlistRule(providerID: String, _ rule: MappingRules.WatchlistRule) async throws {
+    package func insertWatchlistRule(providerID: String, _ rule: MappingRules.WatchlistRule) async throws {
         try await insertRule(providerID, .watchlist, rule.groupID, rule.watchlistID, priority: 0)
     }
 
@@ -195,14 +195,14 @@ extension SQLTransaction {
             """, [providerID, kind.rawValue, group, target, priority])
     }
 
-    public func deleteRules(_ kind: MappingRuleKind, providerID: String, groupID: String) async throws -> Int {
+    package func deleteRules(_ kind: MappingRuleKind, providerID: String, groupID: String) async throws -> Int {
         try await execute(
             "DELETE FROM mapping_rules WHERE provider_id = ? AND kind = ? AND group_id = ?", [providerID, kind.rawValue, groupID])
     }
 
     // MARK: Apply runs
 
-    public func userBatch(providerID: String, after sequence: Int64, limit: Int) async throws -> [(sequence: Int64, user: UserRecord)] {
+    package func userBatch(providerID: String, after sequence: Int64, limit: Int) async throws -> [(sequence: Int64, user: UserRecord)] {
         try await fetchAll(
             """
             SELECT \(Self.userColumns), u.seq FROM users u
@@ -211,7 +211,7 @@ extension SQLTransaction {
         ).map { (sequence: $0[17], user: Self.user(from: $0)) }
     }
 
-    public func openMappingRun(providerID: String) async throws -> MappingRun? {
+    package func openMappingRun(providerID: String) async throws -> MappingRun? {
         try await fetchOne(
             """
             SELECT id, provider_id, started_at, cursor, processed, changed, finished_at FROM mapping_runs
@@ -224,7 +224,7 @@ extension SQLTransaction {
         }
     }
 
-    public func saveMappingRun(_ run: MappingRun) async throws {
+    package func saveMappingRun(_ run: MappingRun) async throws {
         try await execute(
             """
             INSERT INTO mapping_runs (id, provider_id, started_at, cursor, processed, changed, finished_at)

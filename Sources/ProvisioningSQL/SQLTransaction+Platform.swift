@@ -1,5 +1,5 @@
-public import Foundation
-public import Provisioning
+package import Foundation
+package import Provisioning
 
 /// The platform side of the SQL stores: devices, archives, sign-in sessions and platform API keys. Every query
 /// goes through an index of the `v1-platform` migration: primary keys, `devices_by_user`, `archives_by_user`,
@@ -9,12 +9,12 @@ extension SQLTransaction {
 
     static let deviceColumns = "id, user_id, name, created_at"
 
-    public func insertDevice(_ d: Device) async throws {
+    package func insertDevice(_ d: Device) async throws {
         try await execute(
             "INSERT INTO devices (\(Self.deviceColumns)) VALUES (?, ?, ?, ?)", [d.id, d.userID, d.name, RowCoding.milliseconds(d.createdAt)])
     }
 
-    public func devices(userID: String) async throws -> [Device] {
+    package func devices(userID: String) async throws -> [Device] {
         try await fetchAll(
             "SELECT \(Self.deviceColumns) FROM devices WHERE user_id = ? ORDER BY created_at, id", [userID]
         ).map(Self.device(from:))
@@ -28,7 +28,7 @@ extension SQLTransaction {
 
     static let archiveColumns = "id, device_id, user_id, tier, cold_until, marked_for_deletion, created_at"
 
-    public func insertArchive(_ a: Archive) async throws {
+    package func insertArchive(_ a: Archive) async throws {
         try await execute(
             "INSERT INTO archives (\(Self.archiveColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)", [
                 a.id, a.deviceID, a.userID, a.tier.rawValue, a.coldUntil.map(RowCoding.milliseconds),
@@ -36,18 +36,18 @@ extension SQLTransaction {
             ])
     }
 
-    public func archives(userID: String) async throws -> [Archive] {
+    package func archives(userID: String) async throws -> [Archive] {
         try await fetchAll(
             "SELECT \(Self.archiveColumns) FROM archives WHERE user_id = ? ORDER BY created_at, id", [userID]
         ).map(Self.archive(from:))
     }
 
-    public func moveArchivesToColdStorage(userID: String, until: Date) async throws -> Int {
+    package func moveArchivesToColdStorage(userID: String, until: Date) async throws -> Int {
         try await execute(
             "UPDATE archives SET tier = 'cold', cold_until = ? WHERE user_id = ? AND tier = 'active'", [RowCoding.milliseconds(until), userID])
     }
 
-    public func restoreArchives(userID: String) async throws -> Int {
+    package func restoreArchives(userID: String) async throws -> Int {
         try await execute(
             """
             UPDATE archives SET tier = 'active', cold_until = NULL
@@ -55,7 +55,7 @@ extension SQLTransaction {
             """, [userID])
     }
 
-    public func markExpiredArchives(now: Date) async throws -> Int {
+    package func markExpiredArchives(now: Date) async throws -> Int {
         try await execute(
             """
             UPDATE archives SET marked_for_deletion = 1
@@ -73,7 +73,7 @@ extension SQLTransaction {
 
     static let sessionColumns = "token_hash, user_id, device_id, created_at, revoked_at"
 
-    public func insertSession(_ s: SignInSession) async throws {
+    package func insertSession(_ s: SignInSession) async throws {
         try await execute(
             "INSERT INTO sessions (\(Self.sessionColumns)) VALUES (?, ?, ?, ?, ?)", [
                 s.tokenHash, s.userID, s.deviceID, RowCoding.milliseconds(s.createdAt),
@@ -81,13 +81,13 @@ extension SQLTransaction {
             ])
     }
 
-    public func session(tokenHash: String) async throws -> SignInSession? {
+    package func session(tokenHash: String) async throws -> SignInSession? {
         try await fetchOne(
             "SELECT \(Self.sessionColumns) FROM sessions WHERE token_hash = ?", [tokenHash]
         ).map(Self.session(from:))
     }
 
-    public func revokeSessions(userID: String, at: Date) async throws -> Int {
+    package func revokeSessions(userID: String, at: Date) async throws -> Int {
         try await execute(
             "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [RowCoding.milliseconds(at), userID])
     }
@@ -102,7 +102,7 @@ extension SQLTransaction {
 
     static let apiKeyColumns = "id, name, secret_hash, created_at, last_used_at, expires_at"
 
-    public func insertAPIKey(_ k: PlatformAPIKey) async throws {
+    package func insertAPIKey(_ k: PlatformAPIKey) async throws {
         try await execute(
             "INSERT INTO api_keys (\(Self.apiKeyColumns)) VALUES (?, ?, ?, ?, ?, ?)", [
                 k.id, k.name, k.secretHash, RowCoding.milliseconds(k.createdAt),
@@ -110,13 +110,13 @@ extension SQLTransaction {
             ])
     }
 
-    public func apiKey(secretHash: String) async throws -> PlatformAPIKey? {
+    package func apiKey(secretHash: String) async throws -> PlatformAPIKey? {
         try await fetchOne(
             "SELECT \(Self.apiKeyColumns) FROM api_keys WHERE secret_hash = ?", [secretHash]
         ).map(Self.apiKey(from:))
     }
 
-    public func apiKeys() async throws -> [PlatformAPIKey] {
+    package func apiKeys() async throws -> [PlatformAPIKey] {
         try await fetchAll("SELECT \(Self.apiKeyColumns) FROM api_keys ORDER BY created_at, id")
             .map(Self.apiKey(from:))
     }

@@ -1,17 +1,17 @@
-public import Foundation
-public import Provisioning
-public import SCIM
+package import Foundation
+package import Provisioning
+package import SCIM
 
 /// ``StoreTransaction`` in SQL, shared by the SQLite and PostgreSQL stores: the driver opens the transaction and
 /// hands over its connection; every statement here runs on both databases (the schema keeps booleans as 0/1
 /// integers and timestamps as milliseconds on both, and ``SQLDialect`` words the few expressions that differ).
-public struct SQLTransaction: StoreTransaction {
+package struct SQLTransaction: StoreTransaction {
     package let connection: any SQLConnection
     /// Whether the rows this transaction reads to change are locked as it reads them: PostgreSQL's write
     /// transactions, which run concurrently (SQLite runs one write at a time and has no row locks).
     let locksRows: Bool
 
-    public init(_ connection: any SQLConnection, locksRows: Bool = false) {
+    package init(_ connection: any SQLConnection, locksRows: Bool = false) {
         self.connection = connection
         self.locksRows = locksRows && connection.dialect == .postgres
     }
@@ -25,11 +25,11 @@ public struct SQLTransaction: StoreTransaction {
 
     // MARK: Settings
 
-    public func setting(_ key: String) async throws -> String? {
+    package func setting(_ key: String) async throws -> String? {
         try await fetchValue("SELECT value FROM settings WHERE key = ?", [key])
     }
 
-    public func setSetting(_ key: String, _ value: String) async throws {
+    package func setSetting(_ key: String, _ value: String) async throws {
         try await execute(
             "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
     }
@@ -42,20 +42,20 @@ public struct SQLTransaction: StoreTransaction {
         role_mode, last_request_at, invalid_data
         """
 
-    public func provider(id: String) async throws -> Provider? {
+    package func provider(id: String) async throws -> Provider? {
         try await fetchOne(.provider(id: id)).map(Self.provider(from:))
     }
 
-    public func lockedProvider(id: String) async throws -> Provider? {
+    package func lockedProvider(id: String) async throws -> Provider? {
         try await fetchOne(.lockedProvider(id: id)).map(Self.provider(from:))
     }
 
-    public func providers() async throws -> [Provider] {
+    package func providers() async throws -> [Provider] {
         try await fetchAll("SELECT \(Self.providerColumns) FROM providers ORDER BY created_at, id")
             .map(Self.provider(from:))
     }
 
-    public func insertProvider(_ p: Provider) async throws {
+    package func insertProvider(_ p: Provider) async throws {
         try await execute(
             "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 p.id, p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds, p.userNameFormat.rawValue,
@@ -68,7 +68,7 @@ public struct SQLTransaction: StoreTransaction {
             ])
     }
 
-    public func updateProvider(_ p: Provider) async throws {
+    package func updateProvider(_ p: Provider) async throws {
         try await execute(
             """
             UPDATE providers SET name = ?, username = ?, secret_hash = ?, deactivation_delay_seconds = ?,
@@ -86,11 +86,11 @@ public struct SQLTransaction: StoreTransaction {
             ])
     }
 
-    public func touchProvider(id: String, at: Date) async throws {
+    package func touchProvider(id: String, at: Date) async throws {
         try await execute("UPDATE providers SET last_request_at = ? WHERE id = ?", [RowCoding.milliseconds(at), id])
     }
 
-    public func deleteProvider(id: String) async throws {
+    package func deleteProvider(id: String) async throws {
         try await execute("UPDATE users SET linked = 0 WHERE provider_id = ?", [id])
         try await execute("DELETE FROM provider_user_counts WHERE provider_id = ?", [id])
         try await execute("DELETE FROM user_pages WHERE provider_id = ?", [id])
@@ -122,15 +122,15 @@ public struct SQLTransaction: StoreTransaction {
         u.organization_pinned
         """
 
-    public func user(id: String) async throws -> UserRecord? {
+    package func user(id: String) async throws -> UserRecord? {
         try await fetchOne(.user(id: id)).map(Self.user(from:))
     }
 
-    public func user(userName: String) async throws -> UserRecord? {
+    package func user(userName: String) async throws -> UserRecord? {
         try await fetchOne(.userNamed(userName)).map(Self.user(from:))
     }
 
-    public func insertUser(_ u: UserRecord) async throws {
+    package func insertUser(_ u: UserRecord) async throws {
         try await enqueue(
             """
             INSERT INTO users (id, provider_id, linked, user_name, user_name_lower, external_id, display_name,
@@ -146,7 +146,7 @@ public struct SQLTransaction: StoreTransaction {
             ])
     }
 
-    public func updateUser(_ u: UserRecord) async throws {
+    package func updateUser(_ u: UserRecord) async throws {
         try await enqueue(
             """
             UPDATE users SET provider_id = ?, linked = ?, user_name = ?, user_name_lower = ?, external_id = ?,
@@ -160,7 +160,7 @@ public struct SQLTransaction: StoreTransaction {
             ])
     }
 
-    public func users(providerID: String, query: StoreQuery) async throws -> Page<UserRecord> {
+    package func users(providerID: String, query: StoreQuery) async throws -> Page<UserRecord> {
         if query.filter == nil, query.sort == nil, query.limit > 0, query.offset >= 2 * Migrations.pageBlock {
             let total = try await userCount(providerID: providerID)
             guard query.offset < total else { return Page(totalResults: total, items: []) }
@@ -198,13 +198,13 @@ public struct SQLTransaction: StoreTransaction {
         return nil
     }
 
-    public func allUsers(offset: Int, limit: Int) async throws -> [UserRecord] {
+    package func allUsers(offset: Int, limit: Int) async throws -> [UserRecord] {
         try await fetchAll(
             "SELECT \(Self.userColumns) FROM users u ORDER BY u.seq LIMIT ? OFFSET ?", [limit, offset]
         ).map(Self.user(from:))
     }
 
-    public func searchUsers(_ search: UserSearch) async throws -> Page<UserRecord> {
+    package func searchUsers(_ search: UserSearch) async throws -> Page<UserRecord> {
         var conditions: [String] = []
         var arguments: [any SQLValueConvertible] = []
         if let text = search.text?.lowercased(), !text.isEmpty {
@@ -239,7 +239,7 @@ public struct SQLTransaction: StoreTransaction {
         return Page(totalResults: total, items: rows.map(Self.user(from:)))
     }
 
-    public func userCount(providerID: String) async throws -> Int {
+    package func userCount(providerID: String) async throws -> Int {
         guard let row = try await fetchOne(.userCount(providerID: providerID)) else { return 0 }
         return row[0]
     }
@@ -266,18 +266,18 @@ public struct SQLTransaction: StoreTransaction {
 
     static let groupColumns = "g.id, g.provider_id, g.display_name, g.doc, g.member_count, g.version, g.created_at, g.updated_at"
 
-    public func group(id: String) async throws -> GroupRecord? {
+    package func group(id: String) async throws -> GroupRecord? {
         try await fetchOne(.group(id: id)).map(Self.group(from:))
     }
 
-    public func group(providerID: String, displayName: String) async throws -> GroupRecord? {
+    package func group(providerID: String, displayName: String) async throws -> GroupRecord? {
         try await fetchOne(
             "SELECT \(Self.groupColumns) FROM groups g WHERE g.provider_id = ? AND g.display_name_lower = ?\(forUpdate)",
             [providerID, displayName.lowercased()]
         ).map(Self.group(from:))
     }
 
-    public func insertGroup(_ g: GroupRecord) async throws {
+    package func insertGroup(_ g: GroupRecord) async throws {
         try await execute(
             """
             INSERT INTO groups (id, provider_id, display_name, display_name_lower, external_id, doc, member_count,
@@ -289,7 +289,7 @@ public struct SQLTransaction: StoreTransaction {
             ])
     }
 
-    public func updateGroup(_ g: GroupRecord) async throws {
+    package func updateGroup(_ g: GroupRecord) async throws {
         try await enqueue(
             """
             UPDATE groups SET display_name = ?, display_name_lower = ?, external_id = ?, doc = ?, version = ?,
@@ -300,13 +300,13 @@ public struct SQLTransaction: StoreTransaction {
             ])
     }
 
-    public func deleteGroup(id: String) async throws {
+    package func deleteGroup(id: String) async throws {
         try await execute("DELETE FROM mapping_rules WHERE group_id = ?", [id])
         try await execute("DELETE FROM group_members WHERE group_id = ?", [id])
         try await execute("DELETE FROM groups WHERE id = ?", [id])
     }
 
-    public func groups(providerID: String, query: StoreQuery) async throws -> Page<GroupRecord> {
+    package func groups(providerID: String, query: StoreQuery) async throws -> Page<GroupRecord> {
         try await page(
             .groups, scope: SQLFragment("g.provider_id = ?", [.text(providerID)]), columns: Self.groupColumns,
             query: query, decode: Self.group(from:))
@@ -381,7 +381,7 @@ public struct SQLTransaction: StoreTransaction {
         }
     }
 
-    public func groupCount(providerID: String) async throws -> Int {
+    package func groupCount(providerID: String) async throws -> Int {
         try await fetchValue("SELECT COUNT(*) FROM groups WHERE provider_id = ?", [providerID]) ?? 0
     }
 
@@ -394,7 +394,7 @@ public struct SQLTransaction: StoreTransaction {
 
     // MARK: Memberships
 
-    public func addMembers(groupID: String, members: [MemberReference]) async throws -> [String] {
+    package func addMembers(groupID: String, members: [MemberReference]) async throws -> [String] {
         var seen = Set<String>()
         let unique = members.filter { seen.insert($0.id).inserted }
         var added = Set<String>()
@@ -421,7 +421,7 @@ public struct SQLTransaction: StoreTransaction {
         return unique.map(\.id).filter(added.contains)
     }
 
-    public func removeMembers(groupID: String, userIDs: [String]) async throws -> [String] {
+    package func removeMembers(groupID: String, userIDs: [String]) async throws -> [String] {
         var seen = Set<String>()
         let unique = userIDs.filter { seen.insert($0).inserted }
         var removed = Set<String>()
@@ -458,7 +458,7 @@ public struct SQLTransaction: StoreTransaction {
         Array(repeating: row, count: count).joined(separator: ", ")
     }
 
-    public func members(groupID: String, limit: Int) async throws -> [MemberReference] {
+    package func members(groupID: String, limit: Int) async throws -> [MemberReference] {
         try await fetchAll(
             """
             SELECT m.user_id, coalesce(m.display, u.display_name, u.user_name) AS display FROM group_members m
@@ -467,11 +467,11 @@ public struct SQLTransaction: StoreTransaction {
         ).map { MemberReference(id: $0[0], display: $0[1]) }
     }
 
-    public func groups(ofUser userID: String) async throws -> [MemberReference] {
+    package func groups(ofUser userID: String) async throws -> [MemberReference] {
         try await fetchAll(.groupsOfUser(userID)).map { MemberReference(id: $0[0], display: $0[1]) }
     }
 
-    public func groups(ofUsers userIDs: [String]) async throws -> [String: [MemberReference]] {
+    package func groups(ofUsers userIDs: [String]) async throws -> [String: [MemberReference]] {
         var result: [String: [MemberReference]] = [:]
         for row in try await rows(forUsers: userIDs, sql: { marks in
             """
@@ -496,13 +496,13 @@ public struct SQLTransaction: StoreTransaction {
         return rows
     }
 
-    public func removeMemberships(userID: String) async throws -> [String] {
+    package func removeMemberships(userID: String) async throws -> [String] {
         let groups: [String] = try await fetchAll("SELECT group_id FROM group_members WHERE user_id = ?", [userID]).map { $0[0] }
         for g in groups { _ = try await removeMembers(groupID: g, userIDs: [userID]) }
         return groups
     }
 
-    public func existingUserIDs(_ userIDs: [String], providerID: String) async throws -> Set<String> {
+    package func existingUserIDs(_ userIDs: [String], providerID: String) async throws -> Set<String> {
         // By id alone, then checked here: with provider_id and linked in the WHERE clause, PostgreSQL may walk
         // users_by_provider instead of the ids' own index when the table's statistics are stale.
         var found = Set<String>()
@@ -513,7 +513,7 @@ public struct SQLTransaction: StoreTransaction {
         return found
     }
 
-    public func userNames(ids: [String]) async throws -> [String: String] {
+    package func userNames(ids: [String]) async throws -> [String: String] {
         var names: [String: String] = [:]
         for row in try await usersByID(Array(Set(ids)), columns: "id, user_name") { names[row[0]] = row[1] }
         return names
@@ -593,7 +593,7 @@ public struct SQLTransaction: StoreTransaction {
         }
     }
 
-    public func prefetch(_ reads: [StoreRead]) async throws {
+    package func prefetch(_ reads: [StoreRead]) async throws {
         for read in reads {
             if case .users(let providerID, let query) = read {
                 // Only a filtered list runs exactly these two statements (an unfiltered one counts differently).

@@ -1,19 +1,19 @@
 import Foundation
 import GRDB
-public import Provisioning
+package import Provisioning
 import ProvisioningSQL
 import SCIM
-public import ServiceLifecycle
+package import ServiceLifecycle
 import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode through GRDB, shared safely by the server and every CLI
 /// command running at the same time (readers never block the writer; writers wait up to the busy timeout).
-public final class SQLiteStore: ProvisioningStore, Service {
+package final class SQLiteStore: ProvisioningStore, Service {
     let pool: DatabasePool
     let readers: SQLiteReaders
 
     /// When a commit reaches the disk (SQLite's `synchronous` in WAL mode).
-    public enum Durability: String, Sendable, CaseIterable {
+    package enum Durability: String, Sendable, CaseIterable {
         /// `synchronous=NORMAL`: a commit survives a crash of the process; the last commits before a power loss
         /// or an OS crash may be rolled back (the database stays consistent). The IdP re-sends what it still
         /// holds, which is why this is the default.
@@ -24,7 +24,7 @@ public final class SQLiteStore: ProvisioningStore, Service {
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations. A write waits up to
     /// `busyTimeout` seconds for another process's write (the CLI beside the server) before giving up.
-    public init(path: String, durability: Durability = .normal, busyTimeout: Double = 10) throws {
+    package init(path: String, durability: Durability = .normal, busyTimeout: Double = 10) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
@@ -84,7 +84,7 @@ public final class SQLiteStore: ProvisioningStore, Service {
     }
 
     /// The migrations applied to this database, in the order they were applied.
-    public func appliedMigrations() throws -> [String] {
+    package func appliedMigrations() throws -> [String] {
         try pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
     }
 
@@ -94,7 +94,7 @@ public final class SQLiteStore: ProvisioningStore, Service {
     /// only; every caller resumes after the commit that made its changes durable. Under concurrent load this
     /// writes shared pages (a provider's counters, index pages, the sync log's tail) to the WAL once per batch
     /// instead of once per request.
-    public func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+    package func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         try await withoutActuallyEscaping(body) { body in
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 let outcome = Outcome<T>()
@@ -212,7 +212,7 @@ public final class SQLiteStore: ProvisioningStore, Service {
 
     /// Writes the queue whenever writes arrive, until the task is cancelled or the service group shuts down;
     /// writes that arrive after that are written by a task of their own (``wakeWriter()``), so none waits forever.
-    public func run() async throws {
+    package func run() async throws {
         let (wakeups, writer) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.writer.withLock { $0 = writer }
         await withTaskCancellationOrGracefulShutdownHandler {
@@ -252,7 +252,7 @@ public final class SQLiteStore: ProvisioningStore, Service {
     /// never waits for a writer, an indexed lookup takes microseconds, and handing it to a dispatch queue and back
     /// would cost more (two thread switches per read) than the read itself. Writes, which may wait for the write
     /// lock, go to GRDB's writer queue.
-    public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         do {
             return try await readers.read { connection in try await body(SQLTransaction(connection)) }
         } catch {
@@ -262,7 +262,7 @@ public final class SQLiteStore: ProvisioningStore, Service {
 
     /// Writes a consistent copy of the database to `path` while the service keeps running (SQLite's online backup:
     /// the copy is one snapshot; writers are not blocked for the whole copy). Refuses to overwrite a file.
-    public func backup(to path: String) throws {
+    package func backup(to path: String) throws {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw ProvisioningError.conflict("'\(path)' exists already; choose a new file name for the backup.")
         }

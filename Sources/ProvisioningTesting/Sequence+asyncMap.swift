@@ -1,6 +1,6 @@
 extension Sequence {
     /// `map` with an `async` transform, one element after the other (store reads in tests).
-    public func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+    package func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
         var result: [T] = []
         for element in self { result.append(try await transform(element)) }
         return result

@@ -1,5 +1,5 @@
 import Foundation
-public import Provisioning
+package import Provisioning
 import SCIM
 import Testing
 

@@ -1,19 +1,19 @@
 import Foundation
-public import Provisioning
+package import Provisioning
 import SCIM
 import Testing
 
 /// One behavioural suite every ``ProvisioningStore`` must pass, run by each store's test target (memory, SQLite,
 /// and PostgreSQL when it lands), so that the stores cannot drift apart.
-public enum StoreConformance {
+package enum StoreConformance {
     /// The names of the checks, for `@Test(arguments:)`.
-    public static let checks: [String] = [
+    package static let checks: [String] = [
         "providers", "users-and-usernames", "user-queries", "groups-and-members", "rollback", "settings", "platform",
         "organizations", "deep-pages", "credentials", "parallel-sign-in",
     ]
 
     /// Runs one named check against a fresh store.
-    public static func run(_ check: String, on store: some ProvisioningStore) async throws {
+    package static func run(_ check: String, on store: some ProvisioningStore) async throws {
         switch check {
         case "providers": try await providers(store)
         case "users-and-usernames": try await usersAndUserNames(store)

@@ -6,7 +6,7 @@ import SCIM
 
 /// The composition root of the service: routes, middleware, the store and the deactivation scheduler, ready to
 /// run.
-public func buildApplication<Store: ProvisioningStore>(
+package func buildApplication<Store: ProvisioningStore>(
     configuration: ServerConfiguration, store: Store, logger: Logger
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(configuration: configuration, store: store)
@@ -33,7 +33,7 @@ public func buildApplication<Store: ProvisioningStore>(
 }
 
 /// The router alone, for tests that drive it without a socket.
-public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfiguration, store: Store) throws
+package func buildRouter<Store: ProvisioningStore>(configuration: ServerConfiguration, store: Store) throws
     -> Router<RosterRequestContext>
 {
     let router = Router(context: RosterRequestContext.self)

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import SCIM
 
 /// Admin API tokens (created, used, expired, revoked), removing admins and changing passwords. Every credential
@@ -13,7 +13,7 @@ extension AdminAccounts {
 
     /// Creates an admin API token acting as the admin with `email`, valid for `expiresIn` (forever when `nil`). The
     /// secret is returned once.
-    public func createToken(email: String, name: String, expiresIn: Duration? = nil) async throws
+    package func createToken(email: String, name: String, expiresIn: Duration? = nil) async throws
         -> (token: AdminToken, secret: String)
     {
         let secret = "rat_" + Credentials.generateSecret()
@@ -33,10 +33,10 @@ extension AdminAccounts {
         return (token, secret)
     }
 
-    public func tokens() async throws -> [AdminToken] { try await store.read { tx in try await tx.adminTokens() } }
+    package func tokens() async throws -> [AdminToken] { try await store.read { tx in try await tx.adminTokens() } }
 
     /// Revokes an admin API token by id: it stops authenticating at once.
-    public func revokeToken(id: String) async throws {
+    package func revokeToken(id: String) async throws {
         let removed = try await store.withTransaction { tx in try await tx.deleteAdminToken(id: id) }
         guard removed else {
             throw ProvisioningError.notFound(
@@ -46,7 +46,7 @@ extension AdminAccounts {
 
     /// The admin an API token acts as, or `nil` when the token is unknown, revoked or expired, or its admin was
     /// removed. Records when the token was last used.
-    public func authenticate(apiToken secret: String) async throws -> AdminAccount? {
+    package func authenticate(apiToken secret: String) async throws -> AdminAccount? {
         let timestamp = now()
         let found = try await store.read { tx -> (AdminToken, AdminAccount)? in
             guard let token = try await tx.adminToken(secretHash: Credentials.hash(secret: secret)),
@@ -75,7 +75,7 @@ extension AdminAccounts {
     /// Removes the admin with `email`: its console sessions end at once and its API tokens stop working. The last
     /// admin cannot be removed (nobody could sign in to the console or the admin API afterwards).
     @discardableResult
-    public func removeAdmin(email: String) async throws -> AdminAccount {
+    package func removeAdmin(email: String) async throws -> AdminAccount {
         try await store.withTransaction { tx in
             guard let admin = try await tx.admin(email: email.trimmingSpaces) else {
                 throw ProvisioningError.notFound("No admin with email '\(email)'.")
@@ -91,7 +91,7 @@ extension AdminAccounts {
 
     /// Removes the admin with this id (the console and the admin API name admins by id).
     @discardableResult
-    public func removeAdmin(id: String) async throws -> AdminAccount {
+    package func removeAdmin(id: String) async throws -> AdminAccount {
         guard let admin = try await store.read({ tx in try await tx.admin(id: id) }) else {
             throw ProvisioningError.notFound("No admin with id '\(id)'.")
         }
@@ -101,7 +101,7 @@ extension AdminAccounts {
     /// Sets a new password for the admin with `email` (an operator's reset from the CLI). All of the admin's
     /// console sessions end and a sign-in lockout on the email lifts. Returns how many sessions ended.
     @discardableResult
-    public func setPassword(email: String, password: String) async throws -> Int {
+    package func setPassword(email: String, password: String) async throws -> Int {
         try Self.checkPassword(password)
         let hash = try await hasher.hash(password)
         return try await store.withTransaction { tx in
@@ -119,7 +119,7 @@ extension AdminAccounts {
     /// failed sign-in). The admin's other console sessions end; `keeping` (the session asking) stays open.
     /// Returns how many sessions ended.
     @discardableResult
-    public func changePassword(adminID: String, current: String, new password: String, keeping session: AdminSession)
+    package func changePassword(adminID: String, current: String, new password: String, keeping session: AdminSession)
         async throws -> Int
     {
         guard let admin = try await store.read({ tx in try await tx.admin(id: adminID) }) else {

@@ -1,28 +1,28 @@
-public import Foundation
+package import Foundation
 import SCIM
 
 /// Admin accounts: creation (bcrypt), console sign-in with a lockout delay, sessions with their anti-forgery
 /// tokens, the one-time setup link for the first admin, and admin API tokens.
-public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
-    public let store: Store
+package struct AdminAccounts<Store: ProvisioningStore>: Sendable {
+    package let store: Store
     let now: @Sendable () -> Date
     /// Where bcrypt runs: a thread of its own with a bounded queue, so that sign-ins never occupy the threads
     /// that serve SCIM.
-    public let hasher: PasswordHasher
+    package let hasher: PasswordHasher
     /// bcrypt's cost factor (2^cost rounds). 12 takes a few hundred milliseconds here, which is the point.
-    public var bcryptCost: UInt8 { hasher.cost }
-    public var lockout: SignInLockout
+    package var bcryptCost: UInt8 { hasher.cost }
+    package var lockout: SignInLockout
     /// How long a console session lasts after sign-in.
-    public var sessionLifetime: Duration
+    package var sessionLifetime: Duration
 
     /// The shortest password accepted.
-    public static var minimumPasswordLength: Int { 12 }
+    package static var minimumPasswordLength: Int { 12 }
     /// The setting that holds the SHA-256 of the one-time setup token while no admin exists.
     static var setupTokenSetting: String { "admin_setup_token" }
 
     /// - Parameter hasher: shared by every `AdminAccounts` of a server, so that they queue on one thread; a new one
     ///   of cost `bcryptCost` when `nil`.
-    public init(
+    package init(
         store: Store, bcryptCost: UInt8 = 12, hasher: PasswordHasher? = nil, lockout: SignInLockout = SignInLockout(),
         sessionLifetime: Duration = .seconds(12 * 3600), now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -34,10 +34,10 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     }
 
     /// A session just opened: the cookie token (shown once, stored hashed) and the session.
-    public struct SignedIn: Sendable {
-        public var token: String
-        public var session: AdminSession
-        public var admin: AdminAccount
+    package struct SignedIn: Sendable {
+        package var token: String
+        package var session: AdminSession
+        package var admin: AdminAccount
     }
 
     // MARK: Accounts
@@ -45,7 +45,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     /// Creates an admin. The email must look like one; the password must have at least
     /// ``minimumPasswordLength`` characters.
     @discardableResult
-    public func addAdmin(email: String, password: String) async throws -> AdminAccount {
+    package func addAdmin(email: String, password: String) async throws -> AdminAccount {
         let admin = try await newAdmin(email: email, password: password, at: now())
         try await store.withTransaction { tx in
             if try await tx.admin(email: admin.email) != nil {
@@ -68,7 +68,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
             createdAt: timestamp)
     }
 
-    public func admins() async throws -> [AdminAccount] { try await store.read { tx in try await tx.admins() } }
+    package func admins() async throws -> [AdminAccount] { try await store.read { tx in try await tx.admins() } }
 
     static func checkPassword(_ password: String) throws(ProvisioningError) {
         guard password.count >= minimumPasswordLength else {
@@ -82,7 +82,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     /// failures in a row the email is locked for a doubling delay, and sign-in is refused with the time left
     /// (``ProvisioningError/retryAfter``) without looking at the password. Unknown emails are counted and locked
     /// the same way, and cost the same bcrypt check, so neither answers nor timing tell which emails are admins.
-    public func signIn(email: String, password: String) async throws -> SignedIn {
+    package func signIn(email: String, password: String) async throws -> SignedIn {
         let timestamp = now()
         try hasher.checkRoom()
         let found = try await countAttempt(email: email, at: timestamp)
@@ -142,7 +142,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     }
 
     /// The admin and session a cookie token stands for, or `nil` when it is unknown or expired.
-    public func session(token: String) async throws -> (admin: AdminAccount, session: AdminSession)? {
+    package func session(token: String) async throws -> (admin: AdminAccount, session: AdminSession)? {
         let timestamp = now()
         return try await store.read { tx in
             guard let session = try await tx.adminSession(tokenHash: Credentials.hash(secret: token)),
@@ -152,7 +152,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
         }
     }
 
-    public func signOut(token: String) async throws {
+    package func signOut(token: String) async throws {
         try await store.withTransaction { tx in try await tx.deleteAdminSession(tokenHash: Credentials.hash(secret: token)) }
     }
 
@@ -160,7 +160,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
 
     /// A one-time setup token for creating the first admin, or `nil` when an admin exists. Each call replaces the
     /// previous token (the server prints a new link at each start until the first admin exists).
-    public func issueSetupToken() async throws -> String? {
+    package func issueSetupToken() async throws -> String? {
         let token = Credentials.generateSecret()
         return try await store.withTransaction { tx in
             guard try await tx.admins().isEmpty else { return nil }
@@ -170,7 +170,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     }
 
     /// Whether `token` is the current setup token and no admin exists yet.
-    public func isValidSetupToken(_ token: String) async throws -> Bool {
+    package func isValidSetupToken(_ token: String) async throws -> Bool {
         try await store.read { tx in
             guard try await tx.admins().isEmpty, let stored = try await tx.setting(Self.setupTokenSetting), !stored.isEmpty else {
                 return false
@@ -180,7 +180,7 @@ public struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     }
 
     /// Creates the first admin with the setup token and signs it in. The token then stops working.
-    public func completeSetup(token: String, email: String, password: String) async throws -> SignedIn {
+    package func completeSetup(token: String, email: String, password: String) async throws -> SignedIn {
         let timestamp = now()
         var admin = try await newAdmin(email: email, password: password, at: timestamp)
         admin.lastSignInAt = timestamp

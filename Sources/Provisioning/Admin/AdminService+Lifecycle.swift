@@ -1,10 +1,10 @@
-public import Foundation
+package import Foundation
 import SCIM
 
 /// Manual lifecycle actions (no delay), legal holds, held deactivations and the sync log, for admins.
 extension AdminService {
     /// The manual actions on a user.
-    public enum UserAction: Sendable {
+    package enum UserAction: Sendable {
         case block, unblock, deactivate, reactivate
 
         var event: LifecycleEvent {
@@ -19,13 +19,13 @@ extension AdminService {
 
     /// Blocks, unblocks, deactivates (immediately: archives go to cold storage) or reactivates a user.
     @discardableResult
-    public func perform(_ action: UserAction, email: String) async throws -> UserRecord {
+    package func perform(_ action: UserAction, email: String) async throws -> UserRecord {
         try await lifecycle(action.event, email: email)
     }
 
     /// Places a user on legal hold. Deactivated users cannot be placed on hold.
     @discardableResult
-    public func placeLegalHold(email: String, matter: String?) async throws -> UserRecord {
+    package func placeLegalHold(email: String, matter: String?) async throws -> UserRecord {
         try await lifecycle(.legalHoldPlaced, email: email) { user in
             if let matter, !matter.trimmingCharacters(in: .whitespaces).isEmpty { user.legalHoldMatter = matter }
         }
@@ -33,30 +33,30 @@ extension AdminService {
 
     /// Releases a legal hold; a user the provider still has inactive is deactivated now.
     @discardableResult
-    public func releaseLegalHold(email: String) async throws -> UserRecord {
+    package func releaseLegalHold(email: String) async throws -> UserRecord {
         try await lifecycle(.legalHoldReleased, email: email)
     }
 
     /// Users on legal hold.
-    public func legalHolds() async throws -> [UserRecord] {
+    package func legalHolds() async throws -> [UserRecord] {
         try await store.read { tx in try await tx.searchUsers(UserSearch(legalHold: true, limit: .max)).items }
     }
 
     /// Releases the deactivations a provider's mass-deactivation guard holds (they come due now) and clears the
     /// guard. Returns how many were released.
-    public func releaseHeldDeactivations(providerID: String) async throws -> Int {
+    package func releaseHeldDeactivations(providerID: String) async throws -> Int {
         try await resolveHeld(providerID: providerID, event: .heldDeactivationReleased)
     }
 
     /// Cancels the deactivations a provider's guard holds (the users are unblocked unless blocked otherwise) and
     /// clears the guard. Returns how many were cancelled.
-    public func cancelHeldDeactivations(providerID: String) async throws -> Int {
+    package func cancelHeldDeactivations(providerID: String) async throws -> Int {
         try await resolveHeld(providerID: providerID, event: .heldDeactivationCancelled)
     }
 
     /// Changes a provider's mass-deactivation guard; percent and minimum must be within
     /// ``SettingLimit/guardPercent`` and ``SettingLimit/guardMinimum``.
-    public func updateGuard(providerID: String, _ change: @Sendable (inout DeactivationGuard) -> Void) async throws
+    package func updateGuard(providerID: String, _ change: @Sendable (inout DeactivationGuard) -> Void) async throws
         -> Provider
     {
         let timestamp = now()
@@ -72,13 +72,13 @@ extension AdminService {
     }
 
     /// Sync-log entries, newest first.
-    public func syncLog(_ query: SyncLogQuery) async throws -> [SyncLogEntry] {
+    package func syncLog(_ query: SyncLogQuery) async throws -> [SyncLogEntry] {
         try await store.read { tx in try await tx.syncLog(query) }
     }
 
     /// A provider's data warnings (values left out under `accept-and-warn`) since `since` (default: the last 24
     /// hours), grouped by attribute and rule, most frequent first, each with its newest `examples`.
-    public func warningSummary(providerID: String, since: Date? = nil, examples: Int = 3) async throws
+    package func warningSummary(providerID: String, since: Date? = nil, examples: Int = 3) async throws
         -> [WarningGroup]
     {
         let from = since ?? now().addingTimeInterval(-24 * 3600)
@@ -132,14 +132,14 @@ extension AdminService {
 
 extension AdminService {
     /// Attributes an admin can edit on a local user.
-    public struct UserEdit: Sendable {
-        public var displayName: String?
-        public var givenName: String?
-        public var familyName: String?
-        public var title: String?
-        public var department: String?
+    package struct UserEdit: Sendable {
+        package var displayName: String?
+        package var givenName: String?
+        package var familyName: String?
+        package var title: String?
+        package var department: String?
 
-        public init(
+        package init(
             displayName: String? = nil, givenName: String? = nil, familyName: String? = nil, title: String? = nil,
             department: String? = nil
         ) {
@@ -153,7 +153,7 @@ extension AdminService {
 
     /// Edits a local user's attributes. A provisioned user's attributes belong to its provider (the IdP's values
     /// win): the edit is refused with the provider to change them in.
-    public func updateUser(email: String, _ edit: UserEdit) async throws -> UserRecord {
+    package func updateUser(email: String, _ edit: UserEdit) async throws -> UserRecord {
         let timestamp = now()
         return try await store.withTransaction { tx in
             var user = try await Self.user(email: email, tx: tx)
@@ -194,13 +194,13 @@ extension AdminService {
 
 extension AdminService {
     /// How many days cold archives are kept after a deactivation before they are marked for deletion.
-    public func coldStorageRetentionDays() async throws -> Int {
+    package func coldStorageRetentionDays() async throws -> Int {
         try await store.read { tx in try await LifecycleEffects.retentionDays(tx: tx) }
     }
 
     /// Sets the cold-storage retention (within ``SettingLimit/coldStorageRetentionDays``); it applies to archives
     /// moved to cold storage from now on.
-    public func setColdStorageRetention(days: Int) async throws {
+    package func setColdStorageRetention(days: Int) async throws {
         try SettingLimit.coldStorageRetentionDays.check(days)
         try await store.withTransaction { tx in try await tx.setSetting(LifecycleEffects.retentionSetting, String(days)) }
     }

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import SCIM
 
 /// A provider's organization, role and watchlist mapping, and "apply org and role settings".
@@ -7,51 +7,51 @@ import SCIM
 /// change, and to every user of the provider when an admin applies them (``applyMappings(providerID:dryRun:batchSize:changeLimit:progress:)``).
 extension AdminService {
     /// A provider's mapping configuration, with names resolved for display.
-    public struct MappingOverview: Sendable {
-        public struct GroupSummary: Sendable {
-            public var id: String
-            public var displayName: String
-            public var members: Int
+    package struct MappingOverview: Sendable {
+        package struct GroupSummary: Sendable {
+            package var id: String
+            package var displayName: String
+            package var members: Int
         }
-        public struct OrganizationRule: Sendable {
-            public var group: String
-            public var organization: String
-            public var priority: Int
+        package struct OrganizationRule: Sendable {
+            package var group: String
+            package var organization: String
+            package var priority: Int
         }
-        public struct RoleRule: Sendable {
-            public var group: String
-            public var roles: [String]
+        package struct RoleRule: Sendable {
+            package var group: String
+            package var roles: [String]
         }
-        public struct WatchlistRule: Sendable {
-            public var group: String
-            public var watchlist: String
+        package struct WatchlistRule: Sendable {
+            package var group: String
+            package var watchlist: String
         }
 
-        public var provider: Provider
+        package var provider: Provider
         /// The organization of method `single`, or the default organization.
-        public var organization: String
+        package var organization: String
         /// Where method `attribute` creates organizations.
-        public var parent: String
-        public var groups: [GroupSummary]
-        public var organizationRules: [OrganizationRule]
-        public var roleRules: [RoleRule]
-        public var watchlistRules: [WatchlistRule]
+        package var parent: String
+        package var groups: [GroupSummary]
+        package var organizationRules: [OrganizationRule]
+        package var roleRules: [RoleRule]
+        package var watchlistRules: [WatchlistRule]
 
         /// SCIM groups without a role mapping: the only ones a role mapping can be added for.
-        public var groupsWithoutRoles: [GroupSummary] {
+        package var groupsWithoutRoles: [GroupSummary] {
             let mapped = Set(roleRules.map(\.group))
             return groups.filter { !mapped.contains($0.displayName) }
         }
 
         /// "There are no SCIM groups available", "All SCIM groups are mapped", or `nil`.
-        public var roleMappingMessage: String? {
+        package var roleMappingMessage: String? {
             if groups.isEmpty { return MappingMessage.noGroups }
             if groupsWithoutRoles.isEmpty { return MappingMessage.allGroupsMapped }
             return nil
         }
     }
 
-    public func mappingOverview(providerID: String) async throws -> MappingOverview {
+    package func mappingOverview(providerID: String) async throws -> MappingOverview {
         try await store.read { tx in
             let provider = try await Self.provider(providerID, tx: tx)
             let groups = try await tx.groups(
@@ -95,7 +95,7 @@ extension AdminService {
     ///   created automatically; `organization` is the default organization.
     ///
     /// Returns the provider and, for method `groups` without SCIM groups yet, a note saying so.
-    public func setOrganizationMapping(
+    package func setOrganizationMapping(
         providerID: String, method: OrganizationMapping.Method, organization: String?, attribute: String?,
         parent: String?
     ) async throws -> (provider: Provider, note: String?) {
@@ -128,7 +128,7 @@ extension AdminService {
 
     /// Maps a SCIM group to an organization (method `groups`). Priority 1 is the highest (the range is
     /// ``SettingLimit/rulePriority``); without one the rule comes after the existing ones.
-    public func addOrganizationRule(providerID: String, group: String, organization: String, priority: Int?) async throws
+    package func addOrganizationRule(providerID: String, group: String, organization: String, priority: Int?) async throws
         -> MappingRules.OrganizationRule
     {
         if let priority { try SettingLimit.rulePriority.check(priority) }
@@ -152,7 +152,7 @@ extension AdminService {
 
     // MARK: Role mapping
 
-    public func setRoleMappingMode(providerID: String, mode: RoleMappingMode) async throws -> Provider {
+    package func setRoleMappingMode(providerID: String, mode: RoleMappingMode) async throws -> Provider {
         let timestamp = now()
         return try await store.withTransaction { tx in
             var provider = try await Self.provider(providerID, tx: tx)
@@ -164,7 +164,7 @@ extension AdminService {
     }
 
     /// Maps a SCIM group that has no role mapping yet to one or more roles.
-    public func addRoleRule(providerID: String, group: String, roles: [String]) async throws -> MappingRules.RoleRule {
+    package func addRoleRule(providerID: String, group: String, roles: [String]) async throws -> MappingRules.RoleRule {
         let roles = try Self.catalogueRoles(roles)
         guard !roles.isEmpty else { throw ProvisioningError.invalid("Name at least one role (--role ROLE).") }
         return try await store.withTransaction { tx in
@@ -182,7 +182,7 @@ extension AdminService {
 
     // MARK: Watchlist mapping
 
-    public func addWatchlistRule(providerID: String, group: String, watchlist: String) async throws
+    package func addWatchlistRule(providerID: String, group: String, watchlist: String) async throws
         -> MappingRules.WatchlistRule
     {
         try await store.withTransaction { tx in
@@ -200,7 +200,7 @@ extension AdminService {
     }
 
     /// Removes a group's rules of one kind (for watchlists, only the one for `watchlist` when given).
-    public func removeRule(_ kind: MappingRuleKind, providerID: String, group: String, watchlist: String? = nil)
+    package func removeRule(_ kind: MappingRuleKind, providerID: String, group: String, watchlist: String? = nil)
         async throws
     {
         try await store.withTransaction { tx in
@@ -228,22 +228,22 @@ extension AdminService {
     // MARK: Apply org and role settings
 
     /// What "apply org and role settings" changed, or would change in a dry run.
-    public struct ApplyReport: Sendable {
-        public var runID: String?
+    package struct ApplyReport: Sendable {
+        package var runID: String?
         /// A crashed run was picked up where it stopped.
-        public var resumed: Bool
-        public var dryRun: Bool
-        public var processed: Int
+        package var resumed: Bool
+        package var dryRun: Bool
+        package var processed: Int
         /// Users whose placement changed (or would).
-        public var changed: Int
-        public var organizationMoves: Int
-        public var roleChanges: Int
-        public var watchlistAdditions: Int
-        public var watchlistRemovals: Int
+        package var changed: Int
+        package var organizationMoves: Int
+        package var roleChanges: Int
+        package var watchlistAdditions: Int
+        package var watchlistRemovals: Int
         /// Organizations created (or that would be) by method `attribute`.
-        public var organizationsCreated: [String]
+        package var organizationsCreated: [String]
         /// Per-user changes, at most the limit asked for.
-        public var changes: [PlacementChange]
+        package var changes: [PlacementChange]
     }
 
     /// Re-evaluates every linked user of a provider against its current mapping, in batches.
@@ -251,7 +251,7 @@ extension AdminService {
     /// With `dryRun`, nothing is written and the report says what would change. Otherwise each batch commits
     /// with the run's progress, so a run that crashed resumes at its last batch when started again; two runs of
     /// one provider at once share the work, batch by batch.
-    public func applyMappings(
+    package func applyMappings(
         providerID: String, dryRun: Bool, batchSize: Int = 1000, changeLimit: Int = 1000,
         progress: @Sendable (ApplyReport) -> Void = { _ in }
     ) async throws -> ApplyReport {

@@ -1,17 +1,17 @@
-public import Foundation
+package import Foundation
 import SCIM
 
 /// Organizations, roles and watchlists, and where a user sits among them.
 extension AdminService {
     /// An organization with how many users it has.
-    public struct OrganizationSummary: Sendable {
-        public var organization: Organization
-        public var parentName: String?
-        public var users: Int
+    package struct OrganizationSummary: Sendable {
+        package var organization: Organization
+        package var parentName: String?
+        package var users: Int
     }
 
     /// All organizations, root first, with their user counts.
-    public func organizations() async throws -> [OrganizationSummary] {
+    package func organizations() async throws -> [OrganizationSummary] {
         try await store.read { tx in
             let all = try await tx.organizations()
             let names = Dictionary(all.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
@@ -23,7 +23,7 @@ extension AdminService {
     }
 
     /// Creates an organization under `parent` (the root when `nil`). Without default roles it takes its parent's.
-    public func addOrganization(name: String, parent: String?, defaultRoles: [String]?) async throws -> Organization {
+    package func addOrganization(name: String, parent: String?, defaultRoles: [String]?) async throws -> Organization {
         let trimmed = name.trimmingSpaces
         guard !trimmed.isEmpty else { throw ProvisioningError.invalid("An organization needs a name.") }
         let roles = try defaultRoles.map(Self.catalogueRoles)
@@ -43,7 +43,7 @@ extension AdminService {
 
     /// Changes an organization's default roles. Users get them on their next re-evaluation (a provisioning change
     /// or "apply org and role settings").
-    public func setDefaultRoles(organization name: String, roles: [String]) async throws -> Organization {
+    package func setDefaultRoles(organization name: String, roles: [String]) async throws -> Organization {
         let roles = try Self.catalogueRoles(roles)
         return try await store.withTransaction { tx in
             var organization = try await Self.organization(named: name, tx: tx)
@@ -54,22 +54,22 @@ extension AdminService {
     }
 
     /// The role catalogue.
-    public var roles: [Role] { Role.catalogue }
+    package var roles: [Role] { Role.catalogue }
 
     /// A watchlist with how many users are on it.
-    public struct WatchlistSummary: Sendable {
-        public var watchlist: Watchlist
-        public var users: Int
+    package struct WatchlistSummary: Sendable {
+        package var watchlist: Watchlist
+        package var users: Int
     }
 
-    public func watchlists() async throws -> [WatchlistSummary] {
+    package func watchlists() async throws -> [WatchlistSummary] {
         try await store.read { tx in
             let counts = try await tx.watchlistMemberCounts()
             return try await tx.watchlists().map { WatchlistSummary(watchlist: $0, users: counts[$0.id] ?? 0) }
         }
     }
 
-    public func addWatchlist(name: String) async throws -> Watchlist {
+    package func addWatchlist(name: String) async throws -> Watchlist {
         let trimmed = name.trimmingSpaces
         guard !trimmed.isEmpty else { throw ProvisioningError.invalid("A watchlist needs a name.") }
         let watchlist = Watchlist(id: ResourceID.generate(), name: trimmed, createdAt: now())
@@ -83,7 +83,7 @@ extension AdminService {
     }
 
     /// The users on a watchlist, at most `limit`.
-    public func watchlistMembers(name: String, limit: Int = 1000) async throws -> (Watchlist, [UserRecord]) {
+    package func watchlistMembers(name: String, limit: Int = 1000) async throws -> (Watchlist, [UserRecord]) {
         try await store.read { tx in
             let watchlist = try await Self.watchlist(named: name, tx: tx)
             return (watchlist, try await tx.watchlistMembers(watchlistID: watchlist.id, limit: limit))
@@ -95,7 +95,7 @@ extension AdminService {
     /// Moves a user to an organization by hand. Local users can always be moved; a provisioned user only when its
     /// provider uses method `single` (the user then stays there), since the other methods decide by themselves.
     @discardableResult
-    public func moveUser(email: String, organization name: String) async throws -> UserRecord {
+    package func moveUser(email: String, organization name: String) async throws -> UserRecord {
         let timestamp = now()
         return try await store.withTransaction { tx in
             var user = try await Self.user(email: email, tx: tx)
@@ -129,7 +129,7 @@ extension AdminService {
 
     /// Sets a user's roles by hand: local users, and users whose provider's role mapping is `manual`.
     @discardableResult
-    public func setRoles(email: String, roles: [String]) async throws -> [String] {
+    package func setRoles(email: String, roles: [String]) async throws -> [String] {
         let roles = try Self.catalogueRoles(roles)
         let timestamp = now()
         return try await store.withTransaction { tx in

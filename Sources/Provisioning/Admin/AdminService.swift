@@ -1,41 +1,41 @@
-public import Foundation
-public import SCIM
+package import Foundation
+package import SCIM
 
 /// What admins do outside SCIM (CLI now, console and admin API later): manage providers and their credentials,
 /// and local users.
-public struct AdminService<Store: ProvisioningStore>: Sendable {
-    public let store: Store
+package struct AdminService<Store: ProvisioningStore>: Sendable {
+    package let store: Store
     let now: @Sendable () -> Date
 
     /// The setting that remembers the public URL the server announced, so that CLI commands print the same Base
     /// URLs.
-    public static var publicURLSetting: String { "public_url" }
+    package static var publicURLSetting: String { "public_url" }
 
-    public init(store: Store, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(store: Store, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.now = now
     }
 
     /// A provider just created or given a new secret: the secret is shown once, never stored.
-    public struct IssuedCredentials: Sendable {
-        public var provider: Provider
-        public var secret: String
+    package struct IssuedCredentials: Sendable {
+        package var provider: Provider
+        package var secret: String
     }
 
     // MARK: Settings
 
-    public func publicURL() async throws -> String? {
+    package func publicURL() async throws -> String? {
         try await store.read { tx in try await tx.setting(Self.publicURLSetting) }
     }
 
-    public func setPublicURL(_ url: String) async throws {
+    package func setPublicURL(_ url: String) async throws {
         try await store.withTransaction { tx in try await tx.setSetting(Self.publicURLSetting, url) }
     }
 
     // MARK: Providers
 
     /// Creates a provider with generated credentials. The delay must be within ``SettingLimit/deactivationDelay``.
-    public func addProvider(
+    package func addProvider(
         name: String, deactivationDelay: Duration = Provider.defaultDeactivationDelay,
         userNameFormat: UserNameFormat = .email, invalidData: InvalidDataPolicy = .acceptAndWarn
     ) async throws -> IssuedCredentials
@@ -54,17 +54,17 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
         return IssuedCredentials(provider: provider, secret: secret)
     }
 
-    public func providers() async throws -> [Provider] {
+    package func providers() async throws -> [Provider] {
         try await store.read { tx in try await tx.providers() }
     }
 
-    public func provider(id: String) async throws -> Provider {
+    package func provider(id: String) async throws -> Provider {
         try await store.read { tx in try await Self.provider(id, tx: tx) }
     }
 
     /// Renames a provider, or changes its deactivation delay (within ``SettingLimit/deactivationDelay``),
     /// `userName` format or invalid-data policy.
-    public func updateProvider(
+    package func updateProvider(
         id: String, name: String?, deactivationDelay: Duration?, userNameFormat: UserNameFormat? = nil,
         invalidData: InvalidDataPolicy? = nil
     ) async throws -> Provider {
@@ -84,7 +84,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
     }
 
     /// Issues a new secret; the old one stops working at once.
-    public func rotateSecret(id: String) async throws -> IssuedCredentials {
+    package func rotateSecret(id: String) async throws -> IssuedCredentials {
         let secret = Credentials.generateSecret()
         let timestamp = now()
         let provider = try await store.withTransaction { tx in
@@ -99,7 +99,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
 
     /// Removes a provider: its credentials stop working and its groups go; its users stay in the platform,
     /// no longer linked to any provider.
-    public func removeProvider(id: String) async throws {
+    package func removeProvider(id: String) async throws {
         try await store.withTransaction { tx in
             _ = try await Self.provider(id, tx: tx)
             try await tx.deleteProvider(id: id)
@@ -107,7 +107,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
     }
 
     /// Users and groups a provider manages.
-    public func counts(providerID: String) async throws -> (users: Int, groups: Int) {
+    package func counts(providerID: String) async throws -> (users: Int, groups: Int) {
         try await store.read { tx in (try await tx.userCount(providerID: providerID), try await tx.groupCount(providerID: providerID)) }
     }
 
@@ -115,7 +115,7 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
 
     /// Creates a local user: managed only by admins, out of every provider's reach.
     /// Creates a local user in `organization` (the root when `nil`), with the organization's default roles.
-    public func addLocalUser(email: String, name: String?, organization: String? = nil) async throws -> UserRecord {
+    package func addLocalUser(email: String, name: String?, organization: String? = nil) async throws -> UserRecord {
         let address = email.trimmingSpaces
         guard UserRules.isEmailAddress(address) else {
             throw ProvisioningError.invalid("'\(email)' is not an email address; a user signs in with their email.")
@@ -154,16 +154,16 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
     }
 
     /// The user with this email (case-insensitive).
-    public func user(email: String) async throws -> UserRecord {
+    package func user(email: String) async throws -> UserRecord {
         try await store.read { tx in try await Self.user(email: email, tx: tx) }
     }
 
-    public func users(offset: Int = 0, limit: Int = 1000) async throws -> [UserRecord] {
+    package func users(offset: Int = 0, limit: Int = 1000) async throws -> [UserRecord] {
         try await store.read { tx in try await tx.allUsers(offset: offset, limit: limit) }
     }
 
     /// The platform's view of a user, as `roster user show --json` prints it.
-    public func view(of user: UserRecord) async throws -> JSONObject {
+    package func view(of user: UserRecord) async throws -> JSONObject {
         try await store.read { tx in
             var watchlists: [String] = []
             for id in try await tx.watchlists(ofUser: user.id) { watchlists.append(try await tx.watchlist(id: id)?.name ?? id) }
@@ -178,15 +178,15 @@ public struct AdminService<Store: ProvisioningStore>: Sendable {
 }
 
 /// The platform's view of a user (not the SCIM view): status, source and the attributes admins look at.
-public enum UserView {
+package enum UserView {
     /// Where the user sits, by name.
-    public struct Placement: Sendable {
-        public var organization: String
-        public var roles: [String]
-        public var watchlists: [String]
+    package struct Placement: Sendable {
+        package var organization: String
+        package var roles: [String]
+        package var watchlists: [String]
     }
 
-    public static func json(
+    package static func json(
         _ user: UserRecord, groups: [MemberReference], placement: Placement, devices: [Device] = [],
         archives: [Archive] = []
     ) -> JSONObject {
@@ -231,23 +231,23 @@ public enum UserView {
 
 extension AdminService {
     /// What the console's provider list shows for each provider.
-    public struct ProviderStatus: Sendable {
-        public var provider: Provider
-        public var users: Int
-        public var groups: Int
+    package struct ProviderStatus: Sendable {
+        package var provider: Provider
+        package var users: Int
+        package var groups: Int
         /// Deactivations the mass-deactivation guard holds.
-        public var held: Int
+        package var held: Int
         /// Refused requests in the last 24 hours.
-        public var errors24h: Int
+        package var errors24h: Int
         /// Values left out of accepted requests in the last 24 hours (``SyncAction/warning``).
-        public var warnings24h: Int
+        package var warnings24h: Int
         /// The newest sync-log entry of the provider.
-        public var lastActivity: Date?
+        package var lastActivity: Date?
         /// The provider's last authenticated SCIM request (to the minute).
-        public var lastRequest: Date? { provider.lastRequestAt }
+        package var lastRequest: Date? { provider.lastRequestAt }
     }
 
-    public func providerStatuses() async throws -> [ProviderStatus] {
+    package func providerStatuses() async throws -> [ProviderStatus] {
         let since = now().addingTimeInterval(-86_400)
         return try await store.read { tx in
             var statuses: [ProviderStatus] = []
@@ -256,7 +256,7 @@ extension AdminService {
         }
     }
 
-    public func providerStatus(id: String) async throws -> ProviderStatus {
+    package func providerStatus(id: String) async throws -> ProviderStatus {
         let since = now().addingTimeInterval(-86_400)
         return try await store.read { tx in try await Self.status(of: try Self.provider(id, tx: tx), since: since, tx: tx) }
     }
@@ -273,7 +273,7 @@ extension AdminService {
 
 extension AdminService {
     /// The user with this id.
-    public func user(id: String) async throws -> UserRecord {
+    package func user(id: String) async throws -> UserRecord {
         guard let user = try await store.read({ tx in try await tx.user(id: id) }) else {
             throw ProvisioningError.notFound("No user with id '\(id)'.")
         }
@@ -281,7 +281,7 @@ extension AdminService {
     }
 
     /// Users matching an admin's search, a page at a time.
-    public func searchUsers(_ search: UserSearch) async throws -> Page<UserRecord> {
+    package func searchUsers(_ search: UserSearch) async throws -> Page<UserRecord> {
         try await store.read { tx in try await tx.searchUsers(search) }
     }
 }

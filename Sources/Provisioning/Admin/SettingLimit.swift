@@ -1,4 +1,4 @@
-public import Logging
+package import Logging
 import SCIM
 
 /// A number an admin sets (a delay, a retention, a threshold, a page size, a server option) with the range it may
@@ -6,9 +6,9 @@ import SCIM
 /// with one message naming it, its range and the value given; and every reader of a stored value clamps through
 /// it, so that a value written out of range (by an older build, or straight into the database) is used as its
 /// nearest bound and logged instead of reaching arithmetic that could trap.
-public struct SettingLimit: Sendable, Hashable {
+package struct SettingLimit: Sendable, Hashable {
     /// How the setting is written.
-    public enum Kind: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         /// A duration in the admin syntax (`0`, `90s`, `15m`, `2h`, `1d`); the range is in seconds.
         case duration
         /// A whole number, optionally of a unit (`days`, `bytes`).
@@ -19,56 +19,56 @@ public struct SettingLimit: Sendable, Hashable {
 
     /// The setting's name as admins write it: the admin API's attribute (`deactivationDelay`), or the option for
     /// what only the CLI sets (`--idle-timeout`).
-    public let name: String
+    package let name: String
     /// The allowed values, bounds included (seconds for a duration).
-    public let range: ClosedRange<Int64>
-    public let kind: Kind
+    package let range: ClosedRange<Int64>
+    package let kind: Kind
 
-    public init(name: String, range: ClosedRange<Int64>, kind: Kind = .integer(unit: nil)) {
+    package init(name: String, range: ClosedRange<Int64>, kind: Kind = .integer(unit: nil)) {
         self.name = name
         self.range = range
         self.kind = kind
     }
 
     /// The same limit under another name (a query parameter or CLI option that sets the same thing).
-    public func named(_ name: String) -> SettingLimit { SettingLimit(name: name, range: range, kind: kind) }
+    package func named(_ name: String) -> SettingLimit { SettingLimit(name: name, range: range, kind: kind) }
 
     // MARK: The settings
 
     /// How long after a provider's `active=false` the deactivation happens: 0 to 365 days.
-    public static let deactivationDelay = SettingLimit(
+    package static let deactivationDelay = SettingLimit(
         name: "deactivationDelay", range: 0...(365 * 86_400), kind: .duration)
     /// How many days cold archives are kept after a deactivation: 1 to 36,500 (a century).
-    public static let coldStorageRetentionDays = SettingLimit(
+    package static let coldStorageRetentionDays = SettingLimit(
         name: "coldStorageRetentionDays", range: 1...36_500, kind: .integer(unit: "days"))
     /// The mass-deactivation guard's percent of a provider's users: 0 to 100.
-    public static let guardPercent = SettingLimit(name: "deactivationGuard.percent", range: 0...100)
+    package static let guardPercent = SettingLimit(name: "deactivationGuard.percent", range: 0...100)
     /// The mass-deactivation guard's minimum count: 0 to 10,000,000.
-    public static let guardMinimum = SettingLimit(name: "deactivationGuard.minimum", range: 0...10_000_000)
+    package static let guardMinimum = SettingLimit(name: "deactivationGuard.minimum", range: 0...10_000_000)
     /// An organization rule's priority (1 the highest): 1 to 1,000,000.
-    public static let rulePriority = SettingLimit(name: "priority", range: 1...1_000_000)
+    package static let rulePriority = SettingLimit(name: "priority", range: 1...1_000_000)
     /// Users per batch (one transaction each) when applying org and role settings: 1 to 10,000.
-    public static let applyBatchSize = SettingLimit(name: "batchSize", range: 1...10_000)
+    package static let applyBatchSize = SettingLimit(name: "batchSize", range: 1...10_000)
     /// Per-user changes an apply report lists: 0 to 100,000.
-    public static let applyChangeLimit = SettingLimit(name: "show", range: 0...100_000)
+    package static let applyChangeLimit = SettingLimit(name: "show", range: 0...100_000)
     /// Items on one page of a list in the admin API (users, sync-log entries): 1 to 1,000.
-    public static let pageSize = SettingLimit(name: "limit", range: 1...1000)
+    package static let pageSize = SettingLimit(name: "limit", range: 1...1000)
     /// Items one CLI listing prints (users, sync-log entries, watchlist members): 1 to 10,000,000.
-    public static let listSize = SettingLimit(name: "--limit", range: 1...10_000_000)
+    package static let listSize = SettingLimit(name: "--limit", range: 1...10_000_000)
     /// Items skipped before a page: 0 to 1,000,000,000.
-    public static let pageOffset = SettingLimit(name: "offset", range: 0...1_000_000_000)
+    package static let pageOffset = SettingLimit(name: "offset", range: 0...1_000_000_000)
     /// A page number of a paged list in the console: 1 to 1,000,000.
-    public static let pageNumber = SettingLimit(name: "page", range: 1...1_000_000)
+    package static let pageNumber = SettingLimit(name: "page", range: 1...1_000_000)
     /// How far back a "since" look-up reaches, as a duration: up to a century.
-    public static let lookBack = SettingLimit(name: "since", range: 0...(36_500 * 86_400), kind: .duration)
+    package static let lookBack = SettingLimit(name: "since", range: 0...(36_500 * 86_400), kind: .duration)
     /// How long an admin API token or a platform API key works: 1 minute to 10 years (leave it out for no expiry).
-    public static let credentialLifetime = SettingLimit(
+    package static let credentialLifetime = SettingLimit(
         name: "expiresIn", range: 60...(3_650 * 86_400), kind: .duration)
 
     // MARK: Checking what an admin sends
 
     /// The one message for a value outside the setting or not of its kind.
-    public func error(_ given: String) -> ProvisioningError {
+    package func error(_ given: String) -> ProvisioningError {
         let shown = given.count > 40 ? String(given.prefix(40)) + "…" : given
         let what: String
         switch kind {
@@ -84,7 +84,7 @@ public struct SettingLimit: Sendable, Hashable {
     }
 
     /// Parses a duration as an admin writes it and checks it is in range.
-    public func duration(_ text: String) throws -> Duration {
+    package func duration(_ text: String) throws -> Duration {
         guard let d = Duration(adminText: text), range.contains(d.wholeSeconds) else {
             throw error(text)
         }
@@ -92,20 +92,20 @@ public struct SettingLimit: Sendable, Hashable {
     }
 
     /// Parses a whole number (decimal digits, an optional sign) and checks it is in range.
-    public func integer(_ text: String) throws -> Int {
+    package func integer(_ text: String) throws -> Int {
         guard let n = Int64(text.trimmingSpaces), range.contains(n) else { throw error(text) }
         return Int(n)
     }
 
     /// Parses a decimal number and checks it is finite and in range.
-    public func number(_ text: String) throws -> Double {
+    package func number(_ text: String) throws -> Double {
         guard let n = Double(text.trimmingSpaces) else { throw error(text) }
         return try check(n)
     }
 
     /// Checks a duration is in range (whole seconds).
     @discardableResult
-    public func check(_ value: Duration) throws -> Duration {
+    package func check(_ value: Duration) throws -> Duration {
         guard range.contains(value.wholeSeconds), value == .seconds(value.wholeSeconds) else {
             throw error(value < .zero ? "-\((Duration.zero - value).adminText)" : value.adminText)
         }
@@ -114,14 +114,14 @@ public struct SettingLimit: Sendable, Hashable {
 
     /// Checks a whole number is in range.
     @discardableResult
-    public func check(_ value: Int) throws -> Int {
+    package func check(_ value: Int) throws -> Int {
         guard range.contains(Int64(value)) else { throw error(String(value)) }
         return value
     }
 
     /// Checks a decimal number is finite and in range.
     @discardableResult
-    public func check(_ value: Double) throws -> Double {
+    package func check(_ value: Double) throws -> Double {
         guard value.isFinite, value >= Double(range.lowerBound), value <= Double(range.upperBound) else {
             throw error(String(value))
         }
@@ -131,11 +131,11 @@ public struct SettingLimit: Sendable, Hashable {
     // MARK: Using what is stored
 
     /// The logger clamped values are reported to (`roster.settings`).
-    public static var logger: Logger { Logger(label: "roster.settings") }
+    package static var logger: Logger { Logger(label: "roster.settings") }
 
     /// A stored whole number, clamped into range; a value outside it is logged as a warning naming `subject`
     /// (`provider 3f2a…`, `the platform`).
-    public func clamped(_ value: Int64, subject: String, logger: Logger = SettingLimit.logger) -> Int64 {
+    package func clamped(_ value: Int64, subject: String, logger: Logger = SettingLimit.logger) -> Int64 {
         let clamped = range.clamping(value)
         if clamped != value {
             let bounds = "\(range.lowerBound)...\(range.upperBound)"
@@ -147,12 +147,12 @@ public struct SettingLimit: Sendable, Hashable {
     }
 
     /// A stored whole number, clamped into range and logged when outside it.
-    public func clamped(_ value: Int, subject: String, logger: Logger = SettingLimit.logger) -> Int {
+    package func clamped(_ value: Int, subject: String, logger: Logger = SettingLimit.logger) -> Int {
         Int(clamped(Int64(value), subject: subject, logger: logger))
     }
 
     /// A stored duration, clamped into range (whole seconds) and logged when outside it.
-    public func clamped(_ value: Duration, subject: String, logger: Logger = SettingLimit.logger) -> Duration {
+    package func clamped(_ value: Duration, subject: String, logger: Logger = SettingLimit.logger) -> Duration {
         let seconds = value.wholeSeconds
         let clamped = clamped(seconds, subject: subject, logger: logger)
         return clamped == seconds ? value : .seconds(clamped)
@@ -160,7 +160,7 @@ public struct SettingLimit: Sendable, Hashable {
 
     /// A stored text setting read as a whole number: `fallback` when it is missing or not a number (logged when
     /// not a number), clamped into range otherwise.
-    public func clamped(setting text: String?, fallback: Int, subject: String, logger: Logger = SettingLimit.logger)
+    package func clamped(setting text: String?, fallback: Int, subject: String, logger: Logger = SettingLimit.logger)
         -> Int
     {
         guard let text else { return fallback }
@@ -176,5 +176,5 @@ public struct SettingLimit: Sendable, Hashable {
 
 extension ClosedRange where Bound == Int64 {
     /// `value` if the range contains it, else the nearer bound.
-    public func clamping(_ value: Int64) -> Int64 { Swift.min(Swift.max(value, lowerBound), upperBound) }
+    package func clamping(_ value: Int64) -> Int64 { Swift.min(Swift.max(value, lowerBound), upperBound) }
 }

@@ -1,6 +1,6 @@
-public import Foundation
-public import Logging
-public import ServiceLifecycle
+package import Foundation
+package import Logging
+package import ServiceLifecycle
 
 /// Runs due deactivations: a Service in the application's group that wakes for the next due time (and at least
 /// every `pollInterval`, half a second by default, so that deactivations scheduled by another process on the same
@@ -9,7 +9,7 @@ public import ServiceLifecycle
 /// cold archives past retention for deletion.
 ///
 /// Generic over the clock it sleeps on; the due times themselves are wall-clock dates from `now`.
-public struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Service where C.Duration == Duration {
+package struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Service where C.Duration == Duration {
     let store: Store
     let clock: C
     let now: @Sendable () -> Date
@@ -17,7 +17,7 @@ public struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Service
     let batchSize: Int
     let logger: Logger
 
-    public init(
+    package init(
         store: Store, clock: C, now: @escaping @Sendable () -> Date = { Date() }, pollInterval: Duration = .milliseconds(500),
         batchSize: Int = 500, logger: Logger
     ) {
@@ -29,7 +29,7 @@ public struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Service
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         logger.info("Deactivation scheduler started")
         var lastSweep = Date.distantPast
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -63,7 +63,7 @@ public struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Service
 
     /// Runs one batch of due deactivations in one transaction. Returns how many users it handled.
     @discardableResult
-    public func runDue() async throws -> Int {
+    package func runDue() async throws -> Int {
         let timestamp = now()
         let limit = batchSize
         return try await store.withTransaction { tx in

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 extension LifecycleRefusal {
     /// A provider event on a local user.
@@ -20,7 +20,7 @@ extension Lifecycle {
     ///
     /// Pure: no clock, no I/O. An allowed event that changes nothing returns `self` and no actions, so callers can
     /// replay provider requests safely.
-    public func handle(_ event: LifecycleEvent, at now: Date) throws(LifecycleRefusal) -> LifecycleDecision {
+    package func handle(_ event: LifecycleEvent, at now: Date) throws(LifecycleRefusal) -> LifecycleDecision {
         switch event {
         case .providerDeactivated(let delay, let guardTripped):
             guard !isLocal else { throw .localUser }

@@ -1,7 +1,7 @@
-public import Foundation
+package import Foundation
 
 /// Why a deactivation that came due (or was requested) did not happen.
-public enum HoldReason: String, Sendable, Hashable {
+package enum HoldReason: String, Sendable, Hashable {
     /// The deactivation came due while the user was on legal hold; it happens when the hold is released.
     case legalHold = "legal-hold"
     /// The provider's deactivations tripped the mass-deactivation guard; an admin releases or cancels it.
@@ -9,7 +9,7 @@ public enum HoldReason: String, Sendable, Hashable {
 }
 
 /// A user's lifecycle status as the platform enforces it, derived from ``Lifecycle``.
-public enum LifecycleStatus: String, Sendable, Hashable {
+package enum LifecycleStatus: String, Sendable, Hashable {
     /// The user can sign in.
     case active
     /// Sign-in is refused and sessions are revoked; nothing is destroyed.
@@ -24,24 +24,24 @@ public enum LifecycleStatus: String, Sendable, Hashable {
 /// a deactivated user has no pending (`deactivationDueAt`) or held (`held`) deactivation;
 /// at most one of `deactivationDueAt` and `held` is set; `held == .legalHold` only while `legalHold`;
 /// a deactivated user is never on legal hold; a local user never has a pending or held deactivation.
-public struct Lifecycle: Sendable, Hashable {
+package struct Lifecycle: Sendable, Hashable {
     /// The user is local (no identity provider); only admins manage it.
-    public var isLocal: Bool
+    package var isLocal: Bool
     /// The SCIM `active` the provider last sent (`true` for local users).
-    public var providerActive: Bool
+    package var providerActive: Bool
     /// The account is deactivated (archives in cold storage).
-    public var deactivated: Bool
+    package var deactivated: Bool
     /// An admin blocked the user.
-    public var adminBlocked: Bool
+    package var adminBlocked: Bool
     /// When the pending provider deactivation comes due; `nil` when none is pending.
-    public var deactivationDueAt: Date?
+    package var deactivationDueAt: Date?
     /// Why a provider deactivation is held instead of pending (mass-deactivation guard, or it came due on legal hold).
-    public var held: HoldReason?
+    package var held: HoldReason?
     /// The user is on legal hold: provisioning never deactivates it, and admins cannot either.
-    public var legalHold: Bool
+    package var legalHold: Bool
 
     /// Creates lifecycle facts; the defaults describe an active, provider-managed user.
-    public init(
+    package init(
         isLocal: Bool = false, providerActive: Bool = true, deactivated: Bool = false, adminBlocked: Bool = false,
         deactivationDueAt: Date? = nil, held: HoldReason? = nil, legalHold: Bool = false
     ) {
@@ -56,7 +56,7 @@ public struct Lifecycle: Sendable, Hashable {
 
     /// `.deactivated` when deactivated; `.blocked` when an admin blocked the user or a provider deactivation is
     /// pending or held; otherwise `.active`.
-    public var status: LifecycleStatus {
+    package var status: LifecycleStatus {
         if deactivated { return .deactivated }
         if adminBlocked || deactivationDueAt != nil || held != nil { return .blocked }
         return .active
@@ -64,7 +64,7 @@ public struct Lifecycle: Sendable, Hashable {
 }
 
 /// Something that happened to a user: a provider request, the scheduler, or an admin.
-public enum LifecycleEvent: Sendable, Hashable {
+package enum LifecycleEvent: Sendable, Hashable {
     /// The provider set `active=false` (PATCH/PUT) or DELETEd the user. `delay` is the provider's deactivation delay;
     /// `guardTripped` is whether this deactivation exceeds the provider's mass-deactivation threshold.
     case providerDeactivated(delay: Duration, guardTripped: Bool)
@@ -91,7 +91,7 @@ public enum LifecycleEvent: Sendable, Hashable {
 }
 
 /// What the caller must do, in order; the state machine does no I/O.
-public enum LifecycleAction: Sendable, Hashable {
+package enum LifecycleAction: Sendable, Hashable {
     /// Revoke all of the user's sessions.
     case revokeSessions
     /// Move the user's backup archives to cold storage.
@@ -103,7 +103,7 @@ public enum LifecycleAction: Sendable, Hashable {
 }
 
 /// The kinds of sync-log entries.
-public enum SyncAction: String, Sendable, Hashable, CaseIterable {
+package enum SyncAction: String, Sendable, Hashable, CaseIterable {
     case created, updated, blocked, unblocked
     case deactivationScheduled = "deactivation-scheduled"
     case deactivationCancelled = "deactivation-cancelled"
@@ -131,22 +131,22 @@ public enum SyncAction: String, Sendable, Hashable, CaseIterable {
 }
 
 /// A refused event, with a message an admin or a SCIM client can act on.
-public struct LifecycleRefusal: Error, Sendable, Hashable {
+package struct LifecycleRefusal: Error, Sendable, Hashable {
     /// What was refused and what to do instead, as a sentence.
-    public var message: String
+    package var message: String
     /// Creates a refusal.
-    public init(message: String) { self.message = message }
+    package init(message: String) { self.message = message }
 }
 
 /// The outcome of an allowed event: the next state and the actions to perform, in order.
 /// An event that changes nothing has `next == self` and no actions.
-public struct LifecycleDecision: Sendable, Hashable {
+package struct LifecycleDecision: Sendable, Hashable {
     /// The lifecycle facts to persist.
-    public var next: Lifecycle
+    package var next: Lifecycle
     /// What the caller must do, in order.
-    public var actions: [LifecycleAction]
+    package var actions: [LifecycleAction]
     /// Creates a decision.
-    public init(next: Lifecycle, actions: [LifecycleAction]) {
+    package init(next: Lifecycle, actions: [LifecycleAction]) {
         self.next = next
         self.actions = actions
     }

@@ -1,11 +1,11 @@
-public import SCIM
+package import SCIM
 
 /// The platform's rules for a provisioned user's attributes, on top of the SCIM schema: `userName` is the
 /// sign-in email, the primary email agrees with it, countries are ISO 3166-1 alpha-2 codes.
-public enum UserRules {
+package enum UserRules {
     /// Checks a normalized User strictly; throws 400 `invalidValue` naming the attribute and the rule. Countries
     /// are normalized to their alpha-2 code first (see ``apply(to:userNameFormat:dropping:)``).
-    public static func validate(_ user: JSONObject, userNameFormat: UserNameFormat = .email) throws(SCIMError) {
+    package static func validate(_ user: JSONObject, userNameFormat: UserNameFormat = .email) throws(SCIMError) {
         var copy = user
         var strict = DroppedValues(policy: .reject)
         try apply(to: &copy, userNameFormat: userNameFormat, dropping: &strict)
@@ -22,7 +22,7 @@ public enum UserRules {
     ///   (``DroppedValue/Rule/country``), the rest of the address stays.
     ///
     /// What is left out goes to `dropped`, which throws instead under ``InvalidDataPolicy/reject``.
-    public static func apply(
+    package static func apply(
         to user: inout JSONObject, userNameFormat: UserNameFormat, dropping dropped: inout DroppedValues
     ) throws(SCIMError) {
         guard let userName = user["userName"]?.stringValue else {
@@ -77,7 +77,7 @@ public enum UserRules {
 
     /// A pragmatic email syntax check: one `@`, a non-empty local part without spaces, and a domain with a dot
     /// whose labels are letters, digits and hyphens.
-    public static func isEmailAddress(_ text: String) -> Bool {
+    package static func isEmailAddress(_ text: String) -> Bool {
         // Byte-level for ASCII (every address an IdP sends in practice; this runs on every POST and PUT);
         // Character properties only for the parts that hold non-ASCII letters (internationalized addresses).
         let utf8 = text.utf8
@@ -127,7 +127,7 @@ public enum UserRules {
     }
 
     /// The manager's user id, from the enterprise extension, if set.
-    public static func managerID(_ user: JSONObject) -> String? {
+    package static func managerID(_ user: JSONObject) -> String? {
         user[SchemaURN.enterpriseUser]?.objectValue?["manager"]?.objectValue?["value"]?.stringValue
     }
 }

@@ -1,20 +1,20 @@
-public import Foundation
+package import Foundation
 
 /// How one user's placement changes: what ``MappingEffects`` plans and then writes, and what a dry run prints.
-public struct PlacementChange: Sendable, Hashable {
-    public var userID: String
-    public var userName: String
+package struct PlacementChange: Sendable, Hashable {
+    package var userID: String
+    package var userName: String
     /// Organization names before and after; `organizationTo` is `nil` when the organization stays.
-    public var organizationFrom: String?
-    public var organizationTo: String?
+    package var organizationFrom: String?
+    package var organizationTo: String?
     /// The organization to move to, when it changes (not yet created in a dry run).
     var targetOrganization: OrganizationTarget?
     /// Roles before and after; `rolesTo` is `nil` when they stay.
-    public var rolesFrom: [String] = []
-    public var rolesTo: [String]?
+    package var rolesFrom: [String] = []
+    package var rolesTo: [String]?
     /// Watchlists (names) the user joins and leaves.
-    public var watchlistsAdded: [String] = []
-    public var watchlistsRemoved: [String] = []
+    package var watchlistsAdded: [String] = []
+    package var watchlistsRemoved: [String] = []
     var watchlistIDsAdded: [String] = []
     var watchlistIDsRemoved: [String] = []
 
@@ -23,7 +23,7 @@ public struct PlacementChange: Sendable, Hashable {
         self.userName = userName
     }
 
-    public var isEmpty: Bool {
+    package var isEmpty: Bool {
         organizationTo == nil && rolesTo == nil && watchlistIDsAdded.isEmpty && watchlistIDsRemoved.isEmpty
     }
 }
@@ -31,7 +31,7 @@ public struct PlacementChange: Sendable, Hashable {
 /// Evaluates the mapping rules for users inside a transaction and writes what changes: the organization (created
 /// first when method `attribute` names a new one), the roles, the watchlists, and a sync-log entry for each move.
 /// The rules themselves are the pure functions of ``MappingRulesEvaluator``.
-public struct MappingEffects: Sendable {
+package struct MappingEffects: Sendable {
     let provider: Provider
     let rules: MappingRules
     /// Organizations seen so far, by id and by lowercased name (including ones a dry run would create).
@@ -40,7 +40,7 @@ public struct MappingEffects: Sendable {
     var watchlistNames: [String: String] = [:]
 
     /// Reads the provider's rules.
-    public init(provider: Provider, tx: any StoreTransaction) async throws {
+    package init(provider: Provider, tx: any StoreTransaction) async throws {
         self.provider = provider
         self.rules = try await tx.mappingRules(providerID: provider.id)
     }

@@ -1,21 +1,21 @@
-public import Foundation
+package import Foundation
 
 /// An administrator of the platform: signs in to the console with email and password (bcrypt), and owns admin API
 /// tokens.
-public struct AdminAccount: Sendable, Hashable, Identifiable {
-    public var id: String
-    public var email: String
+package struct AdminAccount: Sendable, Hashable, Identifiable {
+    package var id: String
+    package var email: String
     /// bcrypt hash (`$2b$…`) of the password.
-    public var passwordHash: String
+    package var passwordHash: String
     /// Unused: failed sign-ins are counted per email address in ``SignInFailures``, for known and unknown emails
     /// alike. Kept because the column exists.
-    public var failedSignIns: Int
+    package var failedSignIns: Int
     /// Unused, like ``failedSignIns``.
-    public var lockedUntil: Date?
-    public var lastSignInAt: Date?
-    public var createdAt: Date
+    package var lockedUntil: Date?
+    package var lastSignInAt: Date?
+    package var createdAt: Date
 
-    public init(
+    package init(
         id: String, email: String, passwordHash: String, failedSignIns: Int = 0, lockedUntil: Date? = nil,
         lastSignInAt: Date? = nil, createdAt: Date
     ) {
@@ -30,15 +30,15 @@ public struct AdminAccount: Sendable, Hashable, Identifiable {
 }
 
 /// A signed-in console session. The cookie carries the token; the store keeps its SHA-256 only.
-public struct AdminSession: Sendable, Hashable {
-    public var tokenHash: String
-    public var adminID: String
+package struct AdminSession: Sendable, Hashable {
+    package var tokenHash: String
+    package var adminID: String
     /// The anti-forgery token every form of this session must send back.
-    public var csrfToken: String
-    public var createdAt: Date
-    public var expiresAt: Date
+    package var csrfToken: String
+    package var createdAt: Date
+    package var expiresAt: Date
 
-    public init(tokenHash: String, adminID: String, csrfToken: String, createdAt: Date, expiresAt: Date) {
+    package init(tokenHash: String, adminID: String, csrfToken: String, createdAt: Date, expiresAt: Date) {
         self.tokenHash = tokenHash
         self.adminID = adminID
         self.csrfToken = csrfToken
@@ -49,19 +49,19 @@ public struct AdminSession: Sendable, Hashable {
 
 /// An admin API token (`Authorization: Bearer`), acting as the admin who created it. Revoking deletes it; removing
 /// its admin deletes it too.
-public struct AdminToken: Sendable, Hashable, Identifiable {
-    public var id: String
-    public var name: String
-    public var adminID: String
+package struct AdminToken: Sendable, Hashable, Identifiable {
+    package var id: String
+    package var name: String
+    package var adminID: String
     /// SHA-256 of the secret.
-    public var secretHash: String
-    public var createdAt: Date
+    package var secretHash: String
+    package var createdAt: Date
     /// When it last authenticated a request (recorded at most once a minute), or `nil` if never.
-    public var lastUsedAt: Date?
+    package var lastUsedAt: Date?
     /// It stops authenticating then; `nil` never expires.
-    public var expiresAt: Date?
+    package var expiresAt: Date?
 
-    public init(
+    package init(
         id: String, name: String, adminID: String, secretHash: String, createdAt: Date, lastUsedAt: Date? = nil,
         expiresAt: Date? = nil
     ) {
@@ -77,17 +77,17 @@ public struct AdminToken: Sendable, Hashable, Identifiable {
 
 /// Failed sign-ins in a row for one email address (lowercased), whether or not an admin has it, so that a lockout
 /// looks the same for every address. Kept while failures are recent; a success deletes it.
-public struct SignInFailures: Sendable, Hashable {
+package struct SignInFailures: Sendable, Hashable {
     /// The email, lowercased.
-    public var email: String
+    package var email: String
     /// Failed (or still unchecked) sign-ins in a row.
-    public var failures: Int
+    package var failures: Int
     /// Sign-in is refused until then.
-    public var lockedUntil: Date?
+    package var lockedUntil: Date?
     /// The last attempt counted.
-    public var updatedAt: Date
+    package var updatedAt: Date
 
-    public init(email: String, failures: Int, lockedUntil: Date? = nil, updatedAt: Date) {
+    package init(email: String, failures: Int, lockedUntil: Date? = nil, updatedAt: Date) {
         self.email = email
         self.failures = failures
         self.lockedUntil = lockedUntil
@@ -99,13 +99,13 @@ public struct SignInFailures: Sendable, Hashable {
 /// the account for a delay that doubles, from `baseDelay` up to `maximumDelay`.
 /// Failures are counted per email address; a count is forgotten `forgetAfter` past its last attempt and its lock,
 /// which keeps the table of counts small however many addresses are tried.
-public struct SignInLockout: Sendable, Hashable {
-    public var freeAttempts: Int
-    public var baseDelay: Duration
-    public var maximumDelay: Duration
-    public var forgetAfter: Duration
+package struct SignInLockout: Sendable, Hashable {
+    package var freeAttempts: Int
+    package var baseDelay: Duration
+    package var maximumDelay: Duration
+    package var forgetAfter: Duration
 
-    public init(
+    package init(
         freeAttempts: Int = 5, baseDelay: Duration = .seconds(30), maximumDelay: Duration = .seconds(15 * 60),
         forgetAfter: Duration = .seconds(3600)
     ) {
@@ -116,7 +116,7 @@ public struct SignInLockout: Sendable, Hashable {
     }
 
     /// The lock after the `failures`-th consecutive failure, or `nil` while attempts are free.
-    public func delay(afterFailures failures: Int) -> Duration? {
+    package func delay(afterFailures failures: Int) -> Duration? {
         guard failures >= freeAttempts else { return nil }
         let doublings = min(failures - freeAttempts, 20)
         let delay = baseDelay * (1 << doublings)

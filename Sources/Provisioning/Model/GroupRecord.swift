@@ -1,19 +1,19 @@
-public import Foundation
-public import SCIM
+package import Foundation
+package import SCIM
 
 /// A group pushed by a provider. Members are rows of their own, never part of this value.
-public struct GroupRecord: Sendable, Hashable, Identifiable {
-    public var id: String
-    public var providerID: String
-    public var displayName: String
+package struct GroupRecord: Sendable, Hashable, Identifiable {
+    package var id: String
+    package var providerID: String
+    package var displayName: String
     /// SCIM attributes in canonical stored form, without `members`.
-    public var attributes: JSONObject
-    public var memberCount: Int
-    public var version: Int
-    public var createdAt: Date
-    public var updatedAt: Date
+    package var attributes: JSONObject
+    package var memberCount: Int
+    package var version: Int
+    package var createdAt: Date
+    package var updatedAt: Date
 
-    public init(
+    package init(
         id: String, providerID: String, displayName: String, attributes: JSONObject, memberCount: Int = 0,
         version: Int = 1, createdAt: Date, updatedAt: Date
     ) {
@@ -27,15 +27,15 @@ public struct GroupRecord: Sendable, Hashable, Identifiable {
         self.updatedAt = updatedAt
     }
 
-    public var externalID: String? { attributes["externalId"]?.stringValue }
+    package var externalID: String? { attributes["externalId"]?.stringValue }
 }
 
 
 /// A reference to a user or a group as it appears in `members` and `groups`.
-public struct MemberReference: Sendable, Hashable {
-    public var id: String
-    public var display: String?
-    public init(id: String, display: String?) {
+package struct MemberReference: Sendable, Hashable {
+    package var id: String
+    package var display: String?
+    package init(id: String, display: String?) {
         self.id = id
         self.display = display
     }

@@ -1,20 +1,20 @@
-public import Foundation
+package import Foundation
 
 /// An organization of the platform. Organizations form a tree under one root, which exists from the start.
 /// Names are unique platform-wide, case-insensitively, because organization mapping names organizations by value
 /// (`c42OrgName`, `department`).
-public struct Organization: Sendable, Hashable, Identifiable {
-    public var id: String
-    public var name: String
+package struct Organization: Sendable, Hashable, Identifiable {
+    package var id: String
+    package var name: String
     /// The parent organization; `nil` only for the root.
-    public var parentID: String?
+    package var parentID: String?
     /// The roles a user of this organization gets when no role mapping gives it any.
-    public var defaultRoles: [String]
+    package var defaultRoles: [String]
     /// The provider whose attribute mapping created it, when it was created automatically.
-    public var createdByProvider: String?
-    public var createdAt: Date
+    package var createdByProvider: String?
+    package var createdAt: Date
 
-    public init(
+    package init(
         id: String, name: String, parentID: String?, defaultRoles: [String], createdByProvider: String? = nil,
         createdAt: Date
     ) {
@@ -27,19 +27,19 @@ public struct Organization: Sendable, Hashable, Identifiable {
     }
 
     /// The id of the root organization, created by the first migration.
-    public static let rootID = "root"
+    package static let rootID = "root"
     /// The name the root organization starts with.
-    public static let rootName = "Root"
+    package static let rootName = "Root"
 }
 
 /// A role of the platform's fixed catalogue.
-public struct Role: Sendable, Hashable {
-    public var name: String
+package struct Role: Sendable, Hashable {
+    package var name: String
     /// What the role lets a user do, in one sentence.
-    public var summary: String
+    package var summary: String
 
     /// The catalogue shipped with the product.
-    public static let catalogue: [Role] = [
+    package static let catalogue: [Role] = [
         Role(name: "Customer Cloud Admin", summary: "Full control of the platform: settings, organizations, users, roles and providers."),
         Role(name: "Security Administrator", summary: "Manages security settings, alerts and watchlists; reviews file activity."),
         Role(name: "Identity Management Administrator", summary: "Manages provisioning providers, users, organizations and role assignments."),
@@ -50,21 +50,21 @@ public struct Role: Sendable, Hashable {
     ]
 
     /// The catalogue role with this name (case-insensitive), spelled as the catalogue spells it.
-    public static func named(_ name: String) -> Role? {
+    package static func named(_ name: String) -> Role? {
         let wanted = name.trimmingCharacters(in: .whitespaces)
         return catalogue.first { $0.name.compare(wanted, options: .caseInsensitive) == .orderedSame }
     }
 
     /// The role every organization starts with.
-    public static let desktopUser = "Desktop User"
+    package static let desktopUser = "Desktop User"
 }
 
 /// A named list of users that security teams watch (for example departing employees).
-public struct Watchlist: Sendable, Hashable, Identifiable {
-    public var id: String
-    public var name: String
-    public var createdAt: Date
-    public init(id: String, name: String, createdAt: Date) {
+package struct Watchlist: Sendable, Hashable, Identifiable {
+    package var id: String
+    package var name: String
+    package var createdAt: Date
+    package init(id: String, name: String, createdAt: Date) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
@@ -72,13 +72,13 @@ public struct Watchlist: Sendable, Hashable, Identifiable {
 }
 
 /// Where a user sits in the platform: organization, roles and watchlists.
-public struct Placement: Sendable, Hashable {
-    public var organizationID: String
+package struct Placement: Sendable, Hashable {
+    package var organizationID: String
     /// Role names, sorted.
-    public var roles: [String]
+    package var roles: [String]
     /// Watchlist ids, sorted.
-    public var watchlists: [String]
-    public init(organizationID: String, roles: [String], watchlists: [String]) {
+    package var watchlists: [String]
+    package init(organizationID: String, roles: [String], watchlists: [String]) {
         self.organizationID = organizationID
         self.roles = roles.sorted()
         self.watchlists = watchlists.sorted()

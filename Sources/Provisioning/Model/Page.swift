@@ -1,8 +1,8 @@
 /// One page of a list query.
-public struct Page<Element: Sendable>: Sendable {
-    public var totalResults: Int
-    public var items: [Element]
-    public init(totalResults: Int, items: [Element]) {
+package struct Page<Element: Sendable>: Sendable {
+    package var totalResults: Int
+    package var items: [Element]
+    package init(totalResults: Int, items: [Element]) {
         self.totalResults = totalResults
         self.items = items
     }

@@ -1,38 +1,38 @@
-public import Foundation
-public import SCIM
+package import Foundation
+package import SCIM
 
 /// A provisioning provider: an identity provider connection with its own SCIM Base URL and API credentials.
-public struct Provider: Sendable, Hashable, Identifiable {
+package struct Provider: Sendable, Hashable, Identifiable {
     /// Short lowercase identifier, part of the Base URL (`/scim/{id}/v2`): ``idLength`` characters from `a-z0-9`
     /// (never `_`, which Okta refuses in Base URLs).
-    public var id: String
+    package var id: String
     /// Display name chosen by the admin.
-    public var name: String
+    package var name: String
     /// The API username (Basic auth).
-    public var username: String
+    package var username: String
     /// SHA-256 of the secret, hex; the secret itself is never stored.
-    public var secretHash: String
+    package var secretHash: String
     /// How long after a provider deactivates a user the deactivation takes effect.
-    public var deactivationDelay: Duration
+    package var deactivationDelay: Duration
     /// What this provider's `userName` values must look like.
-    public var userNameFormat: UserNameFormat
+    package var userNameFormat: UserNameFormat
     /// What happens to a value Roster cannot keep in an attribute that is not identity: left out with a warning in
     /// the sync log (the default), or the whole request refused.
-    public var invalidData: InvalidDataPolicy
+    package var invalidData: InvalidDataPolicy
     /// When too many of this provider's deactivations come at once, hold the rest.
-    public var deactivationGuard: DeactivationGuard
+    package var deactivationGuard: DeactivationGuard
     /// When the guard tripped; `nil` when it is not holding deactivations.
-    public var guardTrippedAt: Date?
+    package var guardTrippedAt: Date?
     /// How the provider's users get their organization.
-    public var organizationMapping: OrganizationMapping
+    package var organizationMapping: OrganizationMapping
     /// Whether the provider's SCIM groups decide roles.
-    public var roleMappingMode: RoleMappingMode
+    package var roleMappingMode: RoleMappingMode
     /// When the provider last made a successful (so authenticated) SCIM request (recorded at most once a minute).
-    public var lastRequestAt: Date?
-    public var createdAt: Date
-    public var updatedAt: Date
+    package var lastRequestAt: Date?
+    package var createdAt: Date
+    package var updatedAt: Date
 
-    public init(
+    package init(
         id: String, name: String, username: String, secretHash: String, deactivationDelay: Duration,
         userNameFormat: UserNameFormat = .email, deactivationGuard: DeactivationGuard = DeactivationGuard(),
         guardTrippedAt: Date? = nil, organizationMapping: OrganizationMapping = OrganizationMapping(),
@@ -56,12 +56,12 @@ public struct Provider: Sendable, Hashable, Identifiable {
     }
 
     /// The default deactivation delay: 15 minutes.
-    public static let defaultDeactivationDelay: Duration = .seconds(15 * 60)
+    package static let defaultDeactivationDelay: Duration = .seconds(15 * 60)
 }
 
 extension Provider {
     /// The SCIM Base URL an IdP is configured with: `{publicURL}/scim/{id}/v2`.
-    public func baseURL(publicURL: String) -> String {
+    package func baseURL(publicURL: String) -> String {
         var root = publicURL
         while root.hasSuffix("/") { root.removeLast() }
         return "\(root)/scim/\(id)/v2"
@@ -70,14 +70,14 @@ extension Provider {
 
 extension Provider {
     /// How many characters a provider id has; every id ever issued has this many (see ``generateID()``).
-    public static let idLength = 10
+    package static let idLength = 10
 
     /// A new provider id: ``idLength`` random characters from `a-z0-9`.
-    public static func generateID() -> String { Credentials.generateIdentifier(length: idLength) }
+    package static func generateID() -> String { Credentials.generateIdentifier(length: idLength) }
 
     /// Whether `id` has the shape of a provider id (``idLength`` characters from `a-z0-9`), so that the server can
     /// refuse any other Base URL before it keeps state or reads the store for it.
-    public static func isWellFormedID(_ id: some StringProtocol) -> Bool {
+    package static func isWellFormedID(_ id: some StringProtocol) -> Bool {
         id.utf8.count == idLength && id.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) }
     }
 }
@@ -87,6 +87,6 @@ extension Provider {
 /// `email` (the default) is the platform's rule: users sign in with their email, so `userName` must be one and a
 /// primary email must agree with it. `any` is for IdP set-ups that map a login id that is not an email (an
 /// employee number, a UPN without a mail domain); the user then signs in with the primary email.
-public enum UserNameFormat: String, Sendable, Hashable, CaseIterable {
+package enum UserNameFormat: String, Sendable, Hashable, CaseIterable {
     case email, any
 }

@@ -1,9 +1,9 @@
-public import SCIM
+package import SCIM
 
 /// An error of an admin operation (CLI, console, admin API): what went wrong, said so that an admin can act.
-public struct ProvisioningError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct ProvisioningError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The kinds of failure, for callers that map them to exit codes or HTTP statuses.
-    public enum Code: Sendable, Hashable, CaseIterable {
+    package enum Code: Sendable, Hashable, CaseIterable {
         case notFound, conflict, invalid
         /// The user exists but its status does not allow what was asked (signing in while blocked or deactivated).
         case refused
@@ -14,35 +14,35 @@ public struct ProvisioningError: Error, Sendable, Hashable, CustomStringConverti
         case unavailable
     }
 
-    public let code: Code
-    public let message: String
+    package let code: Code
+    package let message: String
     /// For a refusal that lifts by itself (a sign-in lockout, a rate limit): seconds until asking again can work,
     /// which HTTP answers send as `Retry-After`.
-    public let retryAfter: Int?
+    package let retryAfter: Int?
 
-    public init(_ code: Code, _ message: String, retryAfter: Int? = nil) {
+    package init(_ code: Code, _ message: String, retryAfter: Int? = nil) {
         self.code = code
         self.message = message
         self.retryAfter = retryAfter
     }
 
-    public var description: String { message }
+    package var description: String { message }
 
-    public static func notFound(_ message: String) -> ProvisioningError { .init(.notFound, message) }
-    public static func conflict(_ message: String) -> ProvisioningError { .init(.conflict, message) }
-    public static func invalid(_ message: String) -> ProvisioningError { .init(.invalid, message) }
-    public static func refused(_ message: String) -> ProvisioningError { .init(.refused, message) }
+    package static func notFound(_ message: String) -> ProvisioningError { .init(.notFound, message) }
+    package static func conflict(_ message: String) -> ProvisioningError { .init(.conflict, message) }
+    package static func invalid(_ message: String) -> ProvisioningError { .init(.invalid, message) }
+    package static func refused(_ message: String) -> ProvisioningError { .init(.refused, message) }
     /// A refusal that lifts after `retryAfter` seconds (too many attempts).
-    public static func refused(_ message: String, retryAfter: Int) -> ProvisioningError {
+    package static func refused(_ message: String, retryAfter: Int) -> ProvisioningError {
         .init(.refused, message, retryAfter: retryAfter)
     }
-    public static func unauthenticated(_ message: String) -> ProvisioningError { .init(.unauthenticated, message) }
-    public static func unavailable(_ message: String) -> ProvisioningError { .init(.unavailable, message) }
+    package static func unauthenticated(_ message: String) -> ProvisioningError { .init(.unauthenticated, message) }
+    package static func unavailable(_ message: String) -> ProvisioningError { .init(.unavailable, message) }
 }
 
 extension ProvisioningError {
     /// How long a client should wait before retrying a request the store could not take (a 503), in seconds.
-    public static let unavailableRetryAfter = 5
+    package static let unavailableRetryAfter = 5
 
     /// The domain error in SCIM's vocabulary (RFC 7644 §3.12): the one mapping of a code to a status, which every
     /// route answers with, whatever its body (SCIM, the platform and admin APIs' JSON, the console's pages).
@@ -55,7 +55,7 @@ extension ProvisioningError {
     /// | `refused` | 403, or 429 when it lifts by itself (`retryAfter`) | |
     /// | `unauthenticated` | 401 | |
     /// | `unavailable` | 503 | |
-    public var scimError: SCIMError {
+    package var scimError: SCIMError {
         switch code {
         case .notFound: .notFound(message)
         case .conflict: .uniqueness(message)
@@ -67,11 +67,11 @@ extension ProvisioningError {
     }
 
     /// The HTTP status every route answers this error with.
-    public var status: Int { scimError.status }
+    package var status: Int { scimError.status }
 
     /// The `Retry-After` to send, in seconds: the refusal's own, or ``unavailableRetryAfter`` for a store that
     /// could not take the request.
-    public var retryAfterSeconds: Int? {
+    package var retryAfterSeconds: Int? {
         retryAfter ?? (code == .unavailable ? Self.unavailableRetryAfter : nil)
     }
 }

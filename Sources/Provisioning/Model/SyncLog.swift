@@ -1,28 +1,28 @@
-public import Foundation
-public import SCIM
+package import Foundation
+package import SCIM
 
 /// One entry of the sync log: something provisioning (or an admin) changed, or a refused request that touched a
 /// user. Entries are written in the same transaction as the change they describe and are never changed.
-public struct SyncLogEntry: Sendable, Hashable {
+package struct SyncLogEntry: Sendable, Hashable {
     /// The store's sequence number, increasing with time; `nil` until stored.
-    public var sequence: Int64?
-    public var at: Date
+    package var sequence: Int64?
+    package var at: Date
     /// The provider that made the change; `nil` for admin actions and the scheduler acting on its own.
-    public var providerID: String?
-    public var userID: String?
-    public var userName: String?
-    public var groupID: String?
-    public var action: SyncAction
+    package var providerID: String?
+    package var userID: String?
+    package var userName: String?
+    package var groupID: String?
+    package var action: SyncAction
     /// What changed or why: attribute names, a due time, the reason a deactivation was held, an error.
-    public var detail: String?
+    package var detail: String?
     /// The HTTP request that caused the change, when there was one.
-    public var requestID: String?
+    package var requestID: String?
     /// For a ``SyncAction/warning``: the attribute whose value was left out, as ``DroppedValue/attribute``.
-    public var attribute: String?
+    package var attribute: String?
     /// For a ``SyncAction/warning``: the rule the value broke, a ``DroppedValue/Rule`` raw value.
-    public var rule: String?
+    package var rule: String?
 
-    public init(
+    package init(
         sequence: Int64? = nil, at: Date, providerID: String?, userID: String? = nil, userName: String? = nil,
         groupID: String? = nil, action: SyncAction, detail: String? = nil, requestID: String? = nil,
         attribute: String? = nil, rule: String? = nil
@@ -42,22 +42,22 @@ public struct SyncLogEntry: Sendable, Hashable {
 }
 
 /// Which sync-log entries to read: newest first, optionally before a sequence number (the next page).
-public struct SyncLogQuery: Sendable, Hashable {
-    public var userID: String?
-    public var providerID: String?
-    public var action: SyncAction?
+package struct SyncLogQuery: Sendable, Hashable {
+    package var userID: String?
+    package var providerID: String?
+    package var action: SyncAction?
     /// Only entries about this attribute (``SyncLogEntry/attribute``, warnings).
-    public var attribute: String?
+    package var attribute: String?
     /// Only entries of this rule (``SyncLogEntry/rule``, warnings).
-    public var rule: String?
-    public var since: Date?
+    package var rule: String?
+    package var since: Date?
     /// Only entries with a smaller sequence number (paging backwards in time).
-    public var before: Int64?
+    package var before: Int64?
     /// Only entries with a larger sequence number (what arrived since the last look).
-    public var after: Int64?
-    public var limit: Int
+    package var after: Int64?
+    package var limit: Int
 
-    public init(
+    package init(
         userID: String? = nil, providerID: String? = nil, action: SyncAction? = nil, since: Date? = nil,
         before: Int64? = nil, after: Int64? = nil, limit: Int = 100
     ) {
@@ -73,7 +73,7 @@ public struct SyncLogQuery: Sendable, Hashable {
 
 extension SyncLogEntry {
     /// The entry as JSON, as the CLI, the admin API and the console's live updates write it.
-    public var json: JSONObject {
+    package var json: JSONObject {
         func string(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
         return [
             "sequence": .int(Int(sequence ?? 0)), "at": .string(Timestamp.format(at)), "provider": string(providerID),
@@ -84,10 +84,10 @@ extension SyncLogEntry {
     }
 
     /// The CSV header of ``csvRow``.
-    public static let csvHeader = "seq,time,provider,user,group,action,detail,request"
+    package static let csvHeader = "seq,time,provider,user,group,action,detail,request"
 
     /// One CSV line (RFC 4180 quoting), without the line break.
-    public var csvRow: String {
+    package var csvRow: String {
         [
             String(sequence ?? 0), Timestamp.format(at), providerID ?? "admin", userName ?? userID ?? "", groupID ?? "",
             action.rawValue, detail ?? "", requestID ?? "",
@@ -119,18 +119,18 @@ extension SyncLogEntry {
 }
 
 /// Warnings of one attribute and rule: how many, for how many users, and the newest examples.
-public struct WarningGroup: Sendable, Hashable {
+package struct WarningGroup: Sendable, Hashable {
     /// The label ``ProvisioningStore/warningCounts()`` counts unknown attributes under.
-    public static let unknownAttributeLabel = "(unknown attribute)"
+    package static let unknownAttributeLabel = "(unknown attribute)"
 
-    public var attribute: String
-    public var rule: String
-    public var count: Int
-    public var users: Int
+    package var attribute: String
+    package var rule: String
+    package var count: Int
+    package var users: Int
     /// The newest entries, newest first.
-    public var examples: [SyncLogEntry]
+    package var examples: [SyncLogEntry]
 
-    public init(attribute: String, rule: String, count: Int, users: Int, examples: [SyncLogEntry]) {
+    package init(attribute: String, rule: String, count: Int, users: Int, examples: [SyncLogEntry]) {
         self.attribute = attribute
         self.rule = rule
         self.count = count

@@ -1,46 +1,46 @@
-public import Foundation
-public import SCIM
+package import Foundation
+package import SCIM
 
 /// The platform's account status of a user.
-public enum UserStatus: String, Sendable, Hashable, CaseIterable {
+package enum UserStatus: String, Sendable, Hashable, CaseIterable {
     case active, blocked, deactivated
 }
 
 /// A user of the platform: local, or managed by one provider.
-public struct UserRecord: Sendable, Hashable, Identifiable {
+package struct UserRecord: Sendable, Hashable, Identifiable {
     /// The SCIM `id`: a UUID, stable, never reassigned.
-    public var id: String
+    package var id: String
     /// The managing provider, or `nil` for a local user.
-    public var providerID: String?
+    package var providerID: String?
     /// `false` once the provider DELETEd the user: the account stays, the provider no longer sees it.
-    public var linked: Bool
-    public var userName: String
+    package var linked: Bool
+    package var userName: String
     /// The SCIM `active` value the provider last sent.
-    public var scimActive: Bool
+    package var scimActive: Bool
     /// The account was deactivated (access removed, archives in cold storage).
-    public var deactivated: Bool
+    package var deactivated: Bool
     /// An admin blocked the user.
-    public var adminBlocked: Bool
+    package var adminBlocked: Bool
     /// When a pending deactivation comes due.
-    public var deactivationDueAt: Date?
+    package var deactivationDueAt: Date?
     /// Why a deactivation did not happen (mass-deactivation guard, legal hold).
-    public var held: HoldReason?
-    public var legalHold: Bool
+    package var held: HoldReason?
+    package var legalHold: Bool
     /// The legal matter the hold is for.
-    public var legalHoldMatter: String?
+    package var legalHoldMatter: String?
     /// The SCIM attributes in canonical stored form (no `id`, `meta`, `schemas`, `groups`).
-    public var attributes: JSONObject
+    package var attributes: JSONObject
     /// The user's organization. Written by ``StoreTransaction/insertUser(_:)`` and
     /// ``StoreTransaction/setOrganization(userID:organizationID:pinned:)`` only: `updateUser` leaves it alone, so
     /// that a lifecycle or attribute write never undoes a mapping.
-    public var organizationID: String
+    package var organizationID: String
     /// An admin placed the user by hand; method `single` leaves such users where they are.
-    public var organizationPinned: Bool
-    public var version: Int
-    public var createdAt: Date
-    public var updatedAt: Date
+    package var organizationPinned: Bool
+    package var version: Int
+    package var createdAt: Date
+    package var updatedAt: Date
 
-    public init(
+    package init(
         id: String, providerID: String?, linked: Bool = true, userName: String, scimActive: Bool,
         status: UserStatus = .active, attributes: JSONObject, organizationID: String = Organization.rootID,
         version: Int = 1, createdAt: Date, updatedAt: Date
@@ -65,7 +65,7 @@ public struct UserRecord: Sendable, Hashable, Identifiable {
     }
 
     /// The lifecycle facts of this user, as the state machine sees them.
-    public var lifecycle: Lifecycle {
+    package var lifecycle: Lifecycle {
         get {
             Lifecycle(
                 isLocal: isLocal, providerActive: scimActive, deactivated: deactivated, adminBlocked: adminBlocked,
@@ -83,7 +83,7 @@ public struct UserRecord: Sendable, Hashable, Identifiable {
     }
 
     /// The platform status, derived from the lifecycle facts.
-    public var status: UserStatus {
+    package var status: UserStatus {
         switch lifecycle.status {
         case .active: .active
         case .blocked: .blocked
@@ -92,11 +92,11 @@ public struct UserRecord: Sendable, Hashable, Identifiable {
     }
 
     /// Whether the user is local (managed only by admins).
-    public var isLocal: Bool { providerID == nil }
+    package var isLocal: Bool { providerID == nil }
     /// The `externalId` the provider set.
-    public var externalID: String? { attributes["externalId"]?.stringValue }
+    package var externalID: String? { attributes["externalId"]?.stringValue }
     /// The display name, or the formatted name, or the given and family names.
-    public var displayName: String? {
+    package var displayName: String? {
         if let d = attributes["displayName"]?.stringValue { return d }
         let name = attributes["name"]?.objectValue
         if let f = name?["formatted"]?.stringValue { return f }
@@ -104,5 +104,5 @@ public struct UserRecord: Sendable, Hashable, Identifiable {
         return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
     /// The enterprise extension object, if any.
-    public var enterprise: JSONObject? { attributes[SchemaURN.enterpriseUser]?.objectValue }
+    package var enterprise: JSONObject? { attributes[SchemaURN.enterpriseUser]?.objectValue }
 }

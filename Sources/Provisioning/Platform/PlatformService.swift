@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import SCIM
 
 /// The platform side of Roster: devices (backup agents) and their archives, agents' sign-in sessions, and the API
@@ -8,11 +8,11 @@ import SCIM
 /// Errors: unknown users or devices are ``ProvisioningError/notFound(_:)``, bad input is
 /// ``ProvisioningError/invalid(_:)``, a sign-in the user's status forbids is ``ProvisioningError/refused(_:)`` and a
 /// token that does not authenticate is ``ProvisioningError/unauthenticated(_:)``.
-public struct PlatformService<Store: ProvisioningStore>: Sendable {
-    public let store: Store
+package struct PlatformService<Store: ProvisioningStore>: Sendable {
+    package let store: Store
     let now: @Sendable () -> Date
 
-    public init(store: Store, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(store: Store, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.now = now
     }
@@ -21,7 +21,7 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
 
     /// Registers a device for a user, with the one archive it backs up to. The user (local or provisioned, matched
     /// case-insensitively by `userName`) must exist and not be deactivated.
-    public func registerDevice(userName: String, name: String) async throws -> (Device, Archive) {
+    package func registerDevice(userName: String, name: String) async throws -> (Device, Archive) {
         let deviceName = name.trimmingSpaces
         guard !deviceName.isEmpty else { throw ProvisioningError.invalid("A device needs a name.") }
         let wanted = userName.trimmingSpaces
@@ -43,17 +43,17 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
     }
 
     /// A user's devices, oldest first.
-    public func devices(userID: String) async throws -> [Device] {
+    package func devices(userID: String) async throws -> [Device] {
         try await store.read { tx in try await tx.devices(userID: userID) }
     }
 
     /// A user's archives, oldest first.
-    public func archives(userID: String) async throws -> [Archive] {
+    package func archives(userID: String) async throws -> [Archive] {
         try await store.read { tx in try await tx.archives(userID: userID) }
     }
 
     /// The user with this id.
-    public func user(id: String) async throws -> UserRecord {
+    package func user(id: String) async throws -> UserRecord {
         guard let user = try await store.read({ tx in try await tx.user(id: id) }) else {
             throw ProvisioningError.notFound("No user with id '\(id)'.")
         }
@@ -64,7 +64,7 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
 
     /// Signs a user in, on one of its devices or without one. Only an active user may sign in; the device, if
     /// given, must be the user's. The token is returned once; only its hash is stored.
-    public func signIn(userName: String, deviceID: String?) async throws -> (token: String, session: SignInSession) {
+    package func signIn(userName: String, deviceID: String?) async throws -> (token: String, session: SignInSession) {
         let wanted = userName.trimmingSpaces
         let token = Credentials.generateSecret()
         let timestamp = now()
@@ -88,7 +88,7 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
     }
 
     /// The open session of a token. Unknown tokens and revoked sessions are ``ProvisioningError/unauthenticated(_:)``.
-    public func currentSession(token: String) async throws -> SignInSession {
+    package func currentSession(token: String) async throws -> SignInSession {
         let hash = Credentials.hash(secret: token)
         let session = try await store.read { tx in try await tx.session(tokenHash: hash) }
         guard let session, Credentials.verify(secret: token, storedHash: session.tokenHash) else {
@@ -102,7 +102,7 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
 
     /// Creates a platform API key, valid for `expiresIn` (forever when `nil`). The secret is returned once; only
     /// its hash is stored.
-    public func createAPIKey(name: String, expiresIn: Duration? = nil) async throws
+    package func createAPIKey(name: String, expiresIn: Duration? = nil) async throws
         -> (PlatformAPIKey, secret: String)
     {
         let trimmed = name.trimmingSpaces
@@ -118,7 +118,7 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
 
     /// The API key whose secret this is, or `nil` when it is unknown, revoked or expired. Records when the key was
     /// last used (at most once a minute).
-    public func verifyAPIKey(_ secret: String) async throws -> PlatformAPIKey? {
+    package func verifyAPIKey(_ secret: String) async throws -> PlatformAPIKey? {
         guard !secret.isEmpty else { return nil }
         let hash = Credentials.hash(secret: secret)
         let timestamp = now()
@@ -133,7 +133,7 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
     }
 
     /// Revokes a platform API key by id: it stops authenticating at once.
-    public func revokeAPIKey(id: String) async throws {
+    package func revokeAPIKey(id: String) async throws {
         let removed = try await store.withTransaction { tx in try await tx.deleteAPIKey(id: id) }
         guard removed else {
             throw ProvisioningError.notFound("No platform API key with id '\(id)'; `roster api-key list` shows them.")
@@ -141,7 +141,7 @@ public struct PlatformService<Store: ProvisioningStore>: Sendable {
     }
 
     /// Every API key, oldest first (hashes only).
-    public func apiKeys() async throws -> [PlatformAPIKey] {
+    package func apiKeys() async throws -> [PlatformAPIKey] {
         try await store.read { tx in try await tx.apiKeys() }
     }
 

@@ -1,12 +1,12 @@
 import SCIM
 /// Entity tags of resources (RFC 7644 §3.14): weak tags over the resource's version counter.
-public enum ETag {
+package enum ETag {
     /// The tag of a version: `W/"3"`.
-    public static func forVersion(_ version: Int) -> String { "W/\"\(version)\"" }
+    package static func forVersion(_ version: Int) -> String { "W/\"\(version)\"" }
 
     /// Whether an `If-Match` header value admits `version`: `*`, or a list containing its tag (weak or strong
     /// form).
-    public static func matches(ifMatch header: String, version: Int) -> Bool {
+    package static func matches(ifMatch header: String, version: Int) -> Bool {
         let wanted = "\"\(version)\""
         for raw in header.split(separator: ",") {
             var tag = String(raw).trimmingSpaces

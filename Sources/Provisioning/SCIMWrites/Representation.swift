@@ -1,11 +1,11 @@
 import Foundation
-public import SCIM
+package import SCIM
 
 /// The SCIM representations of users and groups (RFC 7643 §4, §3.1 `meta`) as a provider sees them under its
 /// Base URL.
-public enum Representation {
+package enum Representation {
     /// A User: `schemas`, `id`, `externalId`, the attributes, `groups` and `meta`.
-    public static func user(_ user: UserRecord, groups: [MemberReference], baseURL: String) -> JSONObject {
+    package static func user(_ user: UserRecord, groups: [MemberReference], baseURL: String) -> JSONObject {
         var o = JSONObject()
         o["schemas"] = .array(ResourceType.user.schemasFor(user.attributes).map { .string($0) })
         o["id"] = .string(user.id)
@@ -28,7 +28,7 @@ public enum Representation {
     }
 
     /// A Group: `schemas`, `id`, the attributes, `members` when given, and `meta`.
-    public static func group(_ group: GroupRecord, members: [MemberReference]?, baseURL: String) -> JSONObject {
+    package static func group(_ group: GroupRecord, members: [MemberReference]?, baseURL: String) -> JSONObject {
         var o = JSONObject()
         o["schemas"] = .array([.string(SchemaURN.group)])
         o["id"] = .string(group.id)

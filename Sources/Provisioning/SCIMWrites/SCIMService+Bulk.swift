@@ -1,27 +1,27 @@
 import Foundation
-public import SCIM
+package import SCIM
 import Synchronization
 
 /// What one operation of a bulk request did (RFC 7644 §3.7.3), for the BulkResponse.
-public struct BulkResult: Sendable, Hashable {
+package struct BulkResult: Sendable, Hashable {
     /// The operation's index in `Operations`.
-    public var index: Int
+    package var index: Int
     /// The method the operation sent.
-    public var method: String?
+    package var method: String?
     /// The `bulkId` the operation sent.
-    public var bulkId: String?
+    package var bulkId: String?
     /// The resource the operation wrote or addressed, references resolved (for a POST, the one it created); `nil`
     /// for a POST that failed and for an operation whose path could not be read.
-    public var resource: BulkPath?
+    package var resource: BulkPath?
     /// The resource's version after the operation (PUT, PATCH, POST).
-    public var version: Int?
+    package var version: Int?
     /// The operation's HTTP status: 201, 200, 204 or the error's.
-    public var status: Int
+    package var status: Int
     /// Why the operation failed.
-    public var error: SCIMError?
+    package var error: SCIMError?
     /// For a failure that was not a SCIM or domain error (a bug), its description, for the server's log; the
     /// client sees a neutral 500.
-    public var unexpectedError: String?
+    package var unexpectedError: String?
 }
 
 /// What every operation of one bulk request shares.
@@ -63,7 +63,7 @@ extension SCIMService {
     ///
     /// - Returns: the results of the operations processed, in request order.
     /// - Throws: only what is not one operation's failure: the store failing to commit an all-or-nothing request.
-    public func bulk(
+    package func bulk(
         _ provider: Provider, _ request: BulkRequest, requestID: String?,
         commitGroup: Int = 1
     ) async throws -> [BulkResult] {

@@ -1,22 +1,22 @@
-public import Foundation
-public import SCIM
+package import Foundation
+package import SCIM
 
 /// The SCIM operations a provider performs on its own users and groups (RFC 7644 §3), with the platform's rules:
 /// `userName` unique across the platform case-insensitively, local users out of reach, members as rows.
 ///
 /// Every operation validates before it opens a transaction, then reads, decides and writes inside one, so a
 /// refused request stores nothing.
-public struct SCIMService<Store: ProvisioningStore>: Sendable {
-    public let store: Store
+package struct SCIMService<Store: ProvisioningStore>: Sendable {
+    package let store: Store
     let now: @Sendable () -> Date
     /// Providers whose credentials authenticated a write within the last second (``authenticateForWrite(_:)``).
     let recentWriters = RecentAuthentications()
 
     /// The PATCH response leaves `members` out above this many members (Okta's documentation allows it), so that
     /// no PATCH costs more as a group grows.
-    public static var membersInResponseLimit: Int { 1000 }
+    package static var membersInResponseLimit: Int { 1000 }
 
-    public init(store: Store, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(store: Store, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.now = now
     }
@@ -24,12 +24,12 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     // MARK: Authentication
 
     /// What a request presents: the provider named in its Base URL and the credentials it sent.
-    public struct ProviderCredentials: Sendable {
-        public var providerID: String
+    package struct ProviderCredentials: Sendable {
+        package var providerID: String
         /// The Basic username; `nil` for a Bearer token.
-        public var username: String?
-        public var secret: String
-        public init(providerID: String, username: String?, secret: String) {
+        package var username: String?
+        package var secret: String
+        package init(providerID: String, username: String?, secret: String) {
             self.providerID = providerID
             self.username = username
             self.secret = secret
@@ -38,7 +38,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// The provider whose Base URL carries the id, if the secret (and the username, for Basic) are its
     /// credentials. Any mismatch, including another provider's valid credentials, is a 401.
-    public func authenticate(_ credentials: ProviderCredentials) async throws -> Provider {
+    package func authenticate(_ credentials: ProviderCredentials) async throws -> Provider {
         try await store.read { tx in try await Self.authenticate(credentials, tx: tx) }
     }
 
@@ -71,7 +71,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// (a secret rotated since, wrong credentials) are checked against the store, so they always cost a read and
     /// are never remembered unless they authenticate. Reads (which have no second check) always authenticate
     /// against the store.
-    public func authenticateForWrite(_ credentials: ProviderCredentials) async throws -> Provider {
+    package func authenticateForWrite(_ credentials: ProviderCredentials) async throws -> Provider {
         if let recent = recentWriters.provider(credentials.providerID, at: ContinuousClock.now),
             let provider = try? Self.verify(credentials, against: recent)
         {
@@ -88,7 +88,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     // the store per request.
 
     /// GET /Users/{id}: the user and, when wanted, its groups.
-    public func readUser(_ credentials: ProviderCredentials, id: String, withGroups: Bool) async throws
+    package func readUser(_ credentials: ProviderCredentials, id: String, withGroups: Bool) async throws
         -> (provider: Provider, user: UserRecord, groups: [MemberReference])
     {
         try await store.read { tx in
@@ -102,7 +102,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     }
 
     /// GET /Users, POST /Users/.search: a page and, when wanted, the groups of its users.
-    public func readUsers(_ credentials: ProviderCredentials, query: ListQuery, withGroups: Bool) async throws
+    package func readUsers(_ credentials: ProviderCredentials, query: ListQuery, withGroups: Bool) async throws
         -> (provider: Provider, page: Page<UserRecord>, groups: [String: [MemberReference]])
     {
         let storeQuery = try Self.storeQuery(query, type: .user)
@@ -118,7 +118,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     }
 
     /// GET /Groups/{id}: the group and, when wanted, its members.
-    public func readGroup(_ credentials: ProviderCredentials, id: String, withMembers: Bool) async throws
+    package func readGroup(_ credentials: ProviderCredentials, id: String, withMembers: Bool) async throws
         -> (provider: Provider, group: GroupRecord, members: [MemberReference]?)
     {
         try await store.read { tx in
@@ -130,7 +130,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     }
 
     /// GET /Groups, POST /Groups/.search: a page and, when wanted, the members of its groups.
-    public func readGroups(_ credentials: ProviderCredentials, query: ListQuery, withMembers: Bool) async throws
+    package func readGroups(_ credentials: ProviderCredentials, query: ListQuery, withMembers: Bool) async throws
         -> (provider: Provider, page: Page<GroupRecord>, members: [String: [MemberReference]])
     {
         let storeQuery = try Self.storeQuery(query, type: .group)
@@ -153,7 +153,7 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// the provider's `userName` format since), run by the transaction body a bulk operation runs
     /// (``SCIMWrite``), with the reads it makes named ahead. A refused user write leaves a `rejected` entry in the
     /// sync log, as a refused bulk operation does.
-    public func perform(_ operation: BulkOperation, for provider: Provider, requestID: String? = nil) async throws
+    package func perform(_ operation: BulkOperation, for provider: Provider, requestID: String? = nil) async throws
         -> WriteResult
     {
         do {
@@ -178,12 +178,12 @@ public struct SCIMService<Store: ProvisioningStore>: Sendable {
     }
 
     /// The groups of a user, for its `groups` attribute.
-    public func groups(ofUser id: String) async throws -> [MemberReference] {
+    package func groups(ofUser id: String) async throws -> [MemberReference] {
         try await store.read { tx in try await tx.groups(ofUser: id) }
     }
 
     /// The members of a group, at most `limit`.
-    public func members(ofGroup id: String, limit: Int) async throws -> [MemberReference] {
+    package func members(ofGroup id: String, limit: Int) async throws -> [MemberReference] {
         try await store.read { tx in try await tx.members(groupID: id, limit: limit) }
     }
 

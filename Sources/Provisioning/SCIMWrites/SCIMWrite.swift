@@ -40,7 +40,7 @@ enum SCIMWrite: Sendable {
 }
 
 /// What a SCIM write produced.
-public enum WriteResult: Sendable, Hashable {
+package enum WriteResult: Sendable, Hashable {
     case user(UserRecord)
     case group(GroupRecord)
     case deleted
@@ -123,7 +123,7 @@ extension SCIMService {
 
 extension WriteResult {
     /// The user a user write wrote.
-    public var user: UserRecord {
+    package var user: UserRecord {
         get throws {
             guard case .user(let user) = self else { throw SCIMError.internalError("The write produced no user.") }
             return user
@@ -131,7 +131,7 @@ extension WriteResult {
     }
 
     /// The group a group write wrote.
-    public var group: GroupRecord {
+    package var group: GroupRecord {
         get throws {
             guard case .group(let group) = self else { throw SCIMError.internalError("The write produced no group.") }
             return group

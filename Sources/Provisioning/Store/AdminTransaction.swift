@@ -1,7 +1,7 @@
-public import Foundation
+package import Foundation
 
 /// Settings, admin accounts, console sessions, admin API tokens and sign-in throttling. Part of ``StoreTransaction``.
-public protocol AdminTransaction {
+package protocol AdminTransaction {
     // MARK: Settings
     /// A platform setting (for example the public URL the server announced).
     func setting(_ key: String) async throws -> String?

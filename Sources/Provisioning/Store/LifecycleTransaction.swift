@@ -1,7 +1,7 @@
-public import Foundation
+package import Foundation
 
 /// Deactivations waiting for their delay, and those the mass-deactivation guard holds. Part of ``StoreTransaction``.
-public protocol LifecycleTransaction {
+package protocol LifecycleTransaction {
     // MARK: Scheduled deactivations
     /// Users whose pending deactivation is due at `now`, earliest first, at most `limit`.
     func dueDeactivations(at now: Date, limit: Int) async throws -> [UserRecord]

@@ -1,7 +1,7 @@
-public import Foundation
+package import Foundation
 
 /// Organizations, roles and watchlists, and the group rules and runs of "apply org and role settings". Part of ``StoreTransaction``.
-public protocol MappingTransaction {
+package protocol MappingTransaction {
     // MARK: Organizations, roles, watchlists
 
     func organization(id: String) async throws -> Organization?

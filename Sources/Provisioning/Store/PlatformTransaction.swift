@@ -1,7 +1,7 @@
-public import Foundation
+package import Foundation
 
 /// The platform side: devices, backup archives, sign-in sessions and platform API keys. Part of ``StoreTransaction``.
-public protocol PlatformTransaction {
+package protocol PlatformTransaction {
     // MARK: Devices, archives, sessions, API keys (the platform side)
     func insertDevice(_ device: Device) async throws
     func devices(userID: String) async throws -> [Device]

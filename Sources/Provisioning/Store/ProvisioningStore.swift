@@ -1,12 +1,12 @@
-public import Foundation
-public import SCIM
+package import Foundation
+package import SCIM
 
 /// Where providers, users, groups and memberships live: an embedded SQLite file, PostgreSQL, or memory.
 ///
 /// All work happens inside ``withTransaction(_:)``: the body reads and writes through a ``StoreTransaction`` and
 /// either everything it wrote commits or nothing does. Bodies are synchronous on purpose: the domain decides with
 /// pure functions, so a transaction never waits on anything but the database, and holding it is short.
-public protocol ProvisioningStore: Sendable {
+package protocol ProvisioningStore: Sendable {
     /// Runs `body` in one read-write transaction; a thrown error rolls it back.
     func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
     /// Runs `body` against a consistent snapshot, without writing.
@@ -14,24 +14,24 @@ public protocol ProvisioningStore: Sendable {
 }
 
 /// The sort key of a list query, resolved against a resource type.
-public struct SortKey: Sendable, Hashable {
-    public var attribute: ResolvedAttribute
-    public var descending: Bool
-    public init(attribute: ResolvedAttribute, descending: Bool) {
+package struct SortKey: Sendable, Hashable {
+    package var attribute: ResolvedAttribute
+    package var descending: Bool
+    package init(attribute: ResolvedAttribute, descending: Bool) {
         self.attribute = attribute
         self.descending = descending
     }
 }
 
 /// A list query a store can run: a validated filter, a sort key and a page window.
-public struct StoreQuery: Sendable, Hashable {
-    public var filter: Filter?
-    public var sort: SortKey?
+package struct StoreQuery: Sendable, Hashable {
+    package var filter: Filter?
+    package var sort: SortKey?
     /// 0-based offset.
-    public var offset: Int
+    package var offset: Int
     /// Maximum number of items; 0 counts only.
-    public var limit: Int
-    public init(filter: Filter?, sort: SortKey?, offset: Int, limit: Int) {
+    package var limit: Int
+    package init(filter: Filter?, sort: SortKey?, offset: Int, limit: Int) {
         self.filter = filter
         self.sort = sort
         self.offset = offset
@@ -42,7 +42,7 @@ public struct StoreQuery: Sendable, Hashable {
 /// Reads and writes inside one transaction, by aggregate (each a protocol of its own that every store adopts).
 /// Implementations must use indexed lookups: by id, by lowercased `userName`, by (provider, lowercased
 /// `displayName`), and membership rows by (group, user) and by user.
-public protocol StoreTransaction:
+package protocol StoreTransaction:
     UsersAndGroupsTransaction, LifecycleTransaction, MappingTransaction, AdminTransaction, PlatformTransaction
 {
     /// Reads the transaction is about to make, named ahead so that a store over a network sends them together, in
@@ -52,19 +52,19 @@ public protocol StoreTransaction:
 }
 
 /// An admin's search over all users (the console's user list).
-public struct UserSearch: Sendable, Hashable {
+package struct UserSearch: Sendable, Hashable {
     /// Part of the email or display name, case-insensitive.
-    public var text: String?
-    public var status: UserStatus?
+    package var text: String?
+    package var status: UserStatus?
     /// The managing provider; `""` for local users.
-    public var providerID: String?
-    public var organizationID: String?
+    package var providerID: String?
+    package var organizationID: String?
     /// Only users on legal hold.
-    public var legalHold: Bool
-    public var offset: Int
-    public var limit: Int
+    package var legalHold: Bool
+    package var offset: Int
+    package var limit: Int
 
-    public init(
+    package init(
         text: String? = nil, status: UserStatus? = nil, providerID: String? = nil, organizationID: String? = nil,
         legalHold: Bool = false, offset: Int = 0, limit: Int = 50
     ) {
@@ -78,7 +78,7 @@ public struct UserSearch: Sendable, Hashable {
     }
 
     /// Whether `user` matches (the memory store's evaluation, and the reference for the SQL one).
-    public func matches(_ user: UserRecord) -> Bool {
+    package func matches(_ user: UserRecord) -> Bool {
         if let text, !text.isEmpty {
             let needle = text.lowercased()
             guard user.userName.lowercased().contains(needle) || (user.displayName?.lowercased().contains(needle) ?? false)
@@ -95,24 +95,24 @@ public struct UserSearch: Sendable, Hashable {
 }
 
 /// The kinds of group rules a provider has.
-public enum MappingRuleKind: String, Sendable, Hashable, CaseIterable {
+package enum MappingRuleKind: String, Sendable, Hashable, CaseIterable {
     case organization, role, watchlist
 }
 
 /// One run of "apply org and role settings": its progress is saved with each batch, so a crashed run resumes
 /// where it stopped.
-public struct MappingRun: Sendable, Hashable, Identifiable {
-    public var id: String
-    public var providerID: String
-    public var startedAt: Date
+package struct MappingRun: Sendable, Hashable, Identifiable {
+    package var id: String
+    package var providerID: String
+    package var startedAt: Date
     /// The sequence number of the last user done.
-    public var cursor: Int64
+    package var cursor: Int64
     /// Users evaluated and users changed so far.
-    public var processed: Int
-    public var changed: Int
-    public var finishedAt: Date?
+    package var processed: Int
+    package var changed: Int
+    package var finishedAt: Date?
 
-    public init(
+    package init(
         id: String, providerID: String, startedAt: Date, cursor: Int64 = 0, processed: Int = 0, changed: Int = 0,
         finishedAt: Date? = nil
     ) {
@@ -128,7 +128,7 @@ public struct MappingRun: Sendable, Hashable, Identifiable {
 
 /// A read a transaction names ahead (``StoreTransaction/prefetch(_:)``): each is one requirement of the
 /// transaction with these arguments.
-public enum StoreRead: Sendable, Hashable {
+package enum StoreRead: Sendable, Hashable {
     /// ``StoreTransaction/provider(id:)``
     case provider(id: String)
     /// ``StoreTransaction/lockedProvider(id:)`` (reads named after it run once the lock is held)
@@ -154,17 +154,17 @@ public enum StoreRead: Sendable, Hashable {
 }
 
 extension StoreTransaction {
-    public func prefetch(_ reads: [StoreRead]) async throws {}
+    package func prefetch(_ reads: [StoreRead]) async throws {}
 
     /// The roles of one user, sorted.
-    public func roles(ofUser userID: String) async throws -> [String] { try await roles(ofUsers: [userID])[userID] ?? [] }
+    package func roles(ofUser userID: String) async throws -> [String] { try await roles(ofUsers: [userID])[userID] ?? [] }
     /// The watchlist ids of one user, sorted.
-    public func watchlists(ofUser userID: String) async throws -> [String] {
+    package func watchlists(ofUser userID: String) async throws -> [String] {
         try await watchlists(ofUsers: [userID])[userID] ?? []
     }
 
     /// Adds memberships without a provider-sent `display`.
-    public func addMembers(groupID: String, userIDs: [String]) async throws -> [String] {
+    package func addMembers(groupID: String, userIDs: [String]) async throws -> [String] {
         try await addMembers(groupID: groupID, members: userIDs.map { MemberReference(id: $0, display: nil) })
     }
 }

@@ -1,7 +1,7 @@
-public import Foundation
+package import Foundation
 
 /// Providers, users, groups, their memberships and the sync log: what the SCIM API reads and writes. Part of ``StoreTransaction``.
-public protocol UsersAndGroupsTransaction {
+package protocol UsersAndGroupsTransaction {
     // MARK: Providers
     func provider(id: String) async throws -> Provider?
     /// The provider, locked until the transaction ends against other transactions that lock or change its row

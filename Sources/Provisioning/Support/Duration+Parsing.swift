@@ -3,11 +3,11 @@ import SCIM
 /// seconds. The syntax only: what range a setting allows is ``SettingLimit``'s to say.
 extension Duration {
     /// The longest duration the syntax accepts at all (a century), so that no text can overflow the arithmetic.
-    public static var longestAdminDuration: Duration { .seconds(100 * 365 * 86_400) }
+    package static var longestAdminDuration: Duration { .seconds(100 * 365 * 86_400) }
 
     /// Parses an admin duration; `nil` when the text is not one, is negative, or is longer than
     /// ``longestAdminDuration``.
-    public init?(adminText text: String) {
+    package init?(adminText text: String) {
         let t = text.trimmingSpaces.lowercased()
         let longest = Self.longestAdminDuration.components.seconds
         guard !t.isEmpty else { return nil }
@@ -44,10 +44,10 @@ extension Duration {
     }
 
     /// Whole seconds, rounded down.
-    public var wholeSeconds: Int64 { components.seconds }
+    package var wholeSeconds: Int64 { components.seconds }
 
     /// The duration as an admin would write it (`15m`, `90s`, `2h`, `0`).
-    public var adminText: String {
+    package var adminText: String {
         let s = wholeSeconds
         if s == 0 { return "0" }
         if s % 86_400 == 0 { return "\(s / 86_400)d" }
@@ -58,7 +58,7 @@ extension Duration {
 
     /// `seconds` as a duration, saturating: NaN is zero, and values beyond what a `Duration` holds in whole seconds
     /// become its largest or smallest, so that no time arithmetic on a stored or computed value can trap.
-    public static func saturating(seconds: Double) -> Duration {
+    package static func saturating(seconds: Double) -> Duration {
         guard !seconds.isNaN else { return .zero }
         let whole = seconds.rounded(.down)
         guard whole < 9.2e18 else { return .seconds(Int64.max) }

@@ -15,18 +15,18 @@ import Glibc
 /// (Linux `nice` 10, so that on busy cores the kernel runs the threads serving requests first); at most
 /// ``capacity`` may run or wait, and one more is refused at once (``ProvisioningError/refused(_:retryAfter:)``)
 /// instead of piling up.
-public final class PasswordHasher: Sendable {
+package final class PasswordHasher: Sendable {
     /// bcrypt's cost factor (2^cost rounds) for new hashes.
-    public let cost: UInt8
+    package let cost: UInt8
     /// The most hashes running or waiting; one more is refused.
-    public let capacity: Int
+    package let capacity: Int
     let worker = Worker()
     let admitted = Mutex(0)
     /// A hash of a random password at ``cost``, verified against when an email is unknown, so that an unknown
     /// email costs what a wrong password does.
     let decoy = Mutex<String?>(nil)
 
-    public init(cost: UInt8 = 12, capacity: Int = 8) {
+    package init(cost: UInt8 = 12, capacity: Int = 8) {
         self.cost = cost
         self.capacity = max(1, capacity)
         let worker = worker
@@ -38,14 +38,14 @@ public final class PasswordHasher: Sendable {
     deinit { worker.stop() }
 
     /// The bcrypt hash of `password`, made on the hashing thread.
-    public func hash(_ password: String) async throws -> String {
+    package func hash(_ password: String) async throws -> String {
         let cost = cost
         return try await run { Bcrypt.hash(password, cost: cost) }
     }
 
     /// Whether `password` matches `hash`, checked on the hashing thread. With no hash (an unknown email) the
     /// password is checked against a decoy hash of the same cost, and the answer is `false`.
-    public func verify(_ password: String, hash: String?) async throws -> Bool {
+    package func verify(_ password: String, hash: String?) async throws -> Bool {
         let cost = cost
         let stored = hash ?? decoy.withLock { $0 }
         return try await run {
@@ -62,7 +62,7 @@ public final class PasswordHasher: Sendable {
 
     /// Refuses at once when the queue is full, so that a caller can skip work (a store transaction) that a refused
     /// hash would waste. ``run(_:)`` still enforces the bound.
-    public func checkRoom() throws(ProvisioningError) {
+    package func checkRoom() throws(ProvisioningError) {
         guard admitted.withLock({ $0 }) < capacity else { throw Self.busy }
     }
 

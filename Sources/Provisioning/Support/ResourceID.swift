@@ -9,8 +9,8 @@ import Foundation
 /// - Unique and unguessable enough for identifiers: 74 random bits per id (nothing is authorized by an id).
 /// - Cheap: the random bits come from the system's generator (`getrandom`), whereas Foundation's `UUID()` on
 ///   Linux opens, reads and closes `/dev/urandom` for every id.
-public enum ResourceID {
-    public static func generate() -> String { generate(at: Date()) }
+package enum ResourceID {
+    package static func generate() -> String { generate(at: Date()) }
 
     static func generate(at date: Date) -> String {
         var generator = SystemRandomNumberGenerator()

@@ -1,17 +1,17 @@
-public import Foundation
+package import Foundation
 
 /// Timestamps as SCIM writes them (`2026-11-30T05:00:00.123Z`, RFC 3339 in UTC with milliseconds) and as the
 /// stores keep them (milliseconds since 1970), converted without locale or calendar machinery.
-public enum Timestamp {
+package enum Timestamp {
     /// Milliseconds since 1970-01-01T00:00:00Z, saturating: a date beyond what 64 bits of milliseconds hold (about
     /// 292 million years either way) becomes the largest or smallest count, and NaN becomes 0, so that no date,
     /// however it was computed, traps here.
-    public static func milliseconds(_ date: Date) -> Int64 {
+    package static func milliseconds(_ date: Date) -> Int64 {
         milliseconds(seconds: date.timeIntervalSince1970)
     }
 
     /// Seconds as whole milliseconds, rounded down and saturating like ``milliseconds(_:)``.
-    public static func milliseconds(seconds: Double) -> Int64 {
+    package static func milliseconds(seconds: Double) -> Int64 {
         let ms = (seconds * 1000).rounded(.down)
         guard !ms.isNaN else { return 0 }
         // 2^63 is the first Double past Int64.max; everything from it up saturates.
@@ -21,17 +21,17 @@ public enum Timestamp {
     }
 
     /// The date of a millisecond count.
-    public static func date(milliseconds: Int64) -> Date {
+    package static func date(milliseconds: Int64) -> Date {
         Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 
     /// RFC 3339 text in UTC with milliseconds.
-    public static func format(_ date: Date) -> String {
+    package static func format(_ date: Date) -> String {
         format(milliseconds: milliseconds(date))
     }
 
     /// RFC 3339 text in UTC with milliseconds.
-    public static func format(milliseconds ms: Int64) -> String {
+    package static func format(milliseconds ms: Int64) -> String {
         let (days, msOfDay) = ms.quotientAndRemainder(dividingBy: 86_400_000)
         let d = msOfDay < 0 ? days - 1 : days
         let rem = msOfDay < 0 ? msOfDay + 86_400_000 : msOfDay
@@ -60,7 +60,7 @@ public enum Timestamp {
 
     /// Parses RFC 3339 / xsd:dateTime (`2011-05-13T04:42:34Z`, with optional fraction and offset; a missing
     /// offset means UTC). Returns milliseconds since 1970.
-    public static func parse(_ text: String) -> Int64? {
+    package static func parse(_ text: String) -> Int64? {
         let b = Array(text.utf8)
         func num(_ from: Int, _ len: Int) -> Int64? {
             guard from + len <= b.count else { return nil }

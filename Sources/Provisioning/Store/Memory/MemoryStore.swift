@@ -4,7 +4,7 @@ import Synchronization
 
 /// A ``ProvisioningStore`` in memory, for tests and for trying Roster out. Transactions are serialized and
 /// work on a copy of the state that replaces the original only when the body returns.
-public final class MemoryStore: ProvisioningStore {
+package final class MemoryStore: ProvisioningStore {
     struct State: Sendable {
         var providers: [String: Provider] = [:]
         var users: [String: UserRecord] = [:]
@@ -48,11 +48,11 @@ public final class MemoryStore: ProvisioningStore {
 
     let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// Runs `body` under the store's lock, on the calling thread (the memory store's statements never wait, see
     /// ``InlineExecution``), against a copy of the state that replaces the original when the body returns.
-    public func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+    package func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         try state.withLock { state in
             let tx = MemoryTransaction(state: state)
             let result = try InlineExecution.run { try await body(tx) }
@@ -61,7 +61,7 @@ public final class MemoryStore: ProvisioningStore {
         }
     }
 
-    public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         let snapshot = state.withLock { $0 }
         return try await body(MemoryTransaction(state: snapshot))
     }
