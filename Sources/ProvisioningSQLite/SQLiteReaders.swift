@@ -7,9 +7,8 @@ import Synchronization
 /// The store's read-only connections, kept in a small pool and used straight through SQLite's C API.
 ///
 /// Reads are most of a SCIM server's requests (an IdP looks every user up before it writes), and GRDB's read path
-/// cost more than the reads themselves: its reader pool (semaphore, locks, a dispatch queue per connection), a
-/// `PRAGMA schema_version` check and unprepared `BEGIN` and `COMMIT` statements per transaction came to about half
-/// of every read's CPU in a profile of the initial sync. Here a read takes an idle connection (or opens one),
+/// costs more than the reads themselves: its reader pool (semaphore, locks, a dispatch queue per connection), a
+/// `PRAGMA schema_version` check and unprepared `BEGIN` and `COMMIT` statements per transaction. Here a read takes an idle connection (or opens one),
 /// runs `BEGIN`, its queries and `COMMIT` as statements prepared once per connection, and gives the connection
 /// back: no thread switch, nothing parsed twice. GRDB keeps the writer, migrations and backups.
 ///

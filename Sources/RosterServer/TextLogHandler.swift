@@ -5,9 +5,8 @@ public import Logging
 /// key=value … [source] message`, on standard error), formatted only when a line is written.
 ///
 /// `StreamLogHandler` formats its metadata again each time a key is set, and Hummingbird sets the request id on
-/// every request's logger, so with the default handler every request paid for sorting and formatting metadata
-/// that, at the usual `warning` or `info` levels, was mostly never written (about 1% of the server's CPU in an
-/// initial sync).
+/// every request's logger: every request would pay for sorting and formatting metadata that, at the usual
+/// `warning` or `info` levels, is mostly never written.
 public struct TextLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]

@@ -203,7 +203,7 @@ struct PatchEngine {
     /// Applies one operation to a resolved target, deferring it when the attribute is stored elsewhere.
     mutating func apply(_ op: PatchOperation.Op, _ target: PatchTarget, _ value: JSONValue?, position: String) throws(SCIMError) {
         if isDeferred(target.resolved) {
-            try defer_(op, target, value, position: position)
+            try deferChange(op, target, value, position: position)
             return
         }
         let before = currentValue(target.resolved)
@@ -294,7 +294,7 @@ struct PatchEngine {
     }
 
     /// Turns an operation on a deferred attribute into ``DeferredChange``s.
-    mutating func defer_(_ op: PatchOperation.Op, _ target: PatchTarget, _ value: JSONValue?, position: String) throws(SCIMError) {
+    mutating func deferChange(_ op: PatchOperation.Op, _ target: PatchTarget, _ value: JSONValue?, position: String) throws(SCIMError) {
         let name = target.attribute.name
         guard target.sub == nil else {
             throw SCIMError.invalidPath("\(position): \"\(target.displayName)\" cannot be changed one sub-attribute at a time; add or remove the whole element instead.")

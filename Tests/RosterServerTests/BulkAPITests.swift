@@ -117,7 +117,7 @@ import Testing
     }
 
     /// The §3.7.3 request against resources that exist, with the given versions and a new user's name.
-    static func rfc7644_3_7_3(put: String, putVersion: String, patch: String, patchVersion: String, delete: String, deleteVersion: String, newUser: String = "Alice", failOnErrors: Bool = false) -> String {
+    static func likeRFC7644Section373(put: String, putVersion: String, patch: String, patchVersion: String, delete: String, deleteVersion: String, newUser: String = "Alice", failOnErrors: Bool = false) -> String {
         """
         {"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"]\(failOnErrors ? #","failOnErrors":1"# : ""),
          "Operations":[
@@ -145,7 +145,7 @@ import Testing
             // The RFC's versions are not these resources' versions; the DELETE names no user of this provider.
             let failing = try await okta.send(
                 .post, "/Bulk",
-                Self.rfc7644_3_7_3(
+                Self.likeRFC7644Section373(
                     put: bob.id, putVersion: #"W/"3694e05e9dff591""#, patch: dave.id, patchVersion: #"W/"edac3253e2c0ef2""#,
                     delete: "e9025315-6bea-44e1-899c-1e07454e468b", deleteVersion: #"W/"0ee8add0a938e1a""#))
             #expect(failing.status == .ok)
@@ -165,7 +165,7 @@ import Testing
             // With the resources' own versions, a new userName and an existing user to delete: all succeed.
             let passing = try await okta.send(
                 .post, "/Bulk",
-                Self.rfc7644_3_7_3(
+                Self.likeRFC7644Section373(
                     put: bob.id, putVersion: bob.headers[.eTag] ?? "", patch: dave.id, patchVersion: dave.headers[.eTag] ?? "",
                     delete: erin.id, deleteVersion: erin.headers[.eTag] ?? "", newUser: "Alice2", failOnErrors: true))
             #expect(Self.statuses(passing) == ["201", "200", "200", "204"])

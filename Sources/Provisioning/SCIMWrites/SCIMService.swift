@@ -63,7 +63,7 @@ package struct SCIMService<Store: ProvisioningStore>: Sendable {
 
     /// Authentication for a write: like ``authenticate(_:)``, except that credentials which authenticated a write
     /// of the same provider within the last second are verified against the provider as it was then, without a
-    /// read (an initial sync sends thousands of writes a second, and this read was about 5% of each one's cost).
+    /// read (an initial sync sends thousands of writes a second, each of which would otherwise pay for it).
     /// The shortcut cannot let a write through that should be refused: every write's transaction checks again
     /// that the provider still exists with these credentials (``checkStillAuthenticated(_:tx:)``) and runs with
     /// its settings as they are then, so a provider removed or a secret rotated meanwhile gets 401 and nothing is
