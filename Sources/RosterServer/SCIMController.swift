@@ -15,20 +15,20 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     var endpoints: RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
         let base = "scim/:provider/v2"
-        routes.get("\(base)/Users") { try await self.listUsers($0, $1) }
+        routes.get("\(base)/Users") { try await self.list(.users, $0, $1) }
         routes.post("\(base)/Users") { try await self.createUser($0, $1) }
-        routes.post("\(base)/Users/.search") { try await self.searchUsers($0, $1) }
+        routes.post("\(base)/Users/.search") { try await self.search(.users, $0, $1) }
         routes.get("\(base)/Users/:id") { try await self.getUser($0, $1) }
         routes.put("\(base)/Users/:id") { try await self.replaceUser($0, $1) }
         routes.patch("\(base)/Users/:id") { try await self.patchUser($0, $1) }
-        routes.delete("\(base)/Users/:id") { try await self.deleteUser($0, $1) }
-        routes.get("\(base)/Groups") { try await self.listGroups($0, $1) }
+        routes.delete("\(base)/Users/:id") { try await self.delete(.users, $0, $1) }
+        routes.get("\(base)/Groups") { try await self.list(.groups, $0, $1) }
         routes.post("\(base)/Groups") { try await self.createGroup($0, $1) }
-        routes.post("\(base)/Groups/.search") { try await self.searchGroups($0, $1) }
+        routes.post("\(base)/Groups/.search") { try await self.search(.groups, $0, $1) }
         routes.get("\(base)/Groups/:id") { try await self.getGroup($0, $1) }
         routes.put("\(base)/Groups/:id") { try await self.replaceGroup($0, $1) }
         routes.patch("\(base)/Groups/:id") { try await self.patchGroup($0, $1) }
-        routes.delete("\(base)/Groups/:id") { try await self.deleteGroup($0, $1) }
+        routes.delete("\(base)/Groups/:id") { try await self.delete(.groups, $0, $1) }
         routes.post("\(base)/.search") { try await self.searchAll($0, $1) }
         routes.post("\(base)/Bulk") { try await self.bulk($0, $1) }
         for method in [HTTPRequest.Method.get, .put, .patch, .delete] {
@@ -198,20 +198,32 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         return try await userResponse(user, provider: provider, request: request)
     }
 
-    func deleteUser(_ request: Request, _ context: Context) async throws -> Response {
+    /// DELETE /Users/{id} and /Groups/{id}.
+    func delete(_ endpoint: BulkPath.Endpoint, _ request: Request, _ context: Context) async throws -> Response {
         let provider = try await writer(request, context)
-        _ = try await perform(.delete, .users, body: nil, provider, request, context)
+        _ = try await perform(.delete, endpoint, body: nil, provider, request, context)
         return SCIMResponses.noContent()
     }
 
-    func listUsers(_ request: Request, _ context: Context) async throws -> Response {
-        try await userList(try credentials(request, context), query: try query(request))
+    /// GET /Users and /Groups.
+    func list(_ endpoint: BulkPath.Endpoint, _ request: Request, _ context: Context) async throws -> Response {
+        try await list(endpoint, try credentials(request, context), query: try query(request))
     }
 
-    func searchUsers(_ request: Request, _ context: Context) async throws -> Response {
+    /// POST /Users/.search and /Groups/.search (RFC 7644 §3.4.3): authenticated before the body is read.
+    func search(_ endpoint: BulkPath.Endpoint, _ request: Request, _ context: Context) async throws -> Response {
         let credentials = try credentials(request, context)
         _ = try await service.authenticate(credentials)
-        return try await userList(credentials, query: try ListQuery(searchRequest: try await body(request)))
+        return try await list(endpoint, credentials, query: try ListQuery(searchRequest: try await body(request)))
+    }
+
+    func list(_ endpoint: BulkPath.Endpoint, _ credentials: SCIMService<Store>.ProviderCredentials, query: ListQuery)
+        async throws -> Response
+    {
+        switch endpoint {
+        case .users: try await userList(credentials, query: query)
+        case .groups: try await groupList(credentials, query: query)
+        }
     }
 
     func userList(_ credentials: SCIMService<Store>.ProviderCredentials, query: ListQuery) async throws -> Response {
@@ -298,22 +310,6 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         return try await groupResponse(
             group, provider: provider, request: request,
             memberLimit: SCIMService<Store>.membersInResponseLimit)
-    }
-
-    func deleteGroup(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await writer(request, context)
-        _ = try await perform(.delete, .groups, body: nil, provider, request, context)
-        return SCIMResponses.noContent()
-    }
-
-    func listGroups(_ request: Request, _ context: Context) async throws -> Response {
-        try await groupList(try credentials(request, context), query: try query(request))
-    }
-
-    func searchGroups(_ request: Request, _ context: Context) async throws -> Response {
-        let credentials = try credentials(request, context)
-        _ = try await service.authenticate(credentials)
-        return try await groupList(credentials, query: try ListQuery(searchRequest: try await body(request)))
     }
 
     func groupList(_ credentials: SCIMService<Store>.ProviderCredentials, query: ListQuery) async throws -> Response {

@@ -280,16 +280,9 @@ struct FilterParser {
             index += 1
             guard let e = peek else { break }
             index += 1
-            switch e {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
+            if let byte = JSONValue.escapedByte(e) {
+                out.append(byte)
+            } else if e == UInt8(ascii: "u") {
                 guard var scalar = readHex4() else { throw fail("invalid \\u escape in a string value", at: escapeStart) }
                 if (0xD800...0xDBFF).contains(scalar) {
                     guard peek == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
@@ -305,7 +298,7 @@ struct FilterParser {
                     throw fail("unpaired surrogate in a \\u escape", at: escapeStart)
                 }
                 out.append(contentsOf: String(Character(u)).utf8)
-            default:
+            } else {
                 throw fail("invalid escape sequence in a string value", at: escapeStart)
             }
             runStart = index

@@ -177,16 +177,9 @@ private struct JSONParser {
                 guard index < bytes.count else { break }
                 let e = bytes[index]
                 index += 1
-                switch e {
-                case UInt8(ascii: "\""): out.append(0x22)
-                case UInt8(ascii: "\\"): out.append(0x5C)
-                case UInt8(ascii: "/"): out.append(0x2F)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "u"):
+                if let byte = JSONValue.escapedByte(e) {
+                    out.append(byte)
+                } else if e == UInt8(ascii: "u") {
                     var scalar = try parseHex4()
                     if (0xD800...0xDBFF).contains(scalar) {
                         guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
@@ -200,7 +193,8 @@ private struct JSONParser {
                     }
                     guard let u = Unicode.Scalar(scalar) else { throw fail("invalid unicode escape") }
                     out.append(contentsOf: Array(String(Character(u)).utf8))
-                default: throw fail("invalid escape")
+                } else {
+                    throw fail("invalid escape")
                 }
                 runStart = index
                 continue
@@ -258,4 +252,23 @@ private struct JSONParser {
     }
 
     func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+}
+
+extension JSONValue {
+    /// The byte a one-character escape of a JSON string stands for (`n` for `\n` → 0x0A; RFC 8259 §7), or `nil`
+    /// for `u` and anything else. The filter parser reads its string literals, which are JSON strings
+    /// (RFC 7644 §3.4.2.2), with the same table.
+    static func escapedByte(_ e: UInt8) -> UInt8? {
+        switch e {
+        case UInt8(ascii: "\""): 0x22
+        case UInt8(ascii: "\\"): 0x5C
+        case UInt8(ascii: "/"): 0x2F
+        case UInt8(ascii: "b"): 0x08
+        case UInt8(ascii: "f"): 0x0C
+        case UInt8(ascii: "n"): 0x0A
+        case UInt8(ascii: "r"): 0x0D
+        case UInt8(ascii: "t"): 0x09
+        default: nil
+        }
+    }
 }
