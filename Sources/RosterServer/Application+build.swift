@@ -37,8 +37,9 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
     -> Router<RosterRequestContext>
 {
     let router = Router(context: RosterRequestContext.self)
-    let metrics = RequestMetrics()
-    router.add(middleware: MetricsMiddleware(metrics: metrics))
+    // The process's metrics backend, bootstrapped once, before the middleware makes its first metric.
+    _ = ProcessMetrics.registry
+    router.add(middleware: MetricsMiddleware<RosterRequestContext>())
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: RequestLogMiddleware())
     let renderer = try ConsoleRenderer()
@@ -71,7 +72,7 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
     router.get("healthz") { _, _ in SCIMResponses.json(["status": "ok"]) }
     router.get("metrics") { request, _ in
         guard metricsAllowed(request, token: configuration.metricsToken) else { return metricsUnauthorized() }
-        return try await metricsResponse(metrics, store: store)
+        return try await metricsResponse(store: store)
     }
     router.get("readyz") { _, _ in
         _ = try await store.read { tx in try await tx.providers().count }
