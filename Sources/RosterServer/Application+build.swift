@@ -3,11 +3,12 @@ import HummingbirdCore
 public import Logging
 public import Provisioning
 import SCIM
+public import ServiceLifecycle
 
 /// The composition root of the service: routes, middleware, the store and the deactivation scheduler, ready to
-/// run.
+/// run; `services` (such as the OTLP exporter) run in the application's service group, and stop after the server.
 public func buildApplication<Store: ProvisioningStore>(
-    configuration: ServerConfiguration, store: Store, logger: Logger
+    configuration: ServerConfiguration, store: Store, logger: Logger, services: [any Service] = []
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(configuration: configuration, store: store)
     let scheduler = DeactivationScheduler(store: store, clock: ContinuousClock(), logger: logger)
@@ -28,7 +29,7 @@ public func buildApplication<Store: ProvisioningStore>(
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Roster",
             availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
-        services: [scheduler],
+        services: services + [scheduler],
         logger: logger)
 }
 
@@ -37,6 +38,12 @@ public func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigura
     -> Router<RosterRequestContext>
 {
     let router = Router(context: RosterRequestContext.self)
+    if configuration.tracing {
+        // Query values that carry secrets (the console's setup token) or personal data (SCIM filters, searches).
+        router.add(
+            middleware: TracingMiddleware<RosterRequestContext>(
+                redactingQueryParameters: ["token", "filter", "q", "user"]))
+    }
     // The process's metrics backend, bootstrapped once, before the middleware makes its first metric.
     _ = ProcessMetrics.registry
     router.add(middleware: MetricsMiddleware<RosterRequestContext>())
