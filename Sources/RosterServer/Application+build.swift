@@ -3,14 +3,17 @@ import HummingbirdCore
 public import Logging
 public import Provisioning
 import SCIM
+public import ServiceLifecycle
 
 /// The composition root of the service: routes, middleware, the store and the deactivation scheduler, ready to
-/// run.
-package func buildApplication<Store: ProvisioningStore>(
-    configuration: ServerConfiguration, store: Store, logger: Logger
+/// run; `services` (such as the OTLP exporter) run in the application's service group, and stop after the server.
+/// The scheduler sleeps on `clock` (tests pass their own).
+package func buildApplication<Store: ProvisioningStore, C: Clock<Duration>>(
+    configuration: ServerConfiguration, store: Store, logger: Logger, services: [any Service] = [],
+    clock: C = ContinuousClock()
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(configuration: configuration, store: store)
-    let scheduler = DeactivationScheduler(store: store, clock: ContinuousClock(), logger: logger)
+    let scheduler = DeactivationScheduler(store: store, clock: clock, logger: logger)
     let http1 = HTTP1Channel.Configuration(
         idleTimeout: .milliseconds(Int64(configuration.idleTimeout / .milliseconds(1))),
         httpDecoderConfiguration: .init(
@@ -28,7 +31,7 @@ package func buildApplication<Store: ProvisioningStore>(
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Roster",
             availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
-        services: [scheduler],
+        services: services + [scheduler],
         logger: logger)
 }
 
@@ -37,8 +40,15 @@ package func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigur
     -> Router<RosterRequestContext>
 {
     let router = Router(context: RosterRequestContext.self)
-    let metrics = RequestMetrics()
-    router.add(middleware: MetricsMiddleware(metrics: metrics))
+    if configuration.tracing {
+        // Query values that carry secrets (the console's setup token) or personal data (SCIM filters, searches).
+        router.add(
+            middleware: TracingMiddleware<RosterRequestContext>(
+                redactingQueryParameters: ["token", "filter", "q", "user"]))
+    }
+    // The process's metrics backend, bootstrapped once, before the middleware makes its first metric.
+    _ = ProcessMetrics.registry
+    router.add(middleware: MetricsMiddleware<RosterRequestContext>())
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: RequestLogMiddleware())
     let renderer = try ConsoleRenderer()
@@ -50,28 +60,26 @@ package func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigur
             limiter: configuration.rateLimit > 0
                 ? RateLimiter(rate: configuration.rateLimit, burst: configuration.rateLimit * 2) : nil,
             failureDelay: configuration.failedAuthenticationDelay))
-    let service = SCIMService(store: store)
-    router.addRoutes(SCIMController(service: service, configuration: configuration).endpoints)
-    router.addRoutes(PlatformController(service: PlatformService(store: store)).endpoints)
-    let admin = AdminService(store: store)
-    let accounts = AdminAccounts(store: store, hasher: PasswordHasher(cost: configuration.bcryptCost))
+    let domain = DomainServices(store: store, bcryptCost: configuration.bcryptCost)
+    router.addRoutes(SCIMController(service: domain.scim, configuration: configuration).endpoints)
+    router.addRoutes(PlatformController(service: domain.platform).endpoints)
     router.addRoutes(
         ConsoleController(
-            renderer: renderer, admin: admin, accounts: accounts, platform: PlatformService(store: store),
+            renderer: renderer, admin: domain.admin, accounts: domain.accounts, platform: domain.platform,
             configuration: configuration,
             throttle: SignInThrottle(
                 perAddress: configuration.signInLimitPerAddress, overall: configuration.signInLimit)
         ).endpoints)
     router.addRoutes(
         AdminAPIController(
-            admin: admin, accounts: accounts, platform: PlatformService(store: store), configuration: configuration,
+            admin: domain.admin, accounts: domain.accounts, platform: domain.platform, configuration: configuration,
             openAPI: renderer.openAPI,
             maxBodySize: configuration.maxBodySize
         ).endpoints)
     router.get("healthz") { _, _ in SCIMResponses.json(["status": "ok"]) }
     router.get("metrics") { request, _ in
         guard metricsAllowed(request, token: configuration.metricsToken) else { return metricsUnauthorized() }
-        return try await metricsResponse(metrics, store: store)
+        return try await metricsResponse(store: store)
     }
     router.get("readyz") { _, _ in
         _ = try await store.read { tx in try await tx.providers().count }

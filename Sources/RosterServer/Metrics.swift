@@ -1,98 +1,63 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Metrics
 import NIOCore
+import Prometheus
 import Provisioning
 import SCIM
-import Synchronization
 
-/// Request counts and latencies by route, method and status, kept in memory and written in Prometheus' text
-/// format (no metrics library, no global state: one registry per application).
-final class RequestMetrics: Sendable {
-    struct Key: Hashable {
-        var route: String
-        var method: String
-        var status: Int
+/// The process's swift-metrics backend: one Prometheus registry, which `GET /metrics` renders.
+///
+/// `MetricsSystem.bootstrap` may run only once per process, and a process may build many routers (the tests build
+/// one per test), so the registry is made and bootstrapped once, when the first router is built; every router
+/// then records into it and renders from it. A process that embeds RosterServer must not bootstrap
+/// `MetricsSystem` itself.
+enum ProcessMetrics {
+    /// The registry swift-metrics records into (bootstrapped on first use).
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = durationBuckets
+        factory.nameAndLabelSanitizer = { name, labels in (metricNames[name] ?? name, labels.map(label)) }
+        MetricsSystem.bootstrap(factory)
+        return registry
+    }()
+
+    /// Hummingbird's `MetricsMiddleware` names its metrics after OpenTelemetry's conventions; Roster's names, which
+    /// dashboards and alerts already use, replace them.
+    static let metricNames = [
+        "hb.requests": "roster_http_requests_total",
+        "http.server.request.duration": "roster_http_request_duration_seconds",
+        "hb.request.errors": "roster_http_request_errors_total",
+        "http.server.active_requests": "roster_http_active_requests",
+    ]
+
+    /// The middleware's dimensions under Roster's label names.
+    static let labelNames = [
+        "http.route": "route", "http.request.method": "method", "http.response.status_code": "status",
+        "error.type": "status",
+    ]
+
+    /// A dimension as a Prometheus label. `http.route` is the matched route pattern (ids never become labels);
+    /// requests that match no route (the middleware says `Unknown` or `NotFound`) count as `unmatched`.
+    static func label(_ key: String, _ value: String) -> (String, String) {
+        if key == "http.route", !value.hasPrefix("/") { return ("route", "unmatched") }
+        return (labelNames[key] ?? key, value)
     }
 
-    struct Series {
-        var count = 0
-        var sum = 0.0
-        var buckets = [Int](repeating: 0, count: RequestMetrics.bounds.count)
-
-        mutating func record(_ seconds: Double) {
-            count += 1
-            sum += seconds
-            for (i, bound) in RequestMetrics.bounds.enumerated() where seconds <= bound { buckets[i] += 1 }
-        }
-    }
-
-    /// Histogram bucket upper bounds, in seconds.
-    static let bounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10]
-    let series = Mutex<[Key: Series]>([:])
-
-    func record(route: String, method: String, status: Int, seconds: Double) {
-        let key = Key(route: route, method: method, status: status)
-        series.withLock { all in
-            // Updated in place: copying a series out and back made every request copy its buckets.
-            all[key, default: Series()].record(seconds)
-        }
-    }
-
-    /// The request metrics in Prometheus' text exposition format.
-    func render() -> String {
-        let snapshot = series.withLock { $0 }.sorted { ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status) }
-        var out = "# HELP roster_http_requests_total HTTP requests answered, by route, method and status.\n"
-        out += "# TYPE roster_http_requests_total counter\n"
-        for (key, s) in snapshot {
-            out += "roster_http_requests_total{\(Self.labels(key))} \(s.count)\n"
-        }
-        out += "# HELP roster_http_request_duration_seconds Time to answer HTTP requests, by route, method and status.\n"
-        out += "# TYPE roster_http_request_duration_seconds histogram\n"
-        for (key, s) in snapshot {
-            let labels = Self.labels(key)
-            for (i, bound) in Self.bounds.enumerated() {
-                out += "roster_http_request_duration_seconds_bucket{\(labels),le=\"\(bound)\"} \(s.buckets[i])\n"
-            }
-            out += "roster_http_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(s.count)\n"
-            out += "roster_http_request_duration_seconds_sum{\(labels)} \(s.sum)\n"
-            out += "roster_http_request_duration_seconds_count{\(labels)} \(s.count)\n"
-        }
-        return out
-    }
-
-    static func labels(_ key: Key) -> String {
-        "route=\"\(escape(key.route))\",method=\"\(key.method)\",status=\"\(key.status)\""
-    }
-
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
-    }
+    /// Histogram bucket upper bounds of request durations.
+    static let durationBuckets: [Duration] = [
+        .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        .milliseconds(2500), .seconds(10),
+    ]
 }
 
-/// Records every request's route (the matched pattern, never ids), method, final status and duration. Added
-/// first, so it sees the responses the error middleware made from errors.
-struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let metrics: RequestMetrics
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response
-    {
-        let start = ContinuousClock.now
-        let response = try await next(request, context)
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        metrics.record(
-            route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code,
-            seconds: seconds)
-        return response
-    }
-}
-
-/// `GET /metrics`: request metrics, plus what the store knows: the scheduler's backlog, the sync log by action,
-/// providers.
-func metricsResponse(_ metrics: RequestMetrics, store: some ProvisioningStore) async throws -> Response {
+/// `GET /metrics`: the process's request metrics (Hummingbird's `MetricsMiddleware` through swift-metrics), plus
+/// what the store knows at the time of the scrape: the scheduler's backlog, the sync log by action, data warnings
+/// by attribute, providers.
+func metricsResponse(store: some ProvisioningStore) async throws -> Response {
     let now = Date()
     let (backlog, actions, providers, warnings) = try await store.read { tx in
         (
@@ -100,26 +65,35 @@ func metricsResponse(_ metrics: RequestMetrics, store: some ProvisioningStore) a
             try await tx.warningCounts()
         )
     }
-    var out = metrics.render()
-    out += "# HELP roster_deactivations_pending Deactivations scheduled and not yet done.\n"
-    out += "# TYPE roster_deactivations_pending gauge\nroster_deactivations_pending \(backlog.pending)\n"
-    out += "# HELP roster_deactivations_due Pending deactivations already due (the scheduler's backlog).\n"
-    out += "# TYPE roster_deactivations_due gauge\nroster_deactivations_due \(backlog.due)\n"
-    out += "# HELP roster_sync_log_entries Sync-log entries by action (provisioning actions, refusals, admin actions).\n"
-    out += "# TYPE roster_sync_log_entries gauge\n"
+    // A registry of this scrape's own: the values are this store's, and series that disappeared (a warning's
+    // attribute whose entries expired) disappear from the answer too.
+    let gauges = PrometheusCollectorRegistry()
+    func gauge(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "roster", metricName: name, unitName: "", helpText: help)
+    }
+    gauges.makeGauge(descriptor: gauge("deactivations_pending", "Deactivations scheduled and not yet done."))
+        .set(Int64(backlog.pending))
+    gauges.makeGauge(
+        descriptor: gauge("deactivations_due", "Pending deactivations already due (the scheduler's backlog).")
+    ).set(Int64(backlog.due))
+    let entries = gauge(
+        "sync_log_entries", "Sync-log entries by action (provisioning actions, refusals, admin actions).")
     for action in SyncAction.allCases {
-        out += "roster_sync_log_entries{action=\"\(action.rawValue)\"} \(actions[action] ?? 0)\n"
+        gauges.makeGauge(descriptor: entries, labels: [("action", action.rawValue)]).set(Int64(actions[action] ?? 0))
     }
-    out += "# HELP roster_scim_data_warnings Values left out of accepted SCIM requests (invalid-data policy "
-    out += "accept-and-warn), by attribute; unknown attributes count together.\n"
-    out += "# TYPE roster_scim_data_warnings gauge\n"
-    for (attribute, count) in warnings.sorted(by: { $0.key < $1.key }) {
-        out += "roster_scim_data_warnings{attribute=\"\(RequestMetrics.escape(attribute))\"} \(count)\n"
+    let dataWarnings = gauge(
+        "scim_data_warnings",
+        "Values left out of accepted SCIM requests (invalid-data policy accept-and-warn), by attribute; "
+            + "unknown attributes count together.")
+    for (attribute, count) in warnings {
+        gauges.makeGauge(descriptor: dataWarnings, labels: [("attribute", attribute)]).set(Int64(count))
     }
-    out += "# HELP roster_providers Provisioning providers.\n# TYPE roster_providers gauge\nroster_providers \(providers)\n"
+    gauges.makeGauge(descriptor: gauge("providers", "Provisioning providers.")).set(Int64(providers))
+    var body = ProcessMetrics.registry.emitToBuffer()
+    gauges.emit(into: &body)
     return Response(
         status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-        body: .init(byteBuffer: ByteBuffer(string: out)))
+        body: .init(byteBuffer: ByteBuffer(bytes: body)))
 }
 
 /// Whether a `GET /metrics` may read the metrics: always when no metrics token is configured, otherwise only with

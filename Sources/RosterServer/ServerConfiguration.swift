@@ -40,6 +40,10 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int
     /// When set, `GET /metrics` answers only requests with `Authorization: Bearer <token>` (401 otherwise).
     public var metricsToken: String?
+    /// Whether every request gets a tracing span (Hummingbird's `TracingMiddleware`, reporting to the process's
+    /// tracer). Off by default, which adds no tracing middleware at all; `roster serve` turns it on when it exports
+    /// spans (``OTLPExport``).
+    public var tracing: Bool
 
     /// The longest request line (so the longest URL) and the longest header line, in bytes: room for a
     /// `GET /Users` whose filter has the filter parser's maximum of 4,096 characters, each percent-encoded (a
@@ -69,7 +73,7 @@ public struct ServerConfiguration: Sendable {
         bcryptCost: UInt8 = 12, rateLimit: Double = 500, failedAuthenticationDelay: Duration = .seconds(1),
         idleTimeout: Duration = .seconds(30), signInLimitPerAddress: Int = 10, signInLimit: Int = 120,
         requestTimeout: Duration = .seconds(60), maxConnections: Int = ServerConfiguration.defaultMaxConnections,
-        metricsToken: String? = nil
+        metricsToken: String? = nil, tracing: Bool = false
     ) {
         self.signInLimitPerAddress = signInLimitPerAddress
         self.signInLimit = signInLimit
@@ -77,6 +81,7 @@ public struct ServerConfiguration: Sendable {
         self.requestTimeout = requestTimeout
         self.maxConnections = maxConnections
         self.metricsToken = metricsToken
+        self.tracing = tracing
         self.bulkCommitGroup = bulkCommitGroup
         self.bulkMaxOperations = bulkMaxOperations
         self.bulkMaxPayloadSize = bulkMaxPayloadSize

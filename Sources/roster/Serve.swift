@@ -2,9 +2,11 @@ public import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import OTel
 import Provisioning
 import ProvisioningSQLite
 import RosterServer
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the SCIM service.")
@@ -36,6 +38,9 @@ struct Serve: AsyncParsableCommand {
     var maxConnections: Int?
     @Option(help: "Require `Authorization: Bearer TOKEN` on GET /metrics (or set ROSTER_METRICS_TOKEN, which keeps it out of the process list).")
     var metricsToken: String?
+    @Option(
+        help: "Export a span per request over OTLP/HTTP to this collector (base URL, e.g. http://localhost:4318; or set OTEL_EXPORTER_OTLP_ENDPOINT). Off by default.")
+    var otelEndpoint: String?
     @Option(
         help: "normal: commits survive a process crash (default); full: fsync every commit, also surviving power loss.")
     var durability: SQLiteStore.Durability = .normal
@@ -73,6 +78,9 @@ struct Serve: AsyncParsableCommand {
             try Limits.signInLimitPerAddress.check(signInLimitPerAddress)
             try Limits.signInLimit.check(signInLimit)
         }
+        if let otelEndpoint, !otelEndpoint.hasPrefix("http://"), !otelEndpoint.hasPrefix("https://") {
+            throw ValidationError("--otel-endpoint must be an http:// or https:// URL, not \(otelEndpoint).")
+        }
     }
 
     func run() async throws {
@@ -83,6 +91,7 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "roster")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let store = try await db.openStore(durability: durability)
+        let export = OTLPExport(endpoint: otelEndpoint, environment: ProcessInfo.processInfo.environment)
         let configuration = ServerConfiguration(
             host: host, port: port,
             publicURL: publicURL ?? ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"],
@@ -91,7 +100,8 @@ struct Serve: AsyncParsableCommand {
             signInLimitPerAddress: signInLimitPerAddress, signInLimit: signInLimit,
             requestTimeout: .saturating(seconds: requestTimeout),
             maxConnections: maxConnections ?? ServerConfiguration.defaultMaxConnections,
-            metricsToken: metricsToken ?? ProcessInfo.processInfo.environment["ROSTER_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+            metricsToken: metricsToken ?? ProcessInfo.processInfo.environment["ROSTER_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+            tracing: export != nil)
         try await AdminService(store: store).setPublicURL(configuration.publicURL)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.displayName)")
         if let token = try await AdminAccounts(store: store).issueSetupToken() {
@@ -100,10 +110,24 @@ struct Serve: AsyncParsableCommand {
             logger.notice(
                 "No admin yet. Create the first one at \(root)/console/setup?token=\(token) (this link works once; `roster admin add` works too).")
         }
-        let app = try buildApplication(configuration: configuration, store: store, logger: logger)
+        let services = try export.map { [try Self.startTracing($0, logger: logger)] } ?? []
+        let app = try buildApplication(configuration: configuration, store: store, logger: logger, services: services)
         // SIGINT and SIGTERM end the service group gracefully: in-flight requests finish, then the server stops.
         try await app.runService()
         logger.info("Roster stopped")
+    }
+
+    /// Bootstraps the process's tracer with swift-otel's OTLP exporter (traces only: logs keep Roster's handlers and
+    /// metrics are scraped at `/metrics`), and returns the service that batches and sends the spans.
+    static func startTracing(_ export: OTLPExport, logger: Logger) throws -> any Service {
+        var otel = OTel.Configuration.default
+        otel.serviceName = "roster"
+        otel.diagnosticLogger = .custom(logger)
+        otel.logs.enabled = false
+        otel.metrics.enabled = false
+        let service = try OTel.bootstrap(configuration: otel, environment: export.environment)
+        logger.info("Exporting request spans over OTLP")
+        return service
     }
 }
 
