@@ -1,9 +1,9 @@
-public import Hummingbird
+package import Hummingbird
 import HummingbirdCore
-public import Logging
-public import Provisioning
+package import Logging
+package import Provisioning
 import SCIM
-public import ServiceLifecycle
+package import ServiceLifecycle
 
 /// The composition root of the service: routes, middleware, the store and the deactivation scheduler, ready to
 /// run; `services` (such as the OTLP exporter) run in the application's service group, and stop after the server.

@@ -1,31 +1,31 @@
 import Foundation
-public import Logging
+package import Logging
 
 /// One JSON object per log line, for log collectors: `ts` (RFC 3339 with milliseconds, UTC), `level`, `label`,
 /// `message`, then every metadata key (the request id as `hb.request.id`, and for each request `method`, `path`,
 /// `status` and `duration_ms`). `roster serve --log-format json` installs it. Secrets never reach a log line: the
 /// request log has no headers and no bodies.
-public struct JSONLogHandler: LogHandler {
-    public var logLevel: Logger.Level = .info
-    public var metadata: Logger.Metadata = [:]
+package struct JSONLogHandler: LogHandler {
+    package var logLevel: Logger.Level = .info
+    package var metadata: Logger.Metadata = [:]
     let label: String
     let write: @Sendable (String) -> Void
 
-    public init(label: String, write: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError) {
+    package init(label: String, write: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError) {
         self.label = label
         self.write = write
     }
 
-    public static let standardError: @Sendable (String) -> Void = { line in
+    package static let standardError: @Sendable (String) -> Void = { line in
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var fields: [(String, String)] = [
             ("ts", Self.timestamp(Date())), ("level", event.level.rawValue), ("label", label),
             ("message", event.message.description),

@@ -1,5 +1,5 @@
 import Foundation
-public import Logging
+package import Logging
 
 /// Roster's default log lines, in swift-log's `StreamLogHandler` format (`2026-11-30T18:43:46+0000 info roster:
 /// key=value … [source] message`, on standard error), formatted only when a line is written.
@@ -7,27 +7,27 @@ public import Logging
 /// `StreamLogHandler` formats its metadata again each time a key is set, and Hummingbird sets the request id on
 /// every request's logger: every request would pay for sorting and formatting metadata that, at the usual
 /// `warning` or `info` levels, is mostly never written.
-public struct TextLogHandler: LogHandler {
-    public var logLevel: Logger.Level = .info
-    public var metadata: Logger.Metadata = [:]
+package struct TextLogHandler: LogHandler {
+    package var logLevel: Logger.Level = .info
+    package var metadata: Logger.Metadata = [:]
     let label: String
     let write: @Sendable (String) -> Void
 
-    public init(label: String, write: @escaping @Sendable (String) -> Void = TextLogHandler.standardError) {
+    package init(label: String, write: @escaping @Sendable (String) -> Void = TextLogHandler.standardError) {
         self.label = label
         self.write = write
     }
 
-    public static let standardError: @Sendable (String) -> Void = { line in
+    package static let standardError: @Sendable (String) -> Void = { line in
         FileHandle.standardError.write(Data(line.utf8))
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         let pairs = event.metadata(over: metadata).sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
         write("\(Self.timestamp()) \(event.level) \(label):\(pairs) [\(event.source)] \(event.message)\n")
     }

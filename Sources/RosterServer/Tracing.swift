@@ -4,14 +4,14 @@
 /// (`OTEL_EXPORTER_OTLP_ENDPOINT`, or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` for traces alone); `OTEL_SDK_DISABLED=true`
 /// turns it off whatever else is set. swift-otel reads every other setting (`OTEL_SERVICE_NAME`,
 /// `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_TRACES_SAMPLER`, …) from the same environment.
-public struct OTLPExport: Sendable, Equatable {
+package struct OTLPExport: Sendable, Equatable {
     /// The environment swift-otel is configured from: the process's, with `--otel-endpoint` (when given) in the
     /// place of `OTEL_EXPORTER_OTLP_ENDPOINT`, so that the option means what the variable means (the collector's
     /// base URL; OTLP/HTTP appends `/v1/traces`) and wins over both endpoint variables.
-    public var environment: [String: String]
+    package var environment: [String: String]
 
     /// The export `endpoint` and `environment` call for, or `nil` when spans are not exported.
-    public init?(endpoint option: String?, environment: [String: String]) {
+    package init?(endpoint option: String?, environment: [String: String]) {
         let disabled = environment["OTEL_SDK_DISABLED"]?.lowercased() == "true"
         var environment = environment
         if let option, !option.isEmpty {
