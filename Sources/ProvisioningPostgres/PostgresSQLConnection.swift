@@ -130,7 +130,8 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         while let first = pending.first, first.number < statement.number {
             pending.removeFirst()
             // A query sent ahead keeps its answer for the query that reads it.
-            let result = prefetchedNumbers.contains(first.number)
+            let result =
+                prefetchedNumbers.contains(first.number)
                 ? answered[first.number] : answered.removeValue(forKey: first.number)
             if case .failure(let error)? = result {
                 pending.removeAll()

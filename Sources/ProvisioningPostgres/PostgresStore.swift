@@ -109,7 +109,9 @@ package final class PostgresStore: ProvisioningStore, Service {
         }
     }
 
-    package func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+    package func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws
+        -> T
+    {
         try await transaction(write: true, body)
     }
 
@@ -124,10 +126,10 @@ package final class PostgresStore: ProvisioningStore, Service {
         while true {
             do {
                 return try await once(write: write, body)
-            } catch where attempt < Self.attempts && Self.isCollision(error) {
+            } catch  where attempt < Self.attempts && Self.isCollision(error) {
                 attempt += 1
                 try? await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 << attempt))))
-            } catch where attempt < Self.attempts && Self.isStalePlan(error) {
+            } catch  where attempt < Self.attempts && Self.isStalePlan(error) {
                 // The connection that kept the plan was closed (``once``); the next lease prepares afresh.
                 attempt += 1
             } catch {
@@ -171,7 +173,7 @@ package final class PostgresStore: ProvisioningStore, Service {
                 }
                 return result
             }
-        } catch where !leased {
+        } catch  where !leased {
             // No connection: the server is down or refuses connections (the pool's circuit breaker opens after a
             // while of failed attempts, or it is shutting down).
             logger.warning("PostgreSQL connection unavailable: \(String(reflecting: error))")
@@ -187,7 +189,8 @@ package final class PostgresStore: ProvisioningStore, Service {
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(
-                on: PostgresConnection.defaultEventLoopGroup.any(), configuration: self.connection, id: 0, logger: logger
+                on: PostgresConnection.defaultEventLoopGroup.any(), configuration: self.connection, id: 0,
+                logger: logger
             ).get()
         } catch let error as PSQLError where error.code == .server {
             throw error
@@ -216,7 +219,8 @@ package final class PostgresStore: ProvisioningStore, Service {
             try await sql.execute(
                 "CREATE TABLE IF NOT EXISTS roster_migrations (identifier TEXT PRIMARY KEY NOT NULL, applied_at BIGINT NOT NULL)",
                 [])
-            let applied = Set(try await sql.query("SELECT identifier FROM roster_migrations", []).map { $0[0] as String })
+            let applied = Set(
+                try await sql.query("SELECT identifier FROM roster_migrations", []).map { $0[0] as String })
             for migration in Migrations.all(for: .postgres) where !applied.contains(migration.identifier) {
                 try await sql.execute("BEGIN", [])
                 do {
@@ -238,7 +242,9 @@ package final class PostgresStore: ProvisioningStore, Service {
     /// The migrations applied, in order.
     package func appliedMigrations() async throws -> [String] {
         try await withOwnConnection {
-            try await $0.query("SELECT identifier FROM roster_migrations ORDER BY applied_at, identifier", []).map { $0[0] }
+            try await $0.query("SELECT identifier FROM roster_migrations ORDER BY applied_at, identifier", []).map {
+                $0[0]
+            }
         }
     }
 
@@ -312,12 +318,14 @@ package final class PostgresStore: ProvisioningStore, Service {
     static func translate(_ error: any Error) -> any Error {
         if let error = error as? SQLStoreError { return error.provisioningError }
         if isConnectionFailure(error) {
-            return ProvisioningError.unavailable("The database cannot be reached; nothing was changed. Retry in a few seconds.")
+            return ProvisioningError.unavailable(
+                "The database cannot be reached; nothing was changed. Retry in a few seconds.")
         }
         if let state = sqlState(error) {
             switch state {
             case "55P03", "57014":
-                return ProvisioningError.unavailable("The database is busy; nothing was changed. Retry in a few seconds.")
+                return ProvisioningError.unavailable(
+                    "The database is busy; nothing was changed. Retry in a few seconds.")
             case "40001", "40P01":
                 return ProvisioningError.unavailable("The change collided with another; nothing was changed. Retry.")
             case _ where state.hasPrefix("53"):

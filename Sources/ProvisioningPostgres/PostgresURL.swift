@@ -39,7 +39,8 @@ package struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
 
     package init(parsing string: String) throws(PostgresURLError) {
         guard Self.matches(string), let url = URLComponents(string: string) else {
-            throw PostgresURLError("'\(Self.redacted(string))' is not a URL of the form postgres://USER:PASSWORD@HOST:PORT/DATABASE.")
+            throw PostgresURLError(
+                "'\(Self.redacted(string))' is not a URL of the form postgres://USER:PASSWORD@HOST:PORT/DATABASE.")
         }
         guard let host = url.host, !host.isEmpty else { throw PostgresURLError("The PostgreSQL URL has no host.") }
         guard let user = url.user, !user.isEmpty else { throw PostgresURLError("The PostgreSQL URL has no user name.") }
@@ -72,7 +73,8 @@ package struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
             case "lock_timeout":
                 lockTimeout = try Self.integer(value, Self.lockTimeoutLimit)
             default:
-                throw PostgresURLError("Unknown PostgreSQL URL option '\(item.name)' (known: schema, sslmode, pool, lock_timeout).")
+                throw PostgresURLError(
+                    "Unknown PostgreSQL URL option '\(item.name)' (known: schema, sslmode, pool, lock_timeout).")
             }
         }
     }

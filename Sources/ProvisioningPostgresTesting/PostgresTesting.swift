@@ -4,7 +4,9 @@ package import ProvisioningPostgres
 /// The PostgreSQL server the tests use, named by `ROSTER_TEST_POSTGRES_URL` (`.ci/run` starts one with
 /// `scripts/postgres.sh`); without it the PostgreSQL tests do not run.
 package enum PostgresTesting {
-    package static let url = ProcessInfo.processInfo.environment["ROSTER_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    package static let url = ProcessInfo.processInfo.environment["ROSTER_TEST_POSTGRES_URL"].flatMap {
+        $0.isEmpty ? nil : $0
+    }
     package static var enabled: Bool { url != nil }
 
     /// The test server's URL with a schema of its own, so that tests running at once never see each other's

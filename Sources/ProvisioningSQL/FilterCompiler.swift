@@ -1,5 +1,5 @@
-package import SCIM
 package import Provisioning
+package import SCIM
 
 /// The two resource tables and how SCIM attributes map onto them.
 package enum SQLResource: Sendable {
@@ -54,7 +54,8 @@ package struct FilterCompiler: Sendable {
             let each = dialect.jsonEach(docColumn, jsonPath(a, attributeOnly: true), alias: "se")
             let primary = dialect.jsonExtract("se.value", ["primary"])
             let value = dialect.jsonExtract("se.value", [sub])
-            return "(SELECT \(text(value, caseExact: a.target.caseExact)) FROM \(each) ORDER BY \(primary) DESC LIMIT 1)"
+            return
+                "(SELECT \(text(value, caseExact: a.target.caseExact)) FROM \(each) ORDER BY \(primary) DESC LIMIT 1)"
         }
         let operand = self.operand(for: a)
         switch operand.kind {
@@ -115,7 +116,8 @@ package struct FilterCompiler: Sendable {
             return SQLFragment("(NOT COALESCE((") + (try compile(f, in: context, counter: &counter))
                 + SQLFragment("), \(dialect.falseLiteral)))")
         case .present(let path):
-            return try attributeCondition(path, in: context, counter: &counter) { (operand, attribute) throws(SCIMError) in
+            return try attributeCondition(path, in: context, counter: &counter) {
+                (operand, attribute) throws(SCIMError) in
                 self.present(operand, attribute)
             }
         case .comparison(let path, .ne, let value)
@@ -123,7 +125,8 @@ package struct FilterCompiler: Sendable {
             // On a multi-valued attribute `ne` means that no value equals (as the in-memory evaluator reads it).
             return try compile(.not(.comparison(path, .eq, value)), in: context, counter: &counter)
         case .comparison(let path, let op, let value):
-            return try attributeCondition(path, in: context, counter: &counter) { (operand, attribute) throws(SCIMError) in
+            return try attributeCondition(path, in: context, counter: &counter) {
+                (operand, attribute) throws(SCIMError) in
                 try self.compare(operand, attribute, op, value)
             }
         case .valuePath(let path, let inner):
@@ -153,7 +156,8 @@ package struct FilterCompiler: Sendable {
                 let subName = resolved.subAttribute?.name ?? "value"
                 return try elements(of: resolved, counter: &counter) { (ctx, _) throws(SCIMError) in
                     guard let sub = self.elementAttribute(subName, of: resolved.attribute) else {
-                        throw SCIMError.invalidFilter("'\(path)' needs a sub-attribute, for example '\(path.attribute).value'.")
+                        throw SCIMError.invalidFilter(
+                            "'\(path)' needs a sub-attribute, for example '\(path.attribute).value'.")
                     }
                     return try condition(self.elementOperand(sub, in: ctx), sub)
                 }
@@ -162,12 +166,14 @@ package struct FilterCompiler: Sendable {
                 guard let value = resolved.attribute.subAttribute(named: "value") else {
                     throw SCIMError.invalidFilter("'\(path)' is complex; compare one of its sub-attributes.")
                 }
-                let r = ResolvedAttribute(extensionURN: resolved.extensionURN, attribute: resolved.attribute, subAttribute: value)
+                let r = ResolvedAttribute(
+                    extensionURN: resolved.extensionURN, attribute: resolved.attribute, subAttribute: value)
                 return try condition(operand(for: r), value)
             }
             return try condition(operand(for: resolved), resolved.target)
         case .jsonElement(_, let attribute), .membership(let attribute, _):
-            guard path.schema == nil, path.subAttribute == nil, let sub = elementAttribute(path.attribute, of: attribute)
+            guard path.schema == nil, path.subAttribute == nil,
+                let sub = elementAttribute(path.attribute, of: attribute)
             else {
                 throw SCIMError.invalidFilter("Unknown sub-attribute '\(path)' of '\(attribute.name)' in filter.")
             }
@@ -281,7 +287,8 @@ package struct FilterCompiler: Sendable {
             switch op {
             case .eq: return SQLFragment("(\(operand.sql) IS NULL)")
             case .ne: return SQLFragment("(\(operand.sql) IS NOT NULL)")
-            default: throw SCIMError.invalidFilter("'\(op.rawValue) null' is not a valid comparison on '\(attribute.name)'.")
+            default:
+                throw SCIMError.invalidFilter("'\(op.rawValue) null' is not a valid comparison on '\(attribute.name)'.")
             }
         }
         let condition: SQLFragment
@@ -290,7 +297,8 @@ package struct FilterCompiler: Sendable {
             let b: Bool
             switch value {
             case .bool(let v): b = v
-            case .string(let s) where s.lowercased() == "true" || s.lowercased() == "false": b = s.lowercased() == "true"
+            case .string(let s) where s.lowercased() == "true" || s.lowercased() == "false":
+                b = s.lowercased() == "true"
             default: throw SCIMError.invalidFilter("'\(attribute.name)' is a boolean; compare it with true or false.")
             }
             guard op == .eq || op == .ne else {
@@ -316,7 +324,9 @@ package struct FilterCompiler: Sendable {
             condition = SQLFragment("\(expr) \(sqlOp) ?", [n])
         case .dateTime where operand.kind == .timestamp:
             guard let s = value.stringValue, let ms = Timestamp.parse(s) else {
-                throw SCIMError.invalidFilter("'\(attribute.name)' is a dateTime; compare it with an RFC 3339 string such as \"2026-01-01T00:00:00Z\".")
+                throw SCIMError.invalidFilter(
+                    "'\(attribute.name)' is a dateTime; compare it with an RFC 3339 string such as \"2026-01-01T00:00:00Z\"."
+                )
             }
             guard let sqlOp = Self.ordering[op] ?? (op == .eq ? "=" : nil) else {
                 throw SCIMError.invalidFilter("'\(op.rawValue)' does not apply to the dateTime '\(attribute.name)'.")
@@ -366,7 +376,8 @@ package struct FilterCompiler: Sendable {
         case .co: return SQLFragment(instr(expr) + " > 0", [.text(v)])
         case .sw: return SQLFragment("substr(\(expr), 1, \(v.count)) = ?", [.text(v)])
         case .ew:
-            return SQLFragment("(length(\(expr)) >= \(v.count) AND substr(\(expr), length(\(expr)) - \(v.count - 1)) = ?)", [.text(v)])
+            return SQLFragment(
+                "(length(\(expr)) >= \(v.count) AND substr(\(expr), length(\(expr)) - \(v.count - 1)) = ?)", [.text(v)])
         case .gt: return SQLFragment("\(expr) > ?", [.text(v)])
         case .ge: return SQLFragment("\(expr) >= ?", [.text(v)])
         case .lt: return SQLFragment("\(expr) < ?", [.text(v)])

@@ -5,41 +5,43 @@ extension Migrations {
     /// many ran at once. Both counts are now spread over ``countShards`` rows, chosen by the user's `seq` (users
     /// inserted one after the other land on different rows): `provider_user_counts` per provider, and
     /// `user_pages` per block. A count sums its shards (16 rows for a provider; a block's shards for paging).
-    static func counts(_ t: DDL) -> [Migration] { [
-        Migration(
-            identifier: "v7-concurrent-counts",
-            statements: t.dropCountTriggers + [
-                """
-                CREATE TABLE provider_user_counts (
-                    provider_id TEXT NOT NULL,
-                    shard \(t.integer) NOT NULL,
-                    users \(t.integer) NOT NULL,
-                    PRIMARY KEY (provider_id, shard)
-                )\(t.withoutRowID)
-                """,
-                """
-                INSERT INTO provider_user_counts (provider_id, shard, users)
-                SELECT provider_id, seq % \(countShards), COUNT(*) FROM users
-                WHERE provider_id IS NOT NULL AND linked = 1 GROUP BY provider_id, seq % \(countShards)
-                """,
-                "ALTER TABLE providers DROP COLUMN user_count",
-                "DROP TABLE user_pages",
-                """
-                CREATE TABLE user_pages (
-                    provider_id TEXT NOT NULL,
-                    block \(t.integer) NOT NULL,
-                    shard \(t.integer) NOT NULL,
-                    users \(t.integer) NOT NULL,
-                    PRIMARY KEY (provider_id, block, shard)
-                )\(t.withoutRowID)
-                """,
-                """
-                INSERT INTO user_pages (provider_id, block, shard, users)
-                SELECT provider_id, seq / \(pageBlock), seq % \(countShards), COUNT(*) FROM users
-                WHERE provider_id IS NOT NULL AND linked = 1 GROUP BY provider_id, seq / \(pageBlock), seq % \(countShards)
-                """,
-            ] + t.countTriggers),
-    ] }
+    static func counts(_ t: DDL) -> [Migration] {
+        [
+            Migration(
+                identifier: "v7-concurrent-counts",
+                statements: t.dropCountTriggers + [
+                    """
+                    CREATE TABLE provider_user_counts (
+                        provider_id TEXT NOT NULL,
+                        shard \(t.integer) NOT NULL,
+                        users \(t.integer) NOT NULL,
+                        PRIMARY KEY (provider_id, shard)
+                    )\(t.withoutRowID)
+                    """,
+                    """
+                    INSERT INTO provider_user_counts (provider_id, shard, users)
+                    SELECT provider_id, seq % \(countShards), COUNT(*) FROM users
+                    WHERE provider_id IS NOT NULL AND linked = 1 GROUP BY provider_id, seq % \(countShards)
+                    """,
+                    "ALTER TABLE providers DROP COLUMN user_count",
+                    "DROP TABLE user_pages",
+                    """
+                    CREATE TABLE user_pages (
+                        provider_id TEXT NOT NULL,
+                        block \(t.integer) NOT NULL,
+                        shard \(t.integer) NOT NULL,
+                        users \(t.integer) NOT NULL,
+                        PRIMARY KEY (provider_id, block, shard)
+                    )\(t.withoutRowID)
+                    """,
+                    """
+                    INSERT INTO user_pages (provider_id, block, shard, users)
+                    SELECT provider_id, seq / \(pageBlock), seq % \(countShards), COUNT(*) FROM users
+                    WHERE provider_id IS NOT NULL AND linked = 1 GROUP BY provider_id, seq / \(pageBlock), seq % \(countShards)
+                    """,
+                ] + t.countTriggers)
+        ]
+    }
 
     /// How many rows each count is spread over.
     package static let countShards = 16

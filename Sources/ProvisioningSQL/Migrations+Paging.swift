@@ -2,25 +2,27 @@ extension Migrations {
     /// Deep pages in constant time. `user_pages` counts each provider's linked users per block of 1,024 `seq`
     /// values, kept by triggers, so that a page at `startIndex` 900,000 finds its block by summing about a
     /// thousand counts and skips at most 1,023 rows, instead of walking 900,000 index entries (`OFFSET`).
-    static func paging(_ t: DDL) -> [Migration] { [
-        Migration(
-            identifier: "v4-paging",
-            statements: [
-                """
-                CREATE TABLE user_pages (
-                    provider_id TEXT NOT NULL,
-                    block \(t.integer) NOT NULL,
-                    users \(t.integer) NOT NULL,
-                    PRIMARY KEY (provider_id, block)
-                )\(t.withoutRowID)
-                """,
-                """
-                INSERT INTO user_pages (provider_id, block, users)
-                SELECT provider_id, seq / \(pageBlock), COUNT(*) FROM users
-                WHERE provider_id IS NOT NULL AND linked = 1 GROUP BY provider_id, seq / \(pageBlock)
-                """,
-            ] + t.pagingTriggers),
-    ] }
+    static func paging(_ t: DDL) -> [Migration] {
+        [
+            Migration(
+                identifier: "v4-paging",
+                statements: [
+                    """
+                    CREATE TABLE user_pages (
+                        provider_id TEXT NOT NULL,
+                        block \(t.integer) NOT NULL,
+                        users \(t.integer) NOT NULL,
+                        PRIMARY KEY (provider_id, block)
+                    )\(t.withoutRowID)
+                    """,
+                    """
+                    INSERT INTO user_pages (provider_id, block, users)
+                    SELECT provider_id, seq / \(pageBlock), COUNT(*) FROM users
+                    WHERE provider_id IS NOT NULL AND linked = 1 GROUP BY provider_id, seq / \(pageBlock)
+                    """,
+                ] + t.pagingTriggers)
+        ]
+    }
 
     /// How many `seq` values one `user_pages` block covers.
     package static let pageBlock = 1024

@@ -16,104 +16,107 @@ package enum Migrations {
     /// text; ``DDL`` words the few things that differ (integer and key types, triggers).
     package static func all(for dialect: SQLDialect) -> [Migration] {
         let t = DDL(dialect: dialect)
-        return scim(t) + platform(t) + organizations(t) + admins(t) + paging(t) + dataPolicy(t) + credentials(t) + counts(t)
+        return scim(t) + platform(t) + organizations(t) + admins(t) + paging(t) + dataPolicy(t) + credentials(t)
+            + counts(t)
     }
 
-    static func scim(_ t: DDL) -> [Migration] { [
-        Migration(
-            identifier: "v1-scim",
-            statements: [
-                """
-                CREATE TABLE providers (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    name TEXT NOT NULL,
-                    username TEXT NOT NULL UNIQUE,
-                    secret_hash TEXT NOT NULL,
-                    deactivation_delay_seconds \(t.integer) NOT NULL,
-                    guard_enabled \(t.integer) NOT NULL DEFAULT 1,
-                    guard_percent \(t.integer) NOT NULL DEFAULT 10,
-                    guard_minimum \(t.integer) NOT NULL DEFAULT 10,
-                    guard_tripped_at \(t.integer),
-                    user_count \(t.integer) NOT NULL DEFAULT 0,
-                    user_name_format TEXT NOT NULL DEFAULT 'email',
-                    created_at \(t.integer) NOT NULL,
-                    updated_at \(t.integer) NOT NULL
-                )
-                """,
-                """
-                CREATE TABLE users (
-                    \(t.sequence),
-                    id TEXT NOT NULL UNIQUE,
-                    provider_id TEXT,
-                    linked \(t.integer) NOT NULL DEFAULT 1,
-                    user_name TEXT NOT NULL,
-                    user_name_lower TEXT NOT NULL UNIQUE,
-                    external_id TEXT,
-                    display_name TEXT,
-                    scim_active \(t.integer) NOT NULL DEFAULT 1,
-                    status TEXT NOT NULL,
-                    admin_blocked \(t.integer) NOT NULL DEFAULT 0,
-                    deactivation_due_at \(t.integer),
-                    held TEXT,
-                    legal_hold \(t.integer) NOT NULL DEFAULT 0,
-                    legal_hold_matter TEXT,
-                    doc TEXT NOT NULL,
-                    version \(t.integer) NOT NULL,
-                    created_at \(t.integer) NOT NULL,
-                    updated_at \(t.integer) NOT NULL
-                )
-                """,
-                "CREATE INDEX users_by_provider ON users(provider_id, linked, seq)",
-                "CREATE INDEX users_by_external_id ON users(provider_id, external_id)",
-                "CREATE INDEX users_deactivation_due ON users(deactivation_due_at) WHERE deactivation_due_at IS NOT NULL",
-                "CREATE INDEX users_held ON users(provider_id) WHERE held IS NOT NULL",
-                """
-                CREATE TABLE groups (
-                    \(t.sequence),
-                    id TEXT NOT NULL UNIQUE,
-                    provider_id TEXT NOT NULL REFERENCES providers(id) ON DELETE CASCADE,
-                    display_name TEXT NOT NULL,
-                    display_name_lower TEXT NOT NULL,
-                    external_id TEXT,
-                    doc TEXT NOT NULL,
-                    member_count \(t.integer) NOT NULL DEFAULT 0,
-                    version \(t.integer) NOT NULL,
-                    created_at \(t.integer) NOT NULL,
-                    updated_at \(t.integer) NOT NULL,
-                    UNIQUE (provider_id, display_name_lower)
-                )
-                """,
-                "CREATE INDEX groups_by_provider ON groups(provider_id, seq)",
-                """
-                CREATE TABLE group_members (
-                    group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
-                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-                    seq \(t.integer) NOT NULL,
-                    display TEXT,
-                    PRIMARY KEY (group_id, user_id)
-                )\(t.withoutRowID)
-                """,
-                "CREATE INDEX group_members_by_user ON group_members(user_id)",
-                "CREATE INDEX group_members_by_group_seq ON group_members(group_id, seq)",
-                "CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
-                """
-                CREATE TABLE sync_log (
-                    \(t.sequence),
-                    at \(t.integer) NOT NULL,
-                    provider_id TEXT,
-                    user_id TEXT,
-                    user_name TEXT,
-                    group_id TEXT,
-                    action TEXT NOT NULL,
-                    detail TEXT,
-                    request_id TEXT
-                )
-                """,
-                "CREATE INDEX sync_log_by_user ON sync_log(user_id, seq)",
-                "CREATE INDEX sync_log_by_provider_action ON sync_log(provider_id, action, at)",
-                "CREATE INDEX sync_log_by_action ON sync_log(action, seq)",
-            ] + t.scimTriggers),
-    ] }
+    static func scim(_ t: DDL) -> [Migration] {
+        [
+            Migration(
+                identifier: "v1-scim",
+                statements: [
+                    """
+                    CREATE TABLE providers (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL,
+                        username TEXT NOT NULL UNIQUE,
+                        secret_hash TEXT NOT NULL,
+                        deactivation_delay_seconds \(t.integer) NOT NULL,
+                        guard_enabled \(t.integer) NOT NULL DEFAULT 1,
+                        guard_percent \(t.integer) NOT NULL DEFAULT 10,
+                        guard_minimum \(t.integer) NOT NULL DEFAULT 10,
+                        guard_tripped_at \(t.integer),
+                        user_count \(t.integer) NOT NULL DEFAULT 0,
+                        user_name_format TEXT NOT NULL DEFAULT 'email',
+                        created_at \(t.integer) NOT NULL,
+                        updated_at \(t.integer) NOT NULL
+                    )
+                    """,
+                    """
+                    CREATE TABLE users (
+                        \(t.sequence),
+                        id TEXT NOT NULL UNIQUE,
+                        provider_id TEXT,
+                        linked \(t.integer) NOT NULL DEFAULT 1,
+                        user_name TEXT NOT NULL,
+                        user_name_lower TEXT NOT NULL UNIQUE,
+                        external_id TEXT,
+                        display_name TEXT,
+                        scim_active \(t.integer) NOT NULL DEFAULT 1,
+                        status TEXT NOT NULL,
+                        admin_blocked \(t.integer) NOT NULL DEFAULT 0,
+                        deactivation_due_at \(t.integer),
+                        held TEXT,
+                        legal_hold \(t.integer) NOT NULL DEFAULT 0,
+                        legal_hold_matter TEXT,
+                        doc TEXT NOT NULL,
+                        version \(t.integer) NOT NULL,
+                        created_at \(t.integer) NOT NULL,
+                        updated_at \(t.integer) NOT NULL
+                    )
+                    """,
+                    "CREATE INDEX users_by_provider ON users(provider_id, linked, seq)",
+                    "CREATE INDEX users_by_external_id ON users(provider_id, external_id)",
+                    "CREATE INDEX users_deactivation_due ON users(deactivation_due_at) WHERE deactivation_due_at IS NOT NULL",
+                    "CREATE INDEX users_held ON users(provider_id) WHERE held IS NOT NULL",
+                    """
+                    CREATE TABLE groups (
+                        \(t.sequence),
+                        id TEXT NOT NULL UNIQUE,
+                        provider_id TEXT NOT NULL REFERENCES providers(id) ON DELETE CASCADE,
+                        display_name TEXT NOT NULL,
+                        display_name_lower TEXT NOT NULL,
+                        external_id TEXT,
+                        doc TEXT NOT NULL,
+                        member_count \(t.integer) NOT NULL DEFAULT 0,
+                        version \(t.integer) NOT NULL,
+                        created_at \(t.integer) NOT NULL,
+                        updated_at \(t.integer) NOT NULL,
+                        UNIQUE (provider_id, display_name_lower)
+                    )
+                    """,
+                    "CREATE INDEX groups_by_provider ON groups(provider_id, seq)",
+                    """
+                    CREATE TABLE group_members (
+                        group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+                        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        seq \(t.integer) NOT NULL,
+                        display TEXT,
+                        PRIMARY KEY (group_id, user_id)
+                    )\(t.withoutRowID)
+                    """,
+                    "CREATE INDEX group_members_by_user ON group_members(user_id)",
+                    "CREATE INDEX group_members_by_group_seq ON group_members(group_id, seq)",
+                    "CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
+                    """
+                    CREATE TABLE sync_log (
+                        \(t.sequence),
+                        at \(t.integer) NOT NULL,
+                        provider_id TEXT,
+                        user_id TEXT,
+                        user_name TEXT,
+                        group_id TEXT,
+                        action TEXT NOT NULL,
+                        detail TEXT,
+                        request_id TEXT
+                    )
+                    """,
+                    "CREATE INDEX sync_log_by_user ON sync_log(user_id, seq)",
+                    "CREATE INDEX sync_log_by_provider_action ON sync_log(provider_id, action, at)",
+                    "CREATE INDEX sync_log_by_action ON sync_log(action, seq)",
+                ] + t.scimTriggers)
+        ]
+    }
 }
 
 /// How the schema's text differs between the dialects.
@@ -125,7 +128,8 @@ struct DDL {
 
     /// The `seq` column that orders a table's rows by insertion, for stable paging.
     var sequence: String {
-        dialect == .sqlite ? "seq INTEGER PRIMARY KEY AUTOINCREMENT" : "seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+        dialect == .sqlite
+            ? "seq INTEGER PRIMARY KEY AUTOINCREMENT" : "seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
     }
 
     /// Membership tables are their primary key only (SQLite stores them as a B-tree on the key).

@@ -1,6 +1,6 @@
 package import Foundation
-package import SCIM
 import Provisioning
+package import SCIM
 
 /// Conversions between domain values and column values that both SQL stores share.
 package enum RowCoding {

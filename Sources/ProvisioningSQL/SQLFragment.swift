@@ -58,7 +58,8 @@ package enum SQLDialect: Sendable, Hashable {
         case .postgres:
             let p = path.joined(separator: ",")
             let array = "((\(expression))::jsonb #> '{\(p)}')"
-            return "jsonb_array_elements(CASE WHEN jsonb_typeof(\(array)) = 'array' THEN \(array) ELSE '[]'::jsonb END) AS \(alias)(value)"
+            return
+                "jsonb_array_elements(CASE WHEN jsonb_typeof(\(array)) = 'array' THEN \(array) ELSE '[]'::jsonb END) AS \(alias)(value)"
         }
     }
 

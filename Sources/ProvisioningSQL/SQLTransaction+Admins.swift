@@ -11,7 +11,8 @@ extension SQLTransaction {
                 """
                 INSERT INTO admins (id, email, email_lower, password_hash, failed_sign_ins, locked_until,
                 last_sign_in_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, [
+                """,
+                [
                     a.id, a.email, a.email.lowercased(), a.passwordHash, a.failedSignIns,
                     a.lockedUntil.map(RowCoding.milliseconds), a.lastSignInAt.map(RowCoding.milliseconds),
                     RowCoding.milliseconds(a.createdAt),
@@ -24,8 +25,10 @@ extension SQLTransaction {
             """
             UPDATE admins SET email = ?, email_lower = ?, password_hash = ?, failed_sign_ins = ?, locked_until = ?,
             last_sign_in_at = ? WHERE id = ?
-            """, [
-                a.email, a.email.lowercased(), a.passwordHash, a.failedSignIns, a.lockedUntil.map(RowCoding.milliseconds),
+            """,
+            [
+                a.email, a.email.lowercased(), a.passwordHash, a.failedSignIns,
+                a.lockedUntil.map(RowCoding.milliseconds),
                 a.lastSignInAt.map(RowCoding.milliseconds), a.id,
             ])
     }
@@ -52,14 +55,17 @@ extension SQLTransaction {
 
     package func insertAdminSession(_ s: AdminSession) async throws {
         try await execute(
-            "INSERT INTO admin_sessions (token_hash, admin_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)", [
-                s.tokenHash, s.adminID, s.csrfToken, RowCoding.milliseconds(s.createdAt), RowCoding.milliseconds(s.expiresAt),
+            "INSERT INTO admin_sessions (token_hash, admin_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            [
+                s.tokenHash, s.adminID, s.csrfToken, RowCoding.milliseconds(s.createdAt),
+                RowCoding.milliseconds(s.expiresAt),
             ])
     }
 
     package func adminSession(tokenHash: String) async throws -> AdminSession? {
         try await fetchOne(
-            "SELECT token_hash, admin_id, csrf_token, created_at, expires_at FROM admin_sessions WHERE token_hash = ?", [tokenHash]
+            "SELECT token_hash, admin_id, csrf_token, created_at, expires_at FROM admin_sessions WHERE token_hash = ?",
+            [tokenHash]
         ).map {
             AdminSession(
                 tokenHash: $0[0], adminID: $0[1], csrfToken: $0[2], createdAt: RowCoding.date($0[3]),
@@ -79,7 +85,8 @@ extension SQLTransaction {
 
     package func insertAdminToken(_ t: AdminToken) async throws {
         try await execute(
-            "INSERT INTO admin_tokens (\(Self.adminTokenColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)", [
+            "INSERT INTO admin_tokens (\(Self.adminTokenColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
                 t.id, t.name, t.adminID, t.secretHash, RowCoding.milliseconds(t.createdAt),
                 t.lastUsedAt.map(RowCoding.milliseconds), t.expiresAt.map(RowCoding.milliseconds),
             ])

@@ -10,10 +10,11 @@ extension SQLTransaction {
             var arguments: [any SQLValueConvertible] = []
             arguments.reserveCapacity(chunk.count * 10)
             for e in chunk {
-                arguments += [
-                    RowCoding.milliseconds(e.at), e.providerID, e.userID, e.userName, e.groupID, e.action.rawValue,
-                    e.detail, e.requestID, e.attribute, e.rule,
-                ] as [any SQLValueConvertible]
+                arguments +=
+                    [
+                        RowCoding.milliseconds(e.at), e.providerID, e.userID, e.userName, e.groupID, e.action.rawValue,
+                        e.detail, e.requestID, e.attribute, e.rule,
+                    ] as [any SQLValueConvertible]
             }
             try await enqueue(
                 """
@@ -26,14 +27,38 @@ extension SQLTransaction {
     package func syncLog(_ query: SyncLogQuery) async throws -> [SyncLogEntry] {
         var conditions: [String] = []
         var arguments: [any SQLValueConvertible] = []
-        if let user = query.userID { conditions.append("user_id = ?"); arguments.append(user) }
-        if let provider = query.providerID { conditions.append("provider_id = ?"); arguments.append(provider) }
-        if let action = query.action { conditions.append("action = ?"); arguments.append(action.rawValue) }
-        if let attribute = query.attribute { conditions.append("attribute = ?"); arguments.append(attribute) }
-        if let rule = query.rule { conditions.append("rule = ?"); arguments.append(rule) }
-        if let since = query.since { conditions.append("at >= ?"); arguments.append(RowCoding.milliseconds(since)) }
-        if let before = query.before { conditions.append("seq < ?"); arguments.append(before) }
-        if let after = query.after { conditions.append("seq > ?"); arguments.append(after) }
+        if let user = query.userID {
+            conditions.append("user_id = ?")
+            arguments.append(user)
+        }
+        if let provider = query.providerID {
+            conditions.append("provider_id = ?")
+            arguments.append(provider)
+        }
+        if let action = query.action {
+            conditions.append("action = ?")
+            arguments.append(action.rawValue)
+        }
+        if let attribute = query.attribute {
+            conditions.append("attribute = ?")
+            arguments.append(attribute)
+        }
+        if let rule = query.rule {
+            conditions.append("rule = ?")
+            arguments.append(rule)
+        }
+        if let since = query.since {
+            conditions.append("at >= ?")
+            arguments.append(RowCoding.milliseconds(since))
+        }
+        if let before = query.before {
+            conditions.append("seq < ?")
+            arguments.append(before)
+        }
+        if let after = query.after {
+            conditions.append("seq > ?")
+            arguments.append(after)
+        }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments.append(query.limit)
         return try await fetchAll(
@@ -89,7 +114,8 @@ extension SQLTransaction {
             query.attribute = attribute
             query.rule = rule
             let newest = try await syncLog(query)
-            summary.append(WarningGroup(attribute: attribute, rule: rule, count: row[2], users: row[3], examples: newest))
+            summary.append(
+                WarningGroup(attribute: attribute, rule: rule, count: row[2], users: row[3], examples: newest))
         }
         return summary
     }
@@ -117,13 +143,15 @@ extension SQLTransaction {
     }
 
     package func nextDeactivationDue() async throws -> Date? {
-        let due: Int64? = try await fetchValue("SELECT MIN(deactivation_due_at) FROM users WHERE deactivation_due_at IS NOT NULL")
+        let due: Int64? = try await fetchValue(
+            "SELECT MIN(deactivation_due_at) FROM users WHERE deactivation_due_at IS NOT NULL")
         return due.map(RowCoding.date)
     }
 
     package func heldDeactivations(providerID: String) async throws -> [UserRecord] {
         try await fetchAll(
-            "SELECT \(Self.userColumns) FROM users u WHERE u.provider_id = ? AND u.held = ? ORDER BY u.seq", [providerID, HoldReason.massDeactivationGuard.rawValue]
+            "SELECT \(Self.userColumns) FROM users u WHERE u.provider_id = ? AND u.held = ? ORDER BY u.seq",
+            [providerID, HoldReason.massDeactivationGuard.rawValue]
         ).map(Self.user(from:))
     }
 }

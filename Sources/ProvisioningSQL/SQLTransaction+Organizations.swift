@@ -28,7 +28,8 @@ extension SQLTransaction {
                 """
                 INSERT INTO organizations (id, name, name_lower, parent_id, default_roles, created_by_provider,
                 created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, [
+                """,
+                [
                     o.id, o.name, o.name.lowercased(), o.parentID, Self.list(o.defaultRoles), o.createdByProvider,
                     RowCoding.milliseconds(o.createdAt),
                 ])
@@ -38,7 +39,8 @@ extension SQLTransaction {
     package func updateOrganization(_ o: Organization) async throws {
         try await unique("An organization named '\(o.name)' already exists.") {
             try await execute(
-                "UPDATE organizations SET name = ?, name_lower = ?, parent_id = ?, default_roles = ? WHERE id = ?", [o.name, o.name.lowercased(), o.parentID, Self.list(o.defaultRoles), o.id])
+                "UPDATE organizations SET name = ?, name_lower = ?, parent_id = ?, default_roles = ? WHERE id = ?",
+                [o.name, o.name.lowercased(), o.parentID, Self.list(o.defaultRoles), o.id])
         }
     }
 
@@ -52,7 +54,8 @@ extension SQLTransaction {
 
     package func setOrganization(userID: String, organizationID: String, pinned: Bool) async throws {
         try await enqueue(
-            "UPDATE users SET organization_id = ?, organization_pinned = ? WHERE id = ?", [organizationID, pinned, userID])
+            "UPDATE users SET organization_id = ?, organization_pinned = ? WHERE id = ?",
+            [organizationID, pinned, userID])
     }
 
     static func organization(from row: SQLRow) -> Organization {
@@ -107,7 +110,8 @@ extension SQLTransaction {
     package func insertWatchlist(_ w: Watchlist) async throws {
         try await unique("A watchlist named '\(w.name)' already exists.") {
             try await execute(
-                "INSERT INTO watchlists (id, name, name_lower, created_at) VALUES (?, ?, ?, ?)", [w.id, w.name, w.name.lowercased(), RowCoding.milliseconds(w.createdAt)])
+                "INSERT INTO watchlists (id, name, name_lower, created_at) VALUES (?, ?, ?, ?)",
+                [w.id, w.name, w.name.lowercased(), RowCoding.milliseconds(w.createdAt)])
         }
     }
 
@@ -131,7 +135,8 @@ extension SQLTransaction {
     }
 
     package func removeFromWatchlist(watchlistID: String, userID: String) async throws {
-        try await execute("DELETE FROM watchlist_members WHERE watchlist_id = ? AND user_id = ?", [watchlistID, userID])
+        try await execute(
+            "DELETE FROM watchlist_members WHERE watchlist_id = ? AND user_id = ?", [watchlistID, userID])
     }
 
     package func watchlistMembers(watchlistID: String, limit: Int) async throws -> [UserRecord] {
@@ -197,12 +202,15 @@ extension SQLTransaction {
 
     package func deleteRules(_ kind: MappingRuleKind, providerID: String, groupID: String) async throws -> Int {
         try await execute(
-            "DELETE FROM mapping_rules WHERE provider_id = ? AND kind = ? AND group_id = ?", [providerID, kind.rawValue, groupID])
+            "DELETE FROM mapping_rules WHERE provider_id = ? AND kind = ? AND group_id = ?",
+            [providerID, kind.rawValue, groupID])
     }
 
     // MARK: Apply runs
 
-    package func userBatch(providerID: String, after sequence: Int64, limit: Int) async throws -> [(sequence: Int64, user: UserRecord)] {
+    package func userBatch(providerID: String, after sequence: Int64, limit: Int) async throws -> [(
+        sequence: Int64, user: UserRecord
+    )] {
         try await fetchAll(
             """
             SELECT \(Self.userColumns), u.seq FROM users u
@@ -230,7 +238,8 @@ extension SQLTransaction {
             INSERT INTO mapping_runs (id, provider_id, started_at, cursor, processed, changed, finished_at)
             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET cursor = excluded.cursor,
             processed = excluded.processed, changed = excluded.changed, finished_at = excluded.finished_at
-            """, [
+            """,
+            [
                 run.id, run.providerID, RowCoding.milliseconds(run.startedAt), run.cursor, run.processed, run.changed,
                 run.finishedAt.map(RowCoding.milliseconds),
             ])

@@ -11,7 +11,8 @@ extension SQLTransaction {
 
     package func insertDevice(_ d: Device) async throws {
         try await execute(
-            "INSERT INTO devices (\(Self.deviceColumns)) VALUES (?, ?, ?, ?)", [d.id, d.userID, d.name, RowCoding.milliseconds(d.createdAt)])
+            "INSERT INTO devices (\(Self.deviceColumns)) VALUES (?, ?, ?, ?)",
+            [d.id, d.userID, d.name, RowCoding.milliseconds(d.createdAt)])
     }
 
     package func devices(userID: String) async throws -> [Device] {
@@ -30,7 +31,8 @@ extension SQLTransaction {
 
     package func insertArchive(_ a: Archive) async throws {
         try await execute(
-            "INSERT INTO archives (\(Self.archiveColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)", [
+            "INSERT INTO archives (\(Self.archiveColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
                 a.id, a.deviceID, a.userID, a.tier.rawValue, a.coldUntil.map(RowCoding.milliseconds),
                 a.markedForDeletion, RowCoding.milliseconds(a.createdAt),
             ])
@@ -44,7 +46,8 @@ extension SQLTransaction {
 
     package func moveArchivesToColdStorage(userID: String, until: Date) async throws -> Int {
         try await execute(
-            "UPDATE archives SET tier = 'cold', cold_until = ? WHERE user_id = ? AND tier = 'active'", [RowCoding.milliseconds(until), userID])
+            "UPDATE archives SET tier = 'cold', cold_until = ? WHERE user_id = ? AND tier = 'active'",
+            [RowCoding.milliseconds(until), userID])
     }
 
     package func restoreArchives(userID: String) async throws -> Int {
@@ -66,7 +69,8 @@ extension SQLTransaction {
     static func archive(from row: SQLRow) -> Archive {
         Archive(
             id: row[0], deviceID: row[1], userID: row[2], tier: ArchiveTier(rawValue: row[3]) ?? .active,
-            coldUntil: (row[4] as Int64?).map(RowCoding.date), markedForDeletion: row[5], createdAt: RowCoding.date(row[6]))
+            coldUntil: (row[4] as Int64?).map(RowCoding.date), markedForDeletion: row[5],
+            createdAt: RowCoding.date(row[6]))
     }
 
     // MARK: Sessions
@@ -75,7 +79,8 @@ extension SQLTransaction {
 
     package func insertSession(_ s: SignInSession) async throws {
         try await execute(
-            "INSERT INTO sessions (\(Self.sessionColumns)) VALUES (?, ?, ?, ?, ?)", [
+            "INSERT INTO sessions (\(Self.sessionColumns)) VALUES (?, ?, ?, ?, ?)",
+            [
                 s.tokenHash, s.userID, s.deviceID, RowCoding.milliseconds(s.createdAt),
                 s.revokedAt.map(RowCoding.milliseconds),
             ])
@@ -89,7 +94,8 @@ extension SQLTransaction {
 
     package func revokeSessions(userID: String, at: Date) async throws -> Int {
         try await execute(
-            "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [RowCoding.milliseconds(at), userID])
+            "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            [RowCoding.milliseconds(at), userID])
     }
 
     static func session(from row: SQLRow) -> SignInSession {
@@ -104,7 +110,8 @@ extension SQLTransaction {
 
     package func insertAPIKey(_ k: PlatformAPIKey) async throws {
         try await execute(
-            "INSERT INTO api_keys (\(Self.apiKeyColumns)) VALUES (?, ?, ?, ?, ?, ?)", [
+            "INSERT INTO api_keys (\(Self.apiKeyColumns)) VALUES (?, ?, ?, ?, ?, ?)",
+            [
                 k.id, k.name, k.secretHash, RowCoding.milliseconds(k.createdAt),
                 k.lastUsedAt.map(RowCoding.milliseconds), k.expiresAt.map(RowCoding.milliseconds),
             ])

@@ -31,7 +31,8 @@ package struct SQLTransaction: StoreTransaction {
 
     package func setSetting(_ key: String, _ value: String) async throws {
         try await execute(
-            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value])
     }
 
     // MARK: Providers
@@ -57,7 +58,8 @@ package struct SQLTransaction: StoreTransaction {
 
     package func insertProvider(_ p: Provider) async throws {
         try await execute(
-            "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
                 p.id, p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds, p.userNameFormat.rawValue,
                 p.deactivationGuard.enabled, p.deactivationGuard.percent, p.deactivationGuard.minimum,
                 p.guardTrippedAt.map(RowCoding.milliseconds),
@@ -76,7 +78,8 @@ package struct SQLTransaction: StoreTransaction {
             org_method = ?, org_id = ?, org_attribute = ?, org_parent_id = ?, role_mode = ?, invalid_data = ?,
             updated_at = ?
             WHERE id = ?
-            """, [
+            """,
+            [
                 p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds, p.userNameFormat.rawValue,
                 p.deactivationGuard.enabled, p.deactivationGuard.percent, p.deactivationGuard.minimum,
                 p.guardTrippedAt.map(RowCoding.milliseconds),
@@ -137,7 +140,8 @@ package struct SQLTransaction: StoreTransaction {
             scim_active, status, admin_blocked, deactivation_due_at, held, legal_hold, legal_hold_matter, doc,
             version, created_at, updated_at, organization_id, organization_pinned)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [
+            """,
+            [
                 u.id, u.providerID, u.linked, u.userName, u.userName.lowercased(), u.externalID, u.displayName,
                 u.scimActive, u.status.rawValue, u.adminBlocked, u.deactivationDueAt.map(RowCoding.milliseconds),
                 u.held?.rawValue, u.legalHold, u.legalHoldMatter, RowCoding.document(u.attributes), u.version,
@@ -152,7 +156,8 @@ package struct SQLTransaction: StoreTransaction {
             UPDATE users SET provider_id = ?, linked = ?, user_name = ?, user_name_lower = ?, external_id = ?,
             display_name = ?, scim_active = ?, status = ?, admin_blocked = ?, deactivation_due_at = ?, held = ?,
             legal_hold = ?, legal_hold_matter = ?, doc = ?, version = ?, updated_at = ? WHERE id = ?
-            """, [
+            """,
+            [
                 u.providerID, u.linked, u.userName, u.userName.lowercased(), u.externalID, u.displayName,
                 u.scimActive, u.status.rawValue, u.adminBlocked, u.deactivationDueAt.map(RowCoding.milliseconds),
                 u.held?.rawValue, u.legalHold, u.legalHoldMatter, RowCoding.document(u.attributes), u.version,
@@ -208,7 +213,9 @@ package struct SQLTransaction: StoreTransaction {
         var conditions: [String] = []
         var arguments: [any SQLValueConvertible] = []
         if let text = search.text?.lowercased(), !text.isEmpty {
-            let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\")
+            let pattern =
+                "%"
+                + text.replacingOccurrences(of: "\\", with: "\\\\")
                 .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
             conditions.append(
                 "(u.user_name_lower LIKE ? ESCAPE '\\' OR \(dialect.lower("u.display_name")) LIKE ? ESCAPE '\\')")
@@ -264,7 +271,8 @@ package struct SQLTransaction: StoreTransaction {
 
     // MARK: Groups
 
-    static let groupColumns = "g.id, g.provider_id, g.display_name, g.doc, g.member_count, g.version, g.created_at, g.updated_at"
+    static let groupColumns =
+        "g.id, g.provider_id, g.display_name, g.doc, g.member_count, g.version, g.created_at, g.updated_at"
 
     package func group(id: String) async throws -> GroupRecord? {
         try await fetchOne(.group(id: id)).map(Self.group(from:))
@@ -282,7 +290,8 @@ package struct SQLTransaction: StoreTransaction {
             """
             INSERT INTO groups (id, provider_id, display_name, display_name_lower, external_id, doc, member_count,
             version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
-            """, [
+            """,
+            [
                 g.id, g.providerID, g.displayName, g.displayName.lowercased(), g.externalID,
                 RowCoding.document(g.attributes), g.version, RowCoding.milliseconds(g.createdAt),
                 RowCoding.milliseconds(g.updatedAt),
@@ -294,7 +303,8 @@ package struct SQLTransaction: StoreTransaction {
             """
             UPDATE groups SET display_name = ?, display_name_lower = ?, external_id = ?, doc = ?, version = ?,
             updated_at = ? WHERE id = ?
-            """, [
+            """,
+            [
                 g.displayName, g.displayName.lowercased(), g.externalID, RowCoding.document(g.attributes), g.version,
                 RowCoding.milliseconds(g.updatedAt), g.id,
             ])
@@ -326,7 +336,8 @@ package struct SQLTransaction: StoreTransaction {
             total = try await fetchValue(statements.count.sql, statements.count.arguments) ?? 0
         }
         guard query.limit > 0, query.offset < total else { return Page(totalResults: total, items: []) }
-        return Page(totalResults: total, items: try await fetchAll(statements.rows.sql, statements.rows.arguments).map(decode))
+        return Page(
+            totalResults: total, items: try await fetchAll(statements.rows.sql, statements.rows.arguments).map(decode))
     }
 
     /// The two statements of ``page(_:scope:columns:query:unfilteredTotal:decode:)``: the filtered count and the
@@ -352,12 +363,14 @@ package struct SQLTransaction: StoreTransaction {
                     // externalId is unique per provider only: its index is (provider_id, external_id).
                     lookup = scope + SQLFragment(" AND ") + lookup
                 }
-                prefix = SQLFragment("WITH k AS MATERIALIZED (SELECT * FROM users u WHERE ") + lookup + SQLFragment(") ")
+                prefix =
+                    SQLFragment("WITH k AS MATERIALIZED (SELECT * FROM users u WHERE ") + lookup + SQLFragment(") ")
                 table = "k u"
             }
         }
         let count = prefix + SQLFragment("SELECT COUNT(*) FROM \(table) WHERE ") + condition
-        let order = query.sort.map { "\(compiler.sortExpression($0)) \($0.descending ? "DESC" : "ASC") NULLS LAST, " } ?? ""
+        let order =
+            query.sort.map { "\(compiler.sortExpression($0)) \($0.descending ? "DESC" : "ASC") NULLS LAST, " } ?? ""
         let rows =
             prefix + SQLFragment("SELECT \(columns) FROM \(table) WHERE ") + condition
             + SQLFragment(
@@ -434,7 +447,8 @@ package struct SQLTransaction: StoreTransaction {
             }
         }
         if !removed.isEmpty {
-            try await execute("UPDATE groups SET member_count = member_count - ? WHERE id = ?", [removed.count, groupID])
+            try await execute(
+                "UPDATE groups SET member_count = member_count - ? WHERE id = ?", [removed.count, groupID])
         }
         return unique.filter(removed.contains)
     }
@@ -473,12 +487,15 @@ package struct SQLTransaction: StoreTransaction {
 
     package func groups(ofUsers userIDs: [String]) async throws -> [String: [MemberReference]] {
         var result: [String: [MemberReference]] = [:]
-        for row in try await rows(forUsers: userIDs, sql: { marks in
-            """
-            SELECT m.user_id, g.id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
-            WHERE m.user_id IN (\(marks)) ORDER BY g.seq
-            """
-        }) {
+        for row in try await rows(
+            forUsers: userIDs,
+            sql: { marks in
+                """
+                SELECT m.user_id, g.id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
+                WHERE m.user_id IN (\(marks)) ORDER BY g.seq
+                """
+            })
+        {
             result[row[0], default: []].append(MemberReference(id: row[1], display: row[2]))
         }
         return result
@@ -497,7 +514,8 @@ package struct SQLTransaction: StoreTransaction {
     }
 
     package func removeMemberships(userID: String) async throws -> [String] {
-        let groups: [String] = try await fetchAll("SELECT group_id FROM group_members WHERE user_id = ?", [userID]).map { $0[0] }
+        let groups: [String] = try await fetchAll("SELECT group_id FROM group_members WHERE user_id = ?", [userID]).map
+        { $0[0] }
         for g in groups { _ = try await removeMembers(groupID: g, userIDs: [userID]) }
         return groups
     }
@@ -585,7 +603,10 @@ package struct SQLTransaction: StoreTransaction {
         case .group(let id):
             ("SELECT \(Self.groupColumns) FROM groups g WHERE g.id = ?\(forUpdate)", [id])
         case .mappingRules(let providerID):
-            ("SELECT kind, group_id, target, priority FROM mapping_rules WHERE provider_id = ? ORDER BY seq", [providerID])
+            (
+                "SELECT kind, group_id, target, priority FROM mapping_rules WHERE provider_id = ? ORDER BY seq",
+                [providerID]
+            )
         case .organization(let id):
             ("SELECT \(Self.organizationColumns) FROM organizations WHERE id = ?", [id])
         case .users:
@@ -636,7 +657,9 @@ package struct SQLTransaction: StoreTransaction {
 
     /// The first column of the first row, if there is a row and the value is not NULL.
     func fetchValue<T: SQLDecodable>(_ sql: String, _ arguments: [any SQLValueConvertible] = []) async throws -> T? {
-        guard let row = try await fetchOne(sql, arguments), let first = row.values.first, first != .null else { return nil }
+        guard let row = try await fetchOne(sql, arguments), let first = row.values.first, first != .null else {
+            return nil
+        }
         return T(sqlValue: first)
     }
 

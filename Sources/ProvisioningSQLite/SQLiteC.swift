@@ -40,7 +40,9 @@ enum SQLiteC {
             case .text(var value):
                 code = value.withUTF8 { bytes in
                     // An empty buffer may have no address, which SQLite would bind as NULL rather than ''.
-                    guard let address = bytes.baseAddress else { return sqlite3_bind_text(statement, index, "", 0, Self.transient) }
+                    guard let address = bytes.baseAddress else {
+                        return sqlite3_bind_text(statement, index, "", 0, Self.transient)
+                    }
                     return sqlite3_bind_text(
                         statement, index, UnsafeRawPointer(address).assumingMemoryBound(to: CChar.self),
                         Int32(bytes.count), Self.transient)
@@ -98,6 +100,6 @@ enum SQLiteC {
     }
 
     /// SQLite's "copy this buffer now" destructor.
-    nonisolated(unsafe) static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+    nonisolated(unsafe) static let transient = unsafeBitCast(
+        OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 }
-

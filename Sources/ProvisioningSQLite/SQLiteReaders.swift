@@ -29,7 +29,8 @@ final class SQLiteReaders: Sendable {
 
     /// Runs `body` in a read transaction on a connection of the pool.
     func read<T>(_ body: (SQLiteReadConnection) async throws -> T) async throws -> T {
-        let connection = try idle.withLock { $0.popLast() } ?? SQLiteReadConnection(path: path, busyTimeout: busyTimeout)
+        let connection =
+            try idle.withLock { $0.popLast() } ?? SQLiteReadConnection(path: path, busyTimeout: busyTimeout)
         defer {
             if connection.isReusable {
                 idle.withLock { if $0.count < Self.maximumIdle { $0.append(connection) } }

@@ -94,7 +94,9 @@ package final class SQLiteStore: ProvisioningStore, Service {
     /// only; every caller resumes after the commit that made its changes durable. Under concurrent load this
     /// writes shared pages (a provider's counters, index pages, the sync log's tail) to the WAL once per batch
     /// instead of once per request.
-    package func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+    package func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws
+        -> T
+    {
         try await withoutActuallyEscaping(body) { body in
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 let outcome = Outcome<T>()
@@ -117,7 +119,8 @@ package final class SQLiteStore: ProvisioningStore, Service {
                         if let batchError {
                             continuation.resume(throwing: Self.translate(batchError))
                         } else {
-                            continuation.resume(with: outcome.result ?? .failure(ProvisioningError.unavailable("The write was lost.")))
+                            continuation.resume(
+                                with: outcome.result ?? .failure(ProvisioningError.unavailable("The write was lost.")))
                         }
                     })
                 let startDraining = writes.withLock { queue in
@@ -242,7 +245,8 @@ package final class SQLiteStore: ProvisioningStore, Service {
         case .SQLITE_FULL:
             return .unavailable("The database's disk is full; nothing was changed. Free space, then retry.")
         case .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY:
-            return .unavailable("The database could not be written (\(error.resultCode)); nothing was changed. Retry later.")
+            return .unavailable(
+                "The database could not be written (\(error.resultCode)); nothing was changed. Retry later.")
         default:
             return nil
         }

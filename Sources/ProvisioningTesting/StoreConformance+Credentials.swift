@@ -41,14 +41,19 @@ extension StoreConformance {
         #expect(try await store.read { tx in try await tx.apiKey(secretHash: "kh1")?.lastUsedAt } == at(6))
         // Revoking deletes, once.
         let revoked = try await store.withTransaction { tx in
-            (try await tx.deleteAdminToken(id: "t2"), try await tx.deleteAdminToken(id: "t2"), try await tx.deleteAPIKey(id: "k2"),
-             try await tx.deleteAPIKey(id: "nope"))
+            (
+                try await tx.deleteAdminToken(id: "t2"), try await tx.deleteAdminToken(id: "t2"),
+                try await tx.deleteAPIKey(id: "k2"),
+                try await tx.deleteAPIKey(id: "nope")
+            )
         }
         #expect(revoked == (true, false, true, false))
         #expect(try await store.read { tx in try await tx.adminTokens().map(\.id) } == ["t1"])
         #expect(try await store.read { tx in try await tx.apiKeys().map(\.id) } == ["k1"])
         // Ending an admin's other sessions keeps the one asking and other admins' sessions.
-        let ended = try await store.withTransaction { tx in try await tx.deleteAdminSessions(adminID: "a1", except: "s2") }
+        let ended = try await store.withTransaction { tx in
+            try await tx.deleteAdminSessions(adminID: "a1", except: "s2")
+        }
         #expect(ended == 2)
         let left = try await store.read { tx in
             try await ["s1", "s2", "s3", "s4"].asyncMap { try await tx.adminSession(tokenHash: $0) != nil }

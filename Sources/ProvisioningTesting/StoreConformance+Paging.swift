@@ -35,7 +35,8 @@ extension StoreConformance {
         }.map { "u\($0)" }
         for offset in [0, 100, 2_047, 2_048, 2_049, 2_500, expected.count - 10, expected.count, expected.count + 5] {
             let page = try await store.read { tx in
-                try await tx.users(providerID: "p1", query: StoreQuery(filter: nil, sort: nil, offset: offset, limit: 25))
+                try await tx.users(
+                    providerID: "p1", query: StoreQuery(filter: nil, sort: nil, offset: offset, limit: 25))
             }
             #expect(page.totalResults == expected.count)
             let want = Array(expected.dropFirst(offset).prefix(25))

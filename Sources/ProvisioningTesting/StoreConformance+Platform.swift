@@ -29,7 +29,10 @@ extension StoreConformance {
 
         // Devices and archives, per user.
         let (devices, archives, none) = try await store.read { tx in
-            (try await tx.devices(userID: "u1"), try await tx.archives(userID: "u1"), try await tx.devices(userID: "nobody"))
+            (
+                try await tx.devices(userID: "u1"), try await tx.archives(userID: "u1"),
+                try await tx.devices(userID: "nobody")
+            )
         }
         #expect(devices == [d1, d2])
         #expect(archives == [a1, a2])
@@ -49,9 +52,16 @@ extension StoreConformance {
         }
 
         // Cold storage: only active archives move, and only the user's.
-        #expect(try await store.withTransaction { tx in try await tx.moveArchivesToColdStorage(userID: "u1", until: at(100)) } == 2)
-        #expect(try await store.withTransaction { tx in try await tx.moveArchivesToColdStorage(userID: "u1", until: at(500)) } == 0)
-        #expect(try await store.withTransaction { tx in try await tx.moveArchivesToColdStorage(userID: "u2", until: at(1000)) } == 1)
+        #expect(
+            try await store.withTransaction { tx in try await tx.moveArchivesToColdStorage(userID: "u1", until: at(100))
+            } == 2)
+        #expect(
+            try await store.withTransaction { tx in try await tx.moveArchivesToColdStorage(userID: "u1", until: at(500))
+            } == 0)
+        #expect(
+            try await store.withTransaction { tx in
+                try await tx.moveArchivesToColdStorage(userID: "u2", until: at(1000))
+            } == 1)
         let cold = try await store.read { tx in try await tx.archives(userID: "u1") }
         #expect(cold.map(\.tier) == [.cold, .cold])
         #expect(cold.map(\.coldUntil) == [at(100), at(100)])
@@ -67,7 +77,9 @@ extension StoreConformance {
         // Restore: cold archives not marked for deletion come back; marked ones stay cold.
         let a4 = Archive(id: "a4", deviceID: "d2", userID: "u1", createdAt: at(2))
         try await store.withTransaction { tx in try await tx.insertArchive(a4) }
-        #expect(try await store.withTransaction { tx in try await tx.moveArchivesToColdStorage(userID: "u1", until: at(200)) } == 1)
+        #expect(
+            try await store.withTransaction { tx in try await tx.moveArchivesToColdStorage(userID: "u1", until: at(200))
+            } == 1)
         #expect(try await store.withTransaction { tx in try await tx.restoreArchives(userID: "u1") } == 1)
         let afterRestore = try await store.read { tx in try await tx.archives(userID: "u1") }
         #expect(afterRestore.map(\.id) == ["a1", "a2", "a4"])
@@ -85,7 +97,10 @@ extension StoreConformance {
             for s in [s1, s2, s3, closed] { try await tx.insertSession(s) }
         }
         let (found, missing, foundClosed) = try await store.read { tx in
-            (try await tx.session(tokenHash: "h1"), try await tx.session(tokenHash: "nope"), try await tx.session(tokenHash: "h4"))
+            (
+                try await tx.session(tokenHash: "h1"), try await tx.session(tokenHash: "nope"),
+                try await tx.session(tokenHash: "h4")
+            )
         }
         #expect(found == s1)
         #expect(missing == nil)
@@ -93,7 +108,10 @@ extension StoreConformance {
         #expect(try await store.withTransaction { tx in try await tx.revokeSessions(userID: "u1", at: at(10)) } == 2)
         #expect(try await store.withTransaction { tx in try await tx.revokeSessions(userID: "u1", at: at(20)) } == 0)
         let (r1, r3, r4) = try await store.read { tx in
-            (try await tx.session(tokenHash: "h1"), try await tx.session(tokenHash: "h3"), try await tx.session(tokenHash: "h4"))
+            (
+                try await tx.session(tokenHash: "h1"), try await tx.session(tokenHash: "h3"),
+                try await tx.session(tokenHash: "h4")
+            )
         }
         #expect(r1?.revokedAt == at(10))
         #expect(r3?.revokedAt == nil)
@@ -101,20 +119,25 @@ extension StoreConformance {
 
         // API keys: found by secret hash, listed by creation, hashes unique.
         let k1 = PlatformAPIKey(id: "k1", name: "Broker", secretHash: Credentials.hash(secret: "one"), createdAt: at(1))
-        let k2 = PlatformAPIKey(id: "k2", name: "Registry", secretHash: Credentials.hash(secret: "two"), createdAt: at(2))
+        let k2 = PlatformAPIKey(
+            id: "k2", name: "Registry", secretHash: Credentials.hash(secret: "two"), createdAt: at(2))
         try await store.withTransaction { tx in
             try await tx.insertAPIKey(k2)
             try await tx.insertAPIKey(k1)
         }
         let (byHash, unknown, keys) = try await store.read { tx in
-            (try await tx.apiKey(secretHash: Credentials.hash(secret: "two")), try await tx.apiKey(secretHash: "nope"), try await tx.apiKeys())
+            (
+                try await tx.apiKey(secretHash: Credentials.hash(secret: "two")),
+                try await tx.apiKey(secretHash: "nope"), try await tx.apiKeys()
+            )
         }
         #expect(byHash == k2)
         #expect(unknown == nil)
         #expect(keys == [k1, k2])
         await #expect(throws: (any Error).self, "secret hashes are unique") {
             try await store.withTransaction { tx in
-                try await tx.insertAPIKey(PlatformAPIKey(id: "k3", name: "Copy", secretHash: k1.secretHash, createdAt: at(3)))
+                try await tx.insertAPIKey(
+                    PlatformAPIKey(id: "k3", name: "Copy", secretHash: k1.secretHash, createdAt: at(3)))
             }
         }
         #expect(try await store.read { tx in try await tx.apiKeys().count } == 2)

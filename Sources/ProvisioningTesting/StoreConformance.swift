@@ -78,7 +78,9 @@ package enum StoreConformance {
         #expect(found?.id == "u1")
         #expect(found?.userName == "Ann@Example.com")
         await #expect(throws: (any Error).self) {
-            try await store.withTransaction { tx in try await tx.insertUser(user("u2", "ANN@example.com", provider: nil)) }
+            try await store.withTransaction { tx in
+                try await tx.insertUser(user("u2", "ANN@example.com", provider: nil))
+            }
         }
         var edited = try #require(found)
         edited.userName = "ann.b@example.com"
@@ -86,7 +88,9 @@ package enum StoreConformance {
         edited.attributes["userName"] = "ann.b@example.com"
         let renamed = edited
         try await store.withTransaction { tx in try await tx.updateUser(renamed) }
-        let (old, new) = try await store.read { tx in (try await tx.user(userName: "ann@example.com"), try await tx.user(id: "u1")) }
+        let (old, new) = try await store.read { tx in
+            (try await tx.user(userName: "ann@example.com"), try await tx.user(id: "u1"))
+        }
         #expect(old == nil)
         #expect(new == renamed)
         // The count of a provider's linked users follows inserts, unlinking and linking again.
@@ -115,10 +119,13 @@ package enum StoreConformance {
             for i in 0..<25 {
                 let extra: JSONObject = [
                     "title": .string(i % 2 == 0 ? "Engineer" : "Manager"),
-                    "emails": [["value": .string("user\(i)@example.com"), "type": .string(i % 3 == 0 ? "work" : "home")]],
+                    "emails": [
+                        ["value": .string("user\(i)@example.com"), "type": .string(i % 3 == 0 ? "work" : "home")]
+                    ],
                     "externalId": .string("ext-\(i)"),
                 ]
-                try await tx.insertUser(user("u\(i)", "user\(i)@example.com", provider: "p1", seconds: Double(i), extra: extra))
+                try await tx.insertUser(
+                    user("u\(i)", "user\(i)@example.com", provider: "p1", seconds: Double(i), extra: extra))
             }
             try await tx.insertUser(user("other", "other@example.com", provider: "p2"))
         }
@@ -126,9 +133,12 @@ package enum StoreConformance {
             async throws -> Page<UserRecord>
         {
             let f = try filter.map { try Filter(parsing: $0) }
-            let key = sort.map { SortKey(attribute: ResourceType.user.resolve(AttributePath(parsing: $0)!)!, descending: descending) }
+            let key = sort.map {
+                SortKey(attribute: ResourceType.user.resolve(AttributePath(parsing: $0)!)!, descending: descending)
+            }
             return try await store.read { tx in
-                try await tx.users(providerID: "p1", query: StoreQuery(filter: f, sort: key, offset: offset, limit: limit))
+                try await tx.users(
+                    providerID: "p1", query: StoreQuery(filter: f, sort: key, offset: offset, limit: limit))
             }
         }
         #expect(try await query(nil).totalResults == 25)
@@ -138,7 +148,8 @@ package enum StoreConformance {
         #expect(try await query("externalId eq \"EXT-4\"").totalResults == 0)
         #expect(try await query("title eq \"engineer\"").totalResults == 13)
         #expect(try await query("emails[type eq \"work\"]").totalResults == 9)
-        #expect(try await query("emails[type eq \"work\" and value sw \"user1\"]").items.map(\.id) == ["u12", "u15", "u18"])
+        #expect(
+            try await query("emails[type eq \"work\" and value sw \"user1\"]").items.map(\.id) == ["u12", "u15", "u18"])
         #expect(try await query("emails.value ew \"7@example.com\"").items.map(\.id) == ["u7", "u17"])
         #expect(try await query("not (title eq \"Engineer\") and userName co \"2\"").items.map(\.id) == ["u21", "u23"])
         #expect(try await query("title pr").totalResults == 25)
@@ -150,7 +161,9 @@ package enum StoreConformance {
         #expect(try await query("meta.created gt \"2026-09-21T14:13:30Z\"").totalResults == 25 - 11)
         // Stable paging: pages never repeat or skip.
         var seen: [String] = []
-        for offset in stride(from: 0, to: 25, by: 7) { seen += try await query(nil, offset: offset, limit: 7).items.map(\.id) }
+        for offset in stride(from: 0, to: 25, by: 7) {
+            seen += try await query(nil, offset: offset, limit: 7).items.map(\.id)
+        }
         #expect(seen == (0..<25).map { "u\($0)" })
         #expect(try await query(nil, limit: 0).items.isEmpty)
         #expect(try await query(nil, limit: 0).totalResults == 25)
@@ -167,15 +180,22 @@ package enum StoreConformance {
                 createdAt: epoch, updatedAt: epoch)
             try await tx.insertGroup(g)
         }
-        let added = try await store.withTransaction { tx in try await tx.addMembers(groupID: "g1", userIDs: ["u0", "u1", "u1", "u2"]) }
+        let added = try await store.withTransaction { tx in
+            try await tx.addMembers(groupID: "g1", userIDs: ["u0", "u1", "u1", "u2"])
+        }
         #expect(added == ["u0", "u1", "u2"])
-        let again = try await store.withTransaction { tx in try await tx.addMembers(groupID: "g1", userIDs: ["u1", "u3"]) }
+        let again = try await store.withTransaction { tx in
+            try await tx.addMembers(groupID: "g1", userIDs: ["u1", "u3"])
+        }
         #expect(again == ["u3"])
-        let removed = try await store.withTransaction { tx in try await tx.removeMembers(groupID: "g1", userIDs: ["u0", "u4"]) }
+        let removed = try await store.withTransaction { tx in
+            try await tx.removeMembers(groupID: "g1", userIDs: ["u0", "u4"])
+        }
         #expect(removed == ["u0"])
         let (group, members, groupsOfU1, byName) = try await store.read { tx in
             (
-                try await tx.group(id: "g1"), try await tx.members(groupID: "g1", limit: 10), try await tx.groups(ofUser: "u1"),
+                try await tx.group(id: "g1"), try await tx.members(groupID: "g1", limit: 10),
+                try await tx.groups(ofUser: "u1"),
                 try await tx.group(providerID: "p1", displayName: "ENGINEERING")
             )
         }
@@ -186,18 +206,22 @@ package enum StoreConformance {
         let filtered = try await store.read { tx in
             try await tx.groups(
                 providerID: "p1",
-                query: StoreQuery(filter: try Filter(parsing: "members.value eq \"u2\""), sort: nil, offset: 0, limit: 10))
+                query: StoreQuery(
+                    filter: try Filter(parsing: "members.value eq \"u2\""), sort: nil, offset: 0, limit: 10))
         }
         #expect(filtered.items.map(\.id) == ["g1"])
         let usersInGroup = try await store.read { tx in
             try await tx.users(
                 providerID: "p1",
-                query: StoreQuery(filter: try Filter(parsing: "groups.value eq \"g1\""), sort: nil, offset: 0, limit: 10))
+                query: StoreQuery(
+                    filter: try Filter(parsing: "groups.value eq \"g1\""), sort: nil, offset: 0, limit: 10))
         }
         #expect(usersInGroup.items.map(\.id) == ["u1", "u2", "u3"])
         let left = try await store.withTransaction { tx in try await tx.removeMemberships(userID: "u2") }
         #expect(left == ["g1"])
-        let cleared = try await store.withTransaction { tx in try await tx.removeMembers(groupID: "g1", userIDs: ["u1", "u3"]) }
+        let cleared = try await store.withTransaction { tx in
+            try await tx.removeMembers(groupID: "g1", userIDs: ["u1", "u3"])
+        }
         #expect(cleared == ["u1", "u3"])
         #expect(try await store.read { tx in try await tx.group(id: "g1")?.memberCount } == 0)
         let existing = try await store.read { tx in try await tx.existingUserIDs(["u1", "nope"], providerID: "p1") }

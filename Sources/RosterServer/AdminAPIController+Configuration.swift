@@ -32,7 +32,8 @@ extension AdminAPIController {
                 }
                 let (_, note) = try await admin.setOrganizationMapping(
                     providerID: id, method: method, organization: try Self.optionalString(body, "organization"),
-                    attribute: try Self.optionalString(body, "attribute"), parent: try Self.optionalString(body, "parent"))
+                    attribute: try Self.optionalString(body, "attribute"),
+                    parent: try Self.optionalString(body, "parent"))
                 var json = try await mappingsJSON(id)
                 json["note"] = note.map(JSONValue.string) ?? .null
                 return PlatformResponses.json(json)
@@ -64,7 +65,8 @@ extension AdminAPIController {
                             providerID: id, group: group, organization: try Self.string(body, "organization"),
                             priority: try Self.optionalInteger(body, "priority", .rulePriority))
                     case .role:
-                        _ = try await admin.addRoleRule(providerID: id, group: group, roles: try Self.strings(body, "roles"))
+                        _ = try await admin.addRoleRule(
+                            providerID: id, group: group, roles: try Self.strings(body, "roles"))
                     case .watchlist:
                         _ = try await admin.addWatchlistRule(
                             providerID: id, group: group, watchlist: try Self.string(body, "watchlist"))
@@ -76,8 +78,11 @@ extension AdminAPIController {
                 await handle(r, c) {
                     let id = try c.parameters.require("id")
                     let q = r.uri.queryParameters
-                    guard let group = q["group"].map(String.init) else { throw ProvisioningError.invalid("'group' is required.") }
-                    try await admin.removeRule(kind, providerID: id, group: group, watchlist: q["watchlist"].map(String.init))
+                    guard let group = q["group"].map(String.init) else {
+                        throw ProvisioningError.invalid("'group' is required.")
+                    }
+                    try await admin.removeRule(
+                        kind, providerID: id, group: group, watchlist: q["watchlist"].map(String.init))
                     return Response(status: .noContent)
                 }
             }
@@ -92,8 +97,10 @@ extension AdminAPIController {
                 let updated = try await admin.setDefaultRoles(
                     organization: org.organization.name, roles: try Self.strings(body, "defaultRoles"))
                 return PlatformResponses.json(
-                    ["id": .string(updated.id), "name": .string(updated.name),
-                     "defaultRoles": .array(updated.defaultRoles.map(JSONValue.string))])
+                    [
+                        "id": .string(updated.id), "name": .string(updated.name),
+                        "defaultRoles": .array(updated.defaultRoles.map(JSONValue.string)),
+                    ])
             }
         }
         routes.get("api/v1/watchlists/:id/members") { r, c in
@@ -137,7 +144,8 @@ extension AdminAPIController {
                 let body = try await body(r)
                 let created = try await accounts.addAdmin(
                     email: try Self.string(body, "email"), password: try Self.string(body, "password"))
-                return PlatformResponses.json(["id": .string(created.id), "email": .string(created.email)], status: .created)
+                return PlatformResponses.json(
+                    ["id": .string(created.id), "email": .string(created.email)], status: .created)
             }
         }
         routes.delete("api/v1/admins/:id") { r, c in
@@ -160,12 +168,14 @@ extension AdminAPIController {
         }
         routes.get("api/v1/admin-tokens") { r, c in
             await handle(r, c) {
-                let emails = Dictionary(try await accounts.admins().map { ($0.id, $0.email) }, uniquingKeysWith: { a, _ in a })
+                let emails = Dictionary(
+                    try await accounts.admins().map { ($0.id, $0.email) }, uniquingKeysWith: { a, _ in a })
                 return PlatformResponses.json([
                     "tokens": .array(
                         try await accounts.tokens().map {
                             .object([
-                                "id": .string($0.id), "name": .string($0.name), "admin": .string(emails[$0.adminID] ?? $0.adminID),
+                                "id": .string($0.id), "name": .string($0.name),
+                                "admin": .string(emails[$0.adminID] ?? $0.adminID),
                                 "createdAt": .string(Timestamp.format($0.createdAt)),
                                 "lastUsedAt": Self.time($0.lastUsedAt), "expiresAt": Self.time($0.expiresAt),
                             ])
@@ -180,8 +190,10 @@ extension AdminAPIController {
                     email: try Self.string(body, "admin"), name: try Self.optionalString(body, "name") ?? "api",
                     expiresIn: try Self.duration(body, .credentialLifetime))
                 return PlatformResponses.json(
-                    ["id": .string(token.id), "name": .string(token.name), "token": .string(secret),
-                     "expiresAt": Self.time(token.expiresAt)],
+                    [
+                        "id": .string(token.id), "name": .string(token.name), "token": .string(secret),
+                        "expiresAt": Self.time(token.expiresAt),
+                    ],
                     status: .created)
             }
         }

@@ -25,7 +25,9 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         }
         routes.get("api/v1/providers") { r, c in await handle(r, c) { try await providers() } }
         routes.post("api/v1/providers") { r, c in await handle(r, c) { try await addProvider(r) } }
-        routes.get("api/v1/providers/:id") { r, c in await handle(r, c) { try await provider(try c.parameters.require("id")) } }
+        routes.get("api/v1/providers/:id") { r, c in
+            await handle(r, c) { try await provider(try c.parameters.require("id")) }
+        }
         routes.get("api/v1/providers/:id/warnings") { r, c in
             await handle(r, c) { try await warnings(r, id: try c.parameters.require("id")) }
         }
@@ -58,7 +60,8 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         routes.post("api/v1/users") { r, c in await handle(r, c) { try await addUser(r) } }
         routes.get("api/v1/users/:id") { r, c in
             await handle(r, c) {
-                PlatformResponses.json(try await admin.view(of: try await admin.user(id: try c.parameters.require("id"))))
+                PlatformResponses.json(
+                    try await admin.view(of: try await admin.user(id: try c.parameters.require("id"))))
             }
         }
         routes.post("api/v1/users/:id/:action") { r, c in
@@ -71,7 +74,8 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         routes.get("api/v1/roles") { r, c in
             await handle(r, c) {
                 PlatformResponses.json([
-                    "roles": .array(Role.catalogue.map { .object(["name": .string($0.name), "summary": .string($0.summary)]) })
+                    "roles": .array(
+                        Role.catalogue.map { .object(["name": .string($0.name), "summary": .string($0.summary)]) })
                 ])
             }
         }
@@ -80,7 +84,12 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
                 let lists = try await admin.watchlists()
                 return PlatformResponses.json([
                     "watchlists": .array(
-                        lists.map { .object(["id": .string($0.watchlist.id), "name": .string($0.watchlist.name), "users": .int($0.users)]) })
+                        lists.map {
+                            .object([
+                                "id": .string($0.watchlist.id), "name": .string($0.watchlist.name),
+                                "users": .int($0.users),
+                            ])
+                        })
                 ])
             }
         }
@@ -99,7 +108,8 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
                     "users": .array(
                         holds.map {
                             .object([
-                                "id": .string($0.id), "userName": .string($0.userName), "status": .string($0.status.rawValue),
+                                "id": .string($0.id), "userName": .string($0.userName),
+                                "status": .string($0.status.rawValue),
                                 "matter": $0.legalHoldMatter.map(JSONValue.string) ?? .null,
                             ])
                         })
@@ -116,7 +126,8 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
     func providerJSON(_ s: AdminService<Store>.ProviderStatus) -> JSONObject {
         let p = s.provider
         return [
-            "id": .string(p.id), "name": .string(p.name), "baseURL": .string(p.baseURL(publicURL: configuration.publicURL)),
+            "id": .string(p.id), "name": .string(p.name),
+            "baseURL": .string(p.baseURL(publicURL: configuration.publicURL)),
             "username": .string(p.username), "deactivationDelay": .string(p.deactivationDelay.adminText),
             "userNameFormat": .string(p.userNameFormat.rawValue), "invalidData": .string(p.invalidData.rawValue),
             "deactivationGuard": [
@@ -140,7 +151,9 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
     }
 
     func providers() async throws -> Response {
-        PlatformResponses.json(["providers": .array(try await admin.providerStatuses().map { .object(providerJSON($0)) })])
+        PlatformResponses.json([
+            "providers": .array(try await admin.providerStatuses().map { .object(providerJSON($0)) })
+        ])
     }
 
     func provider(_ id: String) async throws -> Response {
@@ -158,12 +171,13 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
     func addProvider(_ request: Request) async throws -> Response {
         let body = try await body(request)
         let delay = try Self.duration(body, .deactivationDelay) ?? Provider.defaultDeactivationDelay
-        let format = try Self.optionalString(body, "userNameFormat").map { text in
-            guard let f = UserNameFormat(rawValue: text) else {
-                throw ProvisioningError.invalid("'userNameFormat' must be 'email' or 'any', got '\(text)'.")
-            }
-            return f
-        } ?? .email
+        let format =
+            try Self.optionalString(body, "userNameFormat").map { text in
+                guard let f = UserNameFormat(rawValue: text) else {
+                    throw ProvisioningError.invalid("'userNameFormat' must be 'email' or 'any', got '\(text)'.")
+                }
+                return f
+            } ?? .email
         let issued = try await admin.addProvider(
             name: try Self.string(body, "name"), deactivationDelay: delay, userNameFormat: format,
             invalidData: try Self.invalidDataPolicy(body) ?? .acceptAndWarn)
@@ -212,11 +226,14 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         var guardChange: (enabled: Bool?, percent: Int?, minimum: Int?)? = nil
         if let value = body["deactivationGuard"], !value.isNull {
             guard let g = value.objectValue else {
-                throw ProvisioningError.invalid("'deactivationGuard' must be an object with enabled, percent and minimum.")
+                throw ProvisioningError.invalid(
+                    "'deactivationGuard' must be an object with enabled, percent and minimum.")
             }
             var enabled: Bool? = nil
             if let e = g["enabled"], !e.isNull {
-                guard let b = e.boolValue else { throw ProvisioningError.invalid("'deactivationGuard.enabled' must be a boolean.") }
+                guard let b = e.boolValue else {
+                    throw ProvisioningError.invalid("'deactivationGuard.enabled' must be a boolean.")
+                }
                 enabled = b
             }
             guardChange = (
@@ -246,12 +263,16 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         func strings(_ s: [String]) -> JSONValue { .array(s.map(JSONValue.string)) }
         return [
             "organizationMapping": [
-                "method": .string(o.provider.organizationMapping.method.rawValue), "organization": .string(o.organization),
+                "method": .string(o.provider.organizationMapping.method.rawValue),
+                "organization": .string(o.organization),
                 "attribute": o.provider.organizationMapping.attribute.map(JSONValue.string) ?? .null,
                 "parent": .string(o.parent),
                 "rules": .array(
                     o.organizationRules.map {
-                        .object(["group": .string($0.group), "organization": .string($0.organization), "priority": .int($0.priority)])
+                        .object([
+                            "group": .string($0.group), "organization": .string($0.organization),
+                            "priority": .int($0.priority),
+                        ])
                     }),
             ],
             "roleMapping": [
@@ -262,7 +283,10 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             ],
             "watchlistMapping": .array(
                 o.watchlistRules.map { .object(["group": .string($0.group), "watchlist": .string($0.watchlist)]) }),
-            "groups": .array(o.groups.map { .object(["id": .string($0.id), "displayName": .string($0.displayName), "members": .int($0.members)]) }),
+            "groups": .array(
+                o.groups.map {
+                    .object(["id": .string($0.id), "displayName": .string($0.displayName), "members": .int($0.members)])
+                }),
         ]
     }
 
@@ -277,7 +301,9 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             "changes": .array(
                 report.changes.map { c in
                     var o: JSONObject = ["userId": .string(c.userID), "userName": .string(c.userName)]
-                    if let to = c.organizationTo { o["organization"] = ["from": .string(c.organizationFrom ?? ""), "to": .string(to)] }
+                    if let to = c.organizationTo {
+                        o["organization"] = ["from": .string(c.organizationFrom ?? ""), "to": .string(to)]
+                    }
                     if let to = c.rolesTo { o["roles"] = ["from": strings(c.rolesFrom), "to": strings(to)] }
                     if !c.watchlistsAdded.isEmpty { o["watchlistsAdded"] = strings(c.watchlistsAdded) }
                     if !c.watchlistsRemoved.isEmpty { o["watchlistsRemoved"] = strings(c.watchlistsRemoved) }
@@ -307,7 +333,8 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         var items: [JSONValue] = []
         for user in page.items { items.append(.object(try await admin.view(of: user))) }
         return PlatformResponses.json([
-            "total": .int(page.totalResults), "offset": .int(search.offset), "limit": .int(search.limit), "users": .array(items),
+            "total": .int(page.totalResults), "offset": .int(search.offset), "limit": .int(search.limit),
+            "users": .array(items),
         ])
     }
 
@@ -337,7 +364,8 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             try await admin.setRoles(email: user.userName, roles: try Self.strings(try await body(request), "roles"))
         default:
             throw ProvisioningError.notFound(
-                "No user action '\(action)'; actions: block, unblock, deactivate, reactivate, legal-hold, release-legal-hold, move, roles.")
+                "No user action '\(action)'; actions: block, unblock, deactivate, reactivate, legal-hold, release-legal-hold, move, roles."
+            )
         }
         return PlatformResponses.json(try await admin.view(of: try await admin.user(id: id)))
     }
@@ -352,7 +380,8 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
                     .object([
                         "id": .string($0.organization.id), "name": .string($0.organization.name),
                         "parentId": $0.organization.parentID.map(JSONValue.string) ?? .null,
-                        "defaultRoles": .array($0.organization.defaultRoles.map(JSONValue.string)), "users": .int($0.users),
+                        "defaultRoles": .array($0.organization.defaultRoles.map(JSONValue.string)),
+                        "users": .int($0.users),
                         "createdByProvider": $0.organization.createdByProvider.map(JSONValue.string) ?? .null,
                     ])
                 })
@@ -361,12 +390,16 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
 
     func addOrganization(_ request: Request) async throws -> Response {
         let body = try await body(request)
-        let roles: [String]? = body["defaultRoles"].map { $0.isNull } == false ? try Self.strings(body, "defaultRoles") : nil
+        let roles: [String]? =
+            body["defaultRoles"].map { $0.isNull } == false ? try Self.strings(body, "defaultRoles") : nil
         let org = try await admin.addOrganization(
             name: try Self.string(body, "name"), parent: try Self.optionalString(body, "parent"), defaultRoles: roles)
         return PlatformResponses.json(
-            ["id": .string(org.id), "name": .string(org.name), "parentId": org.parentID.map(JSONValue.string) ?? .null,
-             "defaultRoles": .array(org.defaultRoles.map(JSONValue.string)), "users": 0],
+            [
+                "id": .string(org.id), "name": .string(org.name),
+                "parentId": org.parentID.map(JSONValue.string) ?? .null,
+                "defaultRoles": .array(org.defaultRoles.map(JSONValue.string)), "users": 0,
+            ],
             status: .created)
     }
 
@@ -375,13 +408,17 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         var query = SyncLogQuery(limit: try Self.integer(request, .pageSize, default: 100))
         query.providerID = q["provider"].map(String.init)
         if let a = q["action"].map(String.init) {
-            guard let action = SyncAction(rawValue: a) else { throw ProvisioningError.invalid("'\(a)' is not a sync-log action.") }
+            guard let action = SyncAction(rawValue: a) else {
+                throw ProvisioningError.invalid("'\(a)' is not a sync-log action.")
+            }
             query.action = action
         }
         query.attribute = q["attribute"].map(String.init)
         if let u = q["user"].map(String.init) { query.userID = try await admin.user(email: u).id }
         if let s = q["since"].map(String.init) {
-            guard let ms = Timestamp.parse(s) else { throw ProvisioningError.invalid("'since' must be an RFC 3339 time.") }
+            guard let ms = Timestamp.parse(s) else {
+                throw ProvisioningError.invalid("'since' must be an RFC 3339 time.")
+            }
             query.since = Timestamp.date(milliseconds: ms)
         }
         if q["before"] != nil {
@@ -390,7 +427,9 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         }
         let entries = try await admin.syncLog(query)
         var result: JSONObject = ["entries": .array(entries.map { .object($0.json) })]
-        if entries.count == query.limit, let last = entries.last?.sequence { result["next"] = .string("before=\(last)") }
+        if entries.count == query.limit, let last = entries.last?.sequence {
+            result["next"] = .string("before=\(last)")
+        }
         return PlatformResponses.json(result)
     }
 
@@ -400,7 +439,8 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
     func handle(_ request: Request, _ context: Context, _ body: () async throws -> Response) async -> Response {
         do {
             guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
-                try await accounts.authenticate(apiToken: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) != nil
+                try await accounts.authenticate(
+                    apiToken: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) != nil
             else {
                 return PlatformResponses.error(
                     "Authentication required: send an admin API token as 'Authorization: Bearer <token>' (`roster admin token create`).",
@@ -408,7 +448,8 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
             }
             return try await body()
         } catch {
-            return PlatformResponses.response(for: error, request: request, logger: context.logger, maxBodySize: maxBodySize)
+            return PlatformResponses.response(
+                for: error, request: request, logger: context.logger, maxBodySize: maxBodySize)
         }
     }
 
@@ -426,7 +467,9 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
     /// A boolean query parameter: `true`/`1`/`yes` or `false`/`0`/`no` (any case); anything else is a 400, so that
     /// a typo never turns a dry run into a real one.
     static func flag(_ request: Request, _ name: String) throws -> Bool {
-        guard let text = request.uri.queryParameters[Substring(name)].map({ String($0).lowercased() }) else { return false }
+        guard let text = request.uri.queryParameters[Substring(name)].map({ String($0).lowercased() }) else {
+            return false
+        }
         switch text {
         case "true", "1", "yes": return true
         case "false", "0", "no": return false

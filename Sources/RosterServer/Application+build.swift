@@ -53,7 +53,8 @@ package func buildRouter<Store: ProvisioningStore>(configuration: ServerConfigur
     router.add(middleware: RequestLogMiddleware())
     let renderer = try ConsoleRenderer()
     router.add(
-        middleware: ErrorMiddleware(responses: ErrorResponses(renderer: renderer, maxBodySize: configuration.maxBodySize)))
+        middleware: ErrorMiddleware(
+            responses: ErrorResponses(renderer: renderer, maxBodySize: configuration.maxBodySize)))
     router.add(middleware: ProviderActivityMiddleware(activity: ProviderActivity(), store: store))
     router.add(
         middleware: SCIMGuardMiddleware(

@@ -8,7 +8,8 @@ import SCIM
 /// Organizations, watchlists, legal holds and the sync log (filters, CSV export, live updates).
 extension ConsoleController {
     func addDirectoryRoutes(to routes: RouteCollection<Context>) {
-        routes.get("console/organizations") { request, _ in await page(request) { try await organizations($0, request) } }
+        routes.get("console/organizations") { request, _ in await page(request) { try await organizations($0, request) }
+        }
         routes.post("console/organizations") { request, _ in
             await action(request, back: "/console/organizations") { _, form in
                 let roles = form.all("roles")
@@ -19,10 +20,13 @@ extension ConsoleController {
         }
         routes.post("console/organizations/default-roles") { request, _ in
             await action(request, back: "/console/organizations") { _, form in
-                let org = try await admin.setDefaultRoles(organization: form["organization"] ?? "", roles: form.all("roles"))
+                let org = try await admin.setDefaultRoles(
+                    organization: form["organization"] ?? "", roles: form.all("roles"))
                 return Self.redirect(
                     "/console/organizations",
-                    notice: "'\(org.name)' default roles: \(org.defaultRoles.joined(separator: ", ")). Users get them at their next provisioning change or when you apply org and role settings.")
+                    notice:
+                        "'\(org.name)' default roles: \(org.defaultRoles.joined(separator: ", ")). Users get them at their next provisioning change or when you apply org and role settings."
+                )
             }
         }
         routes.get("console/watchlists") { request, _ in await page(request) { try await watchlists($0, request) } }
@@ -65,7 +69,8 @@ extension ConsoleController {
                 rows.append([
                     "id": org.id, "name": org.name, "users": summary.users, "indent": Double(depth) * 1.5 + 0.6,
                     "defaultRoles": org.defaultRoles.joined(separator: ", "),
-                    "createdBy": org.createdByProvider.map { "provider \($0) (attribute mapping)" } ?? (org.parentID == nil ? "built in" : "an admin"),
+                    "createdBy": org.createdByProvider.map { "provider \($0) (attribute mapping)" }
+                        ?? (org.parentID == nil ? "built in" : "an admin"),
                 ])
                 walk(org.id, depth: depth + 1)
             }
@@ -97,8 +102,10 @@ extension ConsoleController {
         var context = base(signed, request, title: "Legal holds", nav: "navHolds")
         context["hasHolds"] = !holds.isEmpty
         context["holds"] = holds.map {
-            ["id": $0.id, "userName": $0.userName, "matter": $0.legalHoldMatter ?? "", "status": $0.status.rawValue,
-             "source": $0.providerID ?? "local"]
+            [
+                "id": $0.id, "userName": $0.userName, "matter": $0.legalHoldMatter ?? "", "status": $0.status.rawValue,
+                "source": $0.providerID ?? "local",
+            ]
         }
         return render("legal-holds", context, request: request)
     }
@@ -109,7 +116,9 @@ extension ConsoleController {
         var query = SyncLogQuery(limit: 100)
         if let p = q["provider"].map(String.init), !p.isEmpty { query.providerID = p }
         if let a = q["action"].map(String.init), !a.isEmpty {
-            guard let action = SyncAction(rawValue: a) else { throw ProvisioningError.invalid("'\(a)' is not a sync-log action.") }
+            guard let action = SyncAction(rawValue: a) else {
+                throw ProvisioningError.invalid("'\(a)' is not a sync-log action.")
+            }
             query.action = action
         }
         if let u = q["user"].map(String.init)?.trimmingCharacters(in: .whitespaces), !u.isEmpty {
@@ -132,15 +141,19 @@ extension ConsoleController {
         let providers = try await admin.providers()
         let q = request.uri.queryParameters
         var context = base(signed, request, title: "Sync log", nav: "navSyncLog")
-        context["providerOptions"] = providers.map { ["value": $0.id, "label": $0.name, "selected": $0.id == query.providerID] }
+        context["providerOptions"] = providers.map {
+            ["value": $0.id, "label": $0.name, "selected": $0.id == query.providerID]
+        }
         context["actionOptions"] = SyncAction.allCases.map { ["value": $0.rawValue, "selected": $0 == query.action] }
         context["user"] = q["user"].map(String.init) ?? ""
         context["since"] = q["since"].map(String.init) ?? ""
         context["attribute"] = query.attribute ?? ""
-        let filters = [("provider", query.providerID ?? ""), ("user", q["user"].map(String.init) ?? ""),
-                       ("action", query.action?.rawValue ?? ""), ("since", q["since"].map(String.init) ?? ""),
-                       ("attribute", query.attribute ?? "")]
-            .filter { !$0.1.isEmpty }
+        let filters = [
+            ("provider", query.providerID ?? ""), ("user", q["user"].map(String.init) ?? ""),
+            ("action", query.action?.rawValue ?? ""), ("since", q["since"].map(String.init) ?? ""),
+            ("attribute", query.attribute ?? ""),
+        ]
+        .filter { !$0.1.isEmpty }
         let queryString = filters.map { "\($0.0)=\(Self.queryEscape($0.1))" }.joined(separator: "&")
         context["query"] = queryString
         context["entries"] = entries.map(Self.row)
@@ -178,7 +191,8 @@ extension ConsoleController {
                 for entry in entries.reversed() {
                     var json = entry.json
                     json["user"] = entry.userName.map(JSONValue.string) ?? .null
-                    try await writer.write(ByteBuffer(string: "event: entry\ndata: \(JSONValue.object(json).jsonText)\n\n"))
+                    try await writer.write(
+                        ByteBuffer(string: "event: entry\ndata: \(JSONValue.object(json).jsonText)\n\n"))
                     last = max(last, entry.sequence ?? last)
                 }
                 if entries.isEmpty { try await writer.write(ByteBuffer(string: ": keep-alive\n\n")) }

@@ -10,7 +10,9 @@ extension ConsoleController {
         routes.get("console/providers") { request, _ in await page(request) { try await providers($0, request) } }
         routes.get("console/providers/new") { request, _ in
             await page(request) { signed in
-                render("provider-new", base(signed, request, title: "Add provisioning provider", nav: "navProviders"), request: request)
+                render(
+                    "provider-new", base(signed, request, title: "Add provisioning provider", nav: "navProviders"),
+                    request: request)
             }
         }
         routes.post("console/providers") { request, _ in
@@ -50,8 +52,11 @@ extension ConsoleController {
                 case "watchlist-rules": kind = .watchlist
                 default: throw ProvisioningError.notFound("No such mapping.")
                 }
-                try await admin.removeRule(kind, providerID: id, group: form["group"] ?? "", watchlist: form["watchlist"])
-                return Self.redirect("/console/providers/\(id)", notice: "Mapping removed. Nobody moves until you apply org and role settings.")
+                try await admin.removeRule(
+                    kind, providerID: id, group: form["group"] ?? "", watchlist: form["watchlist"])
+                return Self.redirect(
+                    "/console/providers/\(id)",
+                    notice: "Mapping removed. Nobody moves until you apply org and role settings.")
             }
         }
     }
@@ -71,7 +76,8 @@ extension ConsoleController {
         return render("providers", context, request: request)
     }
 
-    func credentials(_ signed: Signed, _ request: Request, _ issued: AdminService<Store>.IssuedCredentials) -> Response {
+    func credentials(_ signed: Signed, _ request: Request, _ issued: AdminService<Store>.IssuedCredentials) -> Response
+    {
         var context = base(signed, request, title: "API credentials", nav: "navProviders")
         context["id"] = issued.provider.id
         context["name"] = issued.provider.name
@@ -115,11 +121,15 @@ extension ConsoleController {
                 "isParent": o.organization.id == mapping.parentID,
             ]
         }
-        context["orgRules"] = overview.organizationRules.map { ["group": $0.group, "organization": $0.organization, "priority": $0.priority] }
+        context["orgRules"] = overview.organizationRules.map {
+            ["group": $0.group, "organization": $0.organization, "priority": $0.priority]
+        }
         context["hasOrgRules"] = !overview.organizationRules.isEmpty
         context["modeGroups"] = p.roleMappingMode == .groups
         context["modeManual"] = p.roleMappingMode == .manual
-        context["roleRules"] = overview.roleRules.map { ["group": $0.group, "roles": $0.roles.joined(separator: ", ")] }
+        context["roleRules"] = overview.roleRules.map {
+            ["group": $0.group, "roles": $0.roles.joined(separator: ", ")]
+        }
         context["hasRoleRules"] = !overview.roleRules.isEmpty
         context["unmappedGroups"] = overview.groupsWithoutRoles.map { ["displayName": $0.displayName] }
         context["hasUnmappedGroups"] = !overview.groupsWithoutRoles.isEmpty
@@ -143,7 +153,8 @@ extension ConsoleController {
                 "examples": group.examples.map { e -> [String: Any] in
                     ["user": e.userName ?? e.userID ?? "", "userID": e.userID ?? "", "detail": e.detail ?? ""]
                 },
-                "link": "/console/sync-log?provider=\(Self.queryEscape(p.id))&action=warning&attribute=\(Self.queryEscape(group.attribute))",
+                "link":
+                    "/console/sync-log?provider=\(Self.queryEscape(p.id))&action=warning&attribute=\(Self.queryEscape(group.attribute))",
             ]
         }
         return render("provider", context, request: request)
@@ -161,7 +172,8 @@ extension ConsoleController {
         context["roleChanges"] = report.roleChanges
         context["watchlistAdditions"] = report.watchlistAdditions
         context["watchlistRemovals"] = report.watchlistRemovals
-        context["organizationsCreated"] = report.organizationsCreated.isEmpty
+        context["organizationsCreated"] =
+            report.organizationsCreated.isEmpty
             ? "0" : "\(report.organizationsCreated.count) (\(report.organizationsCreated.joined(separator: ", ")))"
         context["hasChanges"] = report.changed > 0
         if report.changed > report.changes.count { context["more"] = report.changed - report.changes.count }
@@ -171,7 +183,8 @@ extension ConsoleController {
             return [
                 "userName": c.userName,
                 "organization": c.organizationTo.map { "\(c.organizationFrom ?? "") → \($0)" } ?? "",
-                "roles": c.rolesTo.map { "\(c.rolesFrom.joined(separator: ", ")) → \($0.joined(separator: ", "))" } ?? "",
+                "roles": c.rolesTo.map { "\(c.rolesFrom.joined(separator: ", ")) → \($0.joined(separator: ", "))" }
+                    ?? "",
                 "watchlists": watchlists.joined(separator: ", "),
             ]
         }
@@ -221,7 +234,8 @@ extension ConsoleController {
                 providerID: id, method: method, organization: form["organization"],
                 attribute: method == .attribute ? (form["attribute"] ?? OrganizationMapping.defaultAttribute) : nil,
                 parent: method == .attribute ? form["parent"] : nil)
-            return Self.redirect(back, notice: note ?? "Organization mapping saved. Nobody moves until you apply org and role settings.")
+            return Self.redirect(
+                back, notice: note ?? "Organization mapping saved. Nobody moves until you apply org and role settings.")
         case "org-rules":
             _ = try await admin.addOrganizationRule(
                 providerID: id, group: form["group"] ?? "", organization: form["organization"] ?? "",
@@ -235,15 +249,22 @@ extension ConsoleController {
             return Self.redirect(back, notice: "Role mapping mode saved.")
         case "role-rules":
             let rule = try await admin.addRoleRule(providerID: id, group: form["group"] ?? "", roles: form.all("roles"))
-            return Self.redirect(back, notice: "Mapped '\(form["group"] ?? "")' to \(rule.roles.joined(separator: ", ")). Nobody moves until you apply org and role settings.")
+            return Self.redirect(
+                back,
+                notice:
+                    "Mapped '\(form["group"] ?? "")' to \(rule.roles.joined(separator: ", ")). Nobody moves until you apply org and role settings."
+            )
         case "watchlist-rules":
-            _ = try await admin.addWatchlistRule(providerID: id, group: form["group"] ?? "", watchlist: form["watchlist"] ?? "")
+            _ = try await admin.addWatchlistRule(
+                providerID: id, group: form["group"] ?? "", watchlist: form["watchlist"] ?? "")
             return Self.redirect(back, notice: "Watchlist mapping added.")
         case "apply":
             let report = try await admin.applyMappings(providerID: id, dryRun: false)
             return Self.redirect(
                 back,
-                notice: "Applied org and role settings: \(report.processed) users evaluated, \(report.changed) changed (\(report.organizationMoves) organization moves, \(report.roleChanges) role changes).")
+                notice:
+                    "Applied org and role settings: \(report.processed) users evaluated, \(report.changed) changed (\(report.organizationMoves) organization moves, \(report.roleChanges) role changes)."
+            )
         case "delete":
             try await admin.removeProvider(id: id)
             return Self.redirect("/console/providers", notice: "Provider removed; its users stay.")

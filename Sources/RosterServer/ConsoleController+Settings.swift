@@ -11,12 +11,14 @@ extension ConsoleController {
             await action(request, back: "/console/settings") { _, form in
                 let days = try SettingLimit.coldStorageRetentionDays.integer(form["days"] ?? "")
                 try await admin.setColdStorageRetention(days: days)
-                return Self.redirect("/console/settings", notice: "Archives of deactivated users are now kept \(days) days.")
+                return Self.redirect(
+                    "/console/settings", notice: "Archives of deactivated users are now kept \(days) days.")
             }
         }
         routes.post("console/admins") { request, _ in
             await action(request, back: "/console/settings") { _, form in
-                let created = try await accounts.addAdmin(email: form["email"] ?? "", password: form.raw("password") ?? "")
+                let created = try await accounts.addAdmin(
+                    email: form["email"] ?? "", password: form.raw("password") ?? "")
                 return Self.redirect("/console/settings", notice: "Admin \(created.email) added.")
             }
         }
@@ -73,7 +75,9 @@ extension ConsoleController {
                     name: form["name"] ?? "platform", expiresIn: try Self.expiry(form))
                 return secretOnce(
                     signed, request, heading: "Platform API key '\(key.name)'", label: "Key", secret: secret,
-                    hint: "The backup platform's services send it as 'Authorization: Bearer <key>' to /api/v1/devices and /api/v1/sessions.")
+                    hint:
+                        "The backup platform's services send it as 'Authorization: Bearer <key>' to /api/v1/devices and /api/v1/sessions."
+                )
             }
         }
     }
@@ -84,23 +88,29 @@ extension ConsoleController {
         context["retentionMax"] = Int(SettingLimit.coldStorageRetentionDays.range.upperBound)
         let admins = try await accounts.admins()
         context["admins"] = admins.map {
-            ["id": $0.id, "email": $0.email, "lastSignIn": $0.lastSignInAt.map(Self.time) ?? "never",
-             "created": Self.time($0.createdAt), "you": $0.id == signed.admin.id, "removable": admins.count > 1]
+            [
+                "id": $0.id, "email": $0.email, "lastSignIn": $0.lastSignInAt.map(Self.time) ?? "never",
+                "created": Self.time($0.createdAt), "you": $0.id == signed.admin.id, "removable": admins.count > 1,
+            ]
         }
         context["minimum"] = AdminAccounts<Store>.minimumPasswordLength
         let emails = Dictionary(admins.map { ($0.id, $0.email) }, uniquingKeysWith: { a, _ in a })
         let tokens = try await accounts.tokens()
         context["hasTokens"] = !tokens.isEmpty
         context["tokens"] = tokens.map {
-            ["id": $0.id, "name": $0.name, "admin": emails[$0.adminID] ?? $0.adminID,
-             "created": Self.time($0.createdAt), "lastUsed": $0.lastUsedAt.map(Self.time) ?? "never",
-             "expires": Self.expiryText($0.expiresAt)]
+            [
+                "id": $0.id, "name": $0.name, "admin": emails[$0.adminID] ?? $0.adminID,
+                "created": Self.time($0.createdAt), "lastUsed": $0.lastUsedAt.map(Self.time) ?? "never",
+                "expires": Self.expiryText($0.expiresAt),
+            ]
         }
         let keys = try await platform.apiKeys()
         context["hasKeys"] = !keys.isEmpty
         context["keys"] = keys.map {
-            ["id": $0.id, "name": $0.name, "created": Self.time($0.createdAt),
-             "lastUsed": $0.lastUsedAt.map(Self.time) ?? "never", "expires": Self.expiryText($0.expiresAt)]
+            [
+                "id": $0.id, "name": $0.name, "created": Self.time($0.createdAt),
+                "lastUsed": $0.lastUsedAt.map(Self.time) ?? "never", "expires": Self.expiryText($0.expiresAt),
+            ]
         }
         return render("settings", context, request: request)
     }

@@ -48,18 +48,26 @@ extension ConsoleController {
             legalHold: hold, offset: (pageNumber - 1) * Self.usersPerPage, limit: Self.usersPerPage)
         let page = try await admin.searchUsers(search)
         let organizations = try await admin.organizations()
-        let orgNames = Dictionary(organizations.map { ($0.organization.id, $0.organization.name) }, uniquingKeysWith: { a, _ in a })
+        let orgNames = Dictionary(
+            organizations.map { ($0.organization.id, $0.organization.name) }, uniquingKeysWith: { a, _ in a })
         let providers = try await admin.providers()
         let providerNames = Dictionary(providers.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
 
         var context = base(signed, request, title: "Users", nav: "navUsers")
         context["q"] = q
         context["hold"] = hold
-        context["statuses"] = UserStatus.allCases.map { ["value": $0.rawValue, "label": $0.rawValue.capitalized, "selected": $0 == status] }
+        context["statuses"] = UserStatus.allCases.map {
+            ["value": $0.rawValue, "label": $0.rawValue.capitalized, "selected": $0 == status]
+        }
         context["localSelected"] = provider == ""
-        context["providerOptions"] = providers.map { ["value": $0.id, "label": $0.name, "selected": $0.id == provider] }
+        context["providerOptions"] = providers.map {
+            ["value": $0.id, "label": $0.name, "selected": $0.id == provider]
+        }
         context["organizationOptions"] = organizations.map {
-            ["value": $0.organization.id, "label": $0.organization.name, "selected": $0.organization.id == organization]
+            [
+                "value": $0.organization.id, "label": $0.organization.name,
+                "selected": $0.organization.id == organization,
+            ]
         }
         context["total"] = page.totalResults
         context["hasFilter"] = !q.isEmpty || status != nil || provider != nil || organization != nil || hold
@@ -77,10 +85,13 @@ extension ConsoleController {
         context["page"] = pageNumber
         context["pages"] = pages
         func link(_ n: Int) -> String {
-            var items = [("q", q), ("status", status?.rawValue ?? ""), ("provider", query["provider"].map(String.init) ?? ""),
-                         ("organization", organization ?? ""), ("page", String(n))]
+            var items = [
+                ("q", q), ("status", status?.rawValue ?? ""), ("provider", query["provider"].map(String.init) ?? ""),
+                ("organization", organization ?? ""), ("page", String(n)),
+            ]
             if hold { items.append(("hold", "1")) }
-            return "/console/users?" + items.filter { !$0.1.isEmpty }.map { "\($0.0)=\(Self.queryEscape($0.1))" }.joined(separator: "&")
+            return "/console/users?"
+                + items.filter { !$0.1.isEmpty }.map { "\($0.0)=\(Self.queryEscape($0.1))" }.joined(separator: "&")
         }
         if pageNumber > 1 { context["previous"] = link(pageNumber - 1) }
         if pageNumber < pages { context["next"] = link(pageNumber + 1) }
@@ -106,7 +117,8 @@ extension ConsoleController {
         // Mustache renders a section for any string, even an empty one: optional values are set only when present.
         if let due = user.deactivationDueAt { context["pending"] = Self.time(due) }
         if let held = user.held { context["held"] = held.rawValue }
-        context["source"] = providerName.map { "Provisioned by \($0)\(user.linked ? "" : " (unlinked)")" } ?? "Local user"
+        context["source"] =
+            providerName.map { "Provisioned by \($0)\(user.linked ? "" : " (unlinked)")" } ?? "Local user"
         context["organization"] = view["organization"]?.stringValue ?? ""
         context["roles"] = strings("roles").joined(separator: ", ")
         context["watchlists"] = strings("watchlists").isEmpty ? "None" : strings("watchlists").joined(separator: ", ")
@@ -124,13 +136,17 @@ extension ConsoleController {
         context["canSetRoles"] = managed.map { $0.roleMappingMode == .manual } ?? true
         let currentRoles = Set(strings("roles"))
         context["roleOptions"] = Role.catalogue.map { ["name": $0.name, "selected": currentRoles.contains($0.name)] }
-        context["organizations"] = organizations.map { ["name": $0.organization.name, "current": $0.organization.id == user.organizationID] }
+        context["organizations"] = organizations.map {
+            ["name": $0.organization.name, "current": $0.organization.id == user.organizationID]
+        }
         context["isLocal"] = user.isLocal
         if !user.isLocal, let providerName { context["managedBy"] = providerName }
         context["displayName"] = user.displayName ?? ""
         context["title"] = user.attributes["title"]?.stringValue ?? ""
         context["department"] = user.enterprise?["department"]?.stringValue ?? ""
-        context["attributes"] = Self.attributeRows(user.attributes).map { ["name": $0.0, "value": $0.1, "managed": !user.isLocal] }
+        context["attributes"] = Self.attributeRows(user.attributes).map {
+            ["name": $0.0, "value": $0.1, "managed": !user.isLocal]
+        }
         let archives = view["archives"]?.arrayValue ?? []
         let devices = Dictionary(
             (view["devices"]?.arrayValue ?? []).compactMap { d -> (String, String)? in
@@ -141,13 +157,16 @@ extension ConsoleController {
         context["archives"] = archives.compactMap(\.objectValue).map { a -> [String: Any] in
             [
                 "device": devices[a["deviceId"]?.stringValue ?? ""] ?? "",
-                "tier": (a["tier"]?.stringValue ?? "") + (a["markedForDeletion"]?.boolValue == true ? " (marked for deletion)" : ""),
+                "tier": (a["tier"]?.stringValue ?? "")
+                    + (a["markedForDeletion"]?.boolValue == true ? " (marked for deletion)" : ""),
                 "coldUntil": a["coldUntil"]?.stringValue ?? "",
             ]
         }
         context["timeline"] = timeline.map { e -> [String: Any] in
-            ["action": e.action.rawValue, "detail": e.detail ?? "", "at": Timestamp.format(e.at),
-             "by": e.providerID.map { "provider \($0)" } ?? "admin or scheduler"]
+            [
+                "action": e.action.rawValue, "detail": e.detail ?? "", "at": Timestamp.format(e.at),
+                "by": e.providerID.map { "provider \($0)" } ?? "admin or scheduler",
+            ]
         }
         return render("user", context, request: request)
     }
@@ -195,7 +214,8 @@ extension ConsoleController {
             return Self.redirect(back, notice: "\(user.userName) is unblocked.")
         case "deactivate":
             guard form["confirm"] == "yes" else {
-                throw ProvisioningError.invalid("Confirm that access is removed now and the archives move to cold storage.")
+                throw ProvisioningError.invalid(
+                    "Confirm that access is removed now and the archives move to cold storage.")
             }
             try await admin.perform(.deactivate, email: user.userName)
             return Self.redirect(back, notice: "\(user.userName) is deactivated; the archives are in cold storage.")
@@ -213,11 +233,13 @@ extension ConsoleController {
             return Self.redirect(back, notice: "\(user.userName) moved to \(form["organization"] ?? "").")
         case "roles":
             let roles = try await admin.setRoles(email: user.userName, roles: form.all("roles"))
-            return Self.redirect(back, notice: "Roles of \(user.userName): \(roles.isEmpty ? "none" : roles.joined(separator: ", ")).")
+            return Self.redirect(
+                back, notice: "Roles of \(user.userName): \(roles.isEmpty ? "none" : roles.joined(separator: ", ")).")
         case "edit":
             _ = try await admin.updateUser(
                 email: user.userName,
-                AdminService.UserEdit(displayName: form["displayName"], title: form["title"], department: form["department"]))
+                AdminService.UserEdit(
+                    displayName: form["displayName"], title: form["title"], department: form["department"]))
             return Self.redirect(back, notice: "Saved.")
         default:
             throw ProvisioningError.notFound("No such user action.")

@@ -32,8 +32,12 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
         routes.get("console") { request, _ in
             await page(request) { _ in Self.redirect("/console/providers") }
         }
-        routes.get("console/static/roster.css") { _, _ in renderer.asset(renderer.stylesheet, type: "text/css; charset=utf-8") }
-        routes.get("console/static/roster.js") { _, _ in renderer.asset(renderer.script, type: "text/javascript; charset=utf-8") }
+        routes.get("console/static/roster.css") { _, _ in
+            renderer.asset(renderer.stylesheet, type: "text/css; charset=utf-8")
+        }
+        routes.get("console/static/roster.js") { _, _ in
+            renderer.asset(renderer.script, type: "text/javascript; charset=utf-8")
+        }
         routes.get("console/sign-in") { request, _ in await signInPage(request) }
         routes.post("console/sign-in") { request, context in await signIn(request, from: Self.clientAddress(context)) }
         routes.post("console/sign-out") { request, _ in await action(request) { signed, _ in await signOut(signed) } }
@@ -84,9 +88,11 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
             guard let signed = try await signed(request) else {
                 return renderer.page(
                     "error",
-                    ["title": "Signed out", "heading": "You are signed out",
-                     "message": "Your session ended, so nothing was changed. Sign in and try again.",
-                     "back": "/console/sign-in", "backLabel": "Sign in"],
+                    [
+                        "title": "Signed out", "heading": "You are signed out",
+                        "message": "Your session ended, so nothing was changed. Sign in and try again.",
+                        "back": "/console/sign-in", "backLabel": "Sign in",
+                    ],
                     status: .unauthorized)
             }
             var request = request
@@ -97,10 +103,13 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
             else {
                 return renderer.page(
                     "error",
-                    ["title": "Refused", "heading": "This form has expired",
-                     "message": "The form did not carry this session's security token, so nothing was changed. Go back, reload the page and try again.",
-                     "back": back ?? "/console", "backLabel": "Back", "admin": signed.admin.email,
-                     "csrf": signed.session.csrfToken],
+                    [
+                        "title": "Refused", "heading": "This form has expired",
+                        "message":
+                            "The form did not carry this session's security token, so nothing was changed. Go back, reload the page and try again.",
+                        "back": back ?? "/console", "backLabel": "Back", "admin": signed.admin.email,
+                        "csrf": signed.session.csrfToken,
+                    ],
                     status: .forbidden)
             }
             do {
@@ -125,7 +134,10 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
     func signInPage(_ request: Request, email: String = "", error: String? = nil, status: HTTPResponse.Status = .ok)
         async -> Response
     {
-        var context: [String: Any] = ["title": "Sign in", "email": email, "next": Self.safeNext(request.uri.queryParameters["next"].map(String.init))]
+        var context: [String: Any] = [
+            "title": "Sign in", "email": email,
+            "next": Self.safeNext(request.uri.queryParameters["next"].map(String.init)),
+        ]
         if let error { context["error"] = error }
         return renderer.page("sign-in", context, status: status)
     }
@@ -167,7 +179,8 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
     func signOut(_ signed: Signed) async -> Response {
         try? await accounts.signOut(token: signed.token)
         var response = Self.redirect("/console/sign-in")
-        response.setCookie(Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
         return response
     }
 
@@ -176,13 +189,17 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
         guard (try? await accounts.isValidSetupToken(token)) == true else {
             return renderer.page(
                 "error",
-                ["title": "Setup link", "heading": "This setup link is not valid",
-                 "message": "An admin exists already, or the server was restarted and printed a new link in its log. Sign in instead, or use the newest link.",
-                 "back": "/console/sign-in", "backLabel": "Sign in"],
+                [
+                    "title": "Setup link", "heading": "This setup link is not valid",
+                    "message":
+                        "An admin exists already, or the server was restarted and printed a new link in its log. Sign in instead, or use the newest link.",
+                    "back": "/console/sign-in", "backLabel": "Sign in",
+                ],
                 status: .notFound)
         }
         return renderer.page(
-            "setup", ["title": "Create the first admin", "token": token, "minimum": AdminAccounts<Store>.minimumPasswordLength])
+            "setup",
+            ["title": "Create the first admin", "token": token, "minimum": AdminAccounts<Store>.minimumPasswordLength])
     }
 
     func setup(_ request: Request) async -> Response {
@@ -192,14 +209,17 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
             do {
                 let signed = try await accounts.completeSetup(
                     token: form["token"] ?? "", email: form["email"] ?? "", password: form.raw("password") ?? "")
-                var response = Self.redirect("/console/providers", notice: "Welcome. You are the first admin of this Roster.")
+                var response = Self.redirect(
+                    "/console/providers", notice: "Welcome. You are the first admin of this Roster.")
                 response.setCookie(sessionCookie(signed.token, request: request))
                 return response
             } catch let error as ProvisioningError {
                 return renderer.page(
                     "setup",
-                    ["title": "Create the first admin", "token": form["token"] ?? "", "email": form["email"] ?? "",
-                     "minimum": AdminAccounts<Store>.minimumPasswordLength, "error": error.message],
+                    [
+                        "title": "Create the first admin", "token": form["token"] ?? "", "email": form["email"] ?? "",
+                        "minimum": AdminAccounts<Store>.minimumPasswordLength, "error": error.message,
+                    ],
                     status: .badRequest)
             }
         } catch {
@@ -208,7 +228,8 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
     }
 
     func sessionCookie(_ token: String, request: Request) -> Cookie {
-        let https = configuration.publicURL.lowercased().hasPrefix("https:")
+        let https =
+            configuration.publicURL.lowercased().hasPrefix("https:")
             || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
         return Cookie(
             name: Self.sessionCookie, value: token, maxAge: Int(accounts.sessionLifetime.components.seconds), path: "/",
@@ -219,7 +240,9 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
 
     /// The layout's part of a page context: who is signed in, the anti-forgery token, the one-time notice.
     func base(_ signed: Signed, _ request: Request, title: String, nav: String) -> [String: Any] {
-        var context: [String: Any] = ["title": title, "admin": signed.admin.email, "csrf": signed.session.csrfToken, nav: true]
+        var context: [String: Any] = [
+            "title": title, "admin": signed.admin.email, "csrf": signed.session.csrfToken, nav: true,
+        ]
         if let flash = request.cookies[Self.flashCookie]?.value, let (kind, message) = Self.decodeFlash(flash) {
             context[kind == "e" ? "error" : "notice"] = message
         }
@@ -230,7 +253,8 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
     func render(_ template: String, _ context: [String: Any], request: Request) -> Response {
         var response = renderer.page(template, context)
         if request.cookies[Self.flashCookie] != nil {
-            response.setCookie(Cookie(name: Self.flashCookie, value: "", maxAge: 0, path: "/console", httpOnly: true, sameSite: .lax))
+            response.setCookie(
+                Cookie(name: Self.flashCookie, value: "", maxAge: 0, path: "/console", httpOnly: true, sameSite: .lax))
         }
         return response
     }
@@ -240,7 +264,8 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
         var response = Response(status: .seeOther, headers: [.location: location])
         if let message = error ?? notice {
             let value = encodeFlash(error != nil ? "e" : "n", message)
-            response.setCookie(Cookie(name: flashCookie, value: value, maxAge: 60, path: "/console", httpOnly: true, sameSite: .lax))
+            response.setCookie(
+                Cookie(name: flashCookie, value: value, maxAge: 60, path: "/console", httpOnly: true, sameSite: .lax))
         }
         return response
     }

@@ -2,8 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Mustache
-import SCIM
 import NIOCore
+import SCIM
 
 /// Renders console pages from the Mustache templates shipped as the `Console` resource folder, and serves its
 /// stylesheet and script.
@@ -33,10 +33,14 @@ struct ConsoleRenderer: Sendable {
 
     /// A page as an HTML response. `context` is what the template reads; the layout reads `title`, `admin`,
     /// `csrf`, `notice`, `error` and the `nav…` flag of the current section.
-    func page(_ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:])
+    func page(
+        _ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
+    )
         -> Response
     {
-        let html = library.render(context, withTemplate: template) ?? "<!doctype html><title>Roster</title><p>Missing page \(template).</p>"
+        let html =
+            library.render(context, withTemplate: template)
+            ?? "<!doctype html><title>Roster</title><p>Missing page \(template).</p>"
         var fields = headers
         fields[.contentType] = "text/html; charset=utf-8"
         fields[.cacheControl] = "no-store"

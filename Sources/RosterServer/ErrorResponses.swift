@@ -44,7 +44,8 @@ struct ErrorResponses: Sendable {
     func response(for error: any Error, request: Request, logger: Logger) -> Response {
         let body = Body(path: request.uri.path)
         let failure = Self.failure(for: error, body: body, request: request, maxBodySize: maxBodySize) {
-            logger.error("Unhandled error: \(String(reflecting: error))", metadata: ["path": "\(loggable(request.uri.path))"])
+            logger.error(
+                "Unhandled error: \(String(reflecting: error))", metadata: ["path": "\(loggable(request.uri.path))"])
         }
         return render(failure, body: body)
     }
@@ -55,22 +56,26 @@ struct ErrorResponses: Sendable {
     ) -> Failure {
         switch error {
         case let error as SCIMError:
-            return Failure(error: error, retryAfter: error.status == 503 ? ProvisioningError.unavailableRetryAfter : nil)
+            return Failure(
+                error: error, retryAfter: error.status == 503 ? ProvisioningError.unavailableRetryAfter : nil)
         case let error as ProvisioningError:
             return Failure(error: error.scimError, retryAfter: error.retryAfterSeconds)
         case let error as HTTPError:
             return Failure(error: routingError(error, body: body, request: request), plain: true)
         case is NIOTooManyBytesError:
-            let detail = switch body {
-            case .html: "The form is larger than the console accepts."
-            case .json: maxBodySize.map { "The request body is larger than the limit of \($0) bytes." }
-                ?? "The request body is larger than the server accepts."
-            case .scim: "The request body is larger than the server accepts."
-            }
+            let detail =
+                switch body {
+                case .html: "The form is larger than the console accepts."
+                case .json:
+                    maxBodySize.map { "The request body is larger than the limit of \($0) bytes." }
+                        ?? "The request body is larger than the server accepts."
+                case .scim: "The request body is larger than the server accepts."
+                }
             return Failure(error: .payloadTooLarge(detail))
         default:
             unexpected()
-            let detail = body == .html
+            let detail =
+                body == .html
                 ? "Something went wrong on our side; the error was logged. Try again."
                 : "The server could not complete the request; the error was logged."
             return Failure(error: .internalError(detail))
@@ -108,8 +113,10 @@ struct ErrorResponses: Sendable {
                 let status = failure.status
                 response = renderer.page(
                     "error",
-                    ["title": status.reasonPhrase, "heading": status.reasonPhrase, "message": failure.error.detail,
-                     "back": "/console", "backLabel": "Back to the console"],
+                    [
+                        "title": status.reasonPhrase, "heading": status.reasonPhrase, "message": failure.error.detail,
+                        "back": "/console", "backLabel": "Back to the console",
+                    ],
                     status: status)
             } else {
                 response = ConsoleRenderer.plainErrorPage(status: failure.status, message: failure.error.detail)

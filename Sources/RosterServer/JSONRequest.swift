@@ -22,7 +22,9 @@ enum JSONRequest {
 
     /// A required string member; missing or `null` is "required".
     static func string(_ body: JSONObject, _ name: String) throws -> String {
-        guard let text = try optionalString(body, name) else { throw ProvisioningError.invalid("'\(name)' is required.") }
+        guard let text = try optionalString(body, name) else {
+            throw ProvisioningError.invalid("'\(name)' is required.")
+        }
         return text
     }
 

@@ -61,7 +61,8 @@ func metricsResponse(store: some ProvisioningStore) async throws -> Response {
     let now = Date()
     let (backlog, actions, providers, warnings) = try await store.read { tx in
         (
-            try await tx.deactivationBacklog(at: now), try await tx.syncLogActionCounts(), try await tx.providers().count,
+            try await tx.deactivationBacklog(at: now), try await tx.syncLogActionCounts(),
+            try await tx.providers().count,
             try await tx.warningCounts()
         )
     }
@@ -111,5 +112,7 @@ func metricsUnauthorized() -> Response {
     Response(
         status: .unauthorized,
         headers: [.wwwAuthenticate: "Bearer realm=\"Roster metrics\"", .contentType: "text/plain; charset=utf-8"],
-        body: .init(byteBuffer: ByteBuffer(string: "GET /metrics needs the metrics token: send Authorization: Bearer <token>.\n")))
+        body: .init(
+            byteBuffer: ByteBuffer(
+                string: "GET /metrics needs the metrics token: send Authorization: Bearer <token>.\n")))
 }

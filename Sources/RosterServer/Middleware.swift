@@ -64,7 +64,8 @@ struct SCIMGuardMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let id = scimProviderID(request) else { return try await next(request, context) }
         guard Provider.isWellFormedID(id) else {
             throw SCIMError.notFound(
-                "This is not a SCIM Base URL: a provider id is \(Provider.idLength) lowercase letters and digits (the console and `roster provider list` show each provider's Base URL).")
+                "This is not a SCIM Base URL: a provider id is \(Provider.idLength) lowercase letters and digits (the console and `roster provider list` show each provider's Base URL)."
+            )
         }
         let providerID = String(id)
         if let limiter, let wait = limiter.acquire(providerID, at: Date()) {
@@ -72,7 +73,9 @@ struct SCIMGuardMiddleware<Context: RequestContext>: RouterMiddleware {
             return SCIMResponses.error(
                 SCIMError(
                     status: 429,
-                    detail: "Too many requests for this provider (the limit is \(Int(limiter.rate)) per second); retry after \(seconds) second\(seconds == 1 ? "" : "s")."),
+                    detail:
+                        "Too many requests for this provider (the limit is \(Int(limiter.rate)) per second); retry after \(seconds) second\(seconds == 1 ? "" : "s")."
+                ),
                 headers: [.retryAfter: String(seconds)])
         }
         let response: Response
@@ -141,7 +144,10 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func isValid(_ id: String) -> Bool {
         !id.isEmpty && id.utf8.count <= 128
-            && id.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "-_.".unicodeScalars.contains($0) }
+            && id.unicodeScalars.allSatisfy {
+                ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
+                    || "-_.".unicodeScalars.contains($0)
+            }
     }
 }
 

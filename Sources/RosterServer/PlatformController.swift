@@ -94,7 +94,8 @@ struct PlatformController<Store: ProvisioningStore, Context: RequestContext> {
             }
             return try await body()
         } catch {
-            return PlatformResponses.response(for: error, request: request, logger: context.logger, maxBodySize: maxBodySize)
+            return PlatformResponses.response(
+                for: error, request: request, logger: context.logger, maxBodySize: maxBodySize)
         }
     }
 
@@ -116,7 +117,9 @@ struct PlatformController<Store: ProvisioningStore, Context: RequestContext> {
 
 /// Responses of the platform API: JSON with `Content-Type: application/json`.
 enum PlatformResponses {
-    static func json(_ object: JSONObject, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+    static func json(_ object: JSONObject, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:])
+        -> Response
+    {
         let bytes = JSONValue.object(object).serialized()
         var headers = extra
         headers[.contentType] = "application/json"

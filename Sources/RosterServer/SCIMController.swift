@@ -33,7 +33,8 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         routes.post("\(base)/Bulk") { try await self.bulk($0, $1) }
         for method in [HTTPRequest.Method.get, .put, .patch, .delete] {
             routes.on("\(base)/Bulk", method: method) { _, _ -> Response in
-                throw SCIMError.methodNotAllowed("\(method.rawValue) is not allowed on /Bulk; send a BulkRequest with POST (RFC 7644 §3.7).")
+                throw SCIMError.methodNotAllowed(
+                    "\(method.rawValue) is not allowed on /Bulk; send a BulkRequest with POST (RFC 7644 §3.7).")
             }
         }
         for path in ["ServiceProviderConfig", "Schemas", "Schemas/:id", "ResourceTypes", "ResourceTypes/:id"] {
@@ -41,7 +42,8 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
             for method in [HTTPRequest.Method.post, .put, .patch, .delete] {
                 routes.on("\(base)/\(path)", method: method) { request, _ -> Response in
                     throw SCIMError.methodNotAllowed(
-                        "\(method.rawValue) is not allowed on /\(path.split(separator: "/")[0]); it is read-only (RFC 7644 §4).")
+                        "\(method.rawValue) is not allowed on /\(path.split(separator: "/")[0]); it is read-only (RFC 7644 §4)."
+                    )
                 }
             }
         }
@@ -66,7 +68,8 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     func credentials(_ request: Request, _ context: Context) throws -> SCIMService<Store>.ProviderCredentials {
         let providerID = context.parameters.get("provider") ?? ""
         guard let header = request.headers[.authorization] else {
-            throw SCIMError.unauthorized("Authentication required: send the provider's API credentials as Basic or Bearer.")
+            throw SCIMError.unauthorized(
+                "Authentication required: send the provider's API credentials as Basic or Bearer.")
         }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2 else { throw SCIMError.unauthorized("Malformed Authorization header.") }
@@ -80,7 +83,8 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
                 let colon = text.firstIndex(of: ":")
             else { throw SCIMError.unauthorized("Malformed Basic credentials.") }
             return .init(
-                providerID: providerID, username: String(text[..<colon]), secret: String(text[text.index(after: colon)...]))
+                providerID: providerID, username: String(text[..<colon]),
+                secret: String(text[text.index(after: colon)...]))
         default:
             throw SCIMError.unauthorized("Unsupported authorization scheme '\(parts[0])'; use Basic or Bearer.")
         }
@@ -165,9 +169,11 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         if known == nil, Self.wants("groups", attributes: attributes, excluded: excluded) {
             groups = try await service.groups(ofUser: user.id)
         }
-        let body = userRepresentation(user, groups: groups, provider: provider, attributes: attributes, excluded: excluded)
+        let body = userRepresentation(
+            user, groups: groups, provider: provider, attributes: attributes, excluded: excluded)
         let location = "\(baseURL(provider))/Users/\(user.id)"
-        return SCIMResponses.json(body, status: status, headers: resourceHeaders(version: user.version, location: location))
+        return SCIMResponses.json(
+            body, status: status, headers: resourceHeaders(version: user.version, location: location))
     }
 
     func createUser(_ request: Request, _ context: Context) async throws -> Response {
@@ -233,9 +239,10 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         resources.reserveCapacity(page.items.count)
         for user in page.items {
             resources.append(
-                .object(userRepresentation(
-                    user, groups: groups[user.id] ?? [], provider: provider, attributes: query.attributes,
-                    excluded: query.excludedAttributes)))
+                .object(
+                    userRepresentation(
+                        user, groups: groups[user.id] ?? [], provider: provider, attributes: query.attributes,
+                        excluded: query.excludedAttributes)))
         }
         return SCIMResponses.json(
             ListResponse.json(
@@ -281,7 +288,8 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         let body = groupRepresentation(
             group, members: members, provider: provider, attributes: attributes, excluded: excluded)
         let location = "\(baseURL(provider))/Groups/\(group.id)"
-        return SCIMResponses.json(body, status: status, headers: resourceHeaders(version: group.version, location: location))
+        return SCIMResponses.json(
+            body, status: status, headers: resourceHeaders(version: group.version, location: location))
     }
 
     func createGroup(_ request: Request, _ context: Context) async throws -> Response {
@@ -314,13 +322,15 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
 
     func groupList(_ credentials: SCIMService<Store>.ProviderCredentials, query: ListQuery) async throws -> Response {
         let withMembers = Self.wants("members", attributes: query.attributes, excluded: query.excludedAttributes)
-        let (provider, page, members) = try await service.readGroups(credentials, query: query, withMembers: withMembers)
+        let (provider, page, members) = try await service.readGroups(
+            credentials, query: query, withMembers: withMembers)
         var resources: [JSONValue] = []
         for group in page.items {
             resources.append(
-                .object(groupRepresentation(
-                    group, members: withMembers ? members[group.id] ?? [] : nil, provider: provider,
-                    attributes: query.attributes, excluded: query.excludedAttributes)))
+                .object(
+                    groupRepresentation(
+                        group, members: withMembers ? members[group.id] ?? [] : nil, provider: provider,
+                        attributes: query.attributes, excluded: query.excludedAttributes)))
         }
         return SCIMResponses.json(
             ListResponse.json(
@@ -337,7 +347,8 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         var countOnly = query
         countOnly.count = 0
         let userTotal = try await service.readUsers(credentials, query: countOnly, withGroups: false).page.totalResults
-        let groupTotal = try await service.readGroups(credentials, query: countOnly, withMembers: false).page.totalResults
+        let groupTotal = try await service.readGroups(credentials, query: countOnly, withMembers: false).page
+            .totalResults
         var resources: [JSONValue] = []
         let offset = query.startIndex - 1
         let withGroups = Self.wants("groups", attributes: query.attributes, excluded: query.excludedAttributes)
@@ -348,9 +359,10 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
             let (provider, page, groups) = try await service.readUsers(credentials, query: q, withGroups: withGroups)
             for user in page.items {
                 resources.append(
-                    .object(userRepresentation(
-                        user, groups: groups[user.id] ?? [], provider: provider, attributes: query.attributes,
-                        excluded: query.excludedAttributes)))
+                    .object(
+                        userRepresentation(
+                            user, groups: groups[user.id] ?? [], provider: provider, attributes: query.attributes,
+                            excluded: query.excludedAttributes)))
             }
         }
         let remaining = query.count - resources.count
@@ -358,12 +370,14 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
             var q = query
             q.startIndex = max(1, offset - userTotal + 1)
             q.count = remaining
-            let (provider, page, members) = try await service.readGroups(credentials, query: q, withMembers: withMembers)
+            let (provider, page, members) = try await service.readGroups(
+                credentials, query: q, withMembers: withMembers)
             for group in page.items {
                 resources.append(
-                    .object(groupRepresentation(
-                        group, members: withMembers ? members[group.id] ?? [] : nil, provider: provider,
-                        attributes: query.attributes, excluded: query.excludedAttributes)))
+                    .object(
+                        groupRepresentation(
+                            group, members: withMembers ? members[group.id] ?? [] : nil, provider: provider,
+                            attributes: query.attributes, excluded: query.excludedAttributes)))
             }
         }
         return SCIMResponses.json(
@@ -413,11 +427,13 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         case "Schemas":
             let resources = schemas.map { JSONValue.object($0.representation(baseURL: base)) }
             return SCIMResponses.json(
-                ListResponse.json(resources: resources, totalResults: resources.count, startIndex: 1, itemsPerPage: resources.count))
+                ListResponse.json(
+                    resources: resources, totalResults: resources.count, startIndex: 1, itemsPerPage: resources.count))
         case "ResourceTypes":
             let resources = types.map { JSONValue.object($0.representation(baseURL: base)) }
             return SCIMResponses.json(
-                ListResponse.json(resources: resources, totalResults: resources.count, startIndex: 1, itemsPerPage: resources.count))
+                ListResponse.json(
+                    resources: resources, totalResults: resources.count, startIndex: 1, itemsPerPage: resources.count))
         case "Schemas/:id":
             let id = try context.parameters.require("id")
             guard let schema = schemas.first(where: { $0.id.equalsIgnoringCase(id) }) else {

@@ -8,7 +8,9 @@ import SCIM
 enum SCIMResponses {
     static let contentType = "application/scim+json"
 
-    static func json(_ object: JSONObject, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+    static func json(_ object: JSONObject, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:])
+        -> Response
+    {
         let bytes = JSONValue.object(object).serialized()
         var headers = extra
         headers[.contentType] = contentType

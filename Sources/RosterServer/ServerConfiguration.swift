@@ -59,9 +59,9 @@ package struct ServerConfiguration: Sendable {
     package static var defaultMaxConnections: Int {
         var limit = rlimit()
         #if os(Linux)
-        let resource = Int32(RLIMIT_NOFILE.rawValue)
+            let resource = Int32(RLIMIT_NOFILE.rawValue)
         #else
-        let resource = RLIMIT_NOFILE
+            let resource = RLIMIT_NOFILE
         #endif
         guard getrlimit(resource, &limit) == 0 else { return 4096 }
         return min(4096, max(64, Int(clamping: limit.rlim_cur) - 256))

@@ -41,7 +41,8 @@ public struct AttributePath: Sendable, Hashable, CustomStringConvertible {
             attribute = String(decoding: rest, as: UTF8.self)
             subAttribute = nil
         }
-        guard Self.isAttributeName(Substring(attribute)), subAttribute.map({ Self.isAttributeName(Substring($0)) }) ?? true
+        guard Self.isAttributeName(Substring(attribute)),
+            subAttribute.map({ Self.isAttributeName(Substring($0)) }) ?? true
         else { return nil }
     }
 

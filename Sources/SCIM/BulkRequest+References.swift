@@ -104,13 +104,16 @@ extension BulkRequest {
                     index: index, references: references[index],
                     error: Self.unresolvable(
                         bulkId,
-                        "the operations' references form a circle (RFC 7644 §3.7.1), which Roster does not resolve; create the resources first, then link them with PATCH")))
+                        "the operations' references form a circle (RFC 7644 §3.7.1), which Roster does not resolve; create the resources first, then link them with PATCH"
+                    )))
         }
         return BulkPlan(steps: steps)
     }
 
     static func unresolvable(_ bulkId: String, _ reason: String) -> SCIMError {
-        SCIMError(status: 409, scimType: .invalidValue, detail: "The reference 'bulkId:\(bulkId)' cannot be resolved: \(reason).")
+        SCIMError(
+            status: 409, scimType: .invalidValue,
+            detail: "The reference 'bulkId:\(bulkId)' cannot be resolved: \(reason).")
     }
 }
 
@@ -153,7 +156,8 @@ extension BulkOperation {
 
     static func id(for bulkId: String, in ids: [String: String]) throws(SCIMError) -> String {
         guard let id = ids[bulkId] else {
-            throw BulkRequest.unresolvable(bulkId, "the POST with that bulkId failed, so there is no resource to refer to")
+            throw BulkRequest.unresolvable(
+                bulkId, "the POST with that bulkId failed, so there is no resource to refer to")
         }
         return id
     }

@@ -74,7 +74,8 @@ public struct BulkRequest: Sendable, Hashable {
         }
         guard list.count <= maxOperations else {
             throw SCIMError.payloadTooLarge(
-                "The BulkRequest has \(list.count) operations; maxOperations is \(maxOperations) (RFC 7644 §3.7.4). Split it into requests of at most \(maxOperations) operations.")
+                "The BulkRequest has \(list.count) operations; maxOperations is \(maxOperations) (RFC 7644 §3.7.4). Split it into requests of at most \(maxOperations) operations."
+            )
         }
         var failOnErrors: Int? = nil
         switch body["failOnErrors"] {
@@ -83,12 +84,14 @@ public struct BulkRequest: Sendable, Hashable {
         case .double(let d)? where d >= 1 && d == d.rounded() && d < 1e15: failOnErrors = Int(d)
         case let other?:
             throw SCIMError.invalidValue(
-                "'failOnErrors' must be an integer of at least 1 (the number of errors after which the rest is skipped); got \(other.serializedForDetail).")
+                "'failOnErrors' must be an integer of at least 1 (the number of errors after which the rest is skipped); got \(other.serializedForDetail)."
+            )
         }
         var allOrNothing = false
         if let ext = body[Self.rosterExtension], !ext.isNull {
             guard let object = ext.objectValue else {
-                throw SCIMError.invalidValue("'\(Self.rosterExtension)' must be an object such as {\"allOrNothing\": true}.")
+                throw SCIMError.invalidValue(
+                    "'\(Self.rosterExtension)' must be an object such as {\"allOrNothing\": true}.")
             }
             switch object["allOrNothing"] {
             case nil, .null?: break
@@ -106,7 +109,8 @@ public struct BulkRequest: Sendable, Hashable {
             if let bulkId = entry.bulkId {
                 if let first = firstUse.updateValue(index, forKey: bulkId) {
                     throw SCIMError.invalidValue(
-                        "'bulkId' \"\(bulkId)\" is used by Operations[\(first)] and Operations[\(index)]; each bulkId must be unique within a request (RFC 7644 §3.7).")
+                        "'bulkId' \"\(bulkId)\" is used by Operations[\(first)] and Operations[\(index)]; each bulkId must be unique within a request (RFC 7644 §3.7)."
+                    )
                 }
             }
             entries.append(entry)
@@ -120,7 +124,8 @@ public struct BulkRequest: Sendable, Hashable {
         guard case .object(let object) = json else {
             return .invalid(
                 method: nil, bulkId: nil,
-                error: .invalidSyntax("\(position) must be an object with 'method', 'path' and 'data'; got \(json.typeName)."))
+                error: .invalidSyntax(
+                    "\(position) must be an object with 'method', 'path' and 'data'; got \(json.typeName)."))
         }
         let methodText = object["method"]?.stringValue.map(\.asciiUppercased)
         var bulkId: String? = nil
@@ -130,7 +135,8 @@ public struct BulkRequest: Sendable, Hashable {
         case let other?:
             return .invalid(
                 method: methodText, bulkId: nil,
-                error: .invalidValue("\(position).bulkId must be a non-empty string; got \(other.serializedForDetail)."))
+                error: .invalidValue("\(position).bulkId must be a non-empty string; got \(other.serializedForDetail).")
+            )
         }
         do throws(SCIMError) {
             return .valid(try BulkOperation(object, bulkId: bulkId, position: position))
@@ -144,7 +150,10 @@ public struct BulkRequest: Sendable, Hashable {
 public struct BulkOperation: Sendable, Hashable {
     /// The methods a bulk operation may use.
     public enum Method: String, Sendable, Hashable, CaseIterable {
-        case post = "POST", put = "PUT", patch = "PATCH", delete = "DELETE"
+        case post = "POST"
+        case put = "PUT"
+        case patch = "PATCH"
+        case delete = "DELETE"
     }
 
     public var method: Method
@@ -158,7 +167,8 @@ public struct BulkOperation: Sendable, Hashable {
     public var data: JSONObject?
 
     /// An operation built in code.
-    public init(method: Method, path: BulkPath, bulkId: String? = nil, version: String? = nil, data: JSONObject? = nil) {
+    public init(method: Method, path: BulkPath, bulkId: String? = nil, version: String? = nil, data: JSONObject? = nil)
+    {
         self.method = method
         self.path = path
         self.bulkId = bulkId
@@ -174,20 +184,23 @@ public struct BulkOperation: Sendable, Hashable {
         }
         guard let text = rawMethod.stringValue, let method = Method(rawValue: text.asciiUppercased) else {
             throw SCIMError.invalidValue(
-                "\(position).method \(rawMethod.serializedForDetail) is not a bulk method; expected one of \(allowed) (RFC 7644 §3.7).")
+                "\(position).method \(rawMethod.serializedForDetail) is not a bulk method; expected one of \(allowed) (RFC 7644 §3.7)."
+            )
         }
         guard let rawPath = object["path"], !rawPath.isNull else {
             throw SCIMError.invalidSyntax("\(position) has no 'path' (such as \"/Users\" or \"/Groups/{id}\").")
         }
         guard let pathText = rawPath.stringValue, let path = BulkPath(parsing: pathText) else {
             throw SCIMError.invalidValue(
-                "\(position).path \(rawPath.serializedForDetail) is not a resource path; expected \"/Users\", \"/Groups\", \"/Users/{id}\" or \"/Groups/{id}\".")
+                "\(position).path \(rawPath.serializedForDetail) is not a resource path; expected \"/Users\", \"/Groups\", \"/Users/{id}\" or \"/Groups/{id}\"."
+            )
         }
         switch method {
         case .post:
             guard path.id == nil else {
                 throw SCIMError.invalidValue(
-                    "\(position) is a POST to '\(pathText)'; a POST's path must be the resource type endpoint (\"/\(path.endpoint.rawValue)\").")
+                    "\(position) is a POST to '\(pathText)'; a POST's path must be the resource type endpoint (\"/\(path.endpoint.rawValue)\")."
+                )
             }
             guard bulkId != nil else {
                 throw SCIMError.invalidSyntax(
@@ -196,7 +209,8 @@ public struct BulkOperation: Sendable, Hashable {
         case .put, .patch, .delete:
             guard path.id != nil else {
                 throw SCIMError.invalidValue(
-                    "\(position) is a \(method.rawValue) to '\(pathText)'; its path must name a resource (\"/\(path.endpoint.rawValue)/{id}\").")
+                    "\(position) is a \(method.rawValue) to '\(pathText)'; its path must name a resource (\"/\(path.endpoint.rawValue)/{id}\")."
+                )
             }
         }
         var version: String? = nil
@@ -204,13 +218,15 @@ public struct BulkOperation: Sendable, Hashable {
         case nil, .null?: break
         case .string(let s)?: version = s
         case let other?:
-            throw SCIMError.invalidValue("\(position).version must be a string (an ETag such as W/\"3\"); got \(other.typeName).")
+            throw SCIMError.invalidValue(
+                "\(position).version must be a string (an ETag such as W/\"3\"); got \(other.typeName).")
         }
         var data: JSONObject? = nil
         if method != .delete {
             guard let rawData = object["data"], !rawData.isNull else {
                 throw SCIMError.invalidSyntax(
-                    "\(position) is a \(method.rawValue) without 'data'; RFC 7644 §3.7 requires the body of the single request.")
+                    "\(position) is a \(method.rawValue) without 'data'; RFC 7644 §3.7 requires the body of the single request."
+                )
             }
             guard let d = rawData.objectValue else {
                 throw SCIMError.invalidSyntax("\(position).data must be a JSON object; got \(rawData.typeName).")
@@ -226,7 +242,8 @@ public struct BulkOperation: Sendable, Hashable {
 public struct BulkPath: Sendable, Hashable, CustomStringConvertible {
     /// The resource type endpoints a bulk operation may address.
     public enum Endpoint: String, Sendable, Hashable {
-        case users = "Users", groups = "Groups"
+        case users = "Users"
+        case groups = "Groups"
     }
 
     public var endpoint: Endpoint

@@ -51,7 +51,9 @@ package enum CountryCode {
     /// case-insensitively (`"us"` is `US`).
     package static func isValid(_ code: String) -> Bool {
         let bytes = Array(code.utf8)
-        guard bytes.count == 2, bytes.allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }) else { return false }
+        guard bytes.count == 2, bytes.allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }) else {
+            return false
+        }
         return alpha2.contains(String(decoding: bytes.map { $0 >= 97 ? $0 - 32 : $0 }, as: UTF8.self))
     }
 

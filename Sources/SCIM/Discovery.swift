@@ -60,9 +60,10 @@ extension ResourceType {
             "schema": .string(schema.id),
         ]
         // Always present, possibly empty: Entra reads the key.
-        o["schemaExtensions"] = .array(extensions.map { ext in
-            ["schema": .string(ext.schema.id), "required": .bool(ext.required)]
-        })
+        o["schemaExtensions"] = .array(
+            extensions.map { ext in
+                ["schema": .string(ext.schema.id), "required": .bool(ext.required)]
+            })
         o["meta"] = [
             "resourceType": "ResourceType",
             "location": .string(baseURL + "/ResourceTypes/" + name),
@@ -84,7 +85,10 @@ public struct ServiceProviderConfig: Sendable, Hashable {
         /// Whether this is the preferred scheme; `nil` leaves the member out.
         public var primary: Bool?
 
-        public init(type: String, name: String, description: String, specUri: String? = nil, documentationUri: String? = nil, primary: Bool? = nil) {
+        public init(
+            type: String, name: String, description: String, specUri: String? = nil, documentationUri: String? = nil,
+            primary: Bool? = nil
+        ) {
             self.type = type
             self.name = name
             self.description = description
@@ -189,7 +193,8 @@ public struct ServiceProviderConfig: Sendable, Hashable {
 public enum ListResponse {
     /// The ListResponse message: `schemas`, `totalResults`, `itemsPerPage`, `startIndex` and `Resources`
     /// (spelled with a capital R, as RFC 7644 §3.4.2 does), all counts as integers.
-    public static func json(resources: [JSONValue], totalResults: Int, startIndex: Int, itemsPerPage: Int) -> JSONObject {
+    public static func json(resources: [JSONValue], totalResults: Int, startIndex: Int, itemsPerPage: Int) -> JSONObject
+    {
         [
             "schemas": [.string(SchemaURN.listResponse)],
             "totalResults": .int(totalResults),

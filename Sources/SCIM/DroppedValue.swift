@@ -91,7 +91,8 @@ public struct DroppedValues: Sendable, Hashable {
             let first = values.first ?? dropped
             throw SCIMError(
                 status: 400, scimType: first.error.scimType,
-                detail: "More than \(Self.limit) values of this request cannot be kept; the first: \(first.error.detail)")
+                detail:
+                    "More than \(Self.limit) values of this request cannot be kept; the first: \(first.error.detail)")
         }
         values.append(dropped)
     }

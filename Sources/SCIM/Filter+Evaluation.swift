@@ -265,7 +265,9 @@ struct FilterDateTime: Comparable, Sendable {
         var nanos: Int64 = 0
         var offset: Int64 = 0
         if i < b.count {
-            guard b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t") || b[i] == UInt8(ascii: " ") else { return nil }
+            guard b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t") || b[i] == UInt8(ascii: " ") else {
+                return nil
+            }
             i += 1
             guard let h = digits(2), expect(":"), let m = digits(2), h <= 23, m <= 59 else { return nil }
             hour = h

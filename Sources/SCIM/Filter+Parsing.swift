@@ -193,7 +193,8 @@ struct FilterParser {
     mutating func parseValuePath(_ path: AttributePath) throws(SCIMError) -> Filter {
         guard !inValuePath else { throw fail("value filters '[...]' cannot be nested") }
         guard path.subAttribute == nil else {
-            throw fail("a value filter '[...]' must follow a multi-valued attribute, not the sub-attribute path '\(path)'")
+            throw fail(
+                "a value filter '[...]' must follow a multi-valued attribute, not the sub-attribute path '\(path)'")
         }
         try enter()
         defer { depth -= 1 }
@@ -251,7 +252,9 @@ struct FilterParser {
         }
         if Self.isJSONNumber(token.utf8) {
             if let i = Int(token) { return .int(i) }
-            guard let d = Double(token), d.isFinite else { throw fail("the number '\(token)' is out of range", at: start) }
+            guard let d = Double(token), d.isFinite else {
+                throw fail("the number '\(token)' is out of range", at: start)
+            }
             return .double(d)
         }
         return .string(token)
@@ -283,9 +286,12 @@ struct FilterParser {
             if let byte = JSONValue.escapedByte(e) {
                 out.append(byte)
             } else if e == UInt8(ascii: "u") {
-                guard var scalar = readHex4() else { throw fail("invalid \\u escape in a string value", at: escapeStart) }
+                guard var scalar = readHex4() else {
+                    throw fail("invalid \\u escape in a string value", at: escapeStart)
+                }
                 if (0xD800...0xDBFF).contains(scalar) {
-                    guard peek == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
+                    guard peek == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u")
+                    else {
                         throw fail("unpaired surrogate in a \\u escape", at: escapeStart)
                     }
                     index += 2

@@ -74,7 +74,8 @@ extension Filter {
         guard let resolved = Filter.resolve(path, in: type) else {
             if let urn = path.schema, !type.knowsSchema(urn) {
                 throw SCIMError.invalidFilter(
-                    "Unknown attribute '\(path)' in filter; '\(urn)' is not a schema of the \(type.name) resource type.")
+                    "Unknown attribute '\(path)' in filter; '\(urn)' is not a schema of the \(type.name) resource type."
+                )
             }
             throw SCIMError.invalidFilter(
                 "Unknown attribute '\(path)' in filter; the \(type.name) resource type defines no such attribute.")
@@ -83,7 +84,9 @@ extension Filter {
     }
 
     /// Whether `op` and `value` suit an attribute of `target`'s type.
-    private static func check(_ op: ComparisonOperator, _ value: JSONValue, on target: SchemaAttribute, path: AttributePath)
+    private static func check(
+        _ op: ComparisonOperator, _ value: JSONValue, on target: SchemaAttribute, path: AttributePath
+    )
         throws(SCIMError)
     {
         let ordering: Set<ComparisonOperator> = [.gt, .ge, .lt, .le]
@@ -92,7 +95,8 @@ extension Filter {
         case .boolean:
             if ordering.contains(op) || substring.contains(op) {
                 throw SCIMError.invalidFilter(
-                    "The operator '\(op.rawValue)' cannot be used on the boolean attribute '\(path)'; use 'eq' or 'ne'.")
+                    "The operator '\(op.rawValue)' cannot be used on the boolean attribute '\(path)'; use 'eq' or 'ne'."
+                )
             }
             if value.isNull || value.boolValue != nil { return }
             if let s = value.stringValue, s.equalsIgnoringCase("true") || s.equalsIgnoringCase("false") { return }
@@ -114,7 +118,8 @@ extension Filter {
             case .string(let s) where Double(s) != nil: return
             default:
                 throw SCIMError.invalidFilter(
-                    "The \(target.type.rawValue) attribute '\(path)' must be compared with a number, not \(Filter.render(value)).")
+                    "The \(target.type.rawValue) attribute '\(path)' must be compared with a number, not \(Filter.render(value))."
+                )
             }
         case .string, .reference, .dateTime, .complex:
             return

@@ -35,7 +35,8 @@ private struct JSONParser {
     /// A member name given twice in one object. Names compare case-insensitively (RFC 7643 §2.1), so an object
     /// cannot hold both, and taking either one silently would hide what the client meant.
     func duplicate(_ key: String, at offset: Int) -> SCIMError {
-        let shown = key.unicodeScalars.count > 64 ? String(String.UnicodeScalarView(key.unicodeScalars.prefix(64))) + "…" : key
+        let shown =
+            key.unicodeScalars.count > 64 ? String(String.UnicodeScalarView(key.unicodeScalars.prefix(64))) + "…" : key
         return SCIMError.invalidSyntax(
             "The request body has the member \(JSONValue.string(shown).jsonText) twice in one object (at byte \(offset)); "
                 + "member names compare case-insensitively, so send each one once.")
@@ -43,7 +44,9 @@ private struct JSONParser {
 
     mutating func parseDocument() throws(SCIMError) -> JSONValue {
         skipWhitespace()
-        if index == bytes.count { throw SCIMError.invalidSyntax("The request body is empty; a JSON object was expected.") }
+        if index == bytes.count {
+            throw SCIMError.invalidSyntax("The request body is empty; a JSON object was expected.")
+        }
         let value = try parseValue()
         skipWhitespace()
         guard index == bytes.count else { throw fail("unexpected content after the JSON value") }
@@ -65,9 +68,15 @@ private struct JSONParser {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw fail("unexpected character")
         }
@@ -117,7 +126,8 @@ private struct JSONParser {
                 index += 1
                 switch JSONObject.unique(members) {
                 case .success(let object): return .object(object)
-                case .failure(let repeated): throw duplicate(members[repeated.index].key, at: keyOffsets[repeated.index])
+                case .failure(let repeated):
+                    throw duplicate(members[repeated.index].key, at: keyOffsets[repeated.index])
                 }
             }
             throw fail("expected ',' or '}'")
@@ -182,7 +192,8 @@ private struct JSONParser {
                 } else if e == UInt8(ascii: "u") {
                     var scalar = try parseHex4()
                     if (0xD800...0xDBFF).contains(scalar) {
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                            bytes[index + 1] == UInt8(ascii: "u")
                         else { throw fail("unpaired surrogate") }
                         index += 2
                         let low = try parseHex4()
@@ -241,7 +252,9 @@ private struct JSONParser {
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             isInteger = false
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
             guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }

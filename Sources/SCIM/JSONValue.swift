@@ -136,7 +136,9 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         if members.count <= indexThreshold {
             for i in members.indices.dropFirst() {
                 let key = members[i].key
-                if members[..<i].contains(where: { $0.key.equalsIgnoringCase(key) }) { return .failure(RepeatedName(index: i)) }
+                if members[..<i].contains(where: { $0.key.equalsIgnoringCase(key) }) {
+                    return .failure(RepeatedName(index: i))
+                }
             }
             return .success(object)
         }

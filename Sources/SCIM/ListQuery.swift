@@ -56,7 +56,8 @@ public struct ListQuery: Sendable, Hashable {
     public init(searchRequest body: JSONObject, requireSchema: Bool = true) throws(SCIMError) {
         if requireSchema, let schemas = body["schemas"] {
             let urns = schemas.arrayValue?.compactMap(\.stringValue) ?? []
-            guard urns.contains(where: { $0.equalsIgnoringCase("urn:ietf:params:scim:api:messages:2.0:SearchRequest") }) else {
+            guard urns.contains(where: { $0.equalsIgnoringCase("urn:ietf:params:scim:api:messages:2.0:SearchRequest") })
+            else {
                 throw SCIMError.invalidSyntax(
                     "A SearchRequest must list 'urn:ietf:params:scim:api:messages:2.0:SearchRequest' in 'schemas'.")
             }

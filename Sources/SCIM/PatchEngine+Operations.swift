@@ -98,7 +98,8 @@ extension PatchEngine {
         var touched: [Int] = []
         if matched.isEmpty {
             guard let seed = Self.seed(from: filter, attribute) else {
-                throw SCIMError.noTarget("\(position): no value of \"\(attribute.name)\" matches the filter of \"\(target.displayName)\".")
+                throw SCIMError.noTarget(
+                    "\(position): no value of \"\(attribute.name)\" matches the filter of \"\(target.displayName)\".")
             }
             var element = seed
             if let sub = target.sub {
@@ -107,7 +108,9 @@ extension PatchEngine {
                 element[sub.name] = v
             } else {
                 guard case .object(let fields) = try coerceElement(value, attribute, position: position) else {
-                    throw SCIMError.invalidValue("\(position): the value for \"\(target.displayName)\" must be an object; got \(value.typeName).")
+                    throw SCIMError.invalidValue(
+                        "\(position): the value for \"\(target.displayName)\" must be an object; got \(value.typeName)."
+                    )
                 }
                 for (k, v) in fields where !v.isNull { element[k] = v }
             }
@@ -120,8 +123,12 @@ extension PatchEngine {
                     element[sub.name] = try coerce(value, sub, position: position).nonNull
                     element.renameKey(sub.name, to: sub.name)
                 } else {
-                    guard case .object(let fields) = try coerceComplex(Self.single(value), attribute, position: position) else {
-                        throw SCIMError.invalidValue("\(position): the value for \"\(target.displayName)\" must be an object; got \(value.typeName).")
+                    guard
+                        case .object(let fields) = try coerceComplex(Self.single(value), attribute, position: position)
+                    else {
+                        throw SCIMError.invalidValue(
+                            "\(position): the value for \"\(target.displayName)\" must be an object; got \(value.typeName)."
+                        )
                     }
                     for (k, v) in fields {
                         element[k] = v.nonNull
@@ -139,7 +146,9 @@ extension PatchEngine {
 
     /// Sets a sub-attribute without a filter: of the singular complex attribute, or of every element of a
     /// multi-valued one (creating one element when there are none). `null` removes it.
-    mutating func setSubAttribute(_ sub: SchemaAttribute, of target: PatchTarget, to value: JSONValue, position: String) throws(SCIMError) {
+    mutating func setSubAttribute(_ sub: SchemaAttribute, of target: PatchTarget, to value: JSONValue, position: String)
+        throws(SCIMError)
+    {
         let v = try coerce(value, sub, position: position).nonNull
         var elements = elementsOf(target)
         if elements.isEmpty {
@@ -163,12 +172,15 @@ extension PatchEngine {
     /// remove the sub-attribute.
     mutating func mergeComplex(_ target: PatchTarget, _ value: JSONValue, position: String) throws(SCIMError) {
         guard case .object(let fields) = try coerce(value, target.attribute, position: position) else {
-            throw SCIMError.invalidValue("\(position): \"\(target.displayName)\" is complex; its value must be an object; got \(value.typeName).")
+            throw SCIMError.invalidValue(
+                "\(position): \"\(target.displayName)\" is complex; its value must be an object; got \(value.typeName)."
+            )
         }
         var object = currentValue(target.resolved)?.objectValue ?? JSONObject()
         // A reference-like attribute (`manager`) pointing somewhere else starts afresh, so that the old target's
         // `displayName` or `$ref` does not survive next to the new `value`.
-        if let newValue = fields["value"]?.nonNull, let oldValue = object["value"], !Self.sameValue(newValue, oldValue) {
+        if let newValue = fields["value"]?.nonNull, let oldValue = object["value"], !Self.sameValue(newValue, oldValue)
+        {
             object = JSONObject()
         }
         for (k, v) in fields {
@@ -245,10 +257,15 @@ extension PatchEngine {
             // A simple multi-valued attribute: `value` names the element itself (RFC 7644 §3.5.2).
             return filter.matches(["value": element], in: type)
         }
-        var probe = PatchEngine(type: type, resource: JSONObject(), deferredAttributes: [], dropped: DroppedValues(policy: .reject))
+        var probe = PatchEngine(
+            type: type, resource: JSONObject(), deferredAttributes: [], dropped: DroppedValues(policy: .reject))
         probe.setValue(target.attribute.multiValued ? .array([.object(object)]) : .object(object), for: target.resolved)
-        return Filter.valuePath(type.canonicalPath(ResolvedAttribute(extensionURN: target.resolved.extensionURN, attribute: target.attribute, subAttribute: nil)), filter)
-            .matches(probe.resource, in: type)
+        return Filter.valuePath(
+            type.canonicalPath(
+                ResolvedAttribute(
+                    extensionURN: target.resolved.extensionURN, attribute: target.attribute, subAttribute: nil)), filter
+        )
+        .matches(probe.resource, in: type)
     }
 
     /// Checks that a value filter names sub-attributes of `attribute`, and turns `"True"`/`"False"` compared with
@@ -269,18 +286,23 @@ extension PatchEngine {
                 }
                 return f
             case .valuePath:
-                throw SCIMError.invalidPath("\(position): a value filter cannot contain another value filter (RFC 7644 §3.5.2).")
+                throw SCIMError.invalidPath(
+                    "\(position): a value filter cannot contain another value filter (RFC 7644 §3.5.2).")
             }
         }
         func definition(_ path: AttributePath) throws(SCIMError) -> SchemaAttribute? {
             guard attribute.type == .complex else {
                 guard path.schema == nil, path.subAttribute == nil, path.attribute.equalsIgnoringCase("value") else {
-                    throw SCIMError.invalidPath("\(position): \"\(attribute.name)\" has simple values; its filter can only compare \"value\", not \"\(path)\".")
+                    throw SCIMError.invalidPath(
+                        "\(position): \"\(attribute.name)\" has simple values; its filter can only compare \"value\", not \"\(path)\"."
+                    )
                 }
                 return SchemaAttribute(name: "value", type: attribute.type, description: "")
             }
-            guard path.schema == nil, path.subAttribute == nil, let sub = attribute.subAttribute(named: path.attribute) else {
-                throw SCIMError.invalidPath("\(position): \"\(attribute.name)\" has no sub-attribute \"\(path)\" to filter on.")
+            guard path.schema == nil, path.subAttribute == nil, let sub = attribute.subAttribute(named: path.attribute)
+            else {
+                throw SCIMError.invalidPath(
+                    "\(position): \"\(attribute.name)\" has no sub-attribute \"\(path)\" to filter on.")
             }
             return sub
         }
@@ -292,7 +314,9 @@ extension PatchEngine {
     static func seed(from filter: Filter, _ attribute: SchemaAttribute) -> JSONObject? {
         switch filter {
         case .comparison(let path, .eq, let value) where !value.isNull:
-            guard let sub = attribute.subAttribute(named: path.attribute), sub.type != .complex, !sub.multiValued else { return nil }
+            guard let sub = attribute.subAttribute(named: path.attribute), sub.type != .complex, !sub.multiValued else {
+                return nil
+            }
             return [sub.name: value]
         case .and(let a, let b):
             guard let l = seed(from: a, attribute), let r = seed(from: b, attribute) else { return nil }
@@ -331,7 +355,9 @@ extension PatchEngine {
     }
 
     /// The elements of a value for a multi-valued attribute (a lone value counts as one element), without nulls.
-    func coerceElements(_ value: JSONValue, _ attribute: SchemaAttribute, position: String) throws(SCIMError) -> [JSONValue] {
+    func coerceElements(_ value: JSONValue, _ attribute: SchemaAttribute, position: String) throws(SCIMError)
+        -> [JSONValue]
+    {
         let list: [JSONValue] = value.arrayValue ?? (value.isNull ? [] : [value])
         var out: [JSONValue] = []
         out.reserveCapacity(list.count)
@@ -344,7 +370,9 @@ extension PatchEngine {
     }
 
     /// One value of `attribute`'s type (an element, for a multi-valued attribute).
-    func coerceElement(_ value: JSONValue, _ attribute: SchemaAttribute, position: String) throws(SCIMError) -> JSONValue {
+    func coerceElement(_ value: JSONValue, _ attribute: SchemaAttribute, position: String) throws(SCIMError)
+        -> JSONValue
+    {
         switch attribute.type {
         case .boolean:
             if case .string(let s) = value, let b = Self.booleanString(s) { return .bool(b) }
@@ -358,7 +386,9 @@ extension PatchEngine {
 
     /// A complex value with canonical sub-attribute names and coerced sub-values; `null` sub-values are kept
     /// (they mean "remove" in a merge) except inside multi-valued elements.
-    func coerceComplex(_ value: JSONValue, _ attribute: SchemaAttribute, position: String) throws(SCIMError) -> JSONValue {
+    func coerceComplex(_ value: JSONValue, _ attribute: SchemaAttribute, position: String) throws(SCIMError)
+        -> JSONValue
+    {
         switch value {
         case .object(let object):
             var out = JSONObject()

@@ -93,7 +93,9 @@ extension ResourceType {
         if let resolved = resolve(path) { return resolved }
         guard path.schema == nil else { return nil }
         for ext in extensions {
-            if let resolved = resolve(AttributePath(schema: ext.schema.id, attribute: path.attribute, subAttribute: path.subAttribute)) {
+            if let resolved = resolve(
+                AttributePath(schema: ext.schema.id, attribute: path.attribute, subAttribute: path.subAttribute))
+            {
                 return resolved
             }
         }
@@ -152,7 +154,8 @@ struct PatchEngine {
         guard let path = operation.path else {
             // RFC 7644 §3.5.2.1 / §3.5.2.3: no path, the value is an object of attributes.
             guard case .object(let object) = operation.value else {
-                throw SCIMError.invalidSyntax("\(position) has no \"path\", so its \"value\" must be an object of attributes.")
+                throw SCIMError.invalidSyntax(
+                    "\(position) has no \"path\", so its \"value\" must be an object of attributes.")
             }
             guard operation.op != .remove else {
                 throw SCIMError.noTarget("\(position) is a \"remove\" without a \"path\".")
@@ -163,20 +166,24 @@ struct PatchEngine {
 
         guard let resolved = type.resolveLeniently(path.attribute) else {
             // A path that is a whole schema URN (`urn:…:enterprise:2.0:User`) addresses the extension object.
-            if path.filter == nil, path.subAttribute == nil, let urn = type.schemaURN(named: path.attribute.description) {
+            if path.filter == nil, path.subAttribute == nil, let urn = type.schemaURN(named: path.attribute.description)
+            {
                 try applyToSchema(operation, urn: urn, position: position)
                 return
             }
             if Self.isPassword(path.attribute) { return }
             try dropped.drop(
                 path.attribute.description, .unknownAttribute, value: operation.value ?? .null,
-                error: .invalidPath("\(position).path \"\(path)\" names no attribute of \(type.name): \"\(path.attribute)\" is unknown."))
+                error: .invalidPath(
+                    "\(position).path \"\(path)\" names no attribute of \(type.name): \"\(path.attribute)\" is unknown."
+                ))
             return
         }
         var target = PatchTarget(resolved: resolved, filter: path.filter, sub: resolved.subAttribute)
         if let name = path.subAttribute {
             guard resolved.attribute.type == .complex, let sub = resolved.attribute.subAttribute(named: name) else {
-                throw SCIMError.invalidPath("\(position).path \"\(path)\": \(resolved.attribute.name) has no sub-attribute \"\(name)\".")
+                throw SCIMError.invalidPath(
+                    "\(position).path \"\(path)\": \(resolved.attribute.name) has no sub-attribute \"\(name)\".")
             }
             target.sub = sub
         }
@@ -195,13 +202,16 @@ struct PatchEngine {
         }
         if Self.isPassword(resolved) { return }
         if resolved.attribute.mutability == .readOnly || target.sub?.mutability == .readOnly {
-            throw SCIMError.mutability("\(position) targets \"\(target.displayName)\", which is read-only and cannot be modified.")
+            throw SCIMError.mutability(
+                "\(position) targets \"\(target.displayName)\", which is read-only and cannot be modified.")
         }
         try apply(operation.op, target, operation.value, position: position)
     }
 
     /// Applies one operation to a resolved target, deferring it when the attribute is stored elsewhere.
-    mutating func apply(_ op: PatchOperation.Op, _ target: PatchTarget, _ value: JSONValue?, position: String) throws(SCIMError) {
+    mutating func apply(_ op: PatchOperation.Op, _ target: PatchTarget, _ value: JSONValue?, position: String)
+        throws(SCIMError)
+    {
         if isDeferred(target.resolved) {
             try deferChange(op, target, value, position: position)
             return
@@ -216,13 +226,16 @@ struct PatchEngine {
             try remove(target, value, position: position)
         }
         if target.attribute.mutability == .immutable, let before, currentValue(target.resolved) != before {
-            throw SCIMError.mutability("\(position) would change \"\(target.displayName)\", which is immutable once set.")
+            throw SCIMError.mutability(
+                "\(position) would change \"\(target.displayName)\", which is immutable once set.")
         }
     }
 
     /// A path-less `add`/`replace` (RFC 7644 §3.5.2.1, §3.5.2.3): each key of `object` is an attribute path, or a
     /// schema URN whose value is an object of that schema's attributes.
-    mutating func applyPathless(_ op: PatchOperation.Op, _ object: JSONObject, schemaURN: String?, position: String) throws(SCIMError) {
+    mutating func applyPathless(_ op: PatchOperation.Op, _ object: JSONObject, schemaURN: String?, position: String)
+        throws(SCIMError)
+    {
         for (key, value) in object {
             if key.equalsIgnoringCase("schemas") { continue }
             if schemaURN == nil, let urn = type.schemaURN(named: key) {
@@ -234,7 +247,9 @@ struct PatchEngine {
                 case .null:
                     continue
                 default:
-                    throw SCIMError.invalidSyntax("\(position): the value of \"\(key)\" must be an object of that schema's attributes; got \(value.typeName).")
+                    throw SCIMError.invalidSyntax(
+                        "\(position): the value of \"\(key)\" must be an object of that schema's attributes; got \(value.typeName)."
+                    )
                 }
                 continue
             }
@@ -254,19 +269,25 @@ struct PatchEngine {
             if path.schema == nil, let schemaURN { path.schema = schemaURN }
             guard let resolved = type.resolveLeniently(path) else {
                 if Self.isPassword(path) { continue }
-                if path.schema != nil, !type.knowsSchema(path.schema ?? ""), key.contains(":"), value.carriesNoAttributes { continue }
+                if path.schema != nil, !type.knowsSchema(path.schema ?? ""), key.contains(":"),
+                    value.carriesNoAttributes
+                {
+                    continue
+                }
                 // Worded as ``ResourceType/normalize(_:)`` words it for a POST or PUT body.
                 let qualified = schemaURN.map { "\($0):\(key)" } ?? key
                 try dropped.drop(
                     qualified, .unknownAttribute, value: value,
                     error: .invalidSyntax(
-                        "\(position): unknown attribute '\(qualified)' for resource type \(type.name); see /Schemas for the supported attributes."))
+                        "\(position): unknown attribute '\(qualified)' for resource type \(type.name); see /Schemas for the supported attributes."
+                    ))
                 continue
             }
             // Read-only attributes (`id`, `meta`, `groups`) are ignored here: Okta echoes `id` (okta/group-rename.json).
             if resolved.attribute.mutability == .readOnly || resolved.subAttribute?.mutability == .readOnly { continue }
             if Self.isPassword(resolved) { continue }
-            try apply(op, PatchTarget(resolved: resolved, filter: nil, sub: resolved.subAttribute), value, position: position)
+            try apply(
+                op, PatchTarget(resolved: resolved, filter: nil, sub: resolved.subAttribute), value, position: position)
         }
     }
 
@@ -281,7 +302,9 @@ struct PatchEngine {
             resource.removeValue(forKey: urn)
         case .add, .replace:
             guard case .object(let object) = operation.value else {
-                throw SCIMError.invalidValue("\(position): the value for the schema \(urn) must be an object of its attributes; got \(operation.value?.typeName ?? "no value").")
+                throw SCIMError.invalidValue(
+                    "\(position): the value for the schema \(urn) must be an object of its attributes; got \(operation.value?.typeName ?? "no value")."
+                )
             }
             try applyPathless(operation.op, object, schemaURN: urn, position: position)
         }
@@ -294,10 +317,14 @@ struct PatchEngine {
     }
 
     /// Turns an operation on a deferred attribute into ``DeferredChange``s.
-    mutating func deferChange(_ op: PatchOperation.Op, _ target: PatchTarget, _ value: JSONValue?, position: String) throws(SCIMError) {
+    mutating func deferChange(_ op: PatchOperation.Op, _ target: PatchTarget, _ value: JSONValue?, position: String)
+        throws(SCIMError)
+    {
         let name = target.attribute.name
         guard target.sub == nil else {
-            throw SCIMError.invalidPath("\(position): \"\(target.displayName)\" cannot be changed one sub-attribute at a time; add or remove the whole element instead.")
+            throw SCIMError.invalidPath(
+                "\(position): \"\(target.displayName)\" cannot be changed one sub-attribute at a time; add or remove the whole element instead."
+            )
         }
         if let filter = target.filter {
             deferred.append(Self.removal(of: name, matching: filter))
@@ -314,7 +341,8 @@ struct PatchEngine {
             if value == nil || value == .null {
                 deferred.append(.removeAll(attribute: name))
             } else {
-                deferred.append(.replace(attribute: name, values: try deferredValues(value ?? .null, target, position: position)))
+                deferred.append(
+                    .replace(attribute: name, values: try deferredValues(value ?? .null, target, position: position)))
             }
         case .remove:
             if value == nil || value == .null {
@@ -332,7 +360,8 @@ struct PatchEngine {
         var values: [JSONValue] = []
         func collect(_ f: Filter) -> Bool {
             switch f {
-            case .comparison(let path, .eq, .string(let s)) where path.schema == nil && path.subAttribute == nil && path.attribute.equalsIgnoringCase("value"):
+            case .comparison(let path, .eq, .string(let s))
+            where path.schema == nil && path.subAttribute == nil && path.attribute.equalsIgnoringCase("value"):
                 values.append(.object(["value": .string(s)]))
                 return true
             case .or(let a, let b):
@@ -341,7 +370,8 @@ struct PatchEngine {
                 return false
             }
         }
-        return collect(filter) ? .remove(attribute: attribute, values: values) : .removeMatching(attribute: attribute, filter: filter)
+        return collect(filter)
+            ? .remove(attribute: attribute, values: values) : .removeMatching(attribute: attribute, filter: filter)
     }
 
     /// The elements of a value for a deferred attribute, in canonical form; complex elements must carry `value`
@@ -350,7 +380,9 @@ struct PatchEngine {
         let elements = try coerceElements(value, target.attribute, position: position)
         // Deferred values skip normalization, so their strings are checked here as normalization checks them.
         for element in elements {
-            if case .string(let s) = element { try ResourceType.refuseControlCharacters(in: s, path: target.attribute.name) }
+            if case .string(let s) = element {
+                try ResourceType.refuseControlCharacters(in: s, path: target.attribute.name)
+            }
             for (key, sub) in element.objectValue ?? [:] {
                 guard case .string(let s) = sub else { continue }
                 try ResourceType.refuseControlCharacters(in: s, path: target.attribute.name + "." + key)
@@ -359,7 +391,9 @@ struct PatchEngine {
         if target.attribute.type == .complex, target.attribute.subAttribute(named: "value") != nil {
             for element in elements {
                 guard case .string(let id)? = element.objectValue?["value"], !id.isEmpty else {
-                    throw SCIMError.invalidValue("\(position): each element of \"\(target.attribute.name)\" needs a non-empty string \"value\"; got \(element.jsonText).")
+                    throw SCIMError.invalidValue(
+                        "\(position): each element of \"\(target.attribute.name)\" needs a non-empty string \"value\"; got \(element.jsonText)."
+                    )
                 }
             }
         }

@@ -34,7 +34,8 @@ public struct PatchRequest: Sendable, Hashable {
     /// and with status 413 when there are more than ``maxOperations`` operations.
     public init(json: JSONValue) throws(SCIMError) {
         guard case .object(let body) = json else {
-            throw SCIMError.invalidSyntax("A PATCH request body must be a JSON object with \"schemas\" and \"Operations\"; got \(json.typeName).")
+            throw SCIMError.invalidSyntax(
+                "A PATCH request body must be a JSON object with \"schemas\" and \"Operations\"; got \(json.typeName).")
         }
         if let schemas = body["schemas"] {
             let urns: [JSONValue] = schemas.arrayValue ?? [schemas]
@@ -46,14 +47,17 @@ public struct PatchRequest: Sendable, Hashable {
             throw SCIMError.invalidSyntax("A PATCH request must have an \"Operations\" array (RFC 7644 §3.5.2).")
         }
         guard case .array(let list) = rawOperations else {
-            throw SCIMError.invalidSyntax("\"Operations\" must be an array of operations; got \(rawOperations.typeName).")
+            throw SCIMError.invalidSyntax(
+                "\"Operations\" must be an array of operations; got \(rawOperations.typeName).")
         }
         guard !list.isEmpty else {
-            throw SCIMError.invalidValue("\"Operations\" is empty; a PATCH request must contain at least one operation.")
+            throw SCIMError.invalidValue(
+                "\"Operations\" is empty; a PATCH request must contain at least one operation.")
         }
         guard list.count <= Self.maxOperations else {
             throw SCIMError.payloadTooLarge(
-                "\"Operations\" has \(list.count) operations; a PATCH request may have at most \(Self.maxOperations) (send several requests, or many members in one operation's value).")
+                "\"Operations\" has \(list.count) operations; a PATCH request may have at most \(Self.maxOperations) (send several requests, or many members in one operation's value)."
+            )
         }
         var operations: [PatchOperation] = []
         operations.reserveCapacity(list.count)
@@ -89,16 +93,19 @@ public struct PatchOperation: Sendable, Hashable {
     init(json: JSONValue, index: Int) throws(SCIMError) {
         let position = "Operations[\(index)]"
         guard case .object(let object) = json else {
-            throw SCIMError.invalidSyntax("\(position) must be an object with \"op\", \"path\" and \"value\"; got \(json.typeName).")
+            throw SCIMError.invalidSyntax(
+                "\(position) must be an object with \"op\", \"path\" and \"value\"; got \(json.typeName).")
         }
         guard let rawOp = object["op"] else {
             throw SCIMError.invalidSyntax("\(position) has no \"op\"; expected \"add\", \"remove\" or \"replace\".")
         }
         guard case .string(let opText) = rawOp else {
-            throw SCIMError.invalidSyntax("\(position).op must be a string (\"add\", \"remove\" or \"replace\"); got \(rawOp.typeName).")
+            throw SCIMError.invalidSyntax(
+                "\(position).op must be a string (\"add\", \"remove\" or \"replace\"); got \(rawOp.typeName).")
         }
         guard let op = Op(rawValue: opText.asciiLowercased) else {
-            throw SCIMError.invalidSyntax("\(position).op \"\(opText)\" is not a PATCH operation; expected \"add\", \"remove\" or \"replace\".")
+            throw SCIMError.invalidSyntax(
+                "\(position).op \"\(opText)\" is not a PATCH operation; expected \"add\", \"remove\" or \"replace\".")
         }
         var path: PatchPath? = nil
         switch object["path"] {
@@ -108,7 +115,8 @@ public struct PatchOperation: Sendable, Hashable {
             do throws(SCIMError) {
                 path = try PatchPath(parsing: text)
             } catch {
-                throw SCIMError(status: error.status, scimType: error.scimType, detail: "\(position).path: \(error.detail)")
+                throw SCIMError(
+                    status: error.status, scimType: error.scimType, detail: "\(position).path: \(error.detail)")
             }
         case let other?:
             throw SCIMError.invalidPath("\(position).path must be a string; got \(other.typeName).")
@@ -117,13 +125,16 @@ public struct PatchOperation: Sendable, Hashable {
         switch op {
         case .remove:
             guard path != nil else {
-                throw SCIMError.noTarget("\(position) is a \"remove\" without a \"path\"; RFC 7644 §3.5.2.2 requires the path of the attribute to remove.")
+                throw SCIMError.noTarget(
+                    "\(position) is a \"remove\" without a \"path\"; RFC 7644 §3.5.2.2 requires the path of the attribute to remove."
+                )
             }
         case .add, .replace:
             if path == nil {
                 guard case .object? = value else {
                     throw SCIMError.invalidSyntax(
-                        "\(position) is an \"\(op.rawValue)\" without a \"path\", so its \"value\" must be an object of attributes; got \(value?.typeName ?? "no value").")
+                        "\(position) is an \"\(op.rawValue)\" without a \"path\", so its \"value\" must be an object of attributes; got \(value?.typeName ?? "no value")."
+                    )
                 }
             } else if value == nil {
                 throw SCIMError.invalidSyntax("\(position) is an \"\(op.rawValue)\" without a \"value\".")
@@ -161,7 +172,9 @@ public struct PatchPath: Sendable, Hashable, CustomStringConvertible {
         guard !trimmed.isEmpty else { throw SCIMError.invalidPath("The path is empty.") }
         guard let open = trimmed.firstIndex(of: "[") else {
             guard let attribute = AttributePath(parsing: String(trimmed)) else {
-                throw SCIMError.invalidPath("\"\(text)\" is not a valid attribute path (RFC 7644 §3.10: [URN \":\"] attribute [\".\" subAttribute]).")
+                throw SCIMError.invalidPath(
+                    "\"\(text)\" is not a valid attribute path (RFC 7644 §3.10: [URN \":\"] attribute [\".\" subAttribute])."
+                )
             }
             self.init(attribute: attribute)
             return
@@ -187,7 +200,8 @@ public struct PatchPath: Sendable, Hashable, CustomStringConvertible {
         var subAttribute: String? = nil
         if !tail.isEmpty {
             guard tail.first == ".", AttributePath.isAttributeName(tail.dropFirst()) else {
-                throw SCIMError.invalidPath("\"\(tail)\" after \"]\" in \"\(text)\" is not a sub-attribute; expected \".name\" or nothing.")
+                throw SCIMError.invalidPath(
+                    "\"\(tail)\" after \"]\" in \"\(text)\" is not a sub-attribute; expected \".name\" or nothing.")
             }
             subAttribute = String(tail.dropFirst())
         }

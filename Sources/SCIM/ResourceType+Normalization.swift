@@ -100,7 +100,8 @@ extension ResourceType {
                     if value.isNull { continue }
                     try dropped.drop(
                         key, .wrongType, value: value,
-                        error: .invalidSyntax("'\(key)' must be an object of \(name) attributes, got \(Self.describe(value))."))
+                        error: .invalidSyntax(
+                            "'\(key)' must be an object of \(name) attributes, got \(Self.describe(value))."))
                     continue
                 }
                 try normalizeMembers(nested, into: &out, &dropped)
@@ -129,7 +130,8 @@ extension ResourceType {
                 try dropped.drop(
                     key, .unknownAttribute, value: value,
                     error: .invalidSyntax(
-                        "Unknown schema '\(key)' for resource type \(name); see /ResourceTypes for the supported schema extensions."))
+                        "Unknown schema '\(key)' for resource type \(name); see /ResourceTypes for the supported schema extensions."
+                    ))
             }
         }
     }
@@ -137,7 +139,8 @@ extension ResourceType {
     private func checkRequired(_ out: JSONObject) throws(SCIMError) {
         for attribute in schema.attributes where attribute.required && isWritable(attribute) {
             if Self.isEmpty(out[attribute.name]) {
-                throw SCIMError.invalidValue("Attribute '\(attribute.name)' is required for resource type \(name) and must not be empty.")
+                throw SCIMError.invalidValue(
+                    "Attribute '\(attribute.name)' is required for resource type \(name) and must not be empty.")
             }
         }
         for ext in extensions {
@@ -146,7 +149,8 @@ extension ResourceType {
             for attribute in ext.schema.attributes where attribute.required && isWritable(attribute) {
                 if Self.isEmpty(object?[attribute.name]) {
                     throw SCIMError.invalidValue(
-                        "Attribute '\(ext.schema.id):\(attribute.name)' is required for resource type \(name) and must not be empty.")
+                        "Attribute '\(ext.schema.id):\(attribute.name)' is required for resource type \(name) and must not be empty."
+                    )
                 }
             }
         }
@@ -159,7 +163,8 @@ extension ResourceType {
         guard let object = value.objectValue else {
             try dropped.drop(
                 ext.id, .wrongType, value: value,
-                error: .invalidValue("Attribute '\(ext.id)' must be an object of extension attributes, got \(Self.describe(value))."))
+                error: .invalidValue(
+                    "Attribute '\(ext.id)' must be an object of extension attributes, got \(Self.describe(value))."))
             return nil
         }
         var out = JSONObject()
@@ -198,7 +203,8 @@ extension ResourceType {
             if case .array = value {
                 try dropped.drop(
                     path, .wrongType, value: value,
-                    error: .invalidValue("Attribute '\(path)' must be \(Self.expected(attribute)), not an array: it is single-valued."))
+                    error: .invalidValue(
+                        "Attribute '\(path)' must be \(Self.expected(attribute)), not an array: it is single-valued."))
                 return nil
             }
             return try normalizeSingle(value, attribute, path: path, &dropped)
@@ -256,7 +262,8 @@ extension ResourceType {
         var out = JSONObject()
         for (key, v) in object {
             guard let sub = attribute.subAttribute(named: key) else {
-                try dropped.drop(path + "." + key, .unknownAttribute, value: v, error: unknownAttribute(path + "." + key))
+                try dropped.drop(
+                    path + "." + key, .unknownAttribute, value: v, error: unknownAttribute(path + "." + key))
                 continue
             }
             guard isWritable(sub) else { continue }
@@ -274,7 +281,8 @@ extension ResourceType {
                 if case .array = v {
                     try dropped.drop(
                         subPath, .wrongType, value: v,
-                        error: .invalidValue("Attribute '\(subPath)' must be \(Self.expected(sub)), not an array: it is single-valued."))
+                        error: .invalidValue(
+                            "Attribute '\(subPath)' must be \(Self.expected(sub)), not an array: it is single-valued."))
                     continue
                 }
                 if let c = try coerceDropping(v, sub, path: subPath, &dropped) { out[sub.name] = c }
@@ -313,7 +321,8 @@ extension ResourceType {
     }
 
     private func unknownAttribute(_ name: String) -> SCIMError {
-        SCIMError.invalidSyntax("Unknown attribute '\(name)' for resource type \(self.name); see /Schemas for the supported attributes.")
+        SCIMError.invalidSyntax(
+            "Unknown attribute '\(name)' for resource type \(self.name); see /Schemas for the supported attributes.")
     }
 
     /// Checks a simple value against its data type (RFC 7643 §2.3), coercing where IdPs are known to deviate.

@@ -14,7 +14,9 @@ extension ResourceType {
     ///
     /// - Parameter resource: the full representation: `schemas`, `id`, `externalId`, attributes, extension objects
     ///   keyed by URN, `meta` (and `groups` for users, `members` for groups).
-    public func project(_ resource: JSONObject, attributes: [AttributePath], excludedAttributes: [AttributePath]) -> JSONObject {
+    public func project(_ resource: JSONObject, attributes: [AttributePath], excludedAttributes: [AttributePath])
+        -> JSONObject
+    {
         // Nothing asked for and nothing to withhold: the resource as it is (the common case, on every list page).
         if attributes.isEmpty && excludedAttributes.isEmpty && !containsWithheldAttributes(resource) {
             return resource
@@ -35,7 +37,9 @@ extension ResourceType {
                 var projected = JSONObject()
                 for (name, v) in object {
                     if let attribute = ext.attribute(named: name) {
-                        if let p = project(v, attribute, extensionURN: ext.id, whole ? Selection.everything : included, excluded) {
+                        if let p = project(
+                            v, attribute, extensionURN: ext.id, whole ? Selection.everything : included, excluded)
+                        {
                             projected[name] = p
                         }
                     } else if included.isEverything || whole {
@@ -84,7 +88,9 @@ extension ResourceType {
         init(_ type: ResourceType, _ list: [AttributePath]) {
             isEverything = list.isEmpty
             for path in list {
-                if path.subAttribute == nil, let urn = path.schema, let ext = type.extensionSchema(urn + ":" + path.attribute) {
+                if path.subAttribute == nil, let urn = path.schema,
+                    let ext = type.extensionSchema(urn + ":" + path.attribute)
+                {
                     wholeExtensions.insert(ext.id)
                     continue
                 }
@@ -112,7 +118,8 @@ extension ResourceType {
     }
 
     private func project(
-        _ value: JSONValue, _ attribute: SchemaAttribute, extensionURN: String?, _ included: Selection, _ excluded: Selection
+        _ value: JSONValue, _ attribute: SchemaAttribute, extensionURN: String?, _ included: Selection,
+        _ excluded: Selection
     ) -> JSONValue? {
         switch attribute.returned {
         case .never: return nil
@@ -122,21 +129,32 @@ extension ResourceType {
         var result: JSONValue
         if included.isEverything {
             guard attribute.returned != .request else { return nil }
-            guard let v = Self.filterSubAttributes(value, attribute, keep: { $0.returned == .default || $0.returned == .always }) else { return nil }
+            guard
+                let v = Self.filterSubAttributes(
+                    value, attribute, keep: { $0.returned == .default || $0.returned == .always })
+            else { return nil }
             result = v
         } else {
             guard let named = included.lookup(attribute, extensionURN) else { return nil }
             if let subs = named {
-                guard let v = Self.filterSubAttributes(value, attribute, keep: { $0.returned == .always || subs.contains($0.name) }) else { return nil }
+                guard
+                    let v = Self.filterSubAttributes(
+                        value, attribute, keep: { $0.returned == .always || subs.contains($0.name) })
+                else { return nil }
                 result = v
             } else {
-                guard let v = Self.filterSubAttributes(value, attribute, keep: { $0.returned != .never }) else { return nil }
+                guard let v = Self.filterSubAttributes(value, attribute, keep: { $0.returned != .never }) else {
+                    return nil
+                }
                 result = v
             }
         }
         if let named = excluded.lookup(attribute, extensionURN) {
             guard let subs = named else { return nil }
-            guard let v = Self.filterSubAttributes(result, attribute, keep: { $0.returned == .always || !subs.contains($0.name) }) else { return nil }
+            guard
+                let v = Self.filterSubAttributes(
+                    result, attribute, keep: { $0.returned == .always || !subs.contains($0.name) })
+            else { return nil }
             result = v
         }
         return result
@@ -144,7 +162,9 @@ extension ResourceType {
 
     /// Keeps the sub-attributes of a complex value (or of each element of a multi-valued one) that pass `keep`;
     /// unknown sub-attributes are kept. Returns `nil` when nothing is left.
-    private static func filterSubAttributes(_ value: JSONValue, _ attribute: SchemaAttribute, keep: (SchemaAttribute) -> Bool) -> JSONValue? {
+    private static func filterSubAttributes(
+        _ value: JSONValue, _ attribute: SchemaAttribute, keep: (SchemaAttribute) -> Bool
+    ) -> JSONValue? {
         guard attribute.type == .complex else { return value }
         func filter(_ element: JSONValue) -> JSONValue? {
             guard let object = element.objectValue else { return element }
@@ -163,9 +183,9 @@ extension ResourceType {
     }
 }
 
-fileprivate extension Substring {
+extension Substring {
     /// The substring without leading and trailing ASCII spaces and tabs.
-    func trimmingASCIIWhitespace() -> Substring {
+    fileprivate func trimmingASCIIWhitespace() -> Substring {
         var s = self
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
@@ -183,7 +203,8 @@ extension ResourceType {
         }
         for ext in extensions {
             guard let object = resource[ext.schema.id]?.objectValue else { continue }
-            for attribute in ext.schema.attributes where attribute.returned == .never || attribute.returned == .request {
+            for attribute in ext.schema.attributes where attribute.returned == .never || attribute.returned == .request
+            {
                 if object.index(of: attribute.name) != nil { return true }
             }
         }

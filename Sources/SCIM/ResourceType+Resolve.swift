@@ -6,17 +6,31 @@ extension ResourceType {
             name: "id", description: "A unique identifier for a SCIM resource as defined by the service provider.",
             required: false, caseExact: true, mutability: .readOnly, returned: .always, uniqueness: .server),
         SchemaAttribute(
-            name: "externalId", description: "A String that is an identifier for the resource as defined by the provisioning client.",
+            name: "externalId",
+            description: "A String that is an identifier for the resource as defined by the provisioning client.",
             caseExact: true),
         SchemaAttribute(
             name: "meta", type: .complex, description: "A complex attribute containing resource metadata.",
             mutability: .readOnly,
             subAttributes: [
-                SchemaAttribute(name: "resourceType", description: "The name of the resource type of the resource.", caseExact: true, mutability: .readOnly),
-                SchemaAttribute(name: "created", type: .dateTime, description: "The DateTime that the resource was added to the service provider.", mutability: .readOnly),
-                SchemaAttribute(name: "lastModified", type: .dateTime, description: "The most recent DateTime that the details of this resource were updated at the service provider.", mutability: .readOnly),
-                SchemaAttribute(name: "location", type: .reference, description: "The URI of the resource being returned.", caseExact: true, mutability: .readOnly, referenceTypes: ["uri"]),
-                SchemaAttribute(name: "version", description: "The version of the resource being returned.", caseExact: true, mutability: .readOnly),
+                SchemaAttribute(
+                    name: "resourceType", description: "The name of the resource type of the resource.",
+                    caseExact: true, mutability: .readOnly),
+                SchemaAttribute(
+                    name: "created", type: .dateTime,
+                    description: "The DateTime that the resource was added to the service provider.",
+                    mutability: .readOnly),
+                SchemaAttribute(
+                    name: "lastModified", type: .dateTime,
+                    description:
+                        "The most recent DateTime that the details of this resource were updated at the service provider.",
+                    mutability: .readOnly),
+                SchemaAttribute(
+                    name: "location", type: .reference, description: "The URI of the resource being returned.",
+                    caseExact: true, mutability: .readOnly, referenceTypes: ["uri"]),
+                SchemaAttribute(
+                    name: "version", description: "The version of the resource being returned.", caseExact: true,
+                    mutability: .readOnly),
             ]),
     ]
 
@@ -53,6 +67,8 @@ extension ResourceType {
     /// The canonical path of a resolved attribute: names spelled as the schema spells them, and the URN kept only
     /// for extension attributes.
     public func canonicalPath(_ resolved: ResolvedAttribute) -> AttributePath {
-        AttributePath(schema: resolved.extensionURN, attribute: resolved.attribute.name, subAttribute: resolved.subAttribute?.name)
+        AttributePath(
+            schema: resolved.extensionURN, attribute: resolved.attribute.name, subAttribute: resolved.subAttribute?.name
+        )
     }
 }

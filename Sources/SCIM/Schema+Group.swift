@@ -11,19 +11,25 @@ extension Schema {
         name: "Group",
         description: "Group",
         attributes: [
-            SchemaAttribute(name: "displayName", description: "A human-readable name for the Group. REQUIRED.", required: true),
+            SchemaAttribute(
+                name: "displayName", description: "A human-readable name for the Group. REQUIRED.", required: true),
             SchemaAttribute(
                 name: "members", type: .complex, multiValued: true,
                 description: "A list of members of the Group.",
                 subAttributes: [
-                    SchemaAttribute(name: "value", description: "Identifier of the member of this Group.", required: true, mutability: .immutable),
                     SchemaAttribute(
-                        name: "$ref", type: .reference, description: "The URI corresponding to a SCIM resource that is a member of this Group.",
+                        name: "value", description: "Identifier of the member of this Group.", required: true,
+                        mutability: .immutable),
+                    SchemaAttribute(
+                        name: "$ref", type: .reference,
+                        description: "The URI corresponding to a SCIM resource that is a member of this Group.",
                         mutability: .immutable, referenceTypes: ["User", "Group"]),
                     SchemaAttribute(
                         name: "type", description: "A label indicating the type of resource, e.g., 'User' or 'Group'.",
                         mutability: .immutable, canonicalValues: ["User", "Group"]),
-                    SchemaAttribute(name: "display", description: "A human-readable name for the member, primarily used for display purposes."),
+                    SchemaAttribute(
+                        name: "display",
+                        description: "A human-readable name for the member, primarily used for display purposes."),
                 ]),
         ])
 
@@ -33,18 +39,31 @@ extension Schema {
         name: "EnterpriseUser",
         description: "Enterprise User",
         attributes: [
-            SchemaAttribute(name: "employeeNumber", description: "Numeric or alphanumeric identifier assigned to a person, typically based on order of hire or association with an organization."),
+            SchemaAttribute(
+                name: "employeeNumber",
+                description:
+                    "Numeric or alphanumeric identifier assigned to a person, typically based on order of hire or association with an organization."
+            ),
             SchemaAttribute(name: "costCenter", description: "Identifies the name of a cost center."),
             SchemaAttribute(name: "organization", description: "Identifies the name of an organization."),
             SchemaAttribute(name: "division", description: "Identifies the name of a division."),
             SchemaAttribute(name: "department", description: "Identifies the name of a department."),
             SchemaAttribute(
                 name: "manager", type: .complex,
-                description: "The User's manager.  A complex type that optionally allows service providers to represent organizational hierarchy by referencing the 'id' attribute of another User.",
+                description:
+                    "The User's manager.  A complex type that optionally allows service providers to represent organizational hierarchy by referencing the 'id' attribute of another User.",
                 subAttributes: [
-                    SchemaAttribute(name: "value", description: "The id of the SCIM resource representing the User's manager.  REQUIRED."),
-                    SchemaAttribute(name: "$ref", type: .reference, description: "The URI of the SCIM resource representing the User's manager.  REQUIRED.", referenceTypes: ["User"]),
-                    SchemaAttribute(name: "displayName", description: "The displayName of the User's manager.  OPTIONAL and READ-ONLY.", mutability: .readOnly),
+                    SchemaAttribute(
+                        name: "value",
+                        description: "The id of the SCIM resource representing the User's manager.  REQUIRED."),
+                    SchemaAttribute(
+                        name: "$ref", type: .reference,
+                        description: "The URI of the SCIM resource representing the User's manager.  REQUIRED.",
+                        referenceTypes: ["User"]),
+                    SchemaAttribute(
+                        name: "displayName",
+                        description: "The displayName of the User's manager.  OPTIONAL and READ-ONLY.",
+                        mutability: .readOnly),
                 ]),
         ])
 }

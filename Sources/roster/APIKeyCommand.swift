@@ -30,7 +30,8 @@ struct APIKeyCommand: AsyncParsableCommand {
                 ])
                 return
             }
-            print("""
+            print(
+                """
                 Platform API key '\(key.name)' (id \(key.id))
                   Key: \(secret)
                   Expires: \(key.expiresAt.map(Timestamp.format) ?? "never")
@@ -49,14 +50,15 @@ struct APIKeyCommand: AsyncParsableCommand {
             let platform = try await db.services().platform
             let keys = try await platform.apiKeys()
             if json {
-                Output.json(keys.map { k -> JSONValue in
-                    [
-                        "id": .string(k.id), "name": .string(k.name),
-                        "createdAt": .string(Timestamp.format(k.createdAt)),
-                        "lastUsedAt": k.lastUsedAt.map { .string(Timestamp.format($0)) } ?? .null,
-                        "expiresAt": k.expiresAt.map { .string(Timestamp.format($0)) } ?? .null,
-                    ]
-                })
+                Output.json(
+                    keys.map { k -> JSONValue in
+                        [
+                            "id": .string(k.id), "name": .string(k.name),
+                            "createdAt": .string(Timestamp.format(k.createdAt)),
+                            "lastUsedAt": k.lastUsedAt.map { .string(Timestamp.format($0)) } ?? .null,
+                            "expiresAt": k.expiresAt.map { .string(Timestamp.format($0)) } ?? .null,
+                        ]
+                    })
                 return
             }
             Output.table(

@@ -4,9 +4,9 @@ import Provisioning
 import SCIM
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 struct AdminCommand: AsyncParsableCommand {
@@ -114,7 +114,8 @@ struct AdminCommand: AsyncParsableCommand {
 
             func run() async throws {
                 let accounts = try await db.services().accounts
-                let admins = Dictionary(try await accounts.admins().map { ($0.id, $0.email) }, uniquingKeysWith: { a, _ in a })
+                let admins = Dictionary(
+                    try await accounts.admins().map { ($0.id, $0.email) }, uniquingKeysWith: { a, _ in a })
                 Output.table(
                     ["ID", "TOKEN", "ADMIN", "CREATED", "LAST USED", "EXPIRES"],
                     try await accounts.tokens().map {

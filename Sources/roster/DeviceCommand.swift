@@ -29,7 +29,9 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func run() async throws {
             let platform = try await db.services().platform
-            let (device, archive) = try await roster.run { try await platform.registerDevice(userName: email, name: name) }
+            let (device, archive) = try await roster.run {
+                try await platform.registerDevice(userName: email, name: name)
+            }
             if json {
                 Output.json([
                     "device": [
@@ -57,18 +59,22 @@ struct DeviceCommand: AsyncParsableCommand {
             let devices = try await platform.devices(userID: user.id)
             let archives = Dictionary(grouping: try await platform.archives(userID: user.id), by: \.deviceID)
             if json {
-                Output.json(devices.map { d -> JSONValue in
-                    [
-                        "id": .string(d.id), "name": .string(d.name), "createdAt": .string(Timestamp.format(d.createdAt)),
-                        "archives": .array((archives[d.id] ?? []).map(DeviceCommand.archiveJSON)),
-                    ]
-                })
+                Output.json(
+                    devices.map { d -> JSONValue in
+                        [
+                            "id": .string(d.id), "name": .string(d.name),
+                            "createdAt": .string(Timestamp.format(d.createdAt)),
+                            "archives": .array((archives[d.id] ?? []).map(DeviceCommand.archiveJSON)),
+                        ]
+                    })
                 return
             }
             Output.table(
                 ["ID", "NAME", "ARCHIVES", "CREATED"],
                 devices.map { d in
-                    let list = (archives[d.id] ?? []).map { "\($0.id) (\($0.tier.rawValue)\($0.markedForDeletion ? ", marked for deletion" : ""))" }
+                    let list = (archives[d.id] ?? []).map {
+                        "\($0.id) (\($0.tier.rawValue)\($0.markedForDeletion ? ", marked for deletion" : ""))"
+                    }
                     return [d.id, d.name, list.joined(separator: ", "), Timestamp.format(d.createdAt)]
                 })
         }

@@ -53,7 +53,9 @@ struct LegalHoldCommand: AsyncParsableCommand {
                         ])
                     })
             } else {
-                Output.table(["EMAIL", "STATUS", "MATTER"], users.map { [$0.userName, $0.status.rawValue, $0.legalHoldMatter ?? ""] })
+                Output.table(
+                    ["EMAIL", "STATUS", "MATTER"],
+                    users.map { [$0.userName, $0.status.rawValue, $0.legalHoldMatter ?? ""] })
             }
         }
     }
@@ -66,7 +68,10 @@ struct SyncLogCommand: AsyncParsableCommand {
     @OptionGroup var db: DatabaseOptions
     @Option(help: "Only this user's entries (email).") var user: String?
     @Option(help: "Only this provider's entries (id).") var provider: String?
-    @Option(help: "Only this action (created, updated, blocked, deactivation-scheduled, deactivated, rejected, warning, ...).")
+    @Option(
+        help:
+            "Only this action (created, updated, blocked, deactivation-scheduled, deactivated, rejected, warning, ...)."
+    )
     var action: String?
     @Option(help: "Only entries about this attribute (warnings: addresses.country, emails.value, ...).")
     var attribute: String?
@@ -90,7 +95,8 @@ struct SyncLogCommand: AsyncParsableCommand {
         if let action {
             guard let a = SyncAction(rawValue: action) else {
                 throw ValidationError(
-                    "Unknown action '\(action)'; one of: \(SyncAction.allCases.map(\.rawValue).joined(separator: ", ")).")
+                    "Unknown action '\(action)'; one of: \(SyncAction.allCases.map(\.rawValue).joined(separator: ", "))."
+                )
             }
             query.action = a
         }

@@ -10,7 +10,9 @@ import SCIM
 struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .long,
-        help: "SQLite database file, or postgres://USER:PASSWORD@HOST:PORT/DATABASE (default: $ROSTER_DATABASE or ./roster.sqlite).")
+        help:
+            "SQLite database file, or postgres://USER:PASSWORD@HOST:PORT/DATABASE (default: $ROSTER_DATABASE or ./roster.sqlite)."
+    )
     var database: String?
 
     var path: String {
@@ -74,7 +76,9 @@ enum Output {
         switch value {
         case .object(let o):
             if o.isEmpty { return "{}" }
-            let members = o.members.map { "\(next)\(JSONValue.string($0.key).jsonText): \(pretty($0.value, indent: next))" }
+            let members = o.members.map {
+                "\(next)\(JSONValue.string($0.key).jsonText): \(pretty($0.value, indent: next))"
+            }
             return "{\n" + members.joined(separator: ",\n") + "\n\(indent)}"
         case .array(let a):
             if a.isEmpty { return "[]" }

@@ -21,14 +21,16 @@ struct OrganizationCommand: AsyncParsableCommand {
         func run() async throws {
             let admin = try await db.services().admin
             let org = try await roster.run {
-                try await admin.addOrganization(name: name, parent: parent, defaultRoles: defaultRoles.isEmpty ? nil : defaultRoles)
+                try await admin.addOrganization(
+                    name: name, parent: parent, defaultRoles: defaultRoles.isEmpty ? nil : defaultRoles)
             }
             print("Created organization '\(org.name)' (default roles: \(org.defaultRoles.joined(separator: ", "))).")
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List organizations as a tree, with users and default roles.")
+        static let configuration = CommandConfiguration(
+            abstract: "List organizations as a tree, with users and default roles.")
         @OptionGroup var db: DatabaseOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -102,7 +104,8 @@ struct OrganizationMappingCommand: AsyncParsableCommand {
         @Option(help: "single, groups or attribute.") var method: OrganizationMapping.Method
         @Option(help: "single: the organization; groups and attribute: the default organization (default: root).")
         var org: String?
-        @Option(name: .customLong("default-org"), help: "Same as --org, for groups and attribute.") var defaultOrg: String?
+        @Option(name: .customLong("default-org"), help: "Same as --org, for groups and attribute.") var defaultOrg:
+            String?
         @Option(help: "attribute: the attribute path (default: c42OrgName).") var attribute: String?
         @Option(help: "attribute: where new organizations are created (default: root).") var parent: String?
 
@@ -110,16 +113,22 @@ struct OrganizationMappingCommand: AsyncParsableCommand {
             let admin = try await db.services().admin
             let (provider, note) = try await roster.run {
                 try await admin.setOrganizationMapping(
-                    providerID: id, method: method, organization: org ?? defaultOrg, attribute: attribute, parent: parent)
+                    providerID: id, method: method, organization: org ?? defaultOrg, attribute: attribute,
+                    parent: parent)
             }
-            print("Provider '\(provider.name)' organization mapping: \(OrganizationMappingCommand.describe(provider.organizationMapping)).")
+            print(
+                "Provider '\(provider.name)' organization mapping: \(OrganizationMappingCommand.describe(provider.organizationMapping))."
+            )
             if let note { print("Note: \(note)") }
-            print("Nobody moves until `roster provider apply-mappings \(provider.id)` (or their next provisioning change).")
+            print(
+                "Nobody moves until `roster provider apply-mappings \(provider.id)` (or their next provisioning change)."
+            )
         }
     }
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Map a SCIM group to an organization (method groups).")
+        static let configuration = CommandConfiguration(
+            abstract: "Map a SCIM group to an organization (method groups).")
         @OptionGroup var db: DatabaseOptions
         @Argument(help: "Provider id.") var id: String
         @Option(help: "SCIM group display name.") var group: String

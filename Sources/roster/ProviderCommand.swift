@@ -32,7 +32,9 @@ struct ProviderCommand: AsyncParsableCommand {
         return try checked { try SettingLimit.deactivationDelay.duration(text) }
     }
 
-    static func credentialsJSON(_ issued: AdminService<some ProvisioningStore>.IssuedCredentials, baseURL: String) -> JSONObject {
+    static func credentialsJSON(_ issued: AdminService<some ProvisioningStore>.IssuedCredentials, baseURL: String)
+        -> JSONObject
+    {
         [
             "id": .string(issued.provider.id),
             "name": .string(issued.provider.name),
@@ -42,12 +44,15 @@ struct ProviderCommand: AsyncParsableCommand {
         ]
     }
 
-    static func printCredentials(_ issued: AdminService<some ProvisioningStore>.IssuedCredentials, baseURL: String, json: Bool) {
+    static func printCredentials(
+        _ issued: AdminService<some ProvisioningStore>.IssuedCredentials, baseURL: String, json: Bool
+    ) {
         if json {
             Output.json(credentialsJSON(issued, baseURL: baseURL))
             return
         }
-        print("""
+        print(
+            """
             Provisioning provider '\(issued.provider.name)' (id \(issued.provider.id))
               Base URL: \(baseURL)
               Username: \(issued.provider.username)
@@ -59,13 +64,15 @@ struct ProviderCommand: AsyncParsableCommand {
     }
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a provider and print its Base URL and credentials once.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a provider and print its Base URL and credentials once.")
         @OptionGroup var db: DatabaseOptions
         @OptionGroup var url: URLOptions
         @Option(help: "Display name.") var name: String
         @Option(help: "Delay before a provider's deactivation takes effect (0, 90s, 15m, 2h, 1d; at most 365d).")
         var deactivationDelay: String?
-        @Option(help: "What userName values must be: email (default) or any.") var userNameFormat: UserNameFormat = .email
+        @Option(help: "What userName values must be: email (default) or any.") var userNameFormat: UserNameFormat =
+            .email
         @Option(help: "A value Roster cannot keep (not identity): accept-and-warn (default) or reject.")
         var invalidData: InvalidDataPolicy = .acceptAndWarn
         @Flag(help: "Print JSON with id, name, baseURL, username and secret.") var json = false
@@ -100,7 +107,8 @@ struct ProviderCommand: AsyncParsableCommand {
                 items.append([
                     "id": .string(p.id), "name": .string(p.name), "baseURL": .string(p.baseURL(publicURL: publicURL)),
                     "username": .string(p.username), "deactivationDelay": .string(p.deactivationDelay.adminText),
-                    "userNameFormat": .string(p.userNameFormat.rawValue), "invalidData": .string(p.invalidData.rawValue),
+                    "userNameFormat": .string(p.userNameFormat.rawValue),
+                    "invalidData": .string(p.invalidData.rawValue),
                     "guard": .object([
                         "enabled": .bool(p.deactivationGuard.enabled), "percent": .int(p.deactivationGuard.percent),
                         "minimum": .int(p.deactivationGuard.minimum),
@@ -114,7 +122,9 @@ struct ProviderCommand: AsyncParsableCommand {
                     p.baseURL(publicURL: publicURL),
                 ])
             }
-            if json { Output.json(items) } else {
+            if json {
+                Output.json(items)
+            } else {
                 Output.table(["ID", "NAME", "DELAY", "USERS", "GROUPS", "BASE URL"], rows)
             }
         }
@@ -139,11 +149,13 @@ struct ProviderCommand: AsyncParsableCommand {
         enum GuardState: String, ExpressibleByArgument { case on, off }
 
         func validate() throws {
-            if name == nil && deactivationDelay == nil && userNameFormat == nil && invalidData == nil && guardState == nil
+            if name == nil && deactivationDelay == nil && userNameFormat == nil && invalidData == nil
+                && guardState == nil
                 && guardPercent == nil && guardMinimum == nil
             {
                 throw ValidationError(
-                    "Nothing to change: give --name, --deactivation-delay, --user-name-format, --invalid-data or --guard-state/--guard-percent/--guard-minimum.")
+                    "Nothing to change: give --name, --deactivation-delay, --user-name-format, --invalid-data or --guard-state/--guard-percent/--guard-minimum."
+                )
             }
             _ = try ProviderCommand.parseDelay(deactivationDelay)
             try checked {
@@ -157,7 +169,8 @@ struct ProviderCommand: AsyncParsableCommand {
             let delay = try ProviderCommand.parseDelay(deactivationDelay)
             var p = try await roster.run {
                 try await admin.updateProvider(
-                    id: id, name: name, deactivationDelay: delay, userNameFormat: userNameFormat, invalidData: invalidData)
+                    id: id, name: name, deactivationDelay: delay, userNameFormat: userNameFormat,
+                    invalidData: invalidData)
             }
             if guardState != nil || guardPercent != nil || guardMinimum != nil {
                 let (state, percent, minimum) = (guardState, guardPercent, guardMinimum)
@@ -171,18 +184,22 @@ struct ProviderCommand: AsyncParsableCommand {
             }
             if json {
                 Output.json([
-                    "id": .string(p.id), "name": .string(p.name), "deactivationDelay": .string(p.deactivationDelay.adminText),
-                    "userNameFormat": .string(p.userNameFormat.rawValue), "invalidData": .string(p.invalidData.rawValue),
+                    "id": .string(p.id), "name": .string(p.name),
+                    "deactivationDelay": .string(p.deactivationDelay.adminText),
+                    "userNameFormat": .string(p.userNameFormat.rawValue),
+                    "invalidData": .string(p.invalidData.rawValue),
                 ])
             } else {
                 print(
-                    "Updated provider \(p.id): name '\(p.name)', deactivation delay \(p.deactivationDelay.adminText), userName format \(p.userNameFormat.rawValue), invalid data \(p.invalidData.rawValue).")
+                    "Updated provider \(p.id): name '\(p.name)', deactivation delay \(p.deactivationDelay.adminText), userName format \(p.userNameFormat.rawValue), invalid data \(p.invalidData.rawValue)."
+                )
             }
         }
     }
 
     struct RotateSecret: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Issue a new secret; the old one stops working at once.")
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a new secret; the old one stops working at once.")
         @OptionGroup var db: DatabaseOptions
         @OptionGroup var url: URLOptions
         @Argument(help: "Provider id.") var id: String
@@ -191,7 +208,8 @@ struct ProviderCommand: AsyncParsableCommand {
         func run() async throws {
             let admin = try await db.services().admin
             let issued = try await roster.run { try await admin.rotateSecret(id: id) }
-            ProviderCommand.printCredentials(issued, baseURL: issued.provider.baseURL(publicURL: try await url.resolve(admin)), json: json)
+            ProviderCommand.printCredentials(
+                issued, baseURL: issued.provider.baseURL(publicURL: try await url.resolve(admin)), json: json)
         }
     }
 
@@ -276,13 +294,19 @@ extension ProviderCommand {
                     guard showProgress else { return }
                     let percent = total == 0 ? 100 : min(100, report.processed * 100 / total)
                     FileHandle.standardError.write(
-                        Data("\(report.dryRun ? "checked" : "applied") \(report.processed)/\(total) users (\(percent)%), \(report.changed) changed\n".utf8))
+                        Data(
+                            "\(report.dryRun ? "checked" : "applied") \(report.processed)/\(total) users (\(percent)%), \(report.changed) changed\n"
+                                .utf8))
                 }
             }
-            if json { Output.json(Self.json(report)); return }
+            if json {
+                Output.json(Self.json(report))
+                return
+            }
             if report.resumed, let run = report.runID { print("Resumed the interrupted run \(run).") }
             print(report.dryRun ? "Dry run: nothing was changed." : "Applied org and role settings.")
-            print("""
+            print(
+                """
                 Users evaluated:       \(report.processed)
                 Users changed:         \(report.changed)
                 Organization moves:    \(report.organizationMoves)
@@ -305,8 +329,12 @@ extension ProviderCommand {
             if let to = change.rolesTo {
                 parts.append("roles [\(change.rolesFrom.joined(separator: ", "))] → [\(to.joined(separator: ", "))]")
             }
-            if !change.watchlistsAdded.isEmpty { parts.append("+watchlist \(change.watchlistsAdded.joined(separator: ", "))") }
-            if !change.watchlistsRemoved.isEmpty { parts.append("−watchlist \(change.watchlistsRemoved.joined(separator: ", "))") }
+            if !change.watchlistsAdded.isEmpty {
+                parts.append("+watchlist \(change.watchlistsAdded.joined(separator: ", "))")
+            }
+            if !change.watchlistsRemoved.isEmpty {
+                parts.append("−watchlist \(change.watchlistsRemoved.joined(separator: ", "))")
+            }
             return "\(change.userName): \(parts.joined(separator: "; "))"
         }
 

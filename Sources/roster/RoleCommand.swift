@@ -23,7 +23,8 @@ struct RoleMappingCommand: AsyncParsableCommand {
     )
 
     struct Set: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "groups: mapped groups decide; manual: provisioning never changes roles.")
+        static let configuration = CommandConfiguration(
+            abstract: "groups: mapped groups decide; manual: provisioning never changes roles.")
         @OptionGroup var db: DatabaseOptions
         @Argument(help: "Provider id.") var id: String
         @Option(help: "groups or manual.") var mode: RoleMappingMode
@@ -63,7 +64,8 @@ struct RoleMappingCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the mode, the mapped groups and the groups left to map.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show the mode, the mapped groups and the groups left to map.")
         @OptionGroup var db: DatabaseOptions
         @Argument(help: "Provider id.") var id: String
         @Flag(help: "Print JSON.") var json = false
@@ -85,12 +87,14 @@ struct RoleMappingCommand: AsyncParsableCommand {
             }
             print("Mode: \(overview.provider.roleMappingMode.rawValue)")
             if !overview.roleRules.isEmpty {
-                Output.table(["GROUP", "ROLES"], overview.roleRules.map { [$0.group, $0.roles.joined(separator: ", ")] })
+                Output.table(
+                    ["GROUP", "ROLES"], overview.roleRules.map { [$0.group, $0.roles.joined(separator: ", ")] })
             }
             if let message = overview.roleMappingMessage {
                 print(message)
             } else {
-                print("Groups not yet mapped: \(overview.groupsWithoutRoles.map(\.displayName).joined(separator: ", "))")
+                print(
+                    "Groups not yet mapped: \(overview.groupsWithoutRoles.map(\.displayName).joined(separator: ", "))")
             }
         }
     }

@@ -19,7 +19,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest POST /Bulk body, in bytes (announced as bulk.maxPayloadSize).")
     var bulkMaxPayloadSize = 4 << 20
     @Option(
-        help: "Consecutive POST /Bulk operations sharing one commit (each stays atomic; a failing one runs alone); 1 gives each its own transaction.")
+        help:
+            "Consecutive POST /Bulk operations sharing one commit (each stays atomic; a failing one runs alone); 1 gives each its own transaction."
+    )
     var bulkCommitGroup = 1
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") var logLevel = "info"
     @Option(help: "Log lines as text (default) or json (one object per line, for log collectors).")
@@ -32,14 +34,25 @@ struct Serve: AsyncParsableCommand {
     var signInLimitPerAddress = 10
     @Option(help: "Console sign-ins all clients together may try per minute; more get 429. 0 turns the limit off.")
     var signInLimit = 120
-    @Option(help: "Seconds a client has to send a whole request, head and body (from when the server waits for it); later ones get 408 and are closed.")
+    @Option(
+        help:
+            "Seconds a client has to send a whole request, head and body (from when the server waits for it); later ones get 408 and are closed."
+    )
     var requestTimeout: Double = 60
-    @Option(help: "Most connections served at once (default 4096, fewer when the open-files limit is lower); more wait to be accepted.")
+    @Option(
+        help:
+            "Most connections served at once (default 4096, fewer when the open-files limit is lower); more wait to be accepted."
+    )
     var maxConnections: Int?
-    @Option(help: "Require `Authorization: Bearer TOKEN` on GET /metrics (or set ROSTER_METRICS_TOKEN, which keeps it out of the process list).")
+    @Option(
+        help:
+            "Require `Authorization: Bearer TOKEN` on GET /metrics (or set ROSTER_METRICS_TOKEN, which keeps it out of the process list)."
+    )
     var metricsToken: String?
     @Option(
-        help: "Export a span per request over OTLP/HTTP to this collector (base URL, e.g. http://localhost:4318; or set OTEL_EXPORTER_OTLP_ENDPOINT). Off by default.")
+        help:
+            "Export a span per request over OTLP/HTTP to this collector (base URL, e.g. http://localhost:4318; or set OTEL_EXPORTER_OTLP_ENDPOINT). Off by default."
+    )
     var otelEndpoint: String?
     @Option(
         help: "normal: commits survive a process crash (default); full: fsync every commit, also surviving power loss.")
@@ -100,7 +113,8 @@ struct Serve: AsyncParsableCommand {
             signInLimitPerAddress: signInLimitPerAddress, signInLimit: signInLimit,
             requestTimeout: .saturating(seconds: requestTimeout),
             maxConnections: maxConnections ?? ServerConfiguration.defaultMaxConnections,
-            metricsToken: metricsToken ?? ProcessInfo.processInfo.environment["ROSTER_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+            metricsToken: metricsToken
+                ?? ProcessInfo.processInfo.environment["ROSTER_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
             tracing: export != nil)
         try await AdminService(store: store).setPublicURL(configuration.publicURL)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.displayName)")
@@ -108,7 +122,8 @@ struct Serve: AsyncParsableCommand {
             var root = configuration.publicURL
             while root.hasSuffix("/") { root.removeLast() }
             logger.notice(
-                "No admin yet. Create the first one at \(root)/console/setup?token=\(token) (this link works once; `roster admin add` works too).")
+                "No admin yet. Create the first one at \(root)/console/setup?token=\(token) (this link works once; `roster admin add` works too)."
+            )
         }
         let services = try export.map { [try Self.startTracing($0, logger: logger)] } ?? []
         let app = try buildApplication(configuration: configuration, store: store, logger: logger, services: services)

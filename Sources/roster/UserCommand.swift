@@ -25,8 +25,14 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let admin = try await db.services().admin
-            let user = try await roster.run { try await admin.addLocalUser(email: email, name: name, organization: org) }
-            if json { Output.json(try await admin.view(of: user)) } else { print("Created local user \(user.userName) (id \(user.id)).") }
+            let user = try await roster.run {
+                try await admin.addLocalUser(email: email, name: name, organization: org)
+            }
+            if json {
+                Output.json(try await admin.view(of: user))
+            } else {
+                print("Created local user \(user.userName) (id \(user.id)).")
+            }
         }
     }
 
@@ -39,7 +45,10 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let admin = try await db.services().admin
             let view = try await roster.run { try await admin.view(of: try await admin.user(email: email)) }
-            if json { Output.json(view); return }
+            if json {
+                Output.json(view)
+                return
+            }
             for member in view where !member.value.isNull {
                 let text = member.value.stringValue ?? member.value.jsonText
                 print("\(member.key): \(text)")
@@ -85,7 +94,11 @@ struct UserCommand: AsyncParsableCommand {
         func perform(_ action: AdminService<AnyStore>.UserAction, done: String) async throws {
             let admin = try await db.services().admin
             let user = try await roster.run { try await admin.perform(action, email: email) }
-            if json { Output.json(try await admin.view(of: user)) } else { print("\(user.userName): \(done) (status \(user.status.rawValue)).") }
+            if json {
+                Output.json(try await admin.view(of: user))
+            } else {
+                print("\(user.userName): \(done) (status \(user.status.rawValue)).")
+            }
         }
     }
 
@@ -141,7 +154,8 @@ struct UserCommand: AsyncParsableCommand {
 extension UserCommand {
     struct Move: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Move a user to an organization (local users, and users of providers with organization method single).")
+            abstract:
+                "Move a user to an organization (local users, and users of providers with organization method single).")
         @OptionGroup var db: DatabaseOptions
         @Argument(help: "The user's email (userName).") var email: String
         @Option(help: "Organization name.") var org: String

@@ -24,7 +24,8 @@ struct WatchlistCommand: AsyncParsableCommand {
 
         func run() async throws {
             let admin = try await db.services().admin
-            Output.table(["WATCHLIST", "USERS"], try await admin.watchlists().map { [$0.watchlist.name, String($0.users)] })
+            Output.table(
+                ["WATCHLIST", "USERS"], try await admin.watchlists().map { [$0.watchlist.name, String($0.users)] })
         }
     }
 
@@ -39,7 +40,8 @@ struct WatchlistCommand: AsyncParsableCommand {
         func run() async throws {
             let admin = try await db.services().admin
             let (_, users) = try await roster.run { try await admin.watchlistMembers(name: name, limit: limit) }
-            Output.table(["USER", "STATUS", "SOURCE"], users.map { [$0.userName, $0.status.rawValue, $0.providerID ?? "local"] })
+            Output.table(
+                ["USER", "STATUS", "SOURCE"], users.map { [$0.userName, $0.status.rawValue, $0.providerID ?? "local"] })
         }
     }
 }
@@ -60,7 +62,9 @@ struct WatchlistMappingCommand: AsyncParsableCommand {
 
         func run() async throws {
             let admin = try await db.services().admin
-            _ = try await roster.run { try await admin.addWatchlistRule(providerID: id, group: group, watchlist: watchlist) }
+            _ = try await roster.run {
+                try await admin.addWatchlistRule(providerID: id, group: group, watchlist: watchlist)
+            }
             print("Group '\(group)' → watchlist '\(watchlist)'.")
         }
     }
@@ -74,7 +78,9 @@ struct WatchlistMappingCommand: AsyncParsableCommand {
 
         func run() async throws {
             let admin = try await db.services().admin
-            try await roster.run { try await admin.removeRule(.watchlist, providerID: id, group: group, watchlist: watchlist) }
+            try await roster.run {
+                try await admin.removeRule(.watchlist, providerID: id, group: group, watchlist: watchlist)
+            }
             print("Removed the watchlist mapping of group '\(group)'.")
         }
     }
@@ -87,8 +93,14 @@ struct WatchlistMappingCommand: AsyncParsableCommand {
         func run() async throws {
             let admin = try await db.services().admin
             let overview = try await roster.run { try await admin.mappingOverview(providerID: id) }
-            if overview.groups.isEmpty { print(MappingMessage.noGroups); return }
-            if overview.watchlistRules.isEmpty { print("No group is mapped to a watchlist."); return }
+            if overview.groups.isEmpty {
+                print(MappingMessage.noGroups)
+                return
+            }
+            if overview.watchlistRules.isEmpty {
+                print("No group is mapped to a watchlist.")
+                return
+            }
             Output.table(["GROUP", "WATCHLIST"], overview.watchlistRules.map { [$0.group, $0.watchlist] })
         }
     }

@@ -1,8 +1,8 @@
 import Foundation
 import Provisioning
 import ProvisioningPostgres
-import ProvisioningSQL
 import ProvisioningPostgresTesting
+import ProvisioningSQL
 import ProvisioningTesting
 import SCIM
 import Testing
@@ -74,32 +74,56 @@ struct PostgresPlanTests {
             #expect(never == 1, "the users table must not have been analyzed")
 
             let checks: [(String, @Sendable (SQLTransaction) async throws -> Void)] = [
-                ("userName eq", { tx in _ = try await tx.users(providerID: pid, query: try Self.query(#"userName eq "User5@example.com""#)) }),
-                ("externalId eq", { tx in _ = try await tx.users(providerID: pid, query: try Self.query(#"externalId eq "ext5""#)) }),
+                (
+                    "userName eq",
+                    { tx in
+                        _ = try await tx.users(
+                            providerID: pid, query: try Self.query(#"userName eq "User5@example.com""#))
+                    }
+                ),
+                (
+                    "externalId eq",
+                    { tx in _ = try await tx.users(providerID: pid, query: try Self.query(#"externalId eq "ext5""#)) }
+                ),
                 ("id eq", { tx in _ = try await tx.users(providerID: pid, query: try Self.query(#"id eq "u5""#)) }),
                 (
                     "Entra's id eq and manager eq",
-                    { tx in _ = try await tx.users(providerID: pid, query: try Self.query(#"id eq "u5" and urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "u6""#)) }
+                    { tx in
+                        _ = try await tx.users(
+                            providerID: pid,
+                            query: try Self.query(
+                                #"id eq "u5" and urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "u6""#
+                            ))
+                    }
                 ),
                 ("user by userName", { tx in _ = try await tx.user(userName: "user5@example.com") }),
                 ("user by id", { tx in _ = try await tx.user(id: "u5") }),
                 ("existing user ids", { tx in _ = try await tx.existingUserIDs(["u5", "u6"], providerID: pid) }),
                 ("a group's members page", { tx in _ = try await tx.members(groupID: "g1", limit: 100) }),
                 ("groups of a user", { tx in _ = try await tx.groups(ofUser: "u6") }),
-                ("member add", { tx in _ = try await tx.addMembers(groupID: "g1", members: [MemberReference(id: "u7", display: nil)]) }),
+                (
+                    "member add",
+                    { tx in
+                        _ = try await tx.addMembers(groupID: "g1", members: [MemberReference(id: "u7", display: nil)])
+                    }
+                ),
                 ("member remove", { tx in _ = try await tx.removeMembers(groupID: "g1", userIDs: ["u6"]) }),
                 (
                     "200 members added at once",
                     { tx in
                         _ = try await tx.addMembers(
-                            groupID: "g1", members: (1...200).map { MemberReference(id: "u\($0 * 3 + 1)", display: nil) })
+                            groupID: "g1",
+                            members: (1...200).map { MemberReference(id: "u\($0 * 3 + 1)", display: nil) })
                     }
                 ),
                 (
                     "200 members removed at once",
                     { tx in _ = try await tx.removeMembers(groupID: "g1", userIDs: (1...200).map { "u\($0 * 3)" }) }
                 ),
-                ("200 user ids checked at once", { tx in _ = try await tx.existingUserIDs((1...200).map { "u\($0)" }, providerID: pid) }),
+                (
+                    "200 user ids checked at once",
+                    { tx in _ = try await tx.existingUserIDs((1...200).map { "u\($0)" }, providerID: pid) }
+                ),
             ]
             for (name, body) in checks {
                 let plans: [String] = try await Self.explain(store, body)
@@ -119,7 +143,9 @@ struct PostgresPlanTests {
         StoreQuery(filter: try Filter(parsing: filter), sort: nil, offset: 0, limit: 100)
     }
 
-    static func explain(_ store: some ProvisioningStore, _ body: @escaping @Sendable (SQLTransaction) async throws -> Void)
+    static func explain(
+        _ store: some ProvisioningStore, _ body: @escaping @Sendable (SQLTransaction) async throws -> Void
+    )
         async throws -> [String]
     {
         let plans = PlanBox()
@@ -130,7 +156,8 @@ struct PostgresPlanTests {
                 try await body(SQLTransaction(recorder))
                 for statement in recorder.statements {
                     let rows = try await base.query("EXPLAIN " + statement.sql, statement.arguments)
-                    plans.append(rows.map { row in String(sqlValue: row.values.first ?? .null) }.joined(separator: "\n"))
+                    plans.append(
+                        rows.map { row in String(sqlValue: row.values.first ?? .null) }.joined(separator: "\n"))
                 }
                 throw Rollback()
             }

@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import PostgresNIO
 import Provisioning
-import ProvisioningSQL
 import ProvisioningPostgresTesting
+import ProvisioningSQL
 import ProvisioningTesting
 import SCIM
 import Testing
@@ -58,7 +58,9 @@ struct PostgresPreparedStatementTests {
             let provider = try await service.authenticate(credentials)
             let created = try await service.perform(.post(.users, PostgresRoundTripTests.userBody), for: provider).user
             var reads: [UserRecord] = []
-            for _ in 0..<6 { reads.append(try await service.readUser(credentials, id: created.id, withGroups: true).user) }
+            for _ in 0..<6 {
+                reads.append(try await service.readUser(credentials, id: created.id, withGroups: true).user)
+            }
             #expect(store.preparedStatements.counts.values.reduce(0, +) > 0)
             #expect(reads.allSatisfy { $0 == reads[0] })
             #expect(reads[0].userName == created.userName)
@@ -129,7 +131,9 @@ struct PostgresPreparedStatementTests {
                 try await connection.close()
                 return connection.id
             }
-            for _ in 0..<50 where store.preparedStatements.counts[id] != nil { try await Task.sleep(for: .milliseconds(20)) }
+            for _ in 0..<50 where store.preparedStatements.counts[id] != nil {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             #expect(store.preparedStatements.counts[id] == nil)
         }
     }

@@ -2,12 +2,13 @@ import Foundation
 import NIOCore
 import PostgresNIO
 import Provisioning
-@testable import ProvisioningPostgres
-import ProvisioningSQL
 import ProvisioningPostgresTesting
+import ProvisioningSQL
 import ProvisioningTesting
 import SCIM
 import Testing
+
+@testable import ProvisioningPostgres
 
 /// The PostgreSQL store: the same conformance checks as the memory and SQLite stores, then what only several
 /// instances on one database can get wrong. Runs when `ROSTER_TEST_POSTGRES_URL` names a server (`.ci/run` starts
@@ -36,21 +37,25 @@ struct PostgresStoreTests {
         try await PostgresTesting.withStore { first in
             let second = try await PostgresStore.open(first.url)
             try await second.whileRunning {
-            let issued = try await AdminService(store: first).addProvider(name: "Okta")
-            let body: JSONObject = [
-                "schemas": [.string(SchemaURN.user)], "userName": "race@example.com", "active": true,
-            ]
-            for round in 0..<10 {
-                var user = body
-                user["userName"] = .string("race\(round)@example.com")
-                let attempt = user
-                async let a = Self.outcome { try await SCIMService(store: first).perform(.post(.users, attempt), for: issued.provider).user }
-                async let b = Self.outcome { try await SCIMService(store: second).perform(.post(.users, attempt), for: issued.provider).user }
-                let outcomes = await [a, b]
-                #expect(outcomes.filter { $0 == "created" }.count == 1, "round \(round): \(outcomes)")
-                #expect(outcomes.filter { $0 == "uniqueness" }.count == 1, "round \(round): \(outcomes)")
-            }
-            #expect(try await first.read { try await $0.userCount(providerID: issued.provider.id) } == 10)
+                let issued = try await AdminService(store: first).addProvider(name: "Okta")
+                let body: JSONObject = [
+                    "schemas": [.string(SchemaURN.user)], "userName": "race@example.com", "active": true,
+                ]
+                for round in 0..<10 {
+                    var user = body
+                    user["userName"] = .string("race\(round)@example.com")
+                    let attempt = user
+                    async let a = Self.outcome {
+                        try await SCIMService(store: first).perform(.post(.users, attempt), for: issued.provider).user
+                    }
+                    async let b = Self.outcome {
+                        try await SCIMService(store: second).perform(.post(.users, attempt), for: issued.provider).user
+                    }
+                    let outcomes = await [a, b]
+                    #expect(outcomes.filter { $0 == "created" }.count == 1, "round \(round): \(outcomes)")
+                    #expect(outcomes.filter { $0 == "uniqueness" }.count == 1, "round \(round): \(outcomes)")
+                }
+                #expect(try await first.read { try await $0.userCount(providerID: issued.provider.id) } == 10)
             }
         }
     }
@@ -103,7 +108,10 @@ struct PostgresStoreTests {
 /// What needs no server: URLs and placeholders.
 @Suite struct PostgresURLTests {
     @Test func parsesEveryPart() throws {
-        let url = try PostgresURL(parsing: "postgres://ro%40ster:p%3Ass@db.example.com:6543/prod?schema=roster&sslmode=require&pool=20&lock_timeout=5")
+        let url = try PostgresURL(
+            parsing:
+                "postgres://ro%40ster:p%3Ass@db.example.com:6543/prod?schema=roster&sslmode=require&pool=20&lock_timeout=5"
+        )
         #expect(url.username == "ro@ster")
         #expect(url.password == "p:ss")
         #expect(url.host == "db.example.com")
@@ -122,7 +130,10 @@ struct PostgresStoreTests {
         ("postgres://u@host/db?schema=Robert'); DROP", "schema"),
         ("postgres://u@host/db?sslmode=maybe", "sslmode"),
         ("postgres://u@host/db?pool=0", "'pool' must be a whole number of connections from 1 to 200, got '0'."),
-        ("postgres://u@host/db?lock_timeout=9223372036854775808", "'lock_timeout' must be a whole number of seconds from 1 to 3600"),
+        (
+            "postgres://u@host/db?lock_timeout=9223372036854775808",
+            "'lock_timeout' must be a whole number of seconds from 1 to 3600"
+        ),
         ("postgres://u@host/db?colour=blue", "Unknown"),
     ])
     func refusesWithTheReason(_ string: String, _ reason: String) {

@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 import Provisioning
 import ProvisioningSQL
-@testable import ProvisioningSQLite
 import SCIM
 import Testing
+
+@testable import ProvisioningSQLite
 
 /// The SQL a filter becomes: values always bound, indexed columns where they exist, and SQLite's planner using
 /// the indexes for the lookups IdPs make on every request.
@@ -44,7 +45,8 @@ import Testing
     }
 
     @Test func lookupsUseIndexes() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID().uuidString).sqlite")
+            .path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let store = try SQLiteStore(path: path)
         let plans: [(String, SQLResource, String)] = [

@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 import Provisioning
 import ProvisioningSQL
-@testable import ProvisioningSQLite
 import Testing
+
+@testable import ProvisioningSQLite
 
 /// The store's own read connections (SQLite's C API, not GRDB's reader pool).
 @Suite struct SQLiteReadersTests {

@@ -1,12 +1,13 @@
 import Foundation
-import Provisioning
 import GRDB
-@testable import ProvisioningSQLite
-import SCIM
+import Provisioning
 import ProvisioningSQL
 import ProvisioningTesting
+import SCIM
 import Synchronization
 import Testing
+
+@testable import ProvisioningSQLite
 
 @Suite struct SQLiteStoreTests {
     static func temporaryPath() -> String {
@@ -48,7 +49,8 @@ import Testing
             try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
             for migration in before {
                 for statement in migration.statements { try db.execute(sql: statement) }
-                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)", arguments: [migration.identifier])
+                try db.execute(
+                    sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)", arguments: [migration.identifier])
             }
             for p in ["p1", "p2"] {
                 try db.execute(
@@ -192,7 +194,9 @@ import Testing
                         try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
                         try db.execute(sql: "INSERT INTO settings (key, value) VALUES ('uncommitted', '1')")
                         try db.execute(
-                            sql: "INSERT INTO devices (id, user_id, name, created_at) VALUES ('d', 'nobody', 'laptop', 0)")
+                            sql:
+                                "INSERT INTO devices (id, user_id, name, created_at) VALUES ('d', 'nobody', 'laptop', 0)"
+                        )
                     }
                 }
                 #expect(failedCommit?.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY)
@@ -226,7 +230,9 @@ import Testing
         let path = Self.temporaryPath()
         let copy = Self.temporaryPath()
         defer {
-            for file in [path, copy] { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) } }
+            for file in [path, copy] {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
+            }
         }
         let store = try SQLiteStore(path: path)
         let admin = AdminService(store: store)
@@ -262,7 +268,10 @@ import Testing
                         try await tx.insertUser(
                             UserRecord(
                                 id: "u\(i)", providerID: nil, userName: "bulk\(i)@example.com", scimActive: true,
-                                attributes: ["userName": .string("bulk\(i)@example.com"), "title": .string(String(repeating: "x", count: 200))],
+                                attributes: [
+                                    "userName": .string("bulk\(i)@example.com"),
+                                    "title": .string(String(repeating: "x", count: 200)),
+                                ],
                                 createdAt: Date(), updatedAt: Date()))
                     }
                 }
@@ -297,7 +306,9 @@ import Testing
             }
         }
         locked.wait()
-        await #expect(throws: ProvisioningError.unavailable("The database is busy; nothing was changed. Retry in a few seconds.")) {
+        await #expect(
+            throws: ProvisioningError.unavailable("The database is busy; nothing was changed. Retry in a few seconds.")
+        ) {
             try await admin.addLocalUser(email: "waiting@example.com", name: nil)
         }
         release.signal()

@@ -18,9 +18,10 @@ import Testing
         AdminAccounts(store: MemoryStore(), bcryptCost: 4, now: clock.read)
     }
 
-    @Test(arguments: [
-        (4, nil), (5, 30), (6, 60), (7, 120), (9, 480), (10, 900), (30, 900),
-    ] as [(Int, Int64?)])
+    @Test(
+        arguments: [
+            (4, nil), (5, 30), (6, 60), (7, 120), (9, 480), (10, 900), (30, 900),
+        ] as [(Int, Int64?)])
     func lockoutDelays(failures: Int, seconds: Int64?) {
         #expect(SignInLockout().delay(afterFailures: failures)?.components.seconds == seconds)
     }
@@ -33,7 +34,9 @@ import Testing
         await #expect(throws: ProvisioningError.conflict("An admin with email 'root@example.com' already exists.")) {
             try await accounts.addAdmin(email: "root@example.com", password: "another long password")
         }
-        await #expect(throws: ProvisioningError.self) { try await accounts.addAdmin(email: "nope", password: "long enough password") }
+        await #expect(throws: ProvisioningError.self) {
+            try await accounts.addAdmin(email: "nope", password: "long enough password")
+        }
         await #expect(throws: ProvisioningError.invalid("A password needs at least 12 characters.")) {
             try await accounts.addAdmin(email: "b@example.com", password: "short")
         }
@@ -69,7 +72,9 @@ import Testing
         await #expect(throws: ProvisioningError.unauthenticated("Wrong email or password.")) {
             try await accounts.signIn(email: "root@example.com", password: "wrong password!")
         }
-        await #expect(throws: ProvisioningError.refused("Too many failed sign-ins: try again in 30 seconds.", retryAfter: 30)) {
+        await #expect(
+            throws: ProvisioningError.refused("Too many failed sign-ins: try again in 30 seconds.", retryAfter: 30)
+        ) {
             try await accounts.signIn(email: "root@example.com", password: "correct horse battery")
         }
         clock.advance(31)
@@ -77,7 +82,9 @@ import Testing
         await #expect(throws: ProvisioningError.unauthenticated("Wrong email or password.")) {
             try await accounts.signIn(email: "root@example.com", password: "wrong again!!")
         }
-        await #expect(throws: ProvisioningError.refused("Too many failed sign-ins: try again in 60 seconds.", retryAfter: 60)) {
+        await #expect(
+            throws: ProvisioningError.refused("Too many failed sign-ins: try again in 60 seconds.", retryAfter: 60)
+        ) {
             try await accounts.signIn(email: "root@example.com", password: "correct horse battery")
         }
         clock.advance(61)
@@ -107,7 +114,9 @@ import Testing
             }
         }
         #expect(answers["root@example.com"] == answers["nobody@example.com"])
-        #expect(answers["nobody@example.com"]?.last == .refused("Too many failed sign-ins: try again in 30 seconds.", retryAfter: 30))
+        #expect(
+            answers["nobody@example.com"]?.last
+                == .refused("Too many failed sign-ins: try again in 30 seconds.", retryAfter: 30))
         // Counts are forgotten an hour after their last attempt and their lock.
         clock.advance(30 + 3601)
         await #expect(throws: ProvisioningError.unauthenticated("Wrong email or password.")) {
@@ -125,7 +134,9 @@ import Testing
         while hasher.admitted.withLock({ $0 }) < 1 { try await Task.sleep(for: .milliseconds(2)) }
         async let queued = hasher.hash("correct horse battery")
         while hasher.admitted.withLock({ $0 }) < 2 { try await Task.sleep(for: .milliseconds(2)) }
-        await #expect(throws: ProvisioningError.refused("Too many sign-ins at once: try again in a second.", retryAfter: 1)) {
+        await #expect(
+            throws: ProvisioningError.refused("Too many sign-ins at once: try again in a second.", retryAfter: 1)
+        ) {
             try await hasher.verify("correct horse battery", hash: nil)
         }
         gate.signal()
@@ -138,7 +149,8 @@ import Testing
         let clock = Clock()
         let accounts = Self.accounts(clock)
         try await accounts.addAdmin(email: "root@example.com", password: "correct horse battery")
-        let (token, secret) = try await accounts.createToken(email: "root@example.com", name: "ci", expiresIn: .seconds(3600))
+        let (token, secret) = try await accounts.createToken(
+            email: "root@example.com", name: "ci", expiresIn: .seconds(3600))
         #expect(token.expiresAt == clock.read().addingTimeInterval(3600))
         #expect(try await accounts.authenticate(apiToken: secret)?.email == "root@example.com")
         #expect(try await accounts.tokens().first?.lastUsedAt == clock.read())
@@ -176,7 +188,8 @@ import Testing
         try await accounts.addAdmin(email: "root@example.com", password: "correct horse battery")
         await #expect(
             throws: ProvisioningError.conflict(
-                "root@example.com is the only admin; add another admin before removing this one, or nobody could sign in to the console or the admin API.")
+                "root@example.com is the only admin; add another admin before removing this one, or nobody could sign in to the console or the admin API."
+            )
         ) { try await accounts.removeAdmin(email: "root@example.com") }
         try await accounts.addAdmin(email: "ops@example.com", password: "another long password")
         let signed = try await accounts.signIn(email: "ops@example.com", password: "another long password")
@@ -230,13 +243,16 @@ import Testing
         #expect(try await accounts.isValidSetupToken(first) == false)  // replaced by the newer link
         #expect(try await accounts.isValidSetupToken(token))
         await #expect(throws: ProvisioningError.self) {
-            try await accounts.completeSetup(token: "guess", email: "root@example.com", password: "correct horse battery")
+            try await accounts.completeSetup(
+                token: "guess", email: "root@example.com", password: "correct horse battery")
         }
-        let signed = try await accounts.completeSetup(token: token, email: "root@example.com", password: "correct horse battery")
+        let signed = try await accounts.completeSetup(
+            token: token, email: "root@example.com", password: "correct horse battery")
         #expect(signed.admin.email == "root@example.com")
         #expect(try await accounts.isValidSetupToken(token) == false)
         await #expect(throws: ProvisioningError.self) {
-            try await accounts.completeSetup(token: token, email: "second@example.com", password: "correct horse battery")
+            try await accounts.completeSetup(
+                token: token, email: "second@example.com", password: "correct horse battery")
         }
         #expect(try await accounts.issueSetupToken() == nil)
         #expect(try await accounts.admins().count == 1)
@@ -250,6 +266,8 @@ import Testing
         #expect(try await accounts.authenticate(apiToken: secret)?.email == "root@example.com")
         #expect(try await accounts.authenticate(apiToken: secret + "x") == nil)
         #expect(try await accounts.tokens().map(\.name) == ["ci"])
-        await #expect(throws: ProvisioningError.self) { try await accounts.createToken(email: "x@example.com", name: "n") }
+        await #expect(throws: ProvisioningError.self) {
+            try await accounts.createToken(email: "x@example.com", name: "n")
+        }
     }
 }

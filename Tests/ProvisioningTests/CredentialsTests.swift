@@ -141,9 +141,11 @@ import Testing
         (" =1", " =1"),
     ])
     func fieldsAreGuardedByTheirFirstScalar(_ field: String, _ expected: String) {
-        let row = SyncLogEntry(at: Date(timeIntervalSince1970: 0), providerID: nil, userName: field, action: .updated).csvRow
+        let row = SyncLogEntry(at: Date(timeIntervalSince1970: 0), providerID: nil, userName: field, action: .updated)
+            .csvRow
         let prefix = "0,1970-01-01T00:00:00.000Z,admin,".unicodeScalars.count
-        let cell = String(String.UnicodeScalarView(row.unicodeScalars.dropFirst(prefix).dropLast(",,updated,,".unicodeScalars.count)))
+        let cell = String(
+            String.UnicodeScalarView(row.unicodeScalars.dropFirst(prefix).dropLast(",,updated,,".unicodeScalars.count)))
         #expect(Array(cell.unicodeScalars) == Array(expected.unicodeScalars), "\(row.debugDescription)")
     }
 }

@@ -145,9 +145,12 @@ import Testing
     /// One row per (state, event).
     static let table: [State: [Event: Expected]] = [
         .active: [
-            .providerDeactivated15: .next(L(providerActive: false, deactivationDueAt: in15), [revoke, providerBlock, scheduled15]),
-            .providerDeactivated0: .next(L(providerActive: false, deactivationDueAt: now), [revoke, providerBlock, scheduled0]),
-            .providerDeactivatedGuard: .next(L(providerActive: false, held: .massDeactivationGuard), [revoke, providerBlock, guardHeld]),
+            .providerDeactivated15: .next(
+                L(providerActive: false, deactivationDueAt: in15), [revoke, providerBlock, scheduled15]),
+            .providerDeactivated0: .next(
+                L(providerActive: false, deactivationDueAt: now), [revoke, providerBlock, scheduled0]),
+            .providerDeactivatedGuard: .next(
+                L(providerActive: false, held: .massDeactivationGuard), [revoke, providerBlock, guardHeld]),
             .providerReactivated: .unchanged,
             .deactivationDue: .unchanged,
             .legalHoldPlaced: .next(L(legalHold: true), [holdPlaced]),
@@ -167,7 +170,8 @@ import Testing
             .deactivationDue: .unchanged,
             .legalHoldPlaced: .next(L(providerActive: false, deactivationDueAt: later, legalHold: true), [holdPlaced]),
             .legalHoldReleased: .unchanged,
-            .adminBlocked: .next(L(providerActive: false, adminBlocked: true, deactivationDueAt: later), [revoke, adminBlock]),
+            .adminBlocked: .next(
+                L(providerActive: false, adminBlocked: true, deactivationDueAt: later), [revoke, adminBlock]),
             .adminUnblocked: .unchanged,
             .adminDeactivated: .next(L(providerActive: false, deactivated: true), [revoke, cold, adminDeactivate]),
             .adminReactivated: .unchanged,
@@ -180,9 +184,11 @@ import Testing
             .providerDeactivatedGuard: .unchanged,
             .providerReactivated: .next(L(), [providerCancel, providerUnblock]),
             .deactivationDue: .next(L(providerActive: false, deactivated: true), [revoke, cold, dueDeactivate]),
-            .legalHoldPlaced: .next(L(providerActive: false, deactivationDueAt: earlier, legalHold: true), [holdPlaced]),
+            .legalHoldPlaced: .next(
+                L(providerActive: false, deactivationDueAt: earlier, legalHold: true), [holdPlaced]),
             .legalHoldReleased: .unchanged,
-            .adminBlocked: .next(L(providerActive: false, adminBlocked: true, deactivationDueAt: earlier), [revoke, adminBlock]),
+            .adminBlocked: .next(
+                L(providerActive: false, adminBlocked: true, deactivationDueAt: earlier), [revoke, adminBlock]),
             .adminUnblocked: .unchanged,
             .adminDeactivated: .next(L(providerActive: false, deactivated: true), [revoke, cold, adminDeactivate]),
             .adminReactivated: .unchanged,
@@ -195,9 +201,11 @@ import Testing
             .providerDeactivatedGuard: .unchanged,
             .providerReactivated: .next(L(), [providerCancel, providerUnblock]),
             .deactivationDue: .unchanged,
-            .legalHoldPlaced: .next(L(providerActive: false, held: .massDeactivationGuard, legalHold: true), [holdPlaced]),
+            .legalHoldPlaced: .next(
+                L(providerActive: false, held: .massDeactivationGuard, legalHold: true), [holdPlaced]),
             .legalHoldReleased: .unchanged,
-            .adminBlocked: .next(L(providerActive: false, adminBlocked: true, held: .massDeactivationGuard), [revoke, adminBlock]),
+            .adminBlocked: .next(
+                L(providerActive: false, adminBlocked: true, held: .massDeactivationGuard), [revoke, adminBlock]),
             .adminUnblocked: .unchanged,
             .adminDeactivated: .next(L(providerActive: false, deactivated: true), [revoke, cold, adminDeactivate]),
             .adminReactivated: .unchanged,
@@ -211,8 +219,10 @@ import Testing
             .providerReactivated: .next(L(legalHold: true), [providerCancel, providerUnblock]),
             .deactivationDue: .unchanged,
             .legalHoldPlaced: .unchanged,
-            .legalHoldReleased: .next(L(providerActive: false, deactivated: true), [holdReleased, revoke, cold, holdDeactivate]),
-            .adminBlocked: .next(L(providerActive: false, adminBlocked: true, held: .legalHold, legalHold: true), [revoke, adminBlock]),
+            .legalHoldReleased: .next(
+                L(providerActive: false, deactivated: true), [holdReleased, revoke, cold, holdDeactivate]),
+            .adminBlocked: .next(
+                L(providerActive: false, adminBlocked: true, held: .legalHold, legalHold: true), [revoke, adminBlock]),
             .adminUnblocked: .unchanged,
             .adminDeactivated: .refused(deactivateOnHoldRefusal),
             .adminReactivated: .unchanged,
@@ -220,9 +230,14 @@ import Testing
             .heldDeactivationCancelled: .unchanged,
         ],
         .onHold: [
-            .providerDeactivated15: .next(L(providerActive: false, deactivationDueAt: in15, legalHold: true), [revoke, providerBlock, scheduled15]),
-            .providerDeactivated0: .next(L(providerActive: false, deactivationDueAt: now, legalHold: true), [revoke, providerBlock, scheduled0]),
-            .providerDeactivatedGuard: .next(L(providerActive: false, held: .massDeactivationGuard, legalHold: true), [revoke, providerBlock, guardHeld]),
+            .providerDeactivated15: .next(
+                L(providerActive: false, deactivationDueAt: in15, legalHold: true),
+                [revoke, providerBlock, scheduled15]),
+            .providerDeactivated0: .next(
+                L(providerActive: false, deactivationDueAt: now, legalHold: true), [revoke, providerBlock, scheduled0]),
+            .providerDeactivatedGuard: .next(
+                L(providerActive: false, held: .massDeactivationGuard, legalHold: true),
+                [revoke, providerBlock, guardHeld]),
             .providerReactivated: .unchanged,
             .deactivationDue: .unchanged,
             .legalHoldPlaced: .unchanged,
@@ -243,7 +258,9 @@ import Testing
             .legalHoldPlaced: .unchanged,
             // Still pending: the scheduler deactivates it, not the release.
             .legalHoldReleased: .next(L(providerActive: false, deactivationDueAt: now), [holdReleased]),
-            .adminBlocked: .next(L(providerActive: false, adminBlocked: true, deactivationDueAt: now, legalHold: true), [revoke, adminBlock]),
+            .adminBlocked: .next(
+                L(providerActive: false, adminBlocked: true, deactivationDueAt: now, legalHold: true),
+                [revoke, adminBlock]),
             .adminUnblocked: .unchanged,
             .adminDeactivated: .refused(deactivateOnHoldRefusal),
             .adminReactivated: .unchanged,
@@ -251,13 +268,19 @@ import Testing
             .heldDeactivationCancelled: .unchanged,
         ],
         .onHoldProviderInactive: [
-            .providerDeactivated15: .next(L(providerActive: false, deactivationDueAt: in15, legalHold: true), [revoke, providerBlock, scheduled15]),
-            .providerDeactivated0: .next(L(providerActive: false, deactivationDueAt: now, legalHold: true), [revoke, providerBlock, scheduled0]),
-            .providerDeactivatedGuard: .next(L(providerActive: false, held: .massDeactivationGuard, legalHold: true), [revoke, providerBlock, guardHeld]),
+            .providerDeactivated15: .next(
+                L(providerActive: false, deactivationDueAt: in15, legalHold: true),
+                [revoke, providerBlock, scheduled15]),
+            .providerDeactivated0: .next(
+                L(providerActive: false, deactivationDueAt: now, legalHold: true), [revoke, providerBlock, scheduled0]),
+            .providerDeactivatedGuard: .next(
+                L(providerActive: false, held: .massDeactivationGuard, legalHold: true),
+                [revoke, providerBlock, guardHeld]),
             .providerReactivated: .next(L(legalHold: true), []),
             .deactivationDue: .unchanged,
             .legalHoldPlaced: .unchanged,
-            .legalHoldReleased: .next(L(providerActive: false, deactivated: true), [holdReleased, revoke, cold, holdDeactivate]),
+            .legalHoldReleased: .next(
+                L(providerActive: false, deactivated: true), [holdReleased, revoke, cold, holdDeactivate]),
             .adminBlocked: .next(L(providerActive: false, adminBlocked: true, legalHold: true), [revoke, adminBlock]),
             .adminUnblocked: .unchanged,
             .adminDeactivated: .refused(deactivateOnHoldRefusal),
@@ -266,9 +289,12 @@ import Testing
             .heldDeactivationCancelled: .unchanged,
         ],
         .adminBlockedState: [
-            .providerDeactivated15: .next(L(providerActive: false, adminBlocked: true, deactivationDueAt: in15), [scheduled15]),
-            .providerDeactivated0: .next(L(providerActive: false, adminBlocked: true, deactivationDueAt: now), [scheduled0]),
-            .providerDeactivatedGuard: .next(L(providerActive: false, adminBlocked: true, held: .massDeactivationGuard), [guardHeld]),
+            .providerDeactivated15: .next(
+                L(providerActive: false, adminBlocked: true, deactivationDueAt: in15), [scheduled15]),
+            .providerDeactivated0: .next(
+                L(providerActive: false, adminBlocked: true, deactivationDueAt: now), [scheduled0]),
+            .providerDeactivatedGuard: .next(
+                L(providerActive: false, adminBlocked: true, held: .massDeactivationGuard), [guardHeld]),
             .providerReactivated: .unchanged,
             .deactivationDue: .unchanged,
             .legalHoldPlaced: .next(L(adminBlocked: true, legalHold: true), [holdPlaced]),
@@ -286,11 +312,13 @@ import Testing
             .providerDeactivatedGuard: .unchanged,
             .providerReactivated: .next(L(adminBlocked: true), [providerCancel]),
             .deactivationDue: .unchanged,
-            .legalHoldPlaced: .next(L(providerActive: false, adminBlocked: true, deactivationDueAt: later, legalHold: true), [holdPlaced]),
+            .legalHoldPlaced: .next(
+                L(providerActive: false, adminBlocked: true, deactivationDueAt: later, legalHold: true), [holdPlaced]),
             .legalHoldReleased: .unchanged,
             .adminBlocked: .unchanged,
             .adminUnblocked: .next(L(providerActive: false, deactivationDueAt: later), [adminUnblockPending]),
-            .adminDeactivated: .next(L(providerActive: false, deactivated: true, adminBlocked: true), [revoke, cold, adminDeactivate]),
+            .adminDeactivated: .next(
+                L(providerActive: false, deactivated: true, adminBlocked: true), [revoke, cold, adminDeactivate]),
             .adminReactivated: .unchanged,
             .heldDeactivationReleased: .unchanged,
             .heldDeactivationCancelled: .unchanged,
@@ -301,13 +329,17 @@ import Testing
             .providerDeactivatedGuard: .unchanged,
             .providerReactivated: .next(L(adminBlocked: true), [providerCancel]),
             .deactivationDue: .unchanged,
-            .legalHoldPlaced: .next(L(providerActive: false, adminBlocked: true, held: .massDeactivationGuard, legalHold: true), [holdPlaced]),
+            .legalHoldPlaced: .next(
+                L(providerActive: false, adminBlocked: true, held: .massDeactivationGuard, legalHold: true),
+                [holdPlaced]),
             .legalHoldReleased: .unchanged,
             .adminBlocked: .unchanged,
             .adminUnblocked: .next(L(providerActive: false, held: .massDeactivationGuard), [adminUnblockGuard]),
-            .adminDeactivated: .next(L(providerActive: false, deactivated: true, adminBlocked: true), [revoke, cold, adminDeactivate]),
+            .adminDeactivated: .next(
+                L(providerActive: false, deactivated: true, adminBlocked: true), [revoke, cold, adminDeactivate]),
             .adminReactivated: .unchanged,
-            .heldDeactivationReleased: .next(L(providerActive: false, adminBlocked: true, deactivationDueAt: now), [heldRelease]),
+            .heldDeactivationReleased: .next(
+                L(providerActive: false, adminBlocked: true, deactivationDueAt: now), [heldRelease]),
             .heldDeactivationCancelled: .next(L(providerActive: false, adminBlocked: true), [heldCancel]),
         ],
         .deactivated: [
@@ -406,7 +438,8 @@ import Testing
     @Test func tableCoversEveryEventCase() {
         func caseName(_ event: LifecycleEvent) -> String {
             switch event {
-            case .providerDeactivated(_, let guardTripped): guardTripped ? "providerDeactivated+guard" : "providerDeactivated"
+            case .providerDeactivated(_, let guardTripped):
+                guardTripped ? "providerDeactivated+guard" : "providerDeactivated"
             case .providerReactivated: "providerReactivated"
             case .deactivationDue: "deactivationDue"
             case .legalHoldPlaced: "legalHoldPlaced"
@@ -427,11 +460,15 @@ import Testing
     /// The invariants `Lifecycle` documents.
     static func invariantViolations(_ l: Lifecycle) -> [String] {
         var v: [String] = []
-        if l.deactivated, l.deactivationDueAt != nil || l.held != nil { v.append("deactivated with a pending/held deactivation") }
+        if l.deactivated, l.deactivationDueAt != nil || l.held != nil {
+            v.append("deactivated with a pending/held deactivation")
+        }
         if l.deactivationDueAt != nil, l.held != nil { v.append("both pending and held") }
         if l.held == .legalHold, !l.legalHold { v.append("held for legal hold without a legal hold") }
         if l.deactivated, l.legalHold { v.append("deactivated on legal hold") }
-        if l.isLocal, l.deactivationDueAt != nil || l.held != nil || !l.providerActive { v.append("local touched by provider") }
+        if l.isLocal, l.deactivationDueAt != nil || l.held != nil || !l.providerActive {
+            v.append("local touched by provider")
+        }
         return v
     }
 
@@ -513,7 +550,10 @@ import Testing
         (L(adminBlocked: true), adminUnblock, LifecycleStatus.active),
         (L(providerActive: false, adminBlocked: true, deactivationDueAt: later), adminUnblockPending, .blocked),
         (L(providerActive: false, adminBlocked: true, held: .massDeactivationGuard), adminUnblockGuard, .blocked),
-        (L(providerActive: false, adminBlocked: true, held: .legalHold, legalHold: true), adminUnblockLegalHold, .blocked),
+        (
+            L(providerActive: false, adminBlocked: true, held: .legalHold, legalHold: true), adminUnblockLegalHold,
+            .blocked
+        ),
         (L(deactivated: true, adminBlocked: true), adminUnblockDeactivated, .deactivated),
     ])
     func unblockDetailSaysWhatRemains(_ start: Lifecycle, _ entry: LifecycleAction, _ status: LifecycleStatus) throws {
@@ -538,27 +578,32 @@ import Testing
     }
 
     @Test func providerReactivatesBeforeDue() throws {
-        let (end, actions) = try Self.run(L(), [
-            (.providerDeactivated(delay: .seconds(900), guardTripped: false), Self.now),
-            (.deactivationDue, Self.now.addingTimeInterval(300)),  // a scheduler firing early does nothing
-            (.providerReactivated, Self.now.addingTimeInterval(600)),
-            (.deactivationDue, Self.in15),  // the stale timer fires: nothing pending
-        ])
+        let (end, actions) = try Self.run(
+            L(),
+            [
+                (.providerDeactivated(delay: .seconds(900), guardTripped: false), Self.now),
+                (.deactivationDue, Self.now.addingTimeInterval(300)),  // a scheduler firing early does nothing
+                (.providerReactivated, Self.now.addingTimeInterval(600)),
+                (.deactivationDue, Self.in15),  // the stale timer fires: nothing pending
+            ])
         #expect(end == L())
         #expect(end.status == .active)
-        #expect(actions == [
-            [Self.revoke, Self.providerBlock, Self.scheduled15],
-            [],
-            [Self.providerCancel, Self.providerUnblock],
-            [],
-        ])
+        #expect(
+            actions == [
+                [Self.revoke, Self.providerBlock, Self.scheduled15],
+                [],
+                [Self.providerCancel, Self.providerUnblock],
+                [],
+            ])
     }
 
     @Test func deactivationComesDueThenProviderReactivates() throws {
-        var (state, actions) = try Self.run(L(), [
-            (.providerDeactivated(delay: .seconds(900), guardTripped: false), Self.now),
-            (.deactivationDue, Self.in15),
-        ])
+        var (state, actions) = try Self.run(
+            L(),
+            [
+                (.providerDeactivated(delay: .seconds(900), guardTripped: false), Self.now),
+                (.deactivationDue, Self.in15),
+            ])
         #expect(state == L(providerActive: false, deactivated: true))
         #expect(state.status == .deactivated)
         #expect(actions.last == [Self.revoke, Self.cold, Self.dueDeactivate])
@@ -569,20 +614,27 @@ import Testing
     }
 
     @Test func zeroDelayIsDueAtOnce() throws {
-        let (end, actions) = try Self.run(L(), [
-            (.providerDeactivated(delay: .zero, guardTripped: false), Self.now),
-            (.deactivationDue, Self.now),
-        ])
+        let (end, actions) = try Self.run(
+            L(),
+            [
+                (.providerDeactivated(delay: .zero, guardTripped: false), Self.now),
+                (.deactivationDue, Self.now),
+            ])
         #expect(end.status == .deactivated)
-        #expect(actions == [[Self.revoke, Self.providerBlock, Self.scheduled0], [Self.revoke, Self.cold, Self.dueDeactivate]])
+        #expect(
+            actions == [
+                [Self.revoke, Self.providerBlock, Self.scheduled0], [Self.revoke, Self.cold, Self.dueDeactivate],
+            ])
     }
 
     @Test func legalHoldKeepsTheUserBlockedUntilReleased() throws {
-        var (state, actions) = try Self.run(L(), [
-            (.legalHoldPlaced, Self.now),
-            (.providerDeactivated(delay: .seconds(900), guardTripped: false), Self.now),
-            (.deactivationDue, Self.in15),
-        ])
+        var (state, actions) = try Self.run(
+            L(),
+            [
+                (.legalHoldPlaced, Self.now),
+                (.providerDeactivated(delay: .seconds(900), guardTripped: false), Self.now),
+                (.deactivationDue, Self.in15),
+            ])
         #expect(state == L(providerActive: false, held: .legalHold, legalHold: true))
         #expect(state.status == .blocked)
         #expect(actions == [[Self.holdPlaced], [Self.revoke, Self.providerBlock, Self.scheduled15], [Self.dueOnHold]])
@@ -602,10 +654,12 @@ import Testing
 
     @Test func guardHeldDeactivationReleasedByAnAdmin() throws {
         let released = Self.now.addingTimeInterval(7200)
-        var (state, actions) = try Self.run(L(), [
-            (.providerDeactivated(delay: .seconds(900), guardTripped: true), Self.now),
-            (.deactivationDue, Self.in15),  // nothing is due while held
-        ])
+        var (state, actions) = try Self.run(
+            L(),
+            [
+                (.providerDeactivated(delay: .seconds(900), guardTripped: true), Self.now),
+                (.deactivationDue, Self.in15),  // nothing is due while held
+            ])
         #expect(state == L(providerActive: false, held: .massDeactivationGuard))
         #expect(state.status == .blocked)
         #expect(actions == [[Self.revoke, Self.providerBlock, Self.guardHeld], []])
@@ -618,11 +672,13 @@ import Testing
     }
 
     @Test func guardHeldDeactivationCancelledByAnAdmin() throws {
-        let (end, actions) = try Self.run(L(adminBlocked: true), [
-            (.providerDeactivated(delay: .seconds(900), guardTripped: true), Self.now),
-            (.heldDeactivationCancelled, Self.in15),
-            (.adminUnblocked, Self.in15),
-        ])
+        let (end, actions) = try Self.run(
+            L(adminBlocked: true),
+            [
+                (.providerDeactivated(delay: .seconds(900), guardTripped: true), Self.now),
+                (.heldDeactivationCancelled, Self.in15),
+                (.adminUnblocked, Self.in15),
+            ])
         // The provider still says inactive; the user is active again.
         #expect(end == L(providerActive: false))
         #expect(end.status == .active)
@@ -630,19 +686,22 @@ import Testing
     }
 
     @Test func adminLifecycleOnALocalUser() throws {
-        let (end, actions) = try Self.run(L(isLocal: true), [
-            (.adminBlocked, Self.now),
-            (.adminDeactivated, Self.now),
-            (.adminReactivated, Self.in15),
-            (.adminUnblocked, Self.in15),
-        ])
+        let (end, actions) = try Self.run(
+            L(isLocal: true),
+            [
+                (.adminBlocked, Self.now),
+                (.adminDeactivated, Self.now),
+                (.adminReactivated, Self.in15),
+                (.adminUnblocked, Self.in15),
+            ])
         #expect(end == L(isLocal: true))
-        #expect(actions == [
-            [Self.revoke, Self.adminBlock],
-            [Self.revoke, Self.cold, Self.adminDeactivate],
-            [Self.restore, Self.adminReactivate],
-            [Self.adminUnblock],
-        ])
+        #expect(
+            actions == [
+                [Self.revoke, Self.adminBlock],
+                [Self.revoke, Self.cold, Self.adminDeactivate],
+                [Self.restore, Self.adminReactivate],
+                [Self.adminUnblock],
+            ])
         #expect(throws: LifecycleRefusal(message: Self.localRefusal)) {
             try end.handle(.providerDeactivated(delay: .zero, guardTripped: false), at: Self.now)
         }

@@ -7,9 +7,11 @@ import Testing
 /// The mapping rules as pure functions: one table per method, then roles and watchlists.
 @Suite struct MappingRulesTests {
     static let at = Date(timeIntervalSince1970: 1_796_014_800)
-    static let sales = Organization(id: "o-sales", name: "Sales", parentID: "root", defaultRoles: ["Desktop User"], createdAt: at)
+    static let sales = Organization(
+        id: "o-sales", name: "Sales", parentID: "root", defaultRoles: ["Desktop User"], createdAt: at)
     static let eng = Organization(
-        id: "o-eng", name: "Engineering", parentID: "root", defaultRoles: ["Desktop User", "Audit Log Viewer"], createdAt: at)
+        id: "o-eng", name: "Engineering", parentID: "root", defaultRoles: ["Desktop User", "Audit Log Viewer"],
+        createdAt: at)
     static let known = [sales, eng]
 
     static func named(_ name: String) -> Organization? {
@@ -103,7 +105,8 @@ import Testing
         // Trimmed and case-insensitive.
         AttributeCase(path: "c42OrgName", attributes: ["c42OrgName": "  sales "], expected: .existing(id: "o-sales")),
         AttributeCase(
-            path: "c42OrgName", attributes: ["c42OrgName": "Support"], expected: .create(name: "Support", parentID: "o-parent")),
+            path: "c42OrgName", attributes: ["c42OrgName": "Support"],
+            expected: .create(name: "Support", parentID: "o-parent")),
         // No value, or a blank one: the default organization.
         AttributeCase(path: "c42OrgName", attributes: [:], expected: .existing(id: "o-default")),
         AttributeCase(path: "c42OrgName", attributes: ["c42OrgName": "   "], expected: .existing(id: "o-default")),
@@ -115,7 +118,8 @@ import Testing
             expected: .create(name: "Finance", parentID: "o-parent")),
         AttributeCase(path: department, attributes: ["c42OrgName": "Sales"], expected: .existing(id: "o-default")),
         AttributeCase(path: "title", attributes: ["title": "Engineering"], expected: .existing(id: "o-eng")),
-        AttributeCase(path: "name.familyName", attributes: ["name": ["familyName": "Sales"]], expected: .existing(id: "o-sales")),
+        AttributeCase(
+            path: "name.familyName", attributes: ["name": ["familyName": "Sales"]], expected: .existing(id: "o-sales")),
     ]
 
     @Test(arguments: attributeCases)
@@ -123,7 +127,8 @@ import Testing
         let mapping = OrganizationMapping(
             method: .attribute, organizationID: "o-default", attribute: c.path, parentID: "o-parent")
         let target = MappingRulesEvaluator.organization(
-            for: Self.user(c.attributes), groupIDs: [], mapping: mapping, rules: Self.rules, organizationNamed: Self.named)
+            for: Self.user(c.attributes), groupIDs: [], mapping: mapping, rules: Self.rules,
+            organizationNamed: Self.named)
         #expect(target == c.expected)
     }
 
@@ -131,8 +136,10 @@ import Testing
         ("c42OrgName", "c42OrgName"),
         ("C42ORGNAME", "c42OrgName"),
         (department, department),
-        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName",
-         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName"),
+        (
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName"
+        ),
         ("name.familyname", "name.familyName"),
     ])
     func acceptedAttributes(text: String, canonical: String) throws {
@@ -171,7 +178,8 @@ import Testing
     @Test func manualModeAndLocalUsersKeepTheirRoles() {
         #expect(
             MappingRulesEvaluator.roles(
-                for: Self.user(), groupIDs: ["g-admins"], mode: .manual, rules: Self.rules, organizationDefaults: []) == nil)
+                for: Self.user(), groupIDs: ["g-admins"], mode: .manual, rules: Self.rules, organizationDefaults: [])
+                == nil)
         #expect(
             MappingRulesEvaluator.roles(
                 for: Self.user(local: true), groupIDs: ["g-admins"], mode: .groups, rules: Self.rules,
@@ -188,11 +196,14 @@ import Testing
         (["g-admins"], []),
     ])
     func watchlists(groups: [String], expected: [String]) {
-        #expect(MappingRulesEvaluator.watchlists(for: Self.user(), groupIDs: Set(groups), rules: Self.rules) == expected)
+        #expect(
+            MappingRulesEvaluator.watchlists(for: Self.user(), groupIDs: Set(groups), rules: Self.rules) == expected)
     }
 
     @Test func localUsersAreNotOnMappedWatchlists() {
-        #expect(MappingRulesEvaluator.watchlists(for: Self.user(local: true), groupIDs: ["g-leavers"], rules: Self.rules) == nil)
+        #expect(
+            MappingRulesEvaluator.watchlists(for: Self.user(local: true), groupIDs: ["g-leavers"], rules: Self.rules)
+                == nil)
     }
 
     // MARK: Which membership changes matter
@@ -209,6 +220,7 @@ import Testing
     func mappedGroups(group: String, method: OrganizationMapping.Method, mode: RoleMappingMode, expected: Bool) {
         #expect(
             MappingRulesEvaluator.isMapped(
-                groupID: group, mapping: OrganizationMapping(method: method), mode: mode, rules: Self.rules) == expected)
+                groupID: group, mapping: OrganizationMapping(method: method), mode: mode, rules: Self.rules) == expected
+        )
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Provisioning
 import Testing
+
+@testable import Provisioning
 
 @Suite struct ResourceIDTests {
     /// RFC 9562 Appendix A.6: 2022-02-22 14:22:22 at UTC-05:00 is Unix time 1645557742000 ms, which UUIDv7

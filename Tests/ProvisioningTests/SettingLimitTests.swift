@@ -46,13 +46,22 @@ import Testing
     }
 
     @Test func checksOfValuesAlreadyParsedGiveTheSameMessage() {
-        #expect(throws: ProvisioningError.invalid("'deactivationDelay' must be a duration from 0 to 365d (such as 0, 90s, 15m, 2h or 1d), got '-1s'.")) {
+        #expect(
+            throws: ProvisioningError.invalid(
+                "'deactivationDelay' must be a duration from 0 to 365d (such as 0, 90s, 15m, 2h or 1d), got '-1s'.")
+        ) {
             try SettingLimit.deactivationDelay.check(Duration.seconds(-1))
         }
-        #expect(throws: ProvisioningError.invalid("'deactivationGuard.percent' must be a whole number from 0 to 100, got '9223372036854775807'.")) {
+        #expect(
+            throws: ProvisioningError.invalid(
+                "'deactivationGuard.percent' must be a whole number from 0 to 100, got '9223372036854775807'.")
+        ) {
             try SettingLimit.guardPercent.check(Int.max)
         }
-        #expect(throws: ProvisioningError.invalid("'deactivationGuard.minimum' must be a whole number from 0 to 10000000, got '-1'.")) {
+        #expect(
+            throws: ProvisioningError.invalid(
+                "'deactivationGuard.minimum' must be a whole number from 0 to 10000000, got '-1'.")
+        ) {
             try SettingLimit.guardMinimum.check(-1)
         }
         #expect(throws: Never.self) { try SettingLimit.guardPercent.check(100) }
@@ -64,21 +73,30 @@ import Testing
         #expect {
             try idle.check(value)
         } throws: { error in
-            (error as? ProvisioningError)?.message.hasPrefix("'--idle-timeout' must be a number of seconds from 1 to 86400, got") == true
+            (error as? ProvisioningError)?.message.hasPrefix(
+                "'--idle-timeout' must be a number of seconds from 1 to 86400, got") == true
         }
     }
 
     @Test func clampingLogsTheSettingTheSubjectAndTheValues() {
         let recorder = LogRecorder()
         let logger = Logger(label: "test") { _ in recorder }
-        #expect(SettingLimit.deactivationDelay.clamped(.seconds(Int64.max), subject: "provider p1", logger: logger) == .seconds(31_536_000))
+        #expect(
+            SettingLimit.deactivationDelay.clamped(.seconds(Int64.max), subject: "provider p1", logger: logger)
+                == .seconds(31_536_000))
         #expect(SettingLimit.deactivationDelay.clamped(.seconds(-5), subject: "provider p1", logger: logger) == .zero)
-        #expect(SettingLimit.deactivationDelay.clamped(.seconds(900), subject: "provider p1", logger: logger) == .seconds(900))
+        #expect(
+            SettingLimit.deactivationDelay.clamped(.seconds(900), subject: "provider p1", logger: logger)
+                == .seconds(900))
         #expect(
             SettingLimit.coldStorageRetentionDays.clamped(
                 setting: "4611686018427387904", fallback: 90, subject: "the platform", logger: logger) == 36_500)
-        #expect(SettingLimit.coldStorageRetentionDays.clamped(setting: "lots", fallback: 90, subject: "the platform", logger: logger) == 90)
-        #expect(SettingLimit.coldStorageRetentionDays.clamped(setting: nil, fallback: 90, subject: "the platform", logger: logger) == 90)
+        #expect(
+            SettingLimit.coldStorageRetentionDays.clamped(
+                setting: "lots", fallback: 90, subject: "the platform", logger: logger) == 90)
+        #expect(
+            SettingLimit.coldStorageRetentionDays.clamped(
+                setting: nil, fallback: 90, subject: "the platform", logger: logger) == 90)
         let lines = recorder.lines
         #expect(lines.count == 4)
         #expect(lines.allSatisfy { $0.level == .warning })
@@ -103,7 +121,10 @@ import Testing
         #expect(Timestamp.milliseconds(Date(timeIntervalSince1970: -0.0015)) == -2)
     }
 
-    @Test(arguments: [(Double.nan, Duration.zero), (1e300, .seconds(Int64.max)), (-1e300, .seconds(Int64.min)), (1.5, .milliseconds(1500))])
+    @Test(arguments: [
+        (Double.nan, Duration.zero), (1e300, .seconds(Int64.max)), (-1e300, .seconds(Int64.min)),
+        (1.5, .milliseconds(1500)),
+    ])
     func durationsSaturate(_ seconds: Double, _ expected: Duration) {
         #expect(Duration.saturating(seconds: seconds) == expected)
     }

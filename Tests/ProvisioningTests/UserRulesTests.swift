@@ -35,7 +35,10 @@ import Testing
             (Self.user("ann"), .email, "userName"),
             (Self.user("ann"), .any, nil),
             (Self.user("Ann@Example.com", emails: [["value": "ann@example.com", "primary": true]]), .email, nil),
-            (Self.user("ann@example.com", emails: [["value": "bob@example.com", "primary": true]]), .email, "primary email"),
+            (
+                Self.user("ann@example.com", emails: [["value": "bob@example.com", "primary": true]]), .email,
+                "primary email"
+            ),
             (Self.user("ann", emails: [["value": "bob@example.com", "primary": true]]), .any, nil),
             (Self.user("ann@example.com", emails: [["value": "not mail"]]), .email, "emails.value"),
             (Self.user("ann@example.com", country: "US"), .email, nil),
@@ -52,7 +55,9 @@ import Testing
             } catch {
                 #expect(error.status == 400)
                 #expect(error.scimType == .invalidValue)
-                if let mention { #expect(error.detail.contains(mention), "\(error.detail)") } else {
+                if let mention {
+                    #expect(error.detail.contains(mention), "\(error.detail)")
+                } else {
                     Issue.record("\(user.jsonText) refused: \(error.detail)")
                 }
             }

@@ -1,9 +1,10 @@
 import Foundation
-@testable import Provisioning
+import ProvisioningTesting
 import SCIM
 import Synchronization
-import ProvisioningTesting
 import Testing
+
+@testable import Provisioning
 
 /// Writes are authenticated twice: before the body is read, and again inside the write's transaction, so that
 /// credentials revoked (or a provider removed) while the request was on its way never write anything, and the
@@ -11,8 +12,11 @@ import Testing
 @Suite struct WriteAuthenticationTests {
     static func user(_ name: String) throws -> JSONObject {
         try #require(
-            JSONValue(parsing: Array(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"\#(name)"}"#.utf8))
-                .objectValue)
+            JSONValue(
+                parsing: Array(
+                    #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"\#(name)"}"#.utf8)
+            )
+            .objectValue)
     }
 
     static func expectUnauthorized(_ body: () async throws -> Void) async {
@@ -31,13 +35,18 @@ import Testing
         let admin = AdminService(store: store)
         let issued = try await admin.addProvider(name: "Okta")
         let service = SCIMService(store: store)
-        let provider = try await service.authenticate(.init(providerID: issued.provider.id, username: nil, secret: issued.secret))
+        let provider = try await service.authenticate(
+            .init(providerID: issued.provider.id, username: nil, secret: issued.secret))
 
         let rotated = try await admin.rotateSecret(id: issued.provider.id)
         // The write's transaction refuses it, stores nothing and records no rejection.
-        await Self.expectUnauthorized { _ = try await service.perform(.post(.users, try Self.user("ann@example.com")), for: provider).user }
+        await Self.expectUnauthorized {
+            _ = try await service.perform(.post(.users, try Self.user("ann@example.com")), for: provider).user
+        }
         #expect(try await store.read { tx in try await tx.userCount(providerID: issued.provider.id) } == 0)
-        #expect(try await store.read { tx in try await tx.syncLog(SyncLogQuery(providerID: issued.provider.id, limit: 10)) }.isEmpty)
+        #expect(
+            try await store.read { tx in try await tx.syncLog(SyncLogQuery(providerID: issued.provider.id, limit: 10)) }
+                .isEmpty)
 
         let current = try await service.authenticate(
             .init(providerID: issued.provider.id, username: nil, secret: rotated.secret))
@@ -54,7 +63,9 @@ import Testing
             providerID: issued.provider.id, username: issued.provider.username, secret: issued.secret)
         let provider = try await service.authenticate(credentials)
         try await admin.removeProvider(id: issued.provider.id)
-        await Self.expectUnauthorized { _ = try await service.perform(.post(.users, try Self.user("bob@example.com")), for: provider).user }
+        await Self.expectUnauthorized {
+            _ = try await service.perform(.post(.users, try Self.user("bob@example.com")), for: provider).user
+        }
         await Self.expectUnauthorized {
             _ = try await service.perform(.post(.groups, ["displayName": .string("Sales")]), for: provider)
         }
@@ -70,7 +81,8 @@ import Testing
         let provider = try await service.authenticate(
             .init(providerID: issued.provider.id, username: nil, secret: issued.secret))
         #expect(provider.userNameFormat == .any)
-        _ = try await admin.updateProvider(id: issued.provider.id, name: nil, deactivationDelay: nil, userNameFormat: .email)
+        _ = try await admin.updateProvider(
+            id: issued.provider.id, name: nil, deactivationDelay: nil, userNameFormat: .email)
         do {
             _ = try await service.perform(.post(.users, try Self.user("jdoe")), for: provider).user
             Issue.record("a userName that is not an email address was accepted")
@@ -85,7 +97,8 @@ import Testing
         let base = MemoryStore()
         let reads = Mutex(0)
 
-        func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+        {
             try await base.withTransaction(body)
         }
 
@@ -126,7 +139,9 @@ import Testing
         let rotated = try await admin.rotateSecret(id: issued.provider.id)
         let stale = try await service.authenticateForWrite(good)
         #expect(stale.secretHash == provider.secretHash)
-        await Self.expectUnauthorized { _ = try await service.perform(.post(.users, try Self.user("ann@example.com")), for: stale).user }
+        await Self.expectUnauthorized {
+            _ = try await service.perform(.post(.users, try Self.user("ann@example.com")), for: stale).user
+        }
         // A request refused for its body records a rejection only while its credentials still authenticate.
         do {
             _ = try await service.perform(.post(.users, try Self.user("")), for: stale).user
@@ -136,13 +151,17 @@ import Testing
         }
         #expect(try await store.base.read { tx in try await tx.userCount(providerID: issued.provider.id) } == 0)
         #expect(
-            try await store.base.read { tx in try await tx.syncLog(SyncLogQuery(providerID: issued.provider.id, limit: 10)) }
-                .isEmpty)
+            try await store.base.read { tx in
+                try await tx.syncLog(SyncLogQuery(providerID: issued.provider.id, limit: 10))
+            }
+            .isEmpty)
         // The new secret is accepted at once, while the old one is still remembered.
         var renewed = good
         renewed.secret = rotated.secret
         let current = try await service.authenticateForWrite(renewed)
-        #expect(try await service.perform(.post(.users, try Self.user("ann@example.com")), for: current).user.userName == "ann@example.com")
+        #expect(
+            try await service.perform(.post(.users, try Self.user("ann@example.com")), for: current).user.userName
+                == "ann@example.com")
     }
 
     @Test func rememberedCredentialsExpireAfterASecond() async throws {

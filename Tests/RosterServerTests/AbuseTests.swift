@@ -3,10 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-@testable import Provisioning
-@testable import RosterServer
 import SCIM
 import Testing
+
+@testable import Provisioning
+@testable import RosterServer
 
 /// What strangers can make the server keep or say: nothing per Base URL before a provider authenticates, short
 /// logs and errors for huge paths, the same protective headers on every answer, and the request deadline's rules.
@@ -65,7 +66,8 @@ import Testing
     }
 
     @Test func aMetricsTokenProtectsTheMetrics() async throws {
-        let configuration = ServerConfiguration(failedAuthenticationDelay: .milliseconds(10), metricsToken: "s3cret-token")
+        let configuration = ServerConfiguration(
+            failedAuthenticationDelay: .milliseconds(10), metricsToken: "s3cret-token")
         try await withSCIM(.memory, configuration: configuration) { clients, _, _ in
             let client = clients[0].client
             for header in [nil, "Bearer wrong", "Bearer s3cret-tokenx", "Basic s3cret-token", "Bearer "] {
@@ -100,30 +102,36 @@ import Testing
 
     /// Sequences of a connection's events, what the deadline says to each, and what a timer firing after them
     /// would do.
-    @Test(arguments: [
-        // One request, read in time, answered: the next request's time starts when the answer is written.
-        ([.read, .head, .wrote], [.disarm, nil, .arm(.seconds(60))], RequestDeadline.Expiry.requestTimeout),
-        // The head or body never completes: the timer armed at the start fires, and nothing was answered: 408.
-        ([], [], .requestTimeout),
-        // Answered (413, 401) before the body ended: the running deadline keeps going and ends with a plain close.
-        ([.head, .wrote], [nil, .keep], .close),
-        // ... and once the body did end, the next request's time starts.
-        ([.head, .wrote, .read], [nil, .keep, .arm(.seconds(60))], .requestTimeout),
-        // Read in full and being answered: no deadline, however long the answer takes.
-        ([.read, .head], [.disarm, nil], .ignore),
-        // A pipelined second request read while the first is answered stays untimed until both are answered.
-        ([.read, .read, .head, .wrote], [.disarm, .disarm, nil, .keep], .ignore),
-        ([.read, .read, .head, .wrote, .head, .wrote], [.disarm, .disarm, nil, .keep, nil, .arm(.seconds(60))],
-         .requestTimeout),
-    ] as [([Event], [RequestDeadline.Action?], RequestDeadline.Expiry)])
-    func requestDeadlineRules(_ events: [Event], _ actions: [RequestDeadline.Action?], _ expiry: RequestDeadline.Expiry) {
+    @Test(
+        arguments: [
+            // One request, read in time, answered: the next request's time starts when the answer is written.
+            ([.read, .head, .wrote], [.disarm, nil, .arm(.seconds(60))], RequestDeadline.Expiry.requestTimeout),
+            // The head or body never completes: the timer armed at the start fires, and nothing was answered: 408.
+            ([], [], .requestTimeout),
+            // Answered (413, 401) before the body ended: the running deadline keeps going and ends with a plain close.
+            ([.head, .wrote], [nil, .keep], .close),
+            // ... and once the body did end, the next request's time starts.
+            ([.head, .wrote, .read], [nil, .keep, .arm(.seconds(60))], .requestTimeout),
+            // Read in full and being answered: no deadline, however long the answer takes.
+            ([.read, .head], [.disarm, nil], .ignore),
+            // A pipelined second request read while the first is answered stays untimed until both are answered.
+            ([.read, .read, .head, .wrote], [.disarm, .disarm, nil, .keep], .ignore),
+            (
+                [.read, .read, .head, .wrote, .head, .wrote], [.disarm, .disarm, nil, .keep, nil, .arm(.seconds(60))],
+                .requestTimeout
+            ),
+        ] as [([Event], [RequestDeadline.Action?], RequestDeadline.Expiry)])
+    func requestDeadlineRules(_ events: [Event], _ actions: [RequestDeadline.Action?], _ expiry: RequestDeadline.Expiry)
+    {
         var deadline = RequestDeadline(timeout: .seconds(60))
         #expect(deadline.connectionOpened() == .arm(.seconds(60)))
         var seen: [RequestDeadline.Action?] = []
         for event in events {
             switch event {
             case .read: seen.append(deadline.readRequestEnd())
-            case .head: deadline.wroteResponseHead(); seen.append(nil)
+            case .head:
+                deadline.wroteResponseHead()
+                seen.append(nil)
             case .wrote: seen.append(deadline.wroteResponseEnd())
             }
         }

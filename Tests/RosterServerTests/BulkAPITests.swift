@@ -21,7 +21,8 @@ import Testing
 
     static func postGroup(_ bulkId: String, _ displayName: String, members: [String] = []) -> String {
         let list = members.map { #"{"value":"\#($0)"}"# }.joined(separator: ",")
-        return #"{"method":"POST","path":"/Groups","bulkId":"\#(bulkId)","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"\#(displayName)","members":[\#(list)]}}"#
+        return
+            #"{"method":"POST","path":"/Groups","bulkId":"\#(bulkId)","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"\#(displayName)","members":[\#(list)]}}"#
     }
 
     static let patchOp = #""schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"]"#
@@ -49,7 +50,9 @@ import Testing
 
     // MARK: RFC 7644 examples
 
-    @Test("RFC 7644 §3.7.2 example: a group lists a user created in the same request by its bulkId", arguments: StoreKind.allCases)
+    @Test(
+        "RFC 7644 §3.7.2 example: a group lists a user created in the same request by its bulkId",
+        arguments: StoreKind.allCases)
     func rfc7644_3_7_2(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, issued, admin in
             let okta = clients[0]
@@ -67,7 +70,8 @@ import Testing
             let userID = Self.id(ops[0])
             let groupID = Self.id(ops[1])
             #expect(
-                ops[0]["location"]?.stringValue == "http://127.0.0.1:8080/scim/\(issued[0].provider.id)/v2/Users/\(userID)")
+                ops[0]["location"]?.stringValue
+                    == "http://127.0.0.1:8080/scim/\(issued[0].provider.id)/v2/Users/\(userID)")
             let user = try await okta.send(.get, "/Users/\(userID)")
             #expect(user.status == .ok && user.object["userName"] == "Alice")
             #expect(ops[0]["version"]?.stringValue == user.headers[.eTag])
@@ -78,7 +82,9 @@ import Testing
         }
     }
 
-    @Test("RFC 7644 §3.7.1 example: circular references fail both operations with 409 and store nothing", arguments: StoreKind.allCases)
+    @Test(
+        "RFC 7644 §3.7.1 example: circular references fail both operations with 409 and store nothing",
+        arguments: StoreKind.allCases)
     func rfc7644_3_7_1(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, _, _ in
             let okta = clients[0]
@@ -98,7 +104,9 @@ import Testing
         }
     }
 
-    @Test("RFC 7644 §3.7.3 example with failOnErrors 1: the first failure ends the request, the rest is left out", arguments: StoreKind.allCases)
+    @Test(
+        "RFC 7644 §3.7.3 example with failOnErrors 1: the first failure ends the request, the rest is left out",
+        arguments: StoreKind.allCases)
     func rfc7644_3_7_3_failOnErrors(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, _, _ in
             let okta = clients[0]
@@ -117,7 +125,10 @@ import Testing
     }
 
     /// The §3.7.3 request against resources that exist, with the given versions and a new user's name.
-    static func likeRFC7644Section373(put: String, putVersion: String, patch: String, patchVersion: String, delete: String, deleteVersion: String, newUser: String = "Alice", failOnErrors: Bool = false) -> String {
+    static func likeRFC7644Section373(
+        put: String, putVersion: String, patch: String, patchVersion: String, delete: String, deleteVersion: String,
+        newUser: String = "Alice", failOnErrors: Bool = false
+    ) -> String {
         """
         {"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"]\(failOnErrors ? #","failOnErrors":1"# : ""),
          "Operations":[
@@ -132,7 +143,9 @@ import Testing
         """
     }
 
-    @Test("RFC 7644 §3.7.3 examples: every operation fails on its own (409, 412, 412, 404), then all succeed", arguments: StoreKind.allCases)
+    @Test(
+        "RFC 7644 §3.7.3 examples: every operation fails on its own (409, 412, 412, 404), then all succeed",
+        arguments: StoreKind.allCases)
     func rfc7644_3_7_3_errors(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, issued, admin in
             let okta = clients[0]
@@ -146,7 +159,8 @@ import Testing
             let failing = try await okta.send(
                 .post, "/Bulk",
                 Self.likeRFC7644Section373(
-                    put: bob.id, putVersion: #"W/"3694e05e9dff591""#, patch: dave.id, patchVersion: #"W/"edac3253e2c0ef2""#,
+                    put: bob.id, putVersion: #"W/"3694e05e9dff591""#, patch: dave.id,
+                    patchVersion: #"W/"edac3253e2c0ef2""#,
                     delete: "e9025315-6bea-44e1-899c-1e07454e468b", deleteVersion: #"W/"0ee8add0a938e1a""#))
             #expect(failing.status == .ok)
             let ops = Self.operations(failing)
@@ -166,7 +180,8 @@ import Testing
             let passing = try await okta.send(
                 .post, "/Bulk",
                 Self.likeRFC7644Section373(
-                    put: bob.id, putVersion: bob.headers[.eTag] ?? "", patch: dave.id, patchVersion: dave.headers[.eTag] ?? "",
+                    put: bob.id, putVersion: bob.headers[.eTag] ?? "", patch: dave.id,
+                    patchVersion: dave.headers[.eTag] ?? "",
                     delete: erin.id, deleteVersion: erin.headers[.eTag] ?? "", newUser: "Alice2", failOnErrors: true))
             #expect(Self.statuses(passing) == ["201", "200", "200", "204"])
             let done = Self.operations(passing)
@@ -181,7 +196,9 @@ import Testing
 
     // MARK: bulkId references and order
 
-    @Test("forward references wait for their POST; the response keeps request order; sync-log entries carry the operation", arguments: StoreKind.allCases)
+    @Test(
+        "forward references wait for their POST; the response keeps request order; sync-log entries carry the operation",
+        arguments: StoreKind.allCases)
     func forwardReferences(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, issued, admin in
             let okta = clients[0]
@@ -193,7 +210,9 @@ import Testing
                     Self.postUser("ann", "ann@example.com"),
                     Self.postUser(
                         "bob", "bob@example.com",
-                        extra: #","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"bulkId:ann"}}"#),
+                        extra:
+                            #","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"bulkId:ann"}}"#
+                    ),
                 ]))
             #expect(r.status == .ok)
             let ops = Self.operations(r)
@@ -204,7 +223,8 @@ import Testing
             #expect(GroupsAPITests.memberIDs(try await okta.send(.get, "/Groups/\(group)")) == [ann, bob])
             #expect(try await okta.send(.get, "/Users/\(ann)").object["title"] == "Lead")
             let manager = try await okta.send(.get, "/Users/\(bob)")
-                .object["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]?.objectValue?["manager"]?.objectValue
+                .object["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]?.objectValue?["manager"]?
+                .objectValue
             #expect(manager?["value"]?.stringValue == ann)
             // Every entry of operation i is traceable: "<request id>/<i>[:<bulkId>]".
             let log = try await admin.syncLog(SyncLogQuery(providerID: issued[0].provider.id))
@@ -217,7 +237,9 @@ import Testing
         }
     }
 
-    @Test("a reference to a POST that failed fails the operation with 409 naming the bulkId", arguments: StoreKind.allCases)
+    @Test(
+        "a reference to a POST that failed fails the operation with 409 naming the bulkId",
+        arguments: StoreKind.allCases)
     func referenceToFailedPost(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, _, _ in
             let okta = clients[0]
@@ -238,7 +260,9 @@ import Testing
 
     // MARK: Limits
 
-    @Test("RFC 7644 §3.7.4: maxOperations and maxPayloadSize are announced and enforced with 413; /Bulk has its own body limit")
+    @Test(
+        "RFC 7644 §3.7.4: maxOperations and maxPayloadSize are announced and enforced with 413; /Bulk has its own body limit"
+    )
     func limits() async throws {
         let configuration = ServerConfiguration(
             maxBodySize: 1024, bulkMaxOperations: 5, bulkMaxPayloadSize: 4096,
@@ -259,10 +283,13 @@ import Testing
             #expect(five.utf8.count > 1024 && five.utf8.count <= 4096)
             let accepted = try await okta.send(.post, "/Bulk", five)
             #expect(accepted.status == .ok && Self.statuses(accepted) == Array(repeating: "201", count: 5))
-            #expect(try await okta.send(.post, "/Users", String(repeating: " ", count: 2000) + "{}").status == .contentTooLarge)
+            #expect(
+                try await okta.send(.post, "/Users", String(repeating: " ", count: 2000) + "{}").status
+                    == .contentTooLarge)
 
             let padding = String(repeating: " ", count: 5000)
-            let tooLarge = try await okta.send(.post, "/Bulk", Self.body([Self.postUser("x", "x@example.com")]) + padding)
+            let tooLarge = try await okta.send(
+                .post, "/Bulk", Self.body([Self.postUser("x", "x@example.com")]) + padding)
             #expect(tooLarge.status == .contentTooLarge)
             #expect(tooLarge.detail.contains("maxPayloadSize") && tooLarge.detail.contains("4096"))
             #expect(try await okta.send(.get, "/Users?filter=userName%20eq%20%22x%40example.com%22").totalResults == 0)
@@ -282,7 +309,9 @@ import Testing
 
     // MARK: Malformed requests
 
-    @Test("malformed requests get 400 with scimType and a detail naming the attribute or rule", arguments: StoreKind.allCases)
+    @Test(
+        "malformed requests get 400 with scimType and a detail naming the attribute or rule",
+        arguments: StoreKind.allCases)
     func malformedRequests(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, _, _ in
             let okta = clients[0]
@@ -292,7 +321,8 @@ import Testing
                 ("{\(Self.schema),\"Operations\":\"all\"}", "invalidSyntax", "array"),
                 ("{\(Self.schema),\"failOnErrors\":-1,\"Operations\":[]}", "invalidValue", "failOnErrors"),
                 (
-                    Self.body([Self.postUser("same", "a@example.com"), Self.postUser("same", "b@example.com")]), "invalidValue",
+                    Self.body([Self.postUser("same", "a@example.com"), Self.postUser("same", "b@example.com")]),
+                    "invalidValue",
                     "unique"
                 ),
                 ("[]", "invalidSyntax", "JSON object"),
@@ -365,14 +395,17 @@ import Testing
         }
     }
 
-    @Test("a bulk operation cannot reach another provider's resources: 404 in the operation", arguments: StoreKind.allCases)
+    @Test(
+        "a bulk operation cannot reach another provider's resources: 404 in the operation",
+        arguments: StoreKind.allCases)
     func providersAreIsolated(_ kind: StoreKind) async throws {
         try await withSCIM(kind, providers: ["Okta", "Entra"]) { clients, _, _ in
             let (okta, entra) = (clients[0], clients[1])
             let ann = try await okta.send(.post, "/Users", UsersAPITests.user("ann@example.com"))
             let group = try await okta.send(
                 .post, "/Groups",
-                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Okta group","members":[{"value":"\#(ann.id)"}]}"#)
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Okta group","members":[{"value":"\#(ann.id)"}]}"#
+            )
             let patch = #"{\#(Self.patchOp),"Operations":[{"op":"replace","path":"displayName","value":"x"}]}"#
             let r = try await entra.send(
                 .post, "/Bulk",
@@ -387,18 +420,23 @@ import Testing
                     Self.postUser("same", "ANN@example.com"),
                 ]))
             #expect(Self.statuses(r) == ["404", "404", "404", "404", "404", "404", "400", "409"])
-            #expect(Self.operations(r)[7]["response"]?.objectValue?["detail"]?.stringValue?.contains("is already taken; userNames are unique across the platform") == true)
+            #expect(
+                Self.operations(r)[7]["response"]?.objectValue?["detail"]?.stringValue?.contains(
+                    "is already taken; userNames are unique across the platform") == true)
             // Okta's user and group are as they were; Entra has nothing.
             let annAfter = try await okta.send(.get, "/Users/\(ann.id)")
             #expect(annAfter.status == .ok && annAfter.headers[.eTag] == ann.headers[.eTag])
             let groupAfter = try await okta.send(.get, "/Groups/\(group.id)")
-            #expect(groupAfter.object["displayName"] == "Okta group" && GroupsAPITests.memberIDs(groupAfter) == [ann.id])
+            #expect(
+                groupAfter.object["displayName"] == "Okta group" && GroupsAPITests.memberIDs(groupAfter) == [ann.id])
             #expect(try await entra.send(.get, "/Users").totalResults == 0)
             #expect(try await entra.send(.get, "/Groups").totalResults == 0)
         }
     }
 
-    @Test("a failed operation stores nothing and its refusal is in the sync log with its request id", arguments: StoreKind.allCases)
+    @Test(
+        "a failed operation stores nothing and its refusal is in the sync log with its request id",
+        arguments: StoreKind.allCases)
     func failedOperationStoresNothing(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, issued, admin in
             let okta = clients[0]
@@ -406,7 +444,8 @@ import Testing
             let group = try await okta.send(
                 .post, "/Groups", #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G"}"#)
             // The PATCH renames the group and adds a member that does not exist: all of it is refused.
-            let patch = #"{\#(Self.patchOp),"Operations":[{"op":"replace","path":"displayName","value":"Renamed"},{"op":"add","path":"members","value":[{"value":"\#(ann.id)"},{"value":"ghost"}]}]}"#
+            let patch =
+                #"{\#(Self.patchOp),"Operations":[{"op":"replace","path":"displayName","value":"Renamed"},{"op":"add","path":"members","value":[{"value":"\#(ann.id)"},{"value":"ghost"}]}]}"#
             let r = try await okta.send(
                 .post, "/Bulk",
                 Self.body([
@@ -442,14 +481,18 @@ import Testing
         "each operation is atomic and independent whatever the commit group: failures store nothing, nothing is logged twice",
         arguments: StoreKind.allCases, [1, 2, 100])
     func commitGroups(_ kind: StoreKind, _ commitGroup: Int) async throws {
-        let configuration = ServerConfiguration(bulkCommitGroup: commitGroup, failedAuthenticationDelay: .milliseconds(10))
+        let configuration = ServerConfiguration(
+            bulkCommitGroup: commitGroup, failedAuthenticationDelay: .milliseconds(10))
         try await withSCIM(kind, configuration: configuration) { clients, issued, admin in
             let okta = clients[0]
             let r = try await okta.send(.post, "/Bulk", Self.body(Self.mixed))
             #expect(Self.statuses(r) == ["201", "201", "400", "201", "409", "409", "201", "200"])
             let ops = Self.operations(r)
             let users = try await okta.send(.get, "/Users?sortBy=userName")
-            #expect(users.resources.compactMap { $0["userName"]?.stringValue } == ["u0@example.com", "u1@example.com", "u2@example.com", "u3@example.com"])
+            #expect(
+                users.resources.compactMap { $0["userName"]?.stringValue } == [
+                    "u0@example.com", "u1@example.com", "u2@example.com", "u3@example.com",
+                ])
             #expect(try await okta.send(.get, "/Users/\(Self.id(ops[3]))").object["title"] == "T")
             #expect(try await okta.send(.get, "/Groups").totalResults == 0)
             let log = try await admin.syncLog(SyncLogQuery(providerID: issued[0].provider.id, limit: 1000))
@@ -461,7 +504,9 @@ import Testing
         }
     }
 
-    @Test("failOnErrors counts failures across commit groups: what follows the n-th is not run", arguments: StoreKind.allCases)
+    @Test(
+        "failOnErrors counts failures across commit groups: what follows the n-th is not run",
+        arguments: StoreKind.allCases)
     func failOnErrorsInsideAGroup(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, _, _ in
             let okta = clients[0]
@@ -496,7 +541,9 @@ import Testing
         }
     }
 
-    @Test("allOrNothing: the first failure rolls everything back and is the only operation answered", arguments: StoreKind.allCases)
+    @Test(
+        "allOrNothing: the first failure rolls everything back and is the only operation answered",
+        arguments: StoreKind.allCases)
     func allOrNothingRollsBack(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, issued, admin in
             let okta = clients[0]
@@ -519,13 +566,17 @@ import Testing
             // A malformed operation rolls back the same way.
             let malformed = try await okta.send(
                 .post, "/Bulk",
-                Self.body([Self.postUser("a", "a@example.com"), #"{"method":"PUT","path":"/Users"}"#], extra: Self.allOrNothing))
+                Self.body(
+                    [Self.postUser("a", "a@example.com"), #"{"method":"PUT","path":"/Users"}"#],
+                    extra: Self.allOrNothing))
             #expect(Self.statuses(malformed) == ["400"])
             #expect(try await okta.send(.get, "/Users").totalResults == 0)
         }
     }
 
-    @Test("bulk changes run the lifecycle as single requests do: active=false blocks the user", arguments: StoreKind.allCases)
+    @Test(
+        "bulk changes run the lifecycle as single requests do: active=false blocks the user",
+        arguments: StoreKind.allCases)
     func lifecycle(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, _, admin in
             let okta = clients[0]

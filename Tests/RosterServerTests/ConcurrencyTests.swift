@@ -13,7 +13,8 @@ import Testing
             let okta = clients[0]
             let users = try await GroupsAPITests.createUsers(okta, 50)
             let group = try await okta.send(
-                .post, "/Groups", #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Everyone"}"#
+                .post, "/Groups",
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Everyone"}"#
             ).id
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { tasks in
                 for user in users {

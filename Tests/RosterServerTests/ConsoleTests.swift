@@ -18,7 +18,8 @@ struct ConsoleBrowser {
     var cookie: String? { cookies["roster_session"] }
 
     var cookieHeader: String? {
-        cookies.isEmpty ? nil : cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+        cookies.isEmpty
+            ? nil : cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
     }
 
     mutating func keep(_ headers: HTTPFields) {
@@ -37,7 +38,8 @@ struct ConsoleBrowser {
         var body: String
         var location: String? { headers[.location] }
         var h1: String? {
-            guard let start = body.range(of: "<h1>"), let end = body.range(of: "</h1>", range: start.upperBound..<body.endIndex)
+            guard let start = body.range(of: "<h1>"),
+                let end = body.range(of: "</h1>", range: start.upperBound..<body.endIndex)
             else { return nil }
             return String(body[start.upperBound..<end.lowerBound])
         }
@@ -53,7 +55,9 @@ struct ConsoleBrowser {
         return page
     }
 
-    mutating func post(_ path: String, _ fields: [(String, String)], csrf include: Bool = true, headers extra: HTTPFields = [:])
+    mutating func post(
+        _ path: String, _ fields: [(String, String)], csrf include: Bool = true, headers extra: HTTPFields = [:]
+    )
         async throws -> Page
     {
         var fields = fields
@@ -80,16 +84,21 @@ struct ConsoleBrowser {
 /// Runs `body` against the router with a store of `kind` holding one admin (cost-4 bcrypt) and one provider.
 func withConsole(
     _ kind: StoreKind,
-    _ body: @Sendable (ConsoleBrowser, SCIMTestClient, AdminService<AnyStore>.IssuedCredentials, AdminService<AnyStore>) async throws -> Void
+    _ body:
+        @Sendable (ConsoleBrowser, SCIMTestClient, AdminService<AnyStore>.IssuedCredentials, AdminService<AnyStore>)
+        async throws -> Void
 ) async throws {
     try await withStore(kind) { store in
         let admin = AdminService(store: store)
-        try await AdminAccounts(store: store, bcryptCost: 4).addAdmin(email: "root@example.com", password: ConsoleTests.password)
+        try await AdminAccounts(store: store, bcryptCost: 4).addAdmin(
+            email: "root@example.com", password: ConsoleTests.password)
         let issued = try await admin.addProvider(name: "Okta")
         let configuration = ServerConfiguration(publicURL: "http://roster.test", bcryptCost: 4)
         let app = Application(router: try buildRouter(configuration: configuration, store: store))
         try await app.test(.router) { client in
-            try await body(ConsoleBrowser(client: client), SCIMTestClient(client: client, provider: issued.provider, secret: issued.secret), issued, admin)
+            try await body(
+                ConsoleBrowser(client: client),
+                SCIMTestClient(client: client, provider: issued.provider, secret: issued.secret), issued, admin)
         }
     }
 }
@@ -99,15 +108,18 @@ func withConsole(
 
     static func signedIn(_ browser: ConsoleBrowser) async throws -> ConsoleBrowser {
         var b = browser
-        let r = try await b.post("/console/sign-in", [("email", "root@example.com"), ("password", password)], csrf: false)
+        let r = try await b.post(
+            "/console/sign-in", [("email", "root@example.com"), ("password", password)], csrf: false)
         #expect(r.status == .seeOther && r.location == "/console")
         #expect(b.cookie != nil)
         return b
     }
 
     static let pages = [
-        "/console/providers", "/console/providers/new", "/console/users", "/console/users/new", "/console/organizations",
-        "/console/watchlists", "/console/legal-holds", "/console/sync-log", "/console/sync-log.csv", "/console/settings",
+        "/console/providers", "/console/providers/new", "/console/users", "/console/users/new",
+        "/console/organizations",
+        "/console/watchlists", "/console/legal-holds", "/console/sync-log", "/console/sync-log.csv",
+        "/console/settings",
     ]
 
     @Test(arguments: StoreKind.allCases)
@@ -131,7 +143,8 @@ func withConsole(
     func signInSetsASafeCookieAndEveryPageRenders(_ kind: StoreKind) async throws {
         try await withConsole(kind) { browser, okta, issued, _ in
             var b = browser
-            let wrong = try await b.post("/console/sign-in", [("email", "root@example.com"), ("password", "nope nope nope")], csrf: false)
+            let wrong = try await b.post(
+                "/console/sign-in", [("email", "root@example.com"), ("password", "nope nope nope")], csrf: false)
             #expect(wrong.status == .unauthorized && wrong.body.contains("Wrong email or password."))
             #expect(b.cookie == nil)
             let headers: HTTPFields = [HTTPField.Name("X-Forwarded-Proto")!: "https"]
@@ -145,12 +158,16 @@ func withConsole(
             // No open redirect after sign-in.
             var other = browser
             let evil = try await other.post(
-                "/console/sign-in", [("email", "root@example.com"), ("password", Self.password), ("next", "https://evil.example")],
+                "/console/sign-in",
+                [("email", "root@example.com"), ("password", Self.password), ("next", "https://evil.example")],
                 csrf: false)
             #expect(evil.location == "/console")
 
             let user = try await okta.send(.post, "/Users", UsersAPITests.user("ann@example.com"))
-            for path in Self.pages + ["/console/providers/\(issued.provider.id)", "/console/providers/\(issued.provider.id)/apply", "/console/users/\(user.id)"] {
+            for path in Self.pages + [
+                "/console/providers/\(issued.provider.id)", "/console/providers/\(issued.provider.id)/apply",
+                "/console/users/\(user.id)",
+            ] {
                 let page = try await b.get(path)
                 #expect(page.status == .ok, "\(path)")
                 if !path.hasSuffix(".csv") {
@@ -169,11 +186,18 @@ func withConsole(
 
     /// Every form of the console, with its route parameters filled in.
     static func forms(provider: String, user: String) -> [String] {
-        ["/console/sign-out", "/console/providers", "/console/users", "/console/organizations", "/console/watchlists",
-         "/console/organizations/default-roles", "/console/settings/retention", "/console/admins", "/console/admin-tokens",
-         "/console/api-keys"]
-            + ["rotate-secret", "delay", "invalid-data", "guard", "held", "org-mapping", "org-rules", "role-mode", "role-rules",
-               "watchlist-rules", "apply", "delete", "org-rules/remove", "role-rules/remove", "watchlist-rules/remove"]
+        [
+            "/console/sign-out", "/console/providers", "/console/users", "/console/organizations",
+            "/console/watchlists",
+            "/console/organizations/default-roles", "/console/settings/retention", "/console/admins",
+            "/console/admin-tokens",
+            "/console/api-keys",
+        ]
+            + [
+                "rotate-secret", "delay", "invalid-data", "guard", "held", "org-mapping", "org-rules", "role-mode",
+                "role-rules",
+                "watchlist-rules", "apply", "delete", "org-rules/remove", "role-rules/remove", "watchlist-rules/remove",
+            ]
             .map { "/console/providers/\(provider)/\($0)" }
             + ["block", "unblock", "deactivate", "reactivate", "hold", "release-hold", "move", "edit", "roles"]
             .map { "/console/users/\(user)/\($0)" }
@@ -204,7 +228,8 @@ func withConsole(
         try await withConsole(kind) { browser, _, _, admin in
             var b = try await Self.signedIn(browser)
             _ = try await b.get("/console/providers/new")
-            let forged = try await b.post("/console/providers", [("name", "Forged"), ("_csrf", "not-the-token")], csrf: false)
+            let forged = try await b.post(
+                "/console/providers", [("name", "Forged"), ("_csrf", "not-the-token")], csrf: false)
             #expect(forged.status == .forbidden)
             let missing = try await b.post("/console/providers", [("name", "Forged")], csrf: false)
             #expect(missing.status == .forbidden)
@@ -214,7 +239,10 @@ func withConsole(
             let providers = try await admin.providers()
             let entra = try #require(providers.first { $0.name == "Entra ID" })
             #expect(created.body.contains("http://roster.test/scim/\(entra.id)/v2"))
-            let secret = try #require(created.body.range(of: #"id="cred-secret">"#).map { String(created.body[$0.upperBound...].prefix { $0 != "<" }) })
+            let secret = try #require(
+                created.body.range(of: #"id="cred-secret">"#).map {
+                    String(created.body[$0.upperBound...].prefix { $0 != "<" })
+                })
             #expect(Credentials.verify(secret: secret, storedHash: entra.secretHash))
             #expect(created.headers[.cacheControl] == "no-store")
             // The secret is not shown again.
@@ -234,7 +262,8 @@ func withConsole(
             _ = try await okta.send(.post, "/Users", UsersAPITests.user("bob@example.com"))
             _ = try await okta.send(
                 .post, "/Groups",
-                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Security","members":[{"value":"\#(ann)"}]}"#)
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Security","members":[{"value":"\#(ann)"}]}"#
+            )
             var page = try await b.get("/console/providers/\(pid)")
             #expect(page.body.contains("Add mapping"))
             let mapped = try await b.post(
@@ -245,9 +274,12 @@ func withConsole(
             #expect(page.body.contains("All SCIM groups are mapped"))
             #expect(page.body.contains("Audit Log Viewer, Security Administrator"))
             // Nobody moved yet; the preview says who would.
-            #expect(try await admin.view(of: try await admin.user(email: "ann@example.com"))["roles"] == ["Desktop User"])
+            #expect(
+                try await admin.view(of: try await admin.user(email: "ann@example.com"))["roles"] == ["Desktop User"])
             let preview = try await b.get("/console/providers/\(pid)/apply")
-            #expect(preview.body.contains("ann@example.com") && preview.body.contains("Desktop User → Audit Log Viewer, Security Administrator"))
+            #expect(
+                preview.body.contains("ann@example.com")
+                    && preview.body.contains("Desktop User → Audit Log Viewer, Security Administrator"))
             let applied = try await b.post("/console/providers/\(pid)/apply", [])
             #expect(applied.status == .seeOther)
             let after = try await b.get(applied.location ?? "")
@@ -272,7 +304,9 @@ func withConsole(
 
             // Users list: search and filters.
             let list = try await b.get("/console/users?q=ann")
-            #expect(list.body.contains("1 user(s) match") && list.body.contains("ann@example.com") && !list.body.contains("bob@example.com"))
+            #expect(
+                list.body.contains("1 user(s) match") && list.body.contains("ann@example.com")
+                    && !list.body.contains("bob@example.com"))
             let deactivated = try await b.get("/console/users?status=deactivated")
             #expect(deactivated.body.contains("bob@example.com") && !deactivated.body.contains("ann@example.com"))
             // The sync log, filtered, and as CSV.
@@ -291,17 +325,24 @@ func withConsole(
             var r = try await b.post("/console/settings/retention", [("days", "30")])
             #expect(r.status == .seeOther)
             #expect(try await admin.coldStorageRetentionDays() == 30)
-            r = try await b.post("/console/admins", [("email", "two@example.com"), ("password", "another long password")])
+            r = try await b.post(
+                "/console/admins", [("email", "two@example.com"), ("password", "another long password")])
             #expect(try await b.get(r.location ?? "").body.contains("Admin two@example.com added."))
             let token = try await b.post("/console/admin-tokens", [("name", "ci")])
             #expect(token.status == .ok && token.body.contains("rat_"))
             let key = try await b.post("/console/api-keys", [("name", "agents")])
             #expect(key.status == .ok && key.h1 == "Platform API key &#39;agents&#39;")
             let settings = try await b.get("/console/settings")
-            #expect(settings.body.contains("two@example.com") && settings.body.contains(">ci<") && settings.body.contains(">agents<"))
+            #expect(
+                settings.body.contains("two@example.com") && settings.body.contains(">ci<")
+                    && settings.body.contains(">agents<"))
             // Default roles of an organization.
-            r = try await b.post("/console/organizations/default-roles", [("organization", "Root"), ("roles", "Desktop User"), ("roles", "Audit Log Viewer")])
-            #expect(try await b.get(r.location ?? "").body.contains("&#39;Root&#39; default roles: Desktop User, Audit Log Viewer"))
+            r = try await b.post(
+                "/console/organizations/default-roles",
+                [("organization", "Root"), ("roles", "Desktop User"), ("roles", "Audit Log Viewer")])
+            #expect(
+                try await b.get(r.location ?? "").body.contains(
+                    "&#39;Root&#39; default roles: Desktop User, Audit Log Viewer"))
             // Roles by hand: refused in role mode groups, allowed for local users and in manual mode.
             let ann = try await okta.send(.post, "/Users", UsersAPITests.user("ann@example.com")).id
             #expect(!(try await b.get("/console/users/\(ann)").body.contains("Save roles")))
@@ -318,9 +359,11 @@ func withConsole(
         try await withConsole(.memory) { browser, _, _, _ in
             var b = browser
             for _ in 0..<5 {
-                _ = try await b.post("/console/sign-in", [("email", "root@example.com"), ("password", "wrong wrong wrong")], csrf: false)
+                _ = try await b.post(
+                    "/console/sign-in", [("email", "root@example.com"), ("password", "wrong wrong wrong")], csrf: false)
             }
-            let locked = try await b.post("/console/sign-in", [("email", "root@example.com"), ("password", Self.password)], csrf: false)
+            let locked = try await b.post(
+                "/console/sign-in", [("email", "root@example.com"), ("password", Self.password)], csrf: false)
             #expect(locked.status == .tooManyRequests && locked.body.contains("Too many failed sign-ins"))
             #expect(b.cookie == nil)
         }

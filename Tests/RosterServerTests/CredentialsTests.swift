@@ -15,7 +15,8 @@ import Testing
 
     /// A router over a store holding root@example.com (cost-4 bcrypt) and an admin API token for it.
     static func withServer(
-        _ kind: StoreKind, _ configuration: ServerConfiguration = ServerConfiguration(publicURL: "http://roster.test", bcryptCost: 4),
+        _ kind: StoreKind,
+        _ configuration: ServerConfiguration = ServerConfiguration(publicURL: "http://roster.test", bcryptCost: 4),
         _ body: @Sendable (ConsoleBrowser, AdminAPITests.API, AnyStore) async throws -> Void
     ) async throws {
         try await withStore(kind) { store in
@@ -44,7 +45,8 @@ import Testing
     }
 
     @Test func signInsOverTheAddressLimitGet429WithRetryAfter() async throws {
-        let configuration = ServerConfiguration(publicURL: "http://roster.test", bcryptCost: 4, signInLimitPerAddress: 3)
+        let configuration = ServerConfiguration(
+            publicURL: "http://roster.test", bcryptCost: 4, signInLimitPerAddress: 3)
         try await Self.withServer(.memory, configuration) { browser, _, _ in
             for _ in 0..<3 {
                 #expect(try await Self.status(browser, "nobody@example.com", "wrong password") == .unauthorized)
@@ -80,7 +82,8 @@ import Testing
                     let message =
                         r.body.contains("Wrong email or password.")
                         ? "wrong" : r.body.contains("Too many failed sign-ins: try again in") ? "locked" : "other"
-                    let retry = Int(r.headers[.retryAfter] ?? "").map { (1...30).contains($0) ? "retry" : "\($0)" } ?? "-"
+                    let retry =
+                        Int(r.headers[.retryAfter] ?? "").map { (1...30).contains($0) ? "retry" : "\($0)" } ?? "-"
                     answers[email, default: []].append("\(r.status.code) \(retry) \(message)")
                 }
             }
@@ -106,7 +109,9 @@ import Testing
             #expect(settings.body.contains("/console/admin-tokens/\(tokenID)/revoke"))
             let bad = try await b.post("/console/admin-tokens", [("name", "x"), ("expiresIn", "soon")])
             #expect(bad.status == .seeOther)
-            #expect(try await b.get("/console/settings").body.contains("&#39;Expires in&#39; must be a duration from 1m to 3650d"))
+            #expect(
+                try await b.get("/console/settings").body.contains(
+                    "&#39;Expires in&#39; must be a duration from 1m to 3650d"))
             #expect(try await b.post("/console/admin-tokens/\(tokenID)/revoke", []).status == .seeOther)
             #expect(try await api.send(.get, "/api/v1/providers", token: secret).status == .unauthorized)
             // A platform API key, revoked the same way.
@@ -120,12 +125,19 @@ import Testing
             // Changing the password: a wrong current one changes nothing; the right one ends the other session.
             _ = try await b.get("/console/settings")
             _ = try await b.post(
-                "/console/password", [("current", "not it at all"), ("password", "a brand new password"), ("confirm", "a brand new password")])
+                "/console/password",
+                [
+                    ("current", "not it at all"), ("password", "a brand new password"),
+                    ("confirm", "a brand new password"),
+                ])
             #expect(try await b.get("/console/settings").body.contains("The current password is wrong"))
             let changed = try await b.post(
-                "/console/password", [("current", Self.password), ("password", "a brand new password"), ("confirm", "a brand new password")])
+                "/console/password",
+                [("current", Self.password), ("password", "a brand new password"), ("confirm", "a brand new password")])
             #expect(changed.status == .seeOther)
-            #expect(try await b.get("/console/settings").body.contains("Your password was changed; your 1 other session ended."))
+            #expect(
+                try await b.get("/console/settings").body.contains(
+                    "Your password was changed; your 1 other session ended."))
             #expect(try await elsewhere.get("/console/settings").location?.hasPrefix("/console/sign-in") == true)
             #expect(try await Self.status(browser, "root@example.com", "a brand new password") == .seeOther)
         }
@@ -137,15 +149,19 @@ import Testing
             var (b, _) = try await Self.signIn(browser)
             let settings = try await b.get("/console/settings")
             #expect(!settings.body.contains("/remove"))  // the only admin has no Remove button
-            let rootID = try #require(try await api.send(.get, "/api/v1/admins").json["admins"]?.arrayValue?.first?.objectValue?["id"]?.stringValue)
+            let rootID = try #require(
+                try await api.send(.get, "/api/v1/admins").json["admins"]?.arrayValue?.first?.objectValue?["id"]?
+                    .stringValue)
             _ = try await b.post("/console/admins/\(rootID)/remove", [])
             #expect(try await b.get("/console/settings").body.contains("is the only admin"))
-            _ = try await b.post("/console/admins", [("email", "ops@example.com"), ("password", "another long password")])
+            _ = try await b.post(
+                "/console/admins", [("email", "ops@example.com"), ("password", "another long password")])
             var ops = try await Self.signIn(browser, "ops@example.com", "another long password").0
             #expect(try await ops.get("/console/settings").status == .ok)
             let opsID = try #require(
                 try await api.send(.get, "/api/v1/admins").json["admins"]?.arrayValue?
-                    .first { $0.objectValue?["email"]?.stringValue == "ops@example.com" }?.objectValue?["id"]?.stringValue)
+                    .first { $0.objectValue?["email"]?.stringValue == "ops@example.com" }?.objectValue?["id"]?
+                    .stringValue)
             _ = try await b.get("/console/settings")
             #expect(try await b.post("/console/admins/\(opsID)/remove", []).status == .seeOther)
             #expect(try await b.get("/console/settings").body.contains("Admin ops@example.com removed"))
@@ -158,7 +174,8 @@ import Testing
     func adminAPIRevokesExpiresAndRemoves(_ kind: StoreKind) async throws {
         try await Self.withServer(kind) { _, api, store in
             // A token with an expiry; an expired one and a revoked one get 401.
-            let created = try await api.send(.post, "/api/v1/admin-tokens", #"{"admin": "root@example.com", "name": "ci", "expiresIn": "90d"}"#)
+            let created = try await api.send(
+                .post, "/api/v1/admin-tokens", #"{"admin": "root@example.com", "name": "ci", "expiresIn": "90d"}"#)
             #expect(created.status == .created && created.json["expiresAt"]?.stringValue != nil)
             let secret = try #require(created.json["token"]?.stringValue)
             #expect(try await api.send(.get, "/api/v1/providers", token: secret).status == .ok)
@@ -177,7 +194,9 @@ import Testing
                         createdAt: Date(timeIntervalSinceNow: -7200), expiresAt: Date(timeIntervalSinceNow: -3600)))
             }
             #expect(try await api.send(.get, "/api/v1/providers", token: expired).status == .unauthorized)
-            #expect(try await api.send(.post, "/api/v1/admin-tokens", #"{"admin": "root@example.com", "expiresIn": "0"}"#).status == .badRequest)
+            #expect(
+                try await api.send(.post, "/api/v1/admin-tokens", #"{"admin": "root@example.com", "expiresIn": "0"}"#)
+                    .status == .badRequest)
             // Platform API keys: created with an expiry, revoked.
             let key = try await api.send(.post, "/api/v1/api-keys", #"{"name": "broker", "expiresIn": "12h"}"#)
             #expect(key.status == .created && key.json["expiresAt"]?.stringValue != nil)
@@ -185,12 +204,16 @@ import Testing
             #expect(try await api.send(.delete, "/api/v1/api-keys/\(keyID)").status == .noContent)
             #expect(try await api.send(.delete, "/api/v1/api-keys/\(keyID)").status == .notFound)
             // Admins: never the last; removing one ends its tokens.
-            let rootID = try #require(try await api.send(.get, "/api/v1/admins").json["admins"]?.arrayValue?.first?.objectValue?["id"]?.stringValue)
+            let rootID = try #require(
+                try await api.send(.get, "/api/v1/admins").json["admins"]?.arrayValue?.first?.objectValue?["id"]?
+                    .stringValue)
             let last = try await api.send(.delete, "/api/v1/admins/\(rootID)")
             #expect(last.status == .conflict && last.json["error"]?.stringValue?.contains("only admin") == true)
-            let ops = try await api.send(.post, "/api/v1/admins", #"{"email": "ops@example.com", "password": "another long password"}"#)
+            let ops = try await api.send(
+                .post, "/api/v1/admins", #"{"email": "ops@example.com", "password": "another long password"}"#)
             let opsToken = try #require(
-                try await api.send(.post, "/api/v1/admin-tokens", #"{"admin": "ops@example.com"}"#).json["token"]?.stringValue)
+                try await api.send(.post, "/api/v1/admin-tokens", #"{"admin": "ops@example.com"}"#).json["token"]?
+                    .stringValue)
             #expect(try await api.send(.delete, "/api/v1/admins/\(ops.json["id"]!.stringValue!)").status == .noContent)
             #expect(try await api.send(.get, "/api/v1/providers", token: opsToken).status == .unauthorized)
             #expect(try await api.send(.get, "/api/v1/admins").json["admins"]?.arrayValue?.count == 1)

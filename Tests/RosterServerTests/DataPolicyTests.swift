@@ -45,7 +45,9 @@ struct DataPolicyTests {
                 let address = created.object["addresses"]?.arrayValue?.first?.objectValue
                 #expect(address?["country"] == "BM")
                 #expect(address?["locality"] == "Hamilton")
-                #expect(try await entra.send(.get, "/Users/\(created.id)").object["addresses"] == created.object["addresses"])
+                #expect(
+                    try await entra.send(.get, "/Users/\(created.id)").object["addresses"]
+                        == created.object["addresses"])
                 #expect(try await entra.send(.delete, "/Users/\(created.id)").status == .noContent)
             }
             #expect(try await Self.warnings(admin, issued[0].provider).isEmpty)
@@ -103,7 +105,9 @@ struct DataPolicyTests {
             #expect(patch.object["title"] == "Lead")
             let attributes = try await Self.warnings(admin, issued[0].provider).prefix(3).compactMap(\.attribute)
             #expect(
-                Set(attributes) == ["adreses", "costCentre", "urn:ietf:params:scim:schemas:extension:custom:2.0:User:badge"])
+                Set(attributes) == [
+                    "adreses", "costCentre", "urn:ietf:params:scim:schemas:extension:custom:2.0:User:badge",
+                ])
 
             try await Self.set(.reject, issued[0].provider, admin)
             let refused = try await entra.send(.put, "/Users/\(created.id)", body)
@@ -131,14 +135,18 @@ struct DataPolicyTests {
             let enterprise = created.object[SchemaURN.enterpriseUser]?.objectValue
             #expect(enterprise?["department"] == "bob")
             #expect(enterprise?["manager"] == nil)  // names no linked user: not shown
-            #expect(try await entra.send(.get, "/Users/\(created.id)").object[SchemaURN.enterpriseUser]?.objectValue?["manager"] == nil)
+            #expect(
+                try await entra.send(.get, "/Users/\(created.id)").object[SchemaURN.enterpriseUser]?.objectValue?[
+                    "manager"] == nil)
             let warning = try #require(try await Self.warnings(admin, issued[0].provider).first)
             #expect(warning.rule == "unknown-manager" && warning.detail?.contains(boss.id) == true)
 
             // The manager is pushed again: the stored reference resolves.
             #expect(try await entra.send(.post, "/Users", UsersAPITests.user("boss@example.com")).id == boss.id)
             let shown = try await entra.send(.get, "/Users/\(created.id)")
-            #expect(shown.object[SchemaURN.enterpriseUser]?.objectValue?["manager"]?.objectValue?["value"]?.stringValue == boss.id)
+            #expect(
+                shown.object[SchemaURN.enterpriseUser]?.objectValue?["manager"]?.objectValue?["value"]?.stringValue
+                    == boss.id)
             let listed = try await entra.send(.get, "/Users?filter=userName+eq+%22UserName123%22")
             #expect(listed.resources.first?[SchemaURN.enterpriseUser]?.objectValue?["manager"] != nil)
 
@@ -160,7 +168,8 @@ struct DataPolicyTests {
             let created = try await okta.send(.post, "/Users", UsersAPITests.user("self@example.com"))
             let patched = try await okta.send(
                 .patch, "/Users/\(created.id)",
-                #"{"Operations":[{"op":"add","path":"manager","value":"\#(created.id)"},{"op":"replace","path":"title","value":"CEO"}]}"#)
+                #"{"Operations":[{"op":"add","path":"manager","value":"\#(created.id)"},{"op":"replace","path":"title","value":"CEO"}]}"#
+            )
             #expect(patched.status == .ok && patched.object["title"] == "CEO")
             #expect(patched.object[SchemaURN.enterpriseUser] == nil)
             #expect(try await Self.warnings(admin, issued[0].provider).first?.rule == "self-manager")
@@ -208,7 +217,8 @@ struct DataPolicyTests {
                 (UsersAPITests.user("not-an-email"), "userName"),
                 (
                     UsersAPITests.user(
-                        "a@example.com", extra: #","emails":[{"value":"b@example.com","primary":true}]"#), "primary email"
+                        "a@example.com", extra: #","emails":[{"value":"b@example.com","primary":true}]"#),
+                    "primary email"
                 ),
                 (#"{"userName":"a@example.com","active":"maybe"}"#, "active"),
                 (#"{"userName":"a@example.com","externalId":42}"#, "externalId"),
@@ -231,7 +241,8 @@ struct DataPolicyTests {
             for name in ["u1", "u2", "u3"] {
                 let r = try await entra.send(
                     .post, "/Users",
-                    UsersAPITests.user("\(name)@example.com", extra: #","addresses":[{"country":"Narnia"}],"shoeSize":42"#))
+                    UsersAPITests.user(
+                        "\(name)@example.com", extra: #","addresses":[{"country":"Narnia"}],"shoeSize":42"#))
                 #expect(r.status == .created)
             }
             // emails.value under two rules: each group keeps examples of its own.
@@ -244,11 +255,16 @@ struct DataPolicyTests {
                 $0.attribute == "emails.value"
             }
             #expect(Set(byRule.map(\.rule)) == ["email", "wrong-type"])
-            #expect(byRule.allSatisfy { g in g.count == 4 && g.examples.count == 3 && g.examples.allSatisfy { $0.rule == g.rule } })
+            #expect(
+                byRule.allSatisfy { g in
+                    g.count == 4 && g.examples.count == 3 && g.examples.allSatisfy { $0.rule == g.rule }
+                })
             let summary = try await admin.warningSummary(providerID: issued[0].provider.id).filter {
                 $0.attribute != "emails.value"
             }
-            #expect(summary.map(\.attribute) == ["addresses.country", "shoeSize"] || summary.map(\.attribute) == ["shoeSize", "addresses.country"])
+            #expect(
+                summary.map(\.attribute) == ["addresses.country", "shoeSize"]
+                    || summary.map(\.attribute) == ["shoeSize", "addresses.country"])
             #expect(summary.allSatisfy { $0.count == 3 && $0.users == 3 && $0.examples.count == 3 })
             let metrics = try await entra.client.execute(uri: "/metrics", method: .get, headers: [:], body: nil)
             let text = String(buffer: metrics.body)
@@ -264,7 +280,8 @@ struct DataPolicyTests {
             #expect(provider.json["invalidData"] == "accept-and-warn" && provider.json["warningsLast24h"] == 0)
             let bad = try await api.send(.patch, "/api/v1/providers/\(pid)", #"{"invalidData":"lenient"}"#)
             #expect(bad.status == .badRequest)
-            #expect(bad.json["error"]?.stringValue?.contains("'invalidData' must be 'accept-and-warn' or 'reject'") == true)
+            #expect(
+                bad.json["error"]?.stringValue?.contains("'invalidData' must be 'accept-and-warn' or 'reject'") == true)
             _ = try await okta.send(.post, "/Users", UsersAPITests.user("ann@example.com", extra: #","adreses":[]"#))
             provider = try await api.send(.get, "/api/v1/providers/\(pid)")
             #expect(provider.json["warningsLast24h"] == 1)
@@ -278,7 +295,8 @@ struct DataPolicyTests {
 
             let changed = try await api.send(.patch, "/api/v1/providers/\(pid)", #"{"invalidData":"reject"}"#)
             #expect(changed.status == .ok && changed.json["invalidData"] == "reject")
-            let refused = try await okta.send(.post, "/Users", UsersAPITests.user("bo@example.com", extra: #","adreses":[]"#))
+            let refused = try await okta.send(
+                .post, "/Users", UsersAPITests.user("bo@example.com", extra: #","adreses":[]"#))
             #expect(refused.status == .badRequest && refused.scimType == "invalidSyntax")
         }
     }
@@ -293,14 +311,17 @@ struct DataPolicyTests {
             #expect(page.body.contains(#"value="accept-and-warn" checked"#))
             for name in ["ann", "bob"] {
                 let r = try await okta.send(
-                    .post, "/Users", UsersAPITests.user("\(name)@example.com", extra: #","addresses":[{"country":"Narnia"}]"#))
+                    .post, "/Users",
+                    UsersAPITests.user("\(name)@example.com", extra: #","addresses":[{"country":"Narnia"}]"#))
                 #expect(r.status == .created)
             }
             page = try await b.get("/console/providers/\(pid)")
             #expect(page.body.contains("<code>addresses.country</code>"))
             #expect(page.body.contains("2 value(s) left out."))
             #expect(page.body.contains("Narnia"))
-            #expect(page.body.contains("/console/sync-log?provider=\(pid)&amp;action=warning&amp;attribute=addresses.country"))
+            #expect(
+                page.body.contains(
+                    "/console/sync-log?provider=\(pid)&amp;action=warning&amp;attribute=addresses.country"))
             let log = try await b.get("/console/sync-log?provider=\(pid)&action=warning&attribute=addresses.country")
             #expect(log.body.contains("ann@example.com") && log.body.contains("bob@example.com"))
 
@@ -341,7 +362,8 @@ struct DataPolicyTests {
     func groupsFollowThePolicy(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, issued, admin in
             let entra = clients[0]
-            let body = #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Sales","region":"EMEA","members":[]}"#
+            let body =
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Sales","region":"EMEA","members":[]}"#
             let created = try await entra.send(.post, "/Groups", body)
             #expect(created.status == .created && created.object["region"] == nil)
             let put = try await entra.send(.put, "/Groups/\(created.id)", body)
@@ -367,7 +389,9 @@ struct DataPolicyTests {
         try await withSCIM(kind) { clients, issued, admin in
             let okta = clients[0]
             let created = try await okta.send(
-                .post, "/Users", UsersAPITests.user("ann@example.com", extra: #","\#(SchemaURN.enterpriseUser)":{"manager":{"value":"ghost"}}"#))
+                .post, "/Users",
+                UsersAPITests.user(
+                    "ann@example.com", extra: #","\#(SchemaURN.enterpriseUser)":{"manager":{"value":"ghost"}}"#))
             #expect(created.status == .created)
             try await Self.set(.reject, issued[0].provider, admin)
             let title = try await okta.send(

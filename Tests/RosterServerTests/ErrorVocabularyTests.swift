@@ -1,6 +1,6 @@
 import HTTPTypes
-import Logging
 import Hummingbird
+import Logging
 import NIOCore
 import SCIM
 import Testing
@@ -58,7 +58,8 @@ import Testing
         let responses = ErrorResponses(renderer: try ConsoleRenderer(), maxBodySize: 1024)
         let error = ProvisioningError.conflict("taken")
         let contentTypes = Self.routes.map {
-            responses.response(for: error, request: Self.request($0), logger: .init(label: "test")).headers[.contentType]
+            responses.response(for: error, request: Self.request($0), logger: .init(label: "test")).headers[
+                .contentType]
         }
         #expect(contentTypes[0] == "application/scim+json")
         #expect(contentTypes[1]?.hasPrefix("application/json") == true)

@@ -33,7 +33,8 @@ import Testing
             // Okta's group create (Okta SCIM 2.0 reference, "Create Groups").
             let created = try await okta.send(
                 .post, "/Groups",
-                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Test SCIMv2","members":[]}"#)
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Test SCIMv2","members":[]}"#
+            )
             #expect(created.status == .created)
             #expect(created.headers[.location]?.hasSuffix("/Groups/\(created.id)") == true)
             let gid = created.id
@@ -46,16 +47,20 @@ import Testing
             // Membership: add two, then remove one by filter and add the third.
             let added = try await okta.send(
                 .patch, "/Groups/\(gid)",
-                Self.patch(#"[{"op":"add","path":"members","value":[{"value":"\#(users[0])","display":"m0"},{"value":"\#(users[1])"}]}]"#))
+                Self.patch(
+                    #"[{"op":"add","path":"members","value":[{"value":"\#(users[0])","display":"m0"},{"value":"\#(users[1])"}]}]"#
+                ))
             #expect(Self.memberIDs(added) == [users[0], users[1]])
             let again = try await okta.send(
-                .patch, "/Groups/\(gid)", Self.patch(#"[{"op":"add","path":"members","value":[{"value":"\#(users[0])"}]}]"#))
+                .patch, "/Groups/\(gid)",
+                Self.patch(#"[{"op":"add","path":"members","value":[{"value":"\#(users[0])"}]}]"#))
             #expect(Self.memberIDs(again) == [users[0], users[1]])
             #expect(again.headers[.eTag] == added.headers[.eTag])
             let swapped = try await okta.send(
                 .patch, "/Groups/\(gid)",
                 Self.patch(
-                    #"[{"op":"remove","path":"members[value eq \"\#(users[0])\"]"},{"op":"add","path":"members","value":[{"value":"\#(users[2])"}]}]"#))
+                    #"[{"op":"remove","path":"members[value eq \"\#(users[0])\"]"},{"op":"add","path":"members","value":[{"value":"\#(users[2])"}]}]"#
+                ))
             #expect(Self.memberIDs(swapped) == [users[1], users[2]])
             // Removing an absent member is a no-op.
             let absent = try await okta.send(
@@ -64,12 +69,14 @@ import Testing
             // The user's groups attribute reflects the rows.
             let user1 = try await okta.send(.get, "/Users/\(users[1])")
             #expect(user1.object["groups"]?.arrayValue?.first?.objectValue?["value"]?.stringValue == gid)
-            let members = try await okta.send(.get, "/Groups?filter=members.value%20eq%20%22\(users[2])%22&excludedAttributes=members")
+            let members = try await okta.send(
+                .get, "/Groups?filter=members.value%20eq%20%22\(users[2])%22&excludedAttributes=members")
             #expect(members.totalResults == 1)
             #expect(members.resources.first?["members"] == nil)
             // Full re-push replaces the list.
             let replaced = try await okta.send(
-                .patch, "/Groups/\(gid)", Self.patch(#"[{"op":"replace","path":"members","value":[{"value":"\#(users[0])"}]}]"#))
+                .patch, "/Groups/\(gid)",
+                Self.patch(#"[{"op":"replace","path":"members","value":[{"value":"\#(users[0])"}]}]"#))
             #expect(Self.memberIDs(replaced) == [users[0]])
             #expect(try await okta.send(.delete, "/Groups/\(gid)").status == .noContent)
             #expect(try await okta.send(.get, "/Groups/\(gid)").status == .notFound)
@@ -86,7 +93,8 @@ import Testing
             // Entra lists its ADSCIM Group URN in schemas (Entra "use SCIM to provision users and groups").
             let created = try await entra.send(
                 .post, "/Groups",
-                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group","http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],"externalId":"8aa1a0c0","displayName":"Group1DisplayName","meta":{"resourceType":"Group"}}"#)
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group","http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],"externalId":"8aa1a0c0","displayName":"Group1DisplayName","meta":{"resourceType":"Group"}}"#
+            )
             #expect(created.status == .created)
             let gid = created.id
             let lookup = try await entra.send(
@@ -94,17 +102,21 @@ import Testing
             #expect(lookup.totalResults == 1)
             let add = try await entra.send(
                 .patch, "/Groups/\(gid)",
-                Self.patch(#"[{"op":"Add","path":"members","value":[{"$ref":null,"value":"\#(users[0])"},{"$ref":null,"value":"\#(users[1])"}]}]"#))
+                Self.patch(
+                    #"[{"op":"Add","path":"members","value":[{"$ref":null,"value":"\#(users[0])"},{"$ref":null,"value":"\#(users[1])"}]}]"#
+                ))
             #expect(add.status == .ok)
             #expect(Self.memberIDs(add).count == 2)
             // Entra's legacy remove: path members with a value list.
             let remove = try await entra.send(
-                .patch, "/Groups/\(gid)", Self.patch(#"[{"op":"Remove","path":"members","value":[{"$ref":null,"value":"\#(users[0])"}]}]"#))
+                .patch, "/Groups/\(gid)",
+                Self.patch(#"[{"op":"Remove","path":"members","value":[{"$ref":null,"value":"\#(users[0])"}]}]"#))
             #expect(Self.memberIDs(remove) == [users[1]])
             // A member that is not a user of this provider: 400, nothing stored.
             let bad = try await entra.send(
                 .patch, "/Groups/\(gid)",
-                Self.patch(#"[{"op":"Add","path":"members","value":[{"value":"\#(users[0])"},{"value":"\#(foreign.id)"}]}]"#))
+                Self.patch(
+                    #"[{"op":"Add","path":"members","value":[{"value":"\#(users[0])"},{"value":"\#(foreign.id)"}]}]"#))
             #expect(bad.status == .badRequest)
             #expect(bad.scimType == "invalidValue")
             #expect(bad.detail.contains(foreign.id))
@@ -113,7 +125,8 @@ import Testing
             let duplicate = try await entra.send(.post, "/Groups", #"{"displayName":"GROUP1DISPLAYNAME"}"#)
             #expect(duplicate.status == .conflict)
             #expect(duplicate.scimType == "uniqueness")
-            #expect(try await clients[1].send(.post, "/Groups", #"{"displayName":"Group1DisplayName"}"#).status == .created)
+            #expect(
+                try await clients[1].send(.post, "/Groups", #"{"displayName":"Group1DisplayName"}"#).status == .created)
             // The other provider can't see this group.
             #expect(try await clients[1].send(.get, "/Groups/\(gid)").status == .notFound)
             // PUT without members clears them (RFC 7644 §3.5.1).
@@ -143,7 +156,8 @@ import Testing
             let small = try await client.send(.get, "/Groups/\(created.id)")
             #expect(Self.memberIDs(small).count == 1000)
             let patched = try await client.send(
-                .patch, "/Groups/\(created.id)", Self.patch(#"[{"op":"add","path":"members","value":[{"value":"user-1000"}]}]"#))
+                .patch, "/Groups/\(created.id)",
+                Self.patch(#"[{"op":"add","path":"members","value":[{"value":"user-1000"}]}]"#))
             #expect(patched.status == .ok)
             #expect(patched.object["members"] == nil)
             #expect(patched.object["displayName"] == "Everyone")

@@ -14,33 +14,60 @@ import Testing
     /// A request (with `{user}` and `{group}` standing for the provider's own ids), the scimType and a part of the
     /// detail it must produce.
     static let refused: [(HTTPRequest.Method, String, String, String, String)] = [
-        (.post, "/Users", UsersAPITests.user("esc@example.com", extra: #","title":"\u001b[2J""#), "invalidValue",
-         "Attribute 'title' must not contain control characters (U+0000–U+001F, U+007F–U+009F); found U+001B at character 0."),
-        (.put, "/Users/{user}", UsersAPITests.user("ann@example.com", extra: #","nickName":"\u009b2J""#), "invalidValue",
-         "'nickName' must not contain control characters (U+0000–U+001F, U+007F–U+009F); found U+009B"),
-        (.patch, "/Users/{user}", #"{\#(patchOp),"Operations":[{"op":"replace","path":"title","value":"a\u007fb"}]}"#,
-         "invalidValue", "'title' must not contain control characters (U+0000–U+001F, U+007F–U+009F); found U+007F"),
-        (.patch, "/Users/{user}", #"{\#(patchOp),"Operations":[{"op":"replace","value":{"displayName":"\u001b]0;x\u0007"}}]}"#,
-         "invalidValue", "'displayName' must not contain control characters"),
-        (.patch, "/Users/{user}",
-         #"{\#(patchOp),"Operations":[{"op":"add","path":"emails[type eq \"work\"].value","value":"a\u0000@example.com"}]}"#,
-         "invalidValue", "'emails.value' must not contain control characters"),
+        (
+            .post, "/Users", UsersAPITests.user("esc@example.com", extra: #","title":"\u001b[2J""#), "invalidValue",
+            "Attribute 'title' must not contain control characters (U+0000–U+001F, U+007F–U+009F); found U+001B at character 0."
+        ),
+        (
+            .put, "/Users/{user}", UsersAPITests.user("ann@example.com", extra: #","nickName":"\u009b2J""#),
+            "invalidValue",
+            "'nickName' must not contain control characters (U+0000–U+001F, U+007F–U+009F); found U+009B"
+        ),
+        (
+            .patch, "/Users/{user}",
+            #"{\#(patchOp),"Operations":[{"op":"replace","path":"title","value":"a\u007fb"}]}"#,
+            "invalidValue", "'title' must not contain control characters (U+0000–U+001F, U+007F–U+009F); found U+007F"
+        ),
+        (
+            .patch, "/Users/{user}",
+            #"{\#(patchOp),"Operations":[{"op":"replace","value":{"displayName":"\u001b]0;x\u0007"}}]}"#,
+            "invalidValue", "'displayName' must not contain control characters"
+        ),
+        (
+            .patch, "/Users/{user}",
+            #"{\#(patchOp),"Operations":[{"op":"add","path":"emails[type eq \"work\"].value","value":"a\u0000@example.com"}]}"#,
+            "invalidValue", "'emails.value' must not contain control characters"
+        ),
         (.post, "/Groups", #"{"displayName":"\u001b[2JEng"}"#, "invalidValue", "'displayName' must not contain"),
-        (.patch, "/Groups/{group}", #"{\#(patchOp),"Operations":[{"op":"replace","path":"displayName","value":"\u0085"}]}"#,
-         "invalidValue", "'displayName' must not contain control characters (U+0000–U+001F, U+007F–U+009F); found U+0085"),
-        (.patch, "/Groups/{group}",
-         #"{\#(patchOp),"Operations":[{"op":"add","path":"members","value":[{"value":"{user}","display":"\u001b[2J"}]}]}"#,
-         "invalidValue", "'members.display' must not contain control characters"),
+        (
+            .patch, "/Groups/{group}",
+            #"{\#(patchOp),"Operations":[{"op":"replace","path":"displayName","value":"\u0085"}]}"#,
+            "invalidValue",
+            "'displayName' must not contain control characters (U+0000–U+001F, U+007F–U+009F); found U+0085"
+        ),
+        (
+            .patch, "/Groups/{group}",
+            #"{\#(patchOp),"Operations":[{"op":"add","path":"members","value":[{"value":"{user}","display":"\u001b[2J"}]}]}"#,
+            "invalidValue", "'members.display' must not contain control characters"
+        ),
         // A name given twice, also in another case: which one was meant is unknowable.
-        (.post, "/Users", #"{"userName":"dup@example.com","USERNAME":"other@example.com"}"#, "invalidSyntax",
-         "has the member \"USERNAME\" twice in one object"),
-        (.put, "/Users/{user}", #"{"userName":"ann@example.com","active":true,"Active":false}"#, "invalidSyntax",
-         "has the member \"Active\" twice"),
-        (.patch, "/Users/{user}",
-         #"{\#(patchOp),"Operations":[{"op":"replace","path":"title","value":"x","Value":"y"}]}"#, "invalidSyntax",
-         "has the member \"Value\" twice"),
-        (.patch, "/Users/{user}", #"{\#(patchOp),"Operations":[],"operations":[{"op":"remove","path":"title"}]}"#,
-         "invalidSyntax", "has the member \"operations\" twice"),
+        (
+            .post, "/Users", #"{"userName":"dup@example.com","USERNAME":"other@example.com"}"#, "invalidSyntax",
+            "has the member \"USERNAME\" twice in one object"
+        ),
+        (
+            .put, "/Users/{user}", #"{"userName":"ann@example.com","active":true,"Active":false}"#, "invalidSyntax",
+            "has the member \"Active\" twice"
+        ),
+        (
+            .patch, "/Users/{user}",
+            #"{\#(patchOp),"Operations":[{"op":"replace","path":"title","value":"x","Value":"y"}]}"#, "invalidSyntax",
+            "has the member \"Value\" twice"
+        ),
+        (
+            .patch, "/Users/{user}", #"{\#(patchOp),"Operations":[],"operations":[{"op":"remove","path":"title"}]}"#,
+            "invalidSyntax", "has the member \"operations\" twice"
+        ),
         (.post, "/Groups", #"{"displayName":"Eng","displayname":"Ops"}"#, "invalidSyntax", "\"displayname\" twice"),
     ]
 
@@ -48,10 +75,14 @@ import Testing
     func controlCharactersAndRepeatedNamesAreRefusedAndStoreNothing(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, _, admin in
             let okta = clients[0]
-            let ann = try await okta.send(.post, "/Users", UsersAPITests.user("ann@example.com", extra: #","title":"Lead""#))
-            let group = try await okta.send(.post, "/Groups", #"{"displayName":"Eng","members":[{"value":"\#(ann.id)"}]}"#)
+            let ann = try await okta.send(
+                .post, "/Users", UsersAPITests.user("ann@example.com", extra: #","title":"Lead""#))
+            let group = try await okta.send(
+                .post, "/Groups", #"{"displayName":"Eng","members":[{"value":"\#(ann.id)"}]}"#)
             for (method, path, body, scimType, detail) in Self.refused {
-                let substituted = { (s: String) in s.replacing("{user}", with: ann.id).replacing("{group}", with: group.id) }
+                let substituted = { (s: String) in
+                    s.replacing("{user}", with: ann.id).replacing("{group}", with: group.id)
+                }
                 let response = try await okta.send(method, substituted(path), substituted(body))
                 #expect(response.status == .badRequest, "\(method) \(path) \(body)")
                 #expect(response.scimType == scimType, "\(method) \(path): \(response.detail)")

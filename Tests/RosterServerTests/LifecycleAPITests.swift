@@ -10,10 +10,14 @@ import Testing
 /// mass-deactivation guard, manual actions, local users and the sync log. Time passes by injecting `now` into the
 /// scheduler, never by sleeping.
 @Suite struct LifecycleAPITests {
-    static let deactivate = #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}"#
-    static let reactivate = #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":true}]}"#
+    static let deactivate =
+        #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}"#
+    static let reactivate =
+        #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":true}]}"#
 
-    static func scheduler(_ store: AnyStore, at offset: TimeInterval) -> DeactivationScheduler<AnyStore, ContinuousClock> {
+    static func scheduler(_ store: AnyStore, at offset: TimeInterval) -> DeactivationScheduler<
+        AnyStore, ContinuousClock
+    > {
         DeactivationScheduler(
             store: store, clock: ContinuousClock(), now: { Date().addingTimeInterval(offset) },
             logger: .init(label: "test"))
@@ -51,7 +55,9 @@ import Testing
             // Blocked at once: the session is revoked, sign-in refused.
             let platform = PlatformService(store: admin.store)
             await #expect(throws: (any Error).self) { try await platform.currentSession(token: token) }
-            await #expect(throws: (any Error).self) { try await platform.signIn(userName: "ann@example.com", deviceID: nil) }
+            await #expect(throws: (any Error).self) {
+                try await platform.signIn(userName: "ann@example.com", deviceID: nil)
+            }
             // Not due yet: the scheduler leaves it.
             #expect(try await Self.scheduler(admin.store, at: 60).runDue() == 0)
             #expect(try await okta.send(.get, "/Users/\(id)").object["active"] == false)
@@ -137,7 +143,9 @@ import Testing
                 ids.append(try await okta.send(.post, "/Users", UsersAPITests.user("g\(i)@example.com")).id)
             }
             // Threshold: max(10, 10% of 14) = 10 deactivations within an hour; the 11th and later are held.
-            for id in ids.prefix(12) { #expect(try await okta.send(.patch, "/Users/\(id)", Self.deactivate).status == .ok) }
+            for id in ids.prefix(12) {
+                #expect(try await okta.send(.patch, "/Users/\(id)", Self.deactivate).status == .ok)
+            }
             let provider = try await admin.provider(id: providerID)
             #expect(provider.guardTrippedAt != nil)
             #expect(try await admin.user(email: "g10@example.com").held == .massDeactivationGuard)
@@ -181,7 +189,9 @@ import Testing
             user = try await admin.perform(.reactivate, email: "dan@example.com")
             #expect(user.status == .active)
             try await admin.placeLegalHold(email: "dan@example.com", matter: nil)
-            await #expect(throws: ProvisioningError.self) { try await admin.perform(.deactivate, email: "dan@example.com") }
+            await #expect(throws: ProvisioningError.self) {
+                try await admin.perform(.deactivate, email: "dan@example.com")
+            }
             // Local users: admins act on them; providers never see them.
             let local = try await admin.addLocalUser(email: "eve@example.com", name: nil)
             #expect(try await admin.perform(.block, email: "eve@example.com").status == .blocked)
@@ -194,7 +204,9 @@ import Testing
             } catch let error as ProvisioningError {
                 #expect(error.message.contains("'Okta'"))
             }
-            #expect(try await admin.updateUser(email: "eve@example.com", .init(title: "Boss")).attributes["title"] == "Boss")
+            #expect(
+                try await admin.updateUser(email: "eve@example.com", .init(title: "Boss")).attributes["title"] == "Boss"
+            )
         }
     }
 
@@ -219,11 +231,15 @@ import Testing
             let fay = log.filter { $0.userName == "fay@example.com" }.map(\.action)
             #expect(fay == [.rejected, .updated, .created])  // the unchanged PUT recorded nothing
             #expect(log.first { $0.action == .updated }?.detail == "name, title")
-            #expect(log.first { $0.userName == "fay@example.com" && $0.action == .rejected }?.detail?.contains("userName") == true)
+            #expect(
+                log.first { $0.userName == "fay@example.com" && $0.action == .rejected }?.detail?.contains("userName")
+                    == true)
             #expect(log.contains { $0.action == .rejected && $0.userName == "local@example.com" })
             #expect(log.allSatisfy { $0.requestID?.isEmpty == false })
             // A PATCH that does not even decode is refused and recorded too.
-            #expect(try await okta.send(.patch, "/Users/\(created.id)", #"{"Operations":[{"op":"jump"}]}"#).status == .badRequest)
+            #expect(
+                try await okta.send(.patch, "/Users/\(created.id)", #"{"Operations":[{"op":"jump"}]}"#).status
+                    == .badRequest)
             let last = try await admin.syncLog(SyncLogQuery(userID: created.id, limit: 1))
             #expect(last.first?.action == .rejected)
             #expect(last.first?.detail?.contains("jump") == true)
@@ -232,10 +248,16 @@ import Testing
                 .post, "/Groups", #"{"displayName":"Eng","members":[{"value":"\#(created.id)"}]}"#)
             _ = try await okta.send(
                 .patch, "/Groups/\(group.id)",
-                #"{"Operations":[{"op":"remove","path":"members[value eq \"\#(created.id)\"]"},{"op":"replace","path":"displayName","value":"Engineering"}]}"#)
+                #"{"Operations":[{"op":"remove","path":"members[value eq \"\#(created.id)\"]"},{"op":"replace","path":"displayName","value":"Engineering"}]}"#
+            )
             _ = try await okta.send(.delete, "/Groups/\(group.id)")
-            let groupLog = try await admin.syncLog(SyncLogQuery(providerID: issued[0].provider.id)).filter { $0.groupID == group.id }
-            #expect(groupLog.reversed().map(\.action) == [.groupCreated, .memberAdded, .groupUpdated, .memberRemoved, .groupDeleted])
+            let groupLog = try await admin.syncLog(SyncLogQuery(providerID: issued[0].provider.id)).filter {
+                $0.groupID == group.id
+            }
+            #expect(
+                groupLog.reversed().map(\.action) == [
+                    .groupCreated, .memberAdded, .groupUpdated, .memberRemoved, .groupDeleted,
+                ])
         }
     }
 }

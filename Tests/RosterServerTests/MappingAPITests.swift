@@ -22,7 +22,8 @@ import Testing
         let view = try await admin.view(of: try await admin.user(email: email))
         func strings(_ key: String) -> [String] { view[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
         return Seat(
-            organization: view["organization"]?.stringValue ?? "", roles: strings("roles"), watchlists: strings("watchlists"))
+            organization: view["organization"]?.stringValue ?? "", roles: strings("roles"),
+            watchlists: strings("watchlists"))
     }
 
     static func createUser(_ client: SCIMTestClient, _ email: String, extra: String = "") async throws -> String {
@@ -36,7 +37,8 @@ import Testing
         let list = members.map { #"{"value":"\#($0)"}"# }.joined(separator: ",")
         let r = try await client.send(
             .post, "/Groups",
-            #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"\#(name)","members":[\#(list)]}"#)
+            #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"\#(name)","members":[\#(list)]}"#
+        )
         #expect(r.status == .created, "\(r.detail)")
         return r.id
     }
@@ -68,21 +70,27 @@ import Testing
             let pid = issued[0].provider.id
             let ann = try await Self.createUser(okta, "ann@example.com")
             let bob = try await Self.createUser(okta, "bob@example.com")
-            #expect(try await Self.seat(admin, "ann@example.com") == Seat(organization: "Root", roles: Self.desktop, watchlists: []))
-            let created = try #require(try await admin.syncLog(SyncLogQuery(userID: ann)).first { $0.action == .created })
+            #expect(
+                try await Self.seat(admin, "ann@example.com")
+                    == Seat(organization: "Root", roles: Self.desktop, watchlists: []))
+            let created = try #require(
+                try await admin.syncLog(SyncLogQuery(userID: ann)).first { $0.action == .created })
             #expect(created.detail == "organization Root; roles Desktop User")
 
             let security = try await Self.createGroup(okta, "Security")
             let leavers = try await Self.createGroup(okta, "Leavers")
             _ = try await admin.addWatchlist(name: "Departing Employees")
-            _ = try await admin.addRoleRule(providerID: pid, group: "security", roles: ["security administrator", "Insider Risk Analyst"])
+            _ = try await admin.addRoleRule(
+                providerID: pid, group: "security", roles: ["security administrator", "Insider Risk Analyst"])
             _ = try await admin.addWatchlistRule(providerID: pid, group: "Leavers", watchlist: "departing employees")
 
             try await Self.addMember(okta, group: security, user: ann)
             try await Self.addMember(okta, group: leavers, user: bob)
             #expect(
                 try await Self.seat(admin, "ann@example.com")
-                    == Seat(organization: "Root", roles: ["Insider Risk Analyst", "Security Administrator"], watchlists: []))
+                    == Seat(
+                        organization: "Root", roles: ["Insider Risk Analyst", "Security Administrator"], watchlists: [])
+            )
             #expect(
                 try await Self.seat(admin, "bob@example.com")
                     == Seat(organization: "Root", roles: Self.desktop, watchlists: ["Departing Employees"]))
@@ -129,7 +137,8 @@ import Testing
             #expect(try await Self.seat(admin, "bob@example.com").roles == Self.desktop)
             try await Self.addMember(okta, group: admins, user: ann)
             #expect(try await Self.seat(admin, "ann@example.com").roles == Self.desktop)
-            #expect(try await admin.setRoles(email: "ann@example.com", roles: ["audit log viewer"]) == ["Audit Log Viewer"])
+            #expect(
+                try await admin.setRoles(email: "ann@example.com", roles: ["audit log viewer"]) == ["Audit Log Viewer"])
             let report = try await admin.applyMappings(providerID: pid, dryRun: false)
             #expect(report.roleChanges == 0)
             #expect(try await Self.seat(admin, "ann@example.com").roles == ["Audit Log Viewer"])
@@ -151,14 +160,17 @@ import Testing
             _ = try await Self.createGroup(okta, "Engineering", members: [ann, bob])
             _ = try await Self.createGroup(okta, "Sales", members: [cy])
             _ = try await Self.createGroup(okta, "Sales Leads", members: [cy])
-            _ = try await admin.addOrganization(name: "Engineering", parent: nil, defaultRoles: ["Desktop User", "Audit Log Viewer"])
+            _ = try await admin.addOrganization(
+                name: "Engineering", parent: nil, defaultRoles: ["Desktop User", "Audit Log Viewer"])
             _ = try await admin.addOrganization(name: "Sales", parent: nil, defaultRoles: nil)
             _ = try await admin.addOrganization(name: "Unassigned", parent: nil, defaultRoles: nil)
             let (_, note) = try await admin.setOrganizationMapping(
                 providerID: pid, method: .groups, organization: "Unassigned", attribute: nil, parent: nil)
             #expect(note == nil)
-            _ = try await admin.addOrganizationRule(providerID: pid, group: "Engineering", organization: "Engineering", priority: nil)
-            _ = try await admin.addOrganizationRule(providerID: pid, group: "Sales Leads", organization: "Engineering", priority: 2)
+            _ = try await admin.addOrganizationRule(
+                providerID: pid, group: "Engineering", organization: "Engineering", priority: nil)
+            _ = try await admin.addOrganizationRule(
+                providerID: pid, group: "Sales Leads", organization: "Engineering", priority: 2)
             _ = try await admin.addOrganizationRule(providerID: pid, group: "Sales", organization: "Sales", priority: 1)
             _ = try await admin.addRoleRule(providerID: pid, group: "Sales Leads", roles: ["Insider Risk Analyst"])
 
@@ -195,7 +207,8 @@ import Testing
             #expect(again.processed == 4 && again.changed == 0)
 
             // From now on membership changes move people by themselves.
-            try await Self.removeMember(okta, group: (try await admin.mappingOverview(providerID: pid)).groups[1].id, user: cy)
+            try await Self.removeMember(
+                okta, group: (try await admin.mappingOverview(providerID: pid)).groups[1].id, user: cy)
             #expect(try await Self.seat(admin, "cy@example.com").organization == "Engineering")
         }
     }
@@ -213,7 +226,8 @@ import Testing
             let cursor = try await admin.store.read { tx in
                 try await tx.userBatch(providerID: pid, after: 0, limit: 10).last!.sequence
             }
-            let crashed = MappingRun(id: "crashed-run", providerID: pid, startedAt: Date(), cursor: cursor, processed: 10)
+            let crashed = MappingRun(
+                id: "crashed-run", providerID: pid, startedAt: Date(), cursor: cursor, processed: 10)
             try await admin.store.withTransaction { tx in try await tx.saveMappingRun(crashed) }
 
             let report = try await admin.applyMappings(providerID: pid, dryRun: false, batchSize: 10)
@@ -238,7 +252,8 @@ import Testing
         try await withSCIM(kind) { clients, issued, admin in
             let okta = clients[0]
             let pid = issued[0].provider.id
-            _ = try await admin.addOrganization(name: "Regions", parent: nil, defaultRoles: ["Desktop User", "Audit Log Viewer"])
+            _ = try await admin.addOrganization(
+                name: "Regions", parent: nil, defaultRoles: ["Desktop User", "Audit Log Viewer"])
             _ = try await admin.setOrganizationMapping(
                 providerID: pid, method: .attribute, organization: nil, attribute: nil, parent: "Regions")
             let ann = try await Self.createUser(okta, "ann@example.com", extra: #","c42OrgName":"EMEA""#)
@@ -254,7 +269,8 @@ import Testing
             #expect(emea.parentName == "Regions" && emea.users == 2 && emea.organization.createdByProvider == pid)
             let created = try await admin.syncLog(SyncLogQuery(action: .orgCreated))
             #expect(created.count == 1 && created[0].detail?.hasPrefix("EMEA (under Regions") == true)
-            let annCreated = try #require(try await admin.syncLog(SyncLogQuery(userID: ann)).first { $0.action == .created })
+            let annCreated = try #require(
+                try await admin.syncLog(SyncLogQuery(userID: ann)).first { $0.action == .created })
             #expect(annCreated.detail == "organization EMEA; roles Audit Log Viewer, Desktop User")
 
             // Okta's attribute update (PATCH replace without path) moves the user.
@@ -263,7 +279,8 @@ import Testing
                 GroupsAPITests.patch(#"[{"op":"replace","value":{"c42OrgName":"APAC"}}]"#))
             #expect(patched.status == .ok, "\(patched.detail)")
             #expect(try await Self.seat(admin, "ann@example.com").organization == "APAC")
-            let moved = try #require(try await admin.syncLog(SyncLogQuery(userID: ann)).first { $0.action == .orgChanged })
+            let moved = try #require(
+                try await admin.syncLog(SyncLogQuery(userID: ann)).first { $0.action == .orgChanged })
             #expect(moved.detail == "EMEA → APAC")
         }
     }
@@ -306,8 +323,10 @@ import Testing
             let okta = clients[0]
             let pid = issued[0].provider.id
             _ = try await admin.addOrganization(name: "Sales", parent: nil, defaultRoles: nil)
-            _ = try await admin.addOrganization(name: "Support", parent: "Sales", defaultRoles: ["Desktop User", "Audit Log Viewer"])
-            _ = try await admin.setOrganizationMapping(providerID: pid, method: .single, organization: "Sales", attribute: nil, parent: nil)
+            _ = try await admin.addOrganization(
+                name: "Support", parent: "Sales", defaultRoles: ["Desktop User", "Audit Log Viewer"])
+            _ = try await admin.setOrganizationMapping(
+                providerID: pid, method: .single, organization: "Sales", attribute: nil, parent: nil)
             _ = try await Self.createUser(okta, "ann@example.com")
             _ = try await Self.createUser(okta, "bob@example.com")
             #expect(try await Self.seat(admin, "ann@example.com").organization == "Sales")
@@ -316,14 +335,16 @@ import Testing
             #expect(
                 try await Self.seat(admin, "ann@example.com")
                     == Seat(organization: "Support", roles: ["Audit Log Viewer", "Desktop User"], watchlists: []))
-            _ = try await admin.setOrganizationMapping(providerID: pid, method: .single, organization: "Root", attribute: nil, parent: nil)
+            _ = try await admin.setOrganizationMapping(
+                providerID: pid, method: .single, organization: "Root", attribute: nil, parent: nil)
             let report = try await admin.applyMappings(providerID: pid, dryRun: false)
             #expect(report.organizationMoves == 1)
             #expect(try await Self.seat(admin, "ann@example.com").organization == "Support")
             #expect(try await Self.seat(admin, "bob@example.com").organization == "Root")
 
             // Under the other methods the mapping decides, and a move by hand is refused with the reason.
-            _ = try await admin.setOrganizationMapping(providerID: pid, method: .groups, organization: nil, attribute: nil, parent: nil)
+            _ = try await admin.setOrganizationMapping(
+                providerID: pid, method: .groups, organization: nil, attribute: nil, parent: nil)
             await #expect(throws: ProvisioningError.self) {
                 try await admin.moveUser(email: "bob@example.com", organization: "Sales")
             }
@@ -334,17 +355,22 @@ import Testing
     func localUsersAreNeverMoved(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, issued, admin in
             let pid = issued[0].provider.id
-            _ = try await admin.addOrganization(name: "Sales", parent: nil, defaultRoles: ["Desktop User", "Audit Log Viewer"])
+            _ = try await admin.addOrganization(
+                name: "Sales", parent: nil, defaultRoles: ["Desktop User", "Audit Log Viewer"])
             _ = try await admin.addLocalUser(email: "local@example.com", name: nil, organization: "Sales")
             #expect(
                 try await Self.seat(admin, "local@example.com")
                     == Seat(organization: "Sales", roles: ["Audit Log Viewer", "Desktop User"], watchlists: []))
-            _ = try await admin.setOrganizationMapping(providerID: pid, method: .single, organization: "Root", attribute: nil, parent: nil)
+            _ = try await admin.setOrganizationMapping(
+                providerID: pid, method: .single, organization: "Root", attribute: nil, parent: nil)
             let report = try await admin.applyMappings(providerID: pid, dryRun: false)
             #expect(report.processed == 0 && report.changed == 0)
             try await admin.moveUser(email: "local@example.com", organization: "Root")
             #expect(try await Self.seat(admin, "local@example.com").organization == "Root")
-            #expect(try await admin.setRoles(email: "local@example.com", roles: ["Customer Cloud Admin"]) == ["Customer Cloud Admin"])
+            #expect(
+                try await admin.setRoles(email: "local@example.com", roles: ["Customer Cloud Admin"]) == [
+                    "Customer Cloud Admin"
+                ])
         }
     }
 
@@ -359,7 +385,9 @@ import Testing
             let (_, note) = try await admin.setOrganizationMapping(
                 providerID: pid, method: .groups, organization: nil, attribute: nil, parent: nil)
             #expect(note?.hasPrefix("There are no SCIM groups available") == true)
-            #expect(try await admin.mappingOverview(providerID: pid).roleMappingMessage == "There are no SCIM groups available")
+            #expect(
+                try await admin.mappingOverview(providerID: pid).roleMappingMessage
+                    == "There are no SCIM groups available")
             do {
                 _ = try await admin.addRoleRule(providerID: pid, group: "Admins", roles: ["Desktop User"])
                 Issue.record("mapping a group that does not exist must fail")
@@ -389,7 +417,8 @@ import Testing
                 #expect(error.message.contains("'Overlord' is not a role") && error.message.contains("Desktop User"))
             }
             await #expect(throws: ProvisioningError.self) {
-                try await admin.addOrganizationRule(providerID: pid, group: "Staff", organization: "Nowhere", priority: nil)
+                try await admin.addOrganizationRule(
+                    providerID: pid, group: "Staff", organization: "Nowhere", priority: nil)
             }
             await #expect(throws: ProvisioningError.self) {
                 try await admin.setOrganizationMapping(

@@ -29,7 +29,8 @@ import Testing
 
     static func scrape(_ client: some TestClientProtocol, headers: HTTPFields = [:]) async throws -> String {
         let response = try await client.execute(uri: "/metrics", method: .get, headers: headers)
-        #expect(response.status == .ok && response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+        #expect(
+            response.status == .ok && response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
         return String(buffer: response.body)
     }
 
@@ -55,7 +56,9 @@ import Testing
                 #expect(samples["roster_http_request_duration_seconds_bucket{\(get),le=\"+Inf\"}"] == 3)
                 #expect((samples["roster_http_request_duration_seconds_sum{\(get)}"] ?? 0) > 0)
                 // The buckets are today's bounds, each counting the requests at most that long.
-                let bounds = ["0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "2.5", "10.0"]
+                let bounds = [
+                    "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "2.5", "10.0",
+                ]
                 let buckets = bounds.map { samples["roster_http_request_duration_seconds_bucket{\(get),le=\"\($0)\"}"] }
                 #expect(buckets.allSatisfy { $0 != nil }, "\(buckets)")
                 let counts = buckets.compactMap { $0 } + [3]
@@ -79,7 +82,10 @@ import Testing
             _ = try await okta.send(.get, "/Users/\(ann)")
             _ = try await okta.send(.get, "/Users/\(ann)")
             _ = try await okta.send(.get, "/Users/nope")
-            _ = try await okta.send(.patch, "/Users/\(ann)", #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}"#)
+            _ = try await okta.send(
+                .patch, "/Users/\(ann)",
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}"#
+            )
             let text = try await Self.scrape(okta.client)
             let samples = Self.samples(text)
             let user = #"route="/scim/{provider}/v2/Users/{id}",method="GET""#
@@ -95,7 +101,8 @@ import Testing
             #expect(samples["roster_deactivations_due"] == 0)
             #expect(samples[#"roster_sync_log_entries{action="deactivation-scheduled"}"#] == 1)
             #expect(samples[#"roster_sync_log_entries{action="created"}"#] == 1)
-            #expect(SyncAction.allCases.allSatisfy { samples["roster_sync_log_entries{action=\"\($0.rawValue)\"}"] != nil })
+            #expect(
+                SyncAction.allCases.allSatisfy { samples["roster_sync_log_entries{action=\"\($0.rawValue)\"}"] != nil })
             #expect(samples["roster_providers"] == 1)
             let lines = Set(text.split(separator: "\n").map(String.init))
             #expect(lines.contains("# HELP roster_providers Provisioning providers."))
@@ -120,7 +127,8 @@ import Testing
         let configuration = ServerConfiguration(failedAuthenticationDelay: .milliseconds(10), metricsToken: "m-token")
         try await withSCIM(.memory, configuration: configuration) { clients, _, _ in
             let client = clients[0].client
-            let refused = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer nope"])
+            let refused = try await client.execute(
+                uri: "/metrics", method: .get, headers: [.authorization: "Bearer nope"])
             #expect(refused.status == .unauthorized && refused.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
             #expect(!String(buffer: refused.body).contains("roster_"))
             let samples = Self.samples(try await Self.scrape(client, headers: [.authorization: "Bearer m-token"]))

@@ -54,7 +54,9 @@ import Testing
     }
 
     /// Changes a user's record directly, as the lifecycle would.
-    static func change(_ admin: AdminService<AnyStore>, _ email: String, _ edit: @escaping @Sendable (inout UserRecord) -> Void)
+    static func change(
+        _ admin: AdminService<AnyStore>, _ email: String, _ edit: @escaping @Sendable (inout UserRecord) -> Void
+    )
         async throws
     {
         let id = try await admin.user(email: email).id
@@ -239,7 +241,9 @@ import Testing
             let bobToken = try #require(try await api.signIn("bob@example.com").object["token"]?.stringValue)
             #expect(try await api.current(annToken).status == .ok)
 
-            let revoked = try await admin.store.withTransaction { tx in try await tx.revokeSessions(userID: ann.id, at: Date()) }
+            let revoked = try await admin.store.withTransaction { tx in
+                try await tx.revokeSessions(userID: ann.id, at: Date())
+            }
             #expect(revoked == 1)
             let after = try await api.current(annToken)
             #expect(after.status == .unauthorized)

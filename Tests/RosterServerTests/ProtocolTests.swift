@@ -66,7 +66,8 @@ import Testing
                 let headers: HTTPFields = type.isEmpty ? [:] : [.contentType: type]
                 var request = headers
                 if type.isEmpty { request[.contentType] = nil }
-                let r = try await client.send(.post, "/Users", UsersAPITests.user("ct\(i)@example.com"), headers: request)
+                let r = try await client.send(
+                    .post, "/Users", UsersAPITests.user("ct\(i)@example.com"), headers: request)
                 #expect(r.status == .created, "\(type)")
             }
         }
@@ -78,7 +79,8 @@ import Testing
             _ = try await client.send(.post, "/Users", UsersAPITests.user("a@example.com"))
             _ = try await client.send(.post, "/Groups", #"{"displayName":"G"}"#)
             let all = try await client.send(
-                .post, "/.search", #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"attributes":["id"]}"#)
+                .post, "/.search",
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"attributes":["id"]}"#)
             #expect(all.totalResults == 2)
             #expect(all.resources.count == 2)
         }

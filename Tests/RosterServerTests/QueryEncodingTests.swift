@@ -16,7 +16,8 @@ struct QueryEncodingTests {
             #expect(plus.status == .created)
             let group = try await entra.send(
                 .post, "/Groups",
-                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Group One","members":[{"value":"\#(alice.id)"}]}"#)
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Group One","members":[{"value":"\#(alice.id)"}]}"#
+            )
 
             let byName = try await entra.send(.get, "/Users?filter=userName+eq+%22alice%40example.com%22")
             #expect(byName.status == .ok)

@@ -5,8 +5,8 @@ import HummingbirdTesting
 import NIOCore
 import Provisioning
 import ProvisioningPostgres
-import ProvisioningSQLite
 import ProvisioningPostgresTesting
+import ProvisioningSQLite
 import ProvisioningTesting
 import RosterServer
 import SCIM
@@ -26,7 +26,9 @@ func withStore(_ kind: StoreKind, _ body: (AnyStore) async throws -> Void) async
     case .memory:
         try await body(AnyStore(MemoryStore()))
     case .sqlite:
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("roster-http-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "roster-http-\(UUID().uuidString).sqlite"
+        ).path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         try await body(AnyStore(try SQLiteStore(path: path)))
     case .postgres:
@@ -60,7 +62,8 @@ struct SCIMTestClient {
     init(client: any TestClientProtocol, provider: Provider, secret: String, basic: Bool = false) {
         self.client = client
         self.baseURL = "/scim/\(provider.id)/v2"
-        self.authorization = basic
+        self.authorization =
+            basic
             ? "Basic " + Data("\(provider.username):\(secret)".utf8).base64EncodedString()
             : "Bearer \(secret)"
     }
@@ -81,12 +84,13 @@ struct SCIMTestClient {
     }
 }
 
-
 /// Builds a fresh store of `kind`, creates providers, and runs `body` with a client for each.
 func withSCIM(
     _ kind: StoreKind, providers names: [String] = ["Okta"],
     configuration: ServerConfiguration = ServerConfiguration(failedAuthenticationDelay: .milliseconds(10)),
-    _ body: @Sendable ([SCIMTestClient], [AdminService<AnyStore>.IssuedCredentials], AdminService<AnyStore>) async throws -> Void
+    _ body:
+        @Sendable ([SCIMTestClient], [AdminService<AnyStore>.IssuedCredentials], AdminService<AnyStore>) async throws ->
+        Void
 ) async throws {
     try await withStore(kind) { store in
         let admin = AdminService(store: store)

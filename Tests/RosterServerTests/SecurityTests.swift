@@ -9,16 +9,21 @@ import Testing
 @Suite struct SecurityTests {
     /// Every SCIM endpoint with a body that would work if the request were allowed.
     static func endpoints(user: String, group: String) -> [(HTTPRequest.Method, String, String?)] {
-        let patch = #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"x"}]}"#
+        let patch =
+            #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"x"}]}"#
         let search = #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}"#
         return [
-            (.get, "/Users", nil), (.post, "/Users", UsersAPITests.user("new@example.com")), (.post, "/Users/.search", search),
+            (.get, "/Users", nil), (.post, "/Users", UsersAPITests.user("new@example.com")),
+            (.post, "/Users/.search", search),
             (.get, "/Users/\(user)", nil), (.put, "/Users/\(user)", UsersAPITests.user("ann@example.com")),
             (.patch, "/Users/\(user)", patch), (.delete, "/Users/\(user)", nil),
             (.get, "/Groups", nil),
             (.post, "/Groups", #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"New"}"#),
             (.post, "/Groups/.search", search), (.get, "/Groups/\(group)", nil),
-            (.put, "/Groups/\(group)", #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G"}"#),
+            (
+                .put, "/Groups/\(group)",
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G"}"#
+            ),
             (.patch, "/Groups/\(group)", patch), (.delete, "/Groups/\(group)", nil), (.post, "/.search", search),
             (.get, "/ServiceProviderConfig", nil), (.get, "/Schemas", nil), (.get, "/ResourceTypes", nil),
             (
@@ -43,10 +48,13 @@ import Testing
             for (method, path, body) in Self.endpoints(user: ann, group: group) {
                 let r = try await intruder.send(method, path, body)
                 #expect(r.status == .unauthorized, "\(method) \(path)")
-                #expect(r.scimType == nil && r.detail.contains("invalid credentials") || r.detail.contains("Authentication"), "\(method) \(path)")
+                #expect(
+                    r.scimType == nil && r.detail.contains("invalid credentials")
+                        || r.detail.contains("Authentication"), "\(method) \(path)")
             }
             // Entra on its own Base URL with Okta's ids: not found, and never in its lists.
-            for (method, path, body) in Self.endpoints(user: ann, group: group) where path.contains(ann) || path.contains(group) {
+            for (method, path, body) in Self.endpoints(user: ann, group: group)
+            where path.contains(ann) || path.contains(group) {
                 let r = try await entra.send(method, path, body)
                 #expect(r.status == .notFound, "\(method) \(path)")
             }
@@ -57,15 +65,19 @@ import Testing
                 #expect(r.status == .ok && statuses == ["404", "404"], "\(method) \(path)")
             }
             #expect(try await entra.send(.get, "/Users").totalResults == 0)
-            #expect(try await entra.send(.get, "/Users?filter=userName%20eq%20%22ann%40example.com%22").totalResults == 0)
+            #expect(
+                try await entra.send(.get, "/Users?filter=userName%20eq%20%22ann%40example.com%22").totalResults == 0)
             #expect(try await entra.send(.get, "/Groups").totalResults == 0)
             let member = try await entra.send(
                 .post, "/Groups",
-                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Steal","members":[{"value":"\#(ann)"}]}"#)
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Steal","members":[{"value":"\#(ann)"}]}"#
+            )
             #expect(member.status == .badRequest && member.scimType == "invalidValue")
             // Okta's user and group are as they were.
             let user = try await admin.user(id: ann)
-            #expect(user.status == .active && user.linked && user.providerID == okta.baseURL.split(separator: "/")[1].description)
+            #expect(
+                user.status == .active && user.linked
+                    && user.providerID == okta.baseURL.split(separator: "/")[1].description)
             #expect(try await okta.send(.get, "/Groups/\(group)").object["displayName"] == "Okta group")
         }
     }

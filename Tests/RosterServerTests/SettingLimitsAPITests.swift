@@ -17,18 +17,22 @@ import Testing
     @Test(arguments: StoreKind.allCases)
     func theTwoAttacksAreRefusedAndNothingIsStored(_ kind: StoreKind) async throws {
         try await AdminAPITests.withAPI(kind) { api, okta, pid in
-            let delay = try await api.send(.patch, "/api/v1/providers/\(pid)", #"{"deactivationDelay": "9223372036854775807"}"#)
+            let delay = try await api.send(
+                .patch, "/api/v1/providers/\(pid)", #"{"deactivationDelay": "9223372036854775807"}"#)
             #expect(delay.status == .badRequest)
             #expect(
                 delay.json["error"]?.stringValue
-                    == "'deactivationDelay' must be a duration from 0 to 365d (such as 0, 90s, 15m, 2h or 1d), got '9223372036854775807'.")
+                    == "'deactivationDelay' must be a duration from 0 to 365d (such as 0, 90s, 15m, 2h or 1d), got '9223372036854775807'."
+            )
             #expect(try await api.send(.get, "/api/v1/providers/\(pid)").json["deactivationDelay"] == "15m")
 
-            let retention = try await api.send(.patch, "/api/v1/settings", #"{"coldStorageRetentionDays": 4611686018427387904}"#)
+            let retention = try await api.send(
+                .patch, "/api/v1/settings", #"{"coldStorageRetentionDays": 4611686018427387904}"#)
             #expect(retention.status == .badRequest)
             #expect(
                 retention.json["error"]?.stringValue
-                    == "'coldStorageRetentionDays' must be a whole number of days from 1 to 36500, got '4611686018427387904'.")
+                    == "'coldStorageRetentionDays' must be a whole number of days from 1 to 36500, got '4611686018427387904'."
+            )
             #expect(try await api.send(.get, "/api/v1/settings").json["coldStorageRetentionDays"] == 90)
 
             // The server still deactivates: the request that used to trap is answered.
@@ -44,11 +48,26 @@ import Testing
         (#"{"deactivationDelay": "1e308"}"#, "'deactivationDelay' must be a duration from 0 to 365d"),
         (#"{"deactivationDelay": "-1"}"#, "'deactivationDelay' must be a duration from 0 to 365d"),
         (#"{"deactivationDelay": "99999999999d"}"#, "'deactivationDelay' must be a duration from 0 to 365d"),
-        (#"{"deactivationGuard": {"percent": 9223372036854775807}}"#, "'deactivationGuard.percent' must be a whole number from 0 to 100"),
-        (#"{"deactivationGuard": {"percent": 101}}"#, "'deactivationGuard.percent' must be a whole number from 0 to 100"),
-        (#"{"deactivationGuard": {"minimum": -1}}"#, "'deactivationGuard.minimum' must be a whole number from 0 to 10000000"),
-        (#"{"deactivationGuard": {"minimum": 1e308}}"#, "'deactivationGuard.minimum' must be a whole number from 0 to 10000000"),
-        (#"{"name": "Renamed", "deactivationDelay": "15m", "deactivationGuard": {"percent": 1000}}"#, "'deactivationGuard.percent'"),
+        (
+            #"{"deactivationGuard": {"percent": 9223372036854775807}}"#,
+            "'deactivationGuard.percent' must be a whole number from 0 to 100"
+        ),
+        (
+            #"{"deactivationGuard": {"percent": 101}}"#,
+            "'deactivationGuard.percent' must be a whole number from 0 to 100"
+        ),
+        (
+            #"{"deactivationGuard": {"minimum": -1}}"#,
+            "'deactivationGuard.minimum' must be a whole number from 0 to 10000000"
+        ),
+        (
+            #"{"deactivationGuard": {"minimum": 1e308}}"#,
+            "'deactivationGuard.minimum' must be a whole number from 0 to 10000000"
+        ),
+        (
+            #"{"name": "Renamed", "deactivationDelay": "15m", "deactivationGuard": {"percent": 1000}}"#,
+            "'deactivationGuard.percent'"
+        ),
     ])
     func providerNumbersOutOfRangeAreRefused(_ body: String, _ message: String) async throws {
         try await AdminAPITests.withAPI(.memory) { api, _, pid in
@@ -63,10 +82,22 @@ import Testing
     }
 
     @Test(arguments: [
-        ("/api/v1/settings", #"{"coldStorageRetentionDays": 0}"#, "'coldStorageRetentionDays' must be a whole number of days from 1 to 36500, got '0'."),
-        ("/api/v1/settings", #"{"coldStorageRetentionDays": 36501}"#, "'coldStorageRetentionDays' must be a whole number of days from 1 to 36500, got '36501'."),
-        ("/api/v1/settings", #"{"coldStorageRetentionDays": 1e308}"#, "'coldStorageRetentionDays' must be a whole number of days from 1 to 36500, got '1e+308'."),
-        ("/api/v1/settings", #"{"coldStorageRetentionDays": "90"}"#, #"'coldStorageRetentionDays' must be a whole number of days from 1 to 36500, got '"90"'."#),
+        (
+            "/api/v1/settings", #"{"coldStorageRetentionDays": 0}"#,
+            "'coldStorageRetentionDays' must be a whole number of days from 1 to 36500, got '0'."
+        ),
+        (
+            "/api/v1/settings", #"{"coldStorageRetentionDays": 36501}"#,
+            "'coldStorageRetentionDays' must be a whole number of days from 1 to 36500, got '36501'."
+        ),
+        (
+            "/api/v1/settings", #"{"coldStorageRetentionDays": 1e308}"#,
+            "'coldStorageRetentionDays' must be a whole number of days from 1 to 36500, got '1e+308'."
+        ),
+        (
+            "/api/v1/settings", #"{"coldStorageRetentionDays": "90"}"#,
+            #"'coldStorageRetentionDays' must be a whole number of days from 1 to 36500, got '"90"'."#
+        ),
     ])
     func settingsOutOfRangeAreRefused(_ path: String, _ body: String, _ message: String) async throws {
         try await AdminAPITests.withAPI(.memory) { api, _, _ in
@@ -81,10 +112,16 @@ import Testing
         try await AdminAPITests.withAPI(.memory) { api, _, _ in
             for (query, message) in [
                 ("users?limit=1001", "'limit' must be a whole number from 1 to 1000, got '1001'."),
-                ("users?offset=9223372036854775807", "'offset' must be a whole number from 0 to 1000000000, got '9223372036854775807'."),
+                (
+                    "users?offset=9223372036854775807",
+                    "'offset' must be a whole number from 0 to 1000000000, got '9223372036854775807'."
+                ),
                 ("users?offset=-1", "'offset' must be a whole number from 0 to 1000000000, got '-1'."),
                 ("sync-log?limit=0", "'limit' must be a whole number from 1 to 1000, got '0'."),
-                ("sync-log?before=99999999999999999999", "'before' must be a whole number from 1 to 9223372036854775807, got '99999999999999999999'."),
+                (
+                    "sync-log?before=99999999999999999999",
+                    "'before' must be a whole number from 1 to 9223372036854775807, got '99999999999999999999'."
+                ),
             ] {
                 let r = try await api.send(.get, "/api/v1/\(query)")
                 #expect(r.status == .badRequest, "\(query)")
@@ -103,14 +140,23 @@ import Testing
             let id = issued.provider.id
             _ = try await b.get("/console/providers/\(id)")
             for (path, fields, message) in [
-                ("/console/providers/\(id)/delay", [("delay", "9223372036854775807")],
-                 "&#39;deactivationDelay&#39; must be a duration from 0 to 365d (such as 0, 90s, 15m, 2h or 1d), got &#39;9223372036854775807&#39;."),
-                ("/console/providers/\(id)/guard", [("enabled", "on"), ("percent", "9223372036854775807"), ("minimum", "10")],
-                 "&#39;deactivationGuard.percent&#39; must be a whole number from 0 to 100"),
-                ("/console/providers/\(id)/guard", [("enabled", "on"), ("percent", "10"), ("minimum", "abc")],
-                 "&#39;deactivationGuard.minimum&#39; must be a whole number from 0 to 10000000, got &#39;abc&#39;."),
-                ("/console/settings/retention", [("days", "4611686018427387904")],
-                 "&#39;coldStorageRetentionDays&#39; must be a whole number of days from 1 to 36500, got &#39;4611686018427387904&#39;."),
+                (
+                    "/console/providers/\(id)/delay", [("delay", "9223372036854775807")],
+                    "&#39;deactivationDelay&#39; must be a duration from 0 to 365d (such as 0, 90s, 15m, 2h or 1d), got &#39;9223372036854775807&#39;."
+                ),
+                (
+                    "/console/providers/\(id)/guard",
+                    [("enabled", "on"), ("percent", "9223372036854775807"), ("minimum", "10")],
+                    "&#39;deactivationGuard.percent&#39; must be a whole number from 0 to 100"
+                ),
+                (
+                    "/console/providers/\(id)/guard", [("enabled", "on"), ("percent", "10"), ("minimum", "abc")],
+                    "&#39;deactivationGuard.minimum&#39; must be a whole number from 0 to 10000000, got &#39;abc&#39;."
+                ),
+                (
+                    "/console/settings/retention", [("days", "4611686018427387904")],
+                    "&#39;coldStorageRetentionDays&#39; must be a whole number of days from 1 to 36500, got &#39;4611686018427387904&#39;."
+                ),
             ] {
                 let r = try await b.post(path, fields)
                 #expect(r.status == .seeOther, "\(path)")
@@ -201,7 +247,8 @@ import Testing
             var ids: [String] = []
             for name in ["Sales", "Ops"] {
                 let created = try await clients[0].send(
-                    .post, "/Groups", #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"\#(name)"}"#)
+                    .post, "/Groups",
+                    #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"\#(name)"}"#)
                 #expect(created.status == .created)
                 ids.append(created.id)
             }
@@ -209,18 +256,22 @@ import Testing
             _ = try await admin.setOrganizationMapping(
                 providerID: pid, method: .groups, organization: nil, attribute: nil, parent: nil)
             // The first rule without a priority is 1.
-            let first = try await admin.addOrganizationRule(providerID: pid, group: "Ops", organization: "Sales Org", priority: nil)
+            let first = try await admin.addOrganizationRule(
+                providerID: pid, group: "Ops", organization: "Sales Org", priority: nil)
             #expect(first.priority == 1)
             try await admin.removeRule(.organization, providerID: pid, group: "Ops", watchlist: nil)
             let sales = ids[0]
             try await admin.store.withTransaction { tx in
                 try await tx.insertOrganizationRule(
-                    providerID: pid, MappingRules.OrganizationRule(groupID: sales, organizationID: org.id, priority: .max))
+                    providerID: pid,
+                    MappingRules.OrganizationRule(groupID: sales, organizationID: org.id, priority: .max))
             }
-            let rule = try await admin.addOrganizationRule(providerID: pid, group: "Ops", organization: "Sales Org", priority: nil)
+            let rule = try await admin.addOrganizationRule(
+                providerID: pid, group: "Ops", organization: "Sales Org", priority: nil)
             #expect(rule.priority == 1_000_000)
             await #expect(throws: ProvisioningError.self) {
-                try await admin.addOrganizationRule(providerID: pid, group: "Ops", organization: "Sales Org", priority: 1_000_001)
+                try await admin.addOrganizationRule(
+                    providerID: pid, group: "Ops", organization: "Sales Org", priority: 1_000_001)
             }
         }
     }

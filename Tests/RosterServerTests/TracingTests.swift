@@ -36,7 +36,8 @@ import Tracing
         #expect(gets.allSatisfy { $0.attributes.get("http.route") == .string("/scim/{provider}/v2/Users/{id}") })
         let list = try #require(
             spans.first {
-                $0.operationName == "/scim/{provider}/v2/Users" && $0.attributes.get("http.request.method") == .string("GET")
+                $0.operationName == "/scim/{provider}/v2/Users"
+                    && $0.attributes.get("http.request.method") == .string("GET")
             })
         // A filter names people: the span keeps that there was one, not what it said.
         #expect(list.attributes.get("url.query") == .string("filter=REDACTED"))
@@ -75,12 +76,15 @@ import Tracing
         #expect(
             option.environment == ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_SERVICE_NAME": "hr"],
             "the option wins over both variables; other settings stay")
-        let shared = try #require(OTLPExport(endpoint: nil, environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"]))
+        let shared = try #require(
+            OTLPExport(endpoint: nil, environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"]))
         #expect(shared.environment == ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"])
         let traces = ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://c/v1/traces"]
         #expect(OTLPExport(endpoint: nil, environment: traces)?.environment == traces)
         #expect(
-            OTLPExport(endpoint: nil, environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_SDK_DISABLED": "false"])
+            OTLPExport(
+                endpoint: nil,
+                environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_SDK_DISABLED": "false"])
                 != nil)
     }
 }

@@ -15,7 +15,8 @@ final class FlakyStore: ProvisioningStore {
     let failing = Mutex(false)
     /// Only writes fail (reads, such as authentication, work).
     let failingWrites = Mutex(false)
-    static let outage = ProvisioningError.unavailable("The database is busy; nothing was changed. Retry in a few seconds.")
+    static let outage = ProvisioningError.unavailable(
+        "The database is busy; nothing was changed. Retry in a few seconds.")
 
     func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         if failing.withLock({ $0 }) || failingWrites.withLock({ $0 }) { throw Self.outage }

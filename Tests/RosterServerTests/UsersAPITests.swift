@@ -28,13 +28,15 @@ import Testing
         try await withSCIM(kind) { clients, _, _ in
             let okta = clients[0]
             // Existence check first: an empty ListResponse, not 404.
-            let check = try await okta.send(.get, "/Users?filter=userName%20eq%20%22test.user%40okta.local%22&startIndex=1&count=100")
+            let check = try await okta.send(
+                .get, "/Users?filter=userName%20eq%20%22test.user%40okta.local%22&startIndex=1&count=100")
             #expect(check.status == .ok)
             #expect(check.totalResults == 0)
             #expect(check.object["Resources"] == .array([]))
             #expect(check.headers[.contentType] == "application/scim+json")
 
-            let created = try await okta.send(.post, "/Users", Self.oktaCreate, headers: [.contentType: "application/json"])
+            let created = try await okta.send(
+                .post, "/Users", Self.oktaCreate, headers: [.contentType: "application/json"])
             #expect(created.status == .created)
             #expect(created.object["userName"] == "test.user@okta.local")
             #expect(created.object["password"] == nil)
@@ -102,14 +104,19 @@ import Testing
             let taken = try await entra.send(.post, "/Users", Self.user("ANN@example.com"))
             #expect(taken.status == .conflict)
             #expect(taken.scimType == "uniqueness")
-            #expect(taken.detail == "userName 'ann@example.com' is already taken; userNames are unique across the platform.")
+            #expect(
+                taken.detail == "userName 'ann@example.com' is already taken; userNames are unique across the platform."
+            )
             // A local user is invisible and untouchable, and its 409 reads exactly like another provider's.
             _ = try await admin.addLocalUser(email: "local@example.com", name: "Lo Cal")
             let local = try await okta.send(.post, "/Users", Self.user("Local@Example.com"))
             #expect(local.status == .conflict)
             #expect(local.scimType == "uniqueness")
-            #expect(local.detail == "userName 'local@example.com' is already taken; userNames are unique across the platform.")
-            #expect(try await okta.send(.get, "/Users?filter=userName%20eq%20%22local%40example.com%22").totalResults == 0)
+            #expect(
+                local.detail
+                    == "userName 'local@example.com' is already taken; userNames are unique across the platform.")
+            #expect(
+                try await okta.send(.get, "/Users?filter=userName%20eq%20%22local%40example.com%22").totalResults == 0)
             #expect(try await admin.user(email: "local@example.com").isLocal)
         }
     }
@@ -137,13 +144,17 @@ import Testing
                 (
                     Self.user(
                         "a@example.com",
-                        extra: #","emails":[{"value":"a@example.com","primary":true},{"value":"c@example.com","primary":true}]"#),
+                        extra:
+                            #","emails":[{"value":"a@example.com","primary":true},{"value":"c@example.com","primary":true}]"#
+                    ),
                     .badRequest, "invalidValue", "primary"
                 ),
                 (
                     Self.user(
                         "a@example.com",
-                        extra: #","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"nobody"}}"#),
+                        extra:
+                            #","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"nobody"}}"#
+                    ),
                     .badRequest, "invalidValue", "manager"
                 ),
                 ("{\"userName\": ", .badRequest, "invalidSyntax", "JSON"),
@@ -179,14 +190,16 @@ import Testing
             // Okta: path-less replace with an object value (Okta SCIM 2.0 reference, "Deactivate").
             let deactivated = try await client.send(
                 .patch, "/Users/\(id)",
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}"#)
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}"#
+            )
             #expect(deactivated.status == .ok)
             #expect(deactivated.object["active"] == false)
             #expect(try await client.send(.get, "/Users/\(id)").object["active"] == false)
             // Entra's legacy string boolean and capitalized op.
             let reactivated = try await client.send(
                 .patch, "/Users/\(id)",
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"True"}]}"#)
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"True"}]}"#
+            )
             #expect(reactivated.object["active"] == true)
             // Entra's multi-attribute update with a value filter, dotted and URN-qualified keys.
             let updated = try await client.send(
@@ -211,14 +224,16 @@ import Testing
             // attributes= on a PATCH response.
             let projected = try await client.send(
                 .patch, "/Users/\(id)?attributes=userName",
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"Boss"}]}"#)
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"Boss"}]}"#
+            )
             #expect(projected.object["title"] == nil)
             #expect(projected.object["userName"] == "test.user@okta.local")
             #expect(projected.object["id"]?.stringValue == id)
             // A bad PATCH stores nothing.
             let bad = try await client.send(
                 .patch, "/Users/\(id)",
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"X"},{"op":"replace","path":"userName","value":"not-an-email"}]}"#)
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"X"},{"op":"replace","path":"userName","value":"not-an-email"}]}"#
+            )
             #expect(bad.status == .badRequest)
             #expect(try await client.send(.get, "/Users/\(id)").object["title"] == "Boss")
         }
@@ -279,7 +294,8 @@ import Testing
         try await withSCIM(kind) { clients, _, _ in
             let client = clients[0]
             for i in 0..<12 {
-                let r = try await client.send(.post, "/Users", Self.user("u\(i)@example.com", extra: ",\"title\":\"T\(i % 3)\""))
+                let r = try await client.send(
+                    .post, "/Users", Self.user("u\(i)@example.com", extra: ",\"title\":\"T\(i % 3)\""))
                 #expect(r.status == .created)
             }
             let page = try await client.send(.get, "/Users?startIndex=11&count=5")
@@ -292,14 +308,17 @@ import Testing
             let clamped = try await client.send(.get, "/Users?count=5000")
             #expect(clamped.resources.count == 12)
             let filtered = try await client.send(
-                .get, "/Users?filter=title%20eq%20%22t1%22%20and%20userName%20sw%20%22u1%22&attributes=userName&sortBy=userName&sortOrder=descending")
+                .get,
+                "/Users?filter=title%20eq%20%22t1%22%20and%20userName%20sw%20%22u1%22&attributes=userName&sortBy=userName&sortOrder=descending"
+            )
             // "u1@…" sorts after "u10…" because "@" (0x40) follows "0" (0x30).
             #expect(filtered.resources.map { $0["userName"]?.stringValue } == ["u1@example.com", "u10@example.com"])
             #expect(filtered.resources.first?["title"] == nil)
             #expect(filtered.resources.first?["id"] != nil)
             let search = try await client.send(
                 .post, "/Users/.search",
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"title eq \"T2\"","count":2,"excludedAttributes":["name"]}"#)
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"title eq \"T2\"","count":2,"excludedAttributes":["name"]}"#
+            )
             #expect(search.totalResults == 4)
             #expect(search.resources.count == 2)
             #expect(search.resources.first?["name"] == nil)
@@ -318,7 +337,8 @@ import Testing
         try await withSCIM(kind) { clients, _, _ in
             let okta = clients[0]
             _ = try await okta.send(.post, "/Users", Self.user("ann@example.com"))
-            let r = try await okta.send(.get, "/Users?filter=meta.lastModified%20gt%20%222011-05-13T04:42:34.1234567Z%22")
+            let r = try await okta.send(
+                .get, "/Users?filter=meta.lastModified%20gt%20%222011-05-13T04:42:34.1234567Z%22")
             #expect(r.status == .ok && r.totalResults == 1)
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SCIM
 
 /// Decoding BulkRequests (RFC 7644 §3.7), `bulkId` references and their order (§3.7.1, §3.7.2), and the
@@ -16,7 +17,9 @@ struct BulkRequestTests {
         try request("{\(schema)\(extra),\"Operations\":[\(operations)]}")
     }
 
-    static func post(_ bulkId: String, _ path: String = "/Users", data: String = #"{"userName":"a@example.com"}"#) -> String {
+    static func post(_ bulkId: String, _ path: String = "/Users", data: String = #"{"userName":"a@example.com"}"#)
+        -> String
+    {
         #"{"method":"POST","path":"\#(path)","bulkId":"\#(bulkId)","data":\#(data)}"#
     }
 
@@ -54,23 +57,35 @@ struct BulkRequestTests {
     }
 
     static let requestErrors: [RequestError] = [
-        .init(label: "no schemas", body: #"{"Operations":[]}"#, scimType: .invalidSyntax, detailContains: "BulkRequest"),
+        .init(
+            label: "no schemas", body: #"{"Operations":[]}"#, scimType: .invalidSyntax, detailContains: "BulkRequest"),
         .init(
             label: "another message's schema",
             body: #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[]}"#,
             scimType: .invalidSyntax, detailContains: "schemas"),
         .init(label: "no Operations", body: "{\(schema)}", scimType: .invalidSyntax, detailContains: "'Operations'"),
-        .init(label: "Operations null", body: "{\(schema),\"Operations\":null}", scimType: .invalidSyntax, detailContains: "'Operations'"),
-        .init(label: "Operations not an array", body: "{\(schema),\"Operations\":{}}", scimType: .invalidSyntax, detailContains: "array"),
-        .init(label: "failOnErrors 0", body: "{\(schema),\"failOnErrors\":0,\"Operations\":[]}", scimType: .invalidValue, detailContains: "failOnErrors"),
-        .init(label: "failOnErrors a string", body: "{\(schema),\"failOnErrors\":\"1\",\"Operations\":[]}", scimType: .invalidValue, detailContains: "failOnErrors"),
-        .init(label: "failOnErrors a fraction", body: "{\(schema),\"failOnErrors\":1.5,\"Operations\":[]}", scimType: .invalidValue, detailContains: "failOnErrors"),
+        .init(
+            label: "Operations null", body: "{\(schema),\"Operations\":null}", scimType: .invalidSyntax,
+            detailContains: "'Operations'"),
+        .init(
+            label: "Operations not an array", body: "{\(schema),\"Operations\":{}}", scimType: .invalidSyntax,
+            detailContains: "array"),
+        .init(
+            label: "failOnErrors 0", body: "{\(schema),\"failOnErrors\":0,\"Operations\":[]}", scimType: .invalidValue,
+            detailContains: "failOnErrors"),
+        .init(
+            label: "failOnErrors a string", body: "{\(schema),\"failOnErrors\":\"1\",\"Operations\":[]}",
+            scimType: .invalidValue, detailContains: "failOnErrors"),
+        .init(
+            label: "failOnErrors a fraction", body: "{\(schema),\"failOnErrors\":1.5,\"Operations\":[]}",
+            scimType: .invalidValue, detailContains: "failOnErrors"),
         .init(
             label: "duplicate bulkId",
             body: "{\(schema),\"Operations\":[\(post("x")),\(post("x", data: #"{"userName":"b@example.com"}"#))]}",
             scimType: .invalidValue, detailContains: "Operations[0] and Operations[1]"),
         .init(
-            label: "extension not an object", body: "{\(schema),\"\(BulkRequest.rosterExtension)\":true,\"Operations\":[]}",
+            label: "extension not an object",
+            body: "{\(schema),\"\(BulkRequest.rosterExtension)\":true,\"Operations\":[]}",
             scimType: .invalidValue, detailContains: "allOrNothing"),
         .init(
             label: "allOrNothing not a boolean",
@@ -78,7 +93,9 @@ struct BulkRequestTests {
             scimType: .invalidValue, detailContains: "allOrNothing"),
     ]
 
-    @Test("malformed requests fail as a whole with status, scimType and a detail naming the rule", arguments: requestErrors)
+    @Test(
+        "malformed requests fail as a whole with status, scimType and a detail naming the rule",
+        arguments: requestErrors)
     func rejectsRequest(_ c: RequestError) throws {
         let error = try #require(throws: SCIMError.self) { try Self.request(c.body) }
         #expect(error.status == c.status)
@@ -94,7 +111,8 @@ struct BulkRequestTests {
         }
         #expect(error.status == 413 && error.scimType == nil)
         #expect(error.detail.contains("3 operations") && error.detail.contains("maxOperations is 2"))
-        #expect(try Self.request("{\(Self.schema),\"Operations\":[\(operations)]}", maxOperations: 3).entries.count == 3)
+        #expect(
+            try Self.request("{\(Self.schema),\"Operations\":[\(operations)]}", maxOperations: 3).entries.count == 3)
     }
 
     struct OperationError: CustomTestStringConvertible, Sendable {
@@ -108,8 +126,12 @@ struct BulkRequestTests {
     }
 
     static let operationErrors: [OperationError] = [
-        .init(label: "not an object", operation: #""POST""#, scimType: .invalidSyntax, detailContains: "Operations[1] must be an object"),
-        .init(label: "no method", operation: #"{"path":"/Users/1"}"#, scimType: .invalidSyntax, detailContains: "'method'"),
+        .init(
+            label: "not an object", operation: #""POST""#, scimType: .invalidSyntax,
+            detailContains: "Operations[1] must be an object"),
+        .init(
+            label: "no method", operation: #"{"path":"/Users/1"}"#, scimType: .invalidSyntax, detailContains: "'method'"
+        ),
         .init(
             label: "GET is no bulk method", operation: #"{"method":"GET","path":"/Users/1"}"#, scimType: .invalidValue,
             detailContains: "Operations[1].method \"GET\"", method: "GET"),
@@ -123,7 +145,8 @@ struct BulkRequestTests {
             label: "path too deep", operation: #"{"method":"DELETE","path":"/Users/1/x"}"#, scimType: .invalidValue,
             detailContains: "path", method: "DELETE"),
         .init(
-            label: "POST without bulkId", operation: #"{"method":"POST","path":"/Users","data":{"userName":"a@example.com"}}"#,
+            label: "POST without bulkId",
+            operation: #"{"method":"POST","path":"/Users","data":{"userName":"a@example.com"}}"#,
             scimType: .invalidSyntax, detailContains: "without 'bulkId'", method: "POST"),
         .init(
             label: "bulkId not a string", operation: #"{"method":"POST","path":"/Users","bulkId":7,"data":{}}"#,
@@ -133,7 +156,8 @@ struct BulkRequestTests {
             operation: #"{"method":"POST","path":"/Users/1","bulkId":"b","data":{"userName":"a@example.com"}}"#,
             scimType: .invalidValue, detailContains: "resource type endpoint", method: "POST", bulkId: "b"),
         .init(
-            label: "PUT to the endpoint", operation: #"{"method":"PUT","path":"/Users","data":{}}"#, scimType: .invalidValue,
+            label: "PUT to the endpoint", operation: #"{"method":"PUT","path":"/Users","data":{}}"#,
+            scimType: .invalidValue,
             detailContains: "must name a resource", method: "PUT"),
         .init(
             label: "PATCH without data", operation: #"{"method":"patch","path":"/Groups/1","bulkId":"p"}"#,
@@ -148,7 +172,9 @@ struct BulkRequestTests {
 
     @Test("a malformed operation fails alone: the others still decode", arguments: operationErrors)
     func rejectsOperation(_ c: OperationError) throws {
-        let r = try Self.request(operations: "\(Self.post("ok")),\(c.operation),\(Self.post("after", data: #"{"userName":"b@example.com"}"#))")
+        let r = try Self.request(
+            operations:
+                "\(Self.post("ok")),\(c.operation),\(Self.post("after", data: #"{"userName":"b@example.com"}"#))")
         try #require(r.entries.count == 3)
         guard case .valid = r.entries[0], case .valid = r.entries[2] else {
             Issue.record("the well-formed operations around it must decode")
@@ -166,7 +192,8 @@ struct BulkRequestTests {
     @Test("attribute names are case-insensitive; methods are uppercased; paths without a slash are accepted")
     func lenientSpelling() throws {
         let r = try Self.request(
-            #"{"SCHEMAS":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"operations":[{"Method":"delete","PATH":"Groups/g1"}]}"#)
+            #"{"SCHEMAS":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"operations":[{"Method":"delete","PATH":"Groups/g1"}]}"#
+        )
         guard case .valid(let op) = r.entries.first else {
             Issue.record("expected a valid operation")
             return
@@ -176,7 +203,8 @@ struct BulkRequestTests {
 
     @Test("Roster's allOrNothing extension")
     func allOrNothing() throws {
-        let r = try Self.request(operations: Self.post("a"), extra: ",\"\(BulkRequest.rosterExtension)\":{\"allOrNothing\":true}")
+        let r = try Self.request(
+            operations: Self.post("a"), extra: ",\"\(BulkRequest.rosterExtension)\":{\"allOrNothing\":true}")
         #expect(r.allOrNothing)
         #expect(try !Self.request(operations: Self.post("a")).allOrNothing)
     }
@@ -213,7 +241,8 @@ struct BulkRequestTests {
         let r = try Self.request(
             operations: [
                 Self.group("g", members: ["bulkId:u2"]), Self.post("u1"),
-                Self.post("u2", data: #"{"userName":"b@example.com"}"#), Self.post("u3", data: #"{"userName":"c@example.com"}"#),
+                Self.post("u2", data: #"{"userName":"b@example.com"}"#),
+                Self.post("u3", data: #"{"userName":"c@example.com"}"#),
             ].joined(separator: ","))
         #expect(Self.order(r) == [1, 2, 0, 3])
         #expect(Self.errors(r).isEmpty)
@@ -228,7 +257,9 @@ struct BulkRequestTests {
                 Self.group("g", members: ["bulkId:u"]),
                 Self.post(
                     "u",
-                    data: #"{"userName":"a@example.com","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"bulkId:m"}}}"#),
+                    data:
+                        #"{"userName":"a@example.com","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"bulkId:m"}}}"#
+                ),
                 Self.post("m", data: #"{"userName":"m@example.com"}"#),
             ].joined(separator: ","))
         #expect(Self.order(r) == [3, 2, 0, 1])
@@ -264,7 +295,11 @@ struct BulkRequestTests {
         let r = try Self.request(
             operations: [
                 Self.group("g", members: ["bulkId:nobody"]),
-                Self.post("self", data: #"{"userName":"a@example.com","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"bulkId:self"}}}"#),
+                Self.post(
+                    "self",
+                    data:
+                        #"{"userName":"a@example.com","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"bulkId:self"}}}"#
+                ),
                 #"{"method":"DELETE","path":"/Users/bulkId:gone"}"#,
             ].joined(separator: ","))
         #expect(Self.order(r) == [0, 1, 2])
@@ -319,7 +354,9 @@ struct BulkRequestTests {
     @Test("RFC 7644 §3.7.3: operations in the response carry status as a string and errors as `response`")
     func response() {
         let json = BulkResponse.json(operations: [
-            .init(method: "POST", bulkId: "qwerty", location: "https://example.com/v2/Users/92b7", version: #"W/"1""#, status: 201),
+            .init(
+                method: "POST", bulkId: "qwerty", location: "https://example.com/v2/Users/92b7", version: #"W/"1""#,
+                status: 201),
             .init(
                 method: "PUT", location: "https://example.com/v2/Users/b7c1", status: 412,
                 error: .preconditionFailed("Failed to update. Resource changed on the server.")),

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SCIM
 
 @Suite("Mapping countries to ISO 3166-1 alpha-2 codes (RFC 7643 §4.1.2)")
@@ -53,8 +54,10 @@ struct CountryCodeTests {
     @Test("Every entry's codes, ISO names and variants map back to its alpha-2 code", arguments: CountryCode.entries)
     func everyEntryMapsBack(entry: CountryCode.Entry) throws {
         let numeric = try #require(Int(entry.numeric))
-        var texts = [entry.alpha2, entry.alpha2.lowercased(), entry.alpha3, entry.alpha3.lowercased(), entry.numeric,
-                     String(numeric)]
+        var texts = [
+            entry.alpha2, entry.alpha2.lowercased(), entry.alpha3, entry.alpha3.lowercased(), entry.numeric,
+            String(numeric),
+        ]
         for name in [entry.name, entry.officialName, entry.commonName].compactMap({ $0 }) + entry.variants
         where !Self.isAmbiguous(name) {
             texts += [name, name.uppercased(), name.lowercased()]

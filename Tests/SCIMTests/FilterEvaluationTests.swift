@@ -7,7 +7,9 @@ enum FilterTestFixtures {
     static let enterpriseURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
     static let statsURN = "urn:example:params:scim:schemas:extension:stats:2.0:User"
 
-    static func multiValued(_ name: String, extra: [SchemaAttribute] = [], valueType: SchemaAttribute.DataType = .string)
+    static func multiValued(
+        _ name: String, extra: [SchemaAttribute] = [], valueType: SchemaAttribute.DataType = .string
+    )
         -> SchemaAttribute
     {
         SchemaAttribute(
@@ -36,7 +38,8 @@ enum FilterTestFixtures {
                     ]),
                 SchemaAttribute(name: "displayName", description: "displayName"),
                 SchemaAttribute(name: "nickName", description: "nickName"),
-                SchemaAttribute(name: "profileUrl", type: .reference, description: "profileUrl", referenceTypes: ["external"]),
+                SchemaAttribute(
+                    name: "profileUrl", type: .reference, description: "profileUrl", referenceTypes: ["external"]),
                 SchemaAttribute(name: "title", description: "title"),
                 SchemaAttribute(name: "userType", description: "userType"),
                 SchemaAttribute(name: "preferredLanguage", description: "preferredLanguage"),
@@ -285,9 +288,15 @@ struct FilterEvaluationTests {
         // Extension attributes live under their URN.
         (#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Tour Operations""#, true),
         (#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "tour operations""#, true),
-        (#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915-6090-4610-87e4-49d8ca9f808d""#, true),
+        (
+            #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915-6090-4610-87e4-49d8ca9f808d""#,
+            true
+        ),
         (#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName co "smith""#, true),
-        (#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq "26118915-6090-4610-87e4-49d8ca9f808d""#, true),
+        (
+            #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq "26118915-6090-4610-87e4-49d8ca9f808d""#,
+            true
+        ),
         ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr", true),
         ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager pr", true),
 
@@ -354,7 +363,9 @@ struct FilterEvaluationTests {
         let type = FilterTestFixtures.user
         #expect(try Filter(parsing: #"username eq "ALICE""#).matches(resource, in: type))
         #expect(try Filter(parsing: #"name.givenname eq "alice""#).matches(resource, in: type))
-        #expect(try Filter(parsing: #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:DEPARTMENT eq "r&d""#).matches(resource, in: type))
+        #expect(
+            try Filter(parsing: #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:DEPARTMENT eq "r&d""#)
+                .matches(resource, in: type))
     }
 
     static let emptyValues: [String] = [
@@ -396,8 +407,13 @@ struct FilterEvaluationTests {
         #expect(try Filter(parsing: #"timezone eq "america/los_angeles""#).matches(resource, in: type))
         #expect(try Filter(parsing: #"photos.type eq "photo""#).matches(resource, in: type))
         #expect(try Filter(parsing: #"photos co "profilephoto""#).matches(resource, in: type))
-        #expect(try Filter(parsing: #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization sw "universal""#).matches(resource, in: type))
-        #expect(try Filter(parsing: "urn:example:params:scim:schemas:extension:stats:2.0:User:loginCount gt 1").matches(resource, in: type))
+        #expect(
+            try Filter(
+                parsing: #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization sw "universal""#
+            ).matches(resource, in: type))
+        #expect(
+            try Filter(parsing: "urn:example:params:scim:schemas:extension:stats:2.0:User:loginCount gt 1").matches(
+                resource, in: type))
         #expect(try Filter(parsing: #"noSuchAttribute eq "x""#).matches(resource, in: type) == false)
         // Extension attributes are found only under their URN (RFC 7644 §3.10).
         #expect(try Filter(parsing: #"department eq "Tour Operations""#).matches(resource, in: type) == false)
@@ -415,31 +431,35 @@ struct FilterEvaluationTests {
         #expect(FilterDateTime(parsing: "1969-12-31T23:59:59.5Z")?.seconds == -1)
         #expect(FilterDateTime(parsing: "1969-12-31T23:59:59.5Z")?.nanoseconds == 500_000_000)
         #expect(FilterDateTime(parsing: "2024-02-29T00:00:00Z") != nil)
-        for bad in ["2023-02-29T00:00:00Z", "2011-13-01", "2011-05-13T24:00:00Z", "2011-05-13T04:42:34+0200", "2011-05-13T", "2011-05-13T04:42:34.Z", "20110513", "", "2011-05-13T04:42:34Zjunk"] {
+        for bad in [
+            "2023-02-29T00:00:00Z", "2011-13-01", "2011-05-13T24:00:00Z", "2011-05-13T04:42:34+0200", "2011-05-13T",
+            "2011-05-13T04:42:34.Z", "20110513", "", "2011-05-13T04:42:34Zjunk",
+        ] {
             #expect(FilterDateTime(parsing: bad) == nil, "\(bad)")
         }
     }
 
     // MARK: Validation
 
-    static let valid: [String] = FilterParserTests.rfcExamples.map(\.0) + [
-        #"emails[type eq "work"].value eq "x""#,
-        "externalId eq jyoung",
-        #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "x""#,
-        #"URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER:USERNAME eq "x""#,
-        "meta.created pr",
-        "active eq false",
-        "active eq null",
-        #"active eq "True""#,
-        "x509Certificates.value eq \"AAEC\"",
-        "urn:example:params:scim:schemas:extension:stats:2.0:User:loginCount gt 3",
-        #"urn:example:params:scim:schemas:extension:stats:2.0:User:rating le "4.5""#,
-        #"urn:example:params:scim:schemas:extension:stats:2.0:User:lastLogin gt "2020-01-01""#,
-        #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq "x""#,
-        "name pr",
-        "addresses[primary eq true]",
-        #"name[givenName eq "x"]"#,
-    ]
+    static let valid: [String] =
+        FilterParserTests.rfcExamples.map(\.0) + [
+            #"emails[type eq "work"].value eq "x""#,
+            "externalId eq jyoung",
+            #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "x""#,
+            #"URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER:USERNAME eq "x""#,
+            "meta.created pr",
+            "active eq false",
+            "active eq null",
+            #"active eq "True""#,
+            "x509Certificates.value eq \"AAEC\"",
+            "urn:example:params:scim:schemas:extension:stats:2.0:User:loginCount gt 3",
+            #"urn:example:params:scim:schemas:extension:stats:2.0:User:rating le "4.5""#,
+            #"urn:example:params:scim:schemas:extension:stats:2.0:User:lastLogin gt "2020-01-01""#,
+            #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq "x""#,
+            "name pr",
+            "addresses[primary eq true]",
+            #"name[givenName eq "x"]"#,
+        ]
 
     @Test("Filters naming defined attributes validate", arguments: valid)
     func validFilter(text: String) throws {
@@ -452,12 +472,21 @@ struct FilterEvaluationTests {
         ("foo pr", "Unknown attribute 'foo' in filter"),
         (#"name.foo eq "x""#, "Unknown attribute 'name.foo' in filter"),
         (#"userName.foo eq "x""#, "Unknown attribute 'userName.foo'"),
-        (#"emails[foo eq "x"]"#, "Unknown attribute 'foo' in filter; inside 'emails[...]' name one of the sub-attributes of 'emails': value, display, type, primary."),
+        (
+            #"emails[foo eq "x"]"#,
+            "Unknown attribute 'foo' in filter; inside 'emails[...]' name one of the sub-attributes of 'emails': value, display, type, primary."
+        ),
         (#"emails[type eq "work"].foo eq "x""#, "Unknown attribute 'foo'"),
         (#"emails[emails.type eq "work"]"#, "Unknown attribute 'emails.type'"),
         (#"foo[type eq "x"]"#, "Unknown attribute 'foo'"),
-        (#"urn:example:unknown:2.0:User:userName eq "x""#, "'urn:example:unknown:2.0:User' is not a schema of the User resource type"),
-        (#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:userName eq "x""#, "Unknown attribute 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:userName'"),
+        (
+            #"urn:example:unknown:2.0:User:userName eq "x""#,
+            "'urn:example:unknown:2.0:User' is not a schema of the User resource type"
+        ),
+        (
+            #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:userName eq "x""#,
+            "Unknown attribute 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:userName'"
+        ),
         (#"not (title pr and foo pr)"#, "Unknown attribute 'foo'"),
         ("title pr or foo pr", "Unknown attribute 'foo'"),
         ("active gt true", "The operator 'gt' cannot be used on the boolean attribute 'active'"),
@@ -465,14 +494,29 @@ struct FilterEvaluationTests {
         (#"active co "t""#, "The operator 'co' cannot be used on the boolean attribute 'active'"),
         (#"active eq "yes""#, "must be compared with true or false"),
         ("active eq 1", "must be compared with true or false"),
-        (#"x509Certificates.value lt "x""#, "The operator 'lt' cannot be used on the binary attribute 'x509Certificates.value'"),
+        (
+            #"x509Certificates.value lt "x""#,
+            "The operator 'lt' cannot be used on the binary attribute 'x509Certificates.value'"
+        ),
         (#"urn:example:params:scim:schemas:extension:stats:2.0:User:badge ge "x""#, "binary attribute"),
-        (#"urn:example:params:scim:schemas:extension:stats:2.0:User:loginCount co "4""#, "The operator 'co' cannot be used on the integer attribute"),
-        (#"urn:example:params:scim:schemas:extension:stats:2.0:User:loginCount eq "many""#, "must be compared with a number"),
+        (
+            #"urn:example:params:scim:schemas:extension:stats:2.0:User:loginCount co "4""#,
+            "The operator 'co' cannot be used on the integer attribute"
+        ),
+        (
+            #"urn:example:params:scim:schemas:extension:stats:2.0:User:loginCount eq "many""#,
+            "must be compared with a number"
+        ),
         ("urn:example:params:scim:schemas:extension:stats:2.0:User:rating eq true", "must be compared with a number"),
-        (#"name eq "x""#, "Attribute 'name' in filter is complex and has no 'value' sub-attribute; compare one of its sub-attributes instead, such as 'name.formatted'"),
+        (
+            #"name eq "x""#,
+            "Attribute 'name' in filter is complex and has no 'value' sub-attribute; compare one of its sub-attributes instead, such as 'name.formatted'"
+        ),
         (#"meta gt "x""#, "is complex and has no 'value' sub-attribute"),
-        (#"userName[value eq "x"]"#, "Attribute 'userName' in filter is not a complex attribute; a value filter '[...]' applies only to complex attributes"),
+        (
+            #"userName[value eq "x"]"#,
+            "Attribute 'userName' in filter is not a complex attribute; a value filter '[...]' applies only to complex attributes"
+        ),
         (#"meta[value eq "x"]"#, "Unknown attribute 'value' in filter; inside 'meta[...]'"),
         (#"department eq "Tour Operations""#, "Unknown attribute 'department'"),
     ]
@@ -489,12 +533,14 @@ struct FilterEvaluationTests {
     @Test("Constructed filters the parser never produces are still validated")
     func constructedFilters() throws {
         let nested = Filter.valuePath(
-            AttributePath(attribute: "emails"), .valuePath(AttributePath(attribute: "ims"), .present(AttributePath(attribute: "value"))))
+            AttributePath(attribute: "emails"),
+            .valuePath(AttributePath(attribute: "ims"), .present(AttributePath(attribute: "value"))))
         let error = #expect(throws: SCIMError.self) { try nested.validate(against: FilterTestFixtures.user) }
         #expect(error?.detail.contains("Value filters cannot be nested") == true)
         #expect(nested.matches(try #require(try? FilterTestFixtures.bjensen()), in: FilterTestFixtures.user) == false)
 
-        let subPath = Filter.valuePath(AttributePath(attribute: "emails", subAttribute: "value"), .present(AttributePath(attribute: "x")))
+        let subPath = Filter.valuePath(
+            AttributePath(attribute: "emails", subAttribute: "value"), .present(AttributePath(attribute: "x")))
         #expect(throws: SCIMError.self) { try subPath.validate(against: FilterTestFixtures.user) }
     }
 }

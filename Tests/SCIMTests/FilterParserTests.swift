@@ -39,8 +39,10 @@ struct FilterParserTests {
         (#"userName eq "bjensen""#, cmp("userName", .eq, "bjensen")),
         (#"name.familyName co "O'Malley""#, cmp("name.familyName", .co, "O'Malley")),
         (#"userName sw "J""#, cmp("userName", .sw, "J")),
-        (#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#,
-         .comparison(AttributePath(schema: coreUser, attribute: "userName"), .sw, "J")),
+        (
+            #"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#,
+            .comparison(AttributePath(schema: coreUser, attribute: "userName"), .sw, "J")
+        ),
         ("title pr", pr("title")),
         (#"meta.lastModified gt "2011-05-13T04:42:34Z""#, cmp("meta.lastModified", .gt, "2011-05-13T04:42:34Z")),
         (#"meta.lastModified ge "2011-05-13T04:42:34Z""#, cmp("meta.lastModified", .ge, "2011-05-13T04:42:34Z")),
@@ -48,22 +50,38 @@ struct FilterParserTests {
         (#"meta.lastModified le "2011-05-13T04:42:34Z""#, cmp("meta.lastModified", .le, "2011-05-13T04:42:34Z")),
         (#"title pr and userType eq "Employee""#, .and(pr("title"), cmp("userType", .eq, "Employee"))),
         (#"title pr or userType eq "Intern""#, .or(pr("title"), cmp("userType", .eq, "Intern"))),
-        (#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
-         cmp("schemas", .eq, .string(enterprise))),
-        (#"userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")"#,
-         .and(cmp("userType", .eq, "Employee"),
-              .or(cmp("emails", .co, "example.com"), cmp("emails.value", .co, "example.org")))),
-        (#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#,
-         .and(cmp("userType", .ne, "Employee"),
-              .not(.or(cmp("emails", .co, "example.com"), cmp("emails.value", .co, "example.org"))))),
-        (#"userType eq "Employee" and (emails.type eq "work")"#,
-         .and(cmp("userType", .eq, "Employee"), cmp("emails.type", .eq, "work"))),
-        (#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#,
-         .and(cmp("userType", .eq, "Employee"),
-              .valuePath(path("emails"), .and(cmp("type", .eq, "work"), cmp("value", .co, "@example.com"))))),
-        (#"emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]"#,
-         .or(.valuePath(path("emails"), .and(cmp("type", .eq, "work"), cmp("value", .co, "@example.com"))),
-             .valuePath(path("ims"), .and(cmp("type", .eq, "xmpp"), cmp("value", .co, "@foo.com"))))),
+        (
+            #"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
+            cmp("schemas", .eq, .string(enterprise))
+        ),
+        (
+            #"userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")"#,
+            .and(
+                cmp("userType", .eq, "Employee"),
+                .or(cmp("emails", .co, "example.com"), cmp("emails.value", .co, "example.org")))
+        ),
+        (
+            #"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#,
+            .and(
+                cmp("userType", .ne, "Employee"),
+                .not(.or(cmp("emails", .co, "example.com"), cmp("emails.value", .co, "example.org"))))
+        ),
+        (
+            #"userType eq "Employee" and (emails.type eq "work")"#,
+            .and(cmp("userType", .eq, "Employee"), cmp("emails.type", .eq, "work"))
+        ),
+        (
+            #"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#,
+            .and(
+                cmp("userType", .eq, "Employee"),
+                .valuePath(path("emails"), .and(cmp("type", .eq, "work"), cmp("value", .co, "@example.com"))))
+        ),
+        (
+            #"emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]"#,
+            .or(
+                .valuePath(path("emails"), .and(cmp("type", .eq, "work"), cmp("value", .co, "@example.com"))),
+                .valuePath(path("ims"), .and(cmp("type", .eq, "xmpp"), cmp("value", .co, "@foo.com"))))
+        ),
     ]
 
     @Test("RFC 7644 §3.4.2.2 example filters", arguments: rfcExamples)
@@ -81,24 +99,46 @@ struct FilterParserTests {
         ("externalId eq 7a9b-c3", cmp("externalId", .eq, "7a9b-c3")),
         ("externalId eq 00u1abcd", cmp("externalId", .eq, "00u1abcd")),
         // Entra ID: a value path followed by a sub-attribute comparison.
-        (#"emails[type eq "work"].value eq "x""#,
-         .valuePath(path("emails"), .and(cmp("type", .eq, "work"), cmp("value", .eq, "x")))),
-        (#"emails[type eq "work"].value pr"#,
-         .valuePath(path("emails"), .and(cmp("type", .eq, "work"), pr("value")))),
-        (#"addresses[type eq "work"].streetAddress eq "100 Universal City Plaza""#,
-         .valuePath(path("addresses"), .and(cmp("type", .eq, "work"), cmp("streetAddress", .eq, "100 Universal City Plaza")))),
+        (
+            #"emails[type eq "work"].value eq "x""#,
+            .valuePath(path("emails"), .and(cmp("type", .eq, "work"), cmp("value", .eq, "x")))
+        ),
+        (
+            #"emails[type eq "work"].value pr"#,
+            .valuePath(path("emails"), .and(cmp("type", .eq, "work"), pr("value")))
+        ),
+        (
+            #"addresses[type eq "work"].streetAddress eq "100 Universal City Plaza""#,
+            .valuePath(
+                path("addresses"), .and(cmp("type", .eq, "work"), cmp("streetAddress", .eq, "100 Universal City Plaza"))
+            )
+        ),
         (#"displayName eq "Group""#, cmp("displayName", .eq, "Group")),
         ("emails[type eq work]", .valuePath(path("emails"), cmp("type", .eq, "work"))),
-        (#"emails[type eq "work" or type eq "home"].value co "@example.com""#,
-         .valuePath(path("emails"), .and(.or(cmp("type", .eq, "work"), cmp("type", .eq, "home")), cmp("value", .co, "@example.com")))),
-        (#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915""#,
-         .comparison(AttributePath(schema: enterprise, attribute: "manager", subAttribute: "value"), .eq, "26118915")),
-        (#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "701984""#,
-         .comparison(AttributePath(schema: enterprise, attribute: "employeeNumber"), .eq, "701984")),
-        (#"members[value eq "2819c223-7f76-453a-919d-413861904646"]"#,
-         .valuePath(path("members"), cmp("value", .eq, "2819c223-7f76-453a-919d-413861904646"))),
-        (#"id eq "2819c223-7f76-453a-919d-413861904646" and members[value eq "abc"]"#,
-         .and(cmp("id", .eq, "2819c223-7f76-453a-919d-413861904646"), .valuePath(path("members"), cmp("value", .eq, "abc")))),
+        (
+            #"emails[type eq "work" or type eq "home"].value co "@example.com""#,
+            .valuePath(
+                path("emails"),
+                .and(.or(cmp("type", .eq, "work"), cmp("type", .eq, "home")), cmp("value", .co, "@example.com")))
+        ),
+        (
+            #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915""#,
+            .comparison(AttributePath(schema: enterprise, attribute: "manager", subAttribute: "value"), .eq, "26118915")
+        ),
+        (
+            #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "701984""#,
+            .comparison(AttributePath(schema: enterprise, attribute: "employeeNumber"), .eq, "701984")
+        ),
+        (
+            #"members[value eq "2819c223-7f76-453a-919d-413861904646"]"#,
+            .valuePath(path("members"), cmp("value", .eq, "2819c223-7f76-453a-919d-413861904646"))
+        ),
+        (
+            #"id eq "2819c223-7f76-453a-919d-413861904646" and members[value eq "abc"]"#,
+            .and(
+                cmp("id", .eq, "2819c223-7f76-453a-919d-413861904646"),
+                .valuePath(path("members"), cmp("value", .eq, "abc")))
+        ),
     ]
 
     @Test("Identity-provider forms (Okta, Entra ID)", arguments: idpForms)
@@ -110,7 +150,9 @@ struct FilterParserTests {
 
     @Test("Every compareOp, in any case", arguments: ComparisonOperator.allCases)
     func compareOperators(op: ComparisonOperator) throws {
-        for spelling in [op.rawValue, op.rawValue.uppercased(), op.rawValue.prefix(1).uppercased() + op.rawValue.dropFirst()] {
+        for spelling in [
+            op.rawValue, op.rawValue.uppercased(), op.rawValue.prefix(1).uppercased() + op.rawValue.dropFirst(),
+        ] {
             #expect(try parse(#"title \#(spelling) "x""#) == cmp("title", op, "x"))
         }
     }
@@ -133,12 +175,20 @@ struct FilterParserTests {
     static let attributePaths: [(String, AttributePath)] = [
         ("userName", AttributePath(attribute: "userName")),
         ("name.givenName", AttributePath(attribute: "name", subAttribute: "givenName")),
-        ("urn:ietf:params:scim:schemas:core:2.0:User:name.givenName",
-         AttributePath(schema: coreUser, attribute: "name", subAttribute: "givenName")),
-        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
-         AttributePath(schema: enterprise, attribute: "department")),
-        ("URN:IETF:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName",
-         AttributePath(schema: "URN:IETF:params:scim:schemas:extension:enterprise:2.0:User", attribute: "manager", subAttribute: "displayName")),
+        (
+            "urn:ietf:params:scim:schemas:core:2.0:User:name.givenName",
+            AttributePath(schema: coreUser, attribute: "name", subAttribute: "givenName")
+        ),
+        (
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+            AttributePath(schema: enterprise, attribute: "department")
+        ),
+        (
+            "URN:IETF:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName",
+            AttributePath(
+                schema: "URN:IETF:params:scim:schemas:extension:enterprise:2.0:User", attribute: "manager",
+                subAttribute: "displayName")
+        ),
         ("x-custom_attr1", AttributePath(attribute: "x-custom_attr1")),
         ("manager.$ref", AttributePath(attribute: "manager", subAttribute: "$ref")),
     ]
@@ -192,9 +242,15 @@ struct FilterParserTests {
 
     @Test("Integers stay integers; decimals and exponents become doubles")
     func numberKinds() throws {
-        guard case .comparison(_, _, let i) = try parse("loginCount gt 10") else { Issue.record("not a comparison"); return }
+        guard case .comparison(_, _, let i) = try parse("loginCount gt 10") else {
+            Issue.record("not a comparison")
+            return
+        }
         #expect(i == .int(10))
-        guard case .comparison(_, _, let d) = try parse("loginCount gt 10.0") else { Issue.record("not a comparison"); return }
+        guard case .comparison(_, _, let d) = try parse("loginCount gt 10.0") else {
+            Issue.record("not a comparison")
+            return
+        }
         #expect(d == .double(10))
     }
 
@@ -212,13 +268,16 @@ struct FilterParserTests {
         ("not (a pr or b pr) or c pr", .or(.not(.or(pr("a"), pr("b"))), pr("c"))),
         ("not (not (a pr))", .not(.not(pr("a")))),
         ("((a pr))", pr("a")),
-        ("a pr and b[c pr or d pr] or e pr",
-         .or(.and(pr("a"), .valuePath(path("b"), .or(pr("c"), pr("d")))), pr("e"))),
+        (
+            "a pr and b[c pr or d pr] or e pr",
+            .or(.and(pr("a"), .valuePath(path("b"), .or(pr("c"), pr("d")))), pr("e"))
+        ),
         ("a pr or b pr and c pr or d pr", .or(.or(pr("a"), .and(pr("b"), pr("c"))), pr("d"))),
     ]
 
-    @Test("not/parentheses/valuePath bind tighter than and, and tighter than or; both left-associative",
-          arguments: precedence)
+    @Test(
+        "not/parentheses/valuePath bind tighter than and, and tighter than or; both left-associative",
+        arguments: precedence)
     func precedenceRules(text: String, expected: Filter) throws {
         #expect(try parse(text) == expected)
     }
@@ -228,10 +287,16 @@ struct FilterParserTests {
         ("emails[primary eq true]", .valuePath(path("emails"), cmp("primary", .eq, true))),
         ("emails[value pr]", .valuePath(path("emails"), pr("value"))),
         (#"emails[not (type eq "work")]"#, .valuePath(path("emails"), .not(cmp("type", .eq, "work")))),
-        (#"emails[(type eq "work" or type eq "home") and primary eq true]"#,
-         .valuePath(path("emails"), .and(.or(cmp("type", .eq, "work"), cmp("type", .eq, "home")), cmp("primary", .eq, true)))),
-        (#"urn:ietf:params:scim:schemas:core:2.0:User:emails[type eq "work"]"#,
-         .valuePath(AttributePath(schema: coreUser, attribute: "emails"), cmp("type", .eq, "work"))),
+        (
+            #"emails[(type eq "work" or type eq "home") and primary eq true]"#,
+            .valuePath(
+                path("emails"), .and(.or(cmp("type", .eq, "work"), cmp("type", .eq, "home")), cmp("primary", .eq, true))
+            )
+        ),
+        (
+            #"urn:ietf:params:scim:schemas:core:2.0:User:emails[type eq "work"]"#,
+            .valuePath(AttributePath(schema: coreUser, attribute: "emails"), cmp("type", .eq, "work"))
+        ),
         (#"not (emails[type eq "work"])"#, .not(.valuePath(path("emails"), cmp("type", .eq, "work")))),
     ]
 
@@ -310,7 +375,10 @@ struct FilterParserTests {
         ("userName", "expected an operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after 'userName' at position 8."),
         ("userName eq", "Invalid filter 'userName eq': expected a comparison value after 'eq' at position 11."),
         ("userName eq   ", "expected a comparison value after 'eq' at position 14."),
-        ("foo@x.com", "expected an attribute path such as 'userName' or 'name.familyName' at position 0, found 'foo@x.com'."),
+        (
+            "foo@x.com",
+            "expected an attribute path such as 'userName' or 'name.familyName' at position 0, found 'foo@x.com'."
+        ),
         ("bjensen", "after 'bjensen' at position 7"),
         (#""bjensen""#, "expected an attribute path, 'not' or '(' at position 0"),
         ("userName equals \"x\"", "'equals' is not a filter operator"),
@@ -413,7 +481,10 @@ struct FilterParserTests {
         for i in 1..<300 { expected = .and(expected, pr("a\(i)")) }
         #expect(filter == expected)
         let mixed = try parse(terms.joined(separator: " or "))
-        guard case .or(_, let last) = mixed else { Issue.record("expected or"); return }
+        guard case .or(_, let last) = mixed else {
+            Issue.record("expected or")
+            return
+        }
         #expect(last == pr("a299"))
     }
 
@@ -466,7 +537,8 @@ private struct FilterFuzzGenerator: RandomNumberGenerator {
     /// invalidFilter instead of being parsed again.
     @Test func renderingLongerThanTheLimitIsRefusedNotCrashed() throws {
         let url = try #require(
-            Bundle.module.url(forResource: "filter-render-longer-than-limit", withExtension: "bin", subdirectory: "Fixtures/fuzz"))
+            Bundle.module.url(
+                forResource: "filter-render-longer-than-limit", withExtension: "bin", subdirectory: "Fixtures/fuzz"))
         let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
         let filter = try Filter(parsing: text)
         #expect(filter.description.count > Filter.maximumLength)

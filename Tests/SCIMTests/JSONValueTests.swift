@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SCIM
 
 @Suite("Reading JSON and objects with case-insensitive names")
@@ -10,8 +11,10 @@ struct JSONValueTests {
         (#"{"userName":"a@x.org","name":{"givenName":"A","givenname":"B"}}"#, "givenname"),
         (#"{"emails":[{"value":"a@x.org","Value":"b@x.org"}]}"#, "Value"),
         (#"{"Operations":[],"operations":[]}"#, "operations"),
-        (#"{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{},"URN:ietf:params:scim:schemas:extension:enterprise:2.0:user":{}}"#,
-         "URN:ietf:params:scim:schemas:extension:enterprise:2.0:user"),
+        (
+            #"{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{},"URN:ietf:params:scim:schemas:extension:enterprise:2.0:user":{}}"#,
+            "URN:ietf:params:scim:schemas:extension:enterprise:2.0:user"
+        ),
         (#"{"a\u0062":1,"ab":2}"#, "ab"),
     ])
     func repeatedNamesAreRefused(_ body: String, _ name: String) {
@@ -29,7 +32,8 @@ struct JSONValueTests {
     }
 
     @Test func theSameNameInDifferentObjectsIsFine() throws {
-        let value = try JSONValue(parsing: #"{"name":{"value":"a"},"emails":[{"value":"b"},{"value":"c"}],"Name2":{"value":1}}"#)
+        let value = try JSONValue(
+            parsing: #"{"name":{"value":"a"},"emails":[{"value":"b"},{"value":"c"}],"Name2":{"value":1}}"#)
         #expect(value.objectValue?.keys == ["name", "emails", "Name2"])
     }
 
@@ -59,7 +63,8 @@ struct JSONValueTests {
     }
 
     @Test func laterDuplicatesReplaceEarlierOnesWhenBuiltInCode() {
-        let object = JSONObject((0..<40).map { (key: $0 % 2 == 0 ? "a\($0 / 2)" : "A\($0 / 2)", value: JSONValue.int($0)) })
+        let object = JSONObject(
+            (0..<40).map { (key: $0 % 2 == 0 ? "a\($0 / 2)" : "A\($0 / 2)", value: JSONValue.int($0)) })
         #expect(object.count == 20)
         #expect(object["a3"] == .int(7) && object.members[3].key == "a3")
     }

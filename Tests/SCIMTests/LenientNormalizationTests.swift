@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SCIM
 
 /// `normalize(_:dropping:)`: under `accept-and-warn` what cannot be kept of attributes that are not identity is left
@@ -28,7 +29,8 @@ struct LenientNormalizationTests {
             kept: #"{"userName":"a@b.c","\#(enterprise)":{"department":"R&D"}}"#,
             dropped: ["\(enterprise):badge unknown-attribute"], scimType: "invalidSyntax"),
         Case(
-            name: "unknown schema with attributes", input: #"{"userName":"a@b.c","urn:example:custom:1.0:User":{"x":1}}"#,
+            name: "unknown schema with attributes",
+            input: #"{"userName":"a@b.c","urn:example:custom:1.0:User":{"x":1}}"#,
             kept: #"{"userName":"a@b.c"}"#, dropped: ["urn:example:custom:1.0:User unknown-attribute"],
             scimType: "invalidSyntax"),
         Case(
@@ -53,8 +55,10 @@ struct LenientNormalizationTests {
             dropped: ["phoneNumbers.value wrong-type", "phoneNumbers wrong-type"], scimType: "invalidValue"),
         Case(
             name: "several primary",
-            input: #"{"userName":"a@b.c","emails":[{"value":"a@b.c","primary":true},{"value":"x@b.c","primary":"True"}]}"#,
-            kept: #"{"userName":"a@b.c","emails":[{"value":"a@b.c","primary":true},{"value":"x@b.c","primary":false}]}"#,
+            input:
+                #"{"userName":"a@b.c","emails":[{"value":"a@b.c","primary":true},{"value":"x@b.c","primary":"True"}]}"#,
+            kept:
+                #"{"userName":"a@b.c","emails":[{"value":"a@b.c","primary":true},{"value":"x@b.c","primary":false}]}"#,
             dropped: ["emails.primary several-primary"], scimType: "invalidValue"),
         Case(
             name: "capitalised keys and string booleans stay valid",
@@ -66,7 +70,8 @@ struct LenientNormalizationTests {
     @Test(arguments: cases)
     func acceptAndWarn(_ c: Case) throws {
         var dropped = DroppedValues(policy: .acceptAndWarn)
-        let out = try ResourceType.user.normalize(try JSONValue(parsing: Array(c.input.utf8)).objectValue!, dropping: &dropped)
+        let out = try ResourceType.user.normalize(
+            try JSONValue(parsing: Array(c.input.utf8)).objectValue!, dropping: &dropped)
         #expect(JSONValue.object(out) == (try JSONValue(parsing: Array(c.kept.utf8))))
         #expect(dropped.values.map { "\($0.attribute) \($0.rule.rawValue)" } == c.dropped)
         #expect(dropped.values.allSatisfy { $0.value.count <= DroppedValue.valueLimit && !$0.error.detail.isEmpty })
@@ -107,8 +112,10 @@ struct LenientNormalizationTests {
     /// PATCH operations naming unknown attributes are skipped under accept-and-warn.
     @Test func patchSkipsUnknownAttributes() throws {
         let request = try PatchRequest(
-            json: try JSONValue(parsing: Array(
-                #"{"Operations":[{"op":"add","path":"adreses","value":"x"},{"op":"replace","value":{"title":"T","shoe":1}}]}"#.utf8)))
+            json: try JSONValue(
+                parsing: Array(
+                    #"{"Operations":[{"op":"add","path":"adreses","value":"x"},{"op":"replace","value":{"title":"T","shoe":1}}]}"#
+                        .utf8)))
         var dropped = DroppedValues(policy: .acceptAndWarn)
         let outcome = try ResourceType.user.applyPatch(request, to: ["userName": "a@b.c"], dropping: &dropped)
         #expect(outcome.resource["title"] == "T")

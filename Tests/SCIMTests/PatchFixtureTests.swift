@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SCIM
 
 /// Replays the PATCH fixtures: each file holds a request as its source (RFC 7644 §3.5.2 or an identity provider's
@@ -56,7 +57,8 @@ struct PatchFixtureTests {
             let result: Result<PatchOutcome, SCIMError>
             do throws(SCIMError) {
                 let request = try PatchRequest(json: fixture.request)
-                result = .success(try fixture.type.applyPatch(request, to: c.resource, deferredAttributes: c.deferredAttributes))
+                result = .success(
+                    try fixture.type.applyPatch(request, to: c.resource, deferredAttributes: c.deferredAttributes))
             } catch {
                 result = .failure(error)
             }
@@ -70,7 +72,9 @@ struct PatchFixtureTests {
             case (.failure(let error), nil):
                 Issue.record("\(label): unexpected error \(error)")
             case (.success(let outcome), let expected?):
-                Issue.record("\(label): expected \(expected.status) \(expected.scimType?.rawValue ?? "") but got \(outcome.resource.jsonText)")
+                Issue.record(
+                    "\(label): expected \(expected.status) \(expected.scimType?.rawValue ?? "") but got \(outcome.resource.jsonText)"
+                )
             case (.success(let outcome), nil):
                 if let expected = c.expected {
                     #expect(
@@ -83,7 +87,8 @@ struct PatchFixtureTests {
                     let normalized = try fixture.type.normalize(outcome.resource)
                     #expect(
                         JSONValue.object(normalized).canonicallyEquals(.object(outcome.resource)),
-                        "\(label): normalize changed the output:\n engine     \(outcome.resource.jsonText)\n normalized \(normalized.jsonText)")
+                        "\(label): normalize changed the output:\n engine     \(outcome.resource.jsonText)\n normalized \(normalized.jsonText)"
+                    )
                 } catch {
                     Issue.record("\(label): normalize rejected the engine's output: \(error)")
                 }
@@ -105,7 +110,9 @@ struct PatchFixtureTests {
             }
             onDisk.insert(String(relative.dropLast(".json".count)))
         }
-        #expect(onDisk == Set(Self.fixtures), "unlisted: \(onDisk.subtracting(Self.fixtures)), missing: \(Set(Self.fixtures).subtracting(onDisk))")
+        #expect(
+            onDisk == Set(Self.fixtures),
+            "unlisted: \(onDisk.subtracting(Self.fixtures)), missing: \(Set(Self.fixtures).subtracting(onDisk))")
     }
 }
 
@@ -152,13 +159,16 @@ struct PatchFixture {
                     scimType: e["scimType"]?.stringValue.map(SCIMError.ScimType.init(rawValue:)),
                     detailContains: e["detailContains"]?.stringValue)
             }
-            cases.append(Case(
-                name: c["name"]?.stringValue ?? "case \(i)",
-                deferredAttributes: Set((c["deferredAttributes"]?.arrayValue ?? []).compactMap(\.stringValue)),
-                resource: c["resource"]?.objectValue ?? JSONObject(),
-                expected: c["expected"]?.objectValue,
-                expectedDeferred: try (c["expectedDeferred"]?.arrayValue ?? []).map { try DeferredChange(fixture: $0) },
-                expectedError: expectedError))
+            cases.append(
+                Case(
+                    name: c["name"]?.stringValue ?? "case \(i)",
+                    deferredAttributes: Set((c["deferredAttributes"]?.arrayValue ?? []).compactMap(\.stringValue)),
+                    resource: c["resource"]?.objectValue ?? JSONObject(),
+                    expected: c["expected"]?.objectValue,
+                    expectedDeferred: try (c["expectedDeferred"]?.arrayValue ?? []).map {
+                        try DeferredChange(fixture: $0)
+                    },
+                    expectedError: expectedError))
         }
         return PatchFixture(source: source, type: PatchTestTypes.named(typeName), request: request, cases: cases)
     }
@@ -177,7 +187,8 @@ extension DeferredChange {
         case "removeAll": self = .removeAll(attribute: attribute)
         case "replace": self = .replace(attribute: attribute, values: values)
         case "removeMatching":
-            self = .removeMatching(attribute: attribute, filter: try Filter(parsing: try #require(o["filter"]?.stringValue)))
+            self = .removeMatching(
+                attribute: attribute, filter: try Filter(parsing: try #require(o["filter"]?.stringValue)))
         default:
             throw FixtureError.unknownDeferredOp(json.jsonText)
         }

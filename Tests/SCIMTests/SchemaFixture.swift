@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import SCIM
 
 /// Loads the JSON fixtures under `Fixtures/` (copied into the test bundle).

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SCIM
 
 @Suite("Core schemas (RFC 7643 §4, §8.7)")
@@ -21,7 +22,10 @@ struct SchemaTests {
         ("phoneNumbers", ["value", "display", "type", "primary"]),
         ("ims", ["value", "display", "type", "primary"]),
         ("photos", ["value", "display", "type", "primary"]),
-        ("addresses", ["formatted", "streetAddress", "locality", "region", "postalCode", "country", "type", "primary"]),
+        (
+            "addresses",
+            ["formatted", "streetAddress", "locality", "region", "postalCode", "country", "type", "primary"]
+        ),
         ("groups", ["value", "$ref", "display", "type"]),
         ("entitlements", ["value", "display", "type", "primary"]),
         ("roles", ["value", "display", "type", "primary"]),
@@ -37,7 +41,8 @@ struct SchemaTests {
     @Test func userCharacteristicsFollowRFC7643Section871() throws {
         let user = Schema.user
         let userName = try #require(user.attribute(named: "userName"))
-        #expect(userName.required && !userName.caseExact && userName.uniqueness == .server && userName.returned == .default)
+        #expect(
+            userName.required && !userName.caseExact && userName.uniqueness == .server && userName.returned == .default)
         let password = try #require(user.attribute(named: "password"))
         #expect(password.mutability == .writeOnly && password.returned == .never)
         let groups = try #require(user.attribute(named: "groups"))
@@ -50,7 +55,8 @@ struct SchemaTests {
         #expect(user.attribute(named: "profileUrl")?.referenceTypes == ["external"])
         #expect(user.attribute(named: "photos")?.subAttribute(named: "value")?.type == .reference)
         #expect(user.attribute(named: "x509Certificates")?.subAttribute(named: "value")?.type == .binary)
-        #expect(user.attribute(named: "emails")?.subAttribute(named: "type")?.canonicalValues == ["work", "home", "other"])
+        #expect(
+            user.attribute(named: "emails")?.subAttribute(named: "type")?.canonicalValues == ["work", "home", "other"])
         #expect(
             user.attribute(named: "phoneNumbers")?.subAttribute(named: "type")?.canonicalValues
                 == ["work", "home", "mobile", "fax", "pager", "other"])
@@ -58,7 +64,9 @@ struct SchemaTests {
         #expect(user.attribute(named: "roles")?.subAttribute(named: "type")?.canonicalValues == [])
         // Everything else is the RFC's default: readWrite, returned default, not required.
         for attribute in user.attributes where !["userName", "password", "groups"].contains(attribute.name) {
-            #expect(attribute.mutability == .readWrite && attribute.returned == .default && !attribute.required, "\(attribute.name)")
+            #expect(
+                attribute.mutability == .readWrite && attribute.returned == .default && !attribute.required,
+                "\(attribute.name)")
         }
     }
 
@@ -66,7 +74,9 @@ struct SchemaTests {
         let org = try #require(Schema.user.attribute(named: "C42ORGNAME"))
         #expect(org.name == "c42OrgName")
         #expect(org.type == .string && !org.caseExact && org.mutability == .readWrite && !org.multiValued)
-        #expect(org.description == "Name of the organization the user belongs to in this platform; used by organization mapping.")
+        #expect(
+            org.description
+                == "Name of the organization the user belongs to in this platform; used by organization mapping.")
     }
 
     @Test func groupSchema() throws {
@@ -83,7 +93,10 @@ struct SchemaTests {
     @Test func enterpriseUserSchema() throws {
         let ext = Schema.enterpriseUser
         #expect(ext.id == "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
-        #expect(ext.attributes.map(\.name) == ["employeeNumber", "costCenter", "organization", "division", "department", "manager"])
+        #expect(
+            ext.attributes.map(\.name) == [
+                "employeeNumber", "costCenter", "organization", "division", "department", "manager",
+            ])
         let manager = try #require(ext.attribute(named: "manager"))
         #expect(manager.subAttributes.map(\.name) == ["value", "$ref", "displayName"])
         #expect(manager.subAttribute(named: "displayName")?.mutability == .readOnly)
@@ -127,7 +140,10 @@ struct DiscoveryTests {
         #expect(r["meta"] == ["resourceType": "Schema", "location": .string(Self.baseURL + "/Schemas/" + schema.id)])
         let attributes = Self.attributes(r)
         #expect(attributes.count == schema.attributes.count)
-        let keys = ["name", "type", "multiValued", "description", "required", "caseExact", "mutability", "returned", "uniqueness"]
+        let keys = [
+            "name", "type", "multiValued", "description", "required", "caseExact", "mutability", "returned",
+            "uniqueness",
+        ]
         for attribute in attributes {
             for key in keys { #expect(attribute[key] != nil, "\(attribute["name"]?.stringValue ?? "?") lacks \(key)") }
             #expect((attribute["subAttributes"] != nil) == (attribute["type"] == "complex"))
@@ -148,7 +164,9 @@ struct DiscoveryTests {
         #expect(emailSubs.first { $0["name"] == "type" }?["canonicalValues"] == ["work", "home", "other"])
         #expect(emailSubs.first { $0["name"] == "value" }?["canonicalValues"] == nil)
         let roles = try #require(attributes.first { $0["name"] == "roles" })
-        let roleType = (roles["subAttributes"]?.arrayValue ?? []).compactMap(\.objectValue).first { $0["name"] == "type" }
+        let roleType = (roles["subAttributes"]?.arrayValue ?? []).compactMap(\.objectValue).first {
+            $0["name"] == "type"
+        }
         #expect(roleType?["canonicalValues"] == nil)
         let profileUrl = try #require(attributes.first { $0["name"] == "profileUrl" })
         #expect(profileUrl["referenceTypes"] == ["external"])
@@ -156,19 +174,27 @@ struct DiscoveryTests {
 
     @Test func resourceTypeRepresentations() {
         let user = ResourceType.user.representation(baseURL: Self.baseURL)
-        #expect(user.keys == ["schemas", "id", "name", "endpoint", "description", "schema", "schemaExtensions", "meta"])
+        #expect(
+            user.keys == ["schemas", "id", "name", "endpoint", "description", "schema", "schemaExtensions", "meta"])
         #expect(user["schemas"] == ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"])
         #expect(user["id"] == "User" && user["endpoint"] == "/Users")
         #expect(user["schema"] == "urn:ietf:params:scim:schemas:core:2.0:User")
-        #expect(user["schemaExtensions"] == [["schema": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "required": false]])
-        #expect(user["meta"] == ["resourceType": "ResourceType", "location": "http://127.0.0.1:8080/scim/p1/v2/ResourceTypes/User"])
+        #expect(
+            user["schemaExtensions"] == [
+                ["schema": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "required": false]
+            ])
+        #expect(
+            user["meta"] == [
+                "resourceType": "ResourceType", "location": "http://127.0.0.1:8080/scim/p1/v2/ResourceTypes/User",
+            ])
         let group = ResourceType.group.representation(baseURL: Self.baseURL)
         #expect(group["endpoint"] == "/Groups" && group["schemaExtensions"] == [])
         #expect(Self.nulls(in: .object(user)).isEmpty && Self.nulls(in: .object(group)).isEmpty)
     }
 
     @Test func serviceProviderConfigRepresentation() throws {
-        let r = ServiceProviderConfig(documentationUri: "https://example.com/roster/scim").representation(baseURL: Self.baseURL)
+        let r = ServiceProviderConfig(documentationUri: "https://example.com/roster/scim").representation(
+            baseURL: Self.baseURL)
         #expect(Self.nulls(in: .object(r)).isEmpty)
         #expect(r["schemas"] == ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"])
         #expect(r["documentationUri"] == "https://example.com/roster/scim")
@@ -184,7 +210,11 @@ struct DiscoveryTests {
         #expect(schemes.map { $0["type"] } == ["httpbasic", "oauthbearertoken"])
         #expect(schemes[0]["primary"] == true)
         #expect(schemes.allSatisfy { $0["name"]?.stringValue != nil && $0["description"]?.stringValue != nil })
-        #expect(r["meta"] == ["resourceType": "ServiceProviderConfig", "location": "http://127.0.0.1:8080/scim/p1/v2/ServiceProviderConfig"])
+        #expect(
+            r["meta"] == [
+                "resourceType": "ServiceProviderConfig",
+                "location": "http://127.0.0.1:8080/scim/p1/v2/ServiceProviderConfig",
+            ])
     }
 
     @Test func listResponse() {

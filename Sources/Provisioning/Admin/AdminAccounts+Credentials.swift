@@ -82,7 +82,8 @@ extension AdminAccounts {
             }
             guard try await tx.admins().count > 1 else {
                 throw ProvisioningError.conflict(
-                    "\(admin.email) is the only admin; add another admin before removing this one, or nobody could sign in to the console or the admin API.")
+                    "\(admin.email) is the only admin; add another admin before removing this one, or nobody could sign in to the console or the admin API."
+                )
             }
             _ = try await tx.deleteAdmin(id: admin.id)
             return admin

@@ -153,7 +153,9 @@ package struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     }
 
     package func signOut(token: String) async throws {
-        try await store.withTransaction { tx in try await tx.deleteAdminSession(tokenHash: Credentials.hash(secret: token)) }
+        try await store.withTransaction { tx in
+            try await tx.deleteAdminSession(tokenHash: Credentials.hash(secret: token))
+        }
     }
 
     // MARK: First admin
@@ -172,7 +174,9 @@ package struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     /// Whether `token` is the current setup token and no admin exists yet.
     package func isValidSetupToken(_ token: String) async throws -> Bool {
         try await store.read { tx in
-            guard try await tx.admins().isEmpty, let stored = try await tx.setting(Self.setupTokenSetting), !stored.isEmpty else {
+            guard try await tx.admins().isEmpty, let stored = try await tx.setting(Self.setupTokenSetting),
+                !stored.isEmpty
+            else {
                 return false
             }
             return Credentials.verify(secret: token, storedHash: stored)
@@ -189,7 +193,8 @@ package struct AdminAccounts<Store: ProvisioningStore>: Sendable {
                 Credentials.verify(secret: token, storedHash: stored)
             else {
                 throw ProvisioningError.unauthenticated(
-                    "This setup link is no longer valid: an admin exists already, or the server was restarted and printed a new link.")
+                    "This setup link is no longer valid: an admin exists already, or the server was restarted and printed a new link."
+                )
             }
             try await tx.insertAdmin(admin)
             try await tx.setSetting(Self.setupTokenSetting, "")

@@ -160,7 +160,8 @@ extension AdminService {
             if let providerID = user.providerID {
                 let name = try await tx.provider(id: providerID)?.name ?? providerID
                 throw ProvisioningError.invalid(
-                    "\(user.userName) is managed by the provisioning provider '\(name)' (\(providerID)); change these attributes in that identity provider, whose values overwrite local edits.")
+                    "\(user.userName) is managed by the provisioning provider '\(name)' (\(providerID)); change these attributes in that identity provider, whose values overwrite local edits."
+                )
             }
             var attributes = user.attributes
             if let v = edit.displayName { attributes["displayName"] = .string(v) }
@@ -202,6 +203,7 @@ extension AdminService {
     /// moved to cold storage from now on.
     package func setColdStorageRetention(days: Int) async throws {
         try SettingLimit.coldStorageRetentionDays.check(days)
-        try await store.withTransaction { tx in try await tx.setSetting(LifecycleEffects.retentionSetting, String(days)) }
+        try await store.withTransaction { tx in try await tx.setSetting(LifecycleEffects.retentionSetting, String(days))
+        }
     }
 }

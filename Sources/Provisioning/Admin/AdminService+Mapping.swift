@@ -64,7 +64,8 @@ extension AdminService {
             for rule in rules.organizations {
                 organizationRules.append(
                     .init(
-                        group: groupNames[rule.groupID] ?? rule.groupID, organization: try await orgName(rule.organizationID),
+                        group: groupNames[rule.groupID] ?? rule.groupID,
+                        organization: try await orgName(rule.organizationID),
                         priority: rule.priority))
             }
             var watchlistRules: [MappingOverview.WatchlistRule] = []
@@ -80,7 +81,9 @@ extension AdminService {
                 parent: try await orgName(provider.organizationMapping.parentID),
                 groups: groups.map { .init(id: $0.id, displayName: $0.displayName, members: $0.memberCount) },
                 organizationRules: organizationRules.sorted { $0.priority < $1.priority },
-                roleRules: rules.roles.map { .init(group: groupNames[$0.groupID] ?? $0.groupID, roles: $0.roles.sorted()) },
+                roleRules: rules.roles.map {
+                    .init(group: groupNames[$0.groupID] ?? $0.groupID, roles: $0.roles.sorted())
+                },
                 watchlistRules: watchlistRules)
         }
     }
@@ -105,7 +108,8 @@ extension AdminService {
         if method != .attribute && attribute != nil {
             throw ProvisioningError.invalid("--attribute applies to method attribute only.")
         }
-        let path = method == .attribute
+        let path =
+            method == .attribute
             ? try MappingRulesEvaluator.validateAttribute(attribute ?? OrganizationMapping.defaultAttribute) : nil
         let timestamp = now()
         return try await store.withTransaction { tx in
@@ -120,7 +124,8 @@ extension AdminService {
             try await tx.updateProvider(provider)
             var note: String? = nil
             if method == .groups, try await tx.groupCount(providerID: providerID) == 0 {
-                note = "\(MappingMessage.noGroups) for '\(provider.name)' yet: push groups from the identity provider (in Okta, Push Groups), then map them with `roster org-mapping add`. Until then every user goes to the default organization."
+                note =
+                    "\(MappingMessage.noGroups) for '\(provider.name)' yet: push groups from the identity provider (in Okta, Push Groups), then map them with `roster org-mapping add`. Until then every user goes to the default organization."
             }
             return (provider, note)
         }
@@ -128,7 +133,8 @@ extension AdminService {
 
     /// Maps a SCIM group to an organization (method `groups`). Priority 1 is the highest (the range is
     /// ``SettingLimit/rulePriority``); without one the rule comes after the existing ones.
-    package func addOrganizationRule(providerID: String, group: String, organization: String, priority: Int?) async throws
+    package func addOrganizationRule(providerID: String, group: String, organization: String, priority: Int?)
+        async throws
         -> MappingRules.OrganizationRule
     {
         if let priority { try SettingLimit.rulePriority.check(priority) }
@@ -140,7 +146,8 @@ extension AdminService {
             if let existing = rules.organizations.first(where: { $0.groupID == groupRecord.id }) {
                 let name = try await tx.organization(id: existing.organizationID)?.name ?? existing.organizationID
                 throw ProvisioningError.conflict(
-                    "Group '\(groupRecord.displayName)' is already mapped to organization '\(name)'; remove that mapping first.")
+                    "Group '\(groupRecord.displayName)' is already mapped to organization '\(name)'; remove that mapping first."
+                )
             }
             let rule = MappingRules.OrganizationRule(
                 groupID: groupRecord.id, organizationID: target.id,
@@ -170,9 +177,12 @@ extension AdminService {
         return try await store.withTransaction { tx in
             let provider = try await Self.provider(providerID, tx: tx)
             let groupRecord = try await Self.group(named: group, provider: provider, tx: tx)
-            if let existing = try await tx.mappingRules(providerID: providerID).roles.first(where: { $0.groupID == groupRecord.id }) {
+            if let existing = try await tx.mappingRules(providerID: providerID).roles.first(where: {
+                $0.groupID == groupRecord.id
+            }) {
                 throw ProvisioningError.conflict(
-                    "Group '\(groupRecord.displayName)' is already mapped to \(existing.roles.sorted().joined(separator: ", ")); only groups that are not yet mapped can be added. Remove its mapping first to change it.")
+                    "Group '\(groupRecord.displayName)' is already mapped to \(existing.roles.sorted().joined(separator: ", ")); only groups that are not yet mapped can be added. Remove its mapping first to change it."
+                )
             }
             let rule = MappingRules.RoleRule(groupID: groupRecord.id, roles: roles)
             try await tx.insertRoleRule(providerID: providerID, rule)
@@ -208,7 +218,9 @@ extension AdminService {
             let groupRecord = try await Self.group(named: group, provider: provider, tx: tx)
             if kind == .watchlist, let watchlist {
                 let target = try await Self.watchlist(named: watchlist, tx: tx)
-                let forGroup = try await tx.mappingRules(providerID: providerID).watchlists.filter { $0.groupID == groupRecord.id }
+                let forGroup = try await tx.mappingRules(providerID: providerID).watchlists.filter {
+                    $0.groupID == groupRecord.id
+                }
                 guard forGroup.contains(where: { $0.watchlistID == target.id }) else {
                     throw ProvisioningError.notFound(
                         "Group '\(groupRecord.displayName)' is not mapped to watchlist '\(target.name)'.")
@@ -323,7 +335,8 @@ extension AdminService {
                     log.append(
                         SyncLogEntry(
                             at: timestamp, providerID: providerID, action: .mappingsApplied,
-                            detail: "apply org and role settings: \(run.processed) users evaluated, \(run.changed) changed",
+                            detail:
+                                "apply org and role settings: \(run.processed) users evaluated, \(run.changed) changed",
                             requestID: "apply:\(run.id)"))
                 }
                 try await tx.saveMappingRun(run)
@@ -344,7 +357,8 @@ extension AdminService {
 
     static func provider(_ id: String, tx: any StoreTransaction) async throws -> Provider {
         guard let provider = try await tx.provider(id: id) else {
-            throw ProvisioningError.notFound("No provisioning provider with id '\(id)'; `roster provider list` shows them.")
+            throw ProvisioningError.notFound(
+                "No provisioning provider with id '\(id)'; `roster provider list` shows them.")
         }
         return provider
     }
@@ -352,14 +366,17 @@ extension AdminService {
     /// A provider's SCIM group by display name (case-insensitive), or an error that lists what there is.
     static func group(named name: String, provider: Provider, tx: any StoreTransaction) async throws -> GroupRecord {
         if let group = try await tx.group(providerID: provider.id, displayName: name.trimmingSpaces) { return group }
-        let groups = try await tx.groups(providerID: provider.id, query: StoreQuery(filter: nil, sort: nil, offset: 0, limit: 20))
+        let groups = try await tx.groups(
+            providerID: provider.id, query: StoreQuery(filter: nil, sort: nil, offset: 0, limit: 20))
         guard groups.totalResults > 0 else {
             throw ProvisioningError.notFound(
-                "\(MappingMessage.noGroups) for provider '\(provider.name)': push groups from the identity provider first (in Okta, Push Groups).")
+                "\(MappingMessage.noGroups) for provider '\(provider.name)': push groups from the identity provider first (in Okta, Push Groups)."
+            )
         }
         let names = groups.items.map { "'\($0.displayName)'" }.joined(separator: ", ")
         throw ProvisioningError.notFound(
-            "Provider '\(provider.name)' has no SCIM group named '\(name)'. Its groups: \(names)\(groups.totalResults > 20 ? ", …" : "").")
+            "Provider '\(provider.name)' has no SCIM group named '\(name)'. Its groups: \(names)\(groups.totalResults > 20 ? ", …" : "")."
+        )
     }
 }
 

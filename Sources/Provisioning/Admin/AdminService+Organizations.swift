@@ -17,7 +17,8 @@ extension AdminService {
             let names = Dictionary(all.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
             let counts = try await tx.organizationUserCounts()
             return all.map {
-                OrganizationSummary(organization: $0, parentName: $0.parentID.flatMap { names[$0] }, users: counts[$0.id] ?? 0)
+                OrganizationSummary(
+                    organization: $0, parentName: $0.parentID.flatMap { names[$0] }, users: counts[$0.id] ?? 0)
             }
         }
     }
@@ -29,7 +30,8 @@ extension AdminService {
         let roles = try defaultRoles.map(Self.catalogueRoles)
         let timestamp = now()
         return try await store.withTransaction { tx in
-            let parentOrganization = try await Self.organization(named: parent ?? Organization.rootName, orRoot: parent == nil, tx: tx)
+            let parentOrganization = try await Self.organization(
+                named: parent ?? Organization.rootName, orRoot: parent == nil, tx: tx)
             if let existing = try await tx.organization(name: trimmed) {
                 throw ProvisioningError.conflict("An organization named '\(existing.name)' already exists.")
             }
@@ -104,7 +106,8 @@ extension AdminService {
             if let providerID = user.providerID, let provider = try await tx.provider(id: providerID), user.linked {
                 guard provider.organizationMapping.method == .single else {
                     throw ProvisioningError.invalid(
-                        "\(user.userName) is placed by the organization mapping of provider '\(provider.name)' (method \(provider.organizationMapping.method.rawValue)); change the mapping or the user's groups or attributes in the identity provider instead.")
+                        "\(user.userName) is placed by the organization mapping of provider '\(provider.name)' (method \(provider.organizationMapping.method.rawValue)); change the mapping or the user's groups or attributes in the identity provider instead."
+                    )
                 }
             }
             let from = try await tx.organization(id: user.organizationID)?.name ?? user.organizationID
@@ -138,7 +141,8 @@ extension AdminService {
                 provider.roleMappingMode == .groups
             {
                 throw ProvisioningError.invalid(
-                    "The roles of \(user.userName) come from the role mapping of provider '\(provider.name)'; map its SCIM groups to roles, or set the provider's role mapping to manual.")
+                    "The roles of \(user.userName) come from the role mapping of provider '\(provider.name)'; map its SCIM groups to roles, or set the provider's role mapping to manual."
+                )
             }
             let current = try await tx.roles(ofUser: user.id)
             guard current != roles.sorted() else { return current }
@@ -168,7 +172,9 @@ extension AdminService {
         return roles
     }
 
-    static func organization(named name: String, orRoot: Bool = false, tx: any StoreTransaction) async throws -> Organization {
+    static func organization(named name: String, orRoot: Bool = false, tx: any StoreTransaction) async throws
+        -> Organization
+    {
         if orRoot, let root = try await tx.organization(id: Organization.rootID) { return root }
         guard let organization = try await tx.organization(name: name.trimmingSpaces) else {
             throw ProvisioningError.notFound("No organization named '\(name)'; `roster org list` shows them.")

@@ -38,8 +38,7 @@ package struct AdminService<Store: ProvisioningStore>: Sendable {
     package func addProvider(
         name: String, deactivationDelay: Duration = Provider.defaultDeactivationDelay,
         userNameFormat: UserNameFormat = .email, invalidData: InvalidDataPolicy = .acceptAndWarn
-    ) async throws -> IssuedCredentials
-    {
+    ) async throws -> IssuedCredentials {
         let trimmed = name.trimmingSpaces
         guard !trimmed.isEmpty else { throw ProvisioningError.invalid("A provider needs a name.") }
         try SettingLimit.deactivationDelay.check(deactivationDelay)
@@ -108,7 +107,9 @@ package struct AdminService<Store: ProvisioningStore>: Sendable {
 
     /// Users and groups a provider manages.
     package func counts(providerID: String) async throws -> (users: Int, groups: Int) {
-        try await store.read { tx in (try await tx.userCount(providerID: providerID), try await tx.groupCount(providerID: providerID)) }
+        try await store.read { tx in
+            (try await tx.userCount(providerID: providerID), try await tx.groupCount(providerID: providerID))
+        }
     }
 
     // MARK: Users
@@ -138,9 +139,11 @@ package struct AdminService<Store: ProvisioningStore>: Sendable {
             var user = user
             if let existing = try await tx.user(userName: address) {
                 throw ProvisioningError.conflict(
-                    "A user with email '\(existing.userName)' already exists (\(existing.isLocal ? "local" : "managed by provider \(existing.providerID!)")).")
+                    "A user with email '\(existing.userName)' already exists (\(existing.isLocal ? "local" : "managed by provider \(existing.providerID!)"))."
+                )
             }
-            let home = try await Self.organization(named: organization ?? Organization.rootName, orRoot: organization == nil, tx: tx)
+            let home = try await Self.organization(
+                named: organization ?? Organization.rootName, orRoot: organization == nil, tx: tx)
             user.organizationID = home.id
             try await tx.insertUser(user)
             try await tx.setRoles(userID: user.id, roles: home.defaultRoles)
@@ -166,7 +169,9 @@ package struct AdminService<Store: ProvisioningStore>: Sendable {
     package func view(of user: UserRecord) async throws -> JSONObject {
         try await store.read { tx in
             var watchlists: [String] = []
-            for id in try await tx.watchlists(ofUser: user.id) { watchlists.append(try await tx.watchlist(id: id)?.name ?? id) }
+            for id in try await tx.watchlists(ofUser: user.id) {
+                watchlists.append(try await tx.watchlist(id: id)?.name ?? id)
+            }
             let placement = UserView.Placement(
                 organization: try await tx.organization(id: user.organizationID)?.name ?? user.organizationID,
                 roles: try await tx.roles(ofUser: user.id), watchlists: watchlists)
@@ -215,7 +220,9 @@ package enum UserView {
             "legalHold": .bool(user.legalHold),
             "legalHoldMatter": string(user.legalHoldMatter),
             "devices": .array(
-                devices.map { .object(["id": .string($0.id), "name": .string($0.name), "createdAt": date($0.createdAt)]) }),
+                devices.map {
+                    .object(["id": .string($0.id), "name": .string($0.name), "createdAt": date($0.createdAt)])
+                }),
             "archives": .array(
                 archives.map {
                     .object([
@@ -251,19 +258,24 @@ extension AdminService {
         let since = now().addingTimeInterval(-86_400)
         return try await store.read { tx in
             var statuses: [ProviderStatus] = []
-            for provider in try await tx.providers() { statuses.append(try await Self.status(of: provider, since: since, tx: tx)) }
+            for provider in try await tx.providers() {
+                statuses.append(try await Self.status(of: provider, since: since, tx: tx))
+            }
             return statuses
         }
     }
 
     package func providerStatus(id: String) async throws -> ProviderStatus {
         let since = now().addingTimeInterval(-86_400)
-        return try await store.read { tx in try await Self.status(of: try Self.provider(id, tx: tx), since: since, tx: tx) }
+        return try await store.read { tx in
+            try await Self.status(of: try Self.provider(id, tx: tx), since: since, tx: tx)
+        }
     }
 
     static func status(of p: Provider, since: Date, tx: any StoreTransaction) async throws -> ProviderStatus {
         ProviderStatus(
-            provider: p, users: try await tx.userCount(providerID: p.id), groups: try await tx.groupCount(providerID: p.id),
+            provider: p, users: try await tx.userCount(providerID: p.id),
+            groups: try await tx.groupCount(providerID: p.id),
             held: try await tx.heldDeactivations(providerID: p.id).count,
             errors24h: try await tx.syncLogCount(providerID: p.id, action: .rejected, since: since),
             warnings24h: try await tx.syncLogCount(providerID: p.id, action: .warning, since: since),

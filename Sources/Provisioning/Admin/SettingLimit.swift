@@ -73,7 +73,8 @@ package struct SettingLimit: Sendable, Hashable {
         let what: String
         switch kind {
         case .duration:
-            what = "a duration from \(Duration.seconds(range.lowerBound).adminText) to "
+            what =
+                "a duration from \(Duration.seconds(range.lowerBound).adminText) to "
                 + "\(Duration.seconds(range.upperBound).adminText) (such as 0, 90s, 15m, 2h or 1d)"
         case .integer(let unit):
             what = "a whole number\(unit.map { " of \($0)" } ?? "") from \(range.lowerBound) to \(range.upperBound)"

@@ -18,7 +18,8 @@ package struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Servic
     let logger: Logger
 
     package init(
-        store: Store, clock: C, now: @escaping @Sendable () -> Date = { Date() }, pollInterval: Duration = .milliseconds(500),
+        store: Store, clock: C, now: @escaping @Sendable () -> Date = { Date() },
+        pollInterval: Duration = .milliseconds(500),
         batchSize: Int = 500, logger: Logger
     ) {
         self.store = store
@@ -40,7 +41,9 @@ package struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Servic
                     continue
                 }
                 if now().timeIntervalSince(lastSweep) >= 60 {
-                    let marked = try await store.withTransaction { tx in try await tx.markExpiredArchives(now: self.now()) }
+                    let marked = try await store.withTransaction { tx in
+                        try await tx.markExpiredArchives(now: self.now())
+                    }
                     if marked > 0 { logger.info("Marked \(marked) cold archive(s) past retention for deletion") }
                     lastSweep = now()
                 }

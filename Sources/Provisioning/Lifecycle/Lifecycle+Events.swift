@@ -106,13 +106,17 @@ extension Lifecycle {
             next.held = .legalHold
             return LifecycleDecision(
                 next: next,
-                actions: [.log(.deactivationHeld, detail: "the user is on legal hold and stays blocked until it is released")])
+                actions: [
+                    .log(.deactivationHeld, detail: "the user is on legal hold and stays blocked until it is released")
+                ])
         }
         next.deactivated = true
         next.held = nil
         return LifecycleDecision(
             next: next,
-            actions: [.revokeSessions, .moveArchivesToColdStorage, .log(.deactivated, detail: "deactivation delay elapsed")])
+            actions: [
+                .revokeSessions, .moveArchivesToColdStorage, .log(.deactivated, detail: "deactivation delay elapsed"),
+            ])
     }
 
     private func legalHoldPlaced() -> LifecycleDecision {
@@ -161,7 +165,8 @@ extension Lifecycle {
                 "unblocked by an admin; still blocked by a pending deactivation"
             } else {
                 switch held {
-                case .massDeactivationGuard?: "unblocked by an admin; still blocked by a deactivation held by the mass-deactivation guard"
+                case .massDeactivationGuard?:
+                    "unblocked by an admin; still blocked by a deactivation held by the mass-deactivation guard"
                 case .legalHold?: "unblocked by an admin; still blocked by a deactivation held by the legal hold"
                 case nil: "unblocked by an admin"
                 }
@@ -176,7 +181,9 @@ extension Lifecycle {
         next.held = nil
         return LifecycleDecision(
             next: next,
-            actions: [.revokeSessions, .moveArchivesToColdStorage, .log(.deactivated, detail: "deactivated by an admin")])
+            actions: [
+                .revokeSessions, .moveArchivesToColdStorage, .log(.deactivated, detail: "deactivated by an admin"),
+            ])
     }
 
     private func adminReactivate() -> LifecycleDecision {

@@ -27,7 +27,8 @@ enum LifecycleEffects {
                 _ = try await tx.revokeSessions(userID: user.id, at: now)
             case .moveArchivesToColdStorage:
                 let days = try await retentionDays(tx: tx)
-                _ = try await tx.moveArchivesToColdStorage(userID: user.id, until: now.addingTimeInterval(Double(days) * 86_400))
+                _ = try await tx.moveArchivesToColdStorage(
+                    userID: user.id, until: now.addingTimeInterval(Double(days) * 86_400))
             case .restoreArchivesFromColdStorage:
                 _ = try await tx.restoreArchives(userID: user.id)
             case .log(let syncAction, let detail):

@@ -40,7 +40,8 @@ package enum UserRules {
                 if let value = object?["value"]?.stringValue {
                     if isPrimary && userNameFormat == .email && !value.equalsIgnoringCase(userName) {
                         throw SCIMError.invalidValue(
-                            "The primary email '\(value)' must equal 'userName' '\(userName)' (compared case-insensitively).")
+                            "The primary email '\(value)' must equal 'userName' '\(userName)' (compared case-insensitively)."
+                        )
                     }
                     if !isEmailAddress(value) {
                         try dropped.drop(
@@ -66,7 +67,8 @@ package enum UserRules {
                     try dropped.drop(
                         "addresses.country", .country, value: .string(country),
                         error: .invalidValue(
-                            "Attribute 'addresses.country' must name an ISO 3166-1 country (an alpha-2 code such as 'US' or 'DE', an alpha-3 or numeric code, or its English name), got '\(country)'."))
+                            "Attribute 'addresses.country' must name an ISO 3166-1 country (an alpha-2 code such as 'US' or 'DE', an alpha-3 or numeric code, or its English name), got '\(country)'."
+                        ))
                     object["country"] = nil
                 }
                 if !object.isEmpty { kept.append(.object(object)) }
@@ -90,7 +92,8 @@ package enum UserRules {
             !containsDoubleDot(local)
         else { return false }
         if local.allSatisfy({ $0 < 0x80 }) {
-            guard !local.contains(where: { $0 == 0x20 || (0x09...0x0D).contains($0) || $0 == UInt8(ascii: "\"") }) else {
+            guard !local.contains(where: { $0 == 0x20 || (0x09...0x0D).contains($0) || $0 == UInt8(ascii: "\"") })
+            else {
                 return false
             }
         } else {

@@ -160,7 +160,8 @@ package enum MappingRulesEvaluator {
     package static func validateAttribute(_ text: String) throws(ProvisioningError) -> String {
         guard let path = AttributePath(parsing: text), let resolved = ResourceType.user.resolve(path) else {
             throw ProvisioningError.invalid(
-                "'\(text)' is not a user attribute; use a path such as c42OrgName or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department.")
+                "'\(text)' is not a user attribute; use a path such as c42OrgName or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department."
+            )
         }
         let target = resolved.subAttribute ?? resolved.attribute
         guard target.type == .string, !resolved.attribute.multiValued else {

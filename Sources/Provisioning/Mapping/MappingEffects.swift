@@ -59,7 +59,9 @@ package struct MappingEffects: Sendable {
     /// What the rules would change for `users` (linked users of the provider), without writing. Organizations
     /// that method `attribute` would create are remembered, so later users naming the same one reuse it.
     /// `fresh` users were just inserted: they have no groups, roles or watchlists yet, so nothing is read.
-    mutating func plan(_ users: [UserRecord], fresh: Bool = false, tx: any StoreTransaction) async throws -> [PlacementChange] {
+    mutating func plan(_ users: [UserRecord], fresh: Bool = false, tx: any StoreTransaction) async throws
+        -> [PlacementChange]
+    {
         let ids = users.map(\.id)
         let groups = fresh ? [:] : try await tx.groups(ofUsers: ids)
         let roles = fresh ? [:] : try await tx.roles(ofUsers: ids)
@@ -97,8 +99,12 @@ package struct MappingEffects: Sendable {
                 let current = Set(watchlists[user.id] ?? [])
                 change.watchlistIDsAdded = wanted.filter { !current.contains($0) }
                 change.watchlistIDsRemoved = current.subtracting(wanted).sorted()
-                for id in change.watchlistIDsAdded { change.watchlistsAdded.append(try await watchlistName(id, tx: tx)) }
-                for id in change.watchlistIDsRemoved { change.watchlistsRemoved.append(try await watchlistName(id, tx: tx)) }
+                for id in change.watchlistIDsAdded {
+                    change.watchlistsAdded.append(try await watchlistName(id, tx: tx))
+                }
+                for id in change.watchlistIDsRemoved {
+                    change.watchlistsRemoved.append(try await watchlistName(id, tx: tx))
+                }
             }
             if !change.isEmpty { changes.append(change) }
         }
@@ -157,7 +163,8 @@ package struct MappingEffects: Sendable {
     /// Writes planned changes and returns their sync-log entries. Organizations planned for creation are created
     /// once (the first change naming one creates it). `isNew` words the entries of a user just created.
     mutating func apply(
-        _ changes: [PlacementChange], users: [String: UserRecord], at now: Date, requestID: String?, isNew: Bool = false,
+        _ changes: [PlacementChange], users: [String: UserRecord], at now: Date, requestID: String?,
+        isNew: Bool = false,
         tx: any StoreTransaction
     ) async throws -> [SyncLogEntry] {
         var log: [SyncLogEntry] = []
@@ -209,7 +216,8 @@ package struct MappingEffects: Sendable {
         log.append(
             SyncLogEntry(
                 at: now, providerID: provider.id, action: .orgCreated,
-                detail: "\(planned.name) (under \(parent?.name ?? Organization.rootName), from \(provider.organizationMapping.attribute ?? "attribute"))",
+                detail:
+                    "\(planned.name) (under \(parent?.name ?? Organization.rootName), from \(provider.organizationMapping.attribute ?? "attribute"))",
                 requestID: requestID))
         return planned
     }

@@ -30,7 +30,6 @@ package struct GroupRecord: Sendable, Hashable, Identifiable {
     package var externalID: String? { attributes["externalId"]?.stringValue }
 }
 
-
 /// A reference to a user or a group as it appears in `members` and `groups`.
 package struct MemberReference: Sendable, Hashable {
     package var id: String

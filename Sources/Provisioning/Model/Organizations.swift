@@ -40,11 +40,20 @@ package struct Role: Sendable, Hashable {
 
     /// The catalogue shipped with the product.
     package static let catalogue: [Role] = [
-        Role(name: "Customer Cloud Admin", summary: "Full control of the platform: settings, organizations, users, roles and providers."),
-        Role(name: "Security Administrator", summary: "Manages security settings, alerts and watchlists; reviews file activity."),
-        Role(name: "Identity Management Administrator", summary: "Manages provisioning providers, users, organizations and role assignments."),
-        Role(name: "Legal Hold Administrator", summary: "Places users on legal hold, manages matters and releases holds."),
-        Role(name: "Insider Risk Analyst", summary: "Investigates alerts and watchlist members; cannot change settings."),
+        Role(
+            name: "Customer Cloud Admin",
+            summary: "Full control of the platform: settings, organizations, users, roles and providers."),
+        Role(
+            name: "Security Administrator",
+            summary: "Manages security settings, alerts and watchlists; reviews file activity."),
+        Role(
+            name: "Identity Management Administrator",
+            summary: "Manages provisioning providers, users, organizations and role assignments."),
+        Role(
+            name: "Legal Hold Administrator", summary: "Places users on legal hold, manages matters and releases holds."
+        ),
+        Role(
+            name: "Insider Risk Analyst", summary: "Investigates alerts and watchlist members; cannot change settings."),
         Role(name: "Audit Log Viewer", summary: "Reads the audit and sync logs; changes nothing."),
         Role(name: "Desktop User", summary: "Backs up their own devices and restores their own files."),
     ]

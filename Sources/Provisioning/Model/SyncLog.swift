@@ -103,7 +103,9 @@ extension SyncLogEntry {
         if let first = s.unicodeScalars.first, Self.formulaStarts.contains(first) { s = "'" + s }
         // Scalars again: "\r\n" is one character, equal to neither "\r" nor "\n", and a quote followed by a
         // combining mark is one character that is not a quote.
-        guard s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        guard s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
+            return s
+        }
         var quoted = String.UnicodeScalarView()
         quoted.append("\"")
         for scalar in s.unicodeScalars {

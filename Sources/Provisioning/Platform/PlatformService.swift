@@ -71,7 +71,8 @@ package struct PlatformService<Store: ProvisioningStore>: Sendable {
         let session = try await store.withTransaction { tx in
             let user = try await Self.existingUser(wanted, in: tx)
             guard user.status == .active else {
-                let why = user.status == .blocked
+                let why =
+                    user.status == .blocked
                     ? "an admin blocked the account" : "the account was deactivated"
                 throw ProvisioningError.refused(
                     "User '\(user.userName)' is \(user.status.rawValue) and cannot sign in (\(why)).")

@@ -1,4 +1,5 @@
 import SCIM
+
 /// Entity tags of resources (RFC 7644 §3.14): weak tags over the resource's version counter.
 package enum ETag {
     /// The tag of a version: `W/"3"`.

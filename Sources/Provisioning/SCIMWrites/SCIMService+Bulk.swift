@@ -68,7 +68,8 @@ extension SCIMService {
         commitGroup: Int = 1
     ) async throws -> [BulkResult] {
         let steps = request.plan().steps
-        var run = BulkRun(provider: provider, request: request, requestID: requestID, decodedFormat: provider.userNameFormat)
+        var run = BulkRun(
+            provider: provider, request: request, requestID: requestID, decodedFormat: provider.userNameFormat)
         run.decoded = Array(repeating: nil, count: request.entries.count)
         for step in steps where step.references.isEmpty && step.error == nil {
             // A failure to decode is left for the operation's turn, where it is reported.
@@ -184,7 +185,8 @@ extension SCIMService {
     /// Runs one operation in `tx`: resolves its references, decodes it as its single request would be decoded, and
     /// runs that request's transaction body.
     static func perform(
-        _ step: BulkPlan.Step, _ run: BulkRun, ids: inout [String: String], result: inout BulkResult, at timestamp: Date,
+        _ step: BulkPlan.Step, _ run: BulkRun, ids: inout [String: String], result: inout BulkResult,
+        at timestamp: Date,
         tx: any StoreTransaction
     ) async throws {
         let operation: BulkOperation
@@ -201,7 +203,8 @@ extension SCIMService {
         let decodedEarlier = run.provider.userNameFormat == run.decodedFormat ? run.decoded[step.index] : nil
         let decoded = try decodedEarlier ?? write(for: resolved, provider: run.provider)
         let written = try await perform(
-            decoded, in: WriteContext(provider: run.provider, now: timestamp, requestID: run.operationID(step.index), tx: tx))
+            decoded,
+            in: WriteContext(provider: run.provider, now: timestamp, requestID: run.operationID(step.index), tx: tx))
         result.succeed(resolved.method, written)
         if resolved.method == .post, let bulkId = operation.bulkId, let id = result.resource?.id { ids[bulkId] = id }
     }
@@ -245,11 +248,12 @@ extension BulkResult {
         case .deleted:
             break
         }
-        status = switch method {
-        case .post: 201
-        case .put, .patch: 200
-        case .delete: 204
-        }
+        status =
+            switch method {
+            case .post: 201
+            case .put, .patch: 200
+            case .delete: 204
+            }
     }
 
     /// Records a failure: SCIM errors as they are, domain errors as the SCIM errors they mean, anything else as a

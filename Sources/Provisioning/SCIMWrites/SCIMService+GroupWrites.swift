@@ -21,7 +21,8 @@ extension SCIMService {
         let added = try await tx.addMembers(groupID: group.id, members: members)
         group.memberCount = added.count
         var log = [groupEntry(.groupCreated, group, timestamp, requestID, detail: displayName)]
-        log += try await memberEntries(added: added, removed: [], group: group, at: timestamp, requestID: requestID, tx: tx)
+        log += try await memberEntries(
+            added: added, removed: [], group: group, at: timestamp, requestID: requestID, tx: tx)
         log += warnings(input.dropped, group, timestamp, requestID)
         try await tx.appendSyncLog(log)
         return group
@@ -84,7 +85,8 @@ extension SCIMService {
         try await tx.deleteGroup(id: group.id)
         var log = [
             groupEntry(
-                .groupDeleted, group, timestamp, requestID, detail: "\(group.displayName) (\(group.memberCount) members)")
+                .groupDeleted, group, timestamp, requestID,
+                detail: "\(group.displayName) (\(group.memberCount) members)")
         ]
         if mapped {
             log += try await mapping.reevaluate(userIDs: members, at: timestamp, requestID: requestID, tx: tx)
@@ -138,11 +140,14 @@ extension SCIMService {
         try await tx.appendSyncLog(log + warnings)
     }
 
-    static func groupEntry(_ action: SyncAction, _ group: GroupRecord, _ at: Date, _ requestID: String?, detail: String?)
+    static func groupEntry(
+        _ action: SyncAction, _ group: GroupRecord, _ at: Date, _ requestID: String?, detail: String?
+    )
         -> SyncLogEntry
     {
         SyncLogEntry(
-            at: at, providerID: group.providerID, groupID: group.id, action: action, detail: detail, requestID: requestID)
+            at: at, providerID: group.providerID, groupID: group.id, action: action, detail: detail,
+            requestID: requestID)
     }
 
     static func ownGroup(_ id: String, provider: Provider, tx: any StoreTransaction) async throws -> GroupRecord {
@@ -153,7 +158,9 @@ extension SCIMService {
     }
 
     /// Applies new group attributes (a rename is checked for uniqueness). Returns whether anything changed.
-    static func apply(_ attributes: JSONObject, to group: inout GroupRecord, provider: Provider, tx: any StoreTransaction)
+    static func apply(
+        _ attributes: JSONObject, to group: inout GroupRecord, provider: Provider, tx: any StoreTransaction
+    )
         async throws -> Bool
     {
         guard attributes != group.attributes else { return false }

@@ -57,7 +57,8 @@ extension SCIMService {
         let unknown = ids.filter { !known.contains($0) }
         guard unknown.isEmpty else {
             throw SCIMError.invalidValue(
-                "Group members must be users of this provider; not found: \(unknown.prefix(10).map { "'\($0)'" }.joined(separator: ", ")).")
+                "Group members must be users of this provider; not found: \(unknown.prefix(10).map { "'\($0)'" }.joined(separator: ", "))."
+            )
         }
     }
 
@@ -71,25 +72,30 @@ extension SCIMService {
             try await checkMembers(members.map(\.id), provider: provider, tx: tx)
             return MemberDelta(added: try await tx.addMembers(groupID: group, members: members))
         case .remove(_, let values):
-            return MemberDelta(removed: try await tx.removeMembers(groupID: group, userIDs: memberReferences(.array(values)).map(\.id)))
+            return MemberDelta(
+                removed: try await tx.removeMembers(groupID: group, userIDs: memberReferences(.array(values)).map(\.id))
+            )
         case .removeMatching(_, let filter):
             guard let ids = valueIDs(in: filter) else {
                 throw SCIMError.invalidFilter(
-                    "Member filters may only compare 'value' with 'eq' (for example members[value eq \"id\"]), got '\(filter)'.")
+                    "Member filters may only compare 'value' with 'eq' (for example members[value eq \"id\"]), got '\(filter)'."
+                )
             }
             return MemberDelta(removed: try await tx.removeMembers(groupID: group, userIDs: ids))
         case .removeAll:
             let current = try await tx.members(groupID: group, limit: .max).map(\.id)
             return MemberDelta(removed: try await tx.removeMembers(groupID: group, userIDs: current))
         case .replace(_, let values):
-            return try await replaceMembers(of: group, with: memberReferences(.array(values)), provider: provider, tx: tx)
+            return try await replaceMembers(
+                of: group, with: memberReferences(.array(values)), provider: provider, tx: tx)
         }
     }
 
     /// The ids named by `value eq "x"` or an `or` of those.
     static func valueIDs(in filter: Filter) -> [String]? {
         switch filter {
-        case .comparison(let path, .eq, .string(let id)) where path.attribute.equalsIgnoringCase("value") && path.subAttribute == nil:
+        case .comparison(let path, .eq, .string(let id))
+        where path.attribute.equalsIgnoringCase("value") && path.subAttribute == nil:
             return [id]
         case .or(let a, let b):
             guard let x = valueIDs(in: a), let y = valueIDs(in: b) else { return nil }

@@ -135,7 +135,8 @@ extension SCIMService {
                 "userName '\(existing.userName)' is already taken; userNames are unique across the platform.")
         }
         if existing.linked {
-            throw SCIMError.uniqueness("A user with userName '\(existing.userName)' already exists (id \(existing.id)).")
+            throw SCIMError.uniqueness(
+                "A user with userName '\(existing.userName)' already exists (id \(existing.id)).")
         }
     }
 
@@ -176,7 +177,8 @@ extension SCIMService {
 
     /// The users as a provider sees them: a `manager` that names no linked user of the provider (yet) is left
     /// out. The stored reference stays, and shows once that user exists.
-    static func showingResolvedManagers(_ users: [UserRecord], providerID: String, tx: any StoreTransaction) async throws
+    static func showingResolvedManagers(_ users: [UserRecord], providerID: String, tx: any StoreTransaction)
+        async throws
         -> [UserRecord]
     {
         let managers = Set(users.compactMap { UserRules.managerID($0.attributes) })

@@ -52,9 +52,10 @@ package struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// The provider, if `credentials` are its credentials; otherwise 401.
     static func verify(_ credentials: ProviderCredentials, against provider: Provider) throws -> Provider {
         let secretOK = Credentials.verify(secret: credentials.secret, storedHash: provider.secretHash)
-        let userOK = credentials.username.map {
-            Credentials.constantTimeEquals(Array($0.utf8), Array(provider.username.utf8))
-        } ?? true
+        let userOK =
+            credentials.username.map {
+                Credentials.constantTimeEquals(Array($0.utf8), Array(provider.username.utf8))
+            } ?? true
         guard secretOK && userOK else {
             throw SCIMError.unauthorized("Unknown provisioning provider or invalid credentials.")
         }
@@ -192,7 +193,8 @@ package struct SCIMService<Store: ProvisioningStore>: Sendable {
         var sort: SortKey? = nil
         if let sortBy = query.sortBy {
             guard let resolved = type.resolve(sortBy), resolved.target.type != .complex else {
-                throw SCIMError.invalidValue("'sortBy' names '\(sortBy)', which is not a sortable attribute of \(type.name).")
+                throw SCIMError.invalidValue(
+                    "'sortBy' names '\(sortBy)', which is not a sortable attribute of \(type.name).")
             }
             sort = SortKey(attribute: resolved, descending: query.sortOrder == .descending)
         }

@@ -117,7 +117,8 @@ extension SCIMService {
     static func checkPrecondition(_ ifMatch: String?, version: Int) throws(SCIMError) {
         guard let ifMatch, !ETag.matches(ifMatch: ifMatch, version: version) else { return }
         throw SCIMError.preconditionFailed(
-            "The resource has changed: If-Match '\(ifMatch)' does not match its current version \(ETag.forVersion(version)).")
+            "The resource has changed: If-Match '\(ifMatch)' does not match its current version \(ETag.forVersion(version))."
+        )
     }
 }
 

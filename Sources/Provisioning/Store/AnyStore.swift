@@ -5,7 +5,9 @@ package struct AnyStore: ProvisioningStore {
 
     package init(_ base: any ProvisioningStore) { self.base = base }
 
-    package func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+    package func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws
+        -> T
+    {
         try await base.withTransaction(body)
     }
 

@@ -48,7 +48,9 @@ package protocol MappingTransaction {
     func deleteRules(_ kind: MappingRuleKind, providerID: String, groupID: String) async throws -> Int
     /// A provider's linked users after `sequence` in creation order, at most `limit`, with their sequence numbers:
     /// the keyset batches of "apply org and role settings".
-    func userBatch(providerID: String, after sequence: Int64, limit: Int) async throws -> [(sequence: Int64, user: UserRecord)]
+    func userBatch(providerID: String, after sequence: Int64, limit: Int) async throws -> [(
+        sequence: Int64, user: UserRecord
+    )]
     /// The unfinished apply run of a provider, if one crashed or is running.
     func openMappingRun(providerID: String) async throws -> MappingRun?
     /// Inserts or updates an apply run.

@@ -81,7 +81,9 @@ package struct UserSearch: Sendable, Hashable {
     package func matches(_ user: UserRecord) -> Bool {
         if let text, !text.isEmpty {
             let needle = text.lowercased()
-            guard user.userName.lowercased().contains(needle) || (user.displayName?.lowercased().contains(needle) ?? false)
+            guard
+                user.userName.lowercased().contains(needle)
+                    || (user.displayName?.lowercased().contains(needle) ?? false)
             else { return false }
         }
         if let status, user.status != status { return false }
@@ -157,7 +159,9 @@ extension StoreTransaction {
     package func prefetch(_ reads: [StoreRead]) async throws {}
 
     /// The roles of one user, sorted.
-    package func roles(ofUser userID: String) async throws -> [String] { try await roles(ofUsers: [userID])[userID] ?? [] }
+    package func roles(ofUser userID: String) async throws -> [String] {
+        try await roles(ofUsers: [userID])[userID] ?? []
+    }
     /// The watchlist ids of one user, sorted.
     package func watchlists(ofUser userID: String) async throws -> [String] {
         try await watchlists(ofUsers: [userID])[userID] ?? []

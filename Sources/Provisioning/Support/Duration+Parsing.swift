@@ -1,4 +1,5 @@
 import SCIM
+
 /// Durations as admins write them: `0`, `90s`, `15m`, `2h`, `1d`, or combinations such as `1h30m`; a bare number is
 /// seconds. The syntax only: what range a setting allows is ``SettingLimit``'s to say.
 extension Duration {

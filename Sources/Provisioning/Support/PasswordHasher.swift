@@ -4,7 +4,7 @@ import HummingbirdBcrypt
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// bcrypt on a thread of its own, with a bounded queue.
@@ -107,8 +107,8 @@ package final class PasswordHasher: Sendable {
         /// Runs jobs in order until stopped and drained.
         func loop() {
             #if canImport(Glibc)
-            // On Linux the nice value is per thread; `who` 0 is the calling thread.
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+                // On Linux the nice value is per thread; `who` 0 is the calling thread.
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
             #endif
             while true {
                 wake.wait()

@@ -52,9 +52,20 @@ package enum Timestamp {
                 v /= 10
             }
         }
-        put(y, 0, 4); out[4] = 45; put(m, 5, 2); out[7] = 45; put(dd, 8, 2); out[10] = 84
-        put(h, 11, 2); out[13] = 58; put(mi, 14, 2); out[16] = 58; put(s, 17, 2); out[19] = 46
-        put(f, 20, 3); out[23] = 90
+        put(y, 0, 4)
+        out[4] = 45
+        put(m, 5, 2)
+        out[7] = 45
+        put(dd, 8, 2)
+        out[10] = 84
+        put(h, 11, 2)
+        out[13] = 58
+        put(mi, 14, 2)
+        out[16] = 58
+        put(s, 17, 2)
+        out[19] = 46
+        put(f, 20, 3)
+        out[23] = 90
         return String(decoding: out, as: UTF8.self)
     }
 

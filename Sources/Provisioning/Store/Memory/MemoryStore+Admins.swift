@@ -27,6 +27,8 @@ extension MemoryTransaction {
         return expired.count
     }
     func insertAdminToken(_ token: AdminToken) async throws { state.adminTokens.append(token) }
-    func adminToken(secretHash: String) async throws -> AdminToken? { state.adminTokens.first { $0.secretHash == secretHash } }
+    func adminToken(secretHash: String) async throws -> AdminToken? {
+        state.adminTokens.first { $0.secretHash == secretHash }
+    }
     func adminTokens() async throws -> [AdminToken] { state.adminTokens }
 }

@@ -53,7 +53,8 @@ extension MemoryTransaction {
         state.syncLog.reduce(into: [:]) { counts, e in
             guard e.action == .warning else { return }
             let label =
-                e.rule == DroppedValue.Rule.unknownAttribute.rawValue ? WarningGroup.unknownAttributeLabel : e.attribute ?? ""
+                e.rule == DroppedValue.Rule.unknownAttribute.rawValue
+                ? WarningGroup.unknownAttributeLabel : e.attribute ?? ""
             counts[label, default: 0] += 1
         }
     }

@@ -94,7 +94,10 @@ extension MemoryTransaction {
         return rules
     }
     func insertOrganizationRule(providerID: String, _ rule: MappingRules.OrganizationRule) async throws {
-        insertRule(.init(providerID: providerID, kind: .organization, groupID: rule.groupID, target: rule.organizationID, priority: rule.priority))
+        insertRule(
+            .init(
+                providerID: providerID, kind: .organization, groupID: rule.groupID, target: rule.organizationID,
+                priority: rule.priority))
     }
     func insertRoleRule(providerID: String, _ rule: MappingRules.RoleRule) async throws {
         for role in rule.roles {
@@ -102,12 +105,17 @@ extension MemoryTransaction {
         }
     }
     func insertWatchlistRule(providerID: String, _ rule: MappingRules.WatchlistRule) async throws {
-        insertRule(.init(providerID: providerID, kind: .watchlist, groupID: rule.groupID, target: rule.watchlistID, priority: 0))
+        insertRule(
+            .init(
+                providerID: providerID, kind: .watchlist, groupID: rule.groupID, target: rule.watchlistID, priority: 0))
     }
     func insertRule(_ rule: MemoryStore.MemoryRule) {
-        guard !state.rules.contains(where: {
-            $0.providerID == rule.providerID && $0.kind == rule.kind && $0.groupID == rule.groupID && $0.target == rule.target
-        }) else { return }
+        guard
+            !state.rules.contains(where: {
+                $0.providerID == rule.providerID && $0.kind == rule.kind && $0.groupID == rule.groupID
+                    && $0.target == rule.target
+            })
+        else { return }
         state.rules.append(rule)
     }
     func deleteRules(_ kind: MappingRuleKind, providerID: String, groupID: String) async throws -> Int {
@@ -116,7 +124,9 @@ extension MemoryTransaction {
         return before - state.rules.count
     }
 
-    func userBatch(providerID: String, after sequence: Int64, limit: Int) async throws -> [(sequence: Int64, user: UserRecord)] {
+    func userBatch(providerID: String, after sequence: Int64, limit: Int) async throws -> [(
+        sequence: Int64, user: UserRecord
+    )] {
         var batch: [(sequence: Int64, user: UserRecord)] = []
         for (offset, id) in state.userOrder.enumerated() where Int64(offset + 1) > sequence {
             guard let user = state.users[id], user.providerID == providerID, user.linked else { continue }

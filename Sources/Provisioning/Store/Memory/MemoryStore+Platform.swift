@@ -48,7 +48,9 @@ extension MemoryTransaction {
     func restoreArchives(userID: String) async throws -> Int {
         var restored = 0
         for i in state.archives.indices
-        where state.archives[i].userID == userID && state.archives[i].tier == .cold && !state.archives[i].markedForDeletion {
+        where state.archives[i].userID == userID && state.archives[i].tier == .cold
+            && !state.archives[i].markedForDeletion
+        {
             state.archives[i].tier = .active
             state.archives[i].coldUntil = nil
             restored += 1

@@ -52,7 +52,9 @@ package final class MemoryStore: ProvisioningStore {
 
     /// Runs `body` under the store's lock, on the calling thread (the memory store's statements never wait, see
     /// ``InlineExecution``), against a copy of the state that replaces the original when the body returns.
-    package func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+    package func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws
+        -> T
+    {
         try state.withLock { state in
             let tx = MemoryTransaction(state: state)
             let result = try InlineExecution.run { try await body(tx) }
@@ -77,9 +79,13 @@ final class MemoryTransaction: StoreTransaction {
 
     func provider(id: String) async throws -> Provider? { state.providers[id] }
     func lockedProvider(id: String) async throws -> Provider? { state.providers[id] }
-    func providers() async throws -> [Provider] { state.providers.values.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) } }
+    func providers() async throws -> [Provider] {
+        state.providers.values.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
     func insertProvider(_ provider: Provider) async throws {
-        guard state.providers[provider.id] == nil else { throw ProvisioningError.conflict("Provider \(provider.id) exists.") }
+        guard state.providers[provider.id] == nil else {
+            throw ProvisioningError.conflict("Provider \(provider.id) exists.")
+        }
         state.providers[provider.id] = provider
     }
     func updateProvider(_ provider: Provider) async throws { state.providers[provider.id] = provider }
@@ -98,7 +104,9 @@ final class MemoryTransaction: StoreTransaction {
     }
     func insertUser(_ user: UserRecord) async throws {
         let key = user.userName.lowercased()
-        guard state.userNames[key] == nil else { throw ProvisioningError.conflict("userName '\(user.userName)' is taken.") }
+        guard state.userNames[key] == nil else {
+            throw ProvisioningError.conflict("userName '\(user.userName)' is taken.")
+        }
         state.users[user.id] = user
         state.userOrder.append(user.id)
         state.userNames[key] = user.id
@@ -173,7 +181,9 @@ final class MemoryTransaction: StoreTransaction {
         let sorted = sort(matched, by: query.sort) { self.representation(of: $0) }
         return Page(totalResults: sorted.count, items: Array(sorted.dropFirst(query.offset).prefix(query.limit)))
     }
-    func groupCount(providerID: String) async throws -> Int { state.groups.values.count { $0.providerID == providerID } }
+    func groupCount(providerID: String) async throws -> Int {
+        state.groups.values.count { $0.providerID == providerID }
+    }
 
     func addMembers(groupID: String, members: [MemberReference]) async throws -> [String] {
         var current = state.members[groupID] ?? []
@@ -195,10 +205,13 @@ final class MemoryTransaction: StoreTransaction {
         for id in removed { state.memberDisplays[groupID]?[id] = nil }
         return removed
     }
-    func members(groupID: String, limit: Int) async throws -> [MemberReference] { memberReferences(groupID: groupID, limit: limit) }
+    func members(groupID: String, limit: Int) async throws -> [MemberReference] {
+        memberReferences(groupID: groupID, limit: limit)
+    }
     func memberReferences(groupID: String, limit: Int) -> [MemberReference] {
         (state.members[groupID] ?? []).prefix(limit).map { id in
-            let display = state.memberDisplays[groupID]?[id] ?? state.users[id]?.displayName ?? state.users[id]?.userName
+            let display =
+                state.memberDisplays[groupID]?[id] ?? state.users[id]?.displayName ?? state.users[id]?.userName
             return MemberReference(id: id, display: display)
         }
     }
@@ -253,7 +266,7 @@ final class MemoryTransaction: StoreTransaction {
         }
         return keyed.sorted { a, b in
             switch (a.0, b.0) {
-            case let (x?, y?) where x != y: return key.descending ? x > y : x < y
+            case (let x?, let y?) where x != y: return key.descending ? x > y : x < y
             case (nil, _?): return false
             case (_?, nil): return true
             default: return a.1 < b.1
