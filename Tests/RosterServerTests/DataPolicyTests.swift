@@ -268,8 +268,11 @@ struct DataPolicyTests {
             #expect(summary.allSatisfy { $0.count == 3 && $0.users == 3 && $0.examples.count == 3 })
             let metrics = try await entra.client.execute(uri: "/metrics", method: .get, headers: [:], body: nil)
             let text = String(buffer: metrics.body)
-            #expect(text.contains(#"roster_scim_data_warnings{attribute="addresses.country"} 3"#))
-            #expect(text.contains(#"roster_scim_data_warnings{attribute="(unknown attribute)"} 3"#))
+            #expect(
+                text.split(separator: "\n").contains(#"roster_scim_data_warnings{attribute="addresses.country"} 3.0"#))
+            #expect(
+                text.split(separator: "\n").contains(#"roster_scim_data_warnings{attribute="(unknown attribute)"} 3.0"#)
+            )
         }
     }
 
