@@ -2,6 +2,9 @@ package import Foundation
 package import Provisioning
 package import SCIM
 
+// One type over 400 lines: the users-and-groups half of StoreTransaction in SQL (the other aggregates are in
+// SQLTransaction+*.swift); its statements share the row decoders and the locking rule defined here.
+
 /// ``StoreTransaction`` in SQL, shared by the SQLite and PostgreSQL stores: the driver opens the transaction and
 /// hands over its connection; every statement here runs on both databases (the schema keeps booleans as 0/1
 /// integers and timestamps as milliseconds on both, and ``SQLDialect`` words the few expressions that differ).

@@ -6,6 +6,9 @@ import NIOCore
 import Provisioning
 import SCIM
 
+// One controller over 400 lines: the admin API's routes, each a few lines over AdminService and AdminAccounts,
+// in the order of openapi.json (its configuration routes are in AdminAPIController+Configuration.swift).
+
 /// The admin API under `/api/v1`: what the CLI and the console do, as JSON, for automation. Authenticated with an
 /// admin API token (`Authorization: Bearer rat_…`, from `roster admin token create`). Resources are named like
 /// the CLI's. Errors are `{"error": message, "status": code}`. Documented in `openapi.json`, served at

@@ -6,6 +6,9 @@ import NIOCore
 import Provisioning
 import SCIM
 
+// One controller over 400 lines: every route of RFC 7644 §3 under a provider's Base URL, each a few lines
+// (authenticate, decode, call SCIMService, encode), with the plumbing they share.
+
 /// The SCIM 2.0 API of every provider under its Base URL `/scim/{provider}/v2` (RFC 7644 §3): thin handlers that
 /// authenticate, decode, call ``SCIMService`` and encode.
 struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {

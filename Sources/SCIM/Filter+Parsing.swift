@@ -1,3 +1,6 @@
+// One parser over 400 lines: RFC 7644's filter grammar (Figure 1) as one recursive-descent reader, with its
+// writer back to text; its rules call each other, and a split would cut the grammar in two.
+
 /// Parsing SCIM filter expressions (RFC 7644 §3.4.2.2, Figure 1) and writing them back as text.
 ///
 /// The grammar accepted is the ABNF of Figure 1:

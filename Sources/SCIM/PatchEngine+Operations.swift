@@ -1,3 +1,6 @@
+// Over 400 lines: RFC 7644 §3.5.2.1–§3.5.2.3, one section per operation, each rule next to the RFC text it
+// follows.
+
 /// The RFC 7644 §3.5.2.1–§3.5.2.3 semantics of `add`, `remove` and `replace` on one resolved target.
 extension PatchEngine {
     // MARK: Storage

@@ -1,3 +1,6 @@
+// One type over 400 lines: the PATCH engine's resolution of paths and its deferred attributes (RFC 7644
+// §3.5.2); the operations themselves are in PatchEngine+Operations.swift.
+
 /// The result of applying a PATCH request (RFC 7644 §3.5.2) to a stored resource.
 public struct PatchOutcome: Sendable, Hashable {
     /// The patched resource in canonical stored form: names spelled as the schema spells them, extension attributes

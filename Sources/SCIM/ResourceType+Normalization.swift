@@ -1,3 +1,6 @@
+// Over 400 lines: the one normalization of request bodies (RFC 7643 §2, §3), attribute type by attribute type;
+// every store and the PATCH engine rely on its single canonical form.
+
 /// Turning request bodies into the canonical stored form of a resource (RFC 7643 §2, §3; RFC 7644 §3.3, §3.5.1).
 extension ResourceType {
     /// Normalizes a POST or PUT body (or the result of applying a PATCH) into the canonical stored form.
