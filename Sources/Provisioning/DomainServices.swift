@@ -2,17 +2,18 @@ package import Foundation
 
 /// The domain's services over one store, built once: what the server's routes and the CLI's commands call, so
 /// that both share one clock and one password hasher (bcrypt's queue is per hasher).
-package struct DomainServices<Store: ProvisioningStore>: Sendable {
-    package let store: Store
-    package let scim: SCIMService<Store>
-    package let admin: AdminService<Store>
-    package let accounts: AdminAccounts<Store>
-    package let platform: PlatformService<Store>
+package struct DomainServices: Sendable {
+    package let store: any ProvisioningStore
+    package let scim: SCIMService
+    package let admin: AdminService
+    package let accounts: AdminAccounts
+    package let platform: PlatformService
 
     /// - Parameters:
     ///   - bcryptCost: the cost of admin passwords' hashes.
     ///   - now: the clock every service reads (tests pass their own).
-    package init(store: Store, bcryptCost: UInt8 = 12, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(store: any ProvisioningStore, bcryptCost: UInt8 = 12, now: @escaping @Sendable () -> Date = { Date() })
+    {
         self.store = store
         scim = SCIMService(store: store, now: now)
         admin = AdminService(store: store, now: now)

@@ -13,10 +13,10 @@ import SCIM
 /// admin API token (`Authorization: Bearer rat_…`, from `roster admin token create`). Resources are named like
 /// the CLI's. Errors are `{"error": message, "status": code}`. Documented in `openapi.json`, served at
 /// `/api/v1/openapi.json`.
-struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Sendable {
-    let admin: AdminService<Store>
-    let accounts: AdminAccounts<Store>
-    let platform: PlatformService<Store>
+struct AdminAPIController<Context: RequestContext>: Sendable {
+    let admin: AdminService
+    let accounts: AdminAccounts
+    let platform: PlatformService
     let configuration: ServerConfiguration
     let openAPI: ByteBuffer
     var maxBodySize = 64 * 1024
@@ -126,7 +126,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
 
     // MARK: Providers
 
-    func providerJSON(_ s: AdminService<Store>.ProviderStatus) -> JSONObject {
+    func providerJSON(_ s: AdminService.ProviderStatus) -> JSONObject {
         let p = s.provider
         return [
             "id": .string(p.id), "name": .string(p.name),
@@ -163,7 +163,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         PlatformResponses.json(providerJSON(try await admin.providerStatus(id: id)))
     }
 
-    func credentials(_ issued: AdminService<Store>.IssuedCredentials) -> JSONObject {
+    func credentials(_ issued: AdminService.IssuedCredentials) -> JSONObject {
         [
             "id": .string(issued.provider.id), "name": .string(issued.provider.name),
             "baseURL": .string(issued.provider.baseURL(publicURL: configuration.publicURL)),
@@ -293,7 +293,7 @@ struct AdminAPIController<Store: ProvisioningStore, Context: RequestContext>: Se
         ]
     }
 
-    static func json(_ report: AdminService<Store>.ApplyReport) -> JSONObject {
+    static func json(_ report: AdminService.ApplyReport) -> JSONObject {
         func strings(_ s: [String]) -> JSONValue { .array(s.map(JSONValue.string)) }
         return [
             "dryRun": .bool(report.dryRun), "runId": report.runID.map(JSONValue.string) ?? .null,

@@ -8,8 +8,8 @@ package import ServiceLifecycle
 /// The composition root of the service: routes, middleware, the store and the deactivation scheduler, ready to
 /// run; `services` (such as the OTLP exporter) run in the application's service group, and stop after the server.
 /// The scheduler sleeps on `clock` (tests pass their own).
-package func buildApplication<Store: ProvisioningStore, C: Clock<Duration>>(
-    configuration: ServerConfiguration, store: Store, logger: Logger, services: [any Service] = [],
+package func buildApplication<C: Clock<Duration>>(
+    configuration: ServerConfiguration, store: any ProvisioningStore, logger: Logger, services: [any Service] = [],
     clock: C = ContinuousClock()
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(configuration: configuration, store: store)
@@ -36,7 +36,7 @@ package func buildApplication<Store: ProvisioningStore, C: Clock<Duration>>(
 }
 
 /// The router alone, for tests that drive it without a socket.
-package func buildRouter<Store: ProvisioningStore>(configuration: ServerConfiguration, store: Store) throws
+package func buildRouter(configuration: ServerConfiguration, store: any ProvisioningStore) throws
     -> Router<RosterRequestContext>
 {
     let router = Router(context: RosterRequestContext.self)

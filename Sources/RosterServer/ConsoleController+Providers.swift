@@ -76,8 +76,7 @@ extension ConsoleController {
         return render("providers", context, request: request)
     }
 
-    func credentials(_ signed: Signed, _ request: Request, _ issued: AdminService<Store>.IssuedCredentials) -> Response
-    {
+    func credentials(_ signed: Signed, _ request: Request, _ issued: AdminService.IssuedCredentials) -> Response {
         var context = base(signed, request, title: "API credentials", nav: "navProviders")
         context["id"] = issued.provider.id
         context["name"] = issued.provider.name

@@ -93,7 +93,7 @@ extension ConsoleController {
                 "created": Self.time($0.createdAt), "you": $0.id == signed.admin.id, "removable": admins.count > 1,
             ]
         }
-        context["minimum"] = AdminAccounts<Store>.minimumPasswordLength
+        context["minimum"] = AdminAccounts.minimumPasswordLength
         let emails = Dictionary(admins.map { ($0.id, $0.email) }, uniquingKeysWith: { a, _ in a })
         let tokens = try await accounts.tokens()
         context["hasTokens"] = !tokens.isEmpty

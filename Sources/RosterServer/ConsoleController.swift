@@ -12,11 +12,11 @@ import SCIM
 /// signed out, pages redirect to the sign-in page. Every form posts the session's anti-forgery token (`_csrf`);
 /// a POST without it gets 403. After a POST the browser is redirected (post/redirect/get) with a one-time notice.
 /// Handlers catch their own errors and answer with plain-language pages.
-struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sendable {
+struct ConsoleController<Context: RequestContext>: Sendable {
     let renderer: ConsoleRenderer
-    let admin: AdminService<Store>
-    let accounts: AdminAccounts<Store>
-    let platform: PlatformService<Store>
+    let admin: AdminService
+    let accounts: AdminAccounts
+    let platform: PlatformService
     let configuration: ServerConfiguration
     /// Limits password sign-ins per client address and overall.
     let throttle: SignInThrottle
@@ -199,7 +199,7 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
         }
         return renderer.page(
             "setup",
-            ["title": "Create the first admin", "token": token, "minimum": AdminAccounts<Store>.minimumPasswordLength])
+            ["title": "Create the first admin", "token": token, "minimum": AdminAccounts.minimumPasswordLength])
     }
 
     func setup(_ request: Request) async -> Response {
@@ -218,7 +218,7 @@ struct ConsoleController<Store: ProvisioningStore, Context: RequestContext>: Sen
                     "setup",
                     [
                         "title": "Create the first admin", "token": form["token"] ?? "", "email": form["email"] ?? "",
-                        "minimum": AdminAccounts<Store>.minimumPasswordLength, "error": error.message,
+                        "minimum": AdminAccounts.minimumPasswordLength, "error": error.message,
                     ],
                     status: .badRequest)
             }

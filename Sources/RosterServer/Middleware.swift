@@ -26,9 +26,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 /// an authenticated provider gets), written at most once a minute per provider. Answers that can come before
 /// authentication (404 for an unknown path, 405, 429) never record, so strangers add nothing to the table and no
 /// writes to the store.
-struct ProviderActivityMiddleware<Context: RequestContext, Store: ProvisioningStore>: RouterMiddleware {
+struct ProviderActivityMiddleware<Context: RequestContext>: RouterMiddleware {
     let activity: ProviderActivity
-    let store: Store
+    let store: any ProvisioningStore
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response

@@ -10,8 +10,8 @@ import SCIM
 /// (`Authorization: Bearer <key>`): device registration, agents' sign-in, and session checks. Not SCIM: bodies
 /// are plain JSON (`application/json`), errors are `{"error": "...", "status": n}`. Handlers return their error
 /// responses themselves, so that nothing reaches the SCIM error middleware.
-struct PlatformController<Store: ProvisioningStore, Context: RequestContext> {
-    let service: PlatformService<Store>
+struct PlatformController<Context: RequestContext> {
+    let service: PlatformService
     /// Largest request body accepted; platform requests are a few fields.
     var maxBodySize = 64 * 1024
 

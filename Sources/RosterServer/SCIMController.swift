@@ -11,8 +11,8 @@ import SCIM
 
 /// The SCIM 2.0 API of every provider under its Base URL `/scim/{provider}/v2` (RFC 7644 §3): thin handlers that
 /// authenticate, decode, call ``SCIMService`` and encode.
-struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
-    let service: SCIMService<Store>
+struct SCIMController<Context: RequestContext> {
+    let service: SCIMService
     let configuration: ServerConfiguration
 
     var endpoints: RouteCollection<Context> {
@@ -68,7 +68,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
     }
 
     /// The provider id of the Base URL and the credentials of the `Authorization` header.
-    func credentials(_ request: Request, _ context: Context) throws -> SCIMService<Store>.ProviderCredentials {
+    func credentials(_ request: Request, _ context: Context) throws -> SCIMService.ProviderCredentials {
         let providerID = context.parameters.get("provider") ?? ""
         guard let header = request.headers[.authorization] else {
             throw SCIMError.unauthorized(
@@ -226,7 +226,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         return try await list(endpoint, credentials, query: try ListQuery(searchRequest: try await body(request)))
     }
 
-    func list(_ endpoint: BulkPath.Endpoint, _ credentials: SCIMService<Store>.ProviderCredentials, query: ListQuery)
+    func list(_ endpoint: BulkPath.Endpoint, _ credentials: SCIMService.ProviderCredentials, query: ListQuery)
         async throws -> Response
     {
         switch endpoint {
@@ -235,7 +235,7 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         }
     }
 
-    func userList(_ credentials: SCIMService<Store>.ProviderCredentials, query: ListQuery) async throws -> Response {
+    func userList(_ credentials: SCIMService.ProviderCredentials, query: ListQuery) async throws -> Response {
         let withGroups = Self.wants("groups", attributes: query.attributes, excluded: query.excludedAttributes)
         let (provider, page, groups) = try await service.readUsers(credentials, query: query, withGroups: withGroups)
         var resources: [JSONValue] = []
@@ -320,10 +320,10 @@ struct SCIMController<Store: ProvisioningStore, Context: RequestContext> {
         let group = try await perform(.patch, .groups, body: try await body(request), provider, request, context).group
         return try await groupResponse(
             group, provider: provider, request: request,
-            memberLimit: SCIMService<Store>.membersInResponseLimit)
+            memberLimit: SCIMService.membersInResponseLimit)
     }
 
-    func groupList(_ credentials: SCIMService<Store>.ProviderCredentials, query: ListQuery) async throws -> Response {
+    func groupList(_ credentials: SCIMService.ProviderCredentials, query: ListQuery) async throws -> Response {
         let withMembers = Self.wants("members", attributes: query.attributes, excluded: query.excludedAttributes)
         let (provider, page, members) = try await service.readGroups(
             credentials, query: query, withMembers: withMembers)

@@ -28,12 +28,12 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// Opens the store `--database` names and runs pending migrations.
-    func openStore(durability: SQLiteStore.Durability = .normal) async throws -> AnyStore {
+    func openStore(durability: SQLiteStore.Durability = .normal) async throws -> any ProvisioningStore {
         if isPostgres {
             do {
                 let store = try await PostgresStore.open(try PostgresURL(parsing: path))
                 CommandServices.run(store)
-                return AnyStore(store)
+                return store
             } catch let error as PostgresURLError {
                 throw ValidationError("\(error)")
             } catch {
@@ -42,11 +42,11 @@ struct DatabaseOptions: ParsableArguments {
         }
         let store = try openSQLite(durability: durability)
         CommandServices.run(store)
-        return AnyStore(store)
+        return store
     }
 
     /// The domain's services over the store `--database` names: the one way a command opens them.
-    func services(durability: SQLiteStore.Durability = .normal) async throws -> DomainServices<AnyStore> {
+    func services(durability: SQLiteStore.Durability = .normal) async throws -> DomainServices {
         DomainServices(store: try await openStore(durability: durability))
     }
 

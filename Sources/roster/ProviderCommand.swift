@@ -19,7 +19,7 @@ struct ProviderCommand: AsyncParsableCommand {
         @Option(help: "Public URL Base URLs are built from (default: the one `roster serve` last announced).")
         var publicURL: String?
 
-        func resolve(_ admin: AdminService<some ProvisioningStore>) async throws -> String {
+        func resolve(_ admin: AdminService) async throws -> String {
             if let publicURL { return publicURL }
             if let env = ProcessInfo.processInfo.environment["ROSTER_PUBLIC_URL"] { return env }
             return try await admin.publicURL() ?? "http://127.0.0.1:8080"
@@ -32,7 +32,7 @@ struct ProviderCommand: AsyncParsableCommand {
         return try checked { try SettingLimit.deactivationDelay.duration(text) }
     }
 
-    static func credentialsJSON(_ issued: AdminService<some ProvisioningStore>.IssuedCredentials, baseURL: String)
+    static func credentialsJSON(_ issued: AdminService.IssuedCredentials, baseURL: String)
         -> JSONObject
     {
         [
@@ -45,7 +45,7 @@ struct ProviderCommand: AsyncParsableCommand {
     }
 
     static func printCredentials(
-        _ issued: AdminService<some ProvisioningStore>.IssuedCredentials, baseURL: String, json: Bool
+        _ issued: AdminService.IssuedCredentials, baseURL: String, json: Bool
     ) {
         if json {
             Output.json(credentialsJSON(issued, baseURL: baseURL))
@@ -338,7 +338,7 @@ extension ProviderCommand {
             return "\(change.userName): \(parts.joined(separator: "; "))"
         }
 
-        static func json(_ report: AdminService<some ProvisioningStore>.ApplyReport) -> JSONObject {
+        static func json(_ report: AdminService.ApplyReport) -> JSONObject {
             func strings(_ s: [String]) -> JSONValue { .array(s.map { .string($0) }) }
             return [
                 "dryRun": .bool(report.dryRun),

@@ -91,7 +91,7 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The user's email (userName).") var email: String
         @Flag(help: "Print the user's view as JSON.") var json = false
 
-        func perform(_ action: AdminService<AnyStore>.UserAction, done: String) async throws {
+        func perform(_ action: AdminService.UserAction, done: String) async throws {
             let admin = try await db.services().admin
             let user = try await roster.run { try await admin.perform(action, email: email) }
             if json {
@@ -142,7 +142,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let admin = try await db.services().admin
-            let edit = AdminService<AnyStore>.UserEdit(
+            let edit = AdminService.UserEdit(
                 displayName: displayName, givenName: givenName, familyName: familyName, title: title,
                 department: department)
             let user = try await roster.run { try await admin.updateUser(email: email, edit) }

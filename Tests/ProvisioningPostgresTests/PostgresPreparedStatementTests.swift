@@ -53,7 +53,7 @@ struct PostgresPreparedStatementTests {
         try await PostgresTesting.withStore { store in
             let issued = try await AdminService(store: store).addProvider(name: "Okta")
             let service = SCIMService(store: store)
-            let credentials = SCIMService<PostgresStore>.ProviderCredentials(
+            let credentials = SCIMService.ProviderCredentials(
                 providerID: issued.provider.id, username: nil, secret: issued.secret)
             let provider = try await service.authenticate(credentials)
             let created = try await service.perform(.post(.users, PostgresRoundTripTests.userBody), for: provider).user

@@ -28,7 +28,7 @@ struct PostgresRoundTripTests {
         try await PostgresTesting.withStore { store in
             let issued = try await AdminService(store: store).addProvider(name: "Okta")
             let service = SCIMService(store: store)
-            let credentials = SCIMService<PostgresStore>.ProviderCredentials(
+            let credentials = SCIMService.ProviderCredentials(
                 providerID: issued.provider.id, username: nil, secret: issued.secret)
             // A POST /Users as the server runs it: authentication (a read), then the write.
             var created: UserRecord?

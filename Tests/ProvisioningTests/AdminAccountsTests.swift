@@ -14,7 +14,7 @@ import Testing
         var read: @Sendable () -> Date { { self.now.withLock { $0 } } }
     }
 
-    static func accounts(_ clock: Clock = Clock()) -> AdminAccounts<MemoryStore> {
+    static func accounts(_ clock: Clock = Clock()) -> AdminAccounts {
         AdminAccounts(store: MemoryStore(), bcryptCost: 4, now: clock.read)
     }
 

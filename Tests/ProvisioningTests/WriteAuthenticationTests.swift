@@ -59,7 +59,7 @@ import Testing
         let admin = AdminService(store: store)
         let issued = try await admin.addProvider(name: "Okta")
         let service = SCIMService(store: store)
-        let credentials = SCIMService<MemoryStore>.ProviderCredentials(
+        let credentials = SCIMService.ProviderCredentials(
             providerID: issued.provider.id, username: issued.provider.username, secret: issued.secret)
         let provider = try await service.authenticate(credentials)
         try await admin.removeProvider(id: issued.provider.id)
@@ -117,7 +117,7 @@ import Testing
         let admin = AdminService(store: store.base)
         let issued = try await admin.addProvider(name: "Okta")
         let service = SCIMService(store: store)
-        let good = SCIMService<CountingStore>.ProviderCredentials(
+        let good = SCIMService.ProviderCredentials(
             providerID: issued.provider.id, username: issued.provider.username, secret: issued.secret)
         var wrong = good
         wrong.secret = "not-the-secret"

@@ -41,7 +41,7 @@ import Testing
         String(operation["location"]?.stringValue?.split(separator: "/").last ?? "")
     }
 
-    static func allowAnyUserName(_ admin: AdminService<AnyStore>, _ issued: AdminService<AnyStore>.IssuedCredentials)
+    static func allowAnyUserName(_ admin: AdminService, _ issued: AdminService.IssuedCredentials)
         async throws
     {
         _ = try await admin.updateProvider(

@@ -85,7 +85,7 @@ struct ConsoleBrowser {
 func withConsole(
     _ kind: StoreKind,
     _ body:
-        @Sendable (ConsoleBrowser, SCIMTestClient, AdminService<AnyStore>.IssuedCredentials, AdminService<AnyStore>)
+        @Sendable (ConsoleBrowser, SCIMTestClient, AdminService.IssuedCredentials, AdminService)
         async throws -> Void
 ) async throws {
     try await withStore(kind) { store in

@@ -17,7 +17,7 @@ import Testing
     static func withServer(
         _ kind: StoreKind,
         _ configuration: ServerConfiguration = ServerConfiguration(publicURL: "http://roster.test", bcryptCost: 4),
-        _ body: @Sendable (ConsoleBrowser, AdminAPITests.API, AnyStore) async throws -> Void
+        _ body: @Sendable (ConsoleBrowser, AdminAPITests.API, any ProvisioningStore) async throws -> Void
     ) async throws {
         try await withStore(kind) { store in
             let accounts = AdminAccounts(store: store, bcryptCost: 4)

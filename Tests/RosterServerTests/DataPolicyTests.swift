@@ -21,13 +21,13 @@ struct DataPolicyTests {
     /// Sets a provider's policy and, optionally, its `userName` format.
     static func set(
         _ policy: InvalidDataPolicy, format: UserNameFormat? = nil, _ provider: Provider,
-        _ admin: AdminService<AnyStore>
+        _ admin: AdminService
     ) async throws {
         _ = try await admin.updateProvider(
             id: provider.id, name: nil, deactivationDelay: nil, userNameFormat: format, invalidData: policy)
     }
 
-    static func warnings(_ admin: AdminService<AnyStore>, _ provider: Provider) async throws -> [SyncLogEntry] {
+    static func warnings(_ admin: AdminService, _ provider: Provider) async throws -> [SyncLogEntry] {
         try await admin.syncLog(SyncLogQuery(providerID: provider.id, action: .warning))
     }
 

@@ -15,21 +15,21 @@ import Testing
     static let reactivate =
         #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":true}]}"#
 
-    static func scheduler(_ store: AnyStore, at offset: TimeInterval) -> DeactivationScheduler<
-        AnyStore, ContinuousClock
+    static func scheduler(_ store: any ProvisioningStore, at offset: TimeInterval) -> DeactivationScheduler<
+        ContinuousClock
     > {
         DeactivationScheduler(
             store: store, clock: ContinuousClock(), now: { Date().addingTimeInterval(offset) },
             logger: .init(label: "test"))
     }
 
-    static func actions(_ admin: AdminService<AnyStore>, _ email: String) async throws -> [String] {
+    static func actions(_ admin: AdminService, _ email: String) async throws -> [String] {
         let user = try await admin.user(email: email)
         return try await admin.syncLog(SyncLogQuery(userID: user.id)).reversed().map(\.action.rawValue)
     }
 
     /// A user with a device, an archive and an open session.
-    static func provisioned(_ client: SCIMTestClient, _ admin: AdminService<AnyStore>, _ email: String) async throws
+    static func provisioned(_ client: SCIMTestClient, _ admin: AdminService, _ email: String) async throws
         -> (id: String, token: String)
     {
         let created = try await client.send(.post, "/Users", UsersAPITests.user(email))

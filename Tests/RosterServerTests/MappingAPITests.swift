@@ -8,7 +8,7 @@ import Testing
 /// Organizations, roles and watchlists from SCIM groups and attributes, pushed through the SCIM API with Okta's
 /// request shapes, mapped with the admin service, applied with and without a dry run.
 @Suite struct MappingAPITests {
-    typealias Admin = AdminService<AnyStore>
+    typealias Admin = AdminService
 
     /// Where a user sits: organization name, roles, watchlist names.
     struct Seat: Equatable, CustomStringConvertible {

@@ -45,7 +45,7 @@ import Testing
     /// A fresh store of `kind` with a platform API key, a SCIM provider (`clients[0]`) and the admin service.
     func withPlatform(
         _ kind: StoreKind,
-        _ body: @Sendable (PlatformClient, SCIMTestClient, AdminService<AnyStore>) async throws -> Void
+        _ body: @Sendable (PlatformClient, SCIMTestClient, AdminService) async throws -> Void
     ) async throws {
         try await withSCIM(kind) { clients, _, admin in
             let (_, secret) = try await PlatformService(store: admin.store).createAPIKey(name: "tests")
@@ -55,7 +55,7 @@ import Testing
 
     /// Changes a user's record directly, as the lifecycle would.
     static func change(
-        _ admin: AdminService<AnyStore>, _ email: String, _ edit: @escaping @Sendable (inout UserRecord) -> Void
+        _ admin: AdminService, _ email: String, _ edit: @escaping @Sendable (inout UserRecord) -> Void
     )
         async throws
     {

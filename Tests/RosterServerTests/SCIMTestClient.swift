@@ -21,18 +21,18 @@ enum StoreKind: String, CaseIterable, Sendable {
 }
 
 /// Runs `body` with a new, empty store of `kind`, and removes it afterwards.
-func withStore(_ kind: StoreKind, _ body: (AnyStore) async throws -> Void) async throws {
+func withStore(_ kind: StoreKind, _ body: (any ProvisioningStore) async throws -> Void) async throws {
     switch kind {
     case .memory:
-        try await body(AnyStore(MemoryStore()))
+        try await body(MemoryStore())
     case .sqlite:
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
             "roster-http-\(UUID().uuidString).sqlite"
         ).path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        try await body(AnyStore(try SQLiteStore(path: path)))
+        try await body(try SQLiteStore(path: path))
     case .postgres:
-        try await PostgresTesting.withStore { store in try await body(AnyStore(store)) }
+        try await PostgresTesting.withStore { store in try await body(store) }
     }
 }
 
@@ -89,12 +89,12 @@ func withSCIM(
     _ kind: StoreKind, providers names: [String] = ["Okta"],
     configuration: ServerConfiguration = ServerConfiguration(failedAuthenticationDelay: .milliseconds(10)),
     _ body:
-        @Sendable ([SCIMTestClient], [AdminService<AnyStore>.IssuedCredentials], AdminService<AnyStore>) async throws ->
+        @Sendable ([SCIMTestClient], [AdminService.IssuedCredentials], AdminService) async throws ->
         Void
 ) async throws {
     try await withStore(kind) { store in
         let admin = AdminService(store: store)
-        var issued: [AdminService<AnyStore>.IssuedCredentials] = []
+        var issued: [AdminService.IssuedCredentials] = []
         for name in names { issued.append(try await admin.addProvider(name: name)) }
         let app = Application(router: try buildRouter(configuration: configuration, store: store))
         let credentials = issued

@@ -3,8 +3,8 @@ import SCIM
 
 /// Admin accounts: creation (bcrypt), console sign-in with a lockout delay, sessions with their anti-forgery
 /// tokens, the one-time setup link for the first admin, and admin API tokens.
-package struct AdminAccounts<Store: ProvisioningStore>: Sendable {
-    package let store: Store
+package struct AdminAccounts: Sendable {
+    package let store: any ProvisioningStore
     let now: @Sendable () -> Date
     /// Where bcrypt runs: a thread of its own with a bounded queue, so that sign-ins never occupy the threads
     /// that serve SCIM.
@@ -23,7 +23,8 @@ package struct AdminAccounts<Store: ProvisioningStore>: Sendable {
     /// - Parameter hasher: shared by every `AdminAccounts` of a server, so that they queue on one thread; a new one
     ///   of cost `bcryptCost` when `nil`.
     package init(
-        store: Store, bcryptCost: UInt8 = 12, hasher: PasswordHasher? = nil, lockout: SignInLockout = SignInLockout(),
+        store: any ProvisioningStore, bcryptCost: UInt8 = 12, hasher: PasswordHasher? = nil,
+        lockout: SignInLockout = SignInLockout(),
         sessionLifetime: Duration = .seconds(12 * 3600), now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store

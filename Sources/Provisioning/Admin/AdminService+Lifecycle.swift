@@ -178,7 +178,7 @@ extension AdminService {
                 attributes[SchemaURN.enterpriseUser] = .object(ext)
             }
             guard attributes != user.attributes else { return user }
-            let changed = SCIMService<Store>.changedAttributeNames(user.attributes, attributes)
+            let changed = SCIMService.changedAttributeNames(user.attributes, attributes)
             user.attributes = attributes
             user.version += 1
             user.updatedAt = timestamp

@@ -3,15 +3,15 @@ package import SCIM
 
 /// What admins do outside SCIM (CLI now, console and admin API later): manage providers and their credentials,
 /// and local users.
-package struct AdminService<Store: ProvisioningStore>: Sendable {
-    package let store: Store
+package struct AdminService: Sendable {
+    package let store: any ProvisioningStore
     let now: @Sendable () -> Date
 
     /// The setting that remembers the public URL the server announced, so that CLI commands print the same Base
     /// URLs.
     package static var publicURLSetting: String { "public_url" }
 
-    package init(store: Store, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(store: any ProvisioningStore, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.now = now
     }

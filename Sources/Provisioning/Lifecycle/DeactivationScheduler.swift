@@ -9,8 +9,8 @@ package import ServiceLifecycle
 /// cold archives past retention for deletion.
 ///
 /// Generic over the clock it sleeps on; the due times themselves are wall-clock dates from `now`.
-package struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Service where C.Duration == Duration {
-    let store: Store
+package struct DeactivationScheduler<C: Clock>: Service where C.Duration == Duration {
+    let store: any ProvisioningStore
     let clock: C
     let now: @Sendable () -> Date
     let pollInterval: Duration
@@ -18,7 +18,7 @@ package struct DeactivationScheduler<Store: ProvisioningStore, C: Clock>: Servic
     let logger: Logger
 
     package init(
-        store: Store, clock: C, now: @escaping @Sendable () -> Date = { Date() },
+        store: any ProvisioningStore, clock: C, now: @escaping @Sendable () -> Date = { Date() },
         pollInterval: Duration = .milliseconds(500),
         batchSize: Int = 500, logger: Logger
     ) {

@@ -8,11 +8,11 @@ import SCIM
 /// Errors: unknown users or devices are ``ProvisioningError/notFound(_:)``, bad input is
 /// ``ProvisioningError/invalid(_:)``, a sign-in the user's status forbids is ``ProvisioningError/refused(_:)`` and a
 /// token that does not authenticate is ``ProvisioningError/unauthenticated(_:)``.
-package struct PlatformService<Store: ProvisioningStore>: Sendable {
-    package let store: Store
+package struct PlatformService: Sendable {
+    package let store: any ProvisioningStore
     let now: @Sendable () -> Date
 
-    package init(store: Store, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(store: any ProvisioningStore, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.now = now
     }
@@ -112,7 +112,7 @@ package struct PlatformService<Store: ProvisioningStore>: Sendable {
         let timestamp = now()
         let key = PlatformAPIKey(
             id: Credentials.generateIdentifier(), name: trimmed, secretHash: Credentials.hash(secret: secret),
-            createdAt: timestamp, expiresAt: try AdminAccounts<Store>.expiry(expiresIn, from: timestamp))
+            createdAt: timestamp, expiresAt: try AdminAccounts.expiry(expiresIn, from: timestamp))
         try await store.withTransaction { tx in try await tx.insertAPIKey(key) }
         return (key, secret)
     }
@@ -127,7 +127,7 @@ package struct PlatformService<Store: ProvisioningStore>: Sendable {
             Credentials.verify(secret: secret, storedHash: key.secretHash),
             key.expiresAt.map({ $0 > timestamp }) ?? true
         else { return nil }
-        if key.lastUsedAt.map({ timestamp.timeIntervalSince($0) >= AdminAccounts<Store>.lastUsedResolution }) ?? true {
+        if key.lastUsedAt.map({ timestamp.timeIntervalSince($0) >= AdminAccounts.lastUsedResolution }) ?? true {
             try await store.withTransaction { tx in try await tx.touchAPIKey(id: key.id, at: timestamp) }
         }
         return key

@@ -6,8 +6,8 @@ package import SCIM
 ///
 /// Every operation validates before it opens a transaction, then reads, decides and writes inside one, so a
 /// refused request stores nothing.
-package struct SCIMService<Store: ProvisioningStore>: Sendable {
-    package let store: Store
+package struct SCIMService: Sendable {
+    package let store: any ProvisioningStore
     let now: @Sendable () -> Date
     /// Providers whose credentials authenticated a write within the last second (``authenticateForWrite(_:)``).
     let recentWriters = RecentAuthentications()
@@ -16,7 +16,7 @@ package struct SCIMService<Store: ProvisioningStore>: Sendable {
     /// no PATCH costs more as a group grows.
     package static var membersInResponseLimit: Int { 1000 }
 
-    package init(store: Store, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(store: any ProvisioningStore, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.now = now
     }
