@@ -45,8 +45,6 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     private var pending: [Sent] = []
     /// Queries sent ahead (``prefetch(_:_:)``), by text and arguments, until the query that needs them runs.
     private var prefetched: [Prefetched: Sent] = [:]
-    /// The numbers of the queries sent ahead and not yet read.
-    private var prefetchedNumbers: Set<Int> = []
     /// Statements sent whose answers have not arrived, in the order sent.
     private var unanswered: [Sent] = []
     /// Answers that arrived and are not yet checked or read, by statement number.
@@ -98,7 +96,6 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
             statement = record(connection.eventLoop.makeFailedFuture(error))
         }
         prefetched[key] = statement
-        prefetchedNumbers.insert(statement.number)
         pending.append(statement)
     }
 
@@ -121,7 +118,7 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
                 roundTrips?.count()
             }
             // Queries sent ahead are read next: their answers are waited for in the same suspension.
-            let upTo = max(statement.number, prefetchedNumbers.max() ?? 0)
+            let upTo = max(statement.number, prefetched.values.map(\.number).max() ?? 0)
             let count = unanswered.prefix { $0.number <= upTo }.count
             let waiting = unanswered.prefix(count)
             let loop = connection.eventLoop
@@ -134,7 +131,7 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
             pending.removeFirst()
             // A query sent ahead keeps its answer for the query that reads it.
             let result =
-                prefetchedNumbers.contains(first.number)
+                prefetched.values.contains { $0.number == first.number }
                 ? answered[first.number] : answered.removeValue(forKey: first.number)
             if case .failure(let error)? = result {
                 pending.removeAll()
@@ -142,7 +139,6 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
             }
         }
         pending.removeAll { $0.number == statement.number }
-        prefetchedNumbers.remove(statement.number)
         guard let result = answered.removeValue(forKey: statement.number) else {
             throw NoAnswer(reason: "statement \(statement.number) was answered and read before")
         }
