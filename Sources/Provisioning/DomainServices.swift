@@ -8,6 +8,7 @@ package struct DomainServices: Sendable {
     package let admin: AdminService
     package let accounts: AdminAccounts
     package let platform: PlatformService
+    package let events: EventFeed
 
     /// - Parameters:
     ///   - bcryptCost: the cost of admin passwords' hashes.
@@ -19,5 +20,6 @@ package struct DomainServices: Sendable {
         admin = AdminService(store: store, now: now)
         accounts = AdminAccounts(store: store, hasher: PasswordHasher(cost: bcryptCost), now: now)
         platform = PlatformService(store: store, now: now)
+        events = EventFeed(store: store, now: now)
     }
 }

@@ -9,7 +9,7 @@ package enum StoreConformance {
     /// The names of the checks, for `@Test(arguments:)`.
     package static let checks: [String] = [
         "providers", "users-and-usernames", "user-queries", "groups-and-members", "rollback", "settings", "platform",
-        "organizations", "deep-pages", "credentials", "parallel-sign-in",
+        "organizations", "deep-pages", "credentials", "parallel-sign-in", "events", "events-followed",
     ]
 
     /// Runs one named check against a fresh store.
@@ -26,6 +26,8 @@ package enum StoreConformance {
         case "deep-pages": try await deepPages(store)
         case "credentials": try await credentials(store)
         case "parallel-sign-in": try await parallelSignIn(store)
+        case "events": try await events(store)
+        case "events-followed": try await eventsFollowed(store)
         default: Issue.record("unknown check \(check)")
         }
     }

@@ -65,6 +65,11 @@ package func buildRouter(configuration: ServerConfiguration, store: any Provisio
     router.addRoutes(SCIMController(service: domain.scim, configuration: configuration).endpoints)
     router.addRoutes(PlatformController(service: domain.platform).endpoints)
     router.addRoutes(
+        EventsController(
+            feed: domain.events, accounts: domain.accounts, platform: domain.platform,
+            maxBodySize: configuration.maxBodySize
+        ).endpoints)
+    router.addRoutes(
         ConsoleController(
             renderer: renderer, admin: domain.admin, accounts: domain.accounts, platform: domain.platform,
             configuration: configuration,

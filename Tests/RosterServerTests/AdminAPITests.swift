@@ -55,7 +55,7 @@ import Testing
         (.patch, "/api/v1/providers/ID"), (.delete, "/api/v1/providers/ID"),
         (.post, "/api/v1/providers/ID/rotate-secret"),
         (.get, "/api/v1/providers/ID/mappings"), (.post, "/api/v1/providers/ID/apply-mappings"),
-        (.get, "/api/v1/users"),
+        (.get, "/api/v1/users"), (.get, "/api/v1/events"),
         (.get, "/api/v1/providers/ID/warnings"),
         (.post, "/api/v1/users"), (.get, "/api/v1/users/ID"), (.post, "/api/v1/users/ID/block"),
         (.get, "/api/v1/organizations"), (.post, "/api/v1/organizations"), (.get, "/api/v1/roles"),

@@ -43,7 +43,7 @@ import Testing
     @Test func theMappingIsSCIMs() {
         let expected: [ProvisioningError.Code: (Int, SCIMError.ScimType?)] = [
             .notFound: (404, nil), .conflict: (409, .uniqueness), .invalid: (400, .invalidValue),
-            .refused: (403, nil), .unauthenticated: (401, nil), .unavailable: (503, nil),
+            .refused: (403, nil), .unauthenticated: (401, nil), .unavailable: (503, nil), .gone: (410, nil),
         ]
         for code in ProvisioningError.Code.allCases {
             let scim = ProvisioningError(code, "x").scimError

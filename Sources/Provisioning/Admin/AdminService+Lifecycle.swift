@@ -104,7 +104,7 @@ extension AdminService {
             user.version += 1
             user.updatedAt = timestamp
             try await tx.updateUser(user)
-            try await tx.appendSyncLog(log)
+            try await tx.record(log, users: [user])
             return user
         }
     }
@@ -120,7 +120,7 @@ extension AdminService {
                 user.version += 1
                 user.updatedAt = timestamp
                 try await tx.updateUser(user)
-                try await tx.appendSyncLog(log)
+                try await tx.record(log, users: [user])
             }
             provider.guardTrippedAt = nil
             provider.updatedAt = timestamp
@@ -183,7 +183,7 @@ extension AdminService {
             user.version += 1
             user.updatedAt = timestamp
             try await tx.updateUser(user)
-            try await tx.appendSyncLog([
+            try await tx.record([
                 SyncLogEntry(
                     at: timestamp, providerID: nil, userID: user.id, userName: user.userName, action: .updated,
                     detail: changed.joined(separator: ", "))

@@ -340,7 +340,7 @@ extension AdminService {
                             requestID: "apply:\(run.id)"))
                 }
                 try await tx.saveMappingRun(run)
-                try await tx.appendSyncLog(log)
+                try await tx.record(log)
                 return (run, changes, m, resumedRun != nil && resumedRun?.id != runID)
             }
             mapping = next

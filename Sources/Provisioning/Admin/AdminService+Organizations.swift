@@ -125,7 +125,7 @@ extension AdminService {
                 var mapping = try await MappingEffects(provider: provider, tx: tx)
                 log += try await mapping.reevaluate([user], at: timestamp, requestID: nil, tx: tx)
             }
-            try await tx.appendSyncLog(log)
+            try await tx.record(log)
             return user
         }
     }
@@ -147,7 +147,7 @@ extension AdminService {
             let current = try await tx.roles(ofUser: user.id)
             guard current != roles.sorted() else { return current }
             try await tx.setRoles(userID: user.id, roles: roles)
-            try await tx.appendSyncLog([
+            try await tx.record([
                 SyncLogEntry(
                     at: timestamp, providerID: nil, userID: user.id, userName: user.userName, action: .rolesChanged,
                     detail: MappingEffects.describeRoles(from: current, to: roles.sorted()) + " (by an admin)")

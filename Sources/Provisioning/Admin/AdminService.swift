@@ -147,7 +147,7 @@ package struct AdminService: Sendable {
             user.organizationID = home.id
             try await tx.insertUser(user)
             try await tx.setRoles(userID: user.id, roles: home.defaultRoles)
-            try await tx.appendSyncLog([
+            try await tx.record([
                 SyncLogEntry(
                     at: timestamp, providerID: nil, userID: user.id, userName: user.userName, action: .created,
                     detail: "local user; organization \(home.name); roles \(home.defaultRoles.joined(separator: ", "))")

@@ -61,6 +61,11 @@ package struct SettingLimit: Sendable, Hashable {
     package static let pageNumber = SettingLimit(name: "page", range: 1...1_000_000)
     /// How far back a "since" look-up reaches, as a duration: up to a century.
     package static let lookBack = SettingLimit(name: "since", range: 0...(36_500 * 86_400), kind: .duration)
+    /// How many days events stay in the feed: 1 to 3,650.
+    package static let eventRetentionDays = SettingLimit(
+        name: "eventRetentionDays", range: 1...3_650, kind: .integer(unit: "days"))
+    /// How long an empty page of the event feed waits for an event: 0 to 60 seconds.
+    package static let eventWait = SettingLimit(name: "wait", range: 0...60, kind: .integer(unit: "seconds"))
     /// How long an admin API token or a platform API key works: 1 minute to 10 years (leave it out for no expiry).
     package static let credentialLifetime = SettingLimit(
         name: "expiresIn", range: 60...(3_650 * 86_400), kind: .duration)

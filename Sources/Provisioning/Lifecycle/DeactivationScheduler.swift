@@ -6,7 +6,7 @@ package import ServiceLifecycle
 /// every `pollInterval`, half a second by default, so that deactivations scheduled by another process on the same
 /// database run within a second of being due), works through a backlog in batches of `batchSize` (one short
 /// transaction each, yielding between batches so that SCIM requests keep their latency), and once a minute marks
-/// cold archives past retention for deletion.
+/// cold archives past retention for deletion and prunes events past theirs.
 ///
 /// Generic over the clock it sleeps on; the due times themselves are wall-clock dates from `now`.
 package struct DeactivationScheduler<C: Clock>: Service where C.Duration == Duration {
@@ -45,6 +45,8 @@ package struct DeactivationScheduler<C: Clock>: Service where C.Duration == Dura
                         try await tx.markExpiredArchives(now: self.now())
                     }
                     if marked > 0 { logger.info("Marked \(marked) cold archive(s) past retention for deletion") }
+                    let pruned = try await EventFeed(store: store, now: now).prune()
+                    if pruned > 0 { logger.info("Pruned \(pruned) event(s) past retention") }
                     lastSweep = now()
                 }
                 let next = try await store.read { tx in try await tx.nextDeactivationDue() }
@@ -77,7 +79,7 @@ package struct DeactivationScheduler<C: Clock>: Service where C.Duration == Dura
                 user.version += 1
                 user.updatedAt = timestamp
                 try await tx.updateUser(user)
-                try await tx.appendSyncLog(log)
+                try await tx.record(log, users: [user])
             }
             return due.count
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SCIM
 
 /// Carries out lifecycle decisions inside a transaction: the new state onto the user, the actions onto sessions,
 /// archives and the sync log. The decisions themselves come from the pure ``Lifecycle`` state machine.
@@ -85,6 +86,16 @@ enum LifecycleEffects {
         }
         current.guardTrippedAt = now
         try await tx.updateProvider(current)
+        try await tx.appendEvents([
+            ProvisioningEvent(
+                type: .providerGuardTripped, at: now, providerID: provider.id,
+                data: [
+                    "provider": ["id": .string(provider.id), "name": .string(provider.name)],
+                    "detail": .string(
+                        "\(recent + 1) deactivations in the last \(DeactivationGuard.window.components.seconds / 60) minutes passed the threshold of \(threshold)"
+                    ),
+                ])
+        ])
         return .providerDeactivated(delay: provider.deactivationDelay, guardTripped: true)
     }
 }

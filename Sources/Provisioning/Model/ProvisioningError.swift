@@ -12,6 +12,8 @@ package struct ProvisioningError: Error, Sendable, Hashable, CustomStringConvert
         /// The store cannot take the request now (busy past its timeout, disk full, I/O error); retrying later can
         /// succeed, and nothing was written.
         case unavailable
+        /// What was asked for existed but is gone for good (events pruned past their retention).
+        case gone
     }
 
     package let code: Code
@@ -38,6 +40,7 @@ package struct ProvisioningError: Error, Sendable, Hashable, CustomStringConvert
     }
     package static func unauthenticated(_ message: String) -> ProvisioningError { .init(.unauthenticated, message) }
     package static func unavailable(_ message: String) -> ProvisioningError { .init(.unavailable, message) }
+    package static func gone(_ message: String) -> ProvisioningError { .init(.gone, message) }
 }
 
 extension ProvisioningError {
@@ -55,6 +58,7 @@ extension ProvisioningError {
     /// | `refused` | 403, or 429 when it lifts by itself (`retryAfter`) | |
     /// | `unauthenticated` | 401 | |
     /// | `unavailable` | 503 | |
+    /// | `gone` | 410 | |
     package var scimError: SCIMError {
         switch code {
         case .notFound: .notFound(message)
@@ -63,6 +67,7 @@ extension ProvisioningError {
         case .refused: SCIMError(status: retryAfter == nil ? 403 : 429, detail: message)
         case .unauthenticated: .unauthorized(message)
         case .unavailable: SCIMError(status: 503, detail: message)
+        case .gone: SCIMError(status: 410, detail: message)
         }
     }
 

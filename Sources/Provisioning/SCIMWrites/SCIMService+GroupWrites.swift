@@ -24,7 +24,7 @@ extension SCIMService {
         log += try await memberEntries(
             added: added, removed: [], group: group, at: timestamp, requestID: requestID, tx: tx)
         log += warnings(input.dropped, group, timestamp, requestID)
-        try await tx.appendSyncLog(log)
+        try await tx.record(log, groups: [group])
         return group
     }
 
@@ -91,7 +91,7 @@ extension SCIMService {
         if mapped {
             log += try await mapping.reevaluate(userIDs: members, at: timestamp, requestID: requestID, tx: tx)
         }
-        try await tx.appendSyncLog(log)
+        try await tx.record(log, groups: [group])
     }
 
     /// A group body's normalized attributes, with `members` taken out (members are rows, not attributes) and the
@@ -117,7 +117,7 @@ extension SCIMService {
     ) async throws {
         let (provider, timestamp, requestID, tx) = context.parts
         guard attributesChanged || !delta.added.isEmpty || !delta.removed.isEmpty else {
-            try await tx.appendSyncLog(warnings)
+            try await tx.record(warnings)
             return
         }
         group.version += 1
@@ -137,7 +137,7 @@ extension SCIMService {
                     userIDs: delta.added + delta.removed, at: timestamp, requestID: requestID, tx: tx)
             }
         }
-        try await tx.appendSyncLog(log + warnings)
+        try await tx.record(log + warnings, groups: [group])
     }
 
     static func groupEntry(

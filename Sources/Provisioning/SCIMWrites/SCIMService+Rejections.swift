@@ -23,7 +23,7 @@ extension SCIMService {
             if let u = user, u.providerID != providerID { user = nil }  // local users and other providers' too
             guard user != nil || userName != nil else { return }
             let detail = "\(error.status)\(error.scimType.map { " \($0.rawValue)" } ?? ""): \(error.detail)"
-            try await tx.appendSyncLog([
+            try await tx.record([
                 SyncLogEntry(
                     at: timestamp, providerID: providerID, userID: user?.id, userName: user?.userName ?? userName,
                     action: .rejected, detail: detail, requestID: requestID)

@@ -60,7 +60,7 @@ extension SCIMService {
             log += placed
         }
         log += warnings(input.dropped + dropped.values, user, provider, timestamp, requestID)
-        try await tx.appendSyncLog(log)
+        try await tx.record(log, users: [user])
         return user
     }
 
@@ -112,7 +112,12 @@ extension SCIMService {
         user.version += 1
         user.updatedAt = timestamp
         try await tx.updateUser(user)
-        try await tx.appendSyncLog(log)
+        try await tx.record(log, users: [user])
+        try await tx.appendEvents([
+            ProvisioningEvent(
+                type: .userUnlinked, at: timestamp, providerID: provider.id, userID: user.id, requestID: requestID,
+                data: ["user": .object(user.eventJSON)])
+        ])
     }
 
     /// A request's user attributes normalized and checked for `provider`'s `userName` format, with the values
@@ -224,7 +229,7 @@ extension SCIMService {
         let (provider, timestamp, requestID, tx) = context.parts
         var attributes = input.attributes
         guard attributes != existing.attributes else {
-            try await tx.appendSyncLog(warnings(input.dropped, existing, provider, timestamp, requestID))
+            try await tx.record(warnings(input.dropped, existing, provider, timestamp, requestID))
             return existing
         }
         var dropped = DroppedValues(policy: provider.invalidData)
@@ -266,7 +271,7 @@ extension SCIMService {
             log += try await mapping.reevaluate([user], at: timestamp, requestID: requestID, tx: tx)
         }
         log += warnings(input.dropped + dropped.values, user, provider, timestamp, requestID)
-        try await tx.appendSyncLog(log)
+        try await tx.record(log, users: [user])
         return user
     }
 

@@ -21,6 +21,9 @@ package final class MemoryStore: ProvisioningStore {
         var sessions: [String: SignInSession] = [:]
         var apiKeys: [PlatformAPIKey] = []
         var syncLog: [SyncLogEntry] = []
+        var events: [ProvisioningEvent] = []
+        var lastEventSequence: Int64 = 0
+        var prunedEventSequence: Int64 = 0
         var organizations: [Organization] = [
             Organization(
                 id: Organization.rootID, name: Organization.rootName, parentID: nil, defaultRoles: [Role.desktopUser],

@@ -1,0 +1,83 @@
+package import Foundation
+
+/// One page of the event feed: the events and the cursor to ask after next.
+package struct EventPage: Sendable, Hashable {
+    package var events: [ProvisioningEvent]
+    /// The sequence number to pass as `after` for the next page: the last event's, or the cursor asked with when
+    /// the page is empty.
+    package var next: Int64
+    /// Whether more events were already there when the page was read.
+    package var hasMore: Bool
+}
+
+/// The event feed: pages of events after a cursor, long-polled when empty, and their retention.
+package struct EventFeed: Sendable {
+    /// The setting that holds how many days events are kept.
+    package static let retentionSetting = "event_retention_days"
+    package static let defaultRetentionDays = 30
+    /// Events on one page: 1 to 1,000, 100 when not given.
+    package static let pageSize = SettingLimit.pageSize
+    package static let defaultPageSize = 100
+
+    let store: any ProvisioningStore
+    let now: @Sendable () -> Date
+    /// How often a waiting reader looks again: events written by another instance on the same database arrive
+    /// within this, as do this instance's.
+    let pollInterval: Duration
+
+    package init(
+        store: any ProvisioningStore, now: @escaping @Sendable () -> Date = { Date() },
+        pollInterval: Duration = .milliseconds(100)
+    ) {
+        self.store = store
+        self.now = now
+        self.pollInterval = pollInterval
+    }
+
+    /// The events after `cursor` of `types` (every type when empty), at most `limit`; when there are none, waits
+    /// up to `wait` for one. A cursor below what retention pruned is ``ProvisioningError/Code/gone`` (410): the
+    /// reader has missed events and must start again from a fresh position.
+    package func page(after cursor: Int64, limit: Int, types: Set<EventType> = [], wait: Duration = .zero)
+        async throws -> EventPage
+    {
+        let limit = try Self.pageSize.check(limit)
+        guard cursor >= 0 else { throw ProvisioningError.invalid("'after' must be 0 or a cursor the feed gave.") }
+        let deadline = ContinuousClock.now + wait
+        let query = EventQuery(after: cursor, limit: limit + 1, types: types)
+        while true {
+            let (events, pruned) = try await store.read { tx in
+                (try await tx.events(query), try await tx.prunedEventSequence())
+            }
+            if cursor < pruned {
+                throw ProvisioningError.gone(
+                    "Events after \(cursor) were pruned (kept \(try await retentionDays()) days; pruned through "
+                        + "\(pruned)). Start again with after=\(pruned) and reconcile from the admin API.")
+            }
+            if !events.isEmpty || ContinuousClock.now >= deadline || Task.isCancelled {
+                let page = Array(events.prefix(limit))
+                return EventPage(
+                    events: page, next: page.last?.sequence ?? cursor, hasMore: events.count > limit)
+            }
+            try await Task.sleep(for: min(pollInterval, deadline - ContinuousClock.now))
+        }
+    }
+
+    /// The newest sequence number: where a new reader that wants only what comes next starts.
+    package func latest() async throws -> Int64 {
+        try await store.read { tx in try await tx.lastEventSequence() }
+    }
+
+    /// How many days events are kept: the default when unset, clamped into range (and logged) when stored out of it.
+    package func retentionDays() async throws -> Int {
+        let stored = try await store.read { tx in try await tx.setting(Self.retentionSetting) }
+        return SettingLimit.eventRetentionDays.clamped(
+            setting: stored, fallback: Self.defaultRetentionDays, subject: "the platform")
+    }
+
+    /// Deletes the events past retention; returns how many.
+    @discardableResult
+    package func prune() async throws -> Int {
+        let cutoff = now().addingTimeInterval(-Double(try await retentionDays()) * 86_400)
+        return try await store.withTransaction { tx in try await tx.pruneEvents(before: cutoff) }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// The outbox in memory: one write at a time, so appending in order is commit order.
+extension MemoryTransaction {
+    func appendEvents(_ events: [ProvisioningEvent]) async throws {
+        for var event in events {
+            state.lastEventSequence += 1
+            event.sequence = state.lastEventSequence
+            state.events.append(event)
+        }
+    }
+
+    func events(_ query: EventQuery) async throws -> [ProvisioningEvent] {
+        // Sequence numbers are the array's order: a binary search finds the first one after the cursor.
+        var low = 0
+        var high = state.events.count
+        while low < high {
+            let mid = (low + high) / 2
+            if (state.events[mid].sequence ?? 0) <= query.after { low = mid + 1 } else { high = mid }
+        }
+        return Array(
+            state.events[low...].lazy.filter { query.types.isEmpty || query.types.contains($0.type) }.prefix(
+                query.limit))
+    }
+
+    func lastEventSequence() async throws -> Int64 { state.lastEventSequence }
+
+    func prunedEventSequence() async throws -> Int64 { state.prunedEventSequence }
+
+    func pruneEvents(before cutoff: Date) async throws -> Int {
+        // A prefix in sequence order: through the newest event older than the cutoff.
+        guard let last = state.events.lastIndex(where: { $0.at < cutoff }) else { return 0 }
+        state.prunedEventSequence = max(state.prunedEventSequence, state.events[last].sequence ?? 0)
+        state.events.removeFirst(last + 1)
+        return last + 1
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Provisioning
+import RosterServer
+import SCIM
+import Testing
+
+/// The event feed (`GET /api/v1/events`) through HTTP, on every store: each change's event, paging, long-polling,
+/// pruned cursors, authentication and bad input.
+@Suite struct EventsAPITests {
+    /// The integer of a JSON number.
+    static func int(_ value: JSONValue?) -> Int? {
+        if case .int(let n)? = value { return n }
+        return nil
+    }
+
+    /// Reads the feed with a platform API key.
+    struct FeedClient {
+        let client: any TestClientProtocol
+        let key: String
+
+        func get(_ query: String, authorization: String? = nil) async throws -> SCIMResponse {
+            let response = try await client.execute(
+                uri: "/api/v1/events" + query, method: .get,
+                headers: [.authorization: authorization ?? "Bearer \(key)"])
+            let bytes = Array(response.body.readableBytesView)
+            return SCIMResponse(
+                status: response.status, headers: response.headers,
+                json: bytes.isEmpty ? .null : try JSONValue(parsing: bytes))
+        }
+
+        /// The events of one page and its `next` cursor.
+        func page(_ query: String) async throws -> (events: [JSONObject], next: String) {
+            let response = try await get(query)
+            #expect(response.status == .ok, "\(query): \(response.json)")
+            return (
+                response.object["events"]?.arrayValue?.compactMap(\.objectValue) ?? [],
+                response.object["next"]?.stringValue ?? ""
+            )
+        }
+    }
+
+    func withFeed(
+        _ kind: StoreKind, _ body: @Sendable (FeedClient, SCIMTestClient, AdminService) async throws -> Void
+    ) async throws {
+        try await withSCIM(kind) { clients, _, admin in
+            let (_, key) = try await PlatformService(store: admin.store).createAPIKey(name: "feed")
+            try await body(FeedClient(client: clients[0].client, key: key), clients[0], admin)
+        }
+    }
+
+    static func user(_ userName: String, active: Bool = true) -> String {
+        #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"\#(userName)","active":\#(active),"#
+            + #""name":{"givenName":"Ann","familyName":"Lee"}}"#
+    }
+
+    static func patch(_ operations: String) -> String {
+        #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[\#(operations)]}"#
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func everyChangeIsAnEventWithTheResourceAfterIt(_ kind: StoreKind) async throws {
+        try await withFeed(kind) { feed, scim, _ in
+            let ann = try await scim.send(.post, "/Users", Self.user("ann@example.com"))
+            #expect(ann.status == .created)
+            let bob = try await scim.send(.post, "/Users", Self.user("bob@example.com"))
+            try await scim.send(
+                .patch, "/Users/\(ann.id)", Self.patch(#"{"op":"replace","path":"title","value":"Engineer"}"#))
+            try await scim.send(
+                .patch, "/Users/\(ann.id)", Self.patch(#"{"op":"replace","path":"active","value":false}"#))
+            try await scim.send(
+                .patch, "/Users/\(ann.id)", Self.patch(#"{"op":"replace","path":"active","value":true}"#))
+            let group = try await scim.send(
+                .post, "/Groups",
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Sales","members":[{"value":"\#(ann.id)"}]}"#
+            )
+            #expect(group.status == .created)
+            try await scim.send(
+                .patch, "/Groups/\(group.id)",
+                Self.patch(#"{"op":"add","path":"members","value":[{"value":"\#(bob.id)"}]}"#))
+            try await scim.send(
+                .patch, "/Groups/\(group.id)", Self.patch(#"{"op":"remove","path":"members[value eq \"\#(ann.id)\"]"}"#)
+            )
+            try await scim.send(.delete, "/Groups/\(group.id)")
+            try await scim.send(.delete, "/Users/\(bob.id)")
+            // A refused write changes nothing and says nothing.
+            #expect(try await scim.send(.post, "/Users", Self.user("ann@example.com")).status == .conflict)
+
+            let (events, next) = try await feed.page("?limit=1000")
+            let types = events.compactMap { $0["type"]?.stringValue }
+            #expect(
+                types == [
+                    "user.created", "user.created", "user.updated", "user.blocked", "user.deactivation_scheduled",
+                    "user.deactivation_cancelled", "user.unblocked", "group.created", "group.member_added",
+                    "group.member_added", "group.member_removed", "group.deleted", "user.blocked",
+                    "user.deactivation_scheduled", "user.unlinked",
+                ], "\(types)")
+            let sequences = events.compactMap { Self.int($0["sequence"]) }
+            #expect(sequences == sequences.sorted() && Set(sequences).count == events.count)
+            #expect(next == String(sequences.last ?? -1))
+            #expect(Set(events.compactMap { $0["id"]?.stringValue }).count == events.count)
+
+            // Each event carries its resource as it is after the change.
+            let updated = events[2]
+            #expect(updated["data"]?.objectValue?["changed"] == ["title"])
+            let user = updated["data"]?.objectValue?["user"]?.objectValue
+            #expect(user?["id"]?.stringValue == ann.id)
+            #expect(user?["attributes"]?.objectValue?["title"]?.stringValue == "Engineer")
+            #expect(events[3]["data"]?.objectValue?["user"]?.objectValue?["status"]?.stringValue == "blocked")
+            #expect(events[6]["data"]?.objectValue?["user"]?.objectValue?["status"]?.stringValue == "active")
+            let added = events[9]["data"]?.objectValue
+            #expect(added?["member"]?.objectValue?["id"]?.stringValue == bob.id)
+            #expect(Self.int(added?["group"]?.objectValue?["memberCount"]) == 2)
+            #expect(events[11]["data"]?.objectValue?["group"]?.objectValue?["displayName"]?.stringValue == "Sales")
+            #expect(events.last?["data"]?.objectValue?["user"]?.objectValue?["linked"] == .bool(false))
+            #expect(events.allSatisfy { $0["requestId"]?.stringValue?.isEmpty == false })
+
+            // Types filter; an unknown one is refused, naming it.
+            let groups = try await feed.page("?types=group.*")
+            #expect(groups.events.count == 5)
+            let two = try await feed.page("?types=user.unlinked,group.deleted")
+            #expect(two.events.compactMap { $0["type"]?.stringValue } == ["group.deleted", "user.unlinked"])
+            let bad = try await feed.get("?types=user.craeted")
+            #expect(bad.status == .badRequest)
+            #expect(bad.object["error"]?.stringValue?.contains("user.craeted") == true)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func pagesThroughTenThousandEventsWithNoGapAndNoDuplicate(_ kind: StoreKind) async throws {
+        try await withFeed(kind) { feed, _, admin in
+            let at = Date()
+            for chunk in 0..<10 {
+                let events = (0..<1000).map { i in
+                    ProvisioningEvent(
+                        type: .userUpdated, at: at, userID: "u\(chunk * 1000 + i)", data: ["n": .int(chunk * 1000 + i)])
+                }
+                try await admin.store.withTransaction { tx in try await tx.appendEvents(events) }
+            }
+            var cursor = "0"
+            var seen: [Int] = []
+            var pages = 0
+            while true {
+                let (events, next) = try await feed.page("?after=\(cursor)&limit=700")
+                if events.isEmpty {
+                    #expect(next == cursor)
+                    break
+                }
+                seen += events.compactMap { Self.int($0["data"]?.objectValue?["n"]) }
+                cursor = next
+                pages += 1
+            }
+            #expect(seen == Array(0..<10_000))
+            #expect(pages == 15)
+            #expect(try await feed.page("?after=latest").events.isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func anEmptyPageWaitsAndWakesOnAChange(_ kind: StoreKind) async throws {
+        try await withFeed(kind) { feed, scim, _ in
+            let start = try await feed.page("?after=latest").next
+            async let waited = feed.page("?after=\(start)&wait=20")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await scim.send(.post, "/Users", Self.user("late@example.com")).status == .created)
+            let committed = ContinuousClock.now
+            let page = try await waited
+            let lag = ContinuousClock.now - committed
+            #expect(page.events.first?["type"]?.stringValue == "user.created")
+            // Woken by the change, not by its 20 seconds running out. (How fast: the feed looks every 100 ms;
+            // scripts/events-test.sh measures the wake-up on a running server.)
+            #expect(lag < .seconds(10), "woke \(lag) after the commit")
+            // Nothing comes: the page is empty after the wait, with the same cursor.
+            let empty = try await feed.page("?after=\(page.next)&wait=1")
+            #expect(empty.events.isEmpty && empty.next == page.next)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aPrunedCursorIsGoneAndBadInputIsRefused(_ kind: StoreKind) async throws {
+        try await withFeed(kind) { feed, scim, admin in
+            let old = Date().addingTimeInterval(-40 * 86_400)
+            try await admin.store.withTransaction { tx in
+                try await tx.appendEvents(
+                    (0..<3).map { ProvisioningEvent(type: .userCreated, at: old, data: ["n": .int($0)]) })
+            }
+            #expect(try await scim.send(.post, "/Users", Self.user("new@example.com")).status == .created)
+            #expect(try await EventFeed(store: admin.store).prune() == 3)
+            let gone = try await feed.get("?after=1")
+            #expect(gone.status == .gone)
+            #expect(gone.object["error"]?.stringValue?.contains("after=3") == true)
+            // From the pruned position on, nothing is missing.
+            #expect(try await feed.page("?after=3").events.count == 1)
+            #expect(try await feed.get("?after=0").status == .gone)
+
+            for query in ["?after=-1", "?after=abc", "?limit=0", "?limit=1001", "?wait=61", "?wait=x"] {
+                let response = try await feed.get(query)
+                #expect(response.status == .badRequest, "\(query)")
+                #expect(response.object["error"]?.stringValue?.isEmpty == false)
+            }
+            #expect(try await feed.get("", authorization: "Bearer nope").status == .unauthorized)
+            let accounts = AdminAccounts(store: admin.store, hasher: PasswordHasher(cost: 4))
+            _ = try await accounts.addAdmin(email: "root@example.com", password: "correct horse battery")
+            let (_, token) = try await accounts.createToken(email: "root@example.com", name: "automation")
+            #expect(try await feed.get("?after=3", authorization: "Bearer \(token)").status == .ok)
+        }
+    }
+}
