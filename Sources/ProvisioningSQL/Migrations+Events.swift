@@ -25,3 +25,53 @@ extension Migrations {
         ]
     }
 }
+
+extension Migrations {
+    /// Webhook endpoints (one row each: its cursor in the event sequence, its retry state and its lease) and their
+    /// deliveries (kept for the events' retention; the console shows the newest of each endpoint).
+    static func webhooks(_ t: DDL) -> [Migration] {
+        [
+            Migration(
+                identifier: "v9-webhooks",
+                statements: [
+                    """
+                    CREATE TABLE webhook_endpoints (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        url TEXT NOT NULL,
+                        description TEXT NOT NULL,
+                        event_types TEXT NOT NULL,
+                        secret TEXT NOT NULL,
+                        allow_private \(t.integer) NOT NULL,
+                        state TEXT NOT NULL,
+                        cursor \(t.integer) NOT NULL,
+                        attempts \(t.integer) NOT NULL,
+                        next_attempt_at \(t.integer) NOT NULL,
+                        failing_since \(t.integer),
+                        last_error TEXT,
+                        lease_owner TEXT,
+                        lease_until \(t.integer),
+                        created_at \(t.integer) NOT NULL,
+                        updated_at \(t.integer) NOT NULL
+                    )
+                    """,
+                    """
+                    CREATE TABLE webhook_deliveries (
+                        \(t.sequence),
+                        endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+                        event_id TEXT NOT NULL,
+                        event_seq \(t.integer) NOT NULL,
+                        event_type TEXT NOT NULL,
+                        attempt \(t.integer) NOT NULL,
+                        at \(t.integer) NOT NULL,
+                        status_code \(t.integer),
+                        latency_ms \(t.integer) NOT NULL,
+                        error TEXT,
+                        response_excerpt TEXT
+                    )
+                    """,
+                    "CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries(endpoint_id, seq)",
+                    "CREATE INDEX webhook_deliveries_by_at ON webhook_deliveries(at)",
+                ])
+        ]
+    }
+}

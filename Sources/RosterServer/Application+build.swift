@@ -5,8 +5,8 @@ package import Provisioning
 import SCIM
 package import ServiceLifecycle
 
-/// The composition root of the service: routes, middleware, the store and the deactivation scheduler, ready to
-/// run; `services` (such as the OTLP exporter) run in the application's service group, and stop after the server.
+/// The composition root of the service: routes, middleware, the store, the deactivation scheduler and the webhook
+/// dispatcher, ready to run; `services` (such as the OTLP exporter) run in the application's service group, and stop after the server.
 /// The scheduler sleeps on `clock` (tests pass their own).
 package func buildApplication<C: Clock<Duration>>(
     configuration: ServerConfiguration, store: any ProvisioningStore, logger: Logger, services: [any Service] = [],
@@ -14,6 +14,7 @@ package func buildApplication<C: Clock<Duration>>(
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(configuration: configuration, store: store)
     let scheduler = DeactivationScheduler(store: store, clock: clock, logger: logger)
+    let webhooks = HTTPWebhookDelivery(store: store, logger: logger)
     let http1 = HTTP1Channel.Configuration(
         idleTimeout: .milliseconds(Int64(configuration.idleTimeout / .milliseconds(1))),
         httpDecoderConfiguration: .init(
@@ -31,7 +32,7 @@ package func buildApplication<C: Clock<Duration>>(
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Roster",
             availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
-        services: services + [scheduler],
+        services: services + [scheduler, webhooks],
         logger: logger)
 }
 

@@ -24,6 +24,8 @@ package final class MemoryStore: ProvisioningStore {
         var events: [ProvisioningEvent] = []
         var lastEventSequence: Int64 = 0
         var prunedEventSequence: Int64 = 0
+        var webhooks: [WebhookEndpoint] = []
+        var deliveries: [WebhookDelivery] = []
         var organizations: [Organization] = [
             Organization(
                 id: Organization.rootID, name: Organization.rootName, parentID: nil, defaultRoles: [Role.desktopUser],

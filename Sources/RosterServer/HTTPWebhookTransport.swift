@@ -1,0 +1,112 @@
+package import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+package import Provisioning
+import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Webhook deliveries over HTTP with async-http-client: no redirects followed, at most 4 KiB of a response read,
+/// a deadline per delivery, and hosts that resolve to a refused address (``WebhookURLPolicy``) not contacted
+/// unless the endpoint allows private addresses.
+package struct HTTPWebhookTransport: WebhookTransport {
+    /// The most of a response body read.
+    static let maxResponseBytes = 4096
+
+    let client: HTTPClient
+
+    /// A transport over its own client (shut down by `shutdown()`), or over `client`.
+    package init(client: HTTPClient? = nil) {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
+        configuration.decompression = .disabled
+        self.client = client ?? HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    package func shutdown() async throws { try await client.shutdown() }
+
+    package func post(
+        url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, allowPrivate: Bool
+    ) async throws -> WebhookResponse {
+        if !allowPrivate, let host = URL(string: url)?.host {
+            try Self.checkResolved(host)
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.headers.add(name: "User-Agent", value: "Roster-Webhooks/1")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await client.execute(
+            request,
+            timeout: .nanoseconds(
+                Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+        var excerpt: [UInt8] = []
+        for try await chunk in response.body {
+            excerpt += chunk.readableBytesView.prefix(Self.maxResponseBytes - excerpt.count)
+            if excerpt.count >= Self.maxResponseBytes { break }
+        }
+        return WebhookResponse(status: Int(response.status.code), excerpt: String(decoding: excerpt, as: UTF8.self))
+    }
+
+    /// Refuses a host name that resolves to a loopback, private, link-local or metadata address.
+    static func checkResolved(_ host: String) throws {
+        if let reason = WebhookURLPolicy.refusal(host: host) { throw WebhookRefusal(host: host, reason: reason) }
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return }
+        defer { freeaddrinfo(first) }
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let info = cursor {
+            if let address = info.pointee.ai_addr {
+                let reason: String?
+                switch Int32(info.pointee.ai_family) {
+                case AF_INET:
+                    reason = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
+                        var a = v4.pointee.sin_addr
+                        return WebhookURLPolicy.refusal(ipv4: withUnsafeBytes(of: &a) { Array($0) })
+                    }
+                case AF_INET6:
+                    reason = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
+                        var a = v6.pointee.sin6_addr
+                        return WebhookURLPolicy.refusal(ipv6: withUnsafeBytes(of: &a) { Array($0) })
+                    }
+                default:
+                    reason = nil
+                }
+                if let reason { throw WebhookRefusal(host: host, reason: reason) }
+            }
+            cursor = info.pointee.ai_next
+        }
+    }
+}
+
+/// A delivery not sent because the host resolves to an address webhooks may not reach.
+struct WebhookRefusal: Error, CustomStringConvertible {
+    let host: String
+    let reason: String
+    var description: String { "\(host) resolves to \(reason); the endpoint does not allow private addresses" }
+}
+
+/// The webhook dispatcher over HTTP, as a service of the application's group: it owns the HTTP client for as long
+/// as it runs.
+struct HTTPWebhookDelivery: Service {
+    let store: any ProvisioningStore
+    let logger: Logger
+
+    func run() async throws {
+        let transport = HTTPWebhookTransport()
+        do {
+            try await WebhookDispatcher(store: store, transport: transport, logger: logger).run()
+        } catch {
+            try? await transport.shutdown()
+            throw error
+        }
+        try await transport.shutdown()
+    }
+}

@@ -1,0 +1,293 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Provisioning
+import ProvisioningTesting
+import RosterServer
+import SCIM
+import Synchronization
+import Testing
+
+/// Webhooks: Standard Webhooks signatures, the URL policy, and delivery over real HTTP to a local receiver, on
+/// every store: in order, at least once, with backoff, disabling and resuming, one instance per endpoint.
+@Suite struct WebhookTests {
+    /// What a receiver got: each request's headers and body, and how many it answered 503 before accepting.
+    final class Received: Sendable {
+        struct Request: Sendable {
+            var id: String
+            var timestamp: String
+            var signature: String
+            var body: [UInt8]
+            var status: Int
+        }
+        let requests = Mutex<[Request]>([])
+        let failFirst: Int
+        init(failFirst: Int) { self.failFirst = failFirst }
+
+        /// Records a request and says which status to answer.
+        func take(_ request: Request) -> Int {
+            requests.withLock { all in
+                var r = request
+                r.status = all.count < failFirst ? 503 : 200
+                all.append(r)
+                return r.status
+            }
+        }
+
+        /// The accepted deliveries' events, first acceptance of each id, in the order they arrived.
+        var accepted: [Request] {
+            var seen = Set<String>()
+            return requests.withLock { $0 }.filter { $0.status == 200 && seen.insert($0.id).inserted }
+        }
+    }
+
+    /// Runs a local HTTP receiver (a real socket) and passes its URL.
+    func withReceiver(
+        failFirst: Int = 0, _ body: @Sendable (String, Received, HTTPWebhookTransport) async throws -> Void
+    ) async throws {
+        let received = Received(failFirst: failFirst)
+        let transport = HTTPWebhookTransport()
+        let router = Router()
+        router.post("hook") { request, _ -> Response in
+            let bytes = try await request.body.collect(upTo: 1 << 20)
+            let status = received.take(
+                .init(
+                    id: request.headers[HTTPField.Name("webhook-id")!] ?? "",
+                    timestamp: request.headers[HTTPField.Name("webhook-timestamp")!] ?? "",
+                    signature: request.headers[HTTPField.Name("webhook-signature")!] ?? "",
+                    body: Array(bytes.readableBytesView), status: 0))
+            return Response(
+                status: .init(code: status), body: .init(byteBuffer: ByteBuffer(string: status == 200 ? "ok" : "busy")))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        do {
+            try await app.test(.live) { client in
+                try await body("http://127.0.0.1:\(client.port ?? 0)/hook", received, transport)
+            }
+        } catch {
+            try await transport.shutdown()
+            throw error
+        }
+        try await transport.shutdown()
+    }
+
+    static let fast: WebhookDispatcher.Options = {
+        var o = WebhookDispatcher.Options()
+        o.pollInterval = .milliseconds(20)
+        o.baseDelay = .milliseconds(50)
+        o.maxDelay = .milliseconds(200)
+        o.timeout = .seconds(5)
+        return o
+    }()
+
+    /// Runs dispatchers until `done` holds (checked every 50 ms, at most `seconds`).
+    static func dispatch(
+        _ dispatchers: [WebhookDispatcher], seconds: Double = 30, until done: @Sendable () async -> Bool
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for d in dispatchers { group.addTask { try await d.run() } }
+            let deadline = ContinuousClock.now + .seconds(seconds)
+            while await !done() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            group.cancelAll()
+        }
+    }
+
+    static func users(_ store: any ProvisioningStore, _ count: Int) async throws -> [String] {
+        let scim = SCIMService(store: store)
+        let provider = try await AdminService(store: store).addProvider(name: "Okta").provider
+        var ids: [String] = []
+        for i in 0..<count {
+            let body: JSONObject = [
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": .string("user\(i)@example.com"),
+            ]
+            let result = try await scim.perform(.post(.users, body), for: provider)
+            let user = try result.user
+            ids.append(user.id)
+        }
+        return ids
+    }
+
+    @Test func signaturesFollowStandardWebhooks() {
+        // The example of the Standard Webhooks specification.
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        let body = Array(#"{"test": 2432232314}"#.utf8)
+        let signature = WebhookSignature.sign(
+            id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body, secret: secret)
+        #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+        #expect(
+            WebhookSignature.verify(
+                id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body, secret: secret,
+                header: "v1,bm9ldmVu \(signature)"))
+        #expect(
+            !WebhookSignature.verify(
+                id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_331, body: body, secret: secret,
+                header: signature))
+        #expect(WebhookSignature.generateSecret().hasPrefix("whsec_"))
+        #expect(WebhookSignature.generateSecret() != WebhookSignature.generateSecret())
+    }
+
+    @Test(arguments: [
+        "ftp://example.com/x", "not a url", "http://localhost/x", "http://127.0.0.1/x", "http://127.1.2.3:8080/",
+        "http://10.0.0.5/", "http://172.16.3.4/", "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data",
+        "http://169.254.10.10/", "http://[::1]/", "http://[fd00::1]/", "http://[fe80::1]/", "http://[::ffff:10.0.0.1]/",
+        "http://0.0.0.0/", "http://metadata.google.internal/", "http://user:pass@example.com/",
+        "http://app.localhost/",
+    ])
+    func privateAndOddURLsAreRefused(_ url: String) async throws {
+        #expect(throws: ProvisioningError.self) { try WebhookURLPolicy.check(url, allowPrivate: false) }
+        let service = WebhookService(store: MemoryStore())
+        let error = await #expect(throws: ProvisioningError.self) { try await service.add(url: url) }
+        #expect(error?.code == .invalid)
+        #expect(error?.message.contains(String(url.prefix(20))) == true, "names the URL: \(error?.message ?? "")")
+        #expect(try await service.list().isEmpty, "nothing stored")
+    }
+
+    @Test func publicURLsAndAllowedPrivateOnesAreAccepted() async throws {
+        for url in ["https://hooks.example.com/roster", "http://93.184.216.34:8080/x", "https://[2001:db8::1]/"] {
+            #expect(throws: Never.self) { try WebhookURLPolicy.check(url, allowPrivate: false) }
+        }
+        #expect(throws: Never.self) { try WebhookURLPolicy.check("http://127.0.0.1:9/x", allowPrivate: true) }
+        let service = WebhookService(store: MemoryStore())
+        await #expect(throws: ProvisioningError.self) {
+            try await service.add(url: "https://x.example.com", events: "usr.*")
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func deliveriesAreSignedInOrderAndRetriedUntilAccepted(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await withReceiver(failFirst: 3) { url, received, transport in
+                let service = WebhookService(store: store)
+                let endpoint = try await service.add(url: url, events: "user.*", allowPrivate: true)
+                let groupsOnly = try await service.add(url: url, events: "group.*", allowPrivate: true)
+                let ids = try await Self.users(store, 20)
+                let dispatcher = WebhookDispatcher(
+                    store: store, transport: transport, options: Self.fast, logger: Logger(label: "test"))
+                let newest = try await store.read { tx in try await tx.lastEventSequence() }
+                try await Self.dispatch([dispatcher]) {
+                    let e = try? await service.endpoint(endpoint.id)
+                    return received.accepted.count >= 20 && e?.cursor == newest && e?.leaseOwner == nil
+                }
+
+                let accepted = received.accepted
+                #expect(accepted.count == 20)
+                var last: Int64 = 0
+                for r in accepted {
+                    let t = Int64(r.timestamp) ?? 0
+                    #expect(
+                        WebhookSignature.verify(
+                            id: r.id, timestamp: t, body: r.body, secret: endpoint.secret, header: r.signature),
+                        "signed")
+                    let event = try #require(try JSONValue(parsing: r.body).objectValue)
+                    #expect(event["id"]?.stringValue == r.id, "webhook-id is the event id")
+                    #expect(event["type"]?.stringValue == "user.created")
+                    guard case .int(let sequence)? = event["sequence"] else {
+                        Issue.record("no sequence")
+                        continue
+                    }
+                    #expect(Int64(sequence) > last, "in order")
+                    last = Int64(sequence)
+                }
+                #expect(
+                    accepted.compactMap {
+                        try? JSONValue(parsing: $0.body).objectValue?["data"]?.objectValue?["user"]?.objectValue?["id"]?
+                            .stringValue
+                    } == ids)
+                // The first event was tried four times, with the same id; then each once.
+                let all = received.requests.withLock { $0 }
+                #expect(all.prefix(4).map(\.id) == Array(repeating: accepted[0].id, count: 4))
+                #expect(all.prefix(4).map(\.status) == [503, 503, 503, 200])
+                #expect(all.count == 23)
+
+                let deliveries = try await service.deliveries(endpoint.id, limit: 100)
+                #expect(deliveries.count == 23)
+                #expect(deliveries.last?.statusCode == 503 && deliveries.last?.attempt == 1)
+                #expect(deliveries.first?.statusCode == 200 && deliveries.first?.responseExcerpt == "ok")
+                let stored = try await service.endpoint(endpoint.id)
+                #expect(stored.state == .active && stored.attempts == 0 && stored.leaseOwner == nil)
+                #expect(try await service.deliveries(groupsOnly.id).isEmpty, "group.* takes no user event")
+            }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func twoInstancesDeliverEachEventOnce(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await withReceiver { url, received, transport in
+                _ = try await WebhookService(store: store).add(url: url, allowPrivate: true)
+                _ = try await Self.users(store, 30)
+                let dispatchers = ["a", "b"].map {
+                    WebhookDispatcher(
+                        store: store, transport: transport, options: Self.fast, owner: $0,
+                        logger: Logger(label: "test"))
+                }
+                try await Self.dispatch(dispatchers) { received.accepted.count >= 30 }
+                try await Task.sleep(for: .milliseconds(300))
+                let all = received.requests.withLock { $0 }
+                #expect(all.count == 30, "no event sent twice")
+                #expect(Set(all.map(\.id)).count == 30)
+            }
+        }
+    }
+
+    /// A transport that always fails, as an endpoint that is down.
+    struct Down: WebhookTransport {
+        func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, allowPrivate: Bool)
+            async throws -> WebhookResponse
+        { WebhookResponse(status: 500, excerpt: "down") }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func anEndpointFailingPastTheWindowIsDisabledAndResumesWithItsBacklog(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let service = WebhookService(store: store)
+            let endpoint = try await service.add(url: "https://hooks.example.com/x")
+            _ = try await Self.users(store, 3)
+            var options = Self.fast
+            options.retryWindow = .milliseconds(300)
+            let dispatcher = WebhookDispatcher(
+                store: store, transport: Down(), options: options, logger: Logger(label: "test"))
+            try await Self.dispatch([dispatcher], seconds: 10) {
+                (try? await service.endpoint(endpoint.id).state) == .disabled
+            }
+            let disabled = try await service.endpoint(endpoint.id)
+            #expect(disabled.state == .disabled)
+            #expect(disabled.lastError?.contains("Disabled after failing") == true)
+            #expect(disabled.cursor == endpoint.cursor, "the backlog is kept")
+            let tried = try await service.deliveries(endpoint.id, limit: 1000)
+            #expect(
+                tried.count >= 2
+                    && tried.allSatisfy { $0.statusCode == 500 && $0.eventSequence == tried[0].eventSequence })
+
+            try await withReceiver { url, received, transport in
+                // Resumed at a working URL (an admin fixed it), it delivers the whole backlog.
+                try await store.withTransaction { tx in
+                    var e = try #require(try await tx.webhook(id: endpoint.id))
+                    e.url = url
+                    e.allowPrivate = true
+                    try await tx.updateWebhook(e)
+                }
+                let resumed = try await service.resume(endpoint.id)
+                #expect(resumed.state == .active)
+                let working = WebhookDispatcher(
+                    store: store, transport: transport, options: Self.fast, logger: Logger(label: "test"))
+                try await Self.dispatch([working]) { received.accepted.count >= 3 }
+                #expect(received.accepted.count == 3)
+            }
+        }
+    }
+
+    @Test func backoffGrowsAndIsCapped() {
+        var options = WebhookDispatcher.Options()
+        options.baseDelay = .seconds(5)
+        options.maxDelay = .seconds(3600)
+        let delays = (1...12).map { WebhookDispatcher.delay(attempt: $0, options: options) }
+        #expect((4.0...6.0).contains(delays[0]))
+        #expect((8.0...12.0).contains(delays[1]))
+        #expect(delays.allSatisfy { $0 <= 3600 * 1.2 })
+        #expect((2880.0...4320.0).contains(delays[11]))
+    }
+}
