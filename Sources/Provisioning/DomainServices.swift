@@ -9,6 +9,7 @@ package struct DomainServices: Sendable {
     package let accounts: AdminAccounts
     package let platform: PlatformService
     package let events: EventFeed
+    package let webhooks: WebhookService
 
     /// - Parameters:
     ///   - bcryptCost: the cost of admin passwords' hashes.
@@ -21,5 +22,6 @@ package struct DomainServices: Sendable {
         accounts = AdminAccounts(store: store, hasher: PasswordHasher(cost: bcryptCost), now: now)
         platform = PlatformService(store: store, now: now)
         events = EventFeed(store: store, now: now)
+        webhooks = WebhookService(store: store, now: now)
     }
 }

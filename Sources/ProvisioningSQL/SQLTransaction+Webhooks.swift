@@ -66,6 +66,7 @@ extension SQLTransaction {
             """
             SELECT \(Self.webhookColumns) FROM webhook_endpoints
             WHERE state = 'active' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+            AND cursor < (SELECT COALESCE(MAX(seq), 0) FROM events)
             ORDER BY next_attempt_at LIMIT ?\(skipLocked)
             """, [ms, ms, Int64(clamping: limit)]
         ).map(Self.webhook(from:))

@@ -17,6 +17,7 @@ struct AdminAPIController<Context: RequestContext>: Sendable {
     let admin: AdminService
     let accounts: AdminAccounts
     let platform: PlatformService
+    let webhooks: WebhookService
     let configuration: ServerConfiguration
     let openAPI: ByteBuffer
     var maxBodySize = 64 * 1024
@@ -121,6 +122,7 @@ struct AdminAPIController<Context: RequestContext>: Sendable {
         }
         routes.get("api/v1/sync-log") { r, c in await handle(r, c) { try await syncLog(r) } }
         addConfigurationRoutes(to: routes)
+        addWebhookRoutes(to: routes)
         return routes
     }
 

@@ -79,8 +79,8 @@ package func buildRouter(configuration: ServerConfiguration, store: any Provisio
         ).endpoints)
     router.addRoutes(
         AdminAPIController(
-            admin: domain.admin, accounts: domain.accounts, platform: domain.platform, configuration: configuration,
-            openAPI: renderer.openAPI,
+            admin: domain.admin, accounts: domain.accounts, platform: domain.platform, webhooks: domain.webhooks,
+            configuration: configuration, openAPI: renderer.openAPI,
             maxBodySize: configuration.maxBodySize
         ).endpoints)
     router.get("healthz") { _, _ in SCIMResponses.json(["status": "ok"]) }

@@ -169,7 +169,7 @@ import Testing
                 let newest = try await store.read { tx in try await tx.lastEventSequence() }
                 try await Self.dispatch([dispatcher]) {
                     let e = try? await service.endpoint(endpoint.id)
-                    return received.accepted.count >= 20 && e?.cursor == newest && e?.leaseOwner == nil
+                    return received.accepted.count >= 20 && e?.cursor == newest
                 }
 
                 let accepted = received.accepted
@@ -207,8 +207,9 @@ import Testing
                 #expect(deliveries.last?.statusCode == 503 && deliveries.last?.attempt == 1)
                 #expect(deliveries.first?.statusCode == 200 && deliveries.first?.responseExcerpt == "ok")
                 let stored = try await service.endpoint(endpoint.id)
-                #expect(stored.state == .active && stored.attempts == 0 && stored.leaseOwner == nil)
+                #expect(stored.state == .active && stored.attempts == 0 && stored.cursor == newest)
                 #expect(try await service.deliveries(groupsOnly.id).isEmpty, "group.* takes no user event")
+                #expect(try await service.endpoint(groupsOnly.id).cursor == newest, "and moves past them")
             }
         }
     }
@@ -289,5 +290,54 @@ import Testing
         #expect((8.0...12.0).contains(delays[1]))
         #expect(delays.allSatisfy { $0 <= 3600 * 1.2 })
         #expect((2880.0...4320.0).contains(delays[11]))
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func theAdminAPIManagesEndpoints(_ kind: StoreKind) async throws {
+        try await AdminAPITests.withAPI(kind) { api, _, _ in
+            try await withReceiver { url, received, _ in
+                let refused = try await api.send(.post, "/api/v1/webhooks", #"{"url":"\#(url)"}"#)
+                #expect(refused.status == .badRequest)
+                #expect(refused.json["error"]?.stringValue?.contains("--allow-private") == true)
+                let badTypes = try await api.send(
+                    .post, "/api/v1/webhooks", #"{"url":"https://h.example.com","events":["usr.*"]}"#)
+                #expect(badTypes.status == .badRequest)
+                #expect(try await api.send(.get, "/api/v1/webhooks").json["webhooks"]?.arrayValue?.isEmpty == true)
+
+                let added = try await api.send(
+                    .post, "/api/v1/webhooks",
+                    #"{"url":"\#(url)","events":["user.*"],"allowPrivate":true,"description":"agents"}"#)
+                #expect(added.status == .created)
+                let id = try #require(added.json["id"]?.stringValue)
+                let secret = try #require(added.json["secret"]?.stringValue)
+                #expect(secret.hasPrefix("whsec_"))
+                let listed = try await api.send(.get, "/api/v1/webhooks").json["webhooks"]?.arrayValue ?? []
+                #expect(listed.count == 1 && listed[0].objectValue?["secret"] == nil, "the secret is shown once")
+
+                let ping = try await api.send(.post, "/api/v1/webhooks/\(id)/test")
+                #expect(ping.status == .ok && ping.json["type"]?.stringValue == "ping")
+                #expect(Self.int(ping.json["status"]) == 200)
+                let request = try #require(received.requests.withLock { $0 }.first)
+                #expect(
+                    WebhookSignature.verify(
+                        id: request.id, timestamp: Int64(request.timestamp) ?? 0, body: request.body, secret: secret,
+                        header: request.signature))
+                let shown = try await api.send(.get, "/api/v1/webhooks/\(id)")
+                #expect(shown.json["deliveries"]?.arrayValue?.count == 1)
+
+                let rotated = try await api.send(.post, "/api/v1/webhooks/\(id)/rotate-secret")
+                #expect(rotated.json["secret"]?.stringValue != secret)
+                #expect(try await api.send(.post, "/api/v1/webhooks/\(id)/resume").json["state"] == "active")
+                #expect(try await api.send(.post, "/api/v1/webhooks/\(id)/explode").status == .notFound)
+                #expect(try await api.send(.delete, "/api/v1/webhooks/\(id)").status == .noContent)
+                #expect(try await api.send(.get, "/api/v1/webhooks/\(id)").status == .notFound)
+                #expect(try await api.send(.get, "/api/v1/webhooks", token: "nope").status == .unauthorized)
+            }
+        }
+    }
+
+    static func int(_ value: JSONValue?) -> Int? {
+        if case .int(let n)? = value { return n }
+        return nil
     }
 }

@@ -1,4 +1,5 @@
 package import Foundation
+package import SCIM
 
 /// An endpoint the platform's events are pushed to. Deliveries go out in sequence order, one at a time per
 /// endpoint: `cursor` is the last event the endpoint acknowledged (or that its types skip), so a restart or another
@@ -101,4 +102,31 @@ package struct WebhookDelivery: Sendable, Hashable {
 
     /// Whether the endpoint acknowledged the event (a 2xx status).
     package var succeeded: Bool { statusCode.map { (200..<300).contains($0) } ?? false }
+}
+
+extension WebhookEndpoint {
+    /// The endpoint as the CLI and the admin API write it; the secret only when it is being shown once.
+    package func json(secret: Bool = false) -> JSONObject {
+        var object: JSONObject = [
+            "id": .string(id), "url": .string(url), "description": .string(description),
+            "events": .array(eventTypes.map(JSONValue.string)), "state": .string(state.rawValue),
+            "failing": .bool(attempts > 0), "allowPrivate": .bool(allowPrivate), "cursor": .int(Int(cursor)),
+            "attempts": .int(attempts), "nextAttemptAt": .string(Timestamp.format(nextAttemptAt)),
+            "lastError": lastError.map(JSONValue.string) ?? .null, "createdAt": .string(Timestamp.format(createdAt)),
+        ]
+        if secret { object["secret"] = .string(self.secret) }
+        return object
+    }
+}
+
+extension WebhookDelivery {
+    /// The attempt as the CLI and the admin API write it.
+    package var json: JSONObject {
+        [
+            "eventId": .string(eventID), "sequence": .int(Int(eventSequence)), "type": .string(eventType),
+            "attempt": .int(attempt), "at": .string(Timestamp.format(at)),
+            "status": statusCode.map { .int($0) } ?? .null, "latencyMs": .int(latencyMilliseconds),
+            "error": error.map(JSONValue.string) ?? .null, "response": responseExcerpt.map(JSONValue.string) ?? .null,
+        ]
+    }
 }

@@ -12,22 +12,24 @@ import Synchronization
 /// - **One instance per endpoint.** An endpoint is leased (``WebhookTransaction/claimWebhooks(owner:now:until:limit:)``,
 ///   `FOR UPDATE SKIP LOCKED` on PostgreSQL) for `lease`; another instance takes it over only once the lease ran
 ///   out, so two instances deliver the same event only as a retry of one that outlived its lease.
-/// - **Backoff.** A failed attempt waits 5 s × 2^(attempt−1), at most an hour, ±20 % jitter; an endpoint failing
+/// - **Backoff.** A failed attempt waits 1 s × 2^(attempt−1), at most an hour, ±20 % jitter; an endpoint failing
 ///   for longer than `retryWindow` (3 days) is disabled and keeps its backlog until an admin resumes it.
 /// - **Isolation.** Each endpoint's deliveries run in a task of their own with a per-request timeout, so a slow
 ///   endpoint delays only itself; SCIM requests never wait on a delivery.
 package struct WebhookDispatcher: Service {
     package struct Options: Sendable {
         package var pollInterval: Duration = .milliseconds(200)
-        package var lease: Duration = .seconds(60)
+        package var lease: Duration = .seconds(20)
         package var timeout: Duration = .seconds(10)
-        package var baseDelay: Duration = .seconds(5)
+        package var baseDelay: Duration = .seconds(1)
         package var maxDelay: Duration = .seconds(3600)
         package var retryWindow: Duration = .seconds(3 * 86_400)
         /// Endpoints leased at once by this instance.
         package var concurrency = 16
-        /// Events delivered to one endpoint per lease.
+        /// Events read at once for one endpoint.
         package var batch = 100
+        /// Deliveries between two commits of an endpoint's progress.
+        package var commitEvery = 50
         package init() {}
     }
 
@@ -79,21 +81,34 @@ package struct WebhookDispatcher: Service {
     }
 
     /// Delivers an endpoint's due events, in order, until none is left, one fails, or the lease runs short; then
-    /// gives the lease back.
+    /// gives the lease back. Progress (the cursor and the attempts) is committed every `commitEvery` deliveries
+    /// and at the end, renewing the lease each time: a crash in between sends those deliveries again.
     func deliver(to leased: WebhookEndpoint) async {
         var endpoint = leased
-        let leaseEnd = (leased.leaseUntil ?? now()).addingTimeInterval(-(options.timeout.seconds + 5))
+        var pending: [WebhookDelivery] = []
         do {
             let types = endpoint.types
-            for _ in 0..<options.batch {
-                guard now() < leaseEnd, !Task.isCancelled else { break }
-                let query = EventQuery(after: endpoint.cursor, limit: 1, types: types)
-                guard let event = try await store.read({ tx in try await tx.events(query) }).first else { break }
+            var page: [ProvisioningEvent] = []
+            deliveries: while !Task.isCancelled {
+                if page.isEmpty {
+                    let query = EventQuery(after: endpoint.cursor, limit: options.batch, types: types)
+                    let (events, last) = try await store.read { tx in
+                        (try await tx.events(query), try await tx.lastEventSequence())
+                    }
+                    page = events
+                    if page.isEmpty {
+                        // Nothing of its types up to the newest event: those are skipped (sequence order is commit
+                        // order, so nothing below `last` can still arrive).
+                        if last > endpoint.cursor { endpoint.cursor = last }
+                        break
+                    }
+                }
+                let event = page.removeFirst()
                 let delivery = await Self.send(
                     event, to: endpoint, attempt: endpoint.attempts + 1, transport: transport, now: now,
                     timeout: options.timeout)
-                let succeeded = delivery.succeeded
-                if succeeded {
+                pending.append(delivery)
+                if delivery.succeeded {
                     endpoint.cursor = event.sequence ?? endpoint.cursor
                     endpoint.attempts = 0
                     endpoint.failingSince = nil
@@ -101,26 +116,30 @@ package struct WebhookDispatcher: Service {
                 } else {
                     fail(&endpoint, delivery)
                 }
-                let current = endpoint
-                let kept = try await store.withTransaction { tx in
-                    // Removed meanwhile: nothing to record, and nothing more to send.
-                    guard let stored = try await tx.webhook(id: current.id) else { return false }
-                    try await tx.appendDelivery(delivery)
-                    try await tx.updateWebhook(Self.merge(current, over: stored))
-                    return true
+                let leaseShort =
+                    (endpoint.leaseUntil ?? now()).timeIntervalSince(now()) < options.timeout.seconds + 5
+                if !delivery.succeeded || pending.count >= options.commitEvery || leaseShort {
+                    endpoint.leaseUntil = now().addingTimeInterval(options.lease.seconds)
+                    guard try await commit(endpoint, pending) else { return }
+                    pending = []
                 }
-                if !kept { return }
-                if !succeeded { break }
+                if !delivery.succeeded { break deliveries }
             }
             endpoint.leaseOwner = nil
             endpoint.leaseUntil = nil
-            let released = endpoint
-            try await store.withTransaction { tx in
-                guard let stored = try await tx.webhook(id: released.id) else { return }
-                try await tx.updateWebhook(Self.merge(released, over: stored))
-            }
+            _ = try await commit(endpoint, pending)
         } catch {
             logger.error("Webhook \(endpoint.id): \(error)")
+        }
+    }
+
+    /// Records deliveries and the endpoint's progress; `false` when the endpoint was removed meanwhile.
+    func commit(_ endpoint: WebhookEndpoint, _ deliveries: [WebhookDelivery]) async throws -> Bool {
+        try await store.withTransaction { tx in
+            guard let stored = try await tx.webhook(id: endpoint.id) else { return false }
+            for delivery in deliveries { try await tx.appendDelivery(delivery) }
+            try await tx.updateWebhook(Self.merge(endpoint, over: stored))
+            return true
         }
     }
 
