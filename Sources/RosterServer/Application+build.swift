@@ -73,7 +73,7 @@ package func buildRouter(configuration: ServerConfiguration, store: any Provisio
     router.addRoutes(
         ConsoleController(
             renderer: renderer, admin: domain.admin, accounts: domain.accounts, platform: domain.platform,
-            configuration: configuration,
+            webhooks: domain.webhooks, configuration: configuration,
             throttle: SignInThrottle(
                 perAddress: configuration.signInLimitPerAddress, overall: configuration.signInLimit)
         ).endpoints)

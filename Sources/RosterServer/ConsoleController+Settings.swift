@@ -127,10 +127,13 @@ extension ConsoleController {
         return date > Date() ? time(date) : "expired \(time(date))"
     }
 
-    func secretOnce(_ signed: Signed, _ request: Request, heading: String, label: String, secret: String, hint: String)
-        -> Response
-    {
-        var context = base(signed, request, title: heading, nav: "navSettings")
+    func secretOnce(
+        _ signed: Signed, _ request: Request, heading: String, label: String, secret: String,
+        back: String = "/console/settings", hint: String
+    ) -> Response {
+        var context = base(
+            signed, request, title: heading, nav: back == "/console/webhooks" ? "navWebhooks" : "navSettings")
+        context["back"] = back
         context["heading"] = heading
         context["label"] = label
         context["secret"] = secret

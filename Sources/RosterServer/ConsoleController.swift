@@ -17,6 +17,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
     let admin: AdminService
     let accounts: AdminAccounts
     let platform: PlatformService
+    let webhooks: WebhookService
     let configuration: ServerConfiguration
     /// Limits password sign-ins per client address and overall.
     let throttle: SignInThrottle
@@ -47,6 +48,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         addUserRoutes(to: routes)
         addDirectoryRoutes(to: routes)
         addSettingsRoutes(to: routes)
+        addWebhookRoutes(to: routes)
         return routes
     }
 

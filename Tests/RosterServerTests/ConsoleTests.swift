@@ -7,6 +7,7 @@ import Provisioning
 import ProvisioningSQLite
 import RosterServer
 import SCIM
+import Synchronization
 import Testing
 
 /// A browser's view of the console: a cookie jar, and the last page's anti-forgery token.
@@ -119,7 +120,7 @@ func withConsole(
         "/console/providers", "/console/providers/new", "/console/users", "/console/users/new",
         "/console/organizations",
         "/console/watchlists", "/console/legal-holds", "/console/sync-log", "/console/sync-log.csv",
-        "/console/settings",
+        "/console/settings", "/console/webhooks",
     ]
 
     @Test(arguments: StoreKind.allCases)
@@ -191,7 +192,7 @@ func withConsole(
             "/console/watchlists",
             "/console/organizations/default-roles", "/console/settings/retention", "/console/admins",
             "/console/admin-tokens",
-            "/console/api-keys",
+            "/console/api-keys", "/console/webhooks", "/console/webhooks/wh_x/test", "/console/webhooks/wh_x/remove",
         ]
             + [
                 "rotate-secret", "delay", "invalid-data", "guard", "held", "org-mapping", "org-rules", "role-mode",
@@ -366,6 +367,45 @@ func withConsole(
                 "/console/sign-in", [("email", "root@example.com"), ("password", Self.password)], csrf: false)
             #expect(locked.status == .tooManyRequests && locked.body.contains("Too many failed sign-ins"))
             #expect(b.cookie == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func webhooksFromTheConsole(_ kind: StoreKind) async throws {
+        try await withConsole(kind) { browser, okta, _, _ in
+            try await WebhookTests().withReceiver { url, received, _ in
+                var b = try await Self.signedIn(browser)
+                #expect(try await b.get("/console/webhooks").body.contains("No webhook endpoint yet."))
+                let refused = try await b.post("/console/webhooks", [("url", url), ("events", "user.*")])
+                #expect(refused.status == .seeOther)
+                #expect(try await b.get("/console/webhooks").body.contains("--allow-private"), "the reason is shown")
+
+                let added = try await b.post(
+                    "/console/webhooks", [("url", url), ("events", "user.*"), ("allowPrivate", "on")])
+                #expect(added.status == .ok && added.body.contains("whsec_"), "the secret, once")
+                #expect(added.body.contains("href=\"/console/webhooks\""))
+                var page = try await b.get("/console/webhooks")
+                #expect(page.body.contains(url) && page.body.contains("user.*") && page.body.contains("Active"))
+                #expect(!page.body.contains("whsec_"))
+                let id = try #require(
+                    page.body.range(of: "/console/webhooks/wh_").map {
+                        "wh_" + page.body[$0.upperBound...].prefix { $0 != "/" }
+                    })
+
+                let test = try await b.post("/console/webhooks/\(id)/test", [])
+                #expect(test.status == .seeOther)
+                page = try await b.get("/console/webhooks")
+                #expect(page.body.contains("Test event delivered: HTTP 200."))
+                #expect(page.body.contains("ping #0") && page.body.contains("✓ 200"), "the delivery is listed")
+                #expect(received.requests.withLock { $0.count } == 1)
+
+                #expect(try await okta.send(.post, "/Users", UsersAPITests.user("ann@example.com")).status == .created)
+                let rotated = try await b.post("/console/webhooks/\(id)/rotate-secret", [])
+                #expect(rotated.body.contains("whsec_"))
+                #expect(try await b.post("/console/webhooks/\(id)/resume", []).status == .seeOther)
+                #expect(try await b.post("/console/webhooks/\(id)/remove", []).status == .seeOther)
+                #expect(try await b.get("/console/webhooks").body.contains("No webhook endpoint yet."))
+            }
         }
     }
 }
