@@ -208,4 +208,40 @@ import Testing
             #expect(try await feed.get("?after=3", authorization: "Bearer \(token)").status == .ok)
         }
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func adminActionsAndTheGuardAreEventsToo(_ kind: StoreKind) async throws {
+        try await withFeed(kind) { feed, scim, admin in
+            let providerID = try #require(try await admin.providers().first?.id)
+            var ids: [String] = []
+            for i in 0..<12 {
+                ids.append(try await scim.send(.post, "/Users", Self.user("g\(i)@example.com")).id)
+            }
+            let start = try await feed.page("?after=latest").next
+            _ = try await admin.placeLegalHold(email: "g0@example.com", matter: "Case 7")
+            _ = try await admin.releaseLegalHold(email: "g0@example.com")
+            // Threshold max(10, 10% of 12) = 10 deactivations in an hour: the 11th trips the guard.
+            for id in ids.prefix(11) {
+                #expect(
+                    try await scim.send(
+                        .patch, "/Users/\(id)", Self.patch(#"{"op":"replace","path":"active","value":false}"#)
+                    ).status == .ok)
+            }
+            let events = try await feed.page("?after=\(start)&limit=1000").events
+            let types = events.compactMap { $0["type"]?.stringValue }
+            #expect(Array(types.prefix(2)) == ["user.legal_hold_placed", "user.legal_hold_released"], "\(types)")
+            #expect(events[0]["data"]?.objectValue?["user"]?.objectValue?["legalHold"] == .bool(true))
+            #expect(events[1]["data"]?.objectValue?["user"]?.objectValue?["legalHold"] == .bool(false))
+            #expect(events[0]["providerId"] == .null, "an admin's change names no provider")
+            let tripped = events.filter { $0["type"]?.stringValue == "provider.guard_tripped" }
+            #expect(tripped.count == 1)
+            #expect(tripped.first?["providerId"]?.stringValue == providerID)
+            #expect(types.filter { $0 == "user.deactivation_held" }.count == 1)
+            #expect(types.filter { $0 == "user.deactivation_scheduled" }.count == 10)
+            // The trip comes before the hold it causes.
+            #expect(
+                (types.firstIndex(of: "provider.guard_tripped") ?? .max)
+                    < (types.firstIndex(of: "user.deactivation_held") ?? -1))
+        }
+    }
 }
