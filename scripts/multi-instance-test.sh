@@ -15,6 +15,8 @@
 #   6. 30 deactivations (PATCH active=false and DELETE, 15 to each instance, all at once) on a provider whose
 #      mass-deactivation guard allows 10 an hour: exactly 10 are scheduled and 20 held (on the users and in the
 #      sync log), every request answered, all 30 users blocked, and the guard shows tripped.
+#   7. A webhook endpoint (a real receiver that verifies signatures) and 200 users created through both instances:
+#      both instances' dispatchers run, and each user.created event is delivered exactly once, signed, in order.
 # Requests meant to race are sent on connections opened beforehand, released together by a barrier.
 # Prints "multi-instance: N passed, M failed".
 # Usage: ROSTER_TEST_POSTGRES_URL=postgres://… scripts/multi-instance-test.sh   (ROSTER_BIN, or .build/debug/roster)
@@ -282,6 +284,33 @@ check "the sync log agrees: 10 scheduled, 20 held ($logged_scheduled, $logged_he
 tripped=$("$BIN" provider list --json | python3 -c "
 import json,sys;print(next(p for p in json.load(sys.stdin) if p['id'] == '$gid')['guard']['trippedAt'] is not None)")
 check "the guard shows tripped" test "$tripped" = True
+
+# 7. Webhooks: both dispatchers run; each event goes out once.
+hook_port=$((p2 + 1))
+python3 scripts/webhook_receiver.py "$hook_port" "$work/hook-secret" "$work/received.jsonl" 0 > "$work/receiver.log" 2>&1 &
+pids+=($!)
+"$BIN" webhook add "http://127.0.0.1:$hook_port/hook" --events user.created --allow-private --json > "$work/hook.json"
+python3 -c "import json;print(json.load(open('$work/hook.json'))['secret'])" > "$work/hook-secret"
+python3 - "$p1" "$p2" "$id" "$secret" <<'PY'
+import http.client, json, sys
+p1, p2, provider, secret = sys.argv[1:5]
+for i in range(200):
+    conn = http.client.HTTPConnection("127.0.0.1", int((p1, p2)[i % 2]))
+    conn.request("POST", f"/scim/{provider}/v2/Users", body=json.dumps({"userName": f"hook{i}@example.com"}),
+                 headers={"Authorization": "Bearer " + secret, "Content-Type": "application/scim+json"})
+    assert conn.getresponse().status == 201
+PY
+for _ in $(seq 1 300); do [ "$(wc -l < "$work/received.jsonl" 2>/dev/null || echo 0)" -ge 200 ] && break; sleep 0.1; done
+sleep 1
+read -r deliveries unique verified ordered < <(python3 -c "
+import json
+rows=[json.loads(l) for l in open('$work/received.jsonl')]
+seqs=[r['event']['sequence'] for r in rows]
+print(len(rows), len({r['id'] for r in rows}), all(r['verified'] for r in rows), seqs == sorted(seqs))")
+check "200 user.created events delivered through both instances' dispatchers ($unique)" test "$unique" = 200
+check "no event delivered twice ($deliveries deliveries)" test "$deliveries" = 200
+check "every delivery signed" test "$verified" = True
+check "delivered in sequence order" test "$ordered" = True
 
 echo "multi-instance: $passed passed, $failed failed"
 [ "$failed" = 0 ]
