@@ -122,6 +122,9 @@ extension AdminAPIController {
                 if let days = try Self.optionalInteger(body, "coldStorageRetentionDays", .coldStorageRetentionDays) {
                     try await admin.setColdStorageRetention(days: days)
                 }
+                if let days = try Self.optionalInteger(body, "eventRetentionDays", .eventRetentionDays) {
+                    try await events.setRetentionDays(days)
+                }
                 return try await settings()
             }
         }
@@ -240,7 +243,10 @@ extension AdminAPIController {
     }
 
     func settings() async throws -> Response {
-        PlatformResponses.json(["coldStorageRetentionDays": .int(try await admin.coldStorageRetentionDays())])
+        PlatformResponses.json([
+            "coldStorageRetentionDays": .int(try await admin.coldStorageRetentionDays()),
+            "eventRetentionDays": .int(try await events.retentionDays()),
+        ])
     }
 
     /// An optional integer member `name`, within `limit` (whose name the error gives); anything else, a number

@@ -18,6 +18,7 @@ struct AdminAPIController<Context: RequestContext>: Sendable {
     let accounts: AdminAccounts
     let platform: PlatformService
     let webhooks: WebhookService
+    let events: EventFeed
     let configuration: ServerConfiguration
     let openAPI: ByteBuffer
     var maxBodySize = 64 * 1024

@@ -80,7 +80,7 @@ package func buildRouter(configuration: ServerConfiguration, store: any Provisio
     router.addRoutes(
         AdminAPIController(
             admin: domain.admin, accounts: domain.accounts, platform: domain.platform, webhooks: domain.webhooks,
-            configuration: configuration, openAPI: renderer.openAPI,
+            events: domain.events, configuration: configuration, openAPI: renderer.openAPI,
             maxBodySize: configuration.maxBodySize
         ).endpoints)
     router.get("healthz") { _, _ in SCIMResponses.json(["status": "ok"]) }

@@ -244,4 +244,28 @@ import Testing
                     < (types.firstIndex(of: "user.deactivation_held") ?? -1))
         }
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func retentionIsASetting(_ kind: StoreKind) async throws {
+        try await AdminAPITests.withAPI(kind) { api, _, _ in
+            #expect(Self.int(try await api.send(.get, "/api/v1/settings").json["eventRetentionDays"]) == 30)
+            let bad = try await api.send(.patch, "/api/v1/settings", #"{"eventRetentionDays":0}"#)
+            #expect(bad.status == .badRequest)
+            #expect(bad.json["error"]?.stringValue?.contains("eventRetentionDays") == true)
+            let set = try await api.send(.patch, "/api/v1/settings", #"{"eventRetentionDays":7}"#)
+            #expect(set.status == .ok && Self.int(set.json["eventRetentionDays"]) == 7)
+        }
+        try await withStore(kind) { store in
+            let feed = EventFeed(store: store)
+            try await feed.setRetentionDays(7)
+            let now = Date()
+            try await store.withTransaction { tx in
+                try await tx.appendEvents([
+                    ProvisioningEvent(type: .userCreated, at: now.addingTimeInterval(-8 * 86_400), data: [:]),
+                    ProvisioningEvent(type: .userCreated, at: now.addingTimeInterval(-6 * 86_400), data: [:]),
+                ])
+            }
+            #expect(try await feed.prune() == 1, "kept 7 days")
+        }
+    }
 }

@@ -74,6 +74,12 @@ package struct EventFeed: Sendable {
             setting: stored, fallback: Self.defaultRetentionDays, subject: "the platform")
     }
 
+    /// Sets how many days events are kept (within ``SettingLimit/eventRetentionDays``); the next prune applies it.
+    package func setRetentionDays(_ days: Int) async throws {
+        try SettingLimit.eventRetentionDays.check(days)
+        try await store.withTransaction { tx in try await tx.setSetting(Self.retentionSetting, String(days)) }
+    }
+
     /// Deletes the events past retention; returns how many.
     @discardableResult
     package func prune() async throws -> Int {
