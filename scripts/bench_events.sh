@@ -6,7 +6,8 @@
 # delivery lag (p50/p99, from an event's time to its arrival) of a USERS-user initial sync (8 clients) to the
 # endpoint.
 # Usage: scripts/bench_events.sh [PERF_DIR]   (default ../shared/perf)
-# Env: ROSTER_BIN (default: builds .build/release/roster), BEFORE_BIN, ROUNDS (3), DURATION (10s), USERS (100000)
+# Env: ROSTER_BIN (default: builds .build/release/roster), BEFORE_BIN, ROUNDS (3), DURATION (10s), USERS (100000),
+#      SKIP_POST=1 (only the initial sync)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
@@ -47,6 +48,7 @@ run() {
 }
 
 declare -A results
+if [ -z "${SKIP_POST:-}" ]; then
 variants=(none endpoint)
 [ -n "${BEFORE_BIN:-}" ] && variants=(before none endpoint)
 for round in $(seq 1 "$ROUNDS"); do
@@ -66,6 +68,7 @@ print(f"with an endpoint against none: {med['endpoint'] / med['none']:.3f} ({(1 
 if "before" in med:
     print(f"events written (no endpoint) against the build before events: {med['none'] / med['before']:.3f}")
 PY
+fi
 
 # Delivery lag during an initial sync.
 db="$work/sync.sqlite"; rm -f "$work/received.jsonl"
@@ -96,6 +99,10 @@ lags = sorted(r["arrived"] - at(r) for r in rows)
 p = lambda q: lags[min(len(lags) - 1, int(q * len(lags)))]
 print(f"initial sync of {users} users (8 clients): {t1 - t0:.1f}s; {len(rows)} events delivered, "
       f"all signed: {all(r['verified'] for r in rows)}")
+print(f"first delivery {min(r['arrived'] for r in rows) - t0:.1f}s after the sync started")
+by_arrival = sorted(rows, key=lambda r: r["arrived"])
+print("lag by tenth of the deliveries: " + " ".join(
+    f"{by_arrival[i]['arrived'] - at(by_arrival[i]):.2f}" for i in range(0, len(rows), max(1, len(rows) // 10))))
 print(f"delivery lag during the sync: p50 {p(0.5):.3f}s p99 {p(0.99):.3f}s max {lags[-1]:.3f}s; "
       f"last delivery {max(r['arrived'] for r in rows) - t1:.1f}s after the sync ended")
 PY
