@@ -265,7 +265,20 @@ import Testing
                     ProvisioningEvent(type: .userCreated, at: now.addingTimeInterval(-6 * 86_400), data: [:]),
                 ])
             }
+            let endpoint = try await WebhookService(store: store).add(url: "https://hooks.example.com/x")
+            try await store.withTransaction { tx in
+                for days in [8.0, 6.0] {
+                    try await tx.appendDelivery(
+                        WebhookDelivery(
+                            endpointID: endpoint.id, eventID: "evt_\(days)", eventSequence: 1,
+                            eventType: "user.created",
+                            attempt: 1, at: now.addingTimeInterval(-days * 86_400), statusCode: 500,
+                            latencyMilliseconds: 1))
+                }
+            }
             #expect(try await feed.prune() == 1, "kept 7 days")
+            let kept = try await store.read { tx in try await tx.deliveries(endpointID: endpoint.id, limit: 10) }
+            #expect(kept.map(\.eventID) == ["evt_6.0"], "delivery attempts as old go with them")
         }
     }
 }
