@@ -92,13 +92,15 @@ package struct WebhookDispatcher: Service {
             deliveries: while !Task.isCancelled {
                 if page.isEmpty {
                     let query = EventQuery(after: endpoint.cursor, limit: options.batch, types: types)
-                    let (events, last) = try await store.read { tx in
-                        (try await tx.events(query), try await tx.lastEventSequence())
+                    // The newest sequence first, then the page: a read may see more committed between its
+                    // statements (PostgreSQL reads at READ COMMITTED), never less.
+                    let (last, events) = try await store.read { tx in
+                        (try await tx.lastEventSequence(), try await tx.events(query))
                     }
                     page = events
                     if page.isEmpty {
-                        // Nothing of its types up to the newest event: those are skipped (sequence order is commit
-                        // order, so nothing below `last` can still arrive).
+                        // Nothing of its types up to `last`: those are skipped. Sequence order is commit order, so
+                        // every event up to `last` was committed when it was read, and the page saw them all.
                         if last > endpoint.cursor { endpoint.cursor = last }
                         break
                     }
