@@ -63,15 +63,9 @@ extension AdminAPIController {
                 case "resume":
                     return PlatformResponses.json(try await webhooks.resume(id).json())
                 case "test":
-                    let transport = HTTPWebhookTransport()
-                    let delivery: WebhookDelivery
-                    do {
-                        delivery = try await webhooks.test(id, transport: transport)
-                    } catch {
-                        try? await transport.shutdown()
-                        throw error
+                    let delivery = try await HTTPWebhookTransport.using { transport in
+                        try await webhooks.test(id, transport: transport)
                     }
-                    try await transport.shutdown()
                     return PlatformResponses.json(delivery.json)
                 default:
                     throw ProvisioningError.notFound("Webhook actions are rotate-secret, resume and test.")

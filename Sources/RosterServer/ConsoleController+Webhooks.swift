@@ -25,15 +25,9 @@ extension ConsoleController {
                 let id = try context.parameters.require("id")
                 switch try context.parameters.require("action") {
                 case "test":
-                    let transport = HTTPWebhookTransport()
-                    let delivery: WebhookDelivery
-                    do {
-                        delivery = try await webhooks.test(id, transport: transport)
-                    } catch {
-                        try? await transport.shutdown()
-                        throw error
+                    let delivery = try await HTTPWebhookTransport.using { transport in
+                        try await webhooks.test(id, transport: transport)
                     }
-                    try await transport.shutdown()
                     let outcome = delivery.statusCode.map { "HTTP \($0)" } ?? (delivery.error ?? "no answer")
                     return delivery.succeeded
                         ? Self.redirect("/console/webhooks", notice: "Test event delivered: \(outcome).")

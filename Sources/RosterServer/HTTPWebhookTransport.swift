@@ -30,6 +30,20 @@ package struct HTTPWebhookTransport: WebhookTransport {
 
     package func shutdown() async throws { try await client.shutdown() }
 
+    /// Runs `body` with a transport of its own, shut down afterwards whether `body` throws or not.
+    package static func using<T>(_ body: (HTTPWebhookTransport) async throws -> T) async throws -> T {
+        let transport = HTTPWebhookTransport()
+        let result: T
+        do {
+            result = try await body(transport)
+        } catch {
+            try? await transport.shutdown()
+            throw error
+        }
+        try await transport.shutdown()
+        return result
+    }
+
     package func post(
         url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, allowPrivate: Bool
     ) async throws -> WebhookResponse {
@@ -41,10 +55,7 @@ package struct HTTPWebhookTransport: WebhookTransport {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.headers.add(name: "User-Agent", value: "Roster-Webhooks/1")
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await client.execute(
-            request,
-            timeout: .nanoseconds(
-                Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+        let response = try await client.execute(request, timeout: TimeAmount(timeout))
         var excerpt: [UInt8] = []
         for try await chunk in response.body {
             excerpt += chunk.readableBytesView.prefix(Self.maxResponseBytes - excerpt.count)
@@ -100,13 +111,8 @@ struct HTTPWebhookDelivery: Service {
     let logger: Logger
 
     func run() async throws {
-        let transport = HTTPWebhookTransport()
-        do {
+        try await HTTPWebhookTransport.using { transport in
             try await WebhookDispatcher(store: store, transport: transport, logger: logger).run()
-        } catch {
-            try? await transport.shutdown()
-            throw error
         }
-        try await transport.shutdown()
     }
 }

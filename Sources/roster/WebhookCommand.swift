@@ -108,15 +108,9 @@ struct WebhookCommand: AsyncParsableCommand {
 
         func run() async throws {
             let service = try await db.services().webhooks
-            let transport = HTTPWebhookTransport()
-            let delivery: WebhookDelivery
-            do {
-                delivery = try await roster.run { try await service.test(id, transport: transport) }
-            } catch {
-                try? await transport.shutdown()
-                throw error
+            let delivery = try await roster.run {
+                try await HTTPWebhookTransport.using { transport in try await service.test(id, transport: transport) }
             }
-            try await transport.shutdown()
             if json {
                 Output.json(delivery.json)
             } else {
