@@ -444,10 +444,7 @@ struct AdminAPIController<Context: RequestContext>: Sendable {
     /// Authenticates with an admin API token, runs `body`, and turns every error into a JSON error response.
     func handle(_ request: Request, _ context: Context, _ body: () async throws -> Response) async -> Response {
         do {
-            guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
-                try await accounts.authenticate(
-                    apiToken: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) != nil
-            else {
+            guard let token = request.bearerToken, try await accounts.authenticate(apiToken: token) != nil else {
                 return PlatformResponses.error(
                     "Authentication required: send an admin API token as 'Authorization: Bearer <token>' (`roster admin token create`).",
                     status: .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"Roster admin API\""])

@@ -61,10 +61,7 @@ struct EventsController<Context: RequestContext>: Sendable {
 
     /// A platform API key or an admin API token, as a Bearer token.
     func authenticated(_ request: Request) async throws -> Bool {
-        guard let header = request.headers[.authorization] else { return false }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return false }
-        let secret = parts[1].trimmingCharacters(in: .whitespaces)
+        guard let secret = request.bearerToken else { return false }
         if try await platform.verifyAPIKey(secret) != nil { return true }
         return try await accounts.authenticate(apiToken: secret) != nil
     }

@@ -101,10 +101,8 @@ struct PlatformController<Context: RequestContext> {
 
     /// Whether the request carries a known platform API key as a Bearer token.
     func authenticated(_ request: Request) async throws -> Bool {
-        guard let header = request.headers[.authorization] else { return false }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return false }
-        return try await service.verifyAPIKey(parts[1].trimmingCharacters(in: .whitespaces)) != nil
+        guard let key = request.bearerToken else { return false }
+        return try await service.verifyAPIKey(key) != nil
     }
 
     /// The request body as a JSON object (an empty body is a syntax error here).
