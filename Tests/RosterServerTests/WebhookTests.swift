@@ -340,4 +340,40 @@ import Testing
         if case .int(let n)? = value { return n }
         return nil
     }
+
+    /// A store that counts its write transactions.
+    final class CountingStore: ProvisioningStore {
+        let inner = MemoryStore()
+        let writes = Atomic<Int>(0)
+        func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws
+            -> T
+        {
+            writes.add(1, ordering: .relaxed)
+            return try await inner.withTransaction(body)
+        }
+        func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+            try await inner.read(body)
+        }
+    }
+
+    @Test func anIdleDispatcherOpensNoWriteTransaction() async throws {
+        let store = CountingStore()
+        _ = try await WebhookService(store: store).add(url: "https://hooks.example.com/x")
+        try await store.inner.withTransaction { tx in
+            try await tx.appendEvents([ProvisioningEvent(type: .userCreated, at: Date(), data: [:])])
+        }
+        // The endpoint was added before that event, so the event is due: it fails (the endpoint is down), and the
+        // backoff then keeps the endpoint from being due for a minute.
+        var options = Self.fast
+        options.baseDelay = .seconds(60)
+        options.maxDelay = .seconds(3600)
+        let dispatcher = WebhookDispatcher(
+            store: store, transport: Down(), options: options, logger: Logger(label: "t"))
+        try await Self.dispatch([dispatcher], seconds: 5) {
+            (try? await store.inner.read { tx in try await tx.webhooks() })?.first?.attempts == 1
+        }
+        let before = store.writes.load(ordering: .relaxed)
+        try await Self.dispatch([dispatcher], seconds: 1) { false }
+        #expect(store.writes.load(ordering: .relaxed) == before, "20 polls in a second, none of them a write")
+    }
 }

@@ -65,6 +65,12 @@ package struct WebhookEndpoint: Sendable, Hashable, Identifiable {
     package var types: Set<EventType> {
         EventTypePattern.types(eventTypes.compactMap(EventTypePattern.init))
     }
+
+    /// Whether a dispatcher may take it at `now`: active, with events after its cursor (`newestEvent` is the newest
+    /// sequence number), its next attempt due, and no lease still running. The SQL stores say the same in SQL.
+    package func isDue(at now: Date, newestEvent: Int64) -> Bool {
+        state == .active && cursor < newestEvent && nextAttemptAt <= now && (leaseUntil.map { $0 < now } ?? true)
+    }
 }
 
 /// One attempt to deliver an event to an endpoint.

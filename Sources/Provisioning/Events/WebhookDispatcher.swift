@@ -59,8 +59,9 @@ package struct WebhookDispatcher: Service {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 do {
                     let free = options.concurrency - busy.count
-                    if free > 0 {
-                        let timestamp = now()
+                    let timestamp = now()
+                    // Looked for with a read first: an idle instance then never opens a write transaction.
+                    if free > 0, try await anyDue(at: timestamp) {
                         let until = timestamp.addingTimeInterval(options.lease.seconds)
                         let claimed = try await store.withTransaction { tx in
                             try await tx.claimWebhooks(owner: owner, now: timestamp, until: until, limit: free)
@@ -77,6 +78,14 @@ package struct WebhookDispatcher: Service {
                 }
                 try? await Task.sleep(for: options.pollInterval)
             }
+        }
+    }
+
+    /// Whether any endpoint is due (``WebhookEndpoint/isDue(at:newestEvent:)``); the claim checks again.
+    func anyDue(at timestamp: Date) async throws -> Bool {
+        try await store.read { tx in
+            let newest = try await tx.lastEventSequence()
+            return try await tx.webhooks().contains { $0.isDue(at: timestamp, newestEvent: newest) }
         }
     }
 

@@ -28,8 +28,7 @@ extension MemoryTransaction {
     func claimWebhooks(owner: String, now: Date, until: Date, limit: Int) async throws -> [WebhookEndpoint] {
         var claimed: [WebhookEndpoint] = []
         for i in state.webhooks.indices where claimed.count < limit {
-            let e = state.webhooks[i]
-            guard e.state == .active, e.nextAttemptAt <= now, e.leaseUntil.map { $0 < now } ?? true else { continue }
+            guard state.webhooks[i].isDue(at: now, newestEvent: state.lastEventSequence) else { continue }
             state.webhooks[i].leaseOwner = owner
             state.webhooks[i].leaseUntil = until
             claimed.append(state.webhooks[i])
