@@ -281,4 +281,33 @@ import Testing
             #expect(kept.map(\.eventID) == ["evt_6.0"], "delivery attempts as old go with them")
         }
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func placementEventsCarryTheUsersRolesAndWatchlists(_ kind: StoreKind) async throws {
+        try await withFeed(kind) { feed, scim, admin in
+            let ann = try await scim.send(.post, "/Users", Self.user("ann@example.com")).id
+            let bob = try await scim.send(.post, "/Users", Self.user("bob@example.com")).id
+            let start = try await feed.page("?after=latest").next
+            try await admin.store.withTransaction { tx in
+                try await tx.insertWatchlist(Watchlist(id: "wl1", name: "High risk", createdAt: Date()))
+                try await tx.setRoles(userID: ann, roles: ["Desktop User", "Security Center User"])
+                try await tx.setRoles(userID: bob, roles: ["Desktop User"])
+                try await tx.addToWatchlist(watchlistID: "wl1", userID: bob, at: Date())
+                let entries = [(ann, SyncAction.rolesChanged), (bob, .rolesChanged), (bob, .watchlistAdded)].map {
+                    SyncLogEntry(at: Date(), providerID: nil, userID: $0.0, action: $0.1, detail: "by hand")
+                }
+                try await tx.record(entries)
+            }
+            let events = try await feed.page("?after=\(start)").events
+            let users = events.map { $0["data"]?.objectValue?["user"]?.objectValue ?? [:] }
+            #expect(
+                events.map { $0["type"]?.stringValue } == [
+                    "user.roles_changed", "user.roles_changed", "user.watchlists_changed",
+                ])
+            #expect(users[0]["roles"] == ["Desktop User", "Security Center User"])
+            #expect(users[1]["roles"] == ["Desktop User"])
+            #expect(users[2]["watchlists"] == ["wl1"])
+            #expect(users[2]["roles"] == nil, "only what the event is about")
+        }
+    }
 }

@@ -11,7 +11,7 @@ extension StoreTransaction {
     package func record(_ entries: [SyncLogEntry], users: [UserRecord] = [], groups: [GroupRecord] = []) async throws {
         guard !entries.isEmpty else { return }
         try await appendSyncLog(entries)
-        var snapshots = Snapshots(tx: self, users: users, groups: groups, entries: entries)
+        var snapshots = try await Snapshots(tx: self, users: users, groups: groups, entries: entries)
         var events: [ProvisioningEvent] = []
         for entry in entries {
             guard let type = EventType(entry.action) else { continue }
@@ -21,21 +21,29 @@ extension StoreTransaction {
     }
 }
 
-/// The resources a batch of events carries, each read at most once.
+/// The resources a batch of events carries, each read at most once: roles and watchlists in one read for all the
+/// users whose entries need them, users and groups the caller did not pass as they are needed.
 private struct Snapshots {
     let tx: any StoreTransaction
     var users: [String: UserRecord]
     var groups: [String: GroupRecord]
-    var roles: [String: [String]] = [:]
-    var watchlists: [String: [String]] = [:]
+    let roles: [String: [String]]
+    let watchlists: [String: [String]]
 
-    init(tx: any StoreTransaction, users: [UserRecord], groups: [GroupRecord], entries: [SyncLogEntry]) {
+    init(tx: any StoreTransaction, users: [UserRecord], groups: [GroupRecord], entries: [SyncLogEntry]) async throws {
         self.tx = tx
         // A placement changes the user's organization after the caller's copy was taken: those users are read.
         let placed = Set(entries.lazy.filter { $0.action == .orgChanged }.compactMap(\.userID))
         self.users = Dictionary(
             users.lazy.filter { !placed.contains($0.id) }.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
         self.groups = Dictionary(groups.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+        func userIDs(_ types: Set<EventType>) -> [String] {
+            Array(Set(entries.filter { EventType($0.action).map(types.contains) ?? false }.compactMap(\.userID)))
+        }
+        let roleUsers = userIDs([.userRolesChanged])
+        let watchlistUsers = userIDs([.userWatchlistsChanged])
+        roles = roleUsers.isEmpty ? [:] : try await tx.roles(ofUsers: roleUsers)
+        watchlists = watchlistUsers.isEmpty ? [:] : try await tx.watchlists(ofUsers: watchlistUsers)
     }
 
     mutating func event(_ type: EventType, for entry: SyncLogEntry) async throws -> ProvisioningEvent {
@@ -56,9 +64,9 @@ private struct Snapshots {
             data["group"] = try await group(groupID).map { .object($0.eventJSON) } ?? ["id": .string(groupID)]
         } else if type.isAboutUser, let userID = entry.userID, let user = try await user(userID) {
             var json = user.eventJSON
-            if type == .userRolesChanged { json["roles"] = .array(try await roles(userID).map(JSONValue.string)) }
+            if type == .userRolesChanged { json["roles"] = .array((roles[userID] ?? []).map(JSONValue.string)) }
             if type == .userWatchlistsChanged {
-                json["watchlists"] = .array(try await watchlists(userID).map(JSONValue.string))
+                json["watchlists"] = .array((watchlists[userID] ?? []).map(JSONValue.string))
             }
             data["user"] = .object(json)
         }
@@ -78,20 +86,6 @@ private struct Snapshots {
         if let known = groups[id] { return known }
         let read = try await tx.group(id: id)
         groups[id] = read
-        return read
-    }
-
-    mutating func roles(_ userID: String) async throws -> [String] {
-        if let known = roles[userID] { return known }
-        let read = try await tx.roles(ofUser: userID)
-        roles[userID] = read
-        return read
-    }
-
-    mutating func watchlists(_ userID: String) async throws -> [String] {
-        if let known = watchlists[userID] { return known }
-        let read = try await tx.watchlists(ofUser: userID)
-        watchlists[userID] = read
         return read
     }
 }
