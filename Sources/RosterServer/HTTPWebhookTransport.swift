@@ -65,7 +65,7 @@ package struct HTTPWebhookTransport: WebhookTransport {
     }
 
     /// Refuses a host name that resolves to a loopback, private, link-local or metadata address.
-    static func checkResolved(_ host: String) throws {
+    package static func checkResolved(_ host: String) throws {
         if let reason = WebhookURLPolicy.refusal(host: host) { throw WebhookRefusal(host: host, reason: reason) }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

@@ -376,4 +376,43 @@ import Testing
         try await Self.dispatch([dispatcher], seconds: 1) { false }
         #expect(store.writes.load(ordering: .relaxed) == before, "20 polls in a second, none of them a write")
     }
+
+    @Test func theTransportFollowsNoRedirectReadsAtMost4KiBAndKeepsItsDeadline() async throws {
+        let router = Router()
+        router.post("redirect") { _, _ in
+            Response(status: .found, headers: [.location: "/accept"])
+        }
+        router.post("accept") { _, _ in Response(status: .ok) }
+        router.post("big") { _, _ in
+            Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: String(repeating: "x", count: 100_000))))
+        }
+        router.post("slow") { _, _ -> Response in
+            try await Task.sleep(for: .seconds(3))
+            return Response(status: .ok)
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let base = "http://127.0.0.1:\(client.port ?? 0)"
+            try await HTTPWebhookTransport.using { transport in
+                func post(_ path: String, timeout: Duration = .seconds(5), allowPrivate: Bool = true) async throws
+                    -> WebhookResponse
+                {
+                    try await transport.post(
+                        url: base + path, headers: [("content-type", "application/json")], body: Array("{}".utf8),
+                        timeout: timeout, allowPrivate: allowPrivate)
+                }
+                #expect(try await post("/redirect").status == 302, "the redirect is the answer, not followed")
+                let big = try await post("/big")
+                #expect(big.status == 200 && big.excerpt.utf8.count == 4096)
+                let started = ContinuousClock.now
+                await #expect(throws: (any Error).self) { try await post("/slow", timeout: .milliseconds(300)) }
+                #expect(ContinuousClock.now - started < .seconds(2.5), "gave up at its deadline")
+                await #expect(throws: (any Error).self, "a loopback host without allowPrivate") {
+                    try await post("/accept", allowPrivate: false)
+                }
+            }
+        }
+        #expect(throws: (any Error).self) { try HTTPWebhookTransport.checkResolved("localhost") }
+        #expect(throws: (any Error).self) { try HTTPWebhookTransport.checkResolved("127.0.0.1") }
+    }
 }
