@@ -6,9 +6,6 @@ import NIOCore
 import Provisioning
 import SCIM
 
-// One controller over 400 lines: every route of RFC 7644 §3 under a provider's Base URL, each a few lines
-// (authenticate, decode, call SCIMService, encode), with the plumbing they share.
-
 /// The SCIM 2.0 API of every provider under its Base URL `/scim/{provider}/v2` (RFC 7644 §3): thin handlers that
 /// authenticate, decode, call ``SCIMService`` and encode.
 struct SCIMController<Context: RequestContext> {
@@ -22,8 +19,8 @@ struct SCIMController<Context: RequestContext> {
         routes.post("\(base)/Users") { try await self.createUser($0, $1) }
         routes.post("\(base)/Users/.search") { try await self.search(.users, $0, $1) }
         routes.get("\(base)/Users/:id") { try await self.getUser($0, $1) }
-        routes.put("\(base)/Users/:id") { try await self.replaceUser($0, $1) }
-        routes.patch("\(base)/Users/:id") { try await self.patchUser($0, $1) }
+        routes.put("\(base)/Users/:id") { try await self.changeUser(.put, $0, $1) }
+        routes.patch("\(base)/Users/:id") { try await self.changeUser(.patch, $0, $1) }
         routes.delete("\(base)/Users/:id") { try await self.delete(.users, $0, $1) }
         routes.get("\(base)/Groups") { try await self.list(.groups, $0, $1) }
         routes.post("\(base)/Groups") { try await self.createGroup($0, $1) }
@@ -152,105 +149,31 @@ struct SCIMController<Context: RequestContext> {
         return headers
     }
 
-    // MARK: Users
-
-    func userRepresentation(
-        _ user: UserRecord, groups: [MemberReference], provider: Provider, attributes: [AttributePath],
-        excluded: [AttributePath]
-    ) -> JSONObject {
-        let full = Representation.user(user, groups: groups, baseURL: baseURL(provider))
-        return ResourceType.user.project(full, attributes: attributes, excludedAttributes: excluded)
+    /// The response for one resource: its representation with its `ETag` and its `Location` under the Base URL.
+    func resourceResponse(
+        _ body: JSONObject, at path: String, version: Int, provider: Provider, status: HTTPResponse.Status
+    ) -> Response {
+        SCIMResponses.json(
+            body, status: status,
+            headers: resourceHeaders(version: version, location: "\(baseURL(provider))/\(path)"))
     }
 
-    /// The response for one user; after a write the groups are read afresh (when the response shows them).
-    func userResponse(
-        _ user: UserRecord, groups known: [MemberReference]? = nil, provider: Provider, request: Request,
-        status: HTTPResponse.Status = .ok
-    ) async throws -> Response {
-        let (attributes, excluded) = projection(request)
-        var groups = known ?? []
-        if known == nil, Self.wants("groups", attributes: attributes, excluded: excluded) {
-            groups = try await service.groups(ofUser: user.id)
-        }
-        let body = userRepresentation(
-            user, groups: groups, provider: provider, attributes: attributes, excluded: excluded)
-        let location = "\(baseURL(provider))/Users/\(user.id)"
-        return SCIMResponses.json(
-            body, status: status, headers: resourceHeaders(version: user.version, location: location))
-    }
-
-    func createUser(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await writer(request, context)
-        let user = try await perform(.post, .users, body: try await body(request), provider, request, context).user
-        // A created (or linked again) user belongs to no group yet: DELETE removed its memberships, and only
-        // linked users can be added to groups, so there is nothing to read.
-        return try await userResponse(user, groups: [], provider: provider, request: request, status: .created)
-    }
-
-    func getUser(_ request: Request, _ context: Context) async throws -> Response {
-        let (attributes, excluded) = projection(request)
-        let (provider, user, groups) = try await service.readUser(
-            try credentials(request, context), id: try context.parameters.require("id"),
-            withGroups: Self.wants("groups", attributes: attributes, excluded: excluded))
-        return try await userResponse(user, groups: groups, provider: provider, request: request)
-    }
-
-    func replaceUser(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await writer(request, context)
-        let user = try await perform(.put, .users, body: try await body(request), provider, request, context).user
-        return try await userResponse(user, provider: provider, request: request)
-    }
-
-    func patchUser(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await writer(request, context)
-        let user = try await perform(.patch, .users, body: try await body(request), provider, request, context).user
-        return try await userResponse(user, provider: provider, request: request)
-    }
+    // MARK: Writes
 
     /// DELETE /Users/{id} and /Groups/{id}.
     func delete(_ endpoint: BulkPath.Endpoint, _ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await writer(request, context)
-        _ = try await perform(.delete, endpoint, body: nil, provider, request, context)
+        _ = try await write(.delete, endpoint, request, context, body: false)
         return SCIMResponses.noContent()
     }
 
-    /// GET /Users and /Groups.
-    func list(_ endpoint: BulkPath.Endpoint, _ request: Request, _ context: Context) async throws -> Response {
-        try await list(endpoint, try credentials(request, context), query: try query(request))
-    }
-
-    /// POST /Users/.search and /Groups/.search (RFC 7644 §3.4.3): authenticated before the body is read.
-    func search(_ endpoint: BulkPath.Endpoint, _ request: Request, _ context: Context) async throws -> Response {
-        let credentials = try credentials(request, context)
-        _ = try await service.authenticate(credentials)
-        return try await list(endpoint, credentials, query: try ListQuery(searchRequest: try await body(request)))
-    }
-
-    func list(_ endpoint: BulkPath.Endpoint, _ credentials: SCIMService.ProviderCredentials, query: ListQuery)
-        async throws -> Response
-    {
-        switch endpoint {
-        case .users: try await userList(credentials, query: query)
-        case .groups: try await groupList(credentials, query: query)
-        }
-    }
-
-    func userList(_ credentials: SCIMService.ProviderCredentials, query: ListQuery) async throws -> Response {
-        let withGroups = Self.wants("groups", attributes: query.attributes, excluded: query.excludedAttributes)
-        let (provider, page, groups) = try await service.readUsers(credentials, query: query, withGroups: withGroups)
-        var resources: [JSONValue] = []
-        resources.reserveCapacity(page.items.count)
-        for user in page.items {
-            resources.append(
-                .object(
-                    userRepresentation(
-                        user, groups: groups[user.id] ?? [], provider: provider, attributes: query.attributes,
-                        excluded: query.excludedAttributes)))
-        }
-        return SCIMResponses.json(
-            ListResponse.json(
-                resources: resources, totalResults: page.totalResults, startIndex: query.startIndex,
-                itemsPerPage: resources.count))
+    /// Authenticates a write and runs it with the request's body (`body`), see ``perform(_:_:body:_:_:_:)``.
+    func write(
+        _ method: BulkOperation.Method, _ endpoint: BulkPath.Endpoint, _ request: Request, _ context: Context,
+        body: Bool = true
+    ) async throws -> (provider: Provider, result: WriteResult) {
+        let provider = try await writer(request, context)
+        let data = body ? try await self.body(request) : nil
+        return (provider, try await perform(method, endpoint, body: data, provider, request, context))
     }
 
     /// Runs one write through the service: the request as the operation it would be in a bulk request (its `id`
@@ -263,192 +186,5 @@ struct SCIMController<Context: RequestContext> {
         let operation = BulkOperation(
             method: method, path: BulkPath(endpoint: endpoint, id: id), version: request.headers[.ifMatch], data: body)
         return try await service.perform(operation, for: provider, requestID: context.id)
-    }
-
-    // MARK: Groups
-
-    func groupRepresentation(
-        _ group: GroupRecord, members: [MemberReference]?, provider: Provider, attributes: [AttributePath],
-        excluded: [AttributePath]
-    ) -> JSONObject {
-        let full = Representation.group(group, members: members, baseURL: baseURL(provider))
-        return ResourceType.group.project(full, attributes: attributes, excludedAttributes: excluded)
-    }
-
-    /// The response for one group; after a write the members are read afresh when the response shows them
-    /// (and the group has at most `memberLimit`).
-    func groupResponse(
-        _ group: GroupRecord, members known: [MemberReference]?? = nil, provider: Provider, request: Request,
-        status: HTTPResponse.Status = .ok, memberLimit: Int = .max
-    ) async throws -> Response {
-        let (attributes, excluded) = projection(request)
-        var members: [MemberReference]? = nil
-        if let known {
-            members = known
-        } else if Self.wants("members", attributes: attributes, excluded: excluded), group.memberCount <= memberLimit {
-            members = try await service.members(ofGroup: group.id, limit: .max)
-        }
-        let body = groupRepresentation(
-            group, members: members, provider: provider, attributes: attributes, excluded: excluded)
-        let location = "\(baseURL(provider))/Groups/\(group.id)"
-        return SCIMResponses.json(
-            body, status: status, headers: resourceHeaders(version: group.version, location: location))
-    }
-
-    func createGroup(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await writer(request, context)
-        let group = try await perform(.post, .groups, body: try await body(request), provider, request, context).group
-        return try await groupResponse(group, provider: provider, request: request, status: .created)
-    }
-
-    func getGroup(_ request: Request, _ context: Context) async throws -> Response {
-        let (attributes, excluded) = projection(request)
-        let (provider, group, members) = try await service.readGroup(
-            try credentials(request, context), id: try context.parameters.require("id"),
-            withMembers: Self.wants("members", attributes: attributes, excluded: excluded))
-        return try await groupResponse(group, members: .some(members), provider: provider, request: request)
-    }
-
-    func replaceGroup(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await writer(request, context)
-        let group = try await perform(.put, .groups, body: try await body(request), provider, request, context).group
-        return try await groupResponse(group, provider: provider, request: request)
-    }
-
-    func patchGroup(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await writer(request, context)
-        let group = try await perform(.patch, .groups, body: try await body(request), provider, request, context).group
-        return try await groupResponse(
-            group, provider: provider, request: request,
-            memberLimit: SCIMService.membersInResponseLimit)
-    }
-
-    func groupList(_ credentials: SCIMService.ProviderCredentials, query: ListQuery) async throws -> Response {
-        let withMembers = Self.wants("members", attributes: query.attributes, excluded: query.excludedAttributes)
-        let (provider, page, members) = try await service.readGroups(
-            credentials, query: query, withMembers: withMembers)
-        var resources: [JSONValue] = []
-        for group in page.items {
-            resources.append(
-                .object(
-                    groupRepresentation(
-                        group, members: withMembers ? members[group.id] ?? [] : nil, provider: provider,
-                        attributes: query.attributes, excluded: query.excludedAttributes)))
-        }
-        return SCIMResponses.json(
-            ListResponse.json(
-                resources: resources, totalResults: page.totalResults, startIndex: query.startIndex,
-                itemsPerPage: resources.count))
-    }
-
-    /// POST /.search at the root (RFC 7644 §3.4.3): Users then Groups, paged together.
-    func searchAll(_ request: Request, _ context: Context) async throws -> Response {
-        let credentials = try credentials(request, context)
-        _ = try await service.authenticate(credentials)
-        let query = try ListQuery(searchRequest: try await body(request))
-        // Count both, then fill the page from users first and groups after.
-        var countOnly = query
-        countOnly.count = 0
-        let userTotal = try await service.readUsers(credentials, query: countOnly, withGroups: false).page.totalResults
-        let groupTotal = try await service.readGroups(credentials, query: countOnly, withMembers: false).page
-            .totalResults
-        var resources: [JSONValue] = []
-        let offset = query.startIndex - 1
-        let withGroups = Self.wants("groups", attributes: query.attributes, excluded: query.excludedAttributes)
-        let withMembers = Self.wants("members", attributes: query.attributes, excluded: query.excludedAttributes)
-        if offset < userTotal, query.count > 0 {
-            var q = query
-            q.count = min(query.count, userTotal - offset)
-            let (provider, page, groups) = try await service.readUsers(credentials, query: q, withGroups: withGroups)
-            for user in page.items {
-                resources.append(
-                    .object(
-                        userRepresentation(
-                            user, groups: groups[user.id] ?? [], provider: provider, attributes: query.attributes,
-                            excluded: query.excludedAttributes)))
-            }
-        }
-        let remaining = query.count - resources.count
-        if remaining > 0 {
-            var q = query
-            q.startIndex = max(1, offset - userTotal + 1)
-            q.count = remaining
-            let (provider, page, members) = try await service.readGroups(
-                credentials, query: q, withMembers: withMembers)
-            for group in page.items {
-                resources.append(
-                    .object(
-                        groupRepresentation(
-                            group, members: withMembers ? members[group.id] ?? [] : nil, provider: provider,
-                            attributes: query.attributes, excluded: query.excludedAttributes)))
-            }
-        }
-        return SCIMResponses.json(
-            ListResponse.json(
-                resources: resources, totalResults: userTotal + groupTotal, startIndex: query.startIndex,
-                itemsPerPage: resources.count))
-    }
-
-    // MARK: Bulk (RFC 7644 §3.7)
-
-    /// POST /Bulk: the body up to `bulkMaxPayloadSize` and at most `bulkMaxOperations` operations (413 beyond,
-    /// RFC 7644 §3.7.4), run by ``SCIMService/bulk(_:_:requestID:commitGroup:)``; the answer is 200 with a BulkResponse whatever
-    /// the operations' outcomes.
-    func bulk(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await writer(request, context)
-        let body = try await body(
-            request, limit: configuration.bulkMaxPayloadSize, limitName: "maxPayloadSize (RFC 7644 §3.7.4)")
-        let bulk = try BulkRequest(json: body, maxOperations: configuration.bulkMaxOperations)
-        let results = try await service.bulk(
-            provider, bulk, requestID: context.id, commitGroup: configuration.bulkCommitGroup)
-        let base = baseURL(provider)
-        let operations = results.map { result in
-            if let unexpected = result.unexpectedError {
-                context.logger.error(
-                    "Bulk operation failed unexpectedly: \(unexpected)", metadata: ["operation": "\(result.index)"])
-            }
-            return BulkResponse.Operation(
-                method: result.method, bulkId: result.bulkId, location: result.resource.map { base + $0.description },
-                version: result.version.map(ETag.forVersion), status: result.status, error: result.error)
-        }
-        return SCIMResponses.json(BulkResponse.json(operations: operations))
-    }
-
-    // MARK: Discovery (RFC 7644 §4)
-
-    func discovery(_ request: Request, _ context: Context, path: String) async throws -> Response {
-        let provider = try await provider(request, context)
-        let base = baseURL(provider)
-        let schemas = [Schema.user, Schema.enterpriseUser, Schema.group]
-        let types = [ResourceType.user, ResourceType.group]
-        switch path {
-        case "ServiceProviderConfig":
-            let config = ServiceProviderConfig(
-                bulk: .supported(
-                    maxOperations: configuration.bulkMaxOperations, maxPayloadSize: configuration.bulkMaxPayloadSize))
-            return SCIMResponses.json(config.representation(baseURL: base))
-        case "Schemas":
-            let resources = schemas.map { JSONValue.object($0.representation(baseURL: base)) }
-            return SCIMResponses.json(
-                ListResponse.json(
-                    resources: resources, totalResults: resources.count, startIndex: 1, itemsPerPage: resources.count))
-        case "ResourceTypes":
-            let resources = types.map { JSONValue.object($0.representation(baseURL: base)) }
-            return SCIMResponses.json(
-                ListResponse.json(
-                    resources: resources, totalResults: resources.count, startIndex: 1, itemsPerPage: resources.count))
-        case "Schemas/:id":
-            let id = try context.parameters.require("id")
-            guard let schema = schemas.first(where: { $0.id.equalsIgnoringCase(id) }) else {
-                throw SCIMError.notFound("Schema '\(id)' not found.")
-            }
-            return SCIMResponses.json(schema.representation(baseURL: base))
-        default:
-            let id = try context.parameters.require("id")
-            guard let type = types.first(where: { $0.name.equalsIgnoringCase(id) }) else {
-                throw SCIMError.notFound("Resource type '\(id)' not found.")
-            }
-            return SCIMResponses.json(type.representation(baseURL: base))
-        }
     }
 }

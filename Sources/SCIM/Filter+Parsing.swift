@@ -1,7 +1,4 @@
-// One parser over 400 lines: RFC 7644's filter grammar (Figure 1) as one recursive-descent reader, with its
-// writer back to text; its rules call each other, and a split would cut the grammar in two.
-
-/// Parsing SCIM filter expressions (RFC 7644 §3.4.2.2, Figure 1) and writing them back as text.
+/// Parsing SCIM filter expressions (RFC 7644 §3.4.2.2, Figure 1); ``Filter/description`` writes them back as text.
 ///
 /// The grammar accepted is the ABNF of Figure 1:
 ///
@@ -38,51 +35,6 @@ extension Filter {
     public init(parsing text: String) throws(SCIMError) {
         var parser = FilterParser(text: text)
         self = try parser.parseFilter()
-    }
-}
-
-extension Filter: CustomStringConvertible {
-    /// The filter in canonical text form: lowercase operators, single spaces, strings as JSON strings, and
-    /// parentheses only where precedence needs them, so that parsing the text gives back an equal filter.
-    public var description: String {
-        switch self {
-        case .comparison(let path, let op, let value):
-            return "\(path) \(op.rawValue) \(Self.render(value))"
-        case .present(let path):
-            return "\(path) pr"
-        case .and(let lhs, let rhs):
-            return "\(lhs.parenthesized(if: lhs.isOr)) and \(rhs.parenthesized(if: rhs.isOr || rhs.isAnd))"
-        case .or(let lhs, let rhs):
-            return "\(lhs) or \(rhs.parenthesized(if: rhs.isOr))"
-        case .not(let inner):
-            return "not (\(inner))"
-        case .valuePath(let path, let inner):
-            return "\(path)[\(inner)]"
-        }
-    }
-
-    private var isOr: Bool {
-        if case .or = self { return true }
-        return false
-    }
-
-    private var isAnd: Bool {
-        if case .and = self { return true }
-        return false
-    }
-
-    private func parenthesized(if condition: Bool) -> String {
-        condition ? "(\(self))" : description
-    }
-
-    /// A comparison value as filter text: JSON literals, with doubles always written so they read back as doubles.
-    static func render(_ value: JSONValue) -> String {
-        switch value {
-        case .double(let d) where d.isFinite:
-            return "\(d)"
-        default:
-            return value.jsonText
-        }
     }
 }
 
@@ -317,21 +269,9 @@ struct FilterParser {
 
     /// Four hex digits of a `\u` escape, or `nil`.
     mutating func readHex4() -> UInt32? {
-        guard index + 4 <= bytes.count else { return nil }
-        var v: UInt32 = 0
-        for _ in 0..<4 {
-            let c = bytes[index]
-            let d: UInt32
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
-            default: return nil
-            }
-            v = v &* 16 &+ d
-            index += 1
-        }
-        return v
+        let (value, digits) = JSONValue.hex4(bytes, at: index)
+        index += digits
+        return digits == 4 ? value : nil
     }
 
     /// Whether `s` is a whole JSON number (RFC 8259 §6): `-? (0 / [1-9] DIGIT*) (. DIGIT+)? ([eE] [+-]? DIGIT+)?`.

@@ -217,20 +217,10 @@ private struct JSONParser {
 
     mutating func parseHex4() throws(SCIMError) -> UInt32 {
         guard index + 4 <= bytes.count else { throw fail("short unicode escape") }
-        var v: UInt32 = 0
-        for _ in 0..<4 {
-            let c = bytes[index]
-            let d: UInt32
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
-            default: throw fail("invalid unicode escape")
-            }
-            v = v * 16 + d
-            index += 1
-        }
-        return v
+        let (value, digits) = JSONValue.hex4(bytes, at: index)
+        index += digits
+        guard digits == 4 else { throw fail("invalid unicode escape") }
+        return value
     }
 
     mutating func parseNumber() throws(SCIMError) -> JSONValue {
@@ -283,5 +273,26 @@ extension JSONValue {
         case UInt8(ascii: "t"): 0x09
         default: nil
         }
+    }
+
+    /// The four hex digits of a `\u` escape of a JSON string (RFC 8259 §7) at `start`: their value, and how many
+    /// hex digits there were before the first byte that is not one (4 when the escape is whole). Shared with the
+    /// filter parser, like ``escapedByte(_:)``.
+    static func hex4(_ bytes: [UInt8], at start: Int) -> (value: UInt32, digits: Int) {
+        var value: UInt32 = 0
+        var digits = 0
+        while digits < 4, start + digits < bytes.count {
+            let c = bytes[start + digits]
+            let d: UInt32
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
+            default: return (value, digits)
+            }
+            value = value * 16 + d
+            digits += 1
+        }
+        return (value, digits)
     }
 }

@@ -1,6 +1,3 @@
-// Over 400 lines: the one normalization of request bodies (RFC 7643 §2, §3), attribute type by attribute type;
-// every store and the PATCH engine rely on its single canonical form.
-
 /// Turning request bodies into the canonical stored form of a resource (RFC 7643 §2, §3; RFC 7644 §3.3, §3.5.1).
 extension ResourceType {
     /// Normalizes a POST or PUT body (or the result of applying a PATCH) into the canonical stored form.
@@ -328,82 +325,6 @@ extension ResourceType {
             "Unknown attribute '\(name)' for resource type \(self.name); see /Schemas for the supported attributes.")
     }
 
-    /// Checks a simple value against its data type (RFC 7643 §2.3), coercing where IdPs are known to deviate.
-    static func coerce(_ value: JSONValue, _ attribute: SchemaAttribute, path: String) throws(SCIMError) -> JSONValue {
-        let typed = try coerceType(value, attribute, path: path)
-        if case .string(let s) = typed { try refuseControlCharacters(in: s, path: path) }
-        return typed
-    }
-
-    /// ``coerce(_:_:path:)`` without the control-character check: the type alone, which the invalid-data policy
-    /// may leave out (control characters are refused under every policy).
-    static func coerceType(_ value: JSONValue, _ attribute: SchemaAttribute, path: String) throws(SCIMError)
-        -> JSONValue
-    {
-        func fail() -> SCIMError {
-            SCIMError.invalidValue("Attribute '\(path)' must be \(expected(attribute)), got \(describe(value)).")
-        }
-        switch attribute.type {
-        case .boolean:
-            switch value {
-            case .bool: return value
-            case .string(let s) where s.equalsIgnoringCase("true"): return .bool(true)
-            case .string(let s) where s.equalsIgnoringCase("false"): return .bool(false)
-            default: throw fail()
-            }
-        case .integer:
-            switch value {
-            case .int: return value
-            case .double(let d) where d == d.rounded() && abs(d) < 9.0e15: return .int(Int(d))
-            default: throw fail()
-            }
-        case .decimal:
-            switch value {
-            case .double: return value
-            case .int(let i): return .double(Double(i))
-            default: throw fail()
-            }
-        case .string, .reference, .binary:
-            guard case .string = value else { throw fail() }
-            return value
-        case .dateTime:
-            guard case .string(let s) = value, DateTimeSyntax.isValid(s) else { throw fail() }
-            return value
-        case .complex:
-            guard case .object = value else { throw fail() }
-            return value
-        }
-    }
-
-    /// The expected type, for error details.
-    static func expected(_ attribute: SchemaAttribute) -> String {
-        switch attribute.type {
-        case .string: "a string"
-        case .boolean: "a boolean"
-        case .integer: "an integer"
-        case .decimal: "a decimal number"
-        case .reference: "a string (a URI reference)"
-        case .binary: "a string (base64-encoded binary)"
-        case .dateTime: "a string in xsd:dateTime format, such as \"2024-01-31T12:00:00Z\""
-        case .complex: "an object"
-        }
-    }
-
-    /// A value's type and a short rendering of it, for error details: `string "maybe"`, `integer 5`, `array`.
-    static func describe(_ value: JSONValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .bool(let b): return "boolean \(b)"
-        case .int(let i): return "integer \(i)"
-        case .double(let d): return "number \(d)"
-        case .string(let s):
-            let shown = s.count > 40 ? String(s.prefix(40)) + "…" : s
-            return "string " + JSONValue.string(shown).jsonText
-        case .array: return "array"
-        case .object: return "object"
-        }
-    }
-
     /// Attribute names never contain a colon, so a key with one is a schema URI (a URN, or Entra's
     /// `http://schemas.microsoft.com/...` URIs).
     static func isSchemaURI(_ key: String) -> Bool { key.utf8.contains(UInt8(ascii: ":")) }
@@ -425,64 +346,6 @@ extension ResourceType {
         case .array(let a): a.isEmpty
         case .object(let o): o.isEmpty
         default: false
-        }
-    }
-}
-
-/// The `xsd:dateTime` lexical form RFC 7643 §2.3.5 requires, as RFC 3339 profiles it:
-/// `YYYY-MM-DDThh:mm:ss[.fraction][Z|±hh:mm]`.
-enum DateTimeSyntax {
-    static func isValid(_ text: String) -> Bool {
-        let b = Array(text.utf8)
-        var i = 0
-        func digits(_ n: Int) -> Int? {
-            guard i + n <= b.count else { return nil }
-            var v = 0
-            for k in 0..<n {
-                let c = b[i + k]
-                guard c >= 48 && c <= 57 else { return nil }
-                v = v * 10 + Int(c - 48)
-            }
-            i += n
-            return v
-        }
-        func expect(_ c: UInt8) -> Bool {
-            guard i < b.count, b[i] == c else { return false }
-            i += 1
-            return true
-        }
-        guard let year = digits(4), expect(UInt8(ascii: "-")),
-            let month = digits(2), expect(UInt8(ascii: "-")),
-            let day = digits(2)
-        else { return false }
-        guard i < b.count, b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t") else { return false }
-        i += 1
-        guard let hour = digits(2), expect(UInt8(ascii: ":")),
-            let minute = digits(2), expect(UInt8(ascii: ":")),
-            let second = digits(2)
-        else { return false }
-        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
-            hour <= 23, minute <= 59, second <= 60
-        else { return false }
-        if i < b.count, b[i] == UInt8(ascii: ".") {
-            i += 1
-            let start = i
-            while i < b.count, b[i] >= 48 && b[i] <= 57 { i += 1 }
-            guard i > start else { return false }
-        }
-        if i == b.count { return true }  // xsd:dateTime allows no time zone
-        if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") { return i + 1 == b.count }
-        guard b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") else { return false }
-        i += 1
-        guard let offH = digits(2), expect(UInt8(ascii: ":")), let offM = digits(2) else { return false }
-        return offH <= 23 && offM <= 59 && i == b.count
-    }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
         }
     }
 }

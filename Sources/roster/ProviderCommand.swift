@@ -300,7 +300,7 @@ extension ProviderCommand {
                 }
             }
             if json {
-                Output.json(Self.json(report))
+                Output.json(report.json)
                 return
             }
             if report.resumed, let run = report.runID { print("Resumed the interrupted run \(run).") }
@@ -336,33 +336,6 @@ extension ProviderCommand {
                 parts.append("−watchlist \(change.watchlistsRemoved.joined(separator: ", "))")
             }
             return "\(change.userName): \(parts.joined(separator: "; "))"
-        }
-
-        static func json(_ report: AdminService.ApplyReport) -> JSONObject {
-            func strings(_ s: [String]) -> JSONValue { .array(s.map { .string($0) }) }
-            return [
-                "dryRun": .bool(report.dryRun),
-                "runId": report.runID.map { .string($0) } ?? .null,
-                "resumed": .bool(report.resumed),
-                "processed": .int(report.processed),
-                "changed": .int(report.changed),
-                "organizationMoves": .int(report.organizationMoves),
-                "roleChanges": .int(report.roleChanges),
-                "watchlistAdditions": .int(report.watchlistAdditions),
-                "watchlistRemovals": .int(report.watchlistRemovals),
-                "organizationsCreated": strings(report.organizationsCreated),
-                "changes": .array(
-                    report.changes.map { c in
-                        var o: JSONObject = ["userName": .string(c.userName), "userId": .string(c.userID)]
-                        if let to = c.organizationTo {
-                            o["organization"] = ["from": .string(c.organizationFrom ?? ""), "to": .string(to)]
-                        }
-                        if let to = c.rolesTo { o["roles"] = ["from": strings(c.rolesFrom), "to": strings(to)] }
-                        if !c.watchlistsAdded.isEmpty { o["watchlistsAdded"] = strings(c.watchlistsAdded) }
-                        if !c.watchlistsRemoved.isEmpty { o["watchlistsRemoved"] = strings(c.watchlistsRemoved) }
-                        return .object(o)
-                    }),
-            ]
         }
     }
 }

@@ -239,25 +239,6 @@ extension AdminService {
 
     // MARK: Apply org and role settings
 
-    /// What "apply org and role settings" changed, or would change in a dry run.
-    package struct ApplyReport: Sendable {
-        package var runID: String?
-        /// A crashed run was picked up where it stopped.
-        package var resumed: Bool
-        package var dryRun: Bool
-        package var processed: Int
-        /// Users whose placement changed (or would).
-        package var changed: Int
-        package var organizationMoves: Int
-        package var roleChanges: Int
-        package var watchlistAdditions: Int
-        package var watchlistRemovals: Int
-        /// Organizations created (or that would be) by method `attribute`.
-        package var organizationsCreated: [String]
-        /// Per-user changes, at most the limit asked for.
-        package var changes: [PlacementChange]
-    }
-
     /// Re-evaluates every linked user of a provider against its current mapping, in batches.
     ///
     /// With `dryRun`, nothing is written and the report says what would change. Otherwise each batch commits

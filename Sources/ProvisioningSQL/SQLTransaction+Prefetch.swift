@@ -1,0 +1,70 @@
+package import Provisioning
+
+/// Reads named ahead: the statement of each ``StoreRead``, sent before the reads that need it.
+extension SQLTransaction {
+    /// The statement of a read that can be named ahead: the requirement of each read runs exactly this statement,
+    /// so a prefetched answer is found by its text and arguments.
+    func statement(_ read: StoreRead) -> (sql: String, arguments: [any SQLValueConvertible])? {
+        switch read {
+        case .provider(let id):
+            ("SELECT \(Self.providerColumns) FROM providers WHERE id = ?", [id])
+        case .lockedProvider(let id):
+            ("SELECT \(Self.providerColumns) FROM providers WHERE id = ?\(forUpdate)", [id])
+        case .userCount(let providerID):
+            ("SELECT COALESCE(SUM(users), 0) FROM provider_user_counts WHERE provider_id = ?", [providerID])
+        case .syncLogCount(let providerID, let action, let since):
+            (
+                "SELECT COUNT(*) FROM sync_log WHERE provider_id = ? AND action = ? AND at >= ?",
+                [providerID, action.rawValue, RowCoding.milliseconds(since)]
+            )
+        case .user(let id):
+            ("SELECT \(Self.userColumns) FROM users u WHERE u.id = ?\(forUpdate)", [id])
+        case .userNamed(let userName):
+            ("SELECT \(Self.userColumns) FROM users u WHERE u.user_name_lower = ?\(forUpdate)", [userName.lowercased()])
+        case .groupsOfUser(let userID):
+            (
+                """
+                SELECT g.id, g.display_name FROM group_members m JOIN groups g ON g.id = m.group_id
+                WHERE m.user_id = ? ORDER BY g.seq
+                """, [userID]
+            )
+        case .group(let id):
+            ("SELECT \(Self.groupColumns) FROM groups g WHERE g.id = ?\(forUpdate)", [id])
+        case .mappingRules(let providerID):
+            (
+                "SELECT kind, group_id, target, priority FROM mapping_rules WHERE provider_id = ? ORDER BY seq",
+                [providerID]
+            )
+        case .organization(let id):
+            ("SELECT \(Self.organizationColumns) FROM organizations WHERE id = ?", [id])
+        case .users:
+            nil  // two statements, named by `pageStatements`
+        }
+    }
+
+    package func prefetch(_ reads: [StoreRead]) async throws {
+        for read in reads {
+            if case .users(let providerID, let query) = read {
+                // Only a filtered list runs exactly these two statements (an unfiltered one counts differently).
+                guard query.filter != nil else { continue }
+                let statements = try pageStatements(
+                    .users, scope: Self.usersScope(providerID), columns: Self.userColumns, query: query)
+                await connection.prefetch(statements.count.sql, statements.count.arguments)
+                if query.limit > 0 { await connection.prefetch(statements.rows.sql, statements.rows.arguments) }
+                continue
+            }
+            guard let statement = statement(read) else { continue }
+            await connection.prefetch(statement.sql, statement.arguments.map(\.sqlValue))
+        }
+    }
+
+    func fetchOne(_ read: StoreRead) async throws -> SQLRow? {
+        guard let statement = statement(read) else { return nil }
+        return try await fetchOne(statement.sql, statement.arguments)
+    }
+
+    func fetchAll(_ read: StoreRead) async throws -> [SQLRow] {
+        guard let statement = statement(read) else { return [] }
+        return try await fetchAll(statement.sql, statement.arguments)
+    }
+}
