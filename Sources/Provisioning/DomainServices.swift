@@ -10,6 +10,7 @@ package struct DomainServices: Sendable {
     package let platform: PlatformService
     package let events: EventFeed
     package let webhooks: WebhookService
+    package let inspector: RequestInspector
 
     /// - Parameters:
     ///   - bcryptCost: the cost of admin passwords' hashes.
@@ -23,5 +24,6 @@ package struct DomainServices: Sendable {
         platform = PlatformService(store: store, now: now)
         events = EventFeed(store: store, now: now)
         webhooks = WebhookService(store: store, now: now)
+        inspector = RequestInspector(store: store)
     }
 }

@@ -51,6 +51,10 @@ extension SQLTransaction {
             conditions.append("at >= ?")
             arguments.append(RowCoding.milliseconds(since))
         }
+        if let requestID = query.requestID {
+            conditions.append("request_id = ?")
+            arguments.append(requestID)
+        }
         if let before = query.before {
             conditions.append("seq < ?")
             arguments.append(before)

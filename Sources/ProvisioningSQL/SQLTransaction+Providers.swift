@@ -7,7 +7,7 @@ extension SQLTransaction {
     static let providerColumns = """
         id, name, username, secret_hash, deactivation_delay_seconds, user_name_format, guard_enabled, guard_percent, \
         guard_minimum, guard_tripped_at, created_at, updated_at, org_method, org_id, org_attribute, org_parent_id, \
-        role_mode, last_request_at, invalid_data
+        role_mode, last_request_at, invalid_data, paused_at, record_requests
         """
 
     package func provider(id: String) async throws -> Provider? {
@@ -25,7 +25,7 @@ extension SQLTransaction {
 
     package func insertProvider(_ p: Provider) async throws {
         try await execute(
-            "INSERT INTO providers (\(Self.providerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO providers (\(Self.providerColumns)) VALUES (\(Self.rows("?", 21)))",
             [
                 p.id, p.name, p.username, p.secretHash, p.deactivationDelay.wholeSeconds, p.userNameFormat.rawValue,
                 p.deactivationGuard.enabled, p.deactivationGuard.percent, p.deactivationGuard.minimum,
@@ -34,6 +34,7 @@ extension SQLTransaction {
                 p.organizationMapping.method.rawValue, p.organizationMapping.organizationID,
                 p.organizationMapping.attribute, p.organizationMapping.parentID, p.roleMappingMode.rawValue,
                 p.lastRequestAt.map(RowCoding.milliseconds), p.invalidData.rawValue,
+                p.pausedAt.map(RowCoding.milliseconds), p.recordsRequests,
             ])
     }
 
@@ -43,7 +44,7 @@ extension SQLTransaction {
             UPDATE providers SET name = ?, username = ?, secret_hash = ?, deactivation_delay_seconds = ?,
             user_name_format = ?, guard_enabled = ?, guard_percent = ?, guard_minimum = ?, guard_tripped_at = ?,
             org_method = ?, org_id = ?, org_attribute = ?, org_parent_id = ?, role_mode = ?, invalid_data = ?,
-            updated_at = ?
+            paused_at = ?, record_requests = ?, updated_at = ?
             WHERE id = ?
             """,
             [
@@ -52,7 +53,8 @@ extension SQLTransaction {
                 p.guardTrippedAt.map(RowCoding.milliseconds),
                 p.organizationMapping.method.rawValue, p.organizationMapping.organizationID,
                 p.organizationMapping.attribute, p.organizationMapping.parentID, p.roleMappingMode.rawValue,
-                p.invalidData.rawValue, RowCoding.milliseconds(p.updatedAt), p.id,
+                p.invalidData.rawValue, p.pausedAt.map(RowCoding.milliseconds), p.recordsRequests,
+                RowCoding.milliseconds(p.updatedAt), p.id,
             ])
     }
 
@@ -64,6 +66,7 @@ extension SQLTransaction {
         try await execute("UPDATE users SET linked = 0 WHERE provider_id = ?", [id])
         try await execute("DELETE FROM provider_user_counts WHERE provider_id = ?", [id])
         try await execute("DELETE FROM user_pages WHERE provider_id = ?", [id])
+        try await execute("DELETE FROM scim_requests WHERE provider_id = ?", [id])
         try await execute("DELETE FROM providers WHERE id = ?", [id])
     }
 
@@ -80,6 +83,7 @@ extension SQLTransaction {
             roleMappingMode: RoleMappingMode(rawValue: row[16]) ?? .groups,
             lastRequestAt: (row[17] as Int64?).map(RowCoding.date),
             invalidData: InvalidDataPolicy(rawValue: row[18]) ?? .acceptAndWarn,
+            pausedAt: (row[19] as Int64?).map(RowCoding.date), recordsRequests: row[20],
             createdAt: RowCoding.date(row[10]), updatedAt: RowCoding.date(row[11]))
     }
 }

@@ -10,6 +10,7 @@ package enum StoreConformance {
     package static let checks: [String] = [
         "providers", "users-and-usernames", "user-queries", "groups-and-members", "rollback", "settings", "platform",
         "organizations", "deep-pages", "credentials", "parallel-sign-in", "events", "events-followed",
+        "inspector", "inspector-recorder",
     ]
 
     /// Runs one named check against a fresh store.
@@ -28,6 +29,8 @@ package enum StoreConformance {
         case "parallel-sign-in": try await parallelSignIn(store)
         case "events": try await events(store)
         case "events-followed": try await eventsFollowed(store)
+        case "inspector": try await inspector(store)
+        case "inspector-recorder": try await inspectorRecorder(store)
         default: Issue.record("unknown check \(check)")
         }
     }

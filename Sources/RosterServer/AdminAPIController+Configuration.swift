@@ -125,6 +125,12 @@ extension AdminAPIController {
                 if let days = try Self.optionalInteger(body, "eventRetentionDays", .eventRetentionDays) {
                     try await events.setRetentionDays(days)
                 }
+                let given = body["sensitiveAttributes"].map { !$0.isNull } ?? false
+                let sensitive = given ? try Self.strings(body, "sensitiveAttributes") : nil
+                _ = try await inspector.updateSettings(
+                    requestsKept: try Self.optionalInteger(body, "requestsKept", .requestsKept),
+                    failuresKept: try Self.optionalInteger(body, "failuresKept", .failuresKept),
+                    sensitiveAttributes: sensitive)
                 return try await settings()
             }
         }
@@ -243,9 +249,12 @@ extension AdminAPIController {
     }
 
     func settings() async throws -> Response {
-        PlatformResponses.json([
+        let recording = try await inspector.settings()
+        return PlatformResponses.json([
             "coldStorageRetentionDays": .int(try await admin.coldStorageRetentionDays()),
             "eventRetentionDays": .int(try await events.retentionDays()),
+            "requestsKept": .int(recording.requestsKept), "failuresKept": .int(recording.failuresKept),
+            "sensitiveAttributes": .array(recording.sensitiveAttributes.map { .string($0) }),
         ])
     }
 

@@ -52,6 +52,8 @@ extension AdminAPIController {
             "baseURL": .string(p.baseURL(publicURL: configuration.publicURL)),
             "username": .string(p.username), "deactivationDelay": .string(p.deactivationDelay.adminText),
             "userNameFormat": .string(p.userNameFormat.rawValue), "invalidData": .string(p.invalidData.rawValue),
+            "pausedAt": p.pausedAt.map { .string(Timestamp.format($0)) } ?? .null,
+            "recordRequests": .bool(p.recordsRequests),
             "deactivationGuard": [
                 "enabled": .bool(p.deactivationGuard.enabled), "percent": .int(p.deactivationGuard.percent),
                 "minimum": .int(p.deactivationGuard.minimum),
@@ -145,19 +147,14 @@ extension AdminAPIController {
         // Everything is parsed and checked before anything is saved, so that a refused request changes nothing.
         let delay = try Self.duration(body, .deactivationDelay)
         let policy = try Self.invalidDataPolicy(body)
+        let recordRequests = try JSONRequest.optionalBool(body, "recordRequests")
         var guardChange: (enabled: Bool?, percent: Int?, minimum: Int?)? = nil
         if let value = body["deactivationGuard"], !value.isNull {
             guard let g = value.objectValue else {
                 throw ProvisioningError.invalid(
                     "'deactivationGuard' must be an object with enabled, percent and minimum.")
             }
-            var enabled: Bool? = nil
-            if let e = g["enabled"], !e.isNull {
-                guard let b = e.boolValue else {
-                    throw ProvisioningError.invalid("'deactivationGuard.enabled' must be a boolean.")
-                }
-                enabled = b
-            }
+            let enabled = try JSONRequest.optionalBool(g, "enabled", label: "deactivationGuard.enabled")
             guardChange = (
                 enabled, try Self.optionalInteger(g, "percent", .guardPercent),
                 try Self.optionalInteger(g, "minimum", .guardMinimum)
@@ -166,6 +163,7 @@ extension AdminAPIController {
         _ = try await admin.updateProvider(
             id: id, name: try Self.optionalString(body, "name"), deactivationDelay: delay, userNameFormat: format,
             invalidData: policy)
+        if let recordRequests { _ = try await admin.setRecordsRequests(id: id, recordRequests) }
         if let change = guardChange {
             _ = try await admin.updateGuard(providerID: id) { g in
                 if let enabled = change.enabled { g.enabled = enabled }

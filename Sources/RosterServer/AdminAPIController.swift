@@ -16,6 +16,7 @@ struct AdminAPIController<Context: RequestContext>: Sendable {
     let platform: PlatformService
     let webhooks: WebhookService
     let events: EventFeed
+    let inspector: RequestInspector
     let configuration: ServerConfiguration
     let openAPI: ByteBuffer
     var maxBodySize = 64 * 1024
@@ -29,6 +30,7 @@ struct AdminAPIController<Context: RequestContext>: Sendable {
         addDirectoryRoutes(to: routes)
         addConfigurationRoutes(to: routes)
         addWebhookRoutes(to: routes)
+        addInspectorRoutes(to: routes)
         return routes
     }
 
@@ -36,13 +38,21 @@ struct AdminAPIController<Context: RequestContext>: Sendable {
 
     /// Authenticates with an admin API token, runs `body`, and turns every error into a JSON error response.
     func handle(_ request: Request, _ context: Context, _ body: () async throws -> Response) async -> Response {
+        await handle(request, context) { _ in try await body() }
+    }
+
+    /// ``handle(_:_:_:)`` for actions that name the admin who took them (the token's owner).
+    func handle(_ request: Request, _ context: Context, _ body: (AdminAccount) async throws -> Response) async
+        -> Response
+    {
         do {
-            guard let token = request.bearerToken, try await accounts.authenticate(apiToken: token) != nil else {
+            guard let token = request.bearerToken, let account = try await accounts.authenticate(apiToken: token)
+            else {
                 return PlatformResponses.error(
                     "Authentication required: send an admin API token as 'Authorization: Bearer <token>' (`roster admin token create`).",
                     status: .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"Roster admin API\""])
             }
-            return try await body()
+            return try await body(account)
         } catch {
             return PlatformResponses.response(
                 for: error, request: request, logger: context.logger, maxBodySize: maxBodySize)

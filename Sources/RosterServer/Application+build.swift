@@ -12,7 +12,8 @@ package func buildApplication<C: Clock<Duration>>(
     configuration: ServerConfiguration, store: any ProvisioningStore, logger: Logger, services: [any Service] = [],
     clock: C = ContinuousClock()
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(configuration: configuration, store: store)
+    let recorder = RequestRecorder(store: store, logger: logger)
+    let router = try buildRouter(configuration: configuration, store: store, recorder: recorder)
     let scheduler = DeactivationScheduler(store: store, clock: clock, logger: logger)
     let webhooks = HTTPWebhookDelivery(store: store, logger: logger)
     let http1 = HTTP1Channel.Configuration(
@@ -32,14 +33,15 @@ package func buildApplication<C: Clock<Duration>>(
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Roster",
             availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
-        services: services + [scheduler, webhooks],
+        services: services + [scheduler, webhooks, recorder],
         logger: logger)
 }
 
-/// The router alone, for tests that drive it without a socket.
-package func buildRouter(configuration: ServerConfiguration, store: any ProvisioningStore) throws
-    -> Router<RosterRequestContext>
-{
+/// The router alone, for tests that drive it without a socket. Without a `recorder` the request inspector records
+/// nothing; with one, its ``RequestRecorder/flush()`` writes what it gathered (the application runs it as a Service).
+package func buildRouter(
+    configuration: ServerConfiguration, store: any ProvisioningStore, recorder: RequestRecorder? = nil
+) throws -> Router<RosterRequestContext> {
     let router = Router(context: RosterRequestContext.self)
     if configuration.tracing {
         // Query values that carry secrets (the console's setup token) or personal data (SCIM filters, searches).
@@ -52,6 +54,11 @@ package func buildRouter(configuration: ServerConfiguration, store: any Provisio
     router.add(middleware: MetricsMiddleware<RosterRequestContext>())
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: RequestLogMiddleware())
+    if let recorder {
+        router.add(
+            middleware: RequestRecordingMiddleware(
+                recorder: recorder, maxBodySize: max(configuration.maxBodySize, configuration.bulkMaxPayloadSize)))
+    }
     let renderer = try ConsoleRenderer()
     router.add(
         middleware: ErrorMiddleware(
@@ -73,14 +80,15 @@ package func buildRouter(configuration: ServerConfiguration, store: any Provisio
     router.addRoutes(
         ConsoleController(
             renderer: renderer, admin: domain.admin, accounts: domain.accounts, platform: domain.platform,
-            webhooks: domain.webhooks, configuration: configuration,
+            webhooks: domain.webhooks, inspector: domain.inspector, configuration: configuration,
             throttle: SignInThrottle(
                 perAddress: configuration.signInLimitPerAddress, overall: configuration.signInLimit)
         ).endpoints)
     router.addRoutes(
         AdminAPIController(
             admin: domain.admin, accounts: domain.accounts, platform: domain.platform, webhooks: domain.webhooks,
-            events: domain.events, configuration: configuration, openAPI: renderer.openAPI,
+            events: domain.events, inspector: domain.inspector, configuration: configuration,
+            openAPI: renderer.openAPI,
             maxBodySize: configuration.maxBodySize
         ).endpoints)
     router.get("healthz") { _, _ in SCIMResponses.json(["status": "ok"]) }

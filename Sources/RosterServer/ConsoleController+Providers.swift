@@ -97,6 +97,8 @@ extension ConsoleController {
         context["name"] = p.name
         context["baseURL"] = p.baseURL(publicURL: configuration.publicURL)
         context["username"] = p.username
+        if let paused = p.pausedAt { context["pausedAt"] = Self.time(paused) }
+        context["recording"] = p.recordsRequests
         context["users"] = status.users
         context["groupCount"] = status.groups
         context["delay"] = p.deactivationDelay.adminText
@@ -197,6 +199,17 @@ extension ConsoleController {
         switch change {
         case "rotate-secret":
             return credentials(signed, request, try await admin.rotateSecret(id: id))
+        case "pause", "resume":
+            _ = try await admin.setPaused(id: id, change == "pause", by: signed.admin.email)
+            return Self.redirect(
+                back,
+                notice: change == "pause"
+                    ? "Provider paused: its SCIM requests get 503 until you resume it."
+                    : "Provider resumed: its SCIM requests are answered again.")
+        case "recording":
+            let on = form["on"] == "on"
+            _ = try await admin.setRecordsRequests(id: id, on)
+            return Self.redirect(back, notice: on ? "Request recording on." : "Request recording off.")
         case "delay":
             let delay = try SettingLimit.deactivationDelay.duration(form["delay"] ?? "")
             _ = try await admin.updateProvider(id: id, name: nil, deactivationDelay: delay)

@@ -18,6 +18,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
     let accounts: AdminAccounts
     let platform: PlatformService
     let webhooks: WebhookService
+    let inspector: RequestInspector
     let configuration: ServerConfiguration
     /// Limits password sign-ins per client address and overall.
     let throttle: SignInThrottle
@@ -49,6 +50,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         addDirectoryRoutes(to: routes)
         addSettingsRoutes(to: routes)
         addWebhookRoutes(to: routes)
+        addRequestRoutes(to: routes)
         return routes
     }
 

@@ -36,4 +36,14 @@ enum JSONRequest {
         }
         return text
     }
+
+    /// An optional boolean member (`null` counts as absent); any other type is refused. `label` is how the error
+    /// names it (a nested member's full path).
+    static func optionalBool(_ body: JSONObject, _ name: String, label: String? = nil) throws -> Bool? {
+        guard let value = body[name], !value.isNull else { return nil }
+        guard let flag = value.boolValue else {
+            throw ProvisioningError.invalid("'\(label ?? name)' must be a boolean, got \(value.typeName).")
+        }
+        return flag
+    }
 }

@@ -80,3 +80,23 @@ extension JSONObject {
     /// The compact JSON text of this object.
     public var jsonText: String { JSONValue.object(self).jsonText }
 }
+
+extension JSONValue {
+    /// Indented JSON (two spaces, members in their order), for people: the CLI's output, the console's bodies.
+    public func prettyText(indent: String = "") -> String {
+        let next = indent + "  "
+        switch self {
+        case .object(let o):
+            if o.isEmpty { return "{}" }
+            let members = o.members.map {
+                "\(next)\(JSONValue.string($0.key).jsonText): \($0.value.prettyText(indent: next))"
+            }
+            return "{\n" + members.joined(separator: ",\n") + "\n\(indent)}"
+        case .array(let a):
+            if a.isEmpty { return "[]" }
+            return "[\n" + a.map { next + $0.prettyText(indent: next) }.joined(separator: ",\n") + "\n\(indent)]"
+        default:
+            return jsonText
+        }
+    }
+}

@@ -63,29 +63,11 @@ struct DatabaseOptions: ParsableArguments {
 /// Output helpers shared by the admin commands.
 enum Output {
     static func json(_ object: JSONObject) {
-        print(TerminalText.escapedJSON(pretty(.object(object))))
+        print(TerminalText.escapedJSON(JSONValue.object(object).prettyText()))
     }
 
     static func json(_ array: [JSONValue]) {
-        print(TerminalText.escapedJSON(pretty(.array(array))))
-    }
-
-    /// Indented JSON with sorted-as-given keys, for people and scripts.
-    static func pretty(_ value: JSONValue, indent: String = "") -> String {
-        let next = indent + "  "
-        switch value {
-        case .object(let o):
-            if o.isEmpty { return "{}" }
-            let members = o.members.map {
-                "\(next)\(JSONValue.string($0.key).jsonText): \(pretty($0.value, indent: next))"
-            }
-            return "{\n" + members.joined(separator: ",\n") + "\n\(indent)}"
-        case .array(let a):
-            if a.isEmpty { return "[]" }
-            return "[\n" + a.map { next + pretty($0, indent: next) }.joined(separator: ",\n") + "\n\(indent)]"
-        default:
-            return value.jsonText
-        }
+        print(TerminalText.escapedJSON(JSONValue.array(array).prettyText()))
     }
 
     /// A plain table with a header row; control characters in cells are escaped, line breaks included, so that

@@ -9,7 +9,7 @@ struct ProviderCommand: AsyncParsableCommand {
         abstract: "Manage provisioning providers (identity providers that push users over SCIM).",
         subcommands: [
             Add.self, List.self, Update.self, RotateSecret.self, Remove.self, ReleaseHeld.self, CancelHeld.self,
-            ApplyMappings.self,
+            ApplyMappings.self, Pause.self, Resume.self, Requests.self, Request.self,
         ]
     )
 
@@ -144,6 +144,8 @@ struct ProviderCommand: AsyncParsableCommand {
         var guardPercent: Int?
         @Option(help: "Guard threshold: at least this many deactivations within an hour (0-10000000).")
         var guardMinimum: Int?
+        @Option(help: "Whether the request inspector keeps this provider's SCIM requests: on or off.")
+        var recordRequests: GuardState?
         @Flag(help: "Print JSON.") var json = false
 
         enum GuardState: String, ExpressibleByArgument { case on, off }
@@ -151,10 +153,10 @@ struct ProviderCommand: AsyncParsableCommand {
         func validate() throws {
             if name == nil && deactivationDelay == nil && userNameFormat == nil && invalidData == nil
                 && guardState == nil
-                && guardPercent == nil && guardMinimum == nil
+                && guardPercent == nil && guardMinimum == nil && recordRequests == nil
             {
                 throw ValidationError(
-                    "Nothing to change: give --name, --deactivation-delay, --user-name-format, --invalid-data or --guard-state/--guard-percent/--guard-minimum."
+                    "Nothing to change: give --name, --deactivation-delay, --user-name-format, --invalid-data, --record-requests or --guard-state/--guard-percent/--guard-minimum."
                 )
             }
             _ = try ProviderCommand.parseDelay(deactivationDelay)
@@ -172,6 +174,9 @@ struct ProviderCommand: AsyncParsableCommand {
                     id: id, name: name, deactivationDelay: delay, userNameFormat: userNameFormat,
                     invalidData: invalidData)
             }
+            if let recordRequests {
+                p = try await roster.run { try await admin.setRecordsRequests(id: id, recordRequests == .on) }
+            }
             if guardState != nil || guardPercent != nil || guardMinimum != nil {
                 let (state, percent, minimum) = (guardState, guardPercent, guardMinimum)
                 p = try await roster.run {
@@ -187,7 +192,7 @@ struct ProviderCommand: AsyncParsableCommand {
                     "id": .string(p.id), "name": .string(p.name),
                     "deactivationDelay": .string(p.deactivationDelay.adminText),
                     "userNameFormat": .string(p.userNameFormat.rawValue),
-                    "invalidData": .string(p.invalidData.rawValue),
+                    "invalidData": .string(p.invalidData.rawValue), "recordRequests": .bool(p.recordsRequests),
                 ])
             } else {
                 print(

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Provisioning
+import SCIM
 
 struct SettingsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "settings", abstract: "Platform settings.",
-        subcommands: [ColdStorageRetention.self, EventRetention.self])
+        subcommands: [ColdStorageRetention.self, EventRetention.self, Inspector.self])
 
     struct ColdStorageRetention: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -45,6 +46,41 @@ struct SettingsCommand: AsyncParsableCommand {
                 try await roster.run { try await events.setRetentionDays(n) }
             }
             print("Event retention: \(try await events.retentionDays()) days")
+        }
+    }
+
+    struct Inspector: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show or set what the request inspector keeps of each provider's SCIM requests.")
+        @OptionGroup var db: DatabaseOptions
+        @Option(help: "Each provider's newest requests kept (1-100000, default 1000).") var requestsKept: Int?
+        @Option(help: "Each provider's newest failures kept on top of them (0-100000, default 1000).")
+        var failuresKept: Int?
+        @Option(help: "Attributes whose values are redacted besides password, comma-separated ('' for none).")
+        var sensitiveAttributes: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let inspector = try await db.services().inspector
+            let names = sensitiveAttributes.map(RequestInspector.Settings.attributeList)
+            let (kept, failures) = (requestsKept, failuresKept)
+            let settings =
+                kept == nil && failures == nil && names == nil
+                ? try await inspector.settings()
+                : try await roster.run {
+                    try await inspector.updateSettings(
+                        requestsKept: kept, failuresKept: failures, sensitiveAttributes: names)
+                }
+            if json {
+                Output.json([
+                    "requestsKept": .int(settings.requestsKept), "failuresKept": .int(settings.failuresKept),
+                    "sensitiveAttributes": .array(settings.sensitiveAttributes.map { .string($0) }),
+                ])
+                return
+            }
+            print("Requests kept per provider: \(settings.requestsKept)")
+            print("Failures kept on top: \(settings.failuresKept)")
+            print("Redacted: password\(settings.sensitiveAttributes.map { ", " + $0 }.joined())")
         }
     }
 }

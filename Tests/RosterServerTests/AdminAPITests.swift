@@ -70,6 +70,8 @@ import Testing
         (.post, "/api/v1/admin-tokens"),
         (.get, "/api/v1/api-keys"), (.post, "/api/v1/api-keys"), (.delete, "/api/v1/admins/ID"),
         (.delete, "/api/v1/admin-tokens/ID"), (.delete, "/api/v1/api-keys/ID"),
+        (.get, "/api/v1/providers/ID/requests"), (.get, "/api/v1/providers/ID/requests/1"),
+        (.post, "/api/v1/providers/ID/pause"), (.post, "/api/v1/providers/ID/resume"),
     ]
 
     @Test func everyEndpointNeedsAnAdminToken() async throws {
@@ -266,6 +268,7 @@ import Testing
             let paths = try #require(doc["paths"]?.objectValue)
             for (_, template) in Self.endpoints {
                 let documented = template.replacingOccurrences(of: "ID", with: "{id}")
+                    .replacingOccurrences(of: "requests/1", with: "requests/{sequence}")
                 #expect(paths[documented] != nil, "\(documented) is documented")
             }
         }

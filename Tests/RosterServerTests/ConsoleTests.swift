@@ -127,7 +127,10 @@ func withConsole(
     func signedOutPagesRedirectAndFormsAreRefused(_ kind: StoreKind) async throws {
         try await withConsole(kind) { browser, _, issued, _ in
             var b = browser
-            for path in Self.pages + ["/console/providers/\(issued.provider.id)", "/console"] {
+            for path in Self.pages + [
+                "/console/providers/\(issued.provider.id)", "/console/providers/\(issued.provider.id)/requests",
+                "/console",
+            ] {
                 let r = try await b.get(path)
                 #expect(r.status == .seeOther, "\(path)")
                 #expect(r.location?.hasPrefix("/console/sign-in?next=") == true, "\(path)")

@@ -82,6 +82,40 @@ package struct AdminService: Sendable {
         }
     }
 
+    /// Pauses a provider (`paused` true) or resumes it. While paused, its SCIM requests are answered 503 with
+    /// `Retry-After`, so the IdP keeps them and sends them again later; nothing else about it changes (its pending
+    /// deactivations still come due). `by` names the admin in the sync log. Pausing a paused provider changes
+    /// nothing and logs nothing.
+    package func setPaused(id: String, _ paused: Bool, by admin: String) async throws -> Provider {
+        let timestamp = now()
+        return try await store.withTransaction { tx in
+            var p = try await Self.provider(id, tx: tx)
+            guard (p.pausedAt != nil) != paused else { return p }
+            p.pausedAt = paused ? timestamp : nil
+            p.updatedAt = timestamp
+            try await tx.updateProvider(p)
+            try await tx.record([
+                SyncLogEntry(
+                    at: timestamp, providerID: p.id, action: paused ? .providerPaused : .providerResumed,
+                    detail: "\(paused ? "paused" : "resumed") by \(admin)")
+            ])
+            return p
+        }
+    }
+
+    /// Turns the request inspector's recording of a provider's SCIM requests on or off. Turning it off keeps what
+    /// was recorded until the ring moves past it or the provider goes.
+    package func setRecordsRequests(id: String, _ on: Bool) async throws -> Provider {
+        let timestamp = now()
+        return try await store.withTransaction { tx in
+            var p = try await Self.provider(id, tx: tx)
+            p.recordsRequests = on
+            p.updatedAt = timestamp
+            try await tx.updateProvider(p)
+            return p
+        }
+    }
+
     /// Issues a new secret; the old one stops working at once.
     package func rotateSecret(id: String) async throws -> IssuedCredentials {
         let secret = Credentials.generateSecret()

@@ -66,6 +66,10 @@ package struct SettingLimit: Sendable, Hashable {
         name: "eventRetentionDays", range: 1...3_650, kind: .integer(unit: "days"))
     /// How long an empty page of the event feed waits for an event: 0 to 60 seconds.
     package static let eventWait = SettingLimit(name: "wait", range: 0...60, kind: .integer(unit: "seconds"))
+    /// How many of each provider's newest SCIM requests the request inspector keeps: 1 to 100,000.
+    package static let requestsKept = SettingLimit(name: "requestsKept", range: 1...100_000)
+    /// How many of each provider's newest failed requests are kept on top of them: 0 to 100,000.
+    package static let failuresKept = SettingLimit(name: "failuresKept", range: 0...100_000)
     /// How long an admin API token or a platform API key works: 1 minute to 10 years (leave it out for no expiry).
     package static let credentialLifetime = SettingLimit(
         name: "expiresIn", range: 60...(3_650 * 86_400), kind: .duration)

@@ -30,6 +30,8 @@ package enum EventType: String, Sendable, Hashable, CaseIterable {
     /// An "apply org and role settings" run finished.
     case providerMappingsApplied = "provider.mappings_applied"
     case providerGuardTripped = "provider.guard_tripped"
+    case providerPaused = "provider.paused"
+    case providerResumed = "provider.resumed"
     /// A test delivery to a webhook endpoint; never written to the feed.
     case ping = "ping"
 
@@ -57,6 +59,8 @@ package enum EventType: String, Sendable, Hashable, CaseIterable {
         case .rolesChanged: self = .userRolesChanged
         case .watchlistAdded, .watchlistRemoved: self = .userWatchlistsChanged
         case .mappingsApplied: self = .providerMappingsApplied
+        case .providerPaused: self = .providerPaused
+        case .providerResumed: self = .providerResumed
         case .rejected, .warning: return nil
         }
     }

@@ -128,6 +128,10 @@ package enum SyncAction: String, Sendable, Hashable, CaseIterable {
     case watchlistRemoved = "watchlist-removed"
     /// An "apply org and role settings" run finished (detail: what it changed).
     case mappingsApplied = "mappings-applied"
+    /// An admin paused the provider (its SCIM requests are answered 503 until resumed) or resumed it; the
+    /// entry's detail names the admin.
+    case providerPaused = "provider-paused"
+    case providerResumed = "provider-resumed"
 }
 
 /// A refused event, with a message an admin or a SCIM client can act on.

@@ -29,6 +29,11 @@ package struct Provider: Sendable, Hashable, Identifiable {
     package var roleMappingMode: RoleMappingMode
     /// When the provider last made a successful (so authenticated) SCIM request (recorded at most once a minute).
     package var lastRequestAt: Date?
+    /// When an admin paused the provider: its SCIM requests are answered 503 with `Retry-After` until it is
+    /// resumed, so the IdP retries later and loses nothing. `nil` when it is not paused.
+    package var pausedAt: Date?
+    /// Whether the request inspector keeps this provider's SCIM requests (on by default).
+    package var recordsRequests: Bool
     package var createdAt: Date
     package var updatedAt: Date
 
@@ -37,8 +42,11 @@ package struct Provider: Sendable, Hashable, Identifiable {
         userNameFormat: UserNameFormat = .email, deactivationGuard: DeactivationGuard = DeactivationGuard(),
         guardTrippedAt: Date? = nil, organizationMapping: OrganizationMapping = OrganizationMapping(),
         roleMappingMode: RoleMappingMode = .groups, lastRequestAt: Date? = nil,
-        invalidData: InvalidDataPolicy = .acceptAndWarn, createdAt: Date, updatedAt: Date
+        invalidData: InvalidDataPolicy = .acceptAndWarn, pausedAt: Date? = nil, recordsRequests: Bool = true,
+        createdAt: Date, updatedAt: Date
     ) {
+        self.pausedAt = pausedAt
+        self.recordsRequests = recordsRequests
         self.invalidData = invalidData
         self.lastRequestAt = lastRequestAt
         self.organizationMapping = organizationMapping

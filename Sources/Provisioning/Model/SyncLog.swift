@@ -55,6 +55,8 @@ package struct SyncLogQuery: Sendable, Hashable {
     package var before: Int64?
     /// Only entries with a larger sequence number (what arrived since the last look).
     package var after: Int64?
+    /// Only the entries of one HTTP request (its `X-Request-Id`), as the request inspector links them.
+    package var requestID: String?
     package var limit: Int
 
     package init(

@@ -59,7 +59,21 @@ package struct SCIMService: Sendable {
         guard secretOK && userOK else {
             throw SCIMError.unauthorized("Unknown provisioning provider or invalid credentials.")
         }
+        try checkNotPaused(provider)
         return provider
+    }
+
+    /// How long a paused provider's IdP is asked to wait before sending a request again, in seconds.
+    package static let pausedRetryAfter = 60
+
+    /// A paused provider's requests are answered 503 with `Retry-After`: the IdP keeps them and retries, so
+    /// nothing it sends while paused is lost.
+    static func checkNotPaused(_ provider: Provider) throws {
+        guard let since = provider.pausedAt else { return }
+        throw ProvisioningError(
+            .unavailable,
+            "This provider is paused (since \(Timestamp.format(since))); an admin resumes it with `roster provider resume \(provider.id)`. Retry later.",
+            retryAfter: pausedRetryAfter)
     }
 
     /// Authentication for a write: like ``authenticate(_:)``, except that credentials which authenticated a write
@@ -210,6 +224,7 @@ package struct SCIMService: Sendable {
         else {
             throw SCIMError.unauthorized("Unknown provisioning provider or invalid credentials.")
         }
+        try checkNotPaused(current)
         return current
     }
 
@@ -226,7 +241,8 @@ package struct SCIMService: Sendable {
                 try await tx.prefetch(reads)
                 return try await body(try Self.checkStillAuthenticated(provider, tx: tx), tx)
             }
-        } catch let error as ProvisioningError {
+        } catch let error as ProvisioningError where error.retryAfter == nil {
+            // A refusal that lifts by itself (a paused provider) stays a domain error, so its `Retry-After` is sent.
             throw error.scimError
         }
     }

@@ -18,6 +18,7 @@ extension MemoryTransaction {
                     && (query.action == nil || e.action == query.action)
                     && (query.attribute == nil || e.attribute == query.attribute)
                     && (query.rule == nil || e.rule == query.rule)
+                    && (query.requestID == nil || e.requestID == query.requestID)
                     && (query.since.map { e.at >= $0 } ?? true)
                     && (query.before.map { (e.sequence ?? 0) < $0 } ?? true)
                     && (query.after.map { (e.sequence ?? 0) > $0 } ?? true)

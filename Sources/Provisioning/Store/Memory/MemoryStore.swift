@@ -26,6 +26,8 @@ package final class MemoryStore: ProvisioningStore {
         var prunedEventSequence: Int64 = 0
         var webhooks: [WebhookEndpoint] = []
         var deliveries: [WebhookDelivery] = []
+        var requests: [RecordedRequest] = []
+        var lastRequestSequence: Int64 = 0
         var organizations: [Organization] = [
             Organization(
                 id: Organization.rootID, name: Organization.rootName, parentID: nil, defaultRoles: [Role.desktopUser],
@@ -101,6 +103,7 @@ final class MemoryTransaction: StoreTransaction {
         for uid in state.userOrder where state.users[uid]?.providerID == id { state.users[uid]?.linked = false }
         state.rules.removeAll { $0.providerID == id }
         state.mappingRuns = state.mappingRuns.filter { $0.value.providerID != id }
+        state.requests.removeAll { $0.providerID == id }
     }
 
     func user(id: String) async throws -> UserRecord? { state.users[id] }

@@ -1,0 +1,219 @@
+package import Foundation
+package import Logging
+package import SCIM
+package import ServiceLifecycle
+import Synchronization
+
+/// A SCIM request as the server saw it, before anything is redacted or cut: what it hands the recorder.
+package struct CapturedRequest: Sendable {
+    package var providerID: String
+    package var at: Date
+    package var method: String
+    package var path: String
+    package var query: String?
+    package var status: Int
+    package var durationMicros: Int64
+    package var requestID: String
+    package var requestBody: [UInt8]
+    package var responseBody: [UInt8]
+
+    package init(
+        providerID: String, at: Date, method: String, path: String, query: String?, status: Int,
+        durationMicros: Int64, requestID: String, requestBody: [UInt8], responseBody: [UInt8]
+    ) {
+        self.providerID = providerID
+        self.at = at
+        self.method = method
+        self.path = path
+        self.query = query
+        self.status = status
+        self.durationMicros = durationMicros
+        self.requestID = requestID
+        self.requestBody = requestBody
+        self.responseBody = responseBody
+    }
+
+    /// An answer given before or instead of authenticating (401, or 429 from the rate limit): a stranger can cause
+    /// it, so its request body is not kept and only a few a minute are recorded.
+    package var unauthenticated: Bool { status == 401 || status == 429 }
+}
+
+/// Keeps each provider's recent SCIM requests for the request inspector, off the request's path: the server hands
+/// over each request (``record(_:)`` never waits), and a Service writes what gathered every ``Options/interval``
+/// in one transaction, redacted (see ``Redaction``), then trims each provider's ring to its settings.
+///
+/// - Only providers that exist and record (``Provider/recordsRequests``) keep anything.
+/// - At most ``Options/pendingLimit`` requests wait for a write; beyond that new ones are dropped and counted, so
+///   a slow store costs memory only up to that bound.
+/// - Requests answered before authenticating are kept at most ``Options/unauthenticatedPerMinute`` times a minute
+///   per provider, without their bodies, so that a stranger cannot flush a provider's ring.
+/// - A crash loses what had not been written yet (at most one interval): the ring is a diagnostic, not a record.
+package final class RequestRecorder: Service, Sendable {
+    package struct Options: Sendable {
+        package var interval: Duration = .milliseconds(250)
+        package var pendingLimit = 10_000
+        /// The most body bytes waiting for a write (32 MiB).
+        package var pendingBytesLimit = 32 << 20
+        package var unauthenticatedPerMinute = 60
+        package init() {}
+    }
+
+    struct Pending: Sendable {
+        var captured: [CapturedRequest] = []
+        var bytes = 0
+        var dropped = 0
+        var minute: Int64 = 0
+        var unauthenticated: [String: Int] = [:]
+    }
+
+    let store: any ProvisioningStore
+    let options: Options
+    let logger: Logger
+    let pending = Mutex(Pending())
+
+    package init(store: any ProvisioningStore, options: Options = Options(), logger: Logger) {
+        self.store = store
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Takes a request for the next write; never waits.
+    package func record(_ request: CapturedRequest) {
+        let (limit, byteLimit) = (options.pendingLimit, options.pendingBytesLimit)
+        let perMinute = options.unauthenticatedPerMinute
+        pending.withLock { p in
+            let size = request.requestBody.count + request.responseBody.count
+            guard p.captured.count < limit, p.bytes + size <= byteLimit else {
+                p.dropped += 1
+                return
+            }
+            var request = request
+            if request.unauthenticated {
+                let minute = Int64(request.at.timeIntervalSince1970 / 60)
+                if minute != p.minute {
+                    p.minute = minute
+                    p.unauthenticated = [:]
+                }
+                let count = p.unauthenticated[request.providerID, default: 0]
+                guard count < perMinute else { return }
+                p.unauthenticated[request.providerID] = count + 1
+                request.requestBody = []  // the answer is Roster's own error, kept for its detail
+            }
+            p.bytes += request.requestBody.count + request.responseBody.count
+            p.captured.append(request)
+        }
+    }
+
+    /// Requests dropped because too many waited for a write, since the process started.
+    package var dropped: Int { pending.withLock { $0.dropped } }
+
+    package func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: options.interval)
+            await flushLogging()
+        }
+        await flushLogging()  // what the last requests left
+    }
+
+    func flushLogging() async {
+        do {
+            try await flush()
+        } catch {
+            logger.warning("Could not record SCIM requests for the inspector: \(error)")
+        }
+    }
+
+    /// Writes what gathered, in one transaction; returns how many requests were kept.
+    @discardableResult
+    package func flush() async throws -> Int {
+        let batch = pending.withLock { p in
+            defer {
+                p.captured = []
+                p.bytes = 0
+            }
+            return p.captured
+        }
+        guard !batch.isEmpty else { return 0 }
+        return try await store.withTransaction { tx in
+            let settings = try await RequestInspector.Settings.read(tx)
+            let redaction = settings.redaction
+            var recording: [String: Bool] = [:]
+            var kept: [RecordedRequest] = []
+            for captured in batch {
+                if recording[captured.providerID] == nil {
+                    recording[captured.providerID] =
+                        try await tx.provider(id: captured.providerID)?.recordsRequests
+                        ?? false
+                }
+                guard recording[captured.providerID] == true else { continue }
+                kept.append(Self.recorded(captured, redaction: redaction))
+            }
+            guard !kept.isEmpty else { return 0 }
+            // Requests that name a user only by id (DELETE, a PATCH answered 204) get its userName.
+            let unnamed = Array(Set(kept.filter { $0.userName == nil }.compactMap(\.userID)))
+            if !unnamed.isEmpty {
+                let names = try await tx.userNames(ids: unnamed)
+                for i in kept.indices where kept[i].userName == nil {
+                    kept[i].userName = kept[i].userID.flatMap { names[$0] }
+                }
+            }
+            try await tx.appendRequests(kept)
+            for providerID in Set(kept.map(\.providerID)) {
+                _ = try await tx.pruneRequests(
+                    providerID: providerID, keep: settings.requestsKept, keepFailures: settings.failuresKept)
+            }
+            return kept.count
+        }
+    }
+
+    /// What the inspector keeps of `captured`: the bodies redacted and cut, the error's `scimType` and `detail`,
+    /// and the user it was about.
+    static func recorded(_ captured: CapturedRequest, redaction: Redaction) -> RecordedRequest {
+        let request = redaction.inspect(captured.requestBody)
+        let response = redaction.inspect(captured.responseBody)
+        var recorded = RecordedRequest(
+            providerID: captured.providerID, at: captured.at, method: captured.method, path: captured.path,
+            query: captured.query, status: captured.status, durationMicros: captured.durationMicros,
+            requestID: captured.requestID, requestBody: request.kept, responseBody: response.kept)
+        if captured.status >= 400, let error = response.object {
+            recorded.scimType = error["scimType"]?.stringValue
+            recorded.detail = error["detail"]?.stringValue
+        }
+        let isUsers = Self.isUsersPath(captured.path)
+        recorded.userID = Self.resourceID(captured.path)
+        if isUsers {
+            recorded.userName =
+                request.object?["userName"]?.stringValue ?? response.object?["userName"]?.stringValue
+                ?? captured.query.flatMap(Self.filteredUserName)
+            if recorded.userID == nil, captured.method == "POST", captured.status == 201 {
+                recorded.userID = response.object?["id"]?.stringValue
+            }
+        }
+        if !isUsers { recorded.userID = nil }
+        return recorded
+    }
+
+    /// Whether `path` is `/scim/{provider}/v2/Users` or below it.
+    static func isUsersPath(_ path: String) -> Bool {
+        let parts = path.split(separator: "/")
+        return parts.count >= 4 && parts[3] == "Users"
+    }
+
+    /// The `{id}` of `/scim/{provider}/v2/{Users|Groups}/{id}`.
+    static func resourceID(_ path: String) -> String? {
+        let parts = path.split(separator: "/")
+        guard parts.count == 5, parts[4] != ".search" else { return nil }
+        return String(parts[4]).removingPercentEncoding ?? String(parts[4])
+    }
+
+    /// The value of `userName eq "…"` in a query string's filter, as IdPs look a user up before a push.
+    static func filteredUserName(_ query: String) -> String? {
+        for (name, value) in QueryString.parameters(query) where name.lowercased() == "filter" {
+            guard case .comparison(let path, .eq, .string(let text))? = try? Filter(parsing: value),
+                path.attribute.lowercased() == "username"
+            else { continue }
+            return text
+        }
+        return nil
+    }
+}
