@@ -19,7 +19,9 @@
 #                               clients; two instances: half each, by 8 clients each, at the same time)
 #   USERS (100000)              users of the initial sync on PostgreSQL
 #   SKIP_REFERENCE=1, SKIP_POSTGRES=1 (also leaves out every part below on PostgreSQL), SKIP_PGBENCH=1,
-#   SKIP_TWO_INSTANCES=1, SKIP_INITIAL_SYNC=1, SKIP_MEMBERSHIP=1, SKIP_DEACTIVATION=1 leave parts out.
+#   SKIP_TWO_INSTANCES=1, SKIP_INITIAL_SYNC=1, SKIP_MEMBERSHIP=1, SKIP_DEACTIVATION=1, SKIP_INSPECTOR=1 leave
+#   parts out. The request inspector's cost on POST (interleaved runs with recording on and off) is
+#   scripts/bench_inspector.sh, run here as the last part.
 set -euo pipefail
 [ -n "${ROSTER_BIN:-}" ] && ROSTER_BIN="$(realpath "$ROSTER_BIN")"
 cd "$(dirname "$0")/.."
@@ -302,6 +304,13 @@ if two:
          two["two"] >= two["one"])
 else:
     skipped(label, "skipped")
+label = "Request inspector's cost on POST /Users (SQLite, interleaved) < 10%"
+cost = re.search(r"inspector cost: ([\d.-]+)%", open(f"{work}/inspector.out").read()) \
+    if os.path.exists(f"{work}/inspector.out") else None
+if cost:
+    line(label, f"{float(cost.group(1)):.1f}%", float(cost.group(1)) < 10)
+else:
+    skipped(label, "skipped")
 label = "PostgreSQL initial sync of 100,000 users < 120 s"
 sync = re.search(r"initial sync: (\d+) users in ([\d.]+) s", open(f"{work}/sync.out").read()) \
     if os.path.exists(f"{work}/sync.out") else None
@@ -319,6 +328,11 @@ python3 "$work/report.py" table "$work" "${columns[@]}"
 if [ -z "${SKIP_DEACTIVATION:-}" ]; then
   echo; echo "## Deactivation backlog"
   bash "$ROOT/scripts/bench_deactivation.sh" "$BIN" "$PERF"
+fi
+
+if [ -z "${SKIP_INSPECTOR:-}" ]; then
+  echo; echo "## Request inspector (interleaved POST runs, recording on and off)"
+  ROSTER_BIN="$BIN" bash "$ROOT/scripts/bench_inspector.sh" "$PERF" | tee "$work/inspector.out"
 fi
 
 echo; echo "## Targets (measured in this run on $(nproc) cores; printed only, the script does not fail on them)"

@@ -11,6 +11,7 @@ package struct DomainServices: Sendable {
     package let events: EventFeed
     package let webhooks: WebhookService
     package let inspector: RequestInspector
+    package let activity: ActivityService
 
     /// - Parameters:
     ///   - bcryptCost: the cost of admin passwords' hashes.
@@ -25,5 +26,6 @@ package struct DomainServices: Sendable {
         events = EventFeed(store: store, now: now)
         webhooks = WebhookService(store: store, now: now)
         inspector = RequestInspector(store: store)
+        activity = ActivityService(store: store, now: now)
     }
 }

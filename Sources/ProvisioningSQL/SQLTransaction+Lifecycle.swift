@@ -86,12 +86,12 @@ extension SQLTransaction {
         return counts
     }
 
-    package func deactivationBacklog(at now: Date) async throws -> (pending: Int, due: Int) {
+    package func deactivationBacklog(at now: Date, providerID: String?) async throws -> (pending: Int, due: Int) {
         let row = try await fetchOne(
             """
             SELECT COUNT(*), COALESCE(SUM(CASE WHEN deactivation_due_at <= ? THEN 1 ELSE 0 END), 0) FROM users
-            WHERE deactivation_due_at IS NOT NULL
-            """, [RowCoding.milliseconds(now)])
+            WHERE deactivation_due_at IS NOT NULL\(providerID == nil ? "" : " AND provider_id = ?")
+            """, [RowCoding.milliseconds(now)] + (providerID.map { [$0] } ?? []))
         return (row?[0] ?? 0, row?[1] ?? 0)
     }
 

@@ -10,7 +10,7 @@ package enum StoreConformance {
     package static let checks: [String] = [
         "providers", "users-and-usernames", "user-queries", "groups-and-members", "rollback", "settings", "platform",
         "organizations", "deep-pages", "credentials", "parallel-sign-in", "events", "events-followed",
-        "inspector", "inspector-recorder",
+        "inspector", "inspector-recorder", "activity",
     ]
 
     /// Runs one named check against a fresh store.
@@ -31,6 +31,7 @@ package enum StoreConformance {
         case "events-followed": try await eventsFollowed(store)
         case "inspector": try await inspector(store)
         case "inspector-recorder": try await inspectorRecorder(store)
+        case "activity": try await activity(store)
         default: Issue.record("unknown check \(check)")
         }
     }

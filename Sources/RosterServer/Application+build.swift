@@ -80,7 +80,8 @@ package func buildRouter(
     router.addRoutes(
         ConsoleController(
             renderer: renderer, admin: domain.admin, accounts: domain.accounts, platform: domain.platform,
-            webhooks: domain.webhooks, inspector: domain.inspector, configuration: configuration,
+            webhooks: domain.webhooks, inspector: domain.inspector, activity: domain.activity,
+            configuration: configuration,
             throttle: SignInThrottle(
                 perAddress: configuration.signInLimitPerAddress, overall: configuration.signInLimit)
         ).endpoints)

@@ -158,6 +158,7 @@ extension ConsoleController {
                     "/console/sync-log?provider=\(Self.queryEscape(p.id))&action=warning&attribute=\(Self.queryEscape(group.attribute))",
             ]
         }
+        try await addActivity(to: &context, providerID: id, request: request, link: "/console/providers/\(id)")
         return render("provider", context, request: request)
     }
 

@@ -7,6 +7,7 @@ import SCIM
 /// bodies side by side with the sync-log entries it caused.
 extension ConsoleController {
     func addRequestRoutes(to routes: RouteCollection<Context>) {
+        routes.get("console/overview") { request, _ in await page(request) { try await overview($0, request) } }
         routes.get("console/providers/:id/requests") { request, context in
             await page(request) { try await requests($0, request, id: try context.parameters.require("id")) }
         }
@@ -48,8 +49,8 @@ extension ConsoleController {
             ("", "Any"), ("failed", "Failed (4xx and 5xx)"), ("2xx", "2xx"), ("4xx", "4xx"), ("5xx", "5xx"),
         ]
         .map { ["value": $0.0, "label": $0.1, "selected": (status ?? "") == $0.0] }
-        context["methodOptions"] = ["GET", "POST", "PUT", "PATCH", "DELETE"].map {
-            ["value": $0, "selected": query.method == $0]
+        context["methodOptions"] = ["GET", "POST", "PUT", "PATCH", "DELETE"].map { method -> [String: Any] in
+            ["value": method, "selected": query.method == method]
         }
         context["hasRequests"] = !requests.isEmpty
         context["requests"] = requests.map { r -> [String: Any] in
@@ -94,6 +95,34 @@ extension ConsoleController {
             ]
         }
         return render("request", context, request: request)
+    }
+
+    /// The Overview page: every provider's activity, and the providers.
+    func overview(_ signed: Signed, _ request: Request) async throws -> Response {
+        var context = base(signed, request, title: "Overview", nav: "navOverview")
+        try await addActivity(to: &context, providerID: nil, request: request, link: "/console/overview")
+        let statuses = try await admin.providerStatuses()
+        context["hasProviders"] = !statuses.isEmpty
+        context["providers"] = statuses.map { s -> [String: Any] in
+            [
+                "id": s.provider.id, "name": s.provider.name, "users": s.users, "held": s.held,
+                "paused": s.provider.pausedAt != nil,
+            ]
+        }
+        return render("overview", context, request: request)
+    }
+
+    /// The activity section's context (`activity.mustache`) for one provider or all, in the range the query's
+    /// `range` names (`7d`, the default, or `2h`).
+    func addActivity(to context: inout [String: Any], providerID: String?, request: Request, link: String)
+        async throws
+    {
+        let text = request.uri.queryParameters["range"].map(String.init) ?? ActivityRange.week.rawValue
+        guard let range = ActivityRange(rawValue: text) else {
+            throw ProvisioningError.invalid("'range' is 7d or 2h, got '\(text)'.")
+        }
+        let chart = try await activity.activity(providerID: providerID, range: range)
+        for (key, value) in ActivityChart.context(chart, link: link) { context[key] = value }
     }
 
     /// `/scim/{provider}/v2/Users/…` as `/Users/…`.

@@ -19,6 +19,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
     let platform: PlatformService
     let webhooks: WebhookService
     let inspector: RequestInspector
+    let activity: ActivityService
     let configuration: ServerConfiguration
     /// Limits password sign-ins per client address and overall.
     let throttle: SignInThrottle

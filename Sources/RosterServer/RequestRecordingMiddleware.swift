@@ -18,7 +18,7 @@ struct RequestRecordingMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard let id = scimProviderID(request), Provider.isWellFormedID(id) else {
+        guard let id = scimProviderID(request), Provider.isWellFormedID(id), recorder.records(id) else {
             return try await next(request, context)
         }
         let at = Date()

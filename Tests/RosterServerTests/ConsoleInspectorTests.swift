@@ -64,3 +64,41 @@ import Testing
         }
     }
 }
+
+/// The activity charts: server-side SVG, a bar per bucket in each kind's chart, numbers in titles and a table.
+@Suite struct ActivityChartTests {
+    static func bars(_ page: String, kind: String) -> Int {
+        guard let start = page.range(of: "id=\"chart-\(kind)\""),
+            let end = page.range(of: "</svg>", range: start.upperBound..<page.endIndex)
+        else { return -1 }
+        return page[start.upperBound..<end.lowerBound].components(separatedBy: "<rect class=\"bar\"").count - 1
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func overviewAndProviderPagesChartTheSyncLog(_ kind: StoreKind) async throws {
+        try await withConsole(kind) { browser, okta, issued, _ in
+            var b = try await ConsoleTests.signedIn(browser)
+            for n in 0..<3 {
+                #expect(
+                    try await okta.send(.post, "/Users", UsersAPITests.user("u\(n)@example.com")).status == .created)
+            }
+            #expect(try await okta.send(.post, "/Users", UsersAPITests.user("u0@example.com")).status == .conflict)
+            let overview = try await b.get("/console/overview")
+            #expect(overview.status == .ok)
+            for k in ActivityKind.allCases {
+                #expect(Self.bars(overview.body, kind: k.rawValue) == 168, "\(k) has a bar per hour")
+            }
+            #expect(overview.body.contains("data-bars=\"168\""))
+            #expect(overview.body.contains("Created: 3 in the last 7 days, by hour"))
+            #expect(overview.body.contains(": 3 created</title>"), "the hour's number on hover")
+            #expect(overview.body.contains("id=\"activity-table\""))
+            #expect(overview.body.contains("aria-current=\"page\">Overview"))
+
+            let minutes = try await b.get("/console/providers/\(issued.provider.id)?range=2h")
+            #expect(minutes.status == .ok)
+            #expect(Self.bars(minutes.body, kind: "created") == 120)
+            #expect(minutes.body.contains("Rejected: 1 in the last 2 hours"))
+            #expect(try await b.get("/console/overview?range=1y").status == .badRequest)
+        }
+    }
+}

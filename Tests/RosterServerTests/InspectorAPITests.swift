@@ -106,6 +106,11 @@ import Testing
             #expect(try await recorder.flush() == 0)
             let list = try await api.send(.get, "/api/v1/providers/\(pid)/requests")
             #expect(list.json["requests"]?.arrayValue?.isEmpty == true)
+            // Known to be off, its requests are not even captured; turned on again, the next read sees it.
+            #expect(!recorder.records(pid))
+            _ = try await api.send(.patch, "/api/v1/providers/\(pid)", #"{"recordRequests":true}"#)
+            try await recorder.refresh()
+            #expect(recorder.records(pid))
             let wrong = try await api.send(.patch, "/api/v1/providers/\(pid)", #"{"recordRequests":"no"}"#)
             #expect(wrong.status == .badRequest)
             #expect(wrong.json["error"]?.stringValue == "'recordRequests' must be a boolean, got string.")

@@ -12,8 +12,12 @@ package struct Redaction: Sendable, Hashable {
     /// Lowercased attribute names (without schema URN) whose values are not kept.
     package let attributes: Set<String>
 
+    /// The attributes' names as bytes, for ``mentionsRedacted(_:)``.
+    let needles: [[UInt8]]
+
     package init(sensitive: [String] = []) {
         attributes = Self.always.union(sensitive.map { Self.attributeName($0) }.filter { !$0.isEmpty })
+        needles = attributes.map { Array($0.utf8) }
     }
 
     /// The attribute a key or a PATCH `path` names, lowercased: `urn:…:User:password` and `password` are
@@ -51,11 +55,31 @@ package struct Redaction: Sendable, Hashable {
         return (Self.cut(text), value.objectValue)
     }
 
-    /// Whether `body` can hold a value this redaction removes: a quick look for the attributes' names, so that a
-    /// body that names none is kept as it is without parsing it.
+    /// Whether `body` can hold a value this redaction removes: a quick look for the attributes' names (ASCII, any
+    /// case) in its bytes, so that a body that names none is kept as it is, without writing it again.
     package func mentionsRedacted(_ body: [UInt8]) -> Bool {
-        let lowered = String(decoding: body, as: UTF8.self).lowercased()
-        return attributes.contains { lowered.contains($0) }
+        body.withUnsafeBufferPointer { bytes in
+            needles.contains { needle in Self.contains(bytes, needle) }
+        }
+    }
+
+    /// `b` in lower case when it is an ASCII capital letter.
+    @inline(__always) static func lower(_ b: UInt8) -> UInt8 { b &- 65 < 26 ? b | 0x20 : b }
+
+    /// Whether `needle` (lowercase ASCII) occurs in `bytes`, ignoring ASCII case.
+    static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, bytes.count >= needle.count else { return false }
+        var i = 0
+        let last = bytes.count - needle.count
+        while i <= last {
+            if lower(bytes[i]) == first {
+                var j = 1
+                while j < needle.count && lower(bytes[i + j]) == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
     }
 
     /// `value` with every redacted attribute's value replaced by ``marker``.

@@ -42,6 +42,9 @@ package struct CapturedRequest: Sendable {
 /// over each request (``record(_:)`` never waits), and a Service writes what gathered every ``Options/interval``
 /// in one transaction, redacted (see ``Redaction``), then trims each provider's ring to its settings.
 ///
+/// - Only what the ring can keep is written: of a batch, each provider's newest `requestsKept` requests and
+///   newest `failuresKept` failures. Under an initial sync's thousands of requests a second, the rest would be
+///   written only to be deleted by the next trim; so they are neither redacted nor written.
 /// - Only providers that exist and record (``Provider/recordsRequests``) keep anything.
 /// - At most ``Options/pendingLimit`` requests wait for a write; beyond that new ones are dropped and counted, so
 ///   a slow store costs memory only up to that bound.
@@ -50,11 +53,13 @@ package struct CapturedRequest: Sendable {
 /// - A crash loses what had not been written yet (at most one interval): the ring is a diagnostic, not a record.
 package final class RequestRecorder: Service, Sendable {
     package struct Options: Sendable {
-        package var interval: Duration = .milliseconds(250)
+        package var interval: Duration = .seconds(1)
         package var pendingLimit = 10_000
         /// The most body bytes waiting for a write (32 MiB).
         package var pendingBytesLimit = 32 << 20
         package var unauthenticatedPerMinute = 60
+        /// How often the providers' recording switches are read again when nothing is written.
+        package var refreshInterval: Duration = .seconds(5)
         package init() {}
     }
 
@@ -64,6 +69,8 @@ package final class RequestRecorder: Service, Sendable {
         var dropped = 0
         var minute: Int64 = 0
         var unauthenticated: [String: Int] = [:]
+        /// Providers that do not record, as last read: their requests are not even captured.
+        var notRecording: Set<String> = []
     }
 
     let store: any ProvisioningStore
@@ -75,6 +82,12 @@ package final class RequestRecorder: Service, Sendable {
         self.store = store
         self.options = options
         self.logger = logger
+    }
+
+    /// Whether requests of `providerID` are worth capturing: false for a provider known not to record (read at
+    /// every write and every ``Options/refreshInterval``), so that turning recording off costs nothing.
+    package func records(_ providerID: some StringProtocol) -> Bool {
+        pending.withLock { !$0.notRecording.contains(String(providerID)) }
     }
 
     /// Takes a request for the next write; never waits.
@@ -108,11 +121,29 @@ package final class RequestRecorder: Service, Sendable {
     package var dropped: Int { pending.withLock { $0.dropped } }
 
     package func run() async throws {
+        var refreshed = ContinuousClock.now
+        await refreshLogging()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: options.interval)
             await flushLogging()
+            if ContinuousClock.now - refreshed >= options.refreshInterval {
+                refreshed = ContinuousClock.now
+                await refreshLogging()
+            }
         }
         await flushLogging()  // what the last requests left
+    }
+
+    /// Reads which providers do not record.
+    package func refresh() async throws {
+        let off = try await store.read { tx in Set(try await tx.providers().filter { !$0.recordsRequests }.map(\.id)) }
+        pending.withLock { $0.notRecording = off }
+    }
+
+    func refreshLogging() async {
+        do { try await refresh() } catch {
+            logger.warning("Could not read the providers' recording switches: \(error)")
+        }
     }
 
     func flushLogging() async {
@@ -134,7 +165,7 @@ package final class RequestRecorder: Service, Sendable {
             return p.captured
         }
         guard !batch.isEmpty else { return 0 }
-        return try await store.withTransaction { tx in
+        let (count, recording) = try await store.withTransaction { tx in
             let settings = try await RequestInspector.Settings.read(tx)
             let redaction = settings.redaction
             var recording: [String: Bool] = [:]
@@ -148,7 +179,7 @@ package final class RequestRecorder: Service, Sendable {
                 guard recording[captured.providerID] == true else { continue }
                 kept.append(Self.recorded(captured, redaction: redaction))
             }
-            guard !kept.isEmpty else { return 0 }
+            guard !kept.isEmpty else { return (0, recording) }
             // Requests that name a user only by id (DELETE, a PATCH answered 204) get its userName.
             let unnamed = Array(Set(kept.filter { $0.userName == nil }.compactMap(\.userID)))
             if !unnamed.isEmpty {
@@ -162,8 +193,32 @@ package final class RequestRecorder: Service, Sendable {
                 _ = try await tx.pruneRequests(
                     providerID: providerID, keep: settings.requestsKept, keepFailures: settings.failuresKept)
             }
-            return kept.count
+            return (kept.count, recording)
         }
+        pending.withLock { p in
+            for (id, on) in recording {
+                if on { p.notRecording.remove(id) } else { p.notRecording.insert(id) }
+            }
+        }
+        return count
+    }
+
+    /// Of `batch` (oldest first), what a ring of `keep` requests and `keepFailures` failures per provider can keep,
+    /// in the batch's order.
+    static func survivors(_ batch: [CapturedRequest], keep: Int, keepFailures: Int) -> [CapturedRequest] {
+        var seen: [String: (all: Int, failures: Int)] = [:]
+        var chosen: [CapturedRequest] = []
+        for captured in batch.reversed() {
+            var counts = seen[captured.providerID, default: (0, 0)]
+            let failed = captured.status >= 400
+            let inRing = counts.all < keep
+            let inFailures = failed && counts.failures < keepFailures
+            counts.all += 1
+            if failed { counts.failures += 1 }
+            seen[captured.providerID] = counts
+            if inRing || inFailures { chosen.append(captured) }
+        }
+        return chosen.reversed()
     }
 
     /// What the inspector keeps of `captured`: the bodies redacted and cut, the error's `scimType` and `detail`,

@@ -6,7 +6,8 @@ package import ServiceLifecycle
 /// every `pollInterval`, half a second by default, so that deactivations scheduled by another process on the same
 /// database run within a second of being due), works through a backlog in batches of `batchSize` (one short
 /// transaction each, yielding between batches so that SCIM requests keep their latency), and once a minute marks
-/// cold archives past retention for deletion and prunes events past theirs.
+/// cold archives past retention for deletion, prunes events past theirs, and rolls up the activity charts' closed
+/// hours.
 ///
 /// Generic over the clock it sleeps on; the due times themselves are wall-clock dates from `now`.
 package struct DeactivationScheduler<C: Clock>: Service where C.Duration == Duration {
@@ -47,6 +48,7 @@ package struct DeactivationScheduler<C: Clock>: Service where C.Duration == Dura
                     if marked > 0 { logger.info("Marked \(marked) cold archive(s) past retention for deletion") }
                     let pruned = try await EventFeed(store: store, now: now).prune()
                     if pruned > 0 { logger.info("Pruned \(pruned) event(s) past retention") }
+                    try await ActivityService(store: store, now: now).rollUp()
                     lastSweep = now()
                 }
                 let next = try await store.read { tx in try await tx.nextDeactivationDue() }

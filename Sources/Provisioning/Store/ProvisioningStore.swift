@@ -44,7 +44,7 @@ package struct StoreQuery: Sendable, Hashable {
 /// `displayName`), and membership rows by (group, user) and by user.
 package protocol StoreTransaction:
     UsersAndGroupsTransaction, LifecycleTransaction, MappingTransaction, AdminTransaction, PlatformTransaction,
-    EventTransaction, WebhookTransaction, InspectorTransaction
+    EventTransaction, WebhookTransaction, InspectorTransaction, ActivityTransaction
 {
     /// Reads the transaction is about to make, named ahead so that a store over a network sends them together, in
     /// one round trip, and answers the calls that follow from what it sent. A store that answers in place ignores
@@ -158,6 +158,11 @@ package enum StoreRead: Sendable, Hashable {
 
 extension StoreTransaction {
     package func prefetch(_ reads: [StoreRead]) async throws {}
+
+    /// The scheduler's backlog over every provider.
+    package func deactivationBacklog(at now: Date) async throws -> (pending: Int, due: Int) {
+        try await deactivationBacklog(at: now, providerID: nil)
+    }
 
     /// The roles of one user, sorted.
     package func roles(ofUser userID: String) async throws -> [String] {

@@ -66,8 +66,9 @@ package protocol UsersAndGroupsTransaction {
     func syncLog(_ query: SyncLogQuery) async throws -> [SyncLogEntry]
     /// How many entries the log holds of each action (for metrics).
     func syncLogActionCounts() async throws -> [SyncAction: Int]
-    /// How many deactivations are pending, and how many of them are due at `now` (the scheduler's backlog).
-    func deactivationBacklog(at now: Date) async throws -> (pending: Int, due: Int)
+    /// How many deactivations are pending, and how many of them are due at `now` (the scheduler's backlog); of
+    /// one provider's users, or of all when `providerID` is nil.
+    func deactivationBacklog(at now: Date, providerID: String?) async throws -> (pending: Int, due: Int)
     /// How many entries a provider wrote with `action` since `since`.
     func syncLogCount(providerID: String, action: SyncAction, since: Date) async throws -> Int
     /// A provider's ``SyncAction/warning`` entries since `since`, counted by attribute and rule, most frequent

@@ -29,8 +29,9 @@ extension MemoryTransaction {
         state.syncLog.reduce(into: [:]) { $0[$1.action, default: 0] += 1 }
     }
 
-    func deactivationBacklog(at now: Date) async throws -> (pending: Int, due: Int) {
-        let pending = state.users.values.compactMap(\.deactivationDueAt)
+    func deactivationBacklog(at now: Date, providerID: String?) async throws -> (pending: Int, due: Int) {
+        let pending = state.users.values.filter { providerID == nil || $0.providerID == providerID }
+            .compactMap(\.deactivationDueAt)
         return (pending.count, pending.count { $0 <= now })
     }
 

@@ -5,6 +5,14 @@ import Synchronization
 /// A ``ProvisioningStore`` in memory, for tests and for trying Roster out. Transactions are serialized and
 /// work on a copy of the state that replaces the original only when the body returns.
 package final class MemoryStore: ProvisioningStore {
+    /// A row of the hourly activity roll-up (`providerID` is "" for entries of no provider).
+    struct ActivityHour: Sendable, Hashable {
+        var providerID: String
+        var hour: Int64
+        var action: String
+        var count: Int
+    }
+
     struct State: Sendable {
         var providers: [String: Provider] = [:]
         var users: [String: UserRecord] = [:]
@@ -27,6 +35,7 @@ package final class MemoryStore: ProvisioningStore {
         var webhooks: [WebhookEndpoint] = []
         var deliveries: [WebhookDelivery] = []
         var requests: [RecordedRequest] = []
+        var activityHours: [ActivityHour] = []
         var lastRequestSequence: Int64 = 0
         var organizations: [Organization] = [
             Organization(
