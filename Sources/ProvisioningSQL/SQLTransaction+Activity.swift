@@ -59,4 +59,16 @@ extension SQLTransaction {
             ON CONFLICT DO NOTHING
             """, range)
     }
+
+    package func actionCounts(providerID: String?, from: Date, to: Date) async throws -> [SyncAction: Int] {
+        let provider = providerID == nil ? "" : " AND provider_id = ?"
+        let rows = try await fetchAll(
+            "SELECT action, COUNT(*) FROM sync_log WHERE at >= ? AND at < ?\(provider) GROUP BY action",
+            [RowCoding.milliseconds(from), RowCoding.milliseconds(to)] + (providerID.map { [$0] } ?? []))
+        var counts: [SyncAction: Int] = [:]
+        for row in rows {
+            if let action = SyncAction(rawValue: row[0]) { counts[action] = Int(row[1] as Int64) }
+        }
+        return counts
+    }
 }

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import Provisioning
 
 /// The request inspector's ring: recorded SCIM requests per provider.

@@ -30,6 +30,35 @@ extension AdminAPIController {
                 return PlatformResponses.json(json)
             }
         }
+        routes.get("api/v1/activity") { r, c in
+            await handle(r, c) {
+                let q = r.uri.queryParameters
+                let text = q["range"].map(String.init) ?? ActivityRange.week.rawValue
+                guard let range = ActivityRange(rawValue: text) else {
+                    throw ProvisioningError.invalid("'range' is 7d or 2h, got '\(text)'.")
+                }
+                let a = try await activity.activity(providerID: q["provider"].map(String.init), range: range)
+                return PlatformResponses.json([
+                    "range": .string(range.rawValue), "pending": .int(a.pending), "held": .int(a.held),
+                    "buckets": .array(
+                        a.buckets.map { b in
+                            let counts = ActivityKind.allCases.map {
+                                (key: $0.rawValue, value: JSONValue.int(b.counts[$0] ?? 0))
+                            }
+                            return ["start": .string(Timestamp.format(b.start)), "counts": .object(JSONObject(counts))]
+                        }),
+                ])
+            }
+        }
+        routes.get("api/v1/report") { r, c in
+            await handle(r, c) {
+                let q = r.uri.queryParameters
+                let now = Date()
+                let from = try SettingLimit.lookBack.instant(q["since"].map(String.init) ?? "24h", now: now)
+                let report = try await activity.report(providerID: q["provider"].map(String.init), from: from, to: now)
+                return PlatformResponses.json(report.json)
+            }
+        }
         for (path, paused) in [("pause", true), ("resume", false)] {
             routes.post("api/v1/providers/:id/\(path)") { r, c in
                 await handle(r, c) { account in

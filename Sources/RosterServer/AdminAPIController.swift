@@ -17,6 +17,7 @@ struct AdminAPIController<Context: RequestContext>: Sendable {
     let webhooks: WebhookService
     let events: EventFeed
     let inspector: RequestInspector
+    let activity: ActivityService
     let configuration: ServerConfiguration
     let openAPI: ByteBuffer
     var maxBodySize = 64 * 1024

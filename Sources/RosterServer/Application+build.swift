@@ -88,7 +88,8 @@ package func buildRouter(
     router.addRoutes(
         AdminAPIController(
             admin: domain.admin, accounts: domain.accounts, platform: domain.platform, webhooks: domain.webhooks,
-            events: domain.events, inspector: domain.inspector, configuration: configuration,
+            events: domain.events, inspector: domain.inspector, activity: domain.activity,
+            configuration: configuration,
             openAPI: renderer.openAPI,
             maxBodySize: configuration.maxBodySize
         ).endpoints)

@@ -8,6 +8,7 @@ import SCIM
 extension ConsoleController {
     func addRequestRoutes(to routes: RouteCollection<Context>) {
         routes.get("console/overview") { request, _ in await page(request) { try await overview($0, request) } }
+        routes.get("console/report") { request, _ in await page(request) { try await report($0, request) } }
         routes.get("console/providers/:id/requests") { request, context in
             await page(request) { try await requests($0, request, id: try context.parameters.require("id")) }
         }
@@ -110,6 +111,23 @@ extension ConsoleController {
             ]
         }
         return render("overview", context, request: request)
+    }
+
+    /// The Report page: what provisioning did since `since` (default 24h), for one provider or all.
+    func report(_ signed: Signed, _ request: Request) async throws -> Response {
+        let q = request.uri.queryParameters
+        let since = q["since"].map(String.init).flatMap { $0.isEmpty ? nil : $0 } ?? "24h"
+        let provider = q["provider"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let now = Date()
+        let from = try SettingLimit.lookBack.instant(since, now: now)
+        let report = try await activity.report(providerID: provider, from: from, to: now)
+        var context = base(signed, request, title: "Provisioning report", nav: "navReport")
+        for (key, value) in ReportPage.context(report) { context[key] = value }
+        context["since"] = since
+        context["providerOptions"] = try await admin.providers().map {
+            ["value": $0.id, "label": $0.name, "selected": $0.id == provider] as [String: Any]
+        }
+        return render("report", context, request: request)
     }
 
     /// The activity section's context (`activity.mustache`) for one provider or all, in the range the query's

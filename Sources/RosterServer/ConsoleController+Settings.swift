@@ -15,6 +15,16 @@ extension ConsoleController {
                     "/console/settings", notice: "Archives of deactivated users are now kept \(days) days.")
             }
         }
+        routes.post("console/settings/inspector") { request, _ in
+            await action(request, back: "/console/settings") { _, form in
+                let kept = try SettingLimit.requestsKept.integer(form["requestsKept"] ?? "")
+                let failures = try SettingLimit.failuresKept.integer(form["failuresKept"] ?? "")
+                let names = RequestInspector.Settings.attributeList(form["sensitiveAttributes"] ?? "")
+                _ = try await inspector.updateSettings(
+                    requestsKept: kept, failuresKept: failures, sensitiveAttributes: names)
+                return Self.redirect("/console/settings", notice: "Request inspector settings saved.")
+            }
+        }
         routes.post("console/admins") { request, _ in
             await action(request, back: "/console/settings") { _, form in
                 let created = try await accounts.addAdmin(
@@ -86,6 +96,11 @@ extension ConsoleController {
         var context = base(signed, request, title: "Settings", nav: "navSettings")
         context["retentionDays"] = try await admin.coldStorageRetentionDays()
         context["retentionMax"] = Int(SettingLimit.coldStorageRetentionDays.range.upperBound)
+        let inspection = try await inspector.settings()
+        context["requestsKept"] = inspection.requestsKept
+        context["failuresKept"] = inspection.failuresKept
+        context["sensitiveAttributes"] = inspection.sensitiveAttributes.joined(separator: ", ")
+        context["requestsKeptMax"] = Int(SettingLimit.requestsKept.range.upperBound)
         let admins = try await accounts.admins()
         context["admins"] = admins.map {
             [

@@ -4,12 +4,11 @@ import Hummingbird
 import NIOCore
 import Provisioning
 import SCIM
-import Synchronization
 
 /// Hands every SCIM request and its answer to the request inspector's ``RequestRecorder``: the body as received
-/// (up to `maxBodySize`; the handler reads the same bytes again, and enforces its own limit), the answer as
-/// written, after every error was rendered (this runs outside ``ErrorMiddleware``). The recorder is told once the
-/// answer's body has been written, so recording adds no wait to the request.
+/// (up to `maxBodySize`; the handler reads the same bytes again, and enforces its own limit), and the answer's body
+/// as ``SCIMResponses`` wrote it (every SCIM answer, errors included, is written there; ``CapturedBody/current``
+/// hands it over without copying). This runs outside ``ErrorMiddleware``, so it sees every error rendered.
 struct RequestRecordingMiddleware<Context: RequestContext>: RouterMiddleware {
     let recorder: RequestRecorder
     /// The largest body kept for redaction (the largest any SCIM route accepts).
@@ -35,52 +34,26 @@ struct RequestRecordingMiddleware<Context: RequestContext>: RouterMiddleware {
                     .payloadTooLarge("The request body is larger than the limit of \(maxBodySize) bytes."))
             }
         }
-        var response = try await next(request, context)
+        let answer = CapturedBody()
+        let response = try await CapturedBody.$current.withValue(answer) { try await next(request, context) }
         let elapsed = ContinuousClock.now - start
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-        let captured = CapturedRequest(
-            providerID: String(id), at: at, method: request.method.rawValue, path: request.uri.path,
-            query: request.uri.query, status: response.status.code, durationMicros: micros, requestID: context.id,
-            requestBody: requestBody, responseBody: [])
-        let recorder = self.recorder
-        let body = response.body
-        let box = CapturedBody()
-        response.body = ResponseBody(contentLength: body.contentLength) { writer in
-            try await body.write(CapturingWriter(inner: writer, box: box))
-            var captured = captured
-            captured.responseBody = box.recorded
-            recorder.record(captured)
-        }
+        recorder.record(
+            CapturedRequest(
+                providerID: String(id), at: at, method: request.method.rawValue, path: request.uri.path,
+                query: request.uri.query, status: response.status.code, durationMicros: micros,
+                requestID: context.id, requestBody: requestBody, responseBody: answer.bytes))
         return response
     }
 }
 
-/// The bytes of an answer as they are written (at most what the inspector could keep of a body it redacts).
-final class CapturedBody: Sendable {
-    /// The copy, or `nil` once the answer grew past ``CapturingWriter/limit``.
-    let bytes = Mutex<[UInt8]?>([])
+/// The body of a SCIM answer, kept for the request inspector by ``SCIMResponses`` when a recording middleware set
+/// ``current`` for the request's task.
+final class CapturedBody: @unchecked Sendable {
+    @TaskLocal static var current: CapturedBody?
 
-    /// What the recorder gets: the copy, or a note of why there is none.
-    var recorded: [UInt8] { bytes.withLock { $0 } ?? Array("[not kept: the answer was over 1 MiB]".utf8) }
-}
+    /// Written once, by the request's own task, before the middleware reads it in the same task.
+    private(set) var bytes: [UInt8] = []
 
-/// Writes through to the connection and keeps a copy in `box`.
-struct CapturingWriter: ResponseBodyWriter {
-    var inner: any ResponseBodyWriter
-    let box: CapturedBody
-    /// The most of an answer copied: SCIM answers are JSON documents that are redacted whole, so a cut copy
-    /// would not parse; lists longer than this are kept as a note of their size by the recorder.
-    static let limit = 1 << 20
-
-    mutating func write(_ buffer: ByteBuffer) async throws {
-        box.bytes.withLock { bytes in
-            guard let count = bytes?.count else { return }
-            if count + buffer.readableBytes <= Self.limit { bytes! += buffer.readableBytesView } else { bytes = nil }
-        }
-        try await inner.write(buffer)
-    }
-
-    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
-        try await inner.finish(trailingHeaders)
-    }
+    func keep(_ bytes: [UInt8]) { self.bytes = bytes }
 }

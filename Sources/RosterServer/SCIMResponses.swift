@@ -12,6 +12,7 @@ enum SCIMResponses {
         -> Response
     {
         let bytes = JSONValue.object(object).serialized()
+        CapturedBody.current?.keep(bytes)
         var headers = extra
         headers[.contentType] = contentType
         headers[.contentLength] = String(bytes.count)

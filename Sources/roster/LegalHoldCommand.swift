@@ -101,12 +101,7 @@ struct SyncLogCommand: AsyncParsableCommand {
             query.action = a
         }
         if let since {
-            if let ms = Timestamp.parse(since) {
-                query.since = Timestamp.date(milliseconds: ms)
-            } else {
-                let ago = try checked { try SettingLimit.lookBack.named("--since").duration(since) }
-                query.since = Date().addingTimeInterval(-Double(ago.wholeSeconds))
-            }
+            query.since = try checked { try SettingLimit.lookBack.named("--since").instant(since, now: Date()) }
         }
         query.providerID = provider
         query.attribute = attribute

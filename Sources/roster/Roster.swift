@@ -12,7 +12,7 @@ struct Roster: AsyncParsableCommand {
             OrganizationMappingCommand.self,
             RoleCommand.self, RoleMappingCommand.self, WatchlistCommand.self, WatchlistMappingCommand.self,
             LegalHoldCommand.self, SyncLogCommand.self, SettingsCommand.self, DeviceCommand.self, APIKeyCommand.self,
-            AdminCommand.self, BackupCommand.self, WebhookCommand.self,
+            AdminCommand.self, BackupCommand.self, WebhookCommand.self, ActivityCommand.self, ReportCommand.self,
         ]
     )
 

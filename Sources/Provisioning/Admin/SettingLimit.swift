@@ -1,3 +1,4 @@
+package import Foundation
 package import Logging
 import SCIM
 
@@ -99,6 +100,13 @@ package struct SettingLimit: Sendable, Hashable {
             throw error(text)
         }
         return d
+    }
+
+    /// A point in time as admins write it: an RFC 3339 instant (`2026-12-04T02:00:00Z`), or a duration back from
+    /// `now` within this limit (`2h`, `1d`).
+    package func instant(_ text: String, now: Date) throws -> Date {
+        if let ms = Timestamp.parse(text) { return Timestamp.date(milliseconds: ms) }
+        return now.addingTimeInterval(-Double(try duration(text).wholeSeconds))
     }
 
     /// Parses a whole number (decimal digits, an optional sign) and checks it is in range.

@@ -4,6 +4,10 @@ package import SCIM
 /// names as sensitive, and of a PATCH operation whose `path` names one of them. A body is kept as the IdP sent it
 /// otherwise, in its own key order, cut at ``RecordedRequest/bodyLimit`` bytes.
 package struct Redaction: Sendable, Hashable {
+    /// The largest body parsed to be redacted value by value (1 MiB); a larger one is kept as text only when it
+    /// names no redacted attribute.
+    package static let parseLimit = 1 << 20
+
     /// What stands in for a value that is not kept.
     package static let marker = "[redacted]"
     /// Attributes never kept, whatever the settings.
@@ -42,7 +46,8 @@ package struct Redaction: Sendable, Hashable {
     /// redaction, for reading `userName`, `id`, `scimType`, `detail`; never stored).
     package func inspect(_ body: [UInt8]) -> (kept: String?, object: JSONObject?) {
         guard !body.isEmpty else { return (nil, nil) }
-        guard let value = try? JSONValue(parsing: body) else {
+        // A body too large to keep whole is not parsed to be cut anyway: it is read as text.
+        guard body.count <= Self.parseLimit, let value = try? JSONValue(parsing: body) else {
             guard !mentionsRedacted(body) else {
                 return ("[not kept: \(body.count) bytes that are not JSON and name a redacted attribute]", nil)
             }

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 import SCIM
 
 /// The request inspector's side for admins: what each provider's recent SCIM requests were, and its settings.

@@ -1,7 +1,7 @@
 package import Foundation
 package import Logging
-package import SCIM
-package import ServiceLifecycle
+import SCIM
+import ServiceLifecycle
 import Synchronization
 
 /// A SCIM request as the server saw it, before anything is redacted or cut: what it hands the recorder.
@@ -42,19 +42,19 @@ package struct CapturedRequest: Sendable {
 /// over each request (``record(_:)`` never waits), and a Service writes what gathered every ``Options/interval``
 /// in one transaction, redacted (see ``Redaction``), then trims each provider's ring to its settings.
 ///
-/// - Only what the ring can keep is written: of a batch, each provider's newest `requestsKept` requests and
-///   newest `failuresKept` failures. Under an initial sync's thousands of requests a second, the rest would be
-///   written only to be deleted by the next trim; so they are neither redacted nor written.
+/// - Only what the ring can keep is kept: each provider's newest `requestsKept` requests and newest
+///   `failuresKept` failures. Under an initial sync's thousands of requests a second, the rest would be written
+///   only to be deleted by the next trim; so waiting requests are compacted to that as they come (memory stays
+///   within about twice the rings), and only survivors are redacted and written.
 /// - Only providers that exist and record (``Provider/recordsRequests``) keep anything.
-/// - At most ``Options/pendingLimit`` requests wait for a write; beyond that new ones are dropped and counted, so
-///   a slow store costs memory only up to that bound.
+/// - At most ``Options/pendingBytesLimit`` bytes of bodies wait for a write; beyond that the oldest waiting
+///   requests are dropped and counted.
 /// - Requests answered before authenticating are kept at most ``Options/unauthenticatedPerMinute`` times a minute
 ///   per provider, without their bodies, so that a stranger cannot flush a provider's ring.
 /// - A crash loses what had not been written yet (at most one interval): the ring is a diagnostic, not a record.
 package final class RequestRecorder: Service, Sendable {
     package struct Options: Sendable {
-        package var interval: Duration = .seconds(1)
-        package var pendingLimit = 10_000
+        package var interval: Duration = .seconds(2)
         /// The most body bytes waiting for a write (32 MiB).
         package var pendingBytesLimit = 32 << 20
         package var unauthenticatedPerMinute = 60
@@ -67,6 +67,9 @@ package final class RequestRecorder: Service, Sendable {
         var captured: [CapturedRequest] = []
         var bytes = 0
         var dropped = 0
+        /// The rings' sizes as last read (``RequestInspector/Settings``), which compaction keeps.
+        var keep = RequestInspector.Settings().requestsKept
+        var keepFailures = RequestInspector.Settings().failuresKept
         var minute: Int64 = 0
         var unauthenticated: [String: Int] = [:]
         /// Providers that do not record, as last read: their requests are not even captured.
@@ -92,14 +95,9 @@ package final class RequestRecorder: Service, Sendable {
 
     /// Takes a request for the next write; never waits.
     package func record(_ request: CapturedRequest) {
-        let (limit, byteLimit) = (options.pendingLimit, options.pendingBytesLimit)
+        let byteLimit = options.pendingBytesLimit
         let perMinute = options.unauthenticatedPerMinute
         pending.withLock { p in
-            let size = request.requestBody.count + request.responseBody.count
-            guard p.captured.count < limit, p.bytes + size <= byteLimit else {
-                p.dropped += 1
-                return
-            }
             var request = request
             if request.unauthenticated {
                 let minute = Int64(request.at.timeIntervalSince1970 / 60)
@@ -114,10 +112,28 @@ package final class RequestRecorder: Service, Sendable {
             }
             p.bytes += request.requestBody.count + request.responseBody.count
             p.captured.append(request)
+            if p.captured.count > 2 * (p.keep + p.keepFailures) + 64 || p.bytes > byteLimit {
+                Self.compact(&p, byteLimit: byteLimit)
+            }
         }
     }
 
-    /// Requests dropped because too many waited for a write, since the process started.
+    /// Drops what no ring can keep; then, while the bodies are still over `byteLimit`, the oldest.
+    static func compact(_ p: inout Pending, byteLimit: Int) {
+        p.captured = survivors(p.captured, keep: p.keep, keepFailures: p.keepFailures)
+        p.bytes = p.captured.reduce(0) { $0 + $1.requestBody.count + $1.responseBody.count }
+        var drop = 0
+        while p.bytes > byteLimit && drop < p.captured.count {
+            p.bytes -= p.captured[drop].requestBody.count + p.captured[drop].responseBody.count
+            drop += 1
+        }
+        if drop > 0 {
+            p.captured.removeFirst(drop)
+            p.dropped += drop
+        }
+    }
+
+    /// Requests dropped because their bodies did not fit ``Options/pendingBytesLimit``, since the process started.
     package var dropped: Int { pending.withLock { $0.dropped } }
 
     package func run() async throws {
@@ -165,7 +181,7 @@ package final class RequestRecorder: Service, Sendable {
             return p.captured
         }
         guard !batch.isEmpty else { return 0 }
-        let (count, recording) = try await store.withTransaction { tx in
+        let (count, recording, settings) = try await store.withTransaction { tx in
             let settings = try await RequestInspector.Settings.read(tx)
             let redaction = settings.redaction
             var recording: [String: Bool] = [:]
@@ -179,7 +195,7 @@ package final class RequestRecorder: Service, Sendable {
                 guard recording[captured.providerID] == true else { continue }
                 kept.append(Self.recorded(captured, redaction: redaction))
             }
-            guard !kept.isEmpty else { return (0, recording) }
+            guard !kept.isEmpty else { return (0, recording, settings) }
             // Requests that name a user only by id (DELETE, a PATCH answered 204) get its userName.
             let unnamed = Array(Set(kept.filter { $0.userName == nil }.compactMap(\.userID)))
             if !unnamed.isEmpty {
@@ -193,9 +209,10 @@ package final class RequestRecorder: Service, Sendable {
                 _ = try await tx.pruneRequests(
                     providerID: providerID, keep: settings.requestsKept, keepFailures: settings.failuresKept)
             }
-            return (kept.count, recording)
+            return (kept.count, recording, settings)
         }
         pending.withLock { p in
+            (p.keep, p.keepFailures) = (settings.requestsKept, settings.failuresKept)
             for (id, on) in recording {
                 if on { p.notRecording.remove(id) } else { p.notRecording.insert(id) }
             }

@@ -14,4 +14,6 @@ package protocol ActivityTransaction {
     /// Rolls the sync log's hours `[fromHour, toHour)` up into the hourly table (per provider); an hour rolled
     /// up twice keeps its first counts.
     func rollUpActivity(fromHour: Int64, toHour: Int64) async throws
+    /// How many entries of each action have `at` in `[from, to)`; one provider's, or every entry's.
+    func actionCounts(providerID: String?, from: Date, to: Date) async throws -> [SyncAction: Int]
 }

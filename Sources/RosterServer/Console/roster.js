@@ -2,6 +2,10 @@
 // - [data-copy]: a button that copies the text of the element whose id it names.
 // - form[data-confirm]: asks before submitting (the server still requires the form's own confirmation field).
 // - [data-live-sync-log]: appends new sync-log entries as they arrive (server-sent events).
+// - [data-print]: a button that prints the page (the report; the browser's own Print does the same).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;

@@ -46,4 +46,11 @@ extension MemoryTransaction {
             }
         }
     }
+
+    func actionCounts(providerID: String?, from: Date, to: Date) async throws -> [SyncAction: Int] {
+        state.syncLog.reduce(into: [:]) { counts, e in
+            guard e.at >= from, e.at < to, providerID == nil || e.providerID == providerID else { return }
+            counts[e.action, default: 0] += 1
+        }
+    }
 }
