@@ -57,12 +57,16 @@ PY
 "$ROSTER_BIN" serve --database "$db" --port "$port" --log-level info > "$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-for _ in $(seq 1 300); do
-  [ "$(sqlite3 "$db" "SELECT value FROM settings WHERE key = 'activity_rolled_through'" 2>/dev/null)" ] && break
-  sleep 0.1
+started=$(date +%s.%N)
+closed=$(( ($(date +%s) - 300) / 3600 ))  # the last hour closed 5 minutes ago
+for _ in $(seq 1 600); do
+  through=$(sqlite3 "$db" "SELECT value FROM settings WHERE key = 'activity_rolled_through'" 2>/dev/null || true)
+  [ -n "$through" ] && [ "$through" -ge "$closed" ] && break
+  sleep 0.05
 done
-rolled=$(sqlite3 "$db" "SELECT COUNT(*), SUM(count) FROM activity_hours")
-echo "roll-up at start: $rolled (rows, entries) in activity_hours"
+rolled_in=$(python3 -c "import time;print(f'{time.time() - $started:.2f}')")
+rolled=$(sqlite3 "$db" "SELECT COUNT(*) || ' rows for ' || SUM(count) || ' entries' FROM activity_hours")
+echo "roll-up by the scheduler at start: $rolled, done ${rolled_in} s after the server answered"
 curl -s -c "$work/cookies" -o /dev/null -d "email=bench@example.com&password=correct+horse+battery" \
   "http://127.0.0.1:$port/console/sign-in"
 for page in "/console/overview" "/console/providers/$id"; do

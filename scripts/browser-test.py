@@ -495,6 +495,64 @@ class BrowserTest:
             except Exception as error:  # noqa: BLE001 - one page failing does not skip the others
                 self.check(f"{label}: page loads", False, f"{type(error).__name__}: {error}")
 
+    def bars(self, kind):
+        return self.driver.execute_script(
+            "const s = document.getElementById('chart-' + arguments[0]);"
+            " return s ? s.querySelectorAll('rect.bar').length : -1;", kind)
+
+    def inspector_and_charts(self):
+        """The provider's activity charts and Requests tab, one request's bodies beside its changes (the password
+        sent with a SCIM create redacted), the Overview page's charts, the two-hour view, and the Report page."""
+        status, _ = self.scim("POST", "/Users", {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "dora@example.com",
+            "name": {"givenName": "Dora", "familyName": "Diaz"}, "active": True, "password": "Sup3r-s3cret!"})
+        self.check("SCIM create with a password: 201", status == 201, str(status))
+        self.scim("POST", "/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                                    "userName": "dora@example.com"})  # a 409 for the failure filter
+        time.sleep(2.5)  # the recorder writes every 2 s
+        provider = self.need(self.provider_url, "the provider page")
+        self.open(provider)
+        self.page_checks("provider-activity", h1="Okta")
+        charts = self.finds("svg.chart")
+        self.check("provider page: six activity charts", len(charts) == 6, str(len(charts)))
+        self.check("provider page: 168 hourly bars in the Created chart", self.bars("created") == 168,
+                   str(self.bars("created")))
+        title = self.driver.execute_script(
+            "return document.querySelector('#chart-created > title').textContent")
+        self.check("the Created chart's title gives its total", "Created:" in title and "last 7 days" in title, title)
+        self.click("nav.tabs a[href$='/requests']")
+        self.page_checks("requests", h1="Okta")
+        rows = self.finds("#requests tbody tr")
+        self.check("Requests tab lists the provider's requests", len(rows) >= 5, str(len(rows)))
+        self.check("Requests tab shows the conflict", "409" in self.text("#requests"), self.text("#requests")[:200])
+        Select(self.find("#f-status")).select_by_value("failed")
+        self.click("form[aria-label='Filter the requests'] button[type=submit]")
+        statuses = [r.find_elements(By.CSS_SELECTOR, "td")[2].text for r in self.finds("#requests tbody tr")]
+        self.check("the Failed filter keeps only failures",
+                   statuses and all(s[:1] in "45" for s in statuses), ", ".join(statuses))
+        self.open(provider + "/requests?user=dora%40example.com&status=2xx")
+        self.click("#requests tbody tr a")
+        self.page_checks("request", h1=None)
+        sent = self.text("#request-body")
+        self.check("the request's body is shown, its password redacted",
+                   "dora@example.com" in sent and "[redacted]" in sent and "Sup3r-s3cret!" not in sent, sent[:300])
+        self.check("the request's sync-log entries are beside it", "created" in self.text("#changes-table"),
+                   self.text("#changes")[:200])
+        self.click("nav[aria-label=Main] a[href='/console/overview']")
+        self.page_checks("overview", h1="Overview")
+        self.check("Overview: six charts of 168 bars",
+                   len(self.finds("svg.chart")) == 6 and all(self.bars(k) == 168 for k in
+                   ("created", "updated", "deactivated", "reactivated", "refused", "rejected")))
+        self.click("a[href='/console/overview?range=2h']")
+        self.check("the two-hour view has 120 bars a chart", self.bars("created") == 120, str(self.bars("created")))
+        self.find("details summary").click()  # opens in place: no page load
+        self.check("the table view lists the minutes with activity", self.finds("#activity-table tbody tr"))
+        self.click("nav[aria-label=Main] a[href='/console/report']")
+        self.page_checks("report", h1="Provisioning report")
+        counts = self.text("#report-counts")
+        self.check("Report counts the day's creates", "created" in counts, counts[:200])
+        self.check("Report has a Print button", self.finds("button[data-print]"))
+
     def keyboard(self):
         self.open("/console/providers")
         self.click(".who form button[type=submit]")
@@ -567,6 +625,7 @@ class BrowserTest:
             self.step("ann's page", self.ann_page)
             self.step("deactivate bob", self.deactivate_bob)
             self.step("directory pages", self.directory_pages)
+            self.step("inspector and charts", self.inspector_and_charts)
             self.step("keyboard", self.keyboard)
             self.step("narrow screens", self.narrow_screens)
             self.collect_js_errors("end")

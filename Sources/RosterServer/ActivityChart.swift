@@ -7,8 +7,8 @@ import Provisioning
 enum ActivityChart {
     static let width = 720
     static let height = 90
-    static let top = 8
-    static let bottom = 18
+    static let top = 4
+    static let bottom = 2
 
     /// What each kind is called in the console.
     static func label(_ kind: ActivityKind) -> String {
@@ -31,9 +31,13 @@ enum ActivityChart {
 
     /// One chart per kind, in ``ActivityKind`` order: its SVG, label and total.
     static func charts(_ activity: Activity) -> [[String: Any]] {
-        ActivityKind.allCases.map { kind in
+        // The axis's words are HTML beside the chart: text inside a stretched SVG would be stretched too.
+        let first = activity.buckets.first.map { bucketLabel($0.start, range: activity.range) } ?? ""
+        let last = activity.buckets.last.map { bucketLabel($0.start, range: activity.range) } ?? ""
+        return ActivityKind.allCases.map { kind in
             [
                 "kind": kind.rawValue, "label": label(kind), "total": activity.totals[kind] ?? 0,
+                "peak": activity.buckets.map { $0.counts[kind] ?? 0 }.max() ?? 0, "first": first, "last": last,
                 "svg": svg(activity, kind),
             ]
         }
@@ -65,14 +69,7 @@ enum ActivityChart {
                 \(label(kind).lowercased())</title></rect>
                 """
         }
-        out += "<line class=\"axis\" x1=\"0\" y1=\"\(baseline)\" x2=\"\(width)\" y2=\"\(baseline)\"/>"
-        if let first = activity.buckets.first, let last = activity.buckets.last {
-            out += "<text x=\"0\" y=\"\(height - 4)\">\(bucketLabel(first.start, range: activity.range))</text>"
-            out +=
-                "<text x=\"\(width)\" y=\"\(height - 4)\" text-anchor=\"end\">"
-                + "\(bucketLabel(last.start, range: activity.range))</text>"
-        }
-        out += "<text x=\"\(width)\" y=\"\(top + 4)\" text-anchor=\"end\">max \(peak)</text></svg>"
+        out += "<line class=\"axis\" x1=\"0\" y1=\"\(baseline)\" x2=\"\(width)\" y2=\"\(baseline)\"/></svg>"
         return out
     }
 
