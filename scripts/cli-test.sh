@@ -189,6 +189,33 @@ check "a removed admin's session ends" test "$(status -b "$work/ops.jar" "$conso
 check "a removed admin's token gets 401" test "$(status -H "Authorization: Bearer $(json "$work/tok2.json" "d['token']")" "$api/providers")" = 401
 check "admin list no longer shows ops" bash -c "! '$BIN' admin list --database '$db' | grep -q ops@"
 
+# The request inspector, pause, activity and the report, with a provider of their own.
+"$BIN" provider add --database "$db" --name "Inspected" --json > "$work/p2.json"
+id=$(json "$work/p2.json" "d['id']"); secret=$(json "$work/p2.json" "d['secret']")
+scim="http://127.0.0.1:$port/scim/$id/v2"
+curl -s -o /dev/null -H "Authorization: Bearer $secret" -H 'Content-Type: application/scim+json' \
+  -d '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"inspected@example.com","password":"Pa55-w0rd-cli"}' \
+  "$scim/Users"
+sleep 2.5  # the recorder writes every 2 s
+check "provider requests lists the create" bash -c "'$BIN' provider requests '$id' --database '$db' --user inspected@example.com | grep -q 'POST *.*201'"
+"$BIN" provider requests "$id" --database "$db" --user inspected@example.com --json > "$work/req.json"
+seq_no=$(json "$work/req.json" "d[0]['sequence']")
+check "provider request shows the body, password redacted" bash -c "'$BIN' provider request '$id' '$seq_no' --database '$db' | grep -q '\[redacted\]'"
+check "the password is nowhere in the database" bash -c "! sqlite3 '$db' .dump | grep -qF 'Pa55-w0rd-cli'"
+check "provider requests --status refuses 6xx" refused "'status' is a status class such as 2xx, 4xx or 5xx, got '6xx'." \
+  "$BIN" provider requests "$id" --database "$db" --status 6xx
+check "settings inspector" bash -c "'$BIN' settings inspector --database '$db' --requests-kept 500 --sensitive-attributes phoneNumbers | grep -q 'Redacted: password, phoneNumbers'"
+check "provider pause" "$BIN" provider pause "$id" --database "$db"
+check "a paused provider gets 503" test "$(status -H "Authorization: Bearer $secret" "$scim/Users")" = 503
+check "provider resume" "$BIN" provider resume "$id" --database "$db"
+check "a resumed provider gets 200" test "$(status -H "Authorization: Bearer $secret" "$scim/Users")" = 200
+check "activity counts the create" bash -c "'$BIN' activity --database '$db' --range 2h | grep -q 'created [1-9]'"
+"$BIN" report --database "$db" --since 1h --json > "$work/report.json"
+check "report --json counts the create" test "$(json "$work/report.json" "d['counts']['created'] >= 1")" = True
+check "report --csv" bash -c "'$BIN' report --database '$db' --csv | head -1 | grep -q '^section,key,value,detail'"
+check "report --html is a page" bash -c "'$BIN' report --database '$db' --html | grep -q '<h1>Provisioning report</h1>'"
+check "report refuses two formats" bash -c "! '$BIN' report --database '$db' --json --csv 2>/dev/null"
+
 kill -TERM "$pid"; wait "$pid" 2>/dev/null
 check "graceful stop is logged" grep -q "Roster stopped" "$work/server.log"
 check "one log line per request" grep -q "GET /scim/$id/v2/Users 200" "$work/server.log"
