@@ -86,5 +86,21 @@ extension StoreConformance {
         await #expect(throws: ProvisioningError.self) {
             try await service.activity(providerID: "nosuch", range: .week)
         }
+
+        // The daily report event: off by default; on, sent once for the day before, however many ask at once.
+        let later = t(26)
+        let daily = ActivityService(store: store, now: { later })
+        #expect(try await daily.sendDailyReport() == nil)
+        try await daily.setDailyReport(true)
+        async let first = daily.sendDailyReport()
+        async let second = ActivityService(store: store, now: { later }).sendDailyReport()
+        let sent = [try await first, try await second].compactMap { $0 }
+        #expect(sent.count == 1)
+        let reports = try await store.read { tx in try await tx.events(EventQuery(types: [.reportDaily])) }
+        #expect(reports.count == 1)
+        let day = String(Timestamp.format(later.addingTimeInterval(-86_400)).prefix(10))
+        #expect(reports.first?.id == "evt_report_daily_\(day)")
+        #expect(reports.first?.data["report"]?.objectValue?["counts"] != nil)
+        #expect(try await daily.sendDailyReport() == nil)
     }
 }

@@ -127,6 +127,9 @@ extension AdminAPIController {
                 }
                 let given = body["sensitiveAttributes"].map { !$0.isNull } ?? false
                 let sensitive = given ? try Self.strings(body, "sensitiveAttributes") : nil
+                if let on = try JSONRequest.optionalBool(body, "dailyReportEvent") {
+                    try await activity.setDailyReport(on)
+                }
                 _ = try await inspector.updateSettings(
                     requestsKept: try Self.optionalInteger(body, "requestsKept", .requestsKept),
                     failuresKept: try Self.optionalInteger(body, "failuresKept", .failuresKept),
@@ -255,6 +258,7 @@ extension AdminAPIController {
             "eventRetentionDays": .int(try await events.retentionDays()),
             "requestsKept": .int(recording.requestsKept), "failuresKept": .int(recording.failuresKept),
             "sensitiveAttributes": .array(recording.sensitiveAttributes.map { .string($0) }),
+            "dailyReportEvent": .bool(try await activity.dailyReportEnabled()),
         ])
     }
 

@@ -5,7 +5,7 @@ import SCIM
 struct SettingsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "settings", abstract: "Platform settings.",
-        subcommands: [ColdStorageRetention.self, EventRetention.self, Inspector.self])
+        subcommands: [ColdStorageRetention.self, EventRetention.self, Inspector.self, DailyReport.self])
 
     struct ColdStorageRetention: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -81,6 +81,21 @@ struct SettingsCommand: AsyncParsableCommand {
             print("Requests kept per provider: \(settings.requestsKept)")
             print("Failures kept on top: \(settings.failuresKept)")
             print("Redacted: password\(settings.sensitiveAttributes.map { ", " + $0 }.joined())")
+        }
+    }
+
+    struct DailyReport: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "daily-report",
+            abstract:
+                "Show or set whether each day's provisioning report is sent as a report.daily event (default off).")
+        @OptionGroup var db: DatabaseOptions
+        @Argument(help: "on or off; omit to show the current state.") var state: ProviderCommand.Update.GuardState?
+
+        func run() async throws {
+            let activity = try await db.services().activity
+            if let state { try await roster.run { try await activity.setDailyReport(state == .on) } }
+            print("Daily report event: \(try await activity.dailyReportEnabled() ? "on" : "off")")
         }
     }
 }

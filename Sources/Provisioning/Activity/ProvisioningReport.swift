@@ -119,3 +119,54 @@ extension ActivityService {
         }
     }
 }
+
+extension ActivityService {
+    /// The setting that turns the daily report event on (`on`) or off (anything else, the default).
+    static let dailyReportKey = "daily_report_event"
+    /// The setting that holds the last day (`2026-12-03`) whose report event was sent.
+    static let dailyReportSentKey = "daily_report_sent"
+    /// The most entries of each list the event carries (the counts are complete).
+    package static let dailyReportListLimit = 100
+
+    package func dailyReportEnabled() async throws -> Bool {
+        try await store.read { tx in try await tx.setting(Self.dailyReportKey) == "on" }
+    }
+
+    package func setDailyReport(_ on: Bool) async throws {
+        try await store.withTransaction { tx in try await tx.setSetting(Self.dailyReportKey, on ? "on" : "off") }
+    }
+
+    /// When the daily report is on and the report of the UTC day before now was not sent yet, appends it as a
+    /// `report.daily` event (every provider's; lists cut at ``dailyReportListLimit``) and returns it. Once per
+    /// day whatever the number of instances: the event's id names the day, and ids are unique.
+    @discardableResult
+    package func sendDailyReport() async throws -> ProvisioningEvent? {
+        let t = now()
+        let today = Self.milliseconds(t) / 86_400_000
+        let day = Self.date((today - 1) * 86_400_000)
+        let name = String(Timestamp.format(day).prefix(10))
+        let due = try await store.read { tx in
+            let on = try await tx.setting(Self.dailyReportKey) == "on"
+            return on ? try await tx.setting(Self.dailyReportSentKey) != name : false
+        }
+        guard due else { return nil }
+        var report = try await report(providerID: nil, from: day, to: Self.date(today * 86_400_000))
+        let limit = Self.dailyReportListLimit
+        report.deactivated = Array(report.deactivated.prefix(limit))
+        report.held = Array(report.held.prefix(limit))
+        let event = ProvisioningEvent(
+            id: "evt_report_daily_\(name)", type: .reportDaily, at: t,
+            data: ["day": .string(name), "report": .object(report.json)])
+        do {
+            let appended = try await store.withTransaction { tx in
+                guard try await tx.setting(Self.dailyReportSentKey) != name else { return false }
+                try await tx.appendEvents([event])
+                try await tx.setSetting(Self.dailyReportSentKey, name)
+                return true
+            }
+            return appended ? event : nil
+        } catch let error as ProvisioningError where error.code == .conflict {
+            return nil  // another instance sent it first
+        }
+    }
+}

@@ -32,6 +32,8 @@ package enum EventType: String, Sendable, Hashable, CaseIterable {
     case providerGuardTripped = "provider.guard_tripped"
     case providerPaused = "provider.paused"
     case providerResumed = "provider.resumed"
+    /// The provisioning report of the UTC day before (when the daily report is on): `data.report`.
+    case reportDaily = "report.daily"
     /// A test delivery to a webhook endpoint; never written to the feed.
     case ping = "ping"
 

@@ -1,13 +1,14 @@
 package import Foundation
 package import Logging
+import SCIM
 package import ServiceLifecycle
 
 /// Runs due deactivations: a Service in the application's group that wakes for the next due time (and at least
 /// every `pollInterval`, half a second by default, so that deactivations scheduled by another process on the same
 /// database run within a second of being due), works through a backlog in batches of `batchSize` (one short
 /// transaction each, yielding between batches so that SCIM requests keep their latency), and once a minute marks
-/// cold archives past retention for deletion, prunes events past theirs, and rolls up the activity charts' closed
-/// hours.
+/// cold archives past retention for deletion, prunes events past theirs, rolls up the activity charts' closed
+/// hours, and sends the daily report event when it is on and due.
 ///
 /// Generic over the clock it sleeps on; the due times themselves are wall-clock dates from `now`.
 package struct DeactivationScheduler<C: Clock>: Service where C.Duration == Duration {
@@ -48,7 +49,11 @@ package struct DeactivationScheduler<C: Clock>: Service where C.Duration == Dura
                     if marked > 0 { logger.info("Marked \(marked) cold archive(s) past retention for deletion") }
                     let pruned = try await EventFeed(store: store, now: now).prune()
                     if pruned > 0 { logger.info("Pruned \(pruned) event(s) past retention") }
-                    try await ActivityService(store: store, now: now).rollUp()
+                    let activity = ActivityService(store: store, now: now)
+                    try await activity.rollUp()
+                    if let report = try await activity.sendDailyReport() {
+                        logger.info("Sent the daily report of \(report.data["day"]?.stringValue ?? "") as an event")
+                    }
                     lastSweep = now()
                 }
                 let next = try await store.read { tx in try await tx.nextDeactivationDue() }
