@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # The cost of events on POST /Users (release build, fresh SQLite database per run, wrk -t2 -c32 for DURATION):
-# interleaved rounds of Roster with no webhook endpoint and with one endpoint (a local receiver,
-# scripts/webhook_receiver.py, that accepts everything and verifies every signature), and, when BEFORE_BIN names
-# a build from before events existed, that build too. Prints each run, the medians, and the ratios; then the
+# interleaved rounds of Roster with no webhook endpoint and with one endpoint, and, when BEFORE_BIN names a build
+# from before events existed, that build too. The endpoint of the throughput rounds is nginx answering 200
+# (RECEIVER=nginx, the default; installed with apt if missing), so that what is measured is Roster's cost and not
+# a receiver's competing for the same cores; RECEIVER=python uses scripts/webhook_receiver.py, which verifies
+# every signature (as the delivery-lag part below and scripts/webhook-test.sh do). Prints each run, the medians, and the ratios; then the
 # delivery lag (p50/p99, from an event's time to its arrival) of a USERS-user initial sync (8 clients) to the
 # endpoint.
 # Usage: scripts/bench_events.sh [PERF_DIR]   (default ../shared/perf)
 # Env: ROSTER_BIN (default: builds .build/release/roster), BEFORE_BIN, ROUNDS (3), DURATION (10s), USERS (100000),
-#      SKIP_POST=1 (only the initial sync)
+#      SKIP_POST=1 (only the initial sync), RECEIVER (nginx or python)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 PERF="${1:-$(cd .. && pwd)/shared/perf}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+RECEIVER="${RECEIVER:-nginx}"
+if [ "$RECEIVER" = nginx ] && ! command -v nginx >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+fi
 if [ -z "${ROSTER_BIN:-}" ]; then
   swift build -c release --product roster > /dev/null
   ROSTER_BIN="$ROOT/.build/release/roster"
@@ -34,9 +40,22 @@ run() {
   local id secret receiver=""
   id=$(python3 -c "import json;print(json.load(open('$work/p.json'))['id'])")
   secret=$(python3 -c "import json;print(json.load(open('$work/p.json'))['secret'])")
-  if [ "$mode" = endpoint ]; then
+  if [ "$mode" = endpoint ] && [ "$RECEIVER" = nginx ]; then
+    mkdir -p "$work/nginx"; : > "$work/nginx/access.log"
+    cat > "$work/nginx/nginx.conf" <<NGINX
+worker_processes 1; daemon off; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;
+events { worker_connections 256; }
+http { access_log $work/nginx/access.log; client_body_temp_path $work/nginx; proxy_temp_path $work/nginx;
+  fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server { listen 127.0.0.1:$hook_port; location / { return 200 "ok"; } } }
+NGINX
+    nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" > /dev/null 2>&1 &
+    receiver=$!
+  elif [ "$mode" = endpoint ]; then
     python3 scripts/webhook_receiver.py "$hook_port" "$work/secret" "$work/received.jsonl" 0 > /dev/null 2>&1 &
     receiver=$!
+  fi
+  if [ "$mode" = endpoint ]; then
     "$bin" webhook add "http://127.0.0.1:$hook_port/hook" --allow-private --database "$db" --json \
       | python3 -c "import json,sys;print(json.load(sys.stdin)['secret'])" > "$work/secret"
   fi
@@ -44,6 +63,11 @@ run() {
   wrk -t2 -c32 -d"$DURATION" -s "$PERF/wrk_post_user.lua" -H "Authorization: Bearer $secret" \
     "http://127.0.0.1:$port/scim/$id/v2" > "$work/wrk.out" 2>&1 || true
   kill "$server" $receiver 2>/dev/null || true; wait "$server" $receiver 2>/dev/null || true
+  if [ "$mode" = endpoint ]; then
+    local delivered
+    if [ "$RECEIVER" = nginx ]; then delivered=$(wc -l < "$work/nginx/access.log"); else delivered=$(wc -l < "$work/received.jsonl"); fi
+    echo "deliveries during the run: $delivered" >&2
+  fi
   awk '/Requests\/sec/{print $2}' "$work/wrk.out"
 }
 

@@ -37,35 +37,24 @@ extension SQLTransaction {
 
     package func pruneRequests(providerID: String, keep: Int, keepFailures: Int) async throws -> Int {
         // The sequence number of the oldest request the ring keeps, and of the oldest failure kept on top of it;
-        // both read through the provider's indexes, newest first.
-        let ringStart = try await fetchOne(
-            "SELECT seq FROM scim_requests WHERE provider_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
-            [providerID, Int64(max(0, keep - 1))]
-        ).map { $0[0] as Int64 }
-        guard let ringStart, keep > 0 else {
-            return keep > 0 ? 0 : try await pruneFailuresOnly(providerID: providerID, keepFailures: keepFailures)
-        }
+        // both read through the provider's indexes, newest first. No ring start: no success is kept.
+        let ringStart = keep > 0 ? try await nthNewest(providerID, keep, failuresOnly: false) : Int64.max
+        guard let ringStart else { return 0 }  // fewer requests than the ring holds
         let failuresStart =
-            keepFailures > 0
-            ? try await fetchOne(
-                "SELECT seq FROM scim_requests WHERE provider_id = ? AND failed = 1 ORDER BY seq DESC LIMIT 1 OFFSET ?",
-                [providerID, Int64(keepFailures - 1)]
-            ).map { $0[0] as Int64 } ?? 0 : Int64.max
+            keepFailures > 0 ? try await nthNewest(providerID, keepFailures, failuresOnly: true) ?? 0 : Int64.max
         return try await execute(
             "DELETE FROM scim_requests WHERE provider_id = ? AND seq < ? AND (failed = 0 OR seq < ?)",
             [providerID, ringStart, failuresStart])
     }
 
-    /// A ring of no successes: only the newest `keepFailures` failures stay.
-    func pruneFailuresOnly(providerID: String, keepFailures: Int) async throws -> Int {
-        let start =
-            keepFailures > 0
-            ? try await fetchOne(
-                "SELECT seq FROM scim_requests WHERE provider_id = ? AND failed = 1 ORDER BY seq DESC LIMIT 1 OFFSET ?",
-                [providerID, Int64(keepFailures - 1)]
-            ).map { $0[0] as Int64 } ?? 0 : Int64.max
-        return try await execute(
-            "DELETE FROM scim_requests WHERE provider_id = ? AND (failed = 0 OR seq < ?)", [providerID, start])
+    /// The sequence number of a provider's `n`th newest request (or failure), `nil` when it has fewer.
+    func nthNewest(_ providerID: String, _ n: Int, failuresOnly: Bool) async throws -> Int64? {
+        try await fetchOne(
+            """
+            SELECT seq FROM scim_requests WHERE provider_id = ?\(failuresOnly ? " AND failed = 1" : "")
+            ORDER BY seq DESC LIMIT 1 OFFSET ?
+            """, [providerID, Int64(n - 1)]
+        ).map { $0[0] as Int64 }
     }
 
     package func requests(_ query: RecordedRequestQuery) async throws -> [RecordedRequest] {

@@ -110,8 +110,9 @@ extension StoreConformance {
         func capture(_ provider: String, _ n: Int, status: Int = 201, path: String = "/Users", body: String) {
             recorder.record(
                 CapturedRequest(
-                    providerID: provider, at: at(Double(n)), method: "POST", path: "/scim/\(provider)/v2\(path)",
-                    query: nil, status: status, durationMicros: 10, requestID: "r\(n)",
+                    RecordedRequest(
+                        providerID: provider, at: at(Double(n)), method: "POST", path: "/scim/\(provider)/v2\(path)",
+                        query: nil, status: status, durationMicros: 10, requestID: "r\(n)"),
                     requestBody: Array(body.utf8), responseBody: Array("{\"id\":\"u\(n)\"}".utf8)))
         }
         // Okta's create with a password (Okta's SCIM 2.0 guide) and a phone number marked sensitive.

@@ -38,11 +38,10 @@ struct RequestRecordingMiddleware<Context: RequestContext>: RouterMiddleware {
         let response = try await CapturedBody.$current.withValue(answer) { try await next(request, context) }
         let elapsed = ContinuousClock.now - start
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-        recorder.record(
-            CapturedRequest(
-                providerID: String(id), at: at, method: request.method.rawValue, path: request.uri.path,
-                query: request.uri.query, status: response.status.code, durationMicros: micros,
-                requestID: context.id, requestBody: requestBody, responseBody: answer.bytes))
+        let recorded = RecordedRequest(
+            providerID: String(id), at: at, method: request.method.rawValue, path: request.uri.path,
+            query: request.uri.query, status: response.status.code, durationMicros: micros, requestID: context.id)
+        recorder.record(CapturedRequest(recorded, requestBody: requestBody, responseBody: answer.bytes))
         return response
     }
 }

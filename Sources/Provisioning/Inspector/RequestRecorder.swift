@@ -4,34 +4,21 @@ import SCIM
 import ServiceLifecycle
 import Synchronization
 
-/// A SCIM request as the server saw it, before anything is redacted or cut: what it hands the recorder.
+/// A SCIM request as the server saw it, before anything is redacted or cut: what it hands the recorder. `request`
+/// holds everything but the bodies (and what the recorder reads from them), which are the raw bytes.
 package struct CapturedRequest: Sendable {
-    package var providerID: String
-    package var at: Date
-    package var method: String
-    package var path: String
-    package var query: String?
-    package var status: Int
-    package var durationMicros: Int64
-    package var requestID: String
+    package var request: RecordedRequest
     package var requestBody: [UInt8]
     package var responseBody: [UInt8]
 
-    package init(
-        providerID: String, at: Date, method: String, path: String, query: String?, status: Int,
-        durationMicros: Int64, requestID: String, requestBody: [UInt8], responseBody: [UInt8]
-    ) {
-        self.providerID = providerID
-        self.at = at
-        self.method = method
-        self.path = path
-        self.query = query
-        self.status = status
-        self.durationMicros = durationMicros
-        self.requestID = requestID
+    package init(_ request: RecordedRequest, requestBody: [UInt8], responseBody: [UInt8]) {
+        self.request = request
         self.requestBody = requestBody
         self.responseBody = responseBody
     }
+
+    package var providerID: String { request.providerID }
+    package var status: Int { request.status }
 
     /// An answer given before or instead of authenticating (401, or 429 from the rate limit): a stranger can cause
     /// it, so its request body is not kept and only a few a minute are recorded.
@@ -100,7 +87,7 @@ package final class RequestRecorder: Service, Sendable {
         pending.withLock { p in
             var request = request
             if request.unauthenticated {
-                let minute = Int64(request.at.timeIntervalSince1970 / 60)
+                let minute = Int64(request.request.at.timeIntervalSince1970 / 60)
                 if minute != p.minute {
                     p.minute = minute
                     p.unauthenticated = [:]
@@ -185,16 +172,13 @@ package final class RequestRecorder: Service, Sendable {
             let settings = try await RequestInspector.Settings.read(tx)
             let redaction = settings.redaction
             var recording: [String: Bool] = [:]
-            var kept: [RecordedRequest] = []
-            for captured in batch {
-                if recording[captured.providerID] == nil {
-                    recording[captured.providerID] =
-                        try await tx.provider(id: captured.providerID)?.recordsRequests
-                        ?? false
-                }
-                guard recording[captured.providerID] == true else { continue }
-                kept.append(Self.recorded(captured, redaction: redaction))
+            for id in Set(batch.map(\.providerID)) {
+                recording[id] = try await tx.provider(id: id)?.recordsRequests ?? false
             }
+            let survivors = Self.survivors(
+                batch.filter { recording[$0.providerID] == true }, keep: settings.requestsKept,
+                keepFailures: settings.failuresKept)
+            var kept = survivors.map { Self.recorded($0, redaction: redaction) }
             guard !kept.isEmpty else { return (0, recording, settings) }
             // Requests that name a user only by id (DELETE, a PATCH answered 204) get its userName.
             let unnamed = Array(Set(kept.filter { $0.userName == nil }.compactMap(\.userID)))
@@ -243,21 +227,19 @@ package final class RequestRecorder: Service, Sendable {
     static func recorded(_ captured: CapturedRequest, redaction: Redaction) -> RecordedRequest {
         let request = redaction.inspect(captured.requestBody)
         let response = redaction.inspect(captured.responseBody)
-        var recorded = RecordedRequest(
-            providerID: captured.providerID, at: captured.at, method: captured.method, path: captured.path,
-            query: captured.query, status: captured.status, durationMicros: captured.durationMicros,
-            requestID: captured.requestID, requestBody: request.kept, responseBody: response.kept)
+        var recorded = captured.request
+        (recorded.requestBody, recorded.responseBody) = (request.kept, response.kept)
         if captured.status >= 400, let error = response.object {
             recorded.scimType = error["scimType"]?.stringValue
             recorded.detail = error["detail"]?.stringValue
         }
-        let isUsers = Self.isUsersPath(captured.path)
-        recorded.userID = Self.resourceID(captured.path)
+        let isUsers = Self.isUsersPath(recorded.path)
+        recorded.userID = Self.resourceID(recorded.path)
         if isUsers {
             recorded.userName =
                 request.object?["userName"]?.stringValue ?? response.object?["userName"]?.stringValue
-                ?? captured.query.flatMap(Self.filteredUserName)
-            if recorded.userID == nil, captured.method == "POST", captured.status == 201 {
+                ?? recorded.query.flatMap(Self.filteredUserName)
+            if recorded.userID == nil, recorded.method == "POST", recorded.status == 201 {
                 recorded.userID = response.object?["id"]?.stringValue
             }
         }
