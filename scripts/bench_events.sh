@@ -9,7 +9,7 @@
 # endpoint.
 # Usage: scripts/bench_events.sh [PERF_DIR]   (default ../shared/perf)
 # Env: ROSTER_BIN (default: builds .build/release/roster), BEFORE_BIN, ROUNDS (3), DURATION (10s), USERS (100000),
-#      SKIP_POST=1 (only the initial sync), RECEIVER (nginx or python)
+#      SKIP_POST=1 (only the initial sync), SKIP_SYNC=1 (only the POST rounds), RECEIVER (nginx or python)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
@@ -95,6 +95,7 @@ PY
 fi
 
 # Delivery lag during an initial sync.
+[ -n "${SKIP_SYNC:-}" ] && exit 0
 db="$work/sync.sqlite"; rm -f "$work/received.jsonl"
 "$ROSTER_BIN" serve --database "$db" --port "$port" --rate-limit 0 --log-level warning > "$work/server.log" 2>&1 &
 pids+=($!)
