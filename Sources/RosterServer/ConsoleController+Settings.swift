@@ -25,6 +25,15 @@ extension ConsoleController {
                 return Self.redirect("/console/settings", notice: "Request inspector settings saved.")
             }
         }
+        routes.post("console/settings/daily-report") { request, _ in
+            await action(request, back: "/console/settings") { _, form in
+                let on = form["on"] == "on"
+                try await activity.setDailyReport(on)
+                return Self.redirect(
+                    "/console/settings",
+                    notice: on ? "Each day's report will be sent as a report.daily event." : "Daily report event off.")
+            }
+        }
         routes.post("console/admins") { request, _ in
             await action(request, back: "/console/settings") { _, form in
                 let created = try await accounts.addAdmin(
@@ -101,6 +110,7 @@ extension ConsoleController {
         context["failuresKept"] = inspection.failuresKept
         context["sensitiveAttributes"] = inspection.sensitiveAttributes.joined(separator: ", ")
         context["requestsKeptMax"] = Int(SettingLimit.requestsKept.range.upperBound)
+        context["dailyReport"] = try await activity.dailyReportEnabled()
         let admins = try await accounts.admins()
         context["admins"] = admins.map {
             [

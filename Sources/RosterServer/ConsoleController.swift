@@ -52,6 +52,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         addSettingsRoutes(to: routes)
         addWebhookRoutes(to: routes)
         addRequestRoutes(to: routes)
+        addActivityRoutes(to: routes)
         return routes
     }
 

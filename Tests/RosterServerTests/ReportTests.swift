@@ -72,3 +72,30 @@ import Testing
         #expect(report.csv.contains("count,created,3,"))
     }
 }
+
+/// The console's Settings: the request inspector's bounds and redactions, and the daily report event.
+@Suite struct ConsoleSettingsInspectorTests {
+    @Test func inspectorAndDailyReportSettingsFromTheConsole() async throws {
+        try await withConsole(.memory) { browser, _, _, admin in
+            var b = try await ConsoleTests.signedIn(browser)
+            var page = try await b.get("/console/settings")
+            #expect(page.body.contains("id=\"requests-kept\"") && page.body.contains("value=\"1000\""))
+            let saved = try await b.post(
+                "/console/settings/inspector",
+                [("requestsKept", "250"), ("failuresKept", "50"), ("sensitiveAttributes", "phoneNumbers, title")])
+            #expect(saved.status == .seeOther)
+            page = try await b.get("/console/settings")
+            #expect(page.body.contains("value=\"250\"") && page.body.contains("phoneNumbers, title"))
+            let refused = try await b.post(
+                "/console/settings/inspector",
+                [("requestsKept", "0"), ("failuresKept", "50"), ("sensitiveAttributes", "")])
+            #expect(refused.status == .seeOther)
+            #expect(try await b.get("/console/settings").body.contains("requestsKept"), "the reason names the setting")
+            #expect(try await b.post("/console/settings/daily-report", [("on", "on")]).status == .seeOther)
+            let service = ActivityService(store: admin.store)
+            #expect(try await service.dailyReportEnabled())
+            #expect(try await b.post("/console/settings/daily-report", []).status == .seeOther)
+            #expect(try await !service.dailyReportEnabled())
+        }
+    }
+}
