@@ -55,9 +55,7 @@ package func buildRouter(
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: RequestLogMiddleware())
     if let recorder {
-        router.add(
-            middleware: RequestRecordingMiddleware(
-                recorder: recorder, maxBodySize: max(configuration.maxBodySize, configuration.bulkMaxPayloadSize)))
+        router.add(middleware: RequestRecordingMiddleware(recorder: recorder))
     }
     let renderer = try ConsoleRenderer()
     router.add(

@@ -105,6 +105,7 @@ struct SCIMController<Context: RequestContext> {
         } catch is NIOTooManyBytesError {
             throw SCIMError.payloadTooLarge("The request body is larger than \(limitName) of \(limit) bytes.")
         }
+        if let capture = CapturedBody.current { capture.keepRequest(Array(buffer.readableBytesView)) }
         let value = try JSONValue(parsing: buffer.readableBytesView)
         guard let object = value.objectValue else {
             throw SCIMError.invalidSyntax("The request body must be a JSON object, got \(value.typeName).")

@@ -97,6 +97,21 @@ import Testing
         }
     }
 
+    /// A body Roster could not parse is what an admin most needs to see: it is kept as sent (naming no redacted
+    /// attribute), beside the 400 it got.
+    @Test func aMalformedBodyIsKeptBesideItsError() async throws {
+        try await Self.withInspector(.memory) { api, okta, pid, recorder in
+            let bad = #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ann@example.com",}"#
+            #expect(try await okta.send(.post, "/Users", bad).status == .badRequest)
+            try await recorder.flush()
+            let rows = try await api.send(.get, "/api/v1/providers/\(pid)/requests")
+            let sequence = rows.json["requests"]?.arrayValue?.first?.objectValue?["sequence"]?.intValue ?? 0
+            let one = try await api.send(.get, "/api/v1/providers/\(pid)/requests/\(sequence)")
+            #expect(one.json["status"]?.intValue == 400 && one.json["scimType"] == .string("invalidSyntax"))
+            #expect(one.json["requestBody"] == .string(bad))
+        }
+    }
+
     @Test func recordingCanBeTurnedOffPerProvider() async throws {
         try await Self.withInspector(.memory) { api, okta, pid, recorder in
             let off = try await api.send(.patch, "/api/v1/providers/\(pid)", #"{"recordRequests":false}"#)
