@@ -358,25 +358,33 @@ import Testing
 
     @Test func anIdleDispatcherOpensNoWriteTransaction() async throws {
         let store = CountingStore()
-        _ = try await WebhookService(store: store).add(url: "https://hooks.example.com/x")
+        let endpoint = try await WebhookService(store: store).add(url: "https://hooks.example.com/x")
+        // An event is waiting, but the endpoint failed a moment ago and its backoff runs for an hour: nothing is
+        // due. (The state is written directly: driving a failure through a dispatcher first left its last writes
+        // racing with the count.)
         try await store.inner.withTransaction { tx in
             try await tx.appendEvents([ProvisioningEvent(type: .userCreated, at: Date(), data: [:])])
+            var e = try #require(try await tx.webhook(id: endpoint.id))
+            e.attempts = 1
+            e.failingSince = Date()
+            e.nextAttemptAt = Date().addingTimeInterval(3600)
+            try await tx.updateWebhook(e)
         }
-        // The endpoint was added before that event, so the event is due: it fails (the endpoint is down), and the
-        // backoff then keeps the endpoint from being due for a minute.
-        var options = Self.fast
-        options.baseDelay = .seconds(60)
-        options.maxDelay = .seconds(3600)
         let dispatcher = WebhookDispatcher(
-            store: store, transport: Down(), options: options, logger: Logger(label: "t"))
-        try await Self.dispatch([dispatcher], seconds: 5) {
-            (try? await store.inner.read { tx in try await tx.webhooks() })?.first?.attempts == 1
-        }
-        // Settle first: the attempt's own writes (its lease given back) may still come after the attempt is seen.
-        try await Self.dispatch([dispatcher], seconds: 0.5) { false }
+            store: store, transport: Down(), options: Self.fast, logger: Logger(label: "t"))
         let before = store.writes.load(ordering: .relaxed)
         try await Self.dispatch([dispatcher], seconds: 1) { false }
-        #expect(store.writes.load(ordering: .relaxed) == before, "20 polls in a second, none of them a write")
+        #expect(store.writes.load(ordering: .relaxed) == before, "50 polls in a second, none of them a write")
+        // Once due, the same dispatcher does write: the count above could fail.
+        try await store.inner.withTransaction { tx in
+            var e = try #require(try await tx.webhook(id: endpoint.id))
+            e.nextAttemptAt = Date()
+            try await tx.updateWebhook(e)
+        }
+        try await Self.dispatch([dispatcher], seconds: 5) {
+            (try? await store.inner.read { tx in try await tx.webhooks() })?.first?.attempts == 2
+        }
+        #expect(store.writes.load(ordering: .relaxed) > before)
     }
 
     @Test func theTransportFollowsNoRedirectReadsAtMost4KiBAndKeepsItsDeadline() async throws {
