@@ -88,8 +88,9 @@ enum ActivityChart {
 
     /// The console context of an activity section: charts, table, totals and the range switch.
     static func context(_ activity: Activity, link: String) -> [String: Any] {
-        [
-            "charts": charts(activity), "rows": rows(activity), "hasRows": !rows(activity).isEmpty,
+        let table = rows(activity)
+        return [
+            "charts": charts(activity), "rows": table, "hasRows": !table.isEmpty,
             "kinds": ActivityKind.allCases.map { ["label": label($0)] },
             "week": activity.range == .week, "rangeLabel": activity.range == .week ? "last 7 days" : "last 2 hours",
             "weekLink": link + "?range=7d", "hoursLink": link + "?range=2h", "pending": activity.pending,

@@ -33,21 +33,9 @@ extension AdminAPIController {
         routes.get("api/v1/activity") { r, c in
             await handle(r, c) {
                 let q = r.uri.queryParameters
-                let text = q["range"].map(String.init) ?? ActivityRange.week.rawValue
-                guard let range = ActivityRange(rawValue: text) else {
-                    throw ProvisioningError.invalid("'range' is 7d or 2h, got '\(text)'.")
-                }
+                let range = try ActivityRange.parse(q["range"].map(String.init))
                 let a = try await activity.activity(providerID: q["provider"].map(String.init), range: range)
-                return PlatformResponses.json([
-                    "range": .string(range.rawValue), "pending": .int(a.pending), "held": .int(a.held),
-                    "buckets": .array(
-                        a.buckets.map { b in
-                            let counts = ActivityKind.allCases.map {
-                                (key: $0.rawValue, value: JSONValue.int(b.counts[$0] ?? 0))
-                            }
-                            return ["start": .string(Timestamp.format(b.start)), "counts": .object(JSONObject(counts))]
-                        }),
-                ])
+                return PlatformResponses.json(a.json)
             }
         }
         routes.get("api/v1/report") { r, c in

@@ -47,10 +47,7 @@ extension ConsoleController {
     func addActivity(to context: inout [String: Any], providerID: String?, request: Request, link: String)
         async throws
     {
-        let text = request.uri.queryParameters["range"].map(String.init) ?? ActivityRange.week.rawValue
-        guard let range = ActivityRange(rawValue: text) else {
-            throw ProvisioningError.invalid("'range' is 7d or 2h, got '\(text)'.")
-        }
+        let range = try ActivityRange.parse(request.uri.queryParameters["range"].map(String.init))
         let chart = try await activity.activity(providerID: providerID, range: range)
         for (key, value) in ActivityChart.context(chart, link: link) { context[key] = value }
     }

@@ -55,9 +55,8 @@ extension ConsoleController {
         context["requests"] = requests.map { r -> [String: Any] in
             [
                 "sequence": String(r.sequence ?? 0), "at": Self.time(r.at), "method": r.method,
-                "path": Self.shortPath(r.path) + (r.query.map { "?" + $0 } ?? ""), "status": r.status,
-                "failed": r.failed, "ms": String(format: "%.1f", Double(r.durationMicros) / 1000),
-                "user": r.userName ?? "", "error": [r.scimType, r.detail].compactMap { $0 }.joined(separator: ": "),
+                "path": r.shortPath, "status": r.status, "failed": r.failed, "ms": r.durationText,
+                "user": r.userName ?? "", "error": r.errorText ?? "",
             ]
         }
         if requests.count == query.limit, let last = requests.last?.sequence {
@@ -73,7 +72,7 @@ extension ConsoleController {
     func recordedRequest(_ signed: Signed, _ request: Request, id: String, sequence: Int64) async throws -> Response {
         let p = try await admin.provider(id: id)
         let (r, changes) = try await inspector.request(providerID: id, sequence: sequence)
-        var context = base(signed, request, title: "\(r.method) \(Self.shortPath(r.path))", nav: "navProviders")
+        var context = base(signed, request, title: "\(r.method) \(r.shortPath)", nav: "navProviders")
         context["id"] = p.id
         context["name"] = p.name
         context["method"] = r.method
@@ -81,9 +80,9 @@ extension ConsoleController {
         context["status"] = r.status
         context["failed"] = r.failed
         context["at"] = Self.time(r.at)
-        context["ms"] = String(format: "%.1f", Double(r.durationMicros) / 1000)
+        context["ms"] = r.durationText
         context["requestID"] = r.requestID
-        if let detail = r.detail { context["error"] = [r.scimType, detail].compactMap { $0 }.joined(separator: ": ") }
+        if r.detail != nil, let error = r.errorText { context["error"] = error }
         context["requestBody"] = Self.prettyBody(r.requestBody)
         context["responseBody"] = Self.prettyBody(r.responseBody)
         context["hasChanges"] = !changes.isEmpty
@@ -94,12 +93,6 @@ extension ConsoleController {
             ]
         }
         return render("request", context, request: request)
-    }
-
-    /// `/scim/{provider}/v2/Users/…` as `/Users/…`.
-    static func shortPath(_ path: String) -> String {
-        let parts = path.split(separator: "/", maxSplits: 3)
-        return parts.count == 4 ? "/" + parts[3] : path
     }
 
     /// A kept body, indented when it is JSON; "(none)" when there was none.

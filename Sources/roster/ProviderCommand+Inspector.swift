@@ -72,19 +72,10 @@ extension ProviderCommand {
         }
 
         static func row(_ r: RecordedRequest) -> [String] {
-            let path: String = Self.shortPath(r.path) + (r.query.map { "?" + $0 } ?? "")
-            let error: String = [r.scimType, r.detail].compactMap { $0 }.joined(separator: ": ")
-            let ms = String(format: "%.1f", Double(r.durationMicros) / 1000)
-            return [
-                String(r.sequence ?? 0), Timestamp.format(r.at), r.method, path, String(r.status), ms, r.userName ?? "",
-                error,
+            [
+                String(r.sequence ?? 0), Timestamp.format(r.at), r.method, r.shortPath, String(r.status),
+                r.durationText, r.userName ?? "", r.errorText ?? "",
             ]
-        }
-
-        /// `/scim/{provider}/v2/Users/…` as `/Users/…`.
-        static func shortPath(_ path: String) -> String {
-            let parts = path.split(separator: "/", maxSplits: 3)
-            return parts.count == 4 ? "/" + parts[3] : path
         }
     }
 
@@ -108,10 +99,10 @@ extension ProviderCommand {
             }
             print("\(r.method) \(r.path)\(r.query.map { "?" + $0 } ?? "")")
             print(
-                "  at \(Timestamp.format(r.at)), \(r.status) in \(String(format: "%.1f", Double(r.durationMicros) / 1000)) ms, request id \(r.requestID)"
+                "  at \(Timestamp.format(r.at)), \(r.status) in \(r.durationText) ms, request id \(r.requestID)"
             )
             if let detail = r.detail {
-                print("  error: \([r.scimType, detail].compactMap { $0 }.joined(separator: ": "))")
+                print("  error: \(r.errorText ?? detail)")
             }
             print("\nRequest body:\n\(Self.pretty(r.requestBody))\n\nResponse body:\n\(Self.pretty(r.responseBody))")
             print("\nSync-log entries of this request: \(found.changes.count)")

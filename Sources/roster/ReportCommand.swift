@@ -18,19 +18,9 @@ struct ActivityCommand: AsyncParsableCommand {
         let service = try await db.services().activity
         let activity = try await roster.run { try await service.activity(providerID: provider, range: range) }
         if json {
-            Output.json([
-                "range": .string(range.rawValue), "provider": provider.map(JSONValue.string) ?? .null,
-                "pending": .int(activity.pending), "held": .int(activity.held),
-                "buckets": .array(
-                    activity.buckets.map { b in
-                        [
-                            "start": .string(Timestamp.format(b.start)),
-                            "counts": .object(
-                                JSONObject(
-                                    ActivityKind.allCases.map { (key: $0.rawValue, value: .int(b.counts[$0] ?? 0)) })),
-                        ]
-                    }),
-            ])
+            var json = activity.json
+            json["provider"] = provider.map(JSONValue.string) ?? .null
+            Output.json(json)
             return
         }
         let totals = activity.totals

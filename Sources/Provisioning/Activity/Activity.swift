@@ -1,4 +1,5 @@
 package import Foundation
+package import SCIM
 
 /// What the activity charts count, from the sync log: users created, updated, deactivated and reactivated, and
 /// requests refused (a rule said no: a local user, a legal hold; the entry's status is 403) and rejected (the
@@ -14,6 +15,15 @@ package enum ActivityKind: String, Sendable, Hashable, CaseIterable {
 package enum ActivityRange: String, Sendable, Hashable, CaseIterable {
     case week = "7d"
     case twoHours = "2h"
+
+    /// The range a query's `range` names: `7d` (also when absent) or `2h`; anything else is refused.
+    package static func parse(_ text: String?) throws -> ActivityRange {
+        guard let text else { return .week }
+        guard let range = ActivityRange(rawValue: text) else {
+            throw ProvisioningError.invalid("'range' is 7d or 2h, got '\(text)'.")
+        }
+        return range
+    }
 
     package var bucketSeconds: Int { self == .week ? 3600 : 60 }
     package var buckets: Int { self == .week ? 7 * 24 : 120 }
@@ -56,6 +66,21 @@ package struct Activity: Sendable, Hashable {
         buckets.reduce(into: [:]) { totals, bucket in
             for (kind, n) in bucket.counts { totals[kind, default: 0] += n }
         }
+    }
+
+    /// The activity as JSON (the admin API and `roster activity --json`): the range, the deactivations pending and
+    /// held, and every bucket's counts by kind.
+    package var json: JSONObject {
+        [
+            "range": .string(range.rawValue), "pending": .int(pending), "held": .int(held),
+            "buckets": .array(
+                buckets.map { b in
+                    let counts = ActivityKind.allCases.map {
+                        (key: $0.rawValue, value: JSONValue.int(b.counts[$0] ?? 0))
+                    }
+                    return ["start": .string(Timestamp.format(b.start)), "counts": .object(JSONObject(counts))]
+                }),
+        ]
     }
 
     /// Buckets from counts: every bucket of the range present (zeros included), `refused` taken out of

@@ -147,3 +147,20 @@ extension RecordedRequestQuery {
         return method
     }
 }
+
+extension RecordedRequest {
+    /// The path below the provider's Base URL with its query (`/Users?filter=…`), as listings show it.
+    package var shortPath: String {
+        let parts = path.split(separator: "/", maxSplits: 3)
+        return (parts.count == 4 ? "/" + parts[3] : path) + (query.map { "?" + $0 } ?? "")
+    }
+
+    /// The duration in milliseconds with one decimal (`1.4`).
+    package var durationText: String { String(format: "%.1f", Double(durationMicros) / 1000) }
+
+    /// The SCIM error as one line (`uniqueness: A user with userName …`), `nil` when there was none.
+    package var errorText: String? {
+        let parts = [scimType, detail].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: ": ")
+    }
+}

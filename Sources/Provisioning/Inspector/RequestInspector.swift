@@ -71,7 +71,9 @@ package struct RequestInspector: Sendable {
                     "Provider '\(providerID)' has no recorded request \(sequence); the inspector keeps only the newest."
                 )
             }
-            let changes = try await tx.syncLog(SyncLogQuery(limit: 1000).with(requestID: request.requestID))
+            var query = SyncLogQuery(limit: 1000)
+            query.requestID = request.requestID
+            let changes = try await tx.syncLog(query)
             return (request, changes.reversed())
         }
     }
@@ -106,14 +108,5 @@ package struct RequestInspector: Sendable {
                 ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
                     || "-_.:".unicodeScalars.contains($0)
             }
-    }
-}
-
-extension SyncLogQuery {
-    /// The same query for one request's entries.
-    func with(requestID: String) -> SyncLogQuery {
-        var query = self
-        query.requestID = requestID
-        return query
     }
 }
