@@ -12,7 +12,9 @@ extension SCIMController {
     /// RFC 7644 §3.7.4), run by ``SCIMService/bulk(_:_:requestID:commitGroup:)``; the answer is 200 with a BulkResponse whatever
     /// the operations' outcomes.
     func bulk(_ request: Request, _ context: Context) async throws -> Response {
-        let provider = try await writer(request, context)
+        // Authenticated by a read, not the write shortcut: one read is nothing beside a bulk's operations, and a
+        // provider paused a moment ago is answered 503 as a whole rather than operation by operation.
+        let provider = try await self.provider(request, context)
         let body = try await body(
             request, limit: configuration.bulkMaxPayloadSize, limitName: "maxPayloadSize (RFC 7644 §3.7.4)")
         let bulk = try BulkRequest(json: body, maxOperations: configuration.bulkMaxOperations)

@@ -48,7 +48,7 @@ import Testing
         try await Self.withInspector(kind) { api, okta, pid, recorder in
             let created = try await okta.send(.post, "/Users", Self.oktaCreate)
             #expect(created.status == .created)
-            try await okta.send(.get, "/Users?filter=userName%20eq%20%22ann%40example.com%22")
+            try await okta.send(.get, "/Users?filter=userName%20eq%20%22ann%40example.com%22&startIndex=1&count=100")
             let conflict = try await okta.send(.post, "/Users", Self.oktaCreate)
             #expect(conflict.status == .conflict)
             try await okta.send(
@@ -94,6 +94,25 @@ import Testing
             #expect(actions == ["blocked", "deactivation-scheduled"])
             #expect(try await api.send(.get, "/api/v1/providers/\(pid)/requests/999999").status == .notFound)
             #expect(try await api.send(.get, "/api/v1/providers/nosuchprov1/requests").status == .notFound)
+        }
+    }
+
+    /// The look-ups IdPs make before a push, in the bytes they send (idp-behaviour.md): Okta's percent-encoded
+    /// filter with its paging, Entra's `+` for spaces. The inspector keeps the query as sent and finds the user in it.
+    @Test func theUserOfAnIdPsLookUpIsFoundInItsQueryAsSent() async throws {
+        try await Self.withInspector(.memory) { api, idp, pid, recorder in
+            let okta = "filter=userName%20eq%20%22test.user%40okta.local%22&startIndex=1&count=100"
+            let entra = "filter=userName+eq+%22alice%40example.com%22"
+            #expect(try await idp.send(.get, "/Users?" + okta).status == .ok)
+            #expect(try await idp.send(.get, "/Users?" + entra).status == .ok)
+            try await recorder.flush()
+            let rows =
+                try await api.send(.get, "/api/v1/providers/\(pid)/requests").json["requests"]?.arrayValue?
+                .compactMap(\.objectValue) ?? []
+            #expect(rows.map { $0["query"] } == [.string(entra), .string(okta)])
+            #expect(rows.map { $0["userName"] } == [.string("alice@example.com"), .string("test.user@okta.local")])
+            let alice = try await api.send(.get, "/api/v1/providers/\(pid)/requests?user=alice%40example.com")
+            #expect(alice.json["requests"]?.arrayValue?.count == 1)
         }
     }
 
@@ -189,8 +208,14 @@ import Testing
     @Test(arguments: StoreKind.allCases)
     func aPausedProviderIsAnswered503UntilResumed(_ kind: StoreKind) async throws {
         try await Self.withInspector(kind) { api, okta, pid, recorder in
+            // A write just before the pause leaves the provider's credentials remembered for a second: the next
+            // write skips reading them, and is refused inside its transaction.
+            #expect(try await okta.send(.post, "/Users", UsersAPITests.user("early@example.com")).status == .created)
             let paused = try await api.send(.post, "/api/v1/providers/\(pid)/pause")
             #expect(paused.status == .ok)
+            let raced = try await okta.send(.post, "/Users", UsersAPITests.user("raced@example.com"))
+            #expect(raced.status == .serviceUnavailable)
+            #expect(raced.headers[.retryAfter] == String(SCIMService.pausedRetryAfter))
             #expect(paused.json["pausedAt"]?.stringValue != nil)
             for (method, path, body) in [
                 (HTTPRequest.Method.get, "/Users", nil), (.post, "/Users", Self.oktaCreate),
@@ -205,7 +230,8 @@ import Testing
             let stranger = try await okta.send(.get, "/Users", headers: [.authorization: "Bearer wrong"])
             #expect(stranger.status == .unauthorized)
             let none = try await api.send(.get, "/api/v1/users")
-            #expect(none.json["users"]?.arrayValue?.isEmpty == true)
+            let names = none.json["users"]?.arrayValue?.compactMap { $0.objectValue?["userName"]?.stringValue }
+            #expect(names == ["early@example.com"], "nothing written while paused")
 
             let resumed = try await api.send(.post, "/api/v1/providers/\(pid)/resume")
             #expect(resumed.json["pausedAt"] == .null)

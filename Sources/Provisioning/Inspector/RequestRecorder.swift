@@ -206,7 +206,7 @@ package final class RequestRecorder: Service, Sendable {
 
     /// Of `batch` (oldest first), what a ring of `keep` requests and `keepFailures` failures per provider can keep,
     /// in the batch's order.
-    static func survivors(_ batch: [CapturedRequest], keep: Int, keepFailures: Int) -> [CapturedRequest] {
+    package static func survivors(_ batch: [CapturedRequest], keep: Int, keepFailures: Int) -> [CapturedRequest] {
         var seen: [String: (all: Int, failures: Int)] = [:]
         var chosen: [CapturedRequest] = []
         for captured in batch.reversed() {

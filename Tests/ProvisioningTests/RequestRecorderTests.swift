@@ -1,0 +1,37 @@
+import Foundation
+import Logging
+import Provisioning
+import Testing
+
+/// What the recorder keeps of a busy stretch: only what the rings can hold is redacted and written.
+@Suite struct RequestRecorderTests {
+    static func captured(_ n: Int, status: Int = 201, provider: String = "p1") -> CapturedRequest {
+        CapturedRequest(
+            RecordedRequest(
+                providerID: provider, at: Date(timeIntervalSince1970: Double(n)), method: "POST",
+                path: "/scim/\(provider)/v2/Users", query: nil, status: status, durationMicros: 1, requestID: "r\(n)"),
+            requestBody: Array("{\"userName\":\"u\(n)@example.com\"}".utf8), responseBody: [])
+    }
+
+    @Test func survivorsAreTheNewestOfEachRingInTheBatchsOrder() {
+        // 10 requests of p1 (every third a failure) and 2 of p2.
+        let batch =
+            (1...10).map { Self.captured($0, status: $0 % 3 == 0 ? 409 : 201) }
+            + [Self.captured(11, provider: "p2"), Self.captured(12, provider: "p2")]
+        let kept = RequestRecorder.survivors(batch, keep: 4, keepFailures: 2)
+        // p1: the newest 4 (7-10) and the newest 2 failures (6, 9); p2: both.
+        #expect(kept.map(\.request.requestID) == ["r6", "r7", "r8", "r9", "r10", "r11", "r12"])
+    }
+
+    @Test func aBusyStretchWritesOnlyWhatTheRingKeeps() async throws {
+        let store = MemoryStore()
+        let provider = try await AdminService(store: store).addProvider(name: "Okta").provider
+        let recorder = RequestRecorder(store: store, logger: Logger(label: "test"))
+        for n in 0..<5000 { recorder.record(Self.captured(n, provider: provider.id)) }
+        // 1,000 written (the default ring), not the 5,000 recorded nor what compaction left waiting.
+        #expect(try await recorder.flush() == 1000)
+        let newest = try await RequestInspector(store: store).requests(
+            RecordedRequestQuery(providerID: provider.id, limit: 1))
+        #expect(newest.first?.requestID == "r4999")
+    }
+}
