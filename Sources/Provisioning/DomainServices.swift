@@ -12,6 +12,7 @@ package struct DomainServices: Sendable {
     package let webhooks: WebhookService
     package let inspector: RequestInspector
     package let activity: ActivityService
+    package let revert: RevertService
 
     /// - Parameters:
     ///   - bcryptCost: the cost of admin passwords' hashes.
@@ -27,5 +28,6 @@ package struct DomainServices: Sendable {
         webhooks = WebhookService(store: store, now: now)
         inspector = RequestInspector(store: store)
         activity = ActivityService(store: store, now: now)
+        revert = RevertService(store: store, now: now)
     }
 }

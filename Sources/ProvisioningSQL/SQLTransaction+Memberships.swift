@@ -29,23 +29,26 @@ extension SQLTransaction {
         return unique.map(\.id).filter(added.contains)
     }
 
-    package func removeMembers(groupID: String, userIDs: [String]) async throws -> [String] {
+    package func removeMembers(groupID: String, userIDs: [String]) async throws -> [MemberReference] {
         var seen = Set<String>()
         let unique = userIDs.filter { seen.insert($0).inserted }
-        var removed = Set<String>()
+        var removed: [String: String?] = [:]
         for chunk in Self.chunks(unique) {
             for row in try await fetchAll(
-                "DELETE FROM group_members WHERE group_id = ? AND user_id IN (\(Self.rows("?", chunk.count))) RETURNING user_id",
-                [groupID] + Array(chunk))
+                """
+                DELETE FROM group_members WHERE group_id = ? AND user_id IN (\(Self.rows("?", chunk.count)))
+                RETURNING user_id, display
+                """, [groupID] + Array(chunk))
             {
-                removed.insert(row[0])
+                let display: String? = row[1]
+                removed[row[0]] = .some(display)
             }
         }
         if !removed.isEmpty {
             try await execute(
                 "UPDATE groups SET member_count = member_count - ? WHERE id = ?", [removed.count, groupID])
         }
-        return unique.filter(removed.contains)
+        return unique.compactMap { id in removed[id].map { MemberReference(id: id, display: $0) } }
     }
 
     /// `items` split for statements over many values: chunks of `limit`, then of powers of two, so that statements
@@ -108,11 +111,18 @@ extension SQLTransaction {
         return rows
     }
 
-    package func removeMemberships(userID: String) async throws -> [String] {
-        let groups: [String] = try await fetchAll("SELECT group_id FROM group_members WHERE user_id = ?", [userID]).map
-        { $0[0] }
-        for g in groups { _ = try await removeMembers(groupID: g, userIDs: [userID]) }
-        return groups
+    package func removeMemberships(userID: String) async throws -> [MemberReference] {
+        let groups = try await fetchAll(
+            "SELECT m.group_id FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = ? ORDER BY g.seq",
+            [userID]
+        ).map { row -> String in row[0] }
+        var left: [MemberReference] = []
+        for g in groups {
+            left += try await removeMembers(groupID: g, userIDs: [userID]).map {
+                MemberReference(id: g, display: $0.display)
+            }
+        }
+        return left
     }
 
     package func existingUserIDs(_ userIDs: [String], providerID: String) async throws -> Set<String> {

@@ -4,7 +4,8 @@ import Hummingbird
 import Provisioning
 import SCIM
 
-/// A provider's recorded SCIM requests (the request inspector) and its pause, in the admin API.
+/// A provider's recorded SCIM requests (the request inspector), its pause and the revert of its changes, in the
+/// admin API.
 extension AdminAPIController {
     func addInspectorRoutes(to routes: RouteCollection<Context>) {
         routes.get("api/v1/providers/:id/requests") { r, c in
@@ -45,6 +46,18 @@ extension AdminAPIController {
                 let from = try SettingLimit.lookBack.instant(q["since"].map(String.init) ?? "24h", now: now)
                 let report = try await activity.report(providerID: q["provider"].map(String.init), from: from, to: now)
                 return PlatformResponses.json(report.json)
+            }
+        }
+        routes.post("api/v1/providers/:id/revert") { r, c in
+            await handle(r, c) { account in
+                let id = try c.parameters.require("id")
+                let text = try Self.string(try await body(r), "since")
+                let since = try SettingLimit.lookBack.instant(text, now: Date())
+                if try Self.flag(r, "dryRun") {
+                    return PlatformResponses.json(try await revert.plan(providerID: id, since: since).json)
+                }
+                return PlatformResponses.json(
+                    try await revert.revert(providerID: id, since: since, by: account.email).json)
             }
         }
         for (path, paused) in [("pause", true), ("resume", false)] {

@@ -18,6 +18,7 @@ struct AdminAPIController<Context: RequestContext>: Sendable {
     let events: EventFeed
     let inspector: RequestInspector
     let activity: ActivityService
+    let revert: RevertService
     let configuration: ServerConfiguration
     let openAPI: ByteBuffer
     var maxBodySize = 64 * 1024

@@ -86,7 +86,7 @@ package func buildRouter(
     router.addRoutes(
         AdminAPIController(
             admin: domain.admin, accounts: domain.accounts, platform: domain.platform, webhooks: domain.webhooks,
-            events: domain.events, inspector: domain.inspector, activity: domain.activity,
+            events: domain.events, inspector: domain.inspector, activity: domain.activity, revert: domain.revert,
             configuration: configuration,
             openAPI: renderer.openAPI,
             maxBodySize: configuration.maxBodySize

@@ -9,7 +9,7 @@ struct ProviderCommand: AsyncParsableCommand {
         abstract: "Manage provisioning providers (identity providers that push users over SCIM).",
         subcommands: [
             Add.self, List.self, Update.self, RotateSecret.self, Remove.self, ReleaseHeld.self, CancelHeld.self,
-            ApplyMappings.self, Pause.self, Resume.self, Requests.self, Request.self,
+            ApplyMappings.self, Pause.self, Resume.self, Revert.self, Requests.self, Request.self,
         ]
     )
 

@@ -80,12 +80,14 @@ package struct EventFeed: Sendable {
         try await store.withTransaction { tx in try await tx.setSetting(Self.retentionSetting, String(days)) }
     }
 
-    /// Deletes the events past retention, and webhook delivery attempts as old; returns how many events.
+    /// Deletes the events past retention, and webhook delivery attempts and before-images as old (so a revert
+    /// reaches back as far as the feed does); returns how many events.
     @discardableResult
     package func prune() async throws -> Int {
         let cutoff = now().addingTimeInterval(-Double(try await retentionDays()) * 86_400)
         return try await store.withTransaction { tx in
             _ = try await tx.pruneDeliveries(before: cutoff)
+            _ = try await tx.pruneBeforeImages(before: cutoff)
             return try await tx.pruneEvents(before: cutoff)
         }
     }

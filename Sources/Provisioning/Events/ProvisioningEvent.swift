@@ -32,6 +32,8 @@ package enum EventType: String, Sendable, Hashable, CaseIterable {
     case providerGuardTripped = "provider.guard_tripped"
     case providerPaused = "provider.paused"
     case providerResumed = "provider.resumed"
+    /// An admin reverted the provider's changes since an instant (each change it made has its own event).
+    case providerReverted = "provider.reverted"
     /// The provisioning report of the UTC day before (when the daily report is on): `data.report`.
     case reportDaily = "report.daily"
     /// A test delivery to a webhook endpoint; never written to the feed.
@@ -63,6 +65,7 @@ package enum EventType: String, Sendable, Hashable, CaseIterable {
         case .mappingsApplied: self = .providerMappingsApplied
         case .providerPaused: self = .providerPaused
         case .providerResumed: self = .providerResumed
+        case .reverted: self = .providerReverted
         case .rejected, .warning: return nil
         }
     }

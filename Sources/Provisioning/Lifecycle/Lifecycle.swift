@@ -132,6 +132,9 @@ package enum SyncAction: String, Sendable, Hashable, CaseIterable {
     /// entry's detail names the admin.
     case providerPaused = "provider-paused"
     case providerResumed = "provider-resumed"
+    /// An admin reverted what the provider changed since an instant; the entry's detail names the admin, the
+    /// instant and what was restored, and its request id is the one every change of the revert carries.
+    case reverted
 }
 
 /// A refused event, with a message an admin or a SCIM client can act on.

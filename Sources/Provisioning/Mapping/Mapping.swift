@@ -84,6 +84,14 @@ package struct MappingRules: Sendable, Hashable {
         self.roles = roles
         self.watchlists = watchlists
     }
+
+    /// The rules that name a group.
+    package func naming(groupID: String) -> MappingRules {
+        MappingRules(
+            organizations: organizations.filter { $0.groupID == groupID },
+            roles: roles.filter { $0.groupID == groupID },
+            watchlists: watchlists.filter { $0.groupID == groupID })
+    }
 }
 
 /// The organization a mapping chose.

@@ -81,7 +81,15 @@ extension SCIMService {
         // before still name the group, but no one is in it any more, so they match no one).
         var mapping = try await MappingEffects(provider: provider, tx: tx)
         let mapped = mapping.isMapped(groupID: group.id)
-        let members = mapped ? try await tx.members(groupID: group.id, limit: .max).map(\.id) : []
+        // The members as removed (with the display each membership had) and the rules that named the group:
+        // what a revert recreates it with.
+        let current = try await tx.members(groupID: group.id, limit: .max).map(\.id)
+        let members = try await tx.removeMembers(groupID: group.id, userIDs: current)
+        try await tx.appendBeforeImages([
+            BeforeImage(
+                at: timestamp, providerID: provider.id, requestID: requestID,
+                change: .deletedGroup(group, members: members, rules: mapping.rules.naming(groupID: group.id)))
+        ])
         try await tx.deleteGroup(id: group.id)
         var log = [
             groupEntry(
@@ -89,7 +97,8 @@ extension SCIMService {
                 detail: "\(group.displayName) (\(group.memberCount) members)")
         ]
         if mapped {
-            log += try await mapping.reevaluate(userIDs: members, at: timestamp, requestID: requestID, tx: tx)
+            log += try await mapping.reevaluate(
+                userIDs: members.map(\.id), at: timestamp, requestID: requestID, tx: tx)
         }
         try await tx.record(log, groups: [group])
     }
@@ -116,25 +125,33 @@ extension SCIMService {
         warnings: [SyncLogEntry], in context: WriteContext
     ) async throws {
         let (provider, timestamp, requestID, tx) = context.parts
-        guard attributesChanged || !delta.added.isEmpty || !delta.removed.isEmpty else {
+        guard attributesChanged || !delta.isEmpty else {
             try await tx.record(warnings)
             return
         }
         group.version += 1
         group.updatedAt = timestamp
         try await tx.updateGroup(group)
+        try await tx.appendBeforeImages([
+            BeforeImage(
+                at: timestamp, providerID: provider.id, requestID: requestID,
+                change: .group(
+                    id: group.id, attributes: attributesChanged ? before : nil, added: delta.added,
+                    removed: delta.removed))
+        ])
         var log: [SyncLogEntry] = []
         if attributesChanged {
             let names = changedAttributeNames(before, group.attributes).joined(separator: ", ")
             log.append(groupEntry(.groupUpdated, group, timestamp, requestID, detail: names))
         }
         log += try await memberEntries(
-            added: delta.added, removed: delta.removed, group: group, at: timestamp, requestID: requestID, tx: tx)
-        if !delta.added.isEmpty || !delta.removed.isEmpty {
+            added: delta.added, removed: delta.removed.map(\.id), group: group, at: timestamp, requestID: requestID,
+            tx: tx)
+        if !delta.isEmpty {
             var mapping = try await MappingEffects(provider: provider, tx: tx)
             if mapping.isMapped(groupID: group.id) {
                 log += try await mapping.reevaluate(
-                    userIDs: delta.added + delta.removed, at: timestamp, requestID: requestID, tx: tx)
+                    userIDs: delta.userIDs, at: timestamp, requestID: requestID, tx: tx)
             }
         }
         try await tx.record(log + warnings, groups: [group])

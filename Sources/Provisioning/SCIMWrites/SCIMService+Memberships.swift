@@ -10,7 +10,11 @@ extension SCIMService {
     /// Users added to and removed from a group by one request.
     struct MemberDelta {
         var added: [String] = []
-        var removed: [String] = []
+        /// With the `display` each membership had (what a revert puts back).
+        var removed: [MemberReference] = []
+        var isEmpty: Bool { added.isEmpty && removed.isEmpty }
+        /// Everyone whose membership changed.
+        var userIDs: [String] { added + removed.map(\.id) }
     }
 
     static func memberEntries(

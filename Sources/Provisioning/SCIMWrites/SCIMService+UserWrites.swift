@@ -20,6 +20,7 @@ extension SCIMService {
         if let existing = try await tx.user(userName: attributes["userName"]!.stringValue!) {
             try refuseTakenUserName(existing, provider: provider)
             try await checkManager(&attributes, provider: provider, selfID: existing.id, dropping: &dropped, tx: tx)
+            try await recordBeforeImage(of: existing, in: context)
             user = existing
             user.linked = true
             user.userName = attributes["userName"]!.stringValue!
@@ -100,9 +101,11 @@ extension SCIMService {
         var user = try await ownUser(id, provider: provider, tx: tx)
         try checkPrecondition(ifMatch, version: user.version)
         var log: [SyncLogEntry] = []
-        for group in try await tx.removeMemberships(userID: user.id) {
+        let left = try await tx.removeMemberships(userID: user.id)
+        try await recordBeforeImage(of: user, groups: left, in: context)
+        for group in left {
             var removal = entry(.memberRemoved, user, provider, timestamp, requestID, detail: "user deleted")
-            removal.groupID = group
+            removal.groupID = group.id
             log.append(removal)
         }
         user.linked = false
@@ -244,6 +247,7 @@ extension SCIMService {
             // A manager stored earlier (one not provisioned yet, say) is not checked again by writes that leave it.
             try await checkManager(&attributes, provider: provider, selfID: existing.id, dropping: &dropped, tx: tx)
         }
+        try await recordBeforeImage(of: existing, in: context)
         var user = existing
         user.userName = userName
         user.attributes = attributes
@@ -273,6 +277,18 @@ extension SCIMService {
         log += warnings(input.dropped + dropped.values, user, provider, timestamp, requestID)
         try await tx.record(log, users: [user])
         return user
+    }
+
+    /// Records the user as it is before the write changes it (what a revert puts back); with the groups an unlink
+    /// takes it out of.
+    static func recordBeforeImage(of user: UserRecord, groups: [MemberReference] = [], in context: WriteContext)
+        async throws
+    {
+        try await context.tx.appendBeforeImages([
+            BeforeImage(
+                at: context.now, providerID: context.provider.id, requestID: context.requestID,
+                change: .user(id: user.id, attributes: user.attributes, linked: user.linked, groups: groups))
+        ])
     }
 
     /// The provider turned the user inactive: blocked now, deactivation scheduled (or held by the guard).

@@ -44,7 +44,7 @@ package struct StoreQuery: Sendable, Hashable {
 /// `displayName`), and membership rows by (group, user) and by user.
 package protocol StoreTransaction:
     UsersAndGroupsTransaction, LifecycleTransaction, MappingTransaction, AdminTransaction, PlatformTransaction,
-    EventTransaction, WebhookTransaction, InspectorTransaction, ActivityTransaction
+    EventTransaction, WebhookTransaction, InspectorTransaction, ActivityTransaction, RevertTransaction
 {
     /// Reads the transaction is about to make, named ahead so that a store over a network sends them together, in
     /// one round trip, and answers the calls that follow from what it sent. A store that answers in place ignores

@@ -45,16 +45,18 @@ package protocol UsersAndGroupsTransaction {
     /// Adds memberships, keeping the `display` the provider sent with each; existing memberships are left as they
     /// are. Returns the user ids actually added.
     func addMembers(groupID: String, members: [MemberReference]) async throws -> [String]
-    /// Removes memberships; absent ones are ignored. Returns the user ids actually removed.
-    func removeMembers(groupID: String, userIDs: [String]) async throws -> [String]
+    /// Removes memberships; absent ones are ignored. Returns the memberships actually removed, in the order of
+    /// `userIDs`: each user id with the `display` the provider had sent (`nil` when it sent none).
+    func removeMembers(groupID: String, userIDs: [String]) async throws -> [MemberReference]
     /// The members of a group, at most `limit`, in a stable order.
     func members(groupID: String, limit: Int) async throws -> [MemberReference]
     /// The groups a user belongs to.
     func groups(ofUser userID: String) async throws -> [MemberReference]
     /// The groups of several users at once (one query for a page of users), keyed by user id.
     func groups(ofUsers userIDs: [String]) async throws -> [String: [MemberReference]]
-    /// Removes a user from every group. Returns the ids of the groups it left.
-    func removeMemberships(userID: String) async throws -> [String]
+    /// Removes a user from every group. Returns the groups it left: each group id with the membership's `display`
+    /// as the provider had sent it (`nil` when it sent none).
+    func removeMemberships(userID: String) async throws -> [MemberReference]
     /// Of `userIDs`, those that are linked users of `providerID`.
     func existingUserIDs(_ userIDs: [String], providerID: String) async throws -> Set<String>
     /// The `userName` of each of these users that exists, by id (a few statements for any number of ids).

@@ -37,6 +37,8 @@ package final class MemoryStore: ProvisioningStore {
         var requests: [RecordedRequest] = []
         var activityHours: [ActivityHour] = []
         var lastRequestSequence: Int64 = 0
+        var beforeImages: [BeforeImage] = []
+        var lastBeforeImageSequence: Int64 = 0
         var organizations: [Organization] = [
             Organization(
                 id: Organization.rootID, name: Organization.rootName, parentID: nil, defaultRoles: [Role.desktopUser],
@@ -214,12 +216,14 @@ final class MemoryTransaction: StoreTransaction {
         state.members[groupID] = current
         return added
     }
-    func removeMembers(groupID: String, userIDs: [String]) async throws -> [String] {
-        let wanted = Set(userIDs)
-        let current = state.members[groupID] ?? []
-        let removed = current.filter { wanted.contains($0) }
-        state.members[groupID] = current.filter { !wanted.contains($0) }
-        for id in removed { state.memberDisplays[groupID]?[id] = nil }
+    func removeMembers(groupID: String, userIDs: [String]) async throws -> [MemberReference] {
+        let current = Set(state.members[groupID] ?? [])
+        var seen = Set<String>()
+        let removed = userIDs.filter { current.contains($0) && seen.insert($0).inserted }.map { id in
+            MemberReference(id: id, display: state.memberDisplays[groupID]?[id])
+        }
+        state.members[groupID] = (state.members[groupID] ?? []).filter { !seen.contains($0) }
+        for id in seen { state.memberDisplays[groupID]?[id] = nil }
         return removed
     }
     func members(groupID: String, limit: Int) async throws -> [MemberReference] {
@@ -248,12 +252,12 @@ final class MemoryTransaction: StoreTransaction {
         return result
     }
 
-    func removeMemberships(userID: String) async throws -> [String] {
-        var left: [String] = []
-        for (gid, ids) in state.members where ids.contains(userID) {
-            state.members[gid] = ids.filter { $0 != userID }
+    func removeMemberships(userID: String) async throws -> [MemberReference] {
+        var left: [MemberReference] = []
+        for gid in state.groupOrder where state.members[gid]?.contains(userID) == true {
+            left.append(MemberReference(id: gid, display: state.memberDisplays[gid]?[userID]))
+            state.members[gid] = state.members[gid]?.filter { $0 != userID }
             state.memberDisplays[gid]?[userID] = nil
-            left.append(gid)
         }
         return left
     }
