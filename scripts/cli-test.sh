@@ -209,6 +209,23 @@ check "provider pause" "$BIN" provider pause "$id" --database "$db"
 check "a paused provider gets 503" test "$(status -H "Authorization: Bearer $secret" "$scim/Users")" = 503
 check "provider resume" "$BIN" provider resume "$id" --database "$db"
 check "a resumed provider gets 200" test "$(status -H "Authorization: Bearer $secret" "$scim/Users")" = 200
+
+# Revert: the IdP deactivates the user and renames it; a dry run shows it and changes nothing; the revert undoes it.
+uid=$(curl -s -H "Authorization: Bearer $secret" "$scim/Users?filter=userName%20eq%20%22inspected@example.com%22" | python3 -c "import json,sys; print(json.load(sys.stdin)['Resources'][0]['id'])")
+sleep 1
+since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sleep 1
+curl -s -o /dev/null -X PATCH -H "Authorization: Bearer $secret" -H 'Content-Type: application/scim+json' \
+  -d '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false,"title":"Gone"}}]}' \
+  "$scim/Users/$uid"
+check "provider revert --dry-run lists the user" bash -c "'$BIN' provider revert '$id' --since '$since' --dry-run --database '$db' | grep -q 'inspected@example.com.*reactivated, title'"
+check "a dry run changes nothing" test "$(curl -s -H "Authorization: Bearer $secret" "$scim/Users/$uid" | python3 -c "import json,sys; print(json.load(sys.stdin)['active'])")" = False
+check "provider revert refuses a bad --since" refused "'--since' must be a duration" "$BIN" provider revert "$id" --since yesterday --database "$db"
+"$BIN" provider revert "$id" --since "$since" --json --database "$db" > "$work/revert.json"
+check "provider revert --json counts the reactivation" test "$(json "$work/revert.json" "d['counts']['reactivated']")" = 1
+check "the user is active again, title restored" test "$(curl -s -H "Authorization: Bearer $secret" "$scim/Users/$uid" | python3 -c "import json,sys; d=json.load(sys.stdin); print(d.get('active', True), d.get('title'))")" = "True None"
+check "the revert is in the sync log, naming the CLI" bash -c "'$BIN' sync-log --database '$db' --action reverted | grep -q 'by the CLI'"
+check "a second revert finds nothing to do" bash -c "'$BIN' provider revert '$id' --since '$since' --database '$db' | grep -q '0 users restored'"
 check "activity counts the create" bash -c "'$BIN' activity --database '$db' --range 2h | grep -q 'created [1-9]'"
 "$BIN" report --database "$db" --since 1h --json > "$work/report.json"
 check "report --json counts the create" test "$(json "$work/report.json" "d['counts']['created'] >= 1")" = True

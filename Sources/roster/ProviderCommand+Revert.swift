@@ -41,13 +41,15 @@ extension ProviderCommand {
             Swift.print("Revert id \(outcome.revertID) (the request id of every change it made in the sync log).")
             if !outcome.failures.isEmpty {
                 Swift.print("\nNOT RESTORED")
-                Output.table(["KIND", "ID", "NAME", "REASON"], outcome.failures.map { [$0.kind, $0.id, $0.name, $0.reason] })
+                Output.table(
+                    ["KIND", "ID", "NAME", "REASON"], outcome.failures.map { [$0.kind, $0.id, $0.name, $0.reason] })
             }
         }
 
         static func print(_ plan: RevertPlan, dryRun: Bool) {
             let verb = dryRun ? "Would revert" : "Reverted"
-            Swift.print("\(verb) provider \(plan.providerID)'s changes since \(Timestamp.format(plan.since)): \(plan.summary).")
+            Swift.print(
+                "\(verb) provider \(plan.providerID)'s changes since \(Timestamp.format(plan.since)): \(plan.summary).")
             if !plan.users.isEmpty {
                 Swift.print("\nUSERS")
                 Output.table(
@@ -84,7 +86,8 @@ extension ProviderCommand {
             }
             if dryRun {
                 Swift.print(
-                    "\nDry run: nothing changed. A provider that pushes again after a revert wins; pause it first (roster provider pause \(plan.providerID)).")
+                    "\nDry run: nothing changed. A provider that pushes again after a revert wins; pause it first (roster provider pause \(plan.providerID))."
+                )
             }
         }
     }
