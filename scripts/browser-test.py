@@ -553,6 +553,50 @@ class BrowserTest:
         self.check("Report counts the day's creates", "created" in counts, counts[:200])
         self.check("Report has a Print button", self.finds("button[data-print]"))
 
+    def revert(self):
+        """Undo a bad push from the console: the provider page links to the revert, the preview counts what comes
+        back and lists who is left alone, advises pausing first, and the confirmed revert reactivates the user."""
+        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
+        time.sleep(1.1)
+        dora = self.need(self.ids.get("dora@example.com") or self.find_user_id("dora@example.com"), "dora's id")
+        status, _ = self.scim("PATCH", f"/Users/{dora}", {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "value": {"active": False, "title": "Gone"}}]})
+        self.check("the bad push: dora deactivated over SCIM", status == 200, str(status))
+        status, _ = self.scim("POST", "/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                                               "userName": "erin@example.com"})
+        self.check("a user created in the period", status == 201, str(status))
+        self.open(self.need(self.provider_url, "the provider page"))
+        self.click("#revert-link")
+        self.page_checks("revert", h1="Revert Okta's changes")
+        self.check("the revert page says the IdP wins and offers to pause first",
+                   "source of truth" in self.text("#revert-advice") and self.finds("#revert-pause"),
+                   self.text("#revert-advice")[:200])
+        self.fill("#revert-since", since)
+        self.click("#revert-preview")
+        self.page_checks("revert-preview", h1="Revert Okta's changes")
+        reactivated = self.text("[data-count=reactivated]")
+        self.check("the preview counts one reactivation", reactivated == "1", reactivated)
+        users = self.text("#revert-users")
+        self.check("the preview lists dora with what comes back", "dora@example.com" in users and "title" in users,
+                   users[:200])
+        self.check("the preview lists the new user as left alone", "erin@example.com" in self.text("#revert-left-alone"),
+                   self.text("#revert-left-alone")[:200])
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        self.find("#confirm-revert").click()
+        WebDriverWait(self.driver, WAIT).until(EC.alert_is_present()).accept()
+        WebDriverWait(self.driver, WAIT).until(lambda _: self.gone(old))
+        self.wait_loaded()
+        self.check("the revert's notice", "Reverted: 1 user restored (1 reactivated)" in self.notice(), self.notice())
+        status, body = self.scim("GET", f"/Users/{dora}")
+        self.check("dora is active again, her title gone", status == 200 and body.get("active", True) is True
+                   and "title" not in body, json.dumps(body)[:200])
+
+    def find_user_id(self, user_name):
+        status, body = self.scim("GET", f'/Users?filter=userName%20eq%20%22{user_name}%22')
+        resources = body.get("Resources") or [{}]
+        return resources[0].get("id") if status == 200 else None
+
     def keyboard(self):
         self.open("/console/providers")
         self.click(".who form button[type=submit]")
@@ -626,6 +670,7 @@ class BrowserTest:
             self.step("deactivate bob", self.deactivate_bob)
             self.step("directory pages", self.directory_pages)
             self.step("inspector and charts", self.inspector_and_charts)
+            self.step("revert", self.revert)
             self.step("keyboard", self.keyboard)
             self.step("narrow screens", self.narrow_screens)
             self.collect_js_errors("end")

@@ -78,7 +78,7 @@ package func buildRouter(
     router.addRoutes(
         ConsoleController(
             renderer: renderer, admin: domain.admin, accounts: domain.accounts, platform: domain.platform,
-            webhooks: domain.webhooks, inspector: domain.inspector, activity: domain.activity,
+            webhooks: domain.webhooks, inspector: domain.inspector, activity: domain.activity, revert: domain.revert,
             configuration: configuration,
             throttle: SignInThrottle(
                 perAddress: configuration.signInLimitPerAddress, overall: configuration.signInLimit)

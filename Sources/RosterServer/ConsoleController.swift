@@ -20,6 +20,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
     let webhooks: WebhookService
     let inspector: RequestInspector
     let activity: ActivityService
+    let revert: RevertService
     let configuration: ServerConfiguration
     /// Limits password sign-ins per client address and overall.
     let throttle: SignInThrottle
@@ -47,6 +48,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         routes.get("console/setup") { request, _ in await setupPage(request) }
         routes.post("console/setup") { request, _ in await setup(request) }
         addProviderRoutes(to: routes)
+        addRevertRoutes(to: routes)
         addUserRoutes(to: routes)
         addDirectoryRoutes(to: routes)
         addSettingsRoutes(to: routes)

@@ -201,6 +201,7 @@ func withConsole(
                 "rotate-secret", "delay", "invalid-data", "guard", "held", "org-mapping", "org-rules", "role-mode",
                 "role-rules",
                 "watchlist-rules", "apply", "delete", "org-rules/remove", "role-rules/remove", "watchlist-rules/remove",
+                "revert", "pause", "resume",
             ]
             .map { "/console/providers/\(provider)/\($0)" }
             + ["block", "unblock", "deactivate", "reactivate", "hold", "release-hold", "move", "edit", "roles"]

@@ -246,4 +246,46 @@ import Testing
                     == .notFound)
         }
     }
+
+    /// The console: the provider page links to the revert; the preview says what comes back and what is left
+    /// alone, advises pausing first, and writes nothing; confirming reverts and names the admin.
+    @Test(arguments: StoreKind.allCases)
+    func theConsolePreviewsThenReverts(_ kind: StoreKind) async throws {
+        try await withConsole(kind) { browser, okta, issued, admin in
+            var b = try await ConsoleTests.signedIn(browser)
+            let pid = issued.provider.id
+            let ann = try await MappingAPITests.createUser(okta, "ann@example.com")
+            try await Task.sleep(for: .milliseconds(5))
+            let since = Date()
+            try await Task.sleep(for: .milliseconds(5))
+            try await Self.deactivate(okta, ann)
+            _ = try await MappingAPITests.createUser(okta, "newcomer@example.com")
+
+            #expect(
+                try await b.get("/console/providers/\(pid)").body.contains("href=\"/console/providers/\(pid)/revert\""))
+            let form = try await b.get("/console/providers/\(pid)/revert")
+            #expect(
+                form.status == .ok && form.body.contains("id=\"revert-since\"") && !form.body.contains("revert-counts"))
+            let preview = try await b.get(
+                "/console/providers/\(pid)/revert?since=\(ConsoleBrowser.escape(Timestamp.format(since)))")
+            #expect(preview.status == .ok)
+            #expect(preview.body.contains("<dd data-count=\"reactivated\">1</dd>"))
+            #expect(preview.body.contains("ann@example.com") && preview.body.contains("reactivated"))
+            #expect(preview.body.contains("newcomer@example.com"), "listed as left alone")
+            #expect(preview.body.contains("source of truth") && preview.body.contains("id=\"revert-pause\""))
+            #expect(try await admin.user(id: ann).status == .blocked, "a preview writes nothing")
+            #expect(try await b.get("/console/providers/\(pid)/revert?since=soon").status == .badRequest)
+
+            let done = try await b.post("/console/providers/\(pid)/revert", [("since", Timestamp.format(since))])
+            #expect(done.status == .seeOther)
+            #expect(try await admin.user(id: ann).status == .active)
+            let page = try await b.get("/console/providers/\(pid)")
+            #expect(page.body.contains("Reverted: 1 user restored (1 reactivated)"))
+            let entry = try await admin.syncLog(SyncLogQuery(providerID: pid, action: .reverted)).first
+            #expect(entry?.detail?.hasPrefix("by root@example.com") == true)
+            let again = try await b.get(
+                "/console/providers/\(pid)/revert?since=\(ConsoleBrowser.escape(Timestamp.format(since)))")
+            #expect(again.body.contains("id=\"revert-nothing\"") && !again.body.contains("confirm-revert"))
+        }
+    }
 }

@@ -72,12 +72,15 @@ package struct RevertPlan: Sendable, Hashable {
 
     /// One sentence of what the plan does, for the sync log's `reverted` entry and the CLI.
     package var summary: String {
-        var parts = ["\(users.count) users restored (\(reactivations) reactivated)"]
-        parts.append("\(membershipsAdded) memberships added back and \(membershipsRemoved) removed")
-        if groupsRecreated > 0 { parts.append("\(groupsRecreated) groups recreated") }
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        var parts = ["\(count(users.count, "user")) restored (\(reactivations) reactivated)"]
+        parts.append("\(count(membershipsAdded, "membership")) added back and \(membershipsRemoved) removed")
+        if groupsRecreated > 0 { parts.append("\(count(groupsRecreated, "group")) recreated") }
         let renamed = groups.count(where: { $0.recreate == nil && $0.attributes != nil })
-        if renamed > 0 { parts.append("\(renamed) groups' attributes restored") }
-        if !createdUsers.isEmpty { parts.append("\(createdUsers.count) users created in the period left alone") }
+        if renamed > 0 { parts.append("\(count(renamed, "group"))' attributes restored") }
+        if !createdUsers.isEmpty {
+            parts.append("\(count(createdUsers.count, "user")) created in the period left alone")
+        }
         if !skipped.isEmpty { parts.append("\(skipped.count) skipped") }
         return parts.joined(separator: "; ")
     }
