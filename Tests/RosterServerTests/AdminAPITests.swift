@@ -71,6 +71,7 @@ import Testing
         (.get, "/api/v1/api-keys"), (.post, "/api/v1/api-keys"), (.delete, "/api/v1/admins/ID"),
         (.delete, "/api/v1/admin-tokens/ID"), (.delete, "/api/v1/api-keys/ID"),
         (.get, "/api/v1/providers/ID/requests"), (.get, "/api/v1/providers/ID/requests/1"),
+        (.post, "/api/v1/providers/ID/revert"),
         (.post, "/api/v1/providers/ID/pause"), (.post, "/api/v1/providers/ID/resume"), (.get, "/api/v1/activity"),
         (.get, "/api/v1/report"),
     ]
