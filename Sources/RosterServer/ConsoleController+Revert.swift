@@ -58,20 +58,11 @@ extension ConsoleController {
                 ],
             ] as [[String: Any]]
         context["users"] = plan.users.prefix(shown).map { u -> [String: Any] in
-            var what = u.changed
-            if u.relink { what.insert("linked again", at: 0) }
-            if u.reactivate { what.insert("reactivated", at: 0) }
-            if u.deactivate { what.insert("deactivated", at: 0) }
-            return ["id": u.id, "userName": u.userName, "restores": what.joined(separator: ", ")]
+            ["id": u.id, "userName": u.userName, "restores": u.restores]
         }
         if plan.users.count > shown { context["moreUsers"] = plan.users.count - shown }
         context["groups"] = plan.groups.map { g -> [String: Any] in
-            var what: [String] = []
-            if g.recreate != nil { what.append("recreated") }
-            if !g.changed.isEmpty { what.append(g.changed.joined(separator: ", ")) }
-            if !g.add.isEmpty { what.append("\(g.add.count) members added back") }
-            if !g.remove.isEmpty { what.append("\(g.remove.count) members removed") }
-            return ["id": g.id, "displayName": g.displayName, "restores": what.joined(separator: "; ")]
+            ["id": g.id, "displayName": g.displayName, "restores": g.restores]
         }
         let resources = { (list: [RevertPlan.Resource]) -> [[String: Any]] in
             list.prefix(shown).map { ["kind": $0.kind, "id": $0.id, "name": $0.name, "reason": $0.reason] }

@@ -54,26 +54,13 @@ extension ProviderCommand {
                 Swift.print("\nUSERS")
                 Output.table(
                     ["ID", "USERNAME", "RESTORES"],
-                    plan.users.map { u in
-                        var what = u.changed
-                        if u.relink { what.insert("linked again", at: 0) }
-                        if u.reactivate { what.insert("reactivated", at: 0) }
-                        if u.deactivate { what.insert("deactivated", at: 0) }
-                        return [u.id, u.userName, what.joined(separator: ", ")]
-                    })
+                    plan.users.map { [$0.id, $0.userName, $0.restores] })
             }
             if !plan.groups.isEmpty {
                 Swift.print("\nGROUPS")
                 Output.table(
                     ["ID", "NAME", "RESTORES"],
-                    plan.groups.map { g in
-                        var what: [String] = []
-                        if g.recreate != nil { what.append("recreated") }
-                        if !g.changed.isEmpty { what.append(g.changed.joined(separator: ", ")) }
-                        if !g.add.isEmpty { what.append("\(g.add.count) members added back") }
-                        if !g.remove.isEmpty { what.append("\(g.remove.count) members removed") }
-                        return [g.id, g.displayName, what.joined(separator: "; ")]
-                    })
+                    plan.groups.map { [$0.id, $0.displayName, $0.restores] })
             }
             let alone = plan.createdUsers + plan.createdGroups + plan.createdOrganizations
             if !alone.isEmpty {

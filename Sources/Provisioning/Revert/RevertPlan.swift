@@ -19,6 +19,15 @@ package struct RevertPlan: Sendable, Hashable {
         package var reactivate: Bool
         /// It was inactive and is active now (a reactivation in the period is undone).
         package var deactivate: Bool
+
+        /// What comes back, as the CLI and the console list it: `reactivated, linked again, title`.
+        package var restores: String {
+            var what = changed
+            if relink { what.insert("linked again", at: 0) }
+            if reactivate { what.insert("reactivated", at: 0) }
+            if deactivate { what.insert("deactivated", at: 0) }
+            return what.joined(separator: ", ")
+        }
     }
 
     /// A group put back as it was.
@@ -35,6 +44,16 @@ package struct RevertPlan: Sendable, Hashable {
         package var add: [MemberReference]
         /// Memberships the period added, to remove.
         package var remove: [String]
+
+        /// What comes back, as the CLI and the console list it: `recreated; 10 members added back`.
+        package var restores: String {
+            var what: [String] = []
+            if recreate != nil { what.append("recreated") }
+            if !changed.isEmpty { what.append(changed.joined(separator: ", ")) }
+            if !add.isEmpty { what.append("\(add.count) members added back") }
+            if !remove.isEmpty { what.append("\(remove.count) members removed") }
+            return what.joined(separator: "; ")
+        }
     }
 
     /// A user or group the revert leaves alone, and why.
@@ -43,6 +62,10 @@ package struct RevertPlan: Sendable, Hashable {
         package var id: String
         package var name: String
         package var reason: String
+
+        package var json: JSONValue {
+            ["kind": .string(kind), "id": .string(id), "name": .string(name), "reason": .string(reason)]
+        }
     }
 
     package var providerID: String
@@ -149,15 +172,7 @@ struct RevertTargets {
 extension RevertPlan {
     /// The plan as the CLI's `--json`, the admin API and the console's preview show it.
     package var json: JSONObject {
-        func resources(_ list: [Resource]) -> JSONValue {
-            .array(
-                list.map {
-                    [
-                        "kind": .string($0.kind), "id": .string($0.id), "name": .string($0.name),
-                        "reason": .string($0.reason),
-                    ]
-                })
-        }
+        func resources(_ list: [Resource]) -> JSONValue { .array(list.map(\.json)) }
         return [
             "provider": .string(providerID),
             "since": .string(Timestamp.format(since)),

@@ -33,13 +33,7 @@ package struct RevertService: Sendable {
         package var json: JSONObject {
             var json = plan.json
             json["revertId"] = .string(revertID)
-            json["failures"] = .array(
-                failures.map {
-                    [
-                        "kind": .string($0.kind), "id": .string($0.id), "name": .string($0.name),
-                        "reason": .string($0.reason),
-                    ]
-                })
+            json["failures"] = .array(failures.map(\.json))
             return json
         }
     }
