@@ -97,8 +97,7 @@ extension AdminService {
         return try await store.withTransaction { tx in
             var user = try await Self.user(email: email, tx: tx)
             let before = user
-            let log = try await LifecycleEffects.handle(
-                event, user: &user, at: timestamp, providerID: nil, requestID: nil, tx: tx)
+            let log = try await LifecycleEffects.handle(event, user: &user, in: EffectContext(now: timestamp, tx: tx))
             prepare(&user)
             guard user != before else { return user }
             user.version += 1
@@ -116,7 +115,7 @@ extension AdminService {
             let held = try await tx.heldDeactivations(providerID: providerID)
             for var user in held {
                 let log = try await LifecycleEffects.handle(
-                    event, user: &user, at: timestamp, providerID: nil, requestID: nil, tx: tx)
+                    event, user: &user, in: EffectContext(now: timestamp, tx: tx))
                 user.version += 1
                 user.updatedAt = timestamp
                 try await tx.updateUser(user)

@@ -123,7 +123,7 @@ extension AdminService {
             if let providerID = user.providerID, let provider = try await tx.provider(id: providerID), user.linked {
                 // The new organization's default roles may apply.
                 var mapping = try await MappingEffects(provider: provider, tx: tx)
-                log += try await mapping.reevaluate([user], at: timestamp, requestID: nil, tx: tx)
+                log += try await mapping.reevaluate([user], in: EffectContext(now: timestamp, tx: tx))
             }
             try await tx.record(log)
             return user

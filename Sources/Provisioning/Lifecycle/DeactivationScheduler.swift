@@ -82,7 +82,8 @@ package struct DeactivationScheduler<C: Clock>: Service where C.Duration == Dura
             let due = try await tx.dueDeactivations(at: timestamp, limit: limit)
             for var user in due {
                 let log = try await LifecycleEffects.handle(
-                    .deactivationDue, user: &user, at: timestamp, providerID: user.providerID, requestID: nil, tx: tx)
+                    .deactivationDue, user: &user,
+                    in: EffectContext(now: timestamp, providerID: user.providerID, tx: tx))
                 user.version += 1
                 user.updatedAt = timestamp
                 try await tx.updateUser(user)

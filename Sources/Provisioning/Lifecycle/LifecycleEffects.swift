@@ -10,10 +10,10 @@ enum LifecycleEffects {
 
     /// Handles `event` for `user` and performs what the decision asks. Returns the sync-log entries to write.
     /// A refusal is ``ProvisioningError/Code/invalid`` (400 `invalidValue` on every route).
-    static func handle(
-        _ event: LifecycleEvent, user: inout UserRecord, at now: Date, providerID: String?, requestID: String?,
-        tx: any StoreTransaction
-    ) async throws -> [SyncLogEntry] {
+    static func handle(_ event: LifecycleEvent, user: inout UserRecord, in context: some TransactionContext)
+        async throws -> [SyncLogEntry]
+    {
+        let (now, tx) = (context.now, context.tx)
         let decision: LifecycleDecision
         do {
             decision = try user.lifecycle.handle(event, at: now)
@@ -35,8 +35,8 @@ enum LifecycleEffects {
             case .log(let syncAction, let detail):
                 entries.append(
                     SyncLogEntry(
-                        at: now, providerID: providerID, userID: user.id, userName: user.userName, action: syncAction,
-                        detail: detail, requestID: requestID))
+                        at: now, providerID: context.providerID, userID: user.id, userName: user.userName,
+                        action: syncAction, detail: detail, requestID: context.requestID))
             }
         }
         return entries

@@ -45,6 +45,11 @@ package struct MappingEffects: Sendable {
         self.rules = try await tx.mappingRules(providerID: provider.id)
     }
 
+    /// Reads the rules of the provider that writes.
+    init(in context: WriteContext) async throws {
+        try await self.init(provider: context.provider, tx: context.tx)
+    }
+
     /// Whether a membership change in `groupID` can move anyone.
     func isMapped(groupID: String) -> Bool {
         MappingRulesEvaluator.isMapped(
@@ -251,27 +256,26 @@ package struct MappingEffects: Sendable {
     // MARK: One step
 
     /// Re-evaluates `users` and writes what changed: the step every provisioning write ends with.
-    mutating func reevaluate(
-        _ users: [UserRecord], at now: Date, requestID: String?, isNew: Bool = false, tx: any StoreTransaction
-    ) async throws -> [SyncLogEntry] {
+    mutating func reevaluate(_ users: [UserRecord], isNew: Bool = false, in context: some TransactionContext)
+        async throws -> [SyncLogEntry]
+    {
+        let tx = context.tx
         let linked = users.filter { $0.linked && !$0.isLocal }
         guard !linked.isEmpty else { return [] }
         let changes = try await plan(linked, fresh: isNew, tx: tx)
         guard !changes.isEmpty else { return [] }
         return try await apply(
-            changes, users: Dictionary(linked.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), at: now,
-            requestID: requestID, isNew: isNew, tx: tx)
+            changes, users: Dictionary(linked.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), at: context.now,
+            requestID: context.requestID, isNew: isNew, tx: tx)
     }
 
     /// Re-evaluates users by id (those still linked to the provider).
-    mutating func reevaluate(userIDs: [String], at now: Date, requestID: String?, tx: any StoreTransaction) async throws
-        -> [SyncLogEntry]
-    {
+    mutating func reevaluate(userIDs: [String], in context: some TransactionContext) async throws -> [SyncLogEntry] {
         guard !userIDs.isEmpty else { return [] }
         var users: [UserRecord] = []
         for id in Set(userIDs).sorted() {
-            if let user = try await tx.user(id: id), user.providerID == provider.id { users.append(user) }
+            if let user = try await context.tx.user(id: id), user.providerID == provider.id { users.append(user) }
         }
-        return try await reevaluate(users, at: now, requestID: requestID, tx: tx)
+        return try await reevaluate(users, in: context)
     }
 }

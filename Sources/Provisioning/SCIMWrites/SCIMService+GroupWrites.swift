@@ -79,7 +79,7 @@ extension SCIMService {
         try checkPrecondition(ifMatch, version: group.version)
         // A mapped group's members are re-evaluated once the group and its memberships are gone (the rules read
         // before still name the group, but no one is in it any more, so they match no one).
-        var mapping = try await MappingEffects(provider: provider, tx: tx)
+        var mapping = try await MappingEffects(in: context)
         let mapped = mapping.isMapped(groupID: group.id)
         // The members as removed (with the display each membership had) and the rules that named the group:
         // what a revert recreates it with.
@@ -97,8 +97,7 @@ extension SCIMService {
                 detail: "\(group.displayName) (\(group.memberCount) members)")
         ]
         if mapped {
-            log += try await mapping.reevaluate(
-                userIDs: members.map(\.id), at: timestamp, requestID: requestID, tx: tx)
+            log += try await mapping.reevaluate(userIDs: members.map(\.id), in: context)
         }
         try await tx.record(log, groups: [group])
     }
@@ -148,10 +147,9 @@ extension SCIMService {
             added: delta.added, removed: delta.removed.map(\.id), group: group, at: timestamp, requestID: requestID,
             tx: tx)
         if !delta.isEmpty {
-            var mapping = try await MappingEffects(provider: provider, tx: tx)
+            var mapping = try await MappingEffects(in: context)
             if mapping.isMapped(groupID: group.id) {
-                log += try await mapping.reevaluate(
-                    userIDs: delta.userIDs, at: timestamp, requestID: requestID, tx: tx)
+                log += try await mapping.reevaluate(userIDs: delta.userIDs, in: context)
             }
         }
         try await tx.record(log + warnings, groups: [group])

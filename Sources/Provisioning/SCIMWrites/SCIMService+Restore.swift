@@ -26,13 +26,11 @@ extension SCIMService {
             let active = attributes["active"]?.boolValue ?? true
             if attributes == user.attributes && active && !user.scimActive {
                 // The DELETE that unlinked it deactivated it and left `active` as it was: nothing for write() to see.
-                log += try await LifecycleEffects.handle(
-                    .providerReactivated, user: &user, at: timestamp, providerID: provider.id, requestID: requestID,
-                    tx: tx)
+                log += try await LifecycleEffects.handle(.providerReactivated, user: &user, in: context)
             }
             try await tx.updateUser(user)
-            var mapping = try await MappingEffects(provider: provider, tx: tx)
-            log += try await mapping.reevaluate([user], at: timestamp, requestID: requestID, tx: tx)
+            var mapping = try await MappingEffects(in: context)
+            log += try await mapping.reevaluate([user], in: context)
             try await tx.record(log, users: [user])
         }
         _ = try await write(UserInput(attributes: attributes, dropped: []), over: user, in: context)
@@ -84,9 +82,9 @@ extension SCIMService {
         ]
         log += try await memberEntries(
             added: added, removed: [], group: group, at: timestamp, requestID: requestID, tx: tx)
-        var mapping = try await MappingEffects(provider: provider, tx: tx)
+        var mapping = try await MappingEffects(in: context)
         if mapping.isMapped(groupID: group.id) {
-            log += try await mapping.reevaluate(userIDs: added, at: timestamp, requestID: requestID, tx: tx)
+            log += try await mapping.reevaluate(userIDs: added, in: context)
         }
         try await tx.record(log, groups: [group])
     }

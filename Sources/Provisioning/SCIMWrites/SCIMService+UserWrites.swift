@@ -30,9 +30,7 @@ extension SCIMService {
             isNew = false
             log.append(entry(.created, user, provider, timestamp, requestID, detail: "linked again"))
             if active {
-                log += try await LifecycleEffects.handle(
-                    .providerReactivated, user: &user, at: timestamp, providerID: provider.id,
-                    requestID: requestID, tx: tx)
+                log += try await LifecycleEffects.handle(.providerReactivated, user: &user, in: context)
             }
             try await tx.updateUser(user)
         } else {
@@ -49,8 +47,8 @@ extension SCIMService {
             log += try await deactivate(&user, in: context)
             try await tx.updateUser(user)
         }
-        var mapping = try await MappingEffects(provider: provider, tx: tx)
-        let placed = try await mapping.reevaluate([user], at: timestamp, requestID: requestID, isNew: isNew, tx: tx)
+        var mapping = try await MappingEffects(in: context)
+        let placed = try await mapping.reevaluate([user], isNew: isNew, in: context)
         if isNew {
             // A new user's placement is part of its `created` entry; only organizations created on the
             // way get entries of their own.
@@ -261,9 +259,7 @@ extension SCIMService {
         let active = attributes["active"]?.boolValue ?? true
         if active != existing.scimActive {
             if active {
-                log += try await LifecycleEffects.handle(
-                    .providerReactivated, user: &user, at: timestamp, providerID: provider.id, requestID: requestID,
-                    tx: tx)
+                log += try await LifecycleEffects.handle(.providerReactivated, user: &user, in: context)
             } else {
                 log += try await deactivate(&user, in: context)
             }
@@ -271,8 +267,8 @@ extension SCIMService {
         try await tx.updateUser(user)
         // Only method `attribute` reads attributes; the provider says so before any rule is read.
         if MappingEffects.attributesMatter(provider) {
-            var mapping = try await MappingEffects(provider: provider, tx: tx)
-            log += try await mapping.reevaluate([user], at: timestamp, requestID: requestID, tx: tx)
+            var mapping = try await MappingEffects(in: context)
+            log += try await mapping.reevaluate([user], in: context)
         }
         log += warnings(input.dropped + dropped.values, user, provider, timestamp, requestID)
         try await tx.record(log, users: [user])
@@ -293,10 +289,9 @@ extension SCIMService {
 
     /// The provider turned the user inactive: blocked now, deactivation scheduled (or held by the guard).
     static func deactivate(_ user: inout UserRecord, in context: WriteContext) async throws -> [SyncLogEntry] {
-        let (provider, timestamp, requestID, tx) = context.parts
-        let event = try await LifecycleEffects.providerDeactivation(provider: provider, at: timestamp, tx: tx)
-        return try await LifecycleEffects.handle(
-            event, user: &user, at: timestamp, providerID: provider.id, requestID: requestID, tx: tx)
+        let event = try await LifecycleEffects.providerDeactivation(
+            provider: context.provider, at: context.now, tx: context.tx)
+        return try await LifecycleEffects.handle(event, user: &user, in: context)
     }
 
     /// Top-level attribute names whose values differ (extension attributes as `urn:…:name`).

@@ -49,11 +49,14 @@ package enum WriteResult: Sendable, Hashable {
 /// What every write's transaction body works with: the provider as it is in the transaction, the write's
 /// instant, the request id its sync-log entries carry (for a bulk operation, `<request>/<index>`), and the
 /// transaction.
-struct WriteContext {
+struct WriteContext: TransactionContext {
     var provider: Provider
     let now: Date
     let requestID: String?
     let tx: any StoreTransaction
+
+    /// The provider the effects' sync-log entries name.
+    var providerID: String? { provider.id }
 
     /// The four, for bodies that name them one by one.
     var parts: (provider: Provider, now: Date, requestID: String?, tx: any StoreTransaction) {
