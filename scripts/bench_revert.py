@@ -70,7 +70,8 @@ def main():
                                  "c42OrgName": "EMEA" if i < n // 2 else "APAC"}) for i in range(n)]
     seconds, results = parallel(args.base, args.secret, users)
     ids = [body.get("id") for status, body in results if status == 201]
-    assert len(ids) == n, f"{len(ids)} of {n} users created"
+    failed = [(status, body.get("detail")) for status, body in results if status != 201]
+    assert len(ids) == n, f"{len(ids)} of {n} users created; {failed[:3]}"
     print(f"load: {n} users in {seconds:.1f} s ({n / seconds:.0f} users/s)", flush=True)
     conn, prefix = client(args.base)
     status, group = send(conn, prefix, args.secret, "POST", "/Groups", {

@@ -36,6 +36,25 @@ extension SQLTransaction {
         }
     }
 
+    package func insertOrganizationIfAbsent(_ o: Organization) async throws -> Organization {
+        // On PostgreSQL a concurrent insert of the name makes this wait for its transaction; once it committed, the
+        // insert does nothing and the read below (a new snapshot at READ COMMITTED) finds its row.
+        let inserted = try await fetchAll(
+            """
+            INSERT INTO organizations (id, name, name_lower, parent_id, default_roles, created_by_provider,
+            created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name_lower) DO NOTHING RETURNING id
+            """,
+            [
+                o.id, o.name, o.name.lowercased(), o.parentID, Self.list(o.defaultRoles), o.createdByProvider,
+                RowCoding.milliseconds(o.createdAt),
+            ])
+        if !inserted.isEmpty { return o }
+        guard let existing = try await organization(name: o.name) else {
+            throw ProvisioningError.conflict("An organization named '\(o.name)' already exists.")
+        }
+        return existing
+    }
+
     package func updateOrganization(_ o: Organization) async throws {
         try await unique("An organization named '\(o.name)' already exists.") {
             try await execute(

@@ -33,6 +33,19 @@ extension StoreConformance {
             root?.name == Organization.rootName && root?.parentID == nil && root?.defaultRoles == [Role.desktopUser])
         #expect(byName == sales)
         #expect(all.map(\.id) == [Organization.rootID, "o-sales"])
+        // Inserting unless present: a name taken answers the organization that has it, and nothing is added.
+        let (taken, fresh) = try await store.withTransaction { tx in
+            (
+                try await tx.insertOrganizationIfAbsent(
+                    Organization(id: "o-dup", name: "SALES", parentID: nil, defaultRoles: [], createdAt: epoch)),
+                try await tx.insertOrganizationIfAbsent(
+                    Organization(
+                        id: "o-emea", name: "EMEA", parentID: Organization.rootID, defaultRoles: [], createdAt: epoch))
+            )
+        }
+        #expect(taken == sales && fresh.id == "o-emea")
+        #expect(try await store.read { tx in try await tx.organization(name: "emea")?.id } == "o-emea")
+        #expect(try await store.read { tx in try await tx.organization(id: "o-dup") } == nil)
         await expectConflict {
             try await store.withTransaction { tx in
                 try await tx.insertOrganization(

@@ -60,6 +60,40 @@ struct PostgresStoreTests {
         }
     }
 
+    /// Method `attribute` places two users in the same new organization at once, from two instances: both are
+    /// created, in one organization, logged `org-created` once (a unique violation on the name answered 409 before).
+    @Test func twoInstancesPlacingUsersInTheSameNewOrganizationBothSucceed() async throws {
+        try await PostgresTesting.withStore { first in
+            let second = try await PostgresStore.open(first.url)
+            try await second.whileRunning {
+                let admin = AdminService(store: first)
+                let issued = try await admin.addProvider(name: "Okta")
+                _ = try await admin.setOrganizationMapping(
+                    providerID: issued.provider.id, method: .attribute, organization: nil, attribute: nil, parent: nil)
+                for round in 0..<10 {
+                    func user(_ n: Int) -> JSONObject {
+                        [
+                            "schemas": [.string(SchemaURN.user)], "userName": .string("u\(round)-\(n)@example.com"),
+                            "c42OrgName": .string("Region \(round)"),
+                        ]
+                    }
+                    let (x, y) = (user(1), user(2))
+                    async let a = Self.outcome {
+                        try await SCIMService(store: first).perform(.post(.users, x), for: issued.provider).user
+                    }
+                    async let b = Self.outcome {
+                        try await SCIMService(store: second).perform(.post(.users, y), for: issued.provider).user
+                    }
+                    let outcomes = await [a, b]
+                    #expect(outcomes == ["created", "created"], "round \(round): \(outcomes)")
+                }
+                let organizations = try await admin.organizations().filter { $0.organization.name.hasPrefix("Region ") }
+                #expect(organizations.count == 10 && organizations.allSatisfy { $0.users == 2 })
+                #expect(try await admin.syncLog(SyncLogQuery(action: .orgCreated, limit: 100)).count == 10)
+            }
+        }
+    }
+
     static func outcome(_ body: () async throws -> UserRecord) async -> String {
         do {
             _ = try await body()

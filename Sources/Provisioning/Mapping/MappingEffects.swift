@@ -215,8 +215,10 @@ package struct MappingEffects: Sendable {
         guard var planned = try await resolve(target, tx: tx) else { return nil }
         planned.id = ResourceID.generate()
         planned.createdAt = now
-        try await tx.insertOrganization(planned)
-        remember(planned)
+        let stored = try await tx.insertOrganizationIfAbsent(planned)
+        remember(stored)
+        // Another write created it a moment ago: it is that one's to log.
+        guard stored.id == planned.id else { return stored }
         let parent = try await organization(id: planned.parentID ?? Organization.rootID, tx: tx)
         log.append(
             SyncLogEntry(

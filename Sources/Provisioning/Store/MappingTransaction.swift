@@ -11,6 +11,10 @@ package protocol MappingTransaction {
     func organizations() async throws -> [Organization]
     /// Inserts an organization; a taken name (case-insensitive) is a `conflict`.
     func insertOrganization(_ organization: Organization) async throws
+    /// Inserts an organization unless one with its name (case-insensitive) exists, or is committed meanwhile by a
+    /// concurrent transaction (PostgreSQL waits for it); returns the one stored under the name. What mappings use,
+    /// so that two writes placing users in the same new organization at once both succeed.
+    func insertOrganizationIfAbsent(_ organization: Organization) async throws -> Organization
     func updateOrganization(_ organization: Organization) async throws
     /// How many users each organization has, keyed by organization id (organizations without users left out).
     func organizationUserCounts() async throws -> [String: Int]

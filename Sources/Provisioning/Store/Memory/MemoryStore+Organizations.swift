@@ -16,6 +16,11 @@ extension MemoryTransaction {
         }
         state.organizations.append(organization)
     }
+    func insertOrganizationIfAbsent(_ organization: Organization) async throws -> Organization {
+        if let existing = try await self.organization(name: organization.name) { return existing }
+        state.organizations.append(organization)
+        return organization
+    }
     func updateOrganization(_ organization: Organization) async throws {
         if let other = try await self.organization(name: organization.name), other.id != organization.id {
             throw ProvisioningError.conflict("An organization named '\(organization.name)' already exists.")
