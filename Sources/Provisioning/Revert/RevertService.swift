@@ -17,6 +17,8 @@ package struct RevertService: Sendable {
     /// Users restored per transaction (a batch that fails is done again user by user, so one refusal costs only
     /// that user).
     static let batchSize = 50
+    /// Batches in flight at once.
+    static let concurrentBatches = 4
 
     package init(store: any ProvisioningStore, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
@@ -194,20 +196,20 @@ package struct RevertService: Sendable {
         var outcome = Outcome(
             plan: plan, revertID: "revert-" + ResourceID.generate().prefix(8).lowercased(), failures: [])
         // Users first: a group's members must be linked users of the provider again before they are added back.
-        for start in stride(from: 0, to: plan.users.count, by: Self.batchSize) {
-            let batch = Array(plan.users[start..<min(start + Self.batchSize, plan.users.count)])
-            do {
-                try await restore(batch, providerID: providerID, revertID: outcome.revertID)
-            } catch {
-                for user in batch {
-                    do {
-                        try await restore([user], providerID: providerID, revertID: outcome.revertID)
-                    } catch {
-                        outcome.failures.append(
-                            .init(kind: "user", id: user.id, name: user.userName, reason: Self.reason(error)))
-                    }
-                }
+        // Batches touch disjoint users, so several run at once (PostgreSQL writes them concurrently; SQLite commits
+        // them together).
+        let batches = stride(from: 0, to: plan.users.count, by: Self.batchSize).map {
+            Array(plan.users[$0..<min($0 + Self.batchSize, plan.users.count)])
+        }
+        let revertID = outcome.revertID
+        outcome.failures += try await withThrowingTaskGroup(of: [RevertPlan.Resource].self) { group in
+            var failures: [RevertPlan.Resource] = []
+            for (n, batch) in batches.enumerated() {
+                if n >= Self.concurrentBatches, let done = try await group.next() { failures += done }
+                group.addTask { await restoreReportingFailures(batch, providerID: providerID, revertID: revertID) }
             }
+            for try await done in group { failures += done }
+            return failures
         }
         for group in plan.groups {
             do {
@@ -231,6 +233,26 @@ package struct RevertService: Sendable {
             at: now(), providerID: providerID, action: .reverted, detail: detail, requestID: outcome.revertID)
         try await store.withTransaction { tx in try await tx.record([entry]) }
         return outcome
+    }
+
+    /// Restores a batch in one transaction; when that fails, each user in its own, and returns those refused.
+    private func restoreReportingFailures(_ batch: [RevertPlan.UserChange], providerID: String, revertID: String) async
+        -> [RevertPlan.Resource]
+    {
+        do {
+            try await restore(batch, providerID: providerID, revertID: revertID)
+            return []
+        } catch {
+            var failures: [RevertPlan.Resource] = []
+            for user in batch {
+                do {
+                    try await restore([user], providerID: providerID, revertID: revertID)
+                } catch {
+                    failures.append(.init(kind: "user", id: user.id, name: user.userName, reason: Self.reason(error)))
+                }
+            }
+            return failures
+        }
     }
 
     private func restore(_ users: [RevertPlan.UserChange], providerID: String, revertID: String) async throws {
