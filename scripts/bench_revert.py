@@ -6,7 +6,7 @@ then the bad push with 8 clients: 30% of the users deactivated (PATCH active fal
 the other organization (PATCH c42OrgName), and the group emptied (Entra's PATCH remove members). Prints one line per
 phase with its rate, and `WRITES {...}` with the PATCH rate (what before-images cost is paid on).
 
-Usage: bench_revert.py BASE_URL SECRET [--users N]
+Usage: bench_revert.py BASE_URL SECRET [--users N] [--tag T]
 """
 import argparse
 import http.client
@@ -61,12 +61,13 @@ def main():
     parser.add_argument("base")
     parser.add_argument("secret")
     parser.add_argument("--users", type=int, default=10000)
+    parser.add_argument("--tag", default="", help="put in every userName, so runs can share a database")
     args = parser.parse_args()
     n = args.users
     users = [("POST", "/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                                 "userName": f"user{i}@example.com", "active": True,
+                                 "userName": f"user{i}{args.tag}@example.com", "active": True,
                                  "name": {"givenName": f"Given{i}", "familyName": f"Family{i}"},
-                                 "emails": [{"value": f"user{i}@example.com", "type": "work", "primary": True}],
+                                 "emails": [{"value": f"user{i}{args.tag}@example.com", "type": "work", "primary": True}],
                                  "c42OrgName": "EMEA" if i < n // 2 else "APAC"}) for i in range(n)]
     seconds, results = parallel(args.base, args.secret, users)
     ids = [body.get("id") for status, body in results if status == 201]

@@ -5,7 +5,8 @@
 # default (DATABASE=postgres://… for PostgreSQL; each run adds a provider of its own).
 # Prints each phase and a last line "revert: N users restored in S s (R users/s); preview P s".
 # With BASELINE_BIN (a build without before-images), it instead runs ROUNDS interleaved pushes with each binary and
-# prints "before-image cost on PATCH: N%" from the median PATCH rates.
+# prints "before-image cost on PATCH: N%" from the median PATCH rates (MAPPING=none leaves the attribute mapping out,
+# for a baseline that predates the fix of concurrent organization creation on PostgreSQL).
 # Usage: scripts/bench_revert.sh
 # Env: ROSTER_BIN (default: builds .build/release/roster), USERS (10000), DATABASE, BASELINE_BIN, ROUNDS (3)
 set -euo pipefail
@@ -21,20 +22,22 @@ work="$(mktemp -d)"; port=$((18000 + RANDOM % 900))
 server=""
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
-# push BIN DB: a provider with attribute mapping, the server, the load and the bad push; leaves $id and the
-# push's output in $work/push.out.
+# push BIN DB [MAPPING]: a provider (with attribute mapping unless MAPPING is "none"), the server, the load and the
+# bad push; leaves $id and the push's output in $work/push.out.
 push() {
-  local bin="$1" db="$2" secret
+  local bin="$1" db="$2" mapping="${3:-attribute}" secret
   "$bin" provider add --database "$db" --name "Bench $RANDOM" --json > "$work/p.json"
   id=$(python3 -c "import json;print(json.load(open('$work/p.json'))['id'])")
   secret=$(python3 -c "import json;print(json.load(open('$work/p.json'))['secret'])")
-  "$bin" org add Regions --database "$db" > /dev/null 2>&1 || true
-  "$bin" org-mapping set "$id" --method attribute --parent Regions --database "$db" > /dev/null
+  if [ "$mapping" = attribute ]; then
+    "$bin" org add Regions --database "$db" > /dev/null 2>&1 || true
+    "$bin" org-mapping set "$id" --method attribute --parent Regions --database "$db" > /dev/null
+  fi
   "$bin" serve --database "$db" --port "$port" --rate-limit 0 --log-level warning > "$work/server.log" 2>&1 &
   server=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
   python3 "$ROOT/scripts/bench_revert.py" "http://127.0.0.1:$port/scim/$id/v2" "$secret" --users "$USERS" \
-    > "$work/push.out"
+    --tag "-$RANDOM$RANDOM" > "$work/push.out"
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
 }
 
@@ -44,7 +47,7 @@ if [ -n "${BASELINE_BIN:-}" ]; then
   for round in $(seq 1 "$ROUNDS"); do
     for which in baseline current; do
       bin="$ROSTER_BIN"; [ "$which" = baseline ] && bin="$BASELINE_BIN"
-      push "$bin" "${DATABASE:-$work/ab-$RANDOM.sqlite}"
+      push "$bin" "${DATABASE:-$work/ab-$RANDOM.sqlite}" "${MAPPING:-attribute}"
       rate=$(awk '/^WRITES /{sub(/^WRITES /, ""); print}' "$work/push.out" | python3 -c "import json,sys;print(json.load(sys.stdin)['patch_per_s'])")
       echo "round $round, $which: $rate PATCH/s"
       if [ "$which" = baseline ]; then old+=("$rate"); else new+=("$rate"); fi
