@@ -117,6 +117,10 @@ import Testing
             #expect(try await okta.send(.delete, "/Groups/\(contractors)").status == .noContent)
             let newcomer = try await MappingAPITests.createUser(
                 okta, "new@example.com", extra: #","c42OrgName":"EMEA""#)
+            // Changed after its creation: still left alone (its first image is no state to go back to).
+            let titled = try await okta.send(
+                .patch, "/Users/\(newcomer)", GroupsAPITests.patch(#"[{"op":"replace","path":"title","value":"New"}]"#))
+            #expect(titled.status == .ok)
             // The guard held most deactivations; the first ones come due and move archives to cold storage.
             #expect(try await LifecycleAPITests.scheduler(admin.store, at: 901).runDue() > 0)
             let u500 = try await admin.user(email: "u500@example.com")
@@ -143,7 +147,7 @@ import Testing
             var after = try await Self.dump(admin.store, providerID: pid)
             // The created user is left alone: the only difference is it, and its organization's count.
             let placed = try await admin.user(id: newcomer)
-            #expect(placed.linked && placed.status == .active)
+            #expect(placed.linked && placed.status == .active && placed.attributes["title"] == "New")
             after.removeAll { $0.hasPrefix("user \(newcomer) ") }
             after = after.map { line in
                 guard line.hasPrefix("organization \(placed.organizationID) "),
@@ -229,12 +233,17 @@ import Testing
         try await AdminAPITests.withAPI(kind) { api, okta, pid in
             let ann = try await MappingAPITests.createUser(okta, "ann@example.com")
             try await Task.sleep(for: .milliseconds(5))
+            let since = #"{"since":"\#(Timestamp.format(Date()))"}"#
+            try await Task.sleep(for: .milliseconds(5))
             try await Self.deactivate(okta, ann)
-            let preview = try await api.send(.post, "/api/v1/providers/\(pid)/revert?dryRun=true", #"{"since":"1m"}"#)
+            // Since a minute ago, Ann was created in the period: left alone.
+            let recent = try await api.send(.post, "/api/v1/providers/\(pid)/revert?dryRun=true", #"{"since":"1m"}"#)
+            #expect(recent.json["createdUsers"]?.arrayValue?.count == 1 && recent.json["users"]?.arrayValue == [])
+            let preview = try await api.send(.post, "/api/v1/providers/\(pid)/revert?dryRun=true", since)
             #expect(preview.status == .ok)
             #expect(preview.json["counts"]?.objectValue?["reactivated"] == .int(1))
             #expect(try await okta.send(.get, "/Users/\(ann)").object["active"] == false, "a preview writes nothing")
-            let done = try await api.send(.post, "/api/v1/providers/\(pid)/revert", #"{"since":"1m"}"#)
+            let done = try await api.send(.post, "/api/v1/providers/\(pid)/revert", since)
             #expect(done.status == .ok)
             #expect(done.json["revertId"]?.stringValue?.hasPrefix("revert-") == true)
             #expect(try await okta.send(.get, "/Users/\(ann)").object["active"] == true)

@@ -67,7 +67,8 @@ package struct RevertService: Sendable {
         }
     }
 
-    /// The ids of the users the provider created (or pushed again) since `since`, from the sync log.
+    /// The users the provider created (or pushed again) since `since`, from the sync log, with the first time: those
+    /// no write changed since have no image, and are listed from here.
     private func createdUsers(providerID: String, since: Date) async throws -> [String: Date] {
         var created: [String: Date] = [:]
         var before: Int64?
@@ -98,6 +99,15 @@ package struct RevertService: Sendable {
                         reason: user.isLocal ? "now a local user" : "now managed by another provider"))
                 continue
             }
+            guard user.createdAt < since else {
+                // Created in the period: its first image is a state after its creation, not one to go back to.
+                leftAlone.insert(id)
+                plan.createdUsers.append(
+                    .init(
+                        kind: "user", id: id, name: user.userName, reason: "created \(Timestamp.format(user.createdAt))"
+                    ))
+                continue
+            }
             guard target.linked else {
                 leftAlone.insert(id)
                 if user.linked {
@@ -118,7 +128,9 @@ package struct RevertService: Sendable {
             }
         }
         for (id, at) in created.sorted(by: { $0.value < $1.value }) where targets.users[id] == nil {
-            guard let user = try await tx.user(id: id), user.providerID == providerID, user.linked else { continue }
+            guard let user = try await tx.user(id: id), user.providerID == providerID, user.linked,
+                user.createdAt >= since
+            else { continue }
             leftAlone.insert(id)
             plan.createdUsers.append(
                 .init(kind: "user", id: id, name: user.userName, reason: "created \(Timestamp.format(at))"))
