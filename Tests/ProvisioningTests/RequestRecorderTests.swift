@@ -34,4 +34,23 @@ import Testing
             RecordedRequestQuery(providerID: provider.id, limit: 1))
         #expect(newest.first?.requestID == "r4999")
     }
+
+    /// A stranger's requests to made-up provider ids cost little: 60 a minute in all are kept waiting (each would
+    /// cost memory for a minute and a read at the next write), and none is written; a real provider's unauthenticated
+    /// requests have their own 60 a minute once the recorder knows the provider exists.
+    @Test func unauthenticatedRequestsForUnknownIdsAreCappedTogether() async throws {
+        let store = MemoryStore()
+        let provider = try await AdminService(store: store).addProvider(name: "Okta").provider
+        let recorder = RequestRecorder(store: store, logger: Logger(label: "test"))
+        try await recorder.refresh()
+        // 1,000 within one minute (the helper's times are seconds).
+        for n in 0..<1000 { recorder.record(Self.captured(n % 60, status: 401, provider: "made\(n)up")) }
+        #expect(recorder.waiting.requests == 60)
+        #expect(recorder.waiting.countedProviders == 60)
+        #expect(try await recorder.flush() == 0)  // no such providers
+        // The strangers' allowance is spent, the known provider's is not: at most 60, without their bodies.
+        for n in 0..<100 { recorder.record(Self.captured(n % 60, status: 401, provider: provider.id)) }
+        #expect(recorder.waiting.requests == 60)
+        #expect(try await recorder.flush() == 60)
+    }
 }

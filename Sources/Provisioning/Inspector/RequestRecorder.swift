@@ -37,7 +37,9 @@ package struct CapturedRequest: Sendable {
 /// - At most ``Options/pendingBytesLimit`` bytes of bodies wait for a write; beyond that the oldest waiting
 ///   requests are dropped and counted.
 /// - Requests answered before authenticating are kept at most ``Options/unauthenticatedPerMinute`` times a minute
-///   per provider, without their bodies, so that a stranger cannot flush a provider's ring.
+///   per provider, without their bodies, so that a stranger cannot flush a provider's ring. For ids not known to
+///   exist (read with the switches, or found by a write) that many a minute are kept in all, so that made-up ids
+///   cost neither memory nor reads, while a provider added since the last read still shows its first 401s.
 /// - A crash loses what had not been written yet (at most one interval): the ring is a diagnostic, not a record.
 package final class RequestRecorder: Service, Sendable {
     package struct Options: Sendable {
@@ -61,6 +63,10 @@ package final class RequestRecorder: Service, Sendable {
         var unauthenticated: [String: Int] = [:]
         /// Providers that do not record, as last read: their requests are not even captured.
         var notRecording: Set<String> = []
+        /// Providers that exist, as last read and as writes found them.
+        var known: Set<String> = []
+        /// Unauthenticated requests for ids not in `known` this minute, of every id together.
+        var strangers = 0
     }
 
     let store: any ProvisioningStore
@@ -91,6 +97,11 @@ package final class RequestRecorder: Service, Sendable {
                 if minute != p.minute {
                     p.minute = minute
                     p.unauthenticated = [:]
+                    p.strangers = 0
+                }
+                if !p.known.contains(request.providerID) {
+                    guard p.strangers < perMinute else { return }
+                    p.strangers += 1
                 }
                 let count = p.unauthenticated[request.providerID, default: 0]
                 guard count < perMinute else { return }
@@ -123,6 +134,11 @@ package final class RequestRecorder: Service, Sendable {
     /// Requests dropped because their bodies did not fit ``Options/pendingBytesLimit``, since the process started.
     package var dropped: Int { pending.withLock { $0.dropped } }
 
+    /// What waits in memory: requests for the next write, and providers with an unauthenticated count this minute.
+    package var waiting: (requests: Int, countedProviders: Int) {
+        pending.withLock { ($0.captured.count, $0.unauthenticated.count) }
+    }
+
     package func run() async throws {
         var refreshed = ContinuousClock.now
         await refreshLogging()
@@ -137,10 +153,13 @@ package final class RequestRecorder: Service, Sendable {
         await flushLogging()  // what the last requests left
     }
 
-    /// Reads which providers do not record.
+    /// Reads which providers exist, and which of them do not record.
     package func refresh() async throws {
-        let off = try await store.read { tx in Set(try await tx.providers().filter { !$0.recordsRequests }.map(\.id)) }
-        pending.withLock { $0.notRecording = off }
+        let providers = try await store.read { tx in try await tx.providers() }
+        pending.withLock { p in
+            p.notRecording = Set(providers.filter { !$0.recordsRequests }.map(\.id))
+            p.known = Set(providers.map(\.id))
+        }
     }
 
     func refreshLogging() async {
@@ -171,9 +190,9 @@ package final class RequestRecorder: Service, Sendable {
         let (count, recording, settings) = try await store.withTransaction { tx in
             let settings = try await RequestInspector.Settings.read(tx)
             let redaction = settings.redaction
-            var recording: [String: Bool] = [:]
+            var recording: [String: Bool] = [:]  // of the providers that exist
             for id in Set(batch.map(\.providerID)) {
-                recording[id] = try await tx.provider(id: id)?.recordsRequests ?? false
+                recording[id] = try await tx.provider(id: id)?.recordsRequests
             }
             let survivors = Self.survivors(
                 batch.filter { recording[$0.providerID] == true }, keep: settings.requestsKept,
@@ -198,6 +217,7 @@ package final class RequestRecorder: Service, Sendable {
         pending.withLock { p in
             (p.keep, p.keepFailures) = (settings.requestsKept, settings.failuresKept)
             for (id, on) in recording {
+                p.known.insert(id)
                 if on { p.notRecording.remove(id) } else { p.notRecording.insert(id) }
             }
         }
