@@ -95,6 +95,9 @@ package final class PostgresStore: ProvisioningStore, Service {
 
     static func applicationName(_ url: PostgresURL) -> String { "roster" + (url.schema.map { "/" + $0 } ?? "") }
 
+    /// The store runs itself (``run()``).
+    package var service: (any Service)? { self }
+
     /// Runs the connection pool until the task is cancelled or the service group shuts down.
     package func run() async throws {
         await client.run()

@@ -202,9 +202,9 @@ package final class SQLiteStore: ProvisioningStore, Service {
     /// Wakes ``run()`` to write the queue, while it runs.
     let writer = Mutex<AsyncStream<Void>.Continuation?>(nil)
 
-    /// Has the queue written: by ``run()`` when the store runs as a service (the server's and every command's
-    /// store does, see `roster`'s `CommandServices`), else by a task started for it (a store a test opens). The
-    /// task ends when the queue is empty.
+    /// Has the queue written: by ``run()`` when the store runs as a service (in the server's service group, or
+    /// beside a command: `roster`'s `CommandServices`), else by a task started for it (a store a test opens, or
+    /// a write before the service runs). The task ends when the queue is empty.
     func wakeWriter() {
         if let writer = writer.withLock({ $0 }) {
             writer.yield()
@@ -212,6 +212,12 @@ package final class SQLiteStore: ProvisioningStore, Service {
             Task { await self.drain() }
         }
     }
+
+    /// The store runs itself (``run()``).
+    package var service: (any Service)? { self }
+
+    /// Whether ``run()`` is writing the queue (else each write's caller starts a task for it).
+    package var isRunning: Bool { writer.withLock { $0 != nil } }
 
     /// Writes the queue whenever writes arrive, until the task is cancelled or the service group shuts down;
     /// writes that arrive after that are written by a task of their own (``wakeWriter()``), so none waits forever.

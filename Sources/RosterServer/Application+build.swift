@@ -5,9 +5,15 @@ package import Provisioning
 import SCIM
 package import ServiceLifecycle
 
-/// The composition root of the service: routes, middleware, the store, the deactivation scheduler and the webhook
-/// dispatcher, ready to run; `services` (such as the OTLP exporter) run in the application's service group, and stop after the server.
-/// The scheduler sleeps on `clock` (tests pass their own).
+/// The composition root of the service: routes, middleware and everything long-lived in the application's one
+/// service group, ready to run: the store's own service (its pool or writer; first, so that it stops last, after
+/// everything that writes), `services` (such as the OTLP exporter), the deactivation scheduler (sleeping on `clock`;
+/// tests pass their own), the webhook dispatcher, the request recorder, then the HTTP server. Before the server
+/// accepts a connection it records the public URL Base URLs are built from and, while there is no admin yet, logs
+/// the console's one-time setup link.
+///
+/// The store comes opened (the executable picks the driver from `--database`): this module never links a database
+/// driver.
 package func buildApplication<C: Clock<Duration>>(
     configuration: ServerConfiguration, store: any ProvisioningStore, logger: Logger, services: [any Service] = [],
     clock: C = ContinuousClock()
@@ -23,7 +29,7 @@ package func buildApplication<C: Clock<Duration>>(
             maxHeaderListSize: ServerConfiguration.maxRequestHeadSize))
     let (requestTimeout, maxConnections) = (configuration.requestTimeout, max(1, configuration.maxConnections))
     let connections = ConnectionCount()
-    return Application(
+    var app = Application(
         router: router,
         server: HTTPServerBuilder { responder in
             RosterHTTP1Channel(
@@ -33,8 +39,25 @@ package func buildApplication<C: Clock<Duration>>(
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Roster",
             availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
-        services: services + [scheduler, webhooks, recorder],
+        services: (store.service.map { [$0] } ?? []) + services + [scheduler, webhooks, recorder],
         logger: logger)
+    app.beforeServerStarts {
+        try await prepareToServe(configuration: configuration, store: store, logger: logger)
+    }
+    return app
+}
+
+/// What serving needs written first, with the store running: the public URL, and the setup link while there is no
+/// admin.
+func prepareToServe(configuration: ServerConfiguration, store: any ProvisioningStore, logger: Logger) async throws {
+    try await AdminService(store: store).setPublicURL(configuration.publicURL)
+    if let token = try await AdminAccounts(store: store).issueSetupToken() {
+        var root = configuration.publicURL
+        while root.hasSuffix("/") { root.removeLast() }
+        logger.notice(
+            "No admin yet. Create the first one at \(root)/console/setup?token=\(token) (this link works once; `roster admin add` works too)."
+        )
+    }
 }
 
 /// The router alone, for tests that drive it without a socket. Without a `recorder` the request inspector records

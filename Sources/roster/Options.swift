@@ -27,12 +27,15 @@ struct DatabaseOptions: ParsableArguments {
         return (try? PostgresURL(parsing: path).description) ?? "a PostgreSQL database"
     }
 
-    /// Opens the store `--database` names and runs pending migrations.
-    func openStore(durability: SQLiteStore.Durability = .normal) async throws -> any ProvisioningStore {
+    /// Opens the store `--database` names and runs pending migrations; unless `running` is false (the server runs
+    /// it in its service group), its service runs beside the command (``CommandServices``).
+    func openStore(durability: SQLiteStore.Durability = .normal, running: Bool = true) async throws
+        -> any ProvisioningStore
+    {
         if isPostgres {
             do {
                 let store = try await PostgresStore.open(try PostgresURL(parsing: path))
-                CommandServices.run(store)
+                if running { CommandServices.run(store) }
                 return store
             } catch let error as PostgresURLError {
                 throw ValidationError("\(error)")
@@ -41,7 +44,7 @@ struct DatabaseOptions: ParsableArguments {
             }
         }
         let store = try openSQLite(durability: durability)
-        CommandServices.run(store)
+        if running { CommandServices.run(store) }
         return store
     }
 

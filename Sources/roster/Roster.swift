@@ -34,9 +34,9 @@ struct Roster: AsyncParsableCommand {
     }
 }
 
-/// The services a command starts while it runs (a PostgreSQL store's connection pool): each runs as a child task
-/// of the process's main task, and all of them stop when the command returns. `roster serve` runs its store the
-/// same way, so the pool outlives the HTTP server's graceful shutdown and closes after it.
+/// The services a command starts while it runs (a PostgreSQL store's connection pool, SQLite's writer): each runs
+/// as a child task of the process's main task, and all of them stop when the command returns. `roster serve` runs
+/// its store in the application's service group instead (`buildApplication`), where it stops last.
 enum CommandServices {
     static let (started, starting) = AsyncStream<any Service>.makeStream()
 

@@ -103,7 +103,8 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "roster")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let store = try await db.openStore(durability: durability)
+        // The application runs the store's service in its service group.
+        let store = try await db.openStore(durability: durability, running: false)
         let export = OTLPExport(endpoint: otelEndpoint, environment: ProcessInfo.processInfo.environment)
         let configuration = ServerConfiguration(
             host: host, port: port,
@@ -116,15 +117,7 @@ struct Serve: AsyncParsableCommand {
             metricsToken: metricsToken
                 ?? ProcessInfo.processInfo.environment["ROSTER_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
             tracing: export != nil)
-        try await AdminService(store: store).setPublicURL(configuration.publicURL)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.displayName)")
-        if let token = try await AdminAccounts(store: store).issueSetupToken() {
-            var root = configuration.publicURL
-            while root.hasSuffix("/") { root.removeLast() }
-            logger.notice(
-                "No admin yet. Create the first one at \(root)/console/setup?token=\(token) (this link works once; `roster admin add` works too)."
-            )
-        }
         let services = try export.map { [try Self.startTracing($0, logger: logger)] } ?? []
         let app = try buildApplication(configuration: configuration, store: store, logger: logger, services: services)
         // SIGINT and SIGTERM end the service group gracefully: in-flight requests finish, then the server stops.

@@ -1,16 +1,25 @@
 package import Foundation
 package import SCIM
+package import ServiceLifecycle
 
 /// Where providers, users, groups and memberships live: an embedded SQLite file, PostgreSQL, or memory.
 ///
 /// All work happens inside ``withTransaction(_:)``: the body reads and writes through a ``StoreTransaction`` and
-/// either everything it wrote commits or nothing does. Bodies are synchronous on purpose: the domain decides with
+/// either everything it wrote commits or nothing does. Bodies await nothing but the store: the domain decides with
 /// pure functions, so a transaction never waits on anything but the database, and holding it is short.
 package protocol ProvisioningStore: Sendable {
     /// Runs `body` in one read-write transaction; a thrown error rolls it back.
     func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
     /// Runs `body` against a consistent snapshot, without writing.
     func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+    /// What the store runs while it is open (PostgreSQL's connection pool, SQLite's writer), for the service group
+    /// of whatever uses it; `nil` when nothing needs to run (the default, the memory store). The application runs it
+    /// first, so that it stops last, after everything that writes.
+    var service: (any Service)? { get }
+}
+
+extension ProvisioningStore {
+    package var service: (any Service)? { nil }
 }
 
 /// The sort key of a list query, resolved against a resource type.
