@@ -30,16 +30,15 @@ enum ActivityChart {
     }
 
     /// One chart per kind, in ``ActivityKind`` order: its SVG, label and total.
-    static func charts(_ activity: Activity) -> [[String: Any]] {
+    static func charts(_ activity: Activity) -> [ActivitySection.Chart] {
         // The axis's words are HTML beside the chart: text inside a stretched SVG would be stretched too.
         let first = activity.buckets.first.map { bucketLabel($0.start, range: activity.range) } ?? ""
         let last = activity.buckets.last.map { bucketLabel($0.start, range: activity.range) } ?? ""
         return ActivityKind.allCases.map { kind in
-            [
-                "kind": kind.rawValue, "label": label(kind), "total": activity.totals[kind] ?? 0,
-                "peak": activity.buckets.map { $0.counts[kind] ?? 0 }.max() ?? 0, "first": first, "last": last,
-                "svg": svg(activity, kind),
-            ]
+            ActivitySection.Chart(
+                kind: kind.rawValue, label: label(kind), total: activity.totals[kind] ?? 0,
+                peak: activity.buckets.map { $0.counts[kind] ?? 0 }.max() ?? 0, first: first, last: last,
+                svg: svg(activity, kind))
         }
     }
 
@@ -76,25 +75,44 @@ enum ActivityChart {
     static func format(_ v: Double) -> String { String(format: "%.1f", v) }
 
     /// The table view: every bucket with any activity, newest first.
-    static func rows(_ activity: Activity) -> [[String: Any]] {
+    static func rows(_ activity: Activity) -> [ActivitySection.Row] {
         activity.buckets.reversed().compactMap { bucket in
             guard bucket.counts.values.contains(where: { $0 > 0 }) else { return nil }
-            return [
-                "bucket": bucketLabel(bucket.start, range: activity.range),
-                "counts": ActivityKind.allCases.map { ["n": bucket.counts[$0] ?? 0] },
-            ]
+            return ActivitySection.Row(
+                bucket: bucketLabel(bucket.start, range: activity.range),
+                counts: ActivityKind.allCases.map { .init(n: bucket.counts[$0] ?? 0) })
         }
     }
 
-    /// The console context of an activity section: charts, table, totals and the range switch.
-    static func context(_ activity: Activity, link: String) -> [String: Any] {
+    /// An activity section: charts, table, totals and the range switch.
+    static func section(_ activity: Activity, link: String) -> ActivitySection {
         let table = rows(activity)
-        return [
-            "charts": charts(activity), "rows": table, "hasRows": !table.isEmpty,
-            "kinds": ActivityKind.allCases.map { ["label": label($0)] },
-            "week": activity.range == .week, "rangeLabel": activity.range == .week ? "last 7 days" : "last 2 hours",
-            "weekLink": link + "?range=7d", "hoursLink": link + "?range=2h", "pending": activity.pending,
-            "held": activity.held,
-        ]
+        return ActivitySection(
+            charts: charts(activity), rows: table, hasRows: !table.isEmpty,
+            kinds: ActivityKind.allCases.map { .init(label: label($0)) }, week: activity.range == .week,
+            rangeLabel: activity.range == .week ? "last 7 days" : "last 2 hours", weekLink: link + "?range=7d",
+            hoursLink: link + "?range=2h", pending: activity.pending, held: activity.held)
     }
+}
+
+/// What `activity.mustache` reads: the Overview's and a provider page's activity.
+struct ActivitySection: Sendable {
+    struct Chart: Sendable {
+        var kind, label: String
+        var total, peak: Int
+        var first, last, svg: String
+    }
+    struct Row: Sendable {
+        struct Count: Sendable { var n: Int }
+        var bucket: String
+        var counts: [Count]
+    }
+    struct Kind: Sendable { var label: String }
+    var charts: [Chart]
+    var rows: [Row]
+    var hasRows: Bool
+    var kinds: [Kind]
+    var week: Bool
+    var rangeLabel, weekLink, hoursLink: String
+    var pending, held: Int
 }

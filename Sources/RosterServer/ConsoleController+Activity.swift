@@ -12,17 +12,17 @@ extension ConsoleController {
 
     /// The Overview page: every provider's activity, and the providers.
     func overview(_ signed: Signed, _ request: Request) async throws -> Response {
-        var context = base(signed, request, title: "Overview", nav: "navOverview")
-        try await addActivity(to: &context, providerID: nil, request: request, link: "/console/overview")
+        let activity = try await activitySection(providerID: nil, request: request, link: "/console/overview")
         let statuses = try await admin.providerStatuses()
-        context["hasProviders"] = !statuses.isEmpty
-        context["providers"] = statuses.map { s -> [String: Any] in
-            [
-                "id": s.provider.id, "name": s.provider.name, "users": s.users, "held": s.held,
-                "paused": s.provider.pausedAt != nil,
-            ]
-        }
-        return render("overview", context, request: request)
+        let page = OverviewPage(
+            activity: activity, hasProviders: !statuses.isEmpty,
+            providers: statuses.map { s in
+                .init(
+                    id: s.provider.id, name: s.provider.name, users: s.users, held: s.held,
+                    paused: s.provider.pausedAt != nil)
+            })
+        return render(
+            "overview", layout(signed, request, title: "Overview", nav: "navOverview"), page, request: request)
     }
 
     /// The Report page: what provisioning did since `since` (default 24h), for one provider or all.
@@ -33,22 +33,38 @@ extension ConsoleController {
         let now = Date()
         let from = try SettingLimit.lookBack.instant(since, now: now)
         let report = try await activity.report(providerID: provider, from: from, to: now)
-        var context = base(signed, request, title: "Provisioning report", nav: "navReport")
-        for (key, value) in ReportPage.context(report) { context[key] = value }
-        context["since"] = since
-        context["providerOptions"] = try await admin.providers().map {
-            ["value": $0.id, "label": $0.name, "selected": $0.id == provider] as [String: Any]
-        }
-        return render("report", context, request: request)
+        let page = ReportConsolePage(
+            report: ReportView(report), since: since,
+            providerOptions: try await admin.providers().map {
+                SelectOption(value: $0.id, label: $0.name, selected: $0.id == provider)
+            })
+        return render(
+            "report", layout(signed, request, title: "Provisioning report", nav: "navReport"), page, request: request)
     }
 
-    /// The activity section's context (`activity.mustache`) for one provider or all, in the range the query's
-    /// `range` names (`7d`, the default, or `2h`).
-    func addActivity(to context: inout [String: Any], providerID: String?, request: Request, link: String)
-        async throws
-    {
+    /// The activity section (`activity.mustache`) for one provider or all, in the range the query's `range` names
+    /// (`7d`, the default, or `2h`).
+    func activitySection(providerID: String?, request: Request, link: String) async throws -> ActivitySection {
         let range = try ActivityRange.parse(request.uri.queryParameters["range"].map(String.init))
-        let chart = try await activity.activity(providerID: providerID, range: range)
-        for (key, value) in ActivityChart.context(chart, link: link) { context[key] = value }
+        return ActivityChart.section(try await activity.activity(providerID: providerID, range: range), link: link)
     }
+}
+
+/// The Overview page.
+struct OverviewPage: Sendable {
+    struct Provider: Sendable {
+        var id, name: String
+        var users, held: Int
+        var paused: Bool
+    }
+    var activity: ActivitySection
+    var hasProviders: Bool
+    var providers: [Provider]
+}
+
+/// The console's Report page: the report and the period's form.
+struct ReportConsolePage: Sendable {
+    var report: ReportView
+    var since: String
+    var providerOptions: [SelectOption]
 }

@@ -62,52 +62,51 @@ extension ConsoleController {
     func organizations(_ signed: Signed, _ request: Request) async throws -> Response {
         let all = try await admin.organizations()
         let children = Dictionary(grouping: all, by: { $0.organization.parentID ?? "" })
-        var rows: [[String: Any]] = []
+        var rows: [OrganizationsPage.Row] = []
         func walk(_ parent: String, depth: Int) {
             for summary in children[parent] ?? [] {
                 let org = summary.organization
-                rows.append([
-                    "id": org.id, "name": org.name, "users": summary.users, "indent": Double(depth) * 1.5 + 0.6,
-                    "defaultRoles": org.defaultRoles.joined(separator: ", "),
-                    "createdBy": org.createdByProvider.map { "provider \($0) (attribute mapping)" }
-                        ?? (org.parentID == nil ? "built in" : "an admin"),
-                ])
+                rows.append(
+                    .init(
+                        id: org.id, name: org.name, users: summary.users, indent: Double(depth) * 1.5 + 0.6,
+                        defaultRoles: org.defaultRoles.joined(separator: ", "),
+                        createdBy: org.createdByProvider.map { "provider \($0) (attribute mapping)" }
+                            ?? (org.parentID == nil ? "built in" : "an admin")))
                 walk(org.id, depth: depth + 1)
             }
         }
         walk("", depth: 0)
-        var context = base(signed, request, title: "Organizations", nav: "navOrganizations")
-        context["organizations"] = rows
-        context["roles"] = Role.catalogue.map { ["name": $0.name] }
-        return render("organizations", context, request: request)
+        return render(
+            "organizations", layout(signed, request, title: "Organizations", nav: "navOrganizations"),
+            OrganizationsPage(organizations: rows, roles: Role.catalogue.map { .init(name: $0.name) }),
+            request: request)
     }
 
     func watchlists(_ signed: Signed, _ request: Request) async throws -> Response {
-        var items: [[String: Any]] = []
+        var items: [WatchlistsPage.Watchlist] = []
         for summary in try await admin.watchlists() {
             let (_, members) = try await admin.watchlistMembers(name: summary.watchlist.name, limit: 200)
-            items.append([
-                "name": summary.watchlist.name, "users": summary.users, "hasMembers": !members.isEmpty,
-                "members": members.map { ["id": $0.id, "userName": $0.userName] },
-            ])
+            items.append(
+                .init(
+                    name: summary.watchlist.name, users: summary.users, hasMembers: !members.isEmpty,
+                    members: members.map { .init(id: $0.id, userName: $0.userName) }))
         }
-        var context = base(signed, request, title: "Watchlists", nav: "navWatchlists")
-        context["watchlists"] = items
-        context["hasWatchlists"] = !items.isEmpty
-        return render("watchlists", context, request: request)
+        return render(
+            "watchlists", layout(signed, request, title: "Watchlists", nav: "navWatchlists"),
+            WatchlistsPage(watchlists: items, hasWatchlists: !items.isEmpty), request: request)
     }
 
     func legalHolds(_ signed: Signed, _ request: Request) async throws -> Response {
         let holds = try await admin.legalHolds()
-        var context = base(signed, request, title: "Legal holds", nav: "navHolds")
-        context["hasHolds"] = !holds.isEmpty
-        context["holds"] = holds.map {
-            [
-                "id": $0.id, "userName": $0.userName, "matter": $0.legalHoldMatter ?? "", "status": $0.status.rawValue,
-                "source": $0.providerID ?? "local",
-            ]
-        }
-        return render("legal-holds", context, request: request)
+        let page = LegalHoldsPage(
+            hasHolds: !holds.isEmpty,
+            holds: holds.map {
+                .init(
+                    id: $0.id, userName: $0.userName, matter: $0.legalHoldMatter ?? "", status: $0.status.rawValue,
+                    source: $0.providerID ?? "local")
+            })
+        return render(
+            "legal-holds", layout(signed, request, title: "Legal holds", nav: "navHolds"), page, request: request)
     }
 
     /// The sync-log filter of a request: provider, user (email), action, since (a `datetime-local` in UTC).
@@ -140,14 +139,6 @@ extension ConsoleController {
         let entries = try await admin.syncLog(query)
         let providers = try await admin.providers()
         let q = request.uri.queryParameters
-        var context = base(signed, request, title: "Sync log", nav: "navSyncLog")
-        context["providerOptions"] = providers.map {
-            ["value": $0.id, "label": $0.name, "selected": $0.id == query.providerID]
-        }
-        context["actionOptions"] = SyncAction.allCases.map { ["value": $0.rawValue, "selected": $0 == query.action] }
-        context["user"] = q["user"].map(String.init) ?? ""
-        context["since"] = q["since"].map(String.init) ?? ""
-        context["attribute"] = query.attribute ?? ""
         let filters = [
             ("provider", query.providerID ?? ""), ("user", q["user"].map(String.init) ?? ""),
             ("action", query.action?.rawValue ?? ""), ("since", q["since"].map(String.init) ?? ""),
@@ -155,19 +146,18 @@ extension ConsoleController {
         ]
         .filter { !$0.1.isEmpty }
         let queryString = filters.map { "\($0.0)=\(Self.queryEscape($0.1))" }.joined(separator: "&")
-        context["query"] = queryString
-        context["entries"] = entries.map(Self.row)
+        var older: String?
         if entries.count == query.limit, let last = entries.last?.sequence {
-            context["older"] = "/console/sync-log?" + (queryString.isEmpty ? "" : queryString + "&") + "before=\(last)"
+            older = "/console/sync-log?" + (queryString.isEmpty ? "" : queryString + "&") + "before=\(last)"
         }
-        return render("sync-log", context, request: request)
-    }
-
-    static func row(_ e: SyncLogEntry) -> [String: Any] {
-        [
-            "at": Timestamp.format(e.at), "action": e.action.rawValue, "user": e.userName ?? e.userID ?? "",
-            "userID": e.userID ?? "", "provider": e.providerID ?? "admin", "detail": e.detail ?? "",
-        ]
+        let page = SyncLogPage(
+            providerOptions: providers.map {
+                SelectOption(value: $0.id, label: $0.name, selected: $0.id == query.providerID)
+            },
+            actionOptions: SyncAction.allCases.map { SelectOption(value: $0.rawValue, selected: $0 == query.action) },
+            user: q["user"].map(String.init) ?? "", since: q["since"].map(String.init) ?? "",
+            attribute: query.attribute ?? "", query: queryString, entries: entries.map(SyncLogRow.init), older: older)
+        return render("sync-log", layout(signed, request, title: "Sync log", nav: "navSyncLog"), page, request: request)
     }
 
     /// Server-sent events: every new entry matching the filter, as `event: entry`, checked once a second, for as
@@ -201,5 +191,63 @@ extension ConsoleController {
         }
         return Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+    }
+}
+
+/// The organizations tree.
+struct OrganizationsPage: Sendable {
+    struct Row: Sendable {
+        var id, name: String
+        var users: Int
+        /// The row's indent, in `rem`, by its depth in the tree.
+        var indent: Double
+        var defaultRoles, createdBy: String
+    }
+    struct Role: Sendable { var name: String }
+    var organizations: [Row]
+    var roles: [Role]
+}
+
+/// The watchlists and their members.
+struct WatchlistsPage: Sendable {
+    struct Member: Sendable { var id, userName: String }
+    struct Watchlist: Sendable {
+        var name: String
+        var users: Int
+        var hasMembers: Bool
+        var members: [Member]
+    }
+    var watchlists: [Watchlist]
+    var hasWatchlists: Bool
+}
+
+/// The users on legal hold.
+struct LegalHoldsPage: Sendable {
+    struct Hold: Sendable { var id, userName, matter, status, source: String }
+    var hasHolds: Bool
+    var holds: [Hold]
+}
+
+/// The sync log, its filters and the link to older entries.
+struct SyncLogPage: Sendable {
+    var providerOptions, actionOptions: [SelectOption]
+    var user, since, attribute: String
+    /// The filters as a query string (for the CSV export and live updates).
+    var query: String
+    var entries: [SyncLogRow]
+    var older: String?
+}
+
+/// A sync-log entry as the console lists it.
+struct SyncLogRow: Sendable {
+    var at, action, user, userID, provider, detail: String
+
+    init(_ e: SyncLogEntry) {
+        at = Timestamp.format(e.at)
+        action = e.action.rawValue
+        user = e.userName ?? e.userID ?? ""
+        userID = e.userID ?? ""
+        provider = e.providerID ?? "admin"
+        detail = e.detail ?? ""
     }
 }

@@ -11,8 +11,8 @@ extension ConsoleController {
         routes.get("console/providers/new") { request, _ in
             await page(request) { signed in
                 render(
-                    "provider-new", base(signed, request, title: "Add provisioning provider", nav: "navProviders"),
-                    request: request)
+                    "provider-new", layout(signed, request, title: "Add provisioning provider", nav: "navProviders"),
+                    NoContent(), request: request)
             }
         }
         routes.post("console/providers") { request, _ in
@@ -62,28 +62,25 @@ extension ConsoleController {
     }
 
     func providers(_ signed: Signed, _ request: Request) async throws -> Response {
-        var context = base(signed, request, title: "Provisioning providers", nav: "navProviders")
         let statuses = try await admin.providerStatuses()
-        context["hasProviders"] = !statuses.isEmpty
-        context["providers"] = statuses.map { s -> [String: Any] in
-            [
-                "id": s.provider.id, "name": s.provider.name, "users": s.users, "groups": s.groups, "held": s.held,
-                "hasHeld": s.held > 0, "errors": s.errors24h,
-                "lastActivity": s.lastActivity.map(Self.time) ?? "never",
-                "lastRequest": s.lastRequest.map(Self.time) ?? "never",
-            ]
+        let rows = statuses.map { s in
+            ProvidersPage.Row(
+                id: s.provider.id, name: s.provider.name, users: s.users, groups: s.groups, held: s.held,
+                hasHeld: s.held > 0, errors: s.errors24h, lastActivity: s.lastActivity.map(Self.time) ?? "never",
+                lastRequest: s.lastRequest.map(Self.time) ?? "never")
         }
-        return render("providers", context, request: request)
+        return render(
+            "providers", layout(signed, request, title: "Provisioning providers", nav: "navProviders"),
+            ProvidersPage(hasProviders: !rows.isEmpty, providers: rows), request: request)
     }
 
     func credentials(_ signed: Signed, _ request: Request, _ issued: AdminService.IssuedCredentials) -> Response {
-        var context = base(signed, request, title: "API credentials", nav: "navProviders")
-        context["id"] = issued.provider.id
-        context["name"] = issued.provider.name
-        context["baseURL"] = issued.provider.baseURL(publicURL: configuration.publicURL)
-        context["username"] = issued.provider.username
-        context["secret"] = issued.secret
-        return renderer.page("provider-credentials", context)
+        renderer.page(
+            "provider-credentials", layout(signed, request, title: "API credentials", nav: "navProviders"),
+            CredentialsPage(
+                id: issued.provider.id, name: issued.provider.name,
+                baseURL: issued.provider.baseURL(publicURL: configuration.publicURL),
+                username: issued.provider.username, secret: issued.secret))
     }
 
     func provider(_ signed: Signed, _ request: Request, id: String) async throws -> Response {
@@ -91,106 +88,79 @@ extension ConsoleController {
         let overview = try await admin.mappingOverview(providerID: id)
         let organizations = try await admin.organizations()
         let watchlists = try await admin.watchlists()
-        let p = status.provider
-        var context = base(signed, request, title: p.name, nav: "navProviders")
-        context["id"] = p.id
-        context["name"] = p.name
-        context["baseURL"] = p.baseURL(publicURL: configuration.publicURL)
-        context["username"] = p.username
-        if let paused = p.pausedAt { context["pausedAt"] = Self.time(paused) }
-        context["recording"] = p.recordsRequests
-        context["users"] = status.users
-        context["groupCount"] = status.groups
-        context["delay"] = p.deactivationDelay.adminText
-        context["guardEnabled"] = p.deactivationGuard.enabled
-        context["guardPercent"] = p.deactivationGuard.percent
-        context["guardMinimum"] = p.deactivationGuard.minimum
-        context["delayMax"] = Duration.seconds(SettingLimit.deactivationDelay.range.upperBound).adminText
-        context["guardPercentMax"] = Int(SettingLimit.guardPercent.range.upperBound)
-        context["guardMinimumMax"] = Int(SettingLimit.guardMinimum.range.upperBound)
-        context["held"] = status.held
-        context["hasHeld"] = status.held > 0
-        if let tripped = p.guardTrippedAt { context["guardTripped"] = Self.time(tripped) }
-        let mapping = p.organizationMapping
-        context["methodSingle"] = mapping.method == .single
-        context["methodGroups"] = mapping.method == .groups
-        context["methodAttribute"] = mapping.method == .attribute
-        context["attribute"] = mapping.attribute ?? ""
-        context["organizations"] = organizations.map { o -> [String: Any] in
-            [
-                "name": o.organization.name, "isTarget": o.organization.id == mapping.organizationID,
-                "isParent": o.organization.id == mapping.parentID,
-            ]
-        }
-        context["orgRules"] = overview.organizationRules.map {
-            ["group": $0.group, "organization": $0.organization, "priority": $0.priority]
-        }
-        context["hasOrgRules"] = !overview.organizationRules.isEmpty
-        context["modeGroups"] = p.roleMappingMode == .groups
-        context["modeManual"] = p.roleMappingMode == .manual
-        context["roleRules"] = overview.roleRules.map {
-            ["group": $0.group, "roles": $0.roles.joined(separator: ", ")]
-        }
-        context["hasRoleRules"] = !overview.roleRules.isEmpty
-        context["unmappedGroups"] = overview.groupsWithoutRoles.map { ["displayName": $0.displayName] }
-        context["hasUnmappedGroups"] = !overview.groupsWithoutRoles.isEmpty
-        if let message = overview.roleMappingMessage { context["roleMessage"] = message }
-        context["roles"] = Role.catalogue.map { ["name": $0.name] }
-        context["watchlistRules"] = overview.watchlistRules.map { ["group": $0.group, "watchlist": $0.watchlist] }
-        context["hasWatchlistRules"] = !overview.watchlistRules.isEmpty
-        context["watchlists"] = watchlists.map { ["name": $0.watchlist.name] }
-        context["hasWatchlists"] = !watchlists.isEmpty
-        context["groups"] = overview.groups.map { ["displayName": $0.displayName, "members": $0.members] }
-        context["hasGroups"] = !overview.groups.isEmpty
-        context["noGroupsMessage"] = MappingMessage.noGroups
-        context["policyAcceptAndWarn"] = p.invalidData == .acceptAndWarn
-        context["policyReject"] = p.invalidData == .reject
         let warnings = try await admin.warningSummary(providerID: id)
-        context["hasWarnings"] = !warnings.isEmpty
-        context["warningCount"] = warnings.reduce(0) { $0 + $1.count }
-        context["warnings"] = warnings.map { group -> [String: Any] in
-            [
-                "attribute": group.attribute, "rule": group.rule, "count": group.count, "users": group.users,
-                "examples": group.examples.map { e -> [String: Any] in
-                    ["user": e.userName ?? e.userID ?? "", "userID": e.userID ?? "", "detail": e.detail ?? ""]
-                },
-                "link":
-                    "/console/sync-log?provider=\(Self.queryEscape(p.id))&action=warning&attribute=\(Self.queryEscape(group.attribute))",
-            ]
-        }
-        try await addActivity(to: &context, providerID: id, request: request, link: "/console/providers/\(id)")
-        return render("provider", context, request: request)
+        let p = status.provider
+        let mapping = p.organizationMapping
+        let page = ProviderPage(
+            id: p.id, name: p.name, baseURL: p.baseURL(publicURL: configuration.publicURL), username: p.username,
+            pausedAt: p.pausedAt.map(Self.time), recording: p.recordsRequests, users: status.users,
+            groupCount: status.groups, delay: p.deactivationDelay.adminText, guardEnabled: p.deactivationGuard.enabled,
+            guardPercent: p.deactivationGuard.percent, guardMinimum: p.deactivationGuard.minimum,
+            delayMax: Duration.seconds(SettingLimit.deactivationDelay.range.upperBound).adminText,
+            guardPercentMax: Int(SettingLimit.guardPercent.range.upperBound),
+            guardMinimumMax: Int(SettingLimit.guardMinimum.range.upperBound), held: status.held,
+            hasHeld: status.held > 0, guardTripped: p.guardTrippedAt.map(Self.time),
+            methodSingle: mapping.method == .single, methodGroups: mapping.method == .groups,
+            methodAttribute: mapping.method == .attribute, attribute: mapping.attribute ?? "",
+            organizations: organizations.map { o in
+                .init(
+                    name: o.organization.name, isTarget: o.organization.id == mapping.organizationID,
+                    isParent: o.organization.id == mapping.parentID)
+            },
+            orgRules: overview.organizationRules.map {
+                .init(group: $0.group, organization: $0.organization, priority: $0.priority)
+            },
+            hasOrgRules: !overview.organizationRules.isEmpty, modeGroups: p.roleMappingMode == .groups,
+            modeManual: p.roleMappingMode == .manual,
+            roleRules: overview.roleRules.map { .init(group: $0.group, roles: $0.roles.joined(separator: ", ")) },
+            hasRoleRules: !overview.roleRules.isEmpty,
+            unmappedGroups: overview.groupsWithoutRoles.map { .init(displayName: $0.displayName) },
+            hasUnmappedGroups: !overview.groupsWithoutRoles.isEmpty, roleMessage: overview.roleMappingMessage,
+            roles: Role.catalogue.map { .init(name: $0.name) },
+            watchlistRules: overview.watchlistRules.map { .init(group: $0.group, watchlist: $0.watchlist) },
+            hasWatchlistRules: !overview.watchlistRules.isEmpty,
+            watchlists: watchlists.map { .init(name: $0.watchlist.name) }, hasWatchlists: !watchlists.isEmpty,
+            groups: overview.groups.map { .init(displayName: $0.displayName, members: $0.members) },
+            hasGroups: !overview.groups.isEmpty, noGroupsMessage: MappingMessage.noGroups,
+            policyAcceptAndWarn: p.invalidData == .acceptAndWarn, policyReject: p.invalidData == .reject,
+            hasWarnings: !warnings.isEmpty, warningCount: warnings.reduce(0) { $0 + $1.count },
+            warnings: warnings.map { group in
+                .init(
+                    attribute: group.attribute, rule: group.rule, count: group.count, users: group.users,
+                    examples: group.examples.map { e in
+                        .init(user: e.userName ?? e.userID ?? "", userID: e.userID ?? "", detail: e.detail ?? "")
+                    },
+                    link:
+                        "/console/sync-log?provider=\(Self.queryEscape(p.id))&action=warning&attribute=\(Self.queryEscape(group.attribute))"
+                )
+            },
+            activity: try await activitySection(providerID: id, request: request, link: "/console/providers/\(id)"))
+        return render("provider", layout(signed, request, title: p.name, nav: "navProviders"), page, request: request)
     }
 
     func applyPreview(_ signed: Signed, _ request: Request, id: String) async throws -> Response {
         let p = try await admin.provider(id: id)
         let report = try await admin.applyMappings(providerID: id, dryRun: true, changeLimit: 200)
-        var context = base(signed, request, title: "Apply org and role settings", nav: "navProviders")
-        context["id"] = p.id
-        context["name"] = p.name
-        context["processed"] = report.processed
-        context["changed"] = report.changed
-        context["organizationMoves"] = report.organizationMoves
-        context["roleChanges"] = report.roleChanges
-        context["watchlistAdditions"] = report.watchlistAdditions
-        context["watchlistRemovals"] = report.watchlistRemovals
-        context["organizationsCreated"] =
-            report.organizationsCreated.isEmpty
-            ? "0" : "\(report.organizationsCreated.count) (\(report.organizationsCreated.joined(separator: ", ")))"
-        context["hasChanges"] = report.changed > 0
-        if report.changed > report.changes.count { context["more"] = report.changed - report.changes.count }
-        context["changes"] = report.changes.map { c -> [String: Any] in
-            var watchlists = c.watchlistsAdded.map { "+" + $0 }
-            watchlists += c.watchlistsRemoved.map { "−" + $0 }
-            return [
-                "userName": c.userName,
-                "organization": c.organizationTo.map { "\(c.organizationFrom ?? "") → \($0)" } ?? "",
-                "roles": c.rolesTo.map { "\(c.rolesFrom.joined(separator: ", ")) → \($0.joined(separator: ", "))" }
-                    ?? "",
-                "watchlists": watchlists.joined(separator: ", "),
-            ]
-        }
-        return render("provider-apply", context, request: request)
+        let page = ApplyPreviewPage(
+            id: p.id, name: p.name, processed: report.processed, changed: report.changed,
+            organizationMoves: report.organizationMoves, roleChanges: report.roleChanges,
+            watchlistAdditions: report.watchlistAdditions, watchlistRemovals: report.watchlistRemovals,
+            organizationsCreated: report.organizationsCreated.isEmpty
+                ? "0" : "\(report.organizationsCreated.count) (\(report.organizationsCreated.joined(separator: ", ")))",
+            hasChanges: report.changed > 0,
+            more: report.changed > report.changes.count ? report.changed - report.changes.count : nil,
+            changes: report.changes.map { c in
+                .init(
+                    userName: c.userName,
+                    organization: c.organizationTo.map { "\(c.organizationFrom ?? "") → \($0)" } ?? "",
+                    roles: c.rolesTo.map { "\(c.rolesFrom.joined(separator: ", ")) → \($0.joined(separator: ", "))" }
+                        ?? "",
+                    watchlists: (c.watchlistsAdded.map { "+" + $0 } + c.watchlistsRemoved.map { "−" + $0 })
+                        .joined(separator: ", "))
+            })
+        return render(
+            "provider-apply", layout(signed, request, title: "Apply org and role settings", nav: "navProviders"), page,
+            request: request)
     }
 
     func changeProvider(_ signed: Signed, _ request: Request, id: String, change: String, form: FormData) async throws
@@ -285,4 +255,93 @@ extension ConsoleController {
             throw ProvisioningError.notFound("No such provider action.")
         }
     }
+}
+
+/// The providers list.
+struct ProvidersPage: Sendable {
+    struct Row: Sendable {
+        var id, name: String
+        var users, groups, held: Int
+        var hasHeld: Bool
+        var errors: Int
+        var lastActivity, lastRequest: String
+    }
+    var hasProviders: Bool
+    var providers: [Row]
+}
+
+/// A provider's credentials, shown once (after adding it or rotating its secret).
+struct CredentialsPage: Sendable {
+    var id, name, baseURL, username, secret: String
+}
+
+/// A provider's page: credentials, deactivation settings and guard, mappings, invalid data, activity.
+struct ProviderPage: Sendable {
+    struct Organization: Sendable {
+        var name: String
+        var isTarget, isParent: Bool
+    }
+    struct OrganizationRule: Sendable {
+        var group, organization: String
+        var priority: Int
+    }
+    struct RoleRule: Sendable { var group, roles: String }
+    struct Group: Sendable {
+        var displayName: String
+        var members = 0
+    }
+    struct Name: Sendable { var name: String }
+    struct WatchlistRule: Sendable { var group, watchlist: String }
+    struct Warning: Sendable {
+        struct Example: Sendable { var user, userID, detail: String }
+        var attribute, rule: String
+        var count, users: Int
+        var examples: [Example]
+        var link: String
+    }
+
+    var id, name, baseURL, username: String
+    var pausedAt: String?
+    var recording: Bool
+    var users, groupCount: Int
+    var delay: String
+    var guardEnabled: Bool
+    var guardPercent, guardMinimum: Int
+    var delayMax: String
+    var guardPercentMax, guardMinimumMax, held: Int
+    var hasHeld: Bool
+    var guardTripped: String?
+    var methodSingle, methodGroups, methodAttribute: Bool
+    var attribute: String
+    var organizations: [Organization]
+    var orgRules: [OrganizationRule]
+    var hasOrgRules, modeGroups, modeManual: Bool
+    var roleRules: [RoleRule]
+    var hasRoleRules: Bool
+    var unmappedGroups: [Group]
+    var hasUnmappedGroups: Bool
+    var roleMessage: String?
+    var roles: [Name]
+    var watchlistRules: [WatchlistRule]
+    var hasWatchlistRules: Bool
+    var watchlists: [Name]
+    var hasWatchlists: Bool
+    var groups: [Group]
+    var hasGroups: Bool
+    var noGroupsMessage: String
+    var policyAcceptAndWarn, policyReject, hasWarnings: Bool
+    var warningCount: Int
+    var warnings: [Warning]
+    var activity: ActivitySection
+}
+
+/// "Apply org and role settings": what applying would change, before it does.
+struct ApplyPreviewPage: Sendable {
+    struct Change: Sendable { var userName, organization, roles, watchlists: String }
+    var id, name: String
+    var processed, changed, organizationMoves, roleChanges, watchlistAdditions, watchlistRemovals: Int
+    var organizationsCreated: String
+    var hasChanges: Bool
+    var more: Int?
+    var changes: [Change]
 }

@@ -38,61 +38,49 @@ extension ConsoleController {
         if let before = value("before") { query.before = Int64(before) }
         let requests = try await inspector.requests(query)
 
-        var context = base(signed, request, title: "\(p.name): requests", nav: "navProviders")
-        context["id"] = p.id
-        context["name"] = p.name
-        context["recording"] = p.recordsRequests
-        context["user"] = query.userName ?? ""
-        context["path"] = query.pathContains ?? ""
-        context["statusOptions"] = [
-            ("", "Any"), ("failed", "Failed (4xx and 5xx)"), ("2xx", "2xx"), ("4xx", "4xx"), ("5xx", "5xx"),
-        ]
-        .map { ["value": $0.0, "label": $0.1, "selected": (status ?? "") == $0.0] }
-        context["methodOptions"] = ["GET", "POST", "PUT", "PATCH", "DELETE"].map { method -> [String: Any] in
-            ["value": method, "selected": query.method == method]
-        }
-        context["hasRequests"] = !requests.isEmpty
-        context["requests"] = requests.map { r -> [String: Any] in
-            [
-                "sequence": String(r.sequence ?? 0), "at": Self.time(r.at), "method": r.method,
-                "path": r.shortPath, "status": r.status, "failed": r.failed, "ms": r.durationText,
-                "user": r.userName ?? "", "error": r.errorText ?? "",
-            ]
-        }
+        var older: String?
         if requests.count == query.limit, let last = requests.last?.sequence {
             var items = [("before", String(last))]
             for name in ["status", "method", "path", "user"] { if let v = value(name) { items.append((name, v)) } }
-            context["older"] =
+            older =
                 "/console/providers/\(id)/requests?"
                 + items.map { "\($0.0)=\(Self.queryEscape($0.1))" }.joined(separator: "&")
         }
-        return render("requests", context, request: request)
+        let page = RequestsPage(
+            id: p.id, name: p.name, recording: p.recordsRequests, user: query.userName ?? "",
+            path: query.pathContains ?? "",
+            statusOptions: [
+                ("", "Any"), ("failed", "Failed (4xx and 5xx)"), ("2xx", "2xx"), ("4xx", "4xx"), ("5xx", "5xx"),
+            ]
+            .map { SelectOption(value: $0.0, label: $0.1, selected: (status ?? "") == $0.0) },
+            methodOptions: ["GET", "POST", "PUT", "PATCH", "DELETE"].map {
+                SelectOption(value: $0, selected: query.method == $0)
+            },
+            hasRequests: !requests.isEmpty,
+            requests: requests.map { r in
+                .init(
+                    sequence: String(r.sequence ?? 0), at: Self.time(r.at), method: r.method, path: r.shortPath,
+                    status: r.status, failed: r.failed, ms: r.durationText, user: r.userName ?? "",
+                    error: r.errorText ?? "")
+            },
+            older: older)
+        return render(
+            "requests", layout(signed, request, title: "\(p.name): requests", nav: "navProviders"), page,
+            request: request)
     }
 
     func recordedRequest(_ signed: Signed, _ request: Request, id: String, sequence: Int64) async throws -> Response {
         let p = try await admin.provider(id: id)
         let (r, changes) = try await inspector.request(providerID: id, sequence: sequence)
-        var context = base(signed, request, title: "\(r.method) \(r.shortPath)", nav: "navProviders")
-        context["id"] = p.id
-        context["name"] = p.name
-        context["method"] = r.method
-        context["path"] = r.path + (r.query.map { "?" + $0 } ?? "")
-        context["status"] = r.status
-        context["failed"] = r.failed
-        context["at"] = Self.time(r.at)
-        context["ms"] = r.durationText
-        context["requestID"] = r.requestID
-        if r.detail != nil, let error = r.errorText { context["error"] = error }
-        context["requestBody"] = Self.prettyBody(r.requestBody)
-        context["responseBody"] = Self.prettyBody(r.responseBody)
-        context["hasChanges"] = !changes.isEmpty
-        context["changes"] = changes.map { e -> [String: Any] in
-            [
-                "at": Self.time(e.at), "action": e.action.rawValue, "user": e.userName ?? e.userID ?? "",
-                "userID": e.userID ?? "", "detail": e.detail ?? "",
-            ]
-        }
-        return render("request", context, request: request)
+        var layout = layout(signed, request, title: "\(r.method) \(r.shortPath)", nav: "navProviders")
+        // The request's SCIM error is also the page's alert, unless a notice of the console's own takes it.
+        if r.detail != nil, layout.error == nil { layout.error = r.errorText }
+        let page = RecordedRequestPage(
+            id: p.id, name: p.name, method: r.method, path: r.path + (r.query.map { "?" + $0 } ?? ""),
+            status: r.status, failed: r.failed, at: Self.time(r.at), ms: r.durationText, requestID: r.requestID,
+            requestBody: Self.prettyBody(r.requestBody), responseBody: Self.prettyBody(r.responseBody),
+            hasChanges: !changes.isEmpty, changes: changes.map(SyncLogRow.init))
+        return render("request", layout, page, request: request)
     }
 
     /// A kept body, indented when it is JSON; "(none)" when there was none.
@@ -101,4 +89,33 @@ extension ConsoleController {
         guard let value = try? JSONValue(parsing: body) else { return body }
         return value.prettyText()
     }
+}
+
+/// A provider's Requests tab: the filters and the newest recorded requests.
+struct RequestsPage: Sendable {
+    struct Row: Sendable {
+        var sequence, at, method, path: String
+        var status: Int
+        var failed: Bool
+        var ms, user, error: String
+    }
+    var id, name: String
+    var recording: Bool
+    var user, path: String
+    var statusOptions, methodOptions: [SelectOption]
+    var hasRequests: Bool
+    var requests: [Row]
+    var older: String?
+}
+
+/// One recorded request: its bodies beside the sync-log entries it caused.
+struct RecordedRequestPage: Sendable {
+    var id, name, method, path: String
+    var status: Int
+    var failed: Bool
+    var at, ms: String
+    var requestID: String?
+    var requestBody, responseBody: String
+    var hasChanges: Bool
+    var changes: [SyncLogRow]
 }

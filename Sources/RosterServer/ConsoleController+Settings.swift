@@ -102,42 +102,37 @@ extension ConsoleController {
     }
 
     func settings(_ signed: Signed, _ request: Request) async throws -> Response {
-        var context = base(signed, request, title: "Settings", nav: "navSettings")
-        context["retentionDays"] = try await admin.coldStorageRetentionDays()
-        context["retentionMax"] = Int(SettingLimit.coldStorageRetentionDays.range.upperBound)
         let inspection = try await inspector.settings()
-        context["requestsKept"] = inspection.requestsKept
-        context["failuresKept"] = inspection.failuresKept
-        context["sensitiveAttributes"] = inspection.sensitiveAttributes.joined(separator: ", ")
-        context["requestsKeptMax"] = Int(SettingLimit.requestsKept.range.upperBound)
-        context["dailyReport"] = try await activity.dailyReportEnabled()
         let admins = try await accounts.admins()
-        context["admins"] = admins.map {
-            [
-                "id": $0.id, "email": $0.email, "lastSignIn": $0.lastSignInAt.map(Self.time) ?? "never",
-                "created": Self.time($0.createdAt), "you": $0.id == signed.admin.id, "removable": admins.count > 1,
-            ]
-        }
-        context["minimum"] = AdminAccounts.minimumPasswordLength
         let emails = Dictionary(admins.map { ($0.id, $0.email) }, uniquingKeysWith: { a, _ in a })
         let tokens = try await accounts.tokens()
-        context["hasTokens"] = !tokens.isEmpty
-        context["tokens"] = tokens.map {
-            [
-                "id": $0.id, "name": $0.name, "admin": emails[$0.adminID] ?? $0.adminID,
-                "created": Self.time($0.createdAt), "lastUsed": $0.lastUsedAt.map(Self.time) ?? "never",
-                "expires": Self.expiryText($0.expiresAt),
-            ]
-        }
         let keys = try await platform.apiKeys()
-        context["hasKeys"] = !keys.isEmpty
-        context["keys"] = keys.map {
-            [
-                "id": $0.id, "name": $0.name, "created": Self.time($0.createdAt),
-                "lastUsed": $0.lastUsedAt.map(Self.time) ?? "never", "expires": Self.expiryText($0.expiresAt),
-            ]
-        }
-        return render("settings", context, request: request)
+        let page = SettingsPage(
+            retentionDays: try await admin.coldStorageRetentionDays(),
+            retentionMax: Int(SettingLimit.coldStorageRetentionDays.range.upperBound),
+            requestsKept: inspection.requestsKept, failuresKept: inspection.failuresKept,
+            sensitiveAttributes: inspection.sensitiveAttributes.joined(separator: ", "),
+            requestsKeptMax: Int(SettingLimit.requestsKept.range.upperBound),
+            dailyReport: try await activity.dailyReportEnabled(),
+            admins: admins.map {
+                .init(
+                    id: $0.id, email: $0.email, lastSignIn: $0.lastSignInAt.map(Self.time) ?? "never",
+                    created: Self.time($0.createdAt), you: $0.id == signed.admin.id, removable: admins.count > 1)
+            },
+            hasTokens: !tokens.isEmpty,
+            tokens: tokens.map {
+                .init(
+                    id: $0.id, name: $0.name, admin: emails[$0.adminID] ?? $0.adminID, created: Self.time($0.createdAt),
+                    lastUsed: $0.lastUsedAt.map(Self.time) ?? "never", expires: Self.expiryText($0.expiresAt))
+            },
+            hasKeys: !keys.isEmpty,
+            keys: keys.map {
+                .init(
+                    id: $0.id, name: $0.name, created: Self.time($0.createdAt),
+                    lastUsed: $0.lastUsedAt.map(Self.time) ?? "never", expires: Self.expiryText($0.expiresAt))
+            })
+        return render(
+            "settings", layout(signed, request, title: "Settings", nav: "navSettings"), page, request: request)
     }
 
     /// The optional `expiresIn` field of a token or key form: empty for never, else a duration such as `90d`.
@@ -156,13 +151,34 @@ extension ConsoleController {
         _ signed: Signed, _ request: Request, heading: String, label: String, secret: String,
         back: String = "/console/settings", hint: String
     ) -> Response {
-        var context = base(
-            signed, request, title: heading, nav: back == "/console/webhooks" ? "navWebhooks" : "navSettings")
-        context["back"] = back
-        context["heading"] = heading
-        context["label"] = label
-        context["secret"] = secret
-        context["hint"] = hint
-        return renderer.page("secret-once", context)
+        renderer.page(
+            "secret-once",
+            layout(signed, request, title: heading, nav: back == "/console/webhooks" ? "navWebhooks" : "navSettings"),
+            SecretOncePage(back: back, heading: heading, label: label, secret: secret, hint: hint))
     }
+}
+
+/// The settings page: retention, the request inspector, the daily report, admins, API tokens, platform keys.
+struct SettingsPage: Sendable {
+    struct Admin: Sendable {
+        var id, email, lastSignIn, created: String
+        var you, removable: Bool
+    }
+    struct Token: Sendable { var id, name, admin, created, lastUsed, expires: String }
+    struct Key: Sendable { var id, name, created, lastUsed, expires: String }
+    var retentionDays, retentionMax, requestsKept, failuresKept: Int
+    var sensitiveAttributes: String
+    var requestsKeptMax: Int
+    var dailyReport: Bool
+    var admins: [Admin]
+    var hasTokens: Bool
+    var tokens: [Token]
+    var hasKeys: Bool
+    var keys: [Key]
+    var minimum = AdminAccounts.minimumPasswordLength
+}
+
+/// A secret shown once (an admin API token, a platform API key, a webhook's signing secret).
+struct SecretOncePage: Sendable {
+    var back, heading, label, secret, hint: String
 }

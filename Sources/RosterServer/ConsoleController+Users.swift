@@ -11,9 +11,12 @@ extension ConsoleController {
         routes.get("console/users") { request, _ in await page(request) { try await users($0, request) } }
         routes.get("console/users/new") { request, _ in
             await page(request) { signed in
-                var context = base(signed, request, title: "Add local user", nav: "navUsers")
-                context["organizations"] = try await admin.organizations().map { ["name": $0.organization.name] }
-                return render("user-new", context, request: request)
+                let organizations = try await admin.organizations().map {
+                    UserPage.Organization(name: $0.organization.name, current: false)
+                }
+                return render(
+                    "user-new", layout(signed, request, title: "Add local user", nav: "navUsers"),
+                    NewUserPage(organizations: organizations), request: request)
             }
         }
         routes.post("console/users") { request, _ in
@@ -53,37 +56,7 @@ extension ConsoleController {
         let providers = try await admin.providers()
         let providerNames = Dictionary(providers.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
 
-        var context = base(signed, request, title: "Users", nav: "navUsers")
-        context["q"] = q
-        context["hold"] = hold
-        context["statuses"] = UserStatus.allCases.map {
-            ["value": $0.rawValue, "label": $0.rawValue.capitalized, "selected": $0 == status]
-        }
-        context["localSelected"] = provider == ""
-        context["providerOptions"] = providers.map {
-            ["value": $0.id, "label": $0.name, "selected": $0.id == provider]
-        }
-        context["organizationOptions"] = organizations.map {
-            [
-                "value": $0.organization.id, "label": $0.organization.name,
-                "selected": $0.organization.id == organization,
-            ]
-        }
-        context["total"] = page.totalResults
-        context["hasFilter"] = !q.isEmpty || status != nil || provider != nil || organization != nil || hold
-        context["hasUsers"] = !page.items.isEmpty
-        context["users"] = page.items.map { u -> [String: Any] in
-            [
-                "id": u.id, "userName": u.userName, "displayName": u.displayName ?? false, "status": u.status.rawValue,
-                "legalHold": u.legalHold,
-                "source": u.providerID.map { providerNames[$0] ?? $0 } ?? "local",
-                "organization": orgNames[u.organizationID] ?? u.organizationID,
-                "pending": Self.time(u.deactivationDueAt),
-            ]
-        }
         let pages = max(1, (page.totalResults + Self.usersPerPage - 1) / Self.usersPerPage)
-        context["page"] = pageNumber
-        context["pages"] = pages
         func link(_ n: Int) -> String {
             var items = [
                 ("q", q), ("status", status?.rawValue ?? ""), ("provider", query["provider"].map(String.init) ?? ""),
@@ -93,9 +66,31 @@ extension ConsoleController {
             return "/console/users?"
                 + items.filter { !$0.1.isEmpty }.map { "\($0.0)=\(Self.queryEscape($0.1))" }.joined(separator: "&")
         }
-        if pageNumber > 1 { context["previous"] = link(pageNumber - 1) }
-        if pageNumber < pages { context["next"] = link(pageNumber + 1) }
-        return render("users", context, request: request)
+        let list = UsersPage(
+            q: q, hold: hold,
+            statuses: UserStatus.allCases.map {
+                SelectOption(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0 == status)
+            },
+            localSelected: provider == "",
+            providerOptions: providers.map { SelectOption(value: $0.id, label: $0.name, selected: $0.id == provider) },
+            organizationOptions: organizations.map {
+                SelectOption(
+                    value: $0.organization.id, label: $0.organization.name,
+                    selected: $0.organization.id == organization)
+            },
+            total: page.totalResults,
+            hasFilter: !q.isEmpty || status != nil || provider != nil || organization != nil || hold,
+            hasUsers: !page.items.isEmpty,
+            users: page.items.map { u in
+                .init(
+                    id: u.id, userName: u.userName, displayName: u.displayName, status: u.status.rawValue,
+                    legalHold: u.legalHold, source: u.providerID.map { providerNames[$0] ?? $0 } ?? "local",
+                    organization: orgNames[u.organizationID] ?? u.organizationID,
+                    pending: Self.time(u.deactivationDueAt))
+            },
+            page: pageNumber, pages: pages, previous: pageNumber > 1 ? link(pageNumber - 1) : nil,
+            next: pageNumber < pages ? link(pageNumber + 1) : nil)
+        return render("users", layout(signed, request, title: "Users", nav: "navUsers"), list, request: request)
     }
 
     func user(_ signed: Signed, _ request: Request, id: String) async throws -> Response {
@@ -108,67 +103,52 @@ extension ConsoleController {
         // Provisioning decides the organization and the roles of a linked user, unless its provider leaves them to
         // admins (method single, manual role mode).
         let managed = user.linked ? provider : nil
-        let moveAllowed = managed.map { $0.organizationMapping.method == .single } ?? true
         func strings(_ key: String) -> [String] { view[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
-        var context = base(signed, request, title: user.userName, nav: "navUsers")
-        context["id"] = user.id
-        context["userName"] = user.userName
-        context["status"] = user.status.rawValue
-        // Mustache renders a section for any string, even an empty one: optional values are set only when present.
-        if let due = user.deactivationDueAt { context["pending"] = Self.time(due) }
-        if let held = user.held { context["held"] = held.rawValue }
-        context["source"] =
-            providerName.map { "Provisioned by \($0)\(user.linked ? "" : " (unlinked)")" } ?? "Local user"
-        context["organization"] = view["organization"]?.stringValue ?? ""
-        context["roles"] = strings("roles").joined(separator: ", ")
-        context["watchlists"] = strings("watchlists").isEmpty ? "None" : strings("watchlists").joined(separator: ", ")
-        context["groups"] = strings("groups").isEmpty ? "None" : strings("groups").joined(separator: ", ")
-        context["legalHold"] = user.legalHold
-        if let matter = user.legalHoldMatter, !matter.isEmpty { context["matter"] = matter }
         let status = user.status
-        context["canBlock"] = status == .active
-        context["canUnblock"] = status == .blocked && user.adminBlocked
-        context["canDeactivate"] = status != .deactivated && !user.legalHold
-        context["canReactivate"] = status == .deactivated
-        context["canHold"] = !user.legalHold && status != .deactivated
-        context["canRelease"] = user.legalHold
-        context["canMove"] = moveAllowed
-        context["canSetRoles"] = managed.map { $0.roleMappingMode == .manual } ?? true
         let currentRoles = Set(strings("roles"))
-        context["roleOptions"] = Role.catalogue.map { ["name": $0.name, "selected": currentRoles.contains($0.name)] }
-        context["organizations"] = organizations.map {
-            ["name": $0.organization.name, "current": $0.organization.id == user.organizationID]
-        }
-        context["isLocal"] = user.isLocal
-        if !user.isLocal, let providerName { context["managedBy"] = providerName }
-        context["displayName"] = user.displayName ?? ""
-        context["title"] = user.attributes["title"]?.stringValue ?? ""
-        context["department"] = user.enterprise?["department"]?.stringValue ?? ""
-        context["attributes"] = Self.attributeRows(user.attributes).map {
-            ["name": $0.0, "value": $0.1, "managed": !user.isLocal]
-        }
         let archives = view["archives"]?.arrayValue ?? []
         let devices = Dictionary(
             (view["devices"]?.arrayValue ?? []).compactMap { d -> (String, String)? in
                 guard let o = d.objectValue, let id = o["id"]?.stringValue else { return nil }
                 return (id, o["name"]?.stringValue ?? id)
             }, uniquingKeysWith: { a, _ in a })
-        context["hasArchives"] = !archives.isEmpty
-        context["archives"] = archives.compactMap(\.objectValue).map { a -> [String: Any] in
-            [
-                "device": devices[a["deviceId"]?.stringValue ?? ""] ?? "",
-                "tier": (a["tier"]?.stringValue ?? "")
-                    + (a["markedForDeletion"]?.boolValue == true ? " (marked for deletion)" : ""),
-                "coldUntil": a["coldUntil"]?.stringValue ?? "",
-            ]
-        }
-        context["timeline"] = timeline.map { e -> [String: Any] in
-            [
-                "action": e.action.rawValue, "detail": e.detail ?? "", "at": Timestamp.format(e.at),
-                "by": e.providerID.map { "provider \($0)" } ?? "admin or scheduler",
-            ]
-        }
-        return render("user", context, request: request)
+        let page = UserPage(
+            id: user.id, userName: user.userName, status: status.rawValue,
+            pending: user.deactivationDueAt.map(Self.time), held: user.held?.rawValue,
+            source: providerName.map { "Provisioned by \($0)\(user.linked ? "" : " (unlinked)")" } ?? "Local user",
+            organization: view["organization"]?.stringValue ?? "", roles: strings("roles").joined(separator: ", "),
+            watchlists: strings("watchlists").isEmpty ? "None" : strings("watchlists").joined(separator: ", "),
+            groups: strings("groups").isEmpty ? "None" : strings("groups").joined(separator: ", "),
+            legalHold: user.legalHold, matter: user.legalHoldMatter.flatMap { $0.isEmpty ? nil : $0 },
+            canBlock: status == .active, canUnblock: status == .blocked && user.adminBlocked,
+            canDeactivate: status != .deactivated && !user.legalHold, canReactivate: status == .deactivated,
+            canHold: !user.legalHold && status != .deactivated, canRelease: user.legalHold,
+            canMove: managed.map { $0.organizationMapping.method == .single } ?? true,
+            canSetRoles: managed.map { $0.roleMappingMode == .manual } ?? true,
+            roleOptions: Role.catalogue.map { .init(name: $0.name, selected: currentRoles.contains($0.name)) },
+            organizations: organizations.map {
+                .init(name: $0.organization.name, current: $0.organization.id == user.organizationID)
+            },
+            isLocal: user.isLocal, managedBy: user.isLocal ? nil : providerName, displayName: user.displayName ?? "",
+            jobTitle: user.attributes["title"]?.stringValue ?? "",
+            department: user.enterprise?["department"]?.stringValue ?? "",
+            attributes: Self.attributeRows(user.attributes).map {
+                .init(name: $0.0, value: $0.1, managed: !user.isLocal)
+            },
+            hasArchives: !archives.isEmpty,
+            archives: archives.compactMap(\.objectValue).map { a in
+                .init(
+                    device: devices[a["deviceId"]?.stringValue ?? ""] ?? "",
+                    tier: (a["tier"]?.stringValue ?? "")
+                        + (a["markedForDeletion"]?.boolValue == true ? " (marked for deletion)" : ""),
+                    coldUntil: a["coldUntil"]?.stringValue ?? "")
+            },
+            timeline: timeline.map { e in
+                .init(
+                    action: e.action.rawValue, detail: e.detail ?? "", at: Timestamp.format(e.at),
+                    by: e.providerID.map { "provider \($0)" } ?? "admin or scheduler")
+            })
+        return render("user", layout(signed, request, title: user.userName, nav: "navUsers"), page, request: request)
     }
 
     /// Attribute rows for display: dotted names, values as text.
@@ -252,4 +232,67 @@ extension Optional {
         guard let value = self else { return nil }
         return try await transform(value)
     }
+}
+
+/// The users list: the search, its filters and a page of users.
+struct UsersPage: Sendable {
+    struct User: Sendable {
+        var id, userName: String
+        var displayName: String?
+        var status: String
+        var legalHold: Bool
+        var source, organization, pending: String
+    }
+    var q: String
+    var hold: Bool
+    var statuses: [SelectOption]
+    var localSelected: Bool
+    var providerOptions, organizationOptions: [SelectOption]
+    var total: Int
+    var hasFilter, hasUsers: Bool
+    var users: [User]
+    var page, pages: Int
+    var previous, next: String?
+}
+
+/// Adding a local user.
+struct NewUserPage: Sendable {
+    var organizations: [UserPage.Organization]
+}
+
+/// A user's page: state, place, actions, attributes, archives and timeline.
+struct UserPage: Sendable {
+    struct Role: Sendable {
+        var name: String
+        var selected: Bool
+    }
+    struct Organization: Sendable {
+        var name: String
+        var current: Bool
+    }
+    struct Attribute: Sendable {
+        var name, value: String
+        var managed: Bool
+    }
+    struct Archive: Sendable { var device, tier, coldUntil: String }
+    struct Entry: Sendable { var action, detail, at, by: String }
+
+    var id, userName, status: String
+    var pending, held: String?
+    var source, organization, roles, watchlists, groups: String
+    var legalHold: Bool
+    var matter: String?
+    var canBlock, canUnblock, canDeactivate, canReactivate, canHold, canRelease, canMove, canSetRoles: Bool
+    var roleOptions: [Role]
+    var organizations: [Organization]
+    var isLocal: Bool
+    var managedBy: String?
+    var displayName: String
+    /// The user's `title` attribute (the layout's `title` is the page's).
+    var jobTitle: String
+    var department: String
+    var attributes: [Attribute]
+    var hasArchives: Bool
+    var archives: [Archive]
+    var timeline: [Entry]
 }

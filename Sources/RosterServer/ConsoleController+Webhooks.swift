@@ -53,32 +53,53 @@ extension ConsoleController {
     }
 
     func webhooksPage(_ signed: Signed, _ request: Request) async throws -> Response {
-        var rows: [[String: Any]] = []
+        var rows: [WebhooksPage.Endpoint] = []
         for endpoint in try await webhooks.list() {
             let deliveries = try await webhooks.deliveries(endpoint.id, limit: 10)
             let state =
                 endpoint.state == .disabled
                 ? "Disabled" : endpoint.attempts > 0 ? "Failing (\(endpoint.attempts) attempts)" : "Active"
-            rows.append([
-                "id": endpoint.id, "url": endpoint.url, "description": endpoint.description,
-                "events": endpoint.eventTypes.isEmpty ? "all" : endpoint.eventTypes.joined(separator: ", "),
-                "state": state, "disabled": endpoint.state == .disabled, "failing": endpoint.attempts > 0,
-                "cursor": endpoint.cursor, "lastError": endpoint.lastError ?? "",
-                "nextAttempt": endpoint.attempts > 0 ? Self.time(endpoint.nextAttemptAt) : "",
-                "hasDeliveries": !deliveries.isEmpty,
-                "deliveries": deliveries.map {
-                    [
-                        "time": Self.time($0.at), "type": $0.eventType, "sequence": $0.eventSequence,
-                        "attempt": $0.attempt, "status": $0.statusCode.map(String.init) ?? "—",
-                        "ok": $0.succeeded, "latency": $0.latencyMilliseconds,
-                        "excerpt": String(($0.error ?? $0.responseExcerpt ?? "").prefix(120)),
-                    ] as [String: Any]
-                },
-            ])
+            rows.append(
+                .init(
+                    id: endpoint.id, url: endpoint.url, description: endpoint.description,
+                    events: endpoint.eventTypes.isEmpty ? "all" : endpoint.eventTypes.joined(separator: ", "),
+                    state: state, disabled: endpoint.state == .disabled, failing: endpoint.attempts > 0,
+                    cursor: endpoint.cursor, lastError: endpoint.lastError ?? "",
+                    nextAttempt: endpoint.attempts > 0 ? Self.time(endpoint.nextAttemptAt) : "",
+                    hasDeliveries: !deliveries.isEmpty,
+                    deliveries: deliveries.map {
+                        .init(
+                            time: Self.time($0.at), type: $0.eventType, sequence: $0.eventSequence, attempt: $0.attempt,
+                            status: $0.statusCode.map(String.init) ?? "—", ok: $0.succeeded,
+                            latency: $0.latencyMilliseconds,
+                            excerpt: String(($0.error ?? $0.responseExcerpt ?? "").prefix(120)))
+                    }))
         }
-        var context = base(signed, request, title: "Webhooks", nav: "navWebhooks")
-        context["endpoints"] = rows
-        context["hasEndpoints"] = !rows.isEmpty
-        return render("webhooks", context, request: request)
+        return render(
+            "webhooks", layout(signed, request, title: "Webhooks", nav: "navWebhooks"),
+            WebhooksPage(endpoints: rows, hasEndpoints: !rows.isEmpty), request: request)
     }
+}
+
+/// The webhook endpoints, their state and their latest deliveries.
+struct WebhooksPage: Sendable {
+    struct Delivery: Sendable {
+        var time, type: String
+        var sequence: Int64
+        var attempt: Int
+        var status: String
+        var ok: Bool
+        var latency: Int
+        var excerpt: String
+    }
+    struct Endpoint: Sendable {
+        var id, url, description, events, state: String
+        var disabled, failing: Bool
+        var cursor: Int64
+        var lastError, nextAttempt: String
+        var hasDeliveries: Bool
+        var deliveries: [Delivery]
+    }
+    var endpoints: [Endpoint]
+    var hasEndpoints: Bool
 }

@@ -95,12 +95,11 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         do {
             guard let signed = try await signed(request) else {
                 return renderer.page(
-                    "error",
-                    [
-                        "title": "Signed out", "heading": "You are signed out",
-                        "message": "Your session ended, so nothing was changed. Sign in and try again.",
-                        "back": "/console/sign-in", "backLabel": "Sign in",
-                    ],
+                    "error", Layout(title: "Signed out"),
+                    ErrorPage(
+                        heading: "You are signed out",
+                        message: "Your session ended, so nothing was changed. Sign in and try again.",
+                        back: "/console/sign-in", backLabel: "Sign in"),
                     status: .unauthorized)
             }
             var request = request
@@ -110,14 +109,12 @@ struct ConsoleController<Context: RequestContext>: Sendable {
                 Credentials.constantTimeEquals(Array(sent.utf8), Array(signed.session.csrfToken.utf8))
             else {
                 return renderer.page(
-                    "error",
-                    [
-                        "title": "Refused", "heading": "This form has expired",
-                        "message":
+                    "error", Layout(title: "Refused", admin: signed.admin.email, csrf: signed.session.csrfToken),
+                    ErrorPage(
+                        heading: "This form has expired",
+                        message:
                             "The form did not carry this session's security token, so nothing was changed. Go back, reload the page and try again.",
-                        "back": back ?? "/console", "backLabel": "Back", "admin": signed.admin.email,
-                        "csrf": signed.session.csrfToken,
-                    ],
+                        back: back ?? "/console", backLabel: "Back"),
                     status: .forbidden)
             }
             do {
@@ -142,12 +139,10 @@ struct ConsoleController<Context: RequestContext>: Sendable {
     func signInPage(_ request: Request, email: String = "", error: String? = nil, status: HTTPResponse.Status = .ok)
         async -> Response
     {
-        var context: [String: Any] = [
-            "title": "Sign in", "email": email,
-            "next": Self.safeNext(request.uri.queryParameters["next"].map(String.init)),
-        ]
-        if let error { context["error"] = error }
-        return renderer.page("sign-in", context, status: status)
+        renderer.page(
+            "sign-in", Layout(title: "Sign in", error: error),
+            SignInPage(email: email, next: Self.safeNext(request.uri.queryParameters["next"].map(String.init))),
+            status: status)
     }
 
     /// Checks the throttle first (no password is checked over it), then the password. Refusals (the throttle, a
@@ -168,9 +163,9 @@ struct ConsoleController<Context: RequestContext>: Sendable {
                 response.setCookie(sessionCookie(signed.token, request: request))
                 return response
             } catch let error as ProvisioningError {
-                var context: [String: Any] = ["title": "Sign in", "email": email, "next": Self.safeNext(form["next"])]
-                context["error"] = error.message
-                var response = renderer.page("sign-in", context, status: error.httpStatus)
+                var response = renderer.page(
+                    "sign-in", Layout(title: "Sign in", error: error.message),
+                    SignInPage(email: email, next: Self.safeNext(form["next"])), status: error.httpStatus)
                 if let seconds = error.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
                 return response
             }
@@ -196,18 +191,15 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         let token = request.uri.queryParameters["token"].map(String.init) ?? ""
         guard (try? await accounts.isValidSetupToken(token)) == true else {
             return renderer.page(
-                "error",
-                [
-                    "title": "Setup link", "heading": "This setup link is not valid",
-                    "message":
+                "error", Layout(title: "Setup link"),
+                ErrorPage(
+                    heading: "This setup link is not valid",
+                    message:
                         "An admin exists already, or the server was restarted and printed a new link in its log. Sign in instead, or use the newest link.",
-                    "back": "/console/sign-in", "backLabel": "Sign in",
-                ],
+                    back: "/console/sign-in", backLabel: "Sign in"),
                 status: .notFound)
         }
-        return renderer.page(
-            "setup",
-            ["title": "Create the first admin", "token": token, "minimum": AdminAccounts.minimumPasswordLength])
+        return renderer.page("setup", Layout(title: "Create the first admin"), SetupPage(token: token))
     }
 
     func setup(_ request: Request) async -> Response {
@@ -223,12 +215,8 @@ struct ConsoleController<Context: RequestContext>: Sendable {
                 return response
             } catch let error as ProvisioningError {
                 return renderer.page(
-                    "setup",
-                    [
-                        "title": "Create the first admin", "token": form["token"] ?? "", "email": form["email"] ?? "",
-                        "minimum": AdminAccounts.minimumPasswordLength, "error": error.message,
-                    ],
-                    status: .badRequest)
+                    "setup", Layout(title: "Create the first admin", error: error.message),
+                    SetupPage(token: form["token"] ?? "", email: form["email"] ?? ""), status: .badRequest)
             }
         } catch {
             return errorPage(error, request: request)
@@ -246,20 +234,18 @@ struct ConsoleController<Context: RequestContext>: Sendable {
 
     // MARK: Rendering helpers
 
-    /// The layout's part of a page context: who is signed in, the anti-forgery token, the one-time notice.
-    func base(_ signed: Signed, _ request: Request, title: String, nav: String) -> [String: Any] {
-        var context: [String: Any] = [
-            "title": title, "admin": signed.admin.email, "csrf": signed.session.csrfToken, nav: true,
-        ]
+    /// A signed-in page's layout: who is signed in, the anti-forgery token, the one-time notice, the section.
+    func layout(_ signed: Signed, _ request: Request, title: String, nav: String) -> Layout {
+        var layout = Layout(title: title, admin: signed.admin.email, csrf: signed.session.csrfToken, nav: nav)
         if let flash = request.cookies[Self.flashCookie]?.value, let (kind, message) = Self.decodeFlash(flash) {
-            context[kind == "e" ? "error" : "notice"] = message
+            if kind == "e" { layout.error = message } else { layout.notice = message }
         }
-        return context
+        return layout
     }
 
-    /// Renders a page and clears the one-time notice it showed.
-    func render(_ template: String, _ context: [String: Any], request: Request) -> Response {
-        var response = renderer.page(template, context)
+    /// Renders a signed-in page (`content` is its view model) and clears the one-time notice it showed.
+    func render<Content>(_ template: String, _ layout: Layout, _ content: Content, request: Request) -> Response {
+        var response = renderer.page(template, layout, content)
         if request.cookies[Self.flashCookie] != nil {
             response.setCookie(
                 Cookie(name: Self.flashCookie, value: "", maxAge: 0, path: "/console", httpOnly: true, sameSite: .lax))
@@ -314,4 +300,18 @@ struct ConsoleController<Context: RequestContext>: Sendable {
     }
 
     static func time(_ date: Date?) -> String { date.map(Timestamp.format) ?? "" }
+}
+
+/// The sign-in page.
+struct SignInPage: Sendable {
+    var email: String
+    /// Where the browser goes once signed in (inside the console).
+    var next: String
+}
+
+/// The first admin's page, reached through the setup link.
+struct SetupPage: Sendable {
+    var token: String
+    var email = ""
+    var minimum = AdminAccounts.minimumPasswordLength
 }

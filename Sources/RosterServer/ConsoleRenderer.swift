@@ -31,15 +31,14 @@ struct ConsoleRenderer: Sendable {
         self.openAPI = ByteBuffer(bytes: Array(try Data(contentsOf: folder.appendingPathComponent("openapi.json"))))
     }
 
-    /// A page as an HTML response. `context` is what the template reads; the layout reads `title`, `admin`,
-    /// `csrf`, `notice`, `error` and the `nav…` flag of the current section.
-    func page(
-        _ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
-    )
-        -> Response
-    {
+    /// A page as an HTML response: `template` reads the layout's names and those of `content`, the page's view
+    /// model (see ``ConsolePage``).
+    func page<Content>(
+        _ template: String, _ layout: Layout, _ content: Content, status: HTTPResponse.Status = .ok,
+        headers: HTTPFields = [:]
+    ) -> Response {
         let html =
-            library.render(context, withTemplate: template)
+            library.render(ConsolePage(layout: layout, content: content), withTemplate: template)
             ?? "<!doctype html><title>Roster</title><p>Missing page \(template).</p>"
         var fields = headers
         fields[.contentType] = "text/html; charset=utf-8"

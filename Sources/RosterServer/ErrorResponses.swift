@@ -112,12 +112,8 @@ struct ErrorResponses: Sendable {
             if let renderer, !failure.plain {
                 let status = failure.status
                 response = renderer.page(
-                    "error",
-                    [
-                        "title": status.reasonPhrase, "heading": status.reasonPhrase, "message": failure.error.detail,
-                        "back": "/console", "backLabel": "Back to the console",
-                    ],
-                    status: status)
+                    "error", Layout(title: status.reasonPhrase),
+                    ErrorPage(heading: status.reasonPhrase, message: failure.error.detail), status: status)
             } else {
                 response = ConsoleRenderer.plainErrorPage(status: failure.status, message: failure.error.detail)
             }

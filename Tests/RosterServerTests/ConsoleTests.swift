@@ -188,6 +188,22 @@ func withConsole(
         }
     }
 
+    /// A page's own values never take the layout's names: a user whose `title` is "Engineer" has a page titled
+    /// with the user's name, and shows "Engineer" among its attributes (each page is a view model of its own beside
+    /// the layout, not one dictionary where the later key wins).
+    @Test func aUsersTitleAttributeIsTheFieldNotThePagesTitle() async throws {
+        try await withConsole(.memory) { browser, okta, _, _ in
+            var signed = try await Self.signedIn(browser)
+            let created = try await okta.send(
+                .post, "/Users",
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ann@example.com","title":"Engineer"}"#
+            )
+            let page = try await signed.get("/console/users/\(created.id)")
+            #expect(page.body.contains("<title>ann@example.com · Roster</title>"))
+            #expect(page.body.contains(#"<th scope="row">title</th><td>Engineer "#))
+        }
+    }
+
     /// Every form of the console, with its route parameters filled in.
     static func forms(provider: String, user: String) -> [String] {
         [
