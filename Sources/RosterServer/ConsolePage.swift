@@ -11,18 +11,6 @@ struct Layout: Sendable {
     var error: String?
     /// The current section's flag (`navProviders`, `navUsers`, …), true for the header's `aria-current`.
     var nav: String?
-
-    init(
-        title: String, admin: String? = nil, csrf: String? = nil, notice: String? = nil, error: String? = nil,
-        nav: String? = nil
-    ) {
-        self.title = title
-        self.admin = admin
-        self.csrf = csrf
-        self.notice = notice
-        self.error = error
-        self.nav = nav
-    }
 }
 
 /// A console page as its template reads it: the layout's names, then the names of the page's own view model, a

@@ -25,7 +25,6 @@ struct ReportView: Sendable {
         var action: String
         var n: Int
     }
-    struct Entry: Sendable { var at, user, userID, detail: String }
     struct Rejection: Sendable {
         var reason: String
         var count: Int
@@ -36,9 +35,9 @@ struct ReportView: Sendable {
     var from, to, scope: String
     var counts: [Count]
     var hasCounts: Bool
-    var deactivated: [Entry]
+    var deactivated: [SyncLogRow]
     var deactivatedCount: Int
-    var held: [Entry]
+    var held: [SyncLogRow]
     var heldCount: Int
     var rejections: [Rejection]
     var hasRejections: Bool
@@ -46,21 +45,14 @@ struct ReportView: Sendable {
     var guardTripCount: Int
 
     init(_ report: ProvisioningReport) {
-        func entries(_ list: [SyncLogEntry]) -> [Entry] {
-            list.map {
-                Entry(
-                    at: Timestamp.format($0.at), user: $0.userName ?? $0.userID ?? "", userID: $0.userID ?? "",
-                    detail: $0.detail ?? "")
-            }
-        }
         from = Timestamp.format(report.from)
         to = Timestamp.format(report.to)
         scope = report.providerID.map { "provider \($0)" } ?? "all providers"
         counts = SyncAction.allCases.compactMap { a in report.counts[a].map { Count(action: a.rawValue, n: $0) } }
         hasCounts = !counts.isEmpty
-        deactivated = entries(report.deactivated)
+        deactivated = report.deactivated.map(SyncLogRow.init)
         deactivatedCount = report.deactivated.count
-        held = entries(report.held)
+        held = report.held.map(SyncLogRow.init)
         heldCount = report.held.count
         rejections = report.rejections.map {
             Rejection(reason: $0.reason, count: $0.count, example: $0.examples.first?.detail ?? "")

@@ -32,20 +32,21 @@ struct DatabaseOptions: ParsableArguments {
     func openStore(durability: SQLiteStore.Durability = .normal, running: Bool = true) async throws
         -> any ProvisioningStore
     {
-        if isPostgres {
-            do {
-                let store = try await PostgresStore.open(try PostgresURL(parsing: path))
-                if running { CommandServices.run(store) }
-                return store
-            } catch let error as PostgresURLError {
-                throw ValidationError("\(error)")
-            } catch {
-                throw ValidationError("Cannot open the PostgreSQL database: \(error)")
-            }
-        }
-        let store = try openSQLite(durability: durability)
-        if running { CommandServices.run(store) }
+        let store: any ProvisioningStore =
+            isPostgres ? try await openPostgres() : try openSQLite(durability: durability)
+        if running, let service = store.service { CommandServices.run(service) }
         return store
+    }
+
+    /// The PostgreSQL store, its pool not yet running.
+    func openPostgres() async throws -> PostgresStore {
+        do {
+            return try await PostgresStore.open(try PostgresURL(parsing: path))
+        } catch let error as PostgresURLError {
+            throw ValidationError("\(error)")
+        } catch {
+            throw ValidationError("Cannot open the PostgreSQL database: \(error)")
+        }
     }
 
     /// The domain's services over the store `--database` names: the one way a command opens them.
