@@ -74,7 +74,7 @@ package func buildRouter(
     }
     // The process's metrics backend, bootstrapped once, before the middleware makes its first metric.
     _ = ProcessMetrics.registry
-    router.add(middleware: MetricsMiddleware<RosterRequestContext>())
+    router.add(middleware: RequestMetricsMiddleware<RosterRequestContext>())
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: RequestLogMiddleware())
     if let recorder {

@@ -19,32 +19,9 @@ enum ProcessMetrics {
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = durationBuckets
-        factory.nameAndLabelSanitizer = { name, labels in (metricNames[name] ?? name, labels.map(label)) }
         MetricsSystem.bootstrap(factory)
         return registry
     }()
-
-    /// Hummingbird's `MetricsMiddleware` names its metrics after OpenTelemetry's conventions; Roster's names, which
-    /// dashboards and alerts already use, replace them.
-    static let metricNames = [
-        "hb.requests": "roster_http_requests_total",
-        "http.server.request.duration": "roster_http_request_duration_seconds",
-        "hb.request.errors": "roster_http_request_errors_total",
-        "http.server.active_requests": "roster_http_active_requests",
-    ]
-
-    /// The middleware's dimensions under Roster's label names.
-    static let labelNames = [
-        "http.route": "route", "http.request.method": "method", "http.response.status_code": "status",
-        "error.type": "status",
-    ]
-
-    /// A dimension as a Prometheus label. `http.route` is the matched route pattern (ids never become labels);
-    /// requests that match no route (the middleware says `Unknown` or `NotFound`) count as `unmatched`.
-    static func label(_ key: String, _ value: String) -> (String, String) {
-        if key == "http.route", !value.hasPrefix("/") { return ("route", "unmatched") }
-        return (labelNames[key] ?? key, value)
-    }
 
     /// Histogram bucket upper bounds of request durations.
     static let durationBuckets: [Duration] = [
@@ -54,7 +31,7 @@ enum ProcessMetrics {
     ]
 }
 
-/// `GET /metrics`: the process's request metrics (Hummingbird's `MetricsMiddleware` through swift-metrics), plus
+/// `GET /metrics`: the process's request metrics (``RequestMetricsMiddleware`` through swift-metrics), plus
 /// what the store knows at the time of the scrape: the scheduler's backlog, the sync log by action, data warnings
 /// by attribute, providers.
 func metricsResponse(store: some ProvisioningStore) async throws -> Response {
