@@ -85,6 +85,8 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
 
     /// Sends the query now; it is checked with the statements sent before the next one waited for, and its answer
     /// is kept for the query with the same text and arguments. A second prefetch of one query sends nothing.
+    var prefetches: Bool { true }
+
     func prefetch(_ sql: String, _ arguments: [SQLValue]) async {
         let key = Prefetched(sql: sql, arguments: arguments)
         guard prefetched[key] == nil else { return }

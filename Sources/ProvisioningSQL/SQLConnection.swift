@@ -20,11 +20,15 @@ package protocol SQLConnection {
     /// A query the transaction will run next (``StoreTransaction/prefetch(_:)``): a network driver sends it now and
     /// answers the ``query(_:_:)`` with the same text and arguments from it.
     func prefetch(_ sql: String, _ arguments: [SQLValue]) async
+    /// Whether ``prefetch(_:_:)`` does anything: when it does not, ``SQLTransaction`` does not even build the
+    /// statements it would name.
+    var prefetches: Bool { get }
 }
 
 extension SQLConnection {
     /// Nothing to do for a driver whose queries answer in place.
     package func prefetch(_ sql: String, _ arguments: [SQLValue]) async {}
+    package var prefetches: Bool { false }
 
     /// Runs the statement at once (a driver whose statements answer in place gains nothing by deferring).
     package func enqueue(_ sql: String, _ arguments: [SQLValue]) async throws {

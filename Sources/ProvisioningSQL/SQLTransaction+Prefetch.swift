@@ -43,6 +43,8 @@ extension SQLTransaction {
     }
 
     package func prefetch(_ reads: [StoreRead]) async throws {
+        // A driver whose queries answer in place (SQLite) would only build these statements to drop them.
+        guard connection.prefetches else { return }
         for read in reads {
             if case .users(let providerID, let query) = read {
                 // Only a filtered list runs exactly these two statements (an unfiltered one counts differently).
