@@ -83,10 +83,10 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         return try await answer(statement).rows.map { row in SQLRow(row.map(Self.value)) }
     }
 
-    /// Sends the query now; it is checked with the statements sent before the next one waited for, and its answer
-    /// is kept for the query with the same text and arguments. A second prefetch of one query sends nothing.
     var prefetches: Bool { true }
 
+    /// Sends the query now; it is checked with the statements sent before the next one waited for, and its answer
+    /// is kept for the query with the same text and arguments. A second prefetch of one query sends nothing.
     func prefetch(_ sql: String, _ arguments: [SQLValue]) async {
         let key = Prefetched(sql: sql, arguments: arguments)
         guard prefetched[key] == nil else { return }
