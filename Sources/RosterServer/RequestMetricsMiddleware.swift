@@ -21,6 +21,11 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let route: String
         let method: HTTPRequest.Method
         let status: HTTPResponse.Status
+
+        /// The series' Prometheus labels.
+        var labels: [(String, String)] {
+            [("route", route), ("method", method.rawValue), ("status", String(status.code))]
+        }
     }
 
     struct Handles: Sendable {
@@ -44,35 +49,31 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         defer { active.decrement() }
         do {
             let response = try await next(request, context)
-            record(request, context, response.status, since: started)
+            record(key(request, context, response.status), since: started)
             return response
         } catch {
-            let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
-            record(request, context, status, since: started)
-            Counter(
-                label: "roster_http_request_errors_total",
-                dimensions: Self.labels(route(context), request.method, status)
-            )
-            .increment()
+            let key = key(request, context, (error as? any HTTPResponseError)?.status ?? .internalServerError)
+            record(key, since: started)
+            Counter(label: "roster_http_request_errors_total", dimensions: key.labels).increment()
             throw error
         }
     }
 
-    /// The matched route's pattern (`/scim/{provider}/v2/Users/{id}`: ids never become labels), or `unmatched`.
-    func route(_ context: Context) -> String {
-        guard let path = context.endpointPath, path.hasPrefix("/") else { return "unmatched" }
-        return path
+    /// The request's series: the matched route's pattern (`/scim/{provider}/v2/Users/{id}`: ids never become
+    /// labels) or `unmatched`, the method and the status.
+    func key(_ request: Request, _ context: Context, _ status: HTTPResponse.Status) -> Key {
+        let route = context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "unmatched"
+        return Key(route: route, method: request.method, status: status)
     }
 
-    func record(_ request: Request, _ context: Context, _ status: HTTPResponse.Status, since started: UInt64) {
-        let key = Key(route: route(context), method: request.method, status: status)
+    func record(_ key: Key, since started: UInt64) {
         let handles = cache.handles.withLock { handles in
             if let known = handles[key] { return known }
-            let labels = Self.labels(key.route, key.method, key.status)
             let made = Handles(
-                requests: Counter(label: "roster_http_requests_total", dimensions: labels),
+                requests: Counter(label: "roster_http_requests_total", dimensions: key.labels),
                 duration: Timer(
-                    label: "roster_http_request_duration_seconds", dimensions: labels, preferredDisplayUnit: .seconds))
+                    label: "roster_http_request_duration_seconds", dimensions: key.labels,
+                    preferredDisplayUnit: .seconds))
             handles[key] = made
             return made
         }
@@ -89,9 +90,4 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    static func labels(_ route: String, _ method: HTTPRequest.Method, _ status: HTTPResponse.Status) -> [(
-        String, String
-    )] {
-        [("route", route), ("method", method.rawValue), ("status", String(status.code))]
-    }
 }

@@ -4,9 +4,10 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Provisioning
-import RosterServer
 import SCIM
 import Testing
+
+@testable import RosterServer
 
 /// `/metrics`: Prometheus text with request counts and latencies by route pattern (never ids), and the store's
 /// gauges.
@@ -70,6 +71,36 @@ import Testing
                 // The scrape itself is in flight while it renders.
                 #expect((samples[#"roster_http_active_requests{method="GET"}"#] ?? 0) >= 1)
                 #expect(!text.contains("hb_requests") && !text.contains("http_server_request_duration"))
+            }
+        }
+    }
+
+    /// The error counter has a series only for an error that reaches the metrics layer unanswered (here no error
+    /// middleware answers it); a request the error middleware answers counts as a request, not an error.
+    @Test func onlyAnErrorThatReachesTheMetricsUnansweredIsCountedAsOne() async throws {
+        let probe = "unanswered-\(UUID().uuidString.lowercased())"
+        let bare = Router(context: RosterRequestContext.self)
+        bare.add(middleware: RequestMetricsMiddleware<RosterRequestContext>())
+        bare.put("\(probe)/{id}") { _, _ -> String in throw HTTPError(.conflict) }
+        _ = ProcessMetrics.registry
+        try await Application(router: bare).test(.router) { client in
+            let response = try await client.execute(uri: "/\(probe)/1", method: .put)
+            #expect(response.status == .conflict)
+        }
+        try await withStore(.memory) { store in
+            let router = try buildRouter(
+                configuration: ServerConfiguration(failedAuthenticationDelay: .milliseconds(10)), store: store)
+            router.put("answered-\(probe)/{id}") { _, _ -> String in throw HTTPError(.conflict) }
+            try await Application(router: router).test(.router) { client in
+                #expect(try await client.execute(uri: "/answered-\(probe)/1", method: .put).status == .conflict)
+                let text = try await Self.scrape(client)
+                let samples = Self.samples(text)
+                let unanswered = #"route="/\#(probe)/{id}",method="PUT",status="409""#
+                let answered = #"route="/answered-\#(probe)/{id}",method="PUT",status="409""#
+                #expect(samples["roster_http_request_errors_total{\(unanswered)}"] == 1, "\(text.prefix(2000))")
+                #expect(samples["roster_http_requests_total{\(unanswered)}"] == 1)
+                #expect(samples["roster_http_requests_total{\(answered)}"] == 1)
+                #expect(samples["roster_http_request_errors_total{\(answered)}"] == nil)
             }
         }
     }
