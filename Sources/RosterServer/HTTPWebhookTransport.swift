@@ -1,8 +1,9 @@
-package import AsyncHTTPClient
+import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 package import Provisioning
 import ServiceLifecycle
 
@@ -13,22 +14,33 @@ import ServiceLifecycle
 /// Webhook deliveries over HTTP with async-http-client: no redirects followed, at most 4 KiB of a response read,
 /// a deadline per delivery, and hosts that resolve to a refused address (``WebhookURLPolicy``) not contacted
 /// unless the endpoint allows private addresses.
+///
+/// The client has an event loop of its own, and the dispatcher runs its deliveries there (``taskExecutor``): a
+/// delivery then never leaves that thread between reading its answer and sending the next event, and the thread
+/// that serves SCIM requests does none of the webhooks' I/O.
 package struct HTTPWebhookTransport: WebhookTransport {
     /// The most of a response body read.
     static let maxResponseBytes = 4096
 
     let client: HTTPClient
+    let group: MultiThreadedEventLoopGroup
+    package let taskExecutor: (any TaskExecutor)?
 
-    /// A transport over its own client (shut down by `shutdown()`), or over `client`.
-    package init(client: HTTPClient? = nil) {
+    /// A transport with a client and a thread of its own, both ended by `shutdown()`.
+    package init() {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
         configuration.decompression = .disabled
-        self.client = client ?? HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        client = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
+        taskExecutor = EventLoopTaskExecutor(loop: group.next())
     }
 
-    package func shutdown() async throws { try await client.shutdown() }
+    package func shutdown() async throws {
+        try await client.shutdown()
+        try await group.shutdownGracefully()
+    }
 
     /// Runs `body` with a transport of its own, shut down afterwards whether `body` throws or not.
     package static func using<T>(_ body: (HTTPWebhookTransport) async throws -> T) async throws -> T {
@@ -94,6 +106,18 @@ package struct HTTPWebhookTransport: WebhookTransport {
             }
             cursor = info.pointee.ai_next
         }
+    }
+}
+
+/// A task executor that runs its jobs on one event loop's thread.
+final class EventLoopTaskExecutor: TaskExecutor {
+    let loop: any EventLoop
+
+    init(loop: any EventLoop) { self.loop = loop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
 

@@ -6,10 +6,11 @@ import Logging
 import NIOCore
 import Provisioning
 import ProvisioningTesting
-import RosterServer
 import SCIM
 import Synchronization
 import Testing
+
+@testable import RosterServer
 
 /// Webhooks: Standard Webhooks signatures, the URL policy, and delivery over real HTTP to a local receiver, on
 /// every store: in order, at least once, with backoff, disabling and resuming, one instance per endpoint.
@@ -210,6 +211,37 @@ import Testing
                 #expect(stored.state == .active && stored.attempts == 0 && stored.cursor == newest)
                 #expect(try await service.deliveries(groupsOnly.id).isEmpty, "group.* takes no user event")
                 #expect(try await service.endpoint(groupsOnly.id).cursor == newest, "and moves past them")
+            }
+        }
+    }
+
+    /// A transport that notes, for each delivery, whether it runs on the wrapped transport's own event loop.
+    final class OnWhichThread: WebhookTransport {
+        let inner: HTTPWebhookTransport
+        let onItsLoop = Mutex<[Bool]>([])
+        init(inner: HTTPWebhookTransport) { self.inner = inner }
+        var taskExecutor: (any TaskExecutor)? { inner.taskExecutor }
+        func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, allowPrivate: Bool)
+            async throws -> WebhookResponse
+        {
+            let loop = (inner.taskExecutor as? EventLoopTaskExecutor)?.loop
+            onItsLoop.withLock { $0.append(loop?.inEventLoop == true) }
+            return try await inner.post(
+                url: url, headers: headers, body: body, timeout: timeout, allowPrivate: allowPrivate)
+        }
+    }
+
+    @Test func deliveriesRunOnTheWebhookClientsOwnThread() async throws {
+        try await withStore(.memory) { store in
+            try await withReceiver { url, received, transport in
+                _ = try await WebhookService(store: store).add(url: url, events: "user.*", allowPrivate: true)
+                _ = try await Self.users(store, 5)
+                let observed = OnWhichThread(inner: transport)
+                let dispatcher = WebhookDispatcher(
+                    store: store, transport: observed, options: Self.fast, logger: Logger(label: "test"))
+                try await Self.dispatch([dispatcher]) { received.accepted.count >= 5 }
+                #expect(received.accepted.count == 5)
+                #expect(observed.onItsLoop.withLock { $0 } == Array(repeating: true, count: 5))
             }
         }
     }

@@ -15,7 +15,8 @@ import Synchronization
 /// - **Backoff.** A failed attempt waits 1 s × 2^(attempt−1), at most an hour, ±20 % jitter; an endpoint failing
 ///   for longer than `retryWindow` (3 days) is disabled and keeps its backlog until an admin resumes it.
 /// - **Isolation.** Each endpoint's deliveries run in a task of their own with a per-request timeout, so a slow
-///   endpoint delays only itself; SCIM requests never wait on a delivery.
+///   endpoint delays only itself; SCIM requests never wait on a delivery. The tasks prefer the transport's
+///   executor (``WebhookTransport/taskExecutor``): the server's runs them on the webhook client's own thread.
 package struct WebhookDispatcher: Service {
     package struct Options: Sendable {
         package var pollInterval: Duration = .milliseconds(200)
@@ -67,7 +68,7 @@ package struct WebhookDispatcher: Service {
                             try await tx.claimWebhooks(owner: owner, now: timestamp, until: until, limit: free)
                         }
                         for endpoint in claimed where busy.insert(endpoint.id) {
-                            group.addTask {
+                            group.addTask(executorPreference: transport.taskExecutor) {
                                 await deliver(to: endpoint)
                                 busy.remove(endpoint.id)
                             }
