@@ -19,7 +19,9 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     let connection: PostgresConnection
     let logger: Logger
     /// Where the round trips this connection waits for are counted (the store's total), if anywhere.
-    let roundTrips: RoundTrips?
+    let roundTrips: Counter?
+    /// Where the statements this connection sends are counted, if anywhere.
+    let statements: Counter?
     /// The statements the store prepared on its connections, if its queries are prepared (a connection of the
     /// store's own, for migrations, runs everything unnamed).
     let preparedStatements: PreparedStatements?
@@ -56,12 +58,13 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     }
 
     init(
-        connection: PostgresConnection, logger: Logger, roundTrips: RoundTrips? = nil,
+        connection: PostgresConnection, logger: Logger, roundTrips: Counter? = nil, statements: Counter? = nil,
         preparedStatements: PreparedStatements? = nil
     ) {
         self.connection = connection
         self.logger = logger
         self.roundTrips = roundTrips
+        self.statements = statements
         self.preparedStatements = preparedStatements
     }
 
@@ -177,6 +180,7 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
             let prepared = try await prepared(sql, arguments, statements)
         {
             let binds = arguments.map(Self.data)
+            self.statements?.count()
             return record(prepared.execute(binds).map { Answer(rows: $0, affected: 0) })
         }
         return record(send(sql, arguments))
@@ -273,10 +277,13 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         var description: String { "PostgreSQL gave no answer: \(reason)" }
     }
 
-    /// Sends a statement without waiting for its answer. A connection runs its statements in order, so statements
-    /// sent one after the other go out together (pipelined) and the next awaited answer follows theirs.
+    /// Sends a statement without waiting for its answer. A connection runs its statements in order: statements
+    /// sent one after the other queue on the connection, which sends each as soon as the one before is answered
+    /// (postgres-nio does not pipeline on the wire), with no task waiting in between; the next awaited answer
+    /// follows theirs.
     @discardableResult
     func send(_ sql: String, _ arguments: [SQLValue] = []) -> EventLoopFuture<Answer> {
+        statements?.count()
         var binds = PostgresBindings(capacity: arguments.count)
         for argument in arguments {
             switch argument {
@@ -380,16 +387,16 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     }
 }
 
-/// How many times a store's transactions waited for PostgreSQL: a wait after statements went out is one round
-/// trip, however many statements it answers (pipelined ones included). For tests and benchmarks.
-package final class RoundTrips: Sendable {
+/// A running count of something a store did (the waits for PostgreSQL, the statements sent), for tests and
+/// benchmarks.
+package final class Counter: Sendable {
     private let total = Atomic<Int>(0)
 
     package init() {}
 
     func count() { total.add(1, ordering: .relaxed) }
 
-    /// Round trips so far.
+    /// The count so far.
     package var value: Int { total.load(ordering: .relaxed) }
 }
 

@@ -30,8 +30,12 @@ package final class PostgresStore: ProvisioningStore, Service {
     let client: PostgresClient
     let connection: PostgresConnection.Configuration
     let logger: Logger
-    /// Every round trip its transactions waited for (``RoundTrips``).
-    package let roundTrips = RoundTrips()
+    /// Every wait of its transactions for PostgreSQL: a wait after statements went out is one, however many
+    /// statements it answers (those queued before it included).
+    package let roundTrips = Counter()
+    /// Every statement its transactions sent, `BEGIN` and `COMMIT` included: each is an exchange with the server of
+    /// its own (postgres-nio sends a connection's next statement once the previous one is answered).
+    package let statements = Counter()
     /// The statements prepared on the pool's connections.
     let preparedStatements = PreparedStatements()
 
@@ -115,20 +119,34 @@ package final class PostgresStore: ProvisioningStore, Service {
     package func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws
         -> T
     {
-        try await transaction(write: true, body)
+        try await transaction(.write, body)
     }
 
     package func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-        try await transaction(write: false, body)
+        try await transaction(.snapshot, body)
+    }
+
+    package func readLatest<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        try await transaction(.latest, body)
+    }
+
+    /// How a body runs on its connection.
+    enum Mode {
+        /// A read-write transaction at `READ COMMITTED`.
+        case write
+        /// A read-only transaction at `REPEATABLE READ`: one snapshot for every statement.
+        case snapshot
+        /// No transaction: each statement commits on its own and sees what is committed when it runs.
+        case latest
     }
 
     /// One transaction on a leased connection, run again when PostgreSQL ends it as a serialization failure or a
     /// deadlock (the rolled-back attempt changed nothing).
-    func transaction<T>(write: Bool, _ body: (any StoreTransaction) async throws -> T) async throws -> T {
+    func transaction<T>(_ mode: Mode, _ body: (any StoreTransaction) async throws -> T) async throws -> T {
         var attempt = 1
         while true {
             do {
-                return try await once(write: write, body)
+                return try await once(mode, body)
             } catch  where attempt < Self.attempts && Self.isCollision(error) {
                 attempt += 1
                 try? await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 << attempt))))
@@ -141,38 +159,45 @@ package final class PostgresStore: ProvisioningStore, Service {
         }
     }
 
-    func once<T>(write: Bool, _ body: (any StoreTransaction) async throws -> T) async throws -> T {
+    func once<T>(_ mode: Mode, _ body: (any StoreTransaction) async throws -> T) async throws -> T {
         var leased = false
         do {
             return try await client.withConnection { connection in
                 leased = true
                 let sql = PostgresSQLConnection(
-                    connection: connection, logger: logger, roundTrips: roundTrips,
+                    connection: connection, logger: logger, roundTrips: roundTrips, statements: statements,
                     preparedStatements: preparedStatements)
-                // The opening goes out with the body's first statements (pipelined) and is checked with the first
-                // one waited for. A read's COMMIT is not waited for: it cannot fail but with the connection, and
-                // the connection's next statement queues behind it.
-                sql.sendChecked(write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                // The opening is queued before the body's first statements and checked with the first one waited
+                // for. A read's COMMIT is not waited for: it cannot fail but with the connection, and the
+                // connection's next statement queues behind it.
+                switch mode {
+                case .write: sql.sendChecked("BEGIN")
+                case .snapshot: sql.sendChecked("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                case .latest: break
+                }
                 let result: T
                 do {
-                    result = try await body(SQLTransaction(sql, locksRows: write))
+                    result = try await body(SQLTransaction(sql, locksRows: mode == .write))
                 } catch {
                     // A closed connection rolled back with its session; the pool drops it.
                     if Self.isStalePlan(error) {
                         // Its prepared statements describe tables as they were: it is not used again.
                         try? await connection.close()
-                    } else if !connection.isClosed {
+                    } else if !connection.isClosed && mode != .latest {
                         _ = try? await sql.execute("ROLLBACK", [])
                     }
                     throw error
                 }
-                if write {
+                switch mode {
+                case .write:
                     // The COMMIT goes out with the statements still unchecked; if one of them failed, PostgreSQL
                     // answers the COMMIT with a rollback, and that statement's failure is the transaction's.
                     try await sql.execute("COMMIT", [])
-                } else {
+                case .snapshot:
                     try await sql.checkPending()
                     sql.send("COMMIT").whenFailure { _ in }
+                case .latest:
+                    try await sql.checkPending()
                 }
                 return result
             }

@@ -13,9 +13,16 @@ import Testing
 struct PostgresRoundTripTests {
     /// The round trips `body` waited for.
     static func roundTrips(_ store: PostgresStore, _ body: () async throws -> Void) async throws -> Int {
-        let before = store.roundTrips.value
+        try await statements(store, body).roundTrips
+    }
+
+    /// The round trips `body` waited for and the statements it sent.
+    static func statements(_ store: PostgresStore, _ body: () async throws -> Void) async throws
+        -> (roundTrips: Int, statements: Int)
+    {
+        let (trips, sent) = (store.roundTrips.value, store.statements.value)
         try await body()
-        return store.roundTrips.value - before
+        return (store.roundTrips.value - trips, store.statements.value - sent)
     }
 
     static let userBody: JSONObject = [
@@ -32,17 +39,32 @@ struct PostgresRoundTripTests {
                 providerID: issued.provider.id, username: nil, secret: issued.secret)
             // A POST /Users as the server runs it: authentication (a read), then the write.
             var created: UserRecord?
-            let post = try await Self.roundTrips(store) {
+            let post = try await Self.statements(store) {
                 let provider = try await service.authenticate(credentials)
                 created = try await service.perform(.post(.users, Self.userBody), for: provider).user
             }
-            #expect(post <= 3, "POST /Users, authentication included: \(post) round trips")
+            #expect(post.roundTrips <= 3, "POST /Users, authentication included: \(post.roundTrips) round trips")
+            // Each statement is an exchange with the server of its own: the write's twelve (BEGIN, the reads, the
+            // inserts, the sync log and the event, COMMIT) and the authentication's one, sent with no transaction.
+            #expect(post.statements <= 13, "POST /Users: \(post.statements) statements sent")
+            let authentication = try await Self.statements(store) { _ = try await service.authenticate(credentials) }
+            #expect(authentication.statements == 1, "authentication: \(authentication.statements) statements sent")
             let id = try #require(created?.id)
-            // GET /Users/{id}, groups included: authentication and the reads in one round trip.
-            let get = try await Self.roundTrips(store) {
+            // GET /Users/{id}, groups included: authentication and the reads in one round trip, and with no
+            // transaction around them (each is an exchange with the server: BEGIN and COMMIT would be two more).
+            let get = try await Self.statements(store) {
                 _ = try await service.readUser(credentials, id: id, withGroups: true)
             }
-            #expect(get == 1, "GET /Users/{id}: \(get) round trips")
+            #expect(get.roundTrips == 1, "GET /Users/{id}: \(get.roundTrips) round trips")
+            #expect(get.statements == 3, "GET /Users/{id}: the provider, the user, its groups; \(get.statements) sent")
+            let group = try await service.perform(
+                .post(.groups, ["schemas": [.string(SchemaURN.group)], "displayName": "Okta Group"]),
+                for: try await service.authenticate(credentials)
+            ).group
+            let getGroup = try await Self.statements(store) {
+                _ = try await service.readGroup(credentials, id: group.id, withMembers: true)
+            }
+            #expect(getGroup.statements == 3, "GET /Groups/{id}: \(getGroup.statements) statements sent")
             // The lookup an IdP sends before each push: the count and the page with the authentication, then the
             // page's groups (their ids come from the page).
             let lookup = try await Self.roundTrips(store) {

@@ -37,9 +37,10 @@ package struct SCIMService: Sendable {
     }
 
     /// The provider whose Base URL carries the id, if the secret (and the username, for Basic) are its
-    /// credentials. Any mismatch, including another provider's valid credentials, is a 401.
+    /// credentials. Any mismatch, including another provider's valid credentials, is a 401. One statement, so it
+    /// needs no snapshot (``ProvisioningStore/readLatest(_:)``).
     package func authenticate(_ credentials: ProviderCredentials) async throws -> Provider {
-        try await store.read { tx in try await Self.authenticate(credentials, tx: tx) }
+        try await store.readLatest { tx in try await Self.authenticate(credentials, tx: tx) }
     }
 
     static func authenticate(_ credentials: ProviderCredentials, tx: any StoreTransaction) async throws -> Provider {
@@ -97,16 +98,18 @@ package struct SCIMService: Sendable {
         return provider
     }
 
-    // MARK: Reads in one snapshot
+    // MARK: Reads
     //
-    // Each read authenticates and fetches everything its response needs in one read transaction: one trip to
-    // the store per request.
+    // Each read authenticates and fetches everything its response needs in one read: one trip to the store per
+    // request. A list reads its count and its rows in one snapshot, so that `totalResults` and the page agree; a
+    // single resource needs none (``ProvisioningStore/readLatest(_:)``).
 
-    /// GET /Users/{id}: the user and, when wanted, its groups.
+    /// GET /Users/{id}: the user and, when wanted, its groups. Its reads need no shared snapshot
+    /// (``ProvisioningStore/readLatest(_:)``): a membership changed between them shows as it would a moment later.
     package func readUser(_ credentials: ProviderCredentials, id: String, withGroups: Bool) async throws
         -> (provider: Provider, user: UserRecord, groups: [MemberReference])
     {
-        try await store.read { tx in
+        try await store.readLatest { tx in
             try await tx.prefetch(
                 [.provider(id: credentials.providerID), .user(id: id)] + (withGroups ? [.groupsOfUser(id)] : []))
             let provider = try await Self.authenticate(credentials, tx: tx)
@@ -132,11 +135,12 @@ package struct SCIMService: Sendable {
         }
     }
 
-    /// GET /Groups/{id}: the group and, when wanted, its members.
+    /// GET /Groups/{id}: the group and, when wanted, its members (``ProvisioningStore/readLatest(_:)``, as
+    /// ``readUser(_:id:withGroups:)``).
     package func readGroup(_ credentials: ProviderCredentials, id: String, withMembers: Bool) async throws
         -> (provider: Provider, group: GroupRecord, members: [MemberReference]?)
     {
-        try await store.read { tx in
+        try await store.readLatest { tx in
             try await tx.prefetch([.provider(id: credentials.providerID), .group(id: id)])
             let provider = try await Self.authenticate(credentials, tx: tx)
             let group = try await Self.ownGroup(id, provider: provider, tx: tx)

@@ -12,6 +12,12 @@ package protocol ProvisioningStore: Sendable {
     func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
     /// Runs `body` against a consistent snapshot, without writing.
     func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+    /// Runs `body` without writing, where each read may see what is committed when it runs instead of one
+    /// snapshot for all: for a read of one resource and what hangs on it (GET /Users/{id} and its groups), where a
+    /// change committed between two of its statements shows as it would a moment later. A store pays nothing for
+    /// it that a snapshot would cost: PostgreSQL runs the statements without a transaction (no `BEGIN` and
+    /// `COMMIT`: two of a GET's five exchanges with the server). The default reads a snapshot.
+    func readLatest<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
     /// What the store runs while it is open (PostgreSQL's connection pool, SQLite's writer), for the service group
     /// of whatever uses it; `nil` when nothing needs to run (the default, the memory store). The application runs it
     /// first, so that it stops last, after everything that writes.
@@ -20,6 +26,10 @@ package protocol ProvisioningStore: Sendable {
 
 extension ProvisioningStore {
     package var service: (any Service)? { nil }
+
+    package func readLatest<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        try await read(body)
+    }
 }
 
 /// The sort key of a list query, resolved against a resource type.
