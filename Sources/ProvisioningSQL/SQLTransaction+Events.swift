@@ -12,16 +12,9 @@ extension SQLTransaction {
 
     package func appendEvents(_ events: [ProvisioningEvent]) async throws {
         guard !events.isEmpty else { return }
-        if dialect == .postgres {
-            // Identity values are handed out at insert but become visible at commit, so two transactions could
-            // commit their events out of sequence and a reader following the sequence would skip the later-
-            // committed lower one. Held from the first append to the commit, this lock makes sequence order commit
-            // order. Writes still run concurrently up to here; the appends are a transaction's last statements.
-            try await enqueue("SELECT pg_advisory_xact_lock(?)", [Self.eventsLock])
-        }
         for chunk in Self.chunks(events, limit: 64) {
             var arguments: [any SQLValueConvertible] = []
-            arguments.reserveCapacity(chunk.count * 8)
+            arguments.reserveCapacity(chunk.count * 8 + 1)
             for e in chunk {
                 arguments +=
                     [
@@ -29,11 +22,23 @@ extension SQLTransaction {
                         e.requestID, RowCoding.document(e.data),
                     ] as [any SQLValueConvertible]
             }
-            try await enqueue(
-                """
-                INSERT INTO events (id, type, at, provider_id, user_id, group_id, request_id, data)
-                VALUES \(Self.rows("(?, ?, ?, ?, ?, ?, ?, ?)", chunk.count))
-                """, arguments)
+            let columns = "id, type, at, provider_id, user_id, group_id, request_id, data"
+            let values = Self.rows("(?, ?, ?, ?, ?, ?, ?, ?)", chunk.count)
+            if dialect == .postgres {
+                // Identity values are handed out at insert but become visible at commit, so two transactions could
+                // commit their events out of sequence and a reader following the sequence would skip the later-
+                // committed lower one. Held from the first append to the commit, this lock makes sequence order
+                // commit order. Writes still run concurrently up to here; the appends are a transaction's last
+                // statements. The lock is taken in the insert's own statement (a CTE calling a volatile function is
+                // run, not inlined, before the rows it joins reach the insert and take their sequence values).
+                try await enqueue(
+                    """
+                    WITH ordered AS (SELECT pg_advisory_xact_lock(?)) INSERT INTO events (\(columns))
+                    SELECT v.* FROM ordered, (VALUES \(values)) AS v(\(columns))
+                    """, [Self.eventsLock] + arguments)
+            } else {
+                try await enqueue("INSERT INTO events (\(columns)) VALUES \(values)", arguments)
+            }
         }
     }
 

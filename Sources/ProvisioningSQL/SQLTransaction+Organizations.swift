@@ -94,11 +94,25 @@ extension SQLTransaction {
     }
 
     package func setRoles(userID: String, roles: [String]) async throws {
-        try await enqueue("DELETE FROM user_roles WHERE user_id = ?", [userID])
-        guard !roles.isEmpty else { return }
-        try await enqueue(
-            "INSERT INTO user_roles (user_id, role) VALUES \(Self.rows("(?, ?)", roles.count)) ON CONFLICT DO NOTHING",
-            roles.flatMap { [userID, $0] as [any SQLValueConvertible] })
+        let insert =
+            "INSERT INTO user_roles (user_id, role) VALUES \(Self.rows("(?, ?)", roles.count)) ON CONFLICT DO NOTHING"
+        let pairs = roles.flatMap { [userID, $0] as [any SQLValueConvertible] }
+        guard !roles.isEmpty else {
+            try await enqueue("DELETE FROM user_roles WHERE user_id = ?", [userID])
+            return
+        }
+        if dialect == .postgres {
+            // One statement (an exchange with the server) instead of two: the roles not kept go in a CTE, and the
+            // rest are inserted, those the user has already left as they are (a CTE's delete is not visible to
+            // the insert, so a role deleted there and inserted here would be lost).
+            let marks = Array(repeating: "?", count: roles.count).joined(separator: ", ")
+            try await enqueue(
+                "WITH removed AS (DELETE FROM user_roles WHERE user_id = ? AND role NOT IN (\(marks))) \(insert)",
+                [userID] + roles.map { $0 as any SQLValueConvertible } + pairs)
+        } else {
+            try await enqueue("DELETE FROM user_roles WHERE user_id = ?", [userID])
+            try await enqueue(insert, pairs)
+        }
     }
 
     /// Pairs (user id, value) of `sql` for several users, grouped by user.

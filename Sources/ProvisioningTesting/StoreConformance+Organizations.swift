@@ -95,6 +95,15 @@ extension StoreConformance {
         #expect(listCounts == ["w1": 2])
         try await store.withTransaction { tx in try await tx.removeFromWatchlist(watchlistID: "w1", userID: "u3") }
         #expect(try await store.read { tx in try await tx.watchlists(ofUser: "u3") } == [])
+        // Setting roles replaces them: a role kept stays, one left out goes, a new one comes; none clears them.
+        try await store.withTransaction { tx in
+            try await tx.setRoles(userID: "u1", roles: ["Desktop User", "Audit Log Viewer"])
+            try await tx.setRoles(userID: "u2", roles: [])
+        }
+        #expect(
+            try await store.read { tx in try await tx.roles(ofUsers: ["u1", "u2"]) } == [
+                "u1": ["Audit Log Viewer", "Desktop User"]
+            ])
 
         // Rules, by kind, in the order added; deleting a group deletes its rules.
         try await store.withTransaction { tx in
