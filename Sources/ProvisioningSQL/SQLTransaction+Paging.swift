@@ -10,6 +10,16 @@ extension SQLTransaction {
         unfilteredTotal: (() async throws -> Int)? = nil, decode: (SQLRow) -> T
     ) async throws -> Page<T> {
         let statements = try pageStatements(resource, scope: scope, columns: columns, query: query)
+        if statements.countedInRows {
+            // One statement: each row carries the filtered total in its last column.
+            let rows = try await fetchAll(statements.rows.sql, statements.rows.arguments)
+            if let first = rows.first {
+                let total: Int = first[first.values.count - 1]
+                return Page(totalResults: total, items: rows.map(decode))
+            }
+            // No row: none matched, or the window starts past them (then the total is counted).
+            if query.offset == 0 { return Page(totalResults: 0, items: []) }
+        }
         let total: Int
         if query.filter == nil, let unfilteredTotal {
             total = try await unfilteredTotal()
@@ -28,9 +38,12 @@ extension SQLTransaction {
     /// through its own index first (a materialized CTE) and applies the scope and the rest of the filter to that
     /// one row. Otherwise the planner may answer `userName eq` through `users_by_provider`, filtering every user of
     /// the provider, whenever the table's statistics are stale (right after an initial sync, before autovacuum
-    /// analyzes it): exactly when IdPs send that lookup before every push.
+    /// analyzes it): exactly when IdPs send that lookup before every push. Such a page's rows also carry the
+    /// filtered total (`COUNT(*) OVER ()`, over at most one user per provider: `countedInRows`), so that the lookup
+    /// is one statement, its count and rows from one snapshot; the count statement is then needed only for a
+    /// window that starts past every match.
     package func pageStatements(_ resource: SQLResource, scope: SQLFragment, columns: String, query: StoreQuery)
-        throws -> (count: SQLFragment, rows: SQLFragment)
+        throws -> (count: SQLFragment, rows: SQLFragment, countedInRows: Bool)
     {
         let compiler = FilterCompiler(dialect: dialect, resource: resource)
         var table = resource == .users ? "users u" : "groups g"
@@ -38,7 +51,7 @@ extension SQLTransaction {
         var condition = scope
         if let filter = query.filter {
             condition = condition + SQLFragment(" AND ") + (try compiler.compile(filter))
-            if dialect == .postgres, resource == .users, let key = Self.keyConjunct(filter) {
+            if dialect == .postgres, resource == .users, let key = filter.keyConjunct {
                 var lookup = try compiler.compile(key)
                 if case .comparison(let path, _, _) = key, path.attribute.equalsIgnoringCase("externalId") {
                     // externalId is unique per provider only: its index is (provider_id, external_id).
@@ -52,27 +65,14 @@ extension SQLTransaction {
         let count = prefix + SQLFragment("SELECT COUNT(*) FROM \(table) WHERE ") + condition
         let order =
             query.sort.map { "\(compiler.sortExpression($0)) \($0.descending ? "DESC" : "ASC") NULLS LAST, " } ?? ""
+        let countedInRows = !prefix.sql.isEmpty && query.limit > 0
         let rows =
-            prefix + SQLFragment("SELECT \(columns) FROM \(table) WHERE ") + condition
+            prefix + SQLFragment("SELECT \(columns)\(countedInRows ? ", COUNT(*) OVER ()" : "") FROM \(table) WHERE ")
+            + condition
             + SQLFragment(
                 " ORDER BY \(order)\(resource.alias).seq LIMIT ? OFFSET ?",
                 [.integer(Int64(query.limit)), .integer(Int64(query.offset))])
-        return (count, rows)
-    }
-
-    /// A conjunct of `filter` (itself, or one side of a top-level `and`) that names at most one user of a
-    /// provider through an index of its own: `id eq`, `userName eq` or `externalId eq` a string.
-    static func keyConjunct(_ filter: Filter) -> Filter? {
-        switch filter {
-        case .comparison(let path, .eq, .string) where path.schema == nil && path.subAttribute == nil:
-            let name = path.attribute
-            return name.equalsIgnoringCase("id") || name.equalsIgnoringCase("userName")
-                || name.equalsIgnoringCase("externalId") ? filter : nil
-        case .and(let lhs, let rhs):
-            return keyConjunct(lhs) ?? keyConjunct(rhs)
-        default:
-            return nil
-        }
+        return (count, rows, countedInRows)
     }
 
     /// The linked users of a provider, as list queries scope them.

@@ -38,7 +38,7 @@ extension SQLTransaction {
         case .organization(let id):
             ("SELECT \(Self.organizationColumns) FROM organizations WHERE id = ?", [id])
         case .users:
-            nil  // two statements, named by `pageStatements`
+            nil  // one or two statements, named by `pageStatements`
         }
     }
 
@@ -51,7 +51,9 @@ extension SQLTransaction {
                 guard query.filter != nil else { continue }
                 let statements = try pageStatements(
                     .users, scope: Self.usersScope(providerID), columns: Self.userColumns, query: query)
-                await connection.prefetch(statements.count.sql, statements.count.arguments)
+                if !statements.countedInRows {
+                    await connection.prefetch(statements.count.sql, statements.count.arguments)
+                }
                 if query.limit > 0 { await connection.prefetch(statements.rows.sql, statements.rows.arguments) }
                 continue
             }

@@ -69,12 +69,29 @@ struct PostgresRoundTripTests {
             #expect(getGroup.statements == 3, "GET /Groups/{id}: \(getGroup.statements) statements sent")
             // The lookup an IdP sends before each push: the count and the page with the authentication, then the
             // page's groups (their ids come from the page).
-            let lookup = try await Self.roundTrips(store) {
+            let lookup = try await Self.statements(store) {
                 let query = try ListQuery(parameters: [("filter", #"userName eq "okta.user@example.com""#)])
                 let found = try await service.readUsers(credentials, query: query, withGroups: true)
-                #expect(found.page.totalResults == 1)
+                #expect(found.page.totalResults == 1 && found.page.items.map(\.id) == [id])
             }
-            #expect(lookup <= 2, "userName eq: \(lookup) round trips")
+            #expect(lookup.roundTrips <= 2, "userName eq: \(lookup.roundTrips) round trips")
+            // The provider, the page with its total, the page's groups; no transaction around them.
+            #expect(lookup.statements == 3, "userName eq: \(lookup.statements) statements sent")
+            // The lookup before a create finds nobody: the provider and the (empty) page.
+            let miss = try await Self.statements(store) {
+                let query = try ListQuery(parameters: [("filter", #"userName eq "nobody@example.com""#)])
+                let found = try await service.readUsers(credentials, query: query, withGroups: true)
+                #expect(found.page.totalResults == 0 && found.page.items.isEmpty)
+            }
+            #expect(miss.statements == 2, "userName eq, no match: \(miss.statements) statements sent")
+            // Past the only match, the total is counted on its own.
+            let past = try await service.readUsers(
+                credentials,
+                query: try ListQuery(parameters: [
+                    ("filter", #"userName eq "okta.user@example.com""#), ("startIndex", "2"),
+                ]),
+                withGroups: false)
+            #expect(past.page.totalResults == 1 && past.page.items.isEmpty)
             // A PATCH deactivating the user (Okta's deactivation), authentication included: the authentication, the
             // reads named ahead, the guard's lock on the provider with its counts, revoking the user's sessions
             // (its count is the store's answer), and the commit with the writes before it.

@@ -120,19 +120,30 @@ package struct SCIMService: Sendable {
     }
 
     /// GET /Users, POST /Users/.search: a page and, when wanted, the groups of its users.
+    ///
+    /// A lookup by a key (`userName eq`, `id eq`, `externalId eq`: what IdPs send before each push) holds at most
+    /// one user, and PostgreSQL answers its count with its rows in one statement, so it needs no snapshot
+    /// (``ProvisioningStore/readLatest(_:)``); other lists read their count and rows in one.
     package func readUsers(_ credentials: ProviderCredentials, query: ListQuery, withGroups: Bool) async throws
         -> (provider: Provider, page: Page<UserRecord>, groups: [String: [MemberReference]])
     {
         let storeQuery = try Self.storeQuery(query, type: .user)
-        return try await store.read { tx in
-            try await tx.prefetch(
-                [.provider(id: credentials.providerID), .users(providerID: credentials.providerID, query: storeQuery)])
-            let provider = try await Self.authenticate(credentials, tx: tx)
-            var page = try await tx.users(providerID: provider.id, query: storeQuery)
-            page.items = try await Self.showingResolvedManagers(page.items, providerID: provider.id, tx: tx)
-            let groups = withGroups && !page.items.isEmpty ? try await tx.groups(ofUsers: page.items.map(\.id)) : [:]
-            return (provider, page, groups)
-        }
+        let body:
+            @Sendable (any StoreTransaction) async throws -> (Provider, Page<UserRecord>, [String: [MemberReference]]) =
+                { tx in
+                    try await tx.prefetch(
+                        [
+                            .provider(id: credentials.providerID),
+                            .users(providerID: credentials.providerID, query: storeQuery),
+                        ])
+                    let provider = try await Self.authenticate(credentials, tx: tx)
+                    var page = try await tx.users(providerID: provider.id, query: storeQuery)
+                    page.items = try await Self.showingResolvedManagers(page.items, providerID: provider.id, tx: tx)
+                    let groups =
+                        withGroups && !page.items.isEmpty ? try await tx.groups(ofUsers: page.items.map(\.id)) : [:]
+                    return (provider, page, groups)
+                }
+        return storeQuery.filter?.keyConjunct != nil ? try await store.readLatest(body) : try await store.read(body)
     }
 
     /// GET /Groups/{id}: the group and, when wanted, its members (``ProvisioningStore/readLatest(_:)``, as
