@@ -5,13 +5,18 @@ import SCIM
 extension SQLTransaction {
     /// One page of a list query over users or groups: the count and the rows of the window, filtered in SQL and
     /// ordered by the sort key, then by `seq` so that pages never repeat or skip a resource.
+    ///
+    /// `unfilteredTotal` and `unfilteredCount` give an unfiltered list's total without counting its rows (the
+    /// provider's kept count of users): the first run on its own, the second as the statement that reads it.
     func page<T>(
         _ resource: SQLResource, scope: SQLFragment, columns: String, query: StoreQuery,
-        unfilteredTotal: (() async throws -> Int)? = nil, decode: (SQLRow) -> T
+        unfilteredTotal: (() async throws -> Int)? = nil, unfilteredCount: SQLFragment? = nil,
+        decode: (SQLRow) -> T
     ) async throws -> Page<T> {
-        let statements = try pageStatements(resource, scope: scope, columns: columns, query: query)
+        let statements = try pageStatements(
+            resource, scope: scope, columns: columns, query: query, unfilteredCount: unfilteredCount)
         if statements.countedInRows {
-            // One statement: each row carries the filtered total in its last column.
+            // One statement: each row carries the total in its last column.
             let rows = try await fetchAll(statements.rows.sql, statements.rows.arguments)
             if let first = rows.first {
                 let total: Int = first[first.values.count - 1]
@@ -38,13 +43,17 @@ extension SQLTransaction {
     /// through its own index first (a materialized CTE) and applies the scope and the rest of the filter to that
     /// one row. Otherwise the planner may answer `userName eq` through `users_by_provider`, filtering every user of
     /// the provider, whenever the table's statistics are stale (right after an initial sync, before autovacuum
-    /// analyzes it): exactly when IdPs send that lookup before every push. Such a page's rows also carry the
-    /// filtered total (`COUNT(*) OVER ()`, over at most one user per provider: `countedInRows`), so that the lookup
-    /// is one statement, its count and rows from one snapshot; the count statement is then needed only for a
-    /// window that starts past every match.
-    package func pageStatements(_ resource: SQLResource, scope: SQLFragment, columns: String, query: StoreQuery)
-        throws -> (count: SQLFragment, rows: SQLFragment, countedInRows: Bool)
-    {
+    /// analyzes it): exactly when IdPs send that lookup before every push.
+    ///
+    /// On PostgreSQL the rows also carry the total in a last column (`countedInRows`): `COUNT(*) OVER ()` for such
+    /// a lookup (at most one user), else the count as a subquery PostgreSQL runs once (`unfilteredCount` for an
+    /// unfiltered list, when given). A page is then one statement, an exchange with the server, with its count
+    /// and rows from one snapshot; the count statement is needed only for a window that starts past the last
+    /// match.
+    package func pageStatements(
+        _ resource: SQLResource, scope: SQLFragment, columns: String, query: StoreQuery,
+        unfilteredCount: SQLFragment? = nil
+    ) throws -> (count: SQLFragment, rows: SQLFragment, countedInRows: Bool) {
         let compiler = FilterCompiler(dialect: dialect, resource: resource)
         var table = resource == .users ? "users u" : "groups g"
         var prefix = SQLFragment("")
@@ -65,10 +74,19 @@ extension SQLTransaction {
         let count = prefix + SQLFragment("SELECT COUNT(*) FROM \(table) WHERE ") + condition
         let order =
             query.sort.map { "\(compiler.sortExpression($0)) \($0.descending ? "DESC" : "ASC") NULLS LAST, " } ?? ""
-        let countedInRows = !prefix.sql.isEmpty && query.limit > 0
+        let countedInRows = dialect == .postgres && query.limit > 0
+        let total: SQLFragment
+        if !countedInRows {
+            total = SQLFragment("")
+        } else if !prefix.sql.isEmpty {
+            total = SQLFragment(", COUNT(*) OVER ()")
+        } else if query.filter == nil, let unfilteredCount {
+            total = SQLFragment(", (") + unfilteredCount + SQLFragment(")")
+        } else {
+            total = SQLFragment(", (") + count + SQLFragment(")")
+        }
         let rows =
-            prefix + SQLFragment("SELECT \(columns)\(countedInRows ? ", COUNT(*) OVER ()" : "") FROM \(table) WHERE ")
-            + condition
+            prefix + SQLFragment("SELECT \(columns)") + total + SQLFragment(" FROM \(table) WHERE ") + condition
             + SQLFragment(
                 " ORDER BY \(order)\(resource.alias).seq LIMIT ? OFFSET ?",
                 [.integer(Int64(query.limit)), .integer(Int64(query.offset))])

@@ -11,7 +11,7 @@ extension SQLTransaction {
         case .lockedProvider(let id):
             ("SELECT \(Self.providerColumns) FROM providers WHERE id = ?\(forUpdate)", [id])
         case .userCount(let providerID):
-            ("SELECT COALESCE(SUM(users), 0) FROM provider_user_counts WHERE provider_id = ?", [providerID])
+            (Self.userCountFragment(providerID).sql, [providerID])
         case .syncLogCount(let providerID, let action, let since):
             (
                 "SELECT COUNT(*) FROM sync_log WHERE provider_id = ? AND action = ? AND at >= ?",
@@ -47,14 +47,16 @@ extension SQLTransaction {
         guard connection.prefetches else { return }
         for read in reads {
             if case .users(let providerID, let query) = read {
-                // Only a filtered list runs exactly these two statements (an unfiltered one counts differently).
-                guard query.filter != nil else { continue }
-                let statements = try pageStatements(
-                    .users, scope: Self.usersScope(providerID), columns: Self.userColumns, query: query)
-                if !statements.countedInRows {
+                // A deep page reads otherwise (``users(providerID:query:)``).
+                if query.filter == nil, query.sort == nil, query.offset >= 2 * Migrations.pageBlock { continue }
+                let statements = try userPageStatements(providerID: providerID, query: query)
+                if statements.countedInRows {
+                    await connection.prefetch(statements.rows.sql, statements.rows.arguments)
+                } else if query.filter != nil {
+                    // An unfiltered one reads the provider's kept count instead.
                     await connection.prefetch(statements.count.sql, statements.count.arguments)
+                    if query.limit > 0 { await connection.prefetch(statements.rows.sql, statements.rows.arguments) }
                 }
-                if query.limit > 0 { await connection.prefetch(statements.rows.sql, statements.rows.arguments) }
                 continue
             }
             guard let statement = statement(read) else { continue }

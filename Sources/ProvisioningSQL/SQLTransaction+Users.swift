@@ -64,9 +64,24 @@ extension SQLTransaction {
             }
         }
         return try await page(
-            .users, scope: Self.usersScope(providerID),
-            columns: Self.userColumns, query: query, unfilteredTotal: { try await userCount(providerID: providerID) },
-            decode: Self.user(from:))
+            .users, scope: Self.usersScope(providerID), columns: Self.userColumns, query: query,
+            unfilteredTotal: { try await userCount(providerID: providerID) },
+            unfilteredCount: Self.userCountFragment(providerID), decode: Self.user(from:))
+    }
+
+    /// The statements of a page of a provider's linked users that is not a deep one (those above).
+    func userPageStatements(providerID: String, query: StoreQuery) throws
+        -> (count: SQLFragment, rows: SQLFragment, countedInRows: Bool)
+    {
+        try pageStatements(
+            .users, scope: Self.usersScope(providerID), columns: Self.userColumns, query: query,
+            unfilteredCount: Self.userCountFragment(providerID))
+    }
+
+    /// The provider's kept count of linked users, as a statement (``userCount(providerID:)``'s).
+    static func userCountFragment(_ providerID: String) -> SQLFragment {
+        SQLFragment(
+            "SELECT COALESCE(SUM(users), 0) FROM provider_user_counts WHERE provider_id = ?", [.text(providerID)])
     }
 
     /// Where the linked user at `offset` (in `seq` order) is: the first `seq` of its `user_pages` block and how

@@ -92,6 +92,20 @@ struct PostgresRoundTripTests {
                 ]),
                 withGroups: false)
             #expect(past.page.totalResults == 1 && past.page.items.isEmpty)
+            // A first page (GET /Users?startIndex=1&count=100, as IdPs import) carries its total in its rows:
+            // the provider, the page, the page's groups.
+            let firstPage = try await Self.statements(store) {
+                let query = try ListQuery(parameters: [("startIndex", "1"), ("count", "100")])
+                let found = try await service.readUsers(credentials, query: query, withGroups: true)
+                #expect(found.page.totalResults == 1 && found.page.items.map(\.id) == [id])
+            }
+            #expect(firstPage.statements == 3, "first page: \(firstPage.statements) statements sent")
+            let groupsPage = try await Self.statements(store) {
+                let query = try ListQuery(parameters: [("filter", #"displayName eq "Okta Group""#)])
+                let found = try await service.readGroups(credentials, query: query, withMembers: false)
+                #expect(found.page.totalResults == 1)
+            }
+            #expect(groupsPage.statements == 2, "groups lookup: \(groupsPage.statements) statements sent")
             // A PATCH deactivating the user (Okta's deactivation), authentication included: the authentication, the
             // reads named ahead, the guard's lock on the provider with its counts, revoking the user's sessions
             // (its count is the store's answer), and the commit with the writes before it.

@@ -121,9 +121,10 @@ package struct SCIMService: Sendable {
 
     /// GET /Users, POST /Users/.search: a page and, when wanted, the groups of its users.
     ///
-    /// A lookup by a key (`userName eq`, `id eq`, `externalId eq`: what IdPs send before each push) holds at most
-    /// one user, and PostgreSQL answers its count with its rows in one statement, so it needs no snapshot
-    /// (``ProvisioningStore/readLatest(_:)``); other lists read their count and rows in one.
+    /// PostgreSQL answers a page's count with its rows, in one statement. A lookup by a key (`userName eq`, `id
+    /// eq`, `externalId eq`: what IdPs send before each push) and a first page therefore need no snapshot
+    /// (``ProvisioningStore/readLatest(_:)``); a later page may need a second statement (past the last match, or a
+    /// deep page), and reads its statements in one snapshot.
     package func readUsers(_ credentials: ProviderCredentials, query: ListQuery, withGroups: Bool) async throws
         -> (provider: Provider, page: Page<UserRecord>, groups: [String: [MemberReference]])
     {
@@ -143,7 +144,8 @@ package struct SCIMService: Sendable {
                         withGroups && !page.items.isEmpty ? try await tx.groups(ofUsers: page.items.map(\.id)) : [:]
                     return (provider, page, groups)
                 }
-        return storeQuery.filter?.keyConjunct != nil ? try await store.readLatest(body) : try await store.read(body)
+        let oneStatement = storeQuery.filter?.keyConjunct != nil || storeQuery.offset == 0
+        return oneStatement ? try await store.readLatest(body) : try await store.read(body)
     }
 
     /// GET /Groups/{id}: the group and, when wanted, its members (``ProvisioningStore/readLatest(_:)``, as
@@ -164,15 +166,21 @@ package struct SCIMService: Sendable {
         -> (provider: Provider, page: Page<GroupRecord>, members: [String: [MemberReference]])
     {
         let storeQuery = try Self.storeQuery(query, type: .group)
-        return try await store.read { tx in
-            let provider = try await Self.authenticate(credentials, tx: tx)
-            let page = try await tx.groups(providerID: provider.id, query: storeQuery)
-            var members: [String: [MemberReference]] = [:]
-            if withMembers {
-                for group in page.items { members[group.id] = try await tx.members(groupID: group.id, limit: .max) }
-            }
-            return (provider, page, members)
-        }
+        let body:
+            @Sendable (any StoreTransaction) async throws -> (Provider, Page<GroupRecord>, [String: [MemberReference]]) =
+                { tx in
+                    let provider = try await Self.authenticate(credentials, tx: tx)
+                    let page = try await tx.groups(providerID: provider.id, query: storeQuery)
+                    var members: [String: [MemberReference]] = [:]
+                    if withMembers {
+                        for group in page.items {
+                            members[group.id] = try await tx.members(groupID: group.id, limit: .max)
+                        }
+                    }
+                    return (provider, page, members)
+                }
+        // A first page is one statement on PostgreSQL, as in ``readUsers(_:query:withGroups:)``.
+        return storeQuery.offset == 0 ? try await store.readLatest(body) : try await store.read(body)
     }
 
     // MARK: Writes
