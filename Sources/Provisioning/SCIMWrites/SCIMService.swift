@@ -101,8 +101,9 @@ package struct SCIMService: Sendable {
     // MARK: Reads
     //
     // Each read authenticates and fetches everything its response needs in one read: one trip to the store per
-    // request. A list reads its count and its rows in one snapshot, so that `totalResults` and the page agree; a
-    // single resource needs none (``ProvisioningStore/readLatest(_:)``).
+    // request. A single resource, a lookup by a key and a first page need no snapshot
+    // (``ProvisioningStore/readLatest(_:)``); a later page reads its count and rows in one, so that
+    // `totalResults` and the page agree.
 
     /// GET /Users/{id}: the user and, when wanted, its groups. Its reads need no shared snapshot
     /// (``ProvisioningStore/readLatest(_:)``): a membership changed between them shows as it would a moment later.
@@ -129,23 +130,16 @@ package struct SCIMService: Sendable {
         -> (provider: Provider, page: Page<UserRecord>, groups: [String: [MemberReference]])
     {
         let storeQuery = try Self.storeQuery(query, type: .user)
-        let body:
-            @Sendable (any StoreTransaction) async throws -> (Provider, Page<UserRecord>, [String: [MemberReference]]) =
-                { tx in
-                    try await tx.prefetch(
-                        [
-                            .provider(id: credentials.providerID),
-                            .users(providerID: credentials.providerID, query: storeQuery),
-                        ])
-                    let provider = try await Self.authenticate(credentials, tx: tx)
-                    var page = try await tx.users(providerID: provider.id, query: storeQuery)
-                    page.items = try await Self.showingResolvedManagers(page.items, providerID: provider.id, tx: tx)
-                    let groups =
-                        withGroups && !page.items.isEmpty ? try await tx.groups(ofUsers: page.items.map(\.id)) : [:]
-                    return (provider, page, groups)
-                }
         let oneStatement = storeQuery.filter?.keyConjunct != nil || storeQuery.offset == 0
-        return oneStatement ? try await store.readLatest(body) : try await store.read(body)
+        return try await readList(withoutSnapshot: oneStatement) { tx in
+            try await tx.prefetch(
+                [.provider(id: credentials.providerID), .users(providerID: credentials.providerID, query: storeQuery)])
+            let provider = try await Self.authenticate(credentials, tx: tx)
+            var page = try await tx.users(providerID: provider.id, query: storeQuery)
+            page.items = try await Self.showingResolvedManagers(page.items, providerID: provider.id, tx: tx)
+            let groups = withGroups && !page.items.isEmpty ? try await tx.groups(ofUsers: page.items.map(\.id)) : [:]
+            return (provider, page, groups)
+        }
     }
 
     /// GET /Groups/{id}: the group and, when wanted, its members (``ProvisioningStore/readLatest(_:)``, as
@@ -166,21 +160,24 @@ package struct SCIMService: Sendable {
         -> (provider: Provider, page: Page<GroupRecord>, members: [String: [MemberReference]])
     {
         let storeQuery = try Self.storeQuery(query, type: .group)
-        let body:
-            @Sendable (any StoreTransaction) async throws -> (Provider, Page<GroupRecord>, [String: [MemberReference]]) =
-                { tx in
-                    let provider = try await Self.authenticate(credentials, tx: tx)
-                    let page = try await tx.groups(providerID: provider.id, query: storeQuery)
-                    var members: [String: [MemberReference]] = [:]
-                    if withMembers {
-                        for group in page.items {
-                            members[group.id] = try await tx.members(groupID: group.id, limit: .max)
-                        }
-                    }
-                    return (provider, page, members)
-                }
         // A first page is one statement on PostgreSQL, as in ``readUsers(_:query:withGroups:)``.
-        return storeQuery.offset == 0 ? try await store.readLatest(body) : try await store.read(body)
+        return try await readList(withoutSnapshot: storeQuery.offset == 0) { tx in
+            let provider = try await Self.authenticate(credentials, tx: tx)
+            let page = try await tx.groups(providerID: provider.id, query: storeQuery)
+            var members: [String: [MemberReference]] = [:]
+            if withMembers {
+                for group in page.items { members[group.id] = try await tx.members(groupID: group.id, limit: .max) }
+            }
+            return (provider, page, members)
+        }
+    }
+
+    /// A list's read: ``ProvisioningStore/readLatest(_:)`` when it needs no snapshot, else
+    /// ``ProvisioningStore/read(_:)``.
+    func readList<T: Sendable>(
+        withoutSnapshot: Bool, _ body: @Sendable (any StoreTransaction) async throws -> T
+    ) async throws -> T {
+        withoutSnapshot ? try await store.readLatest(body) : try await store.read(body)
     }
 
     // MARK: Writes
