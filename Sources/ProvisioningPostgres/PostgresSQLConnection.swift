@@ -57,32 +57,49 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         var arguments: [SQLValue]
     }
 
+    /// Whether the connection opens a write transaction itself, at the first statement that needs one
+    /// (``begin()``), and coalesces the changes enqueued in a row into statements of several CTEs
+    /// (``WriteBatch``). Off for a connection whose transaction the caller opens, or that runs none.
+    private let opensTransaction: Bool
+    /// Whether `BEGIN` was sent.
+    private(set) var begun = false
+    /// Changes enqueued and not yet sent (a connection that opens its transaction itself).
+    private var buffered: [WriteBatch.Statement] = []
+    /// Locking reads sent ahead before the transaction opened, by statement number (``prefetch(_:_:usuallyEmpty:)``).
+    private var outsideTransaction: Set<Int> = []
+
     init(
         connection: PostgresConnection, logger: Logger, roundTrips: Counter? = nil, statements: Counter? = nil,
-        preparedStatements: PreparedStatements? = nil
+        preparedStatements: PreparedStatements? = nil, opensTransaction: Bool = false
     ) {
         self.connection = connection
         self.logger = logger
         self.roundTrips = roundTrips
         self.statements = statements
         self.preparedStatements = preparedStatements
+        self.opensTransaction = opensTransaction
     }
 
     var dialect: SQLDialect { .postgres }
 
     @discardableResult
     func execute(_ sql: String, _ arguments: [SQLValue]) async throws -> Int {
-        try await answer(record(send(sql, arguments))).affected
+        await beforeSending(sql, changes: true)
+        return try await answer(record(send(sql, arguments))).affected
     }
 
     func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow] {
         let key = Prefetched(sql: sql, arguments: arguments)
         let statement: Sent
         if let sent = prefetched.removeValue(forKey: key) {
-            statement = sent
-        } else {
-            statement = try await sending(sql, arguments)
+            let rows = try await answer(sent).rows
+            // A locking read run before the transaction opened that found a row runs again inside it.
+            if outsideTransaction.remove(sent.number) == nil || rows.isEmpty {
+                return rows.map { row in SQLRow(row.map(Self.value)) }
+            }
         }
+        await beforeSending(sql, changes: false)
+        statement = try await sending(sql, arguments)
         return try await answer(statement).rows.map { row in SQLRow(row.map(Self.value)) }
     }
 
@@ -90,9 +107,11 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
 
     /// Sends the query now; it is checked with the statements sent before the next one waited for, and its answer
     /// is kept for the query with the same text and arguments. A second prefetch of one query sends nothing.
-    func prefetch(_ sql: String, _ arguments: [SQLValue]) async {
+    func prefetch(_ sql: String, _ arguments: [SQLValue], usuallyEmpty: Bool) async {
         let key = Prefetched(sql: sql, arguments: arguments)
         guard prefetched[key] == nil else { return }
+        let outside = usuallyEmpty && opensTransaction && !begun && buffered.isEmpty
+        if !outside { await beforeSending(sql, changes: false) }
         let statement: Sent
         do {
             statement = try await sending(sql, arguments)
@@ -102,10 +121,72 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         }
         prefetched[key] = statement
         pending.append(statement)
+        if outside { outsideTransaction.insert(statement.number) }
     }
 
     func enqueue(_ sql: String, _ arguments: [SQLValue]) async throws {
-        pending.append(try await sending(sql, arguments))
+        if opensTransaction {
+            buffered.append(WriteBatch.Statement(sql: sql, arguments: arguments))
+        } else {
+            pending.append(try await sending(sql, arguments))
+        }
+    }
+
+    // MARK: A write transaction opened when needed
+
+    /// What a write transaction's connection does before sending `sql`: opens the transaction if the statement
+    /// changes something, takes a lock, or follows changes not yet sent (reads before any of those run on their
+    /// own, each seeing what is committed, as they would at `READ COMMITTED`), then sends those changes.
+    private func beforeSending(_ sql: String, changes: Bool) async {
+        guard opensTransaction else { return }
+        if !begun && (changes || !buffered.isEmpty || WriteBatch.takesLocks(sql)) { begin() }
+        await flush()
+    }
+
+    private func begin() {
+        begun = true
+        sendChecked("BEGIN")
+    }
+
+    /// Sends the changes enqueued, coalesced, without waiting for them. A change that fails before it is sent
+    /// (while preparing it) is checked in its turn, as the transaction's failure.
+    private func flush() async {
+        guard !buffered.isEmpty else { return }
+        let batches = WriteBatch.coalesce(buffered)
+        buffered.removeAll()
+        await send(batches)
+    }
+
+    private func send(_ batches: [WriteBatch.Statement]) async {
+        for batch in batches {
+            do {
+                pending.append(try await sending(batch.sql, batch.arguments))
+            } catch {
+                pending.append(record(connection.eventLoop.makeFailedFuture(error)))
+            }
+        }
+    }
+
+    /// Ends a write transaction: its changes and `COMMIT`. A transaction whose changes are one statement and
+    /// that opened nothing before sends that statement alone, atomic as any statement is; one that changed
+    /// nothing sends nothing.
+    func commit() async throws {
+        let batches = WriteBatch.coalesce(buffered)
+        buffered.removeAll()
+        if !begun && batches.count > 1 { begin() }
+        await send(batches)
+        do {
+            if begun {
+                _ = try await answer(record(send("COMMIT")))
+            } else {
+                try await checkPending()
+            }
+        } catch {
+            // A change that failed before it was sent leaves the transaction open: it is rolled back before
+            // the connection goes back to the pool (after a COMMIT, PostgreSQL only warns).
+            if begun && !connection.isClosed { _ = try? await send("ROLLBACK").get() }
+            throw error
+        }
     }
 
     /// The answer to a statement already sent, with a unique violation reported as ``SQLStoreError``. The

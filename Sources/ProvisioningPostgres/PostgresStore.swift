@@ -166,15 +166,12 @@ package final class PostgresStore: ProvisioningStore, Service {
                 leased = true
                 let sql = PostgresSQLConnection(
                     connection: connection, logger: logger, roundTrips: roundTrips, statements: statements,
-                    preparedStatements: preparedStatements)
-                // The opening is queued before the body's first statements and checked with the first one waited
-                // for. A read's COMMIT is not waited for: it cannot fail but with the connection, and the
+                    preparedStatements: preparedStatements, opensTransaction: mode == .write)
+                // A write transaction opens at its first change or lock (``PostgresSQLConnection/commit()``). A
+                // snapshot's opening is queued before the body's first statements and checked with the first one
+                // waited for; its COMMIT is not waited for: it cannot fail but with the connection, and the
                 // connection's next statement queues behind it.
-                switch mode {
-                case .write: sql.sendChecked("BEGIN")
-                case .snapshot: sql.sendChecked("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                case .latest: break
-                }
+                if mode == .snapshot { sql.sendChecked("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") }
                 let result: T
                 do {
                     result = try await body(SQLTransaction(sql, locksRows: mode == .write))
@@ -183,7 +180,7 @@ package final class PostgresStore: ProvisioningStore, Service {
                     if Self.isStalePlan(error) {
                         // Its prepared statements describe tables as they were: it is not used again.
                         try? await connection.close()
-                    } else if !connection.isClosed && mode != .latest {
+                    } else if !connection.isClosed && (mode == .snapshot || sql.begun) {
                         _ = try? await sql.execute("ROLLBACK", [])
                     }
                     throw error
@@ -192,7 +189,7 @@ package final class PostgresStore: ProvisioningStore, Service {
                 case .write:
                     // The COMMIT goes out with the statements still unchecked; if one of them failed, PostgreSQL
                     // answers the COMMIT with a rollback, and that statement's failure is the transaction's.
-                    try await sql.execute("COMMIT", [])
+                    try await sql.commit()
                 case .snapshot:
                     try await sql.checkPending()
                     sql.send("COMMIT").whenFailure { _ in }

@@ -19,7 +19,11 @@ package protocol SQLConnection {
     func enqueue(_ sql: String, _ arguments: [SQLValue]) async throws
     /// A query the transaction will run next (``StoreTransaction/prefetch(_:)``): a network driver sends it now and
     /// answers the ``query(_:_:)`` with the same text and arguments from it.
-    func prefetch(_ sql: String, _ arguments: [SQLValue]) async
+    ///
+    /// `usuallyEmpty` marks a locking read that mostly finds nothing (the user a POST names): a driver that opens
+    /// its transaction when first needed may run it before opening it, and run it again inside the transaction
+    /// when it finds a row (a read that finds nothing locks nothing, in a transaction or not).
+    func prefetch(_ sql: String, _ arguments: [SQLValue], usuallyEmpty: Bool) async
     /// Whether ``prefetch(_:_:)`` does anything: when it does not, ``SQLTransaction`` does not even build the
     /// statements it would name.
     var prefetches: Bool { get }
@@ -27,7 +31,7 @@ package protocol SQLConnection {
 
 extension SQLConnection {
     /// Nothing to do for a driver whose queries answer in place.
-    package func prefetch(_ sql: String, _ arguments: [SQLValue]) async {}
+    package func prefetch(_ sql: String, _ arguments: [SQLValue], usuallyEmpty: Bool) async {}
     package var prefetches: Bool { false }
 
     /// Runs the statement at once (a driver whose statements answer in place gains nothing by deferring).

@@ -51,16 +51,21 @@ extension SQLTransaction {
                 if query.filter == nil, query.sort == nil, query.offset >= 2 * Migrations.pageBlock { continue }
                 let statements = try userPageStatements(providerID: providerID, query: query)
                 if statements.countedInRows {
-                    await connection.prefetch(statements.rows.sql, statements.rows.arguments)
+                    await connection.prefetch(statements.rows.sql, statements.rows.arguments, usuallyEmpty: false)
                 } else if query.filter != nil {
                     // An unfiltered one reads the provider's kept count instead.
-                    await connection.prefetch(statements.count.sql, statements.count.arguments)
-                    if query.limit > 0 { await connection.prefetch(statements.rows.sql, statements.rows.arguments) }
+                    await connection.prefetch(statements.count.sql, statements.count.arguments, usuallyEmpty: false)
+                    if query.limit > 0 {
+                        await connection.prefetch(statements.rows.sql, statements.rows.arguments, usuallyEmpty: false)
+                    }
                 }
                 continue
             }
             guard let statement = statement(read) else { continue }
-            await connection.prefetch(statement.sql, statement.arguments.map(\.sqlValue))
+            // A POST's user is usually new: its locking read then needs no transaction around it.
+            var usuallyEmpty = false
+            if case .userNamed = read { usuallyEmpty = true }
+            await connection.prefetch(statement.sql, statement.arguments.map(\.sqlValue), usuallyEmpty: usuallyEmpty)
         }
     }
 

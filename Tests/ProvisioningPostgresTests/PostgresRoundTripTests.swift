@@ -44,11 +44,22 @@ struct PostgresRoundTripTests {
                 created = try await service.perform(.post(.users, Self.userBody), for: provider).user
             }
             #expect(post.roundTrips <= 3, "POST /Users, authentication included: \(post.roundTrips) round trips")
-            // Each statement is an exchange with the server of its own: the write's ten (BEGIN; the provider, the
-            // user by name, the mapping rules, the organization; the user, its roles (old ones removed in the same
-            // statement), the sync log, the event (with the lock that orders events); COMMIT) and the
-            // authentication's one, sent with no transaction.
-            #expect(post.statements <= 11, "POST /Users: \(post.statements) statements sent")
+            // Each statement is an exchange with the server of its own: the authentication's one, and the write's
+            // five: the provider, the user by name (none: so no transaction is opened for its lock), the mapping
+            // rules, the organization, and one statement whose CTEs insert the user, its roles, the sync log and
+            // the event (with the lock that orders events), atomic without BEGIN and COMMIT.
+            #expect(post.statements <= 6, "POST /Users: \(post.statements) statements sent")
+            // The same userName again: its locking read finds the user, so it runs again inside a transaction
+            // (BEGIN, the read; ROLLBACK at the refusal), and the refusal is logged in a transaction of its own
+            // (the provider, BEGIN, the user, the sync log, COMMIT): 13 statements with the authentication.
+            let again = try await Self.statements(store) {
+                let provider = try await service.authenticate(credentials)
+                let error = await #expect(throws: SCIMError.self) {
+                    _ = try await service.perform(.post(.users, Self.userBody), for: provider)
+                }
+                #expect(error?.status == 409 && error?.scimType == .uniqueness)
+            }
+            #expect(again.statements <= 13, "POST /Users of a taken userName: \(again.statements) statements sent")
             let authentication = try await Self.statements(store) { _ = try await service.authenticate(credentials) }
             #expect(authentication.statements == 1, "authentication: \(authentication.statements) statements sent")
             let id = try #require(created?.id)
