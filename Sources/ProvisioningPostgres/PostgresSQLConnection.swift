@@ -45,8 +45,18 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     private var inFlight = 0
     /// Statements sent and not yet checked, in the order sent.
     private var pending: [Sent] = []
-    /// Queries sent ahead (``prefetch(_:_:)``), by text and arguments, until the query that needs them runs.
-    private var prefetched: [Prefetched: Sent] = [:]
+    /// Queries sent ahead (``prefetch(_:)``), by text and arguments, until the query that needs them runs.
+    private var prefetched: [Prefetched: Ahead] = [:]
+    /// The parts of statements that answer several reads sent ahead, by statement number, once answered.
+    private var partsAnswered: [Int: [[SQLValue]?]] = [:]
+
+    /// A query sent ahead: the statement that answers it, its part if that statement answers several reads
+    /// (``ReadBatch``), and whether it is a locking read sent before the transaction opened.
+    struct Ahead {
+        var sent: Sent
+        var part: Int?
+        var outside: Bool
+    }
     /// Statements sent whose answers have not arrived, in the order sent.
     private var unanswered: [Sent] = []
     /// Answers that arrived and are not yet checked or read, by statement number.
@@ -65,8 +75,6 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     private(set) var begun = false
     /// Changes enqueued and not yet sent (a connection that opens its transaction itself).
     private var buffered: [WriteBatch.Statement] = []
-    /// Locking reads sent ahead before the transaction opened, by statement number (``prefetch(_:_:usuallyEmpty:)``).
-    private var outsideTransaction: Set<Int> = []
 
     init(
         connection: PostgresConnection, logger: Logger, roundTrips: Counter? = nil, statements: Counter? = nil,
@@ -89,39 +97,80 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     }
 
     func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow] {
-        let key = Prefetched(sql: sql, arguments: arguments)
-        let statement: Sent
-        if let sent = prefetched.removeValue(forKey: key) {
-            let rows = try await answer(sent).rows
-            // A locking read run before the transaction opened that found a row runs again inside it.
-            if outsideTransaction.remove(sent.number) == nil || rows.isEmpty {
-                return rows.map { row in SQLRow(row.map(Self.value)) }
+        if let ahead = prefetched.removeValue(forKey: Prefetched(sql: sql, arguments: arguments)) {
+            let rows: [SQLRow]
+            if let part = ahead.part {
+                rows = try await parts(of: ahead.sent)[part].map { [SQLRow($0)] } ?? []
+            } else {
+                rows = try await answer(ahead.sent).rows.map { row in SQLRow(row.map(Self.value)) }
             }
+            // A locking read run before the transaction opened that found a row runs again inside it.
+            if !ahead.outside || rows.isEmpty { return rows }
         }
         await beforeSending(sql, changes: false)
-        statement = try await sending(sql, arguments)
+        let statement = try await sending(sql, arguments)
         return try await answer(statement).rows.map { row in SQLRow(row.map(Self.value)) }
+    }
+
+    /// The parts of a statement that answers several reads: each read's row, or `nil` where it found none.
+    private func parts(of statement: Sent) async throws -> [[SQLValue]?] {
+        if let known = partsAnswered[statement.number] { return known }
+        let answer = try await answer(statement)
+        let parts = ReadBatch.parts(of: answer.rows.first.map { row in row.map { ($0.columnName, Self.value($0)) } })
+        partsAnswered[statement.number] = parts
+        return parts
     }
 
     var prefetches: Bool { true }
 
-    /// Sends the query now; it is checked with the statements sent before the next one waited for, and its answer
-    /// is kept for the query with the same text and arguments. A second prefetch of one query sends nothing.
-    func prefetch(_ sql: String, _ arguments: [SQLValue], usuallyEmpty: Bool) async {
-        let key = Prefetched(sql: sql, arguments: arguments)
-        guard prefetched[key] == nil else { return }
-        let outside = usuallyEmpty && opensTransaction && !begun && buffered.isEmpty
-        if !outside { await beforeSending(sql, changes: false) }
+    /// Sends the queries now, in as few statements as keep their meaning (``ReadBatch``); they are checked with
+    /// the statements sent before the next one waited for, and each answer is kept for the query with the same
+    /// text and arguments. A query already sent ahead is not sent again.
+    func prefetch(_ reads: [SQLRead]) async {
+        var group: [SQLRead] = []
+        var named = Set<Prefetched>()
+        for read in reads {
+            let key = Prefetched(sql: read.sql, arguments: read.arguments)
+            guard prefetched[key] == nil, named.insert(key).inserted else { continue }
+            let locks = WriteBatch.takesLocks(read.sql)
+            if read.atMostOneRow {
+                group.append(read)
+                // Reads named after a lock run once it is held: a lock ends its statement.
+                if locks { await send(group: &group) }
+            } else {
+                if locks { await send(group: &group) }
+                await sendAhead([read])
+            }
+        }
+        await send(group: &group)
+    }
+
+    private func send(group: inout [SQLRead]) async {
+        guard !group.isEmpty else { return }
+        await sendAhead(group)
+        group.removeAll()
+    }
+
+    /// Sends reads ahead as one statement: one read as it is, several (each finding one row or none, a lock only
+    /// in the last) as the parts of one (``ReadBatch``).
+    private func sendAhead(_ reads: [SQLRead]) async {
+        guard let last = reads.last else { return }
+        let locks = WriteBatch.takesLocks(last.sql)
+        let outside = locks && last.usuallyEmpty && opensTransaction && !begun && buffered.isEmpty
+        if !outside { await beforeSending(last.sql, changes: false) }
+        let batch = reads.count == 1 ? (sql: last.sql, arguments: last.arguments) : ReadBatch.statement(reads)
         let statement: Sent
         do {
-            statement = try await sending(sql, arguments)
+            statement = try await sending(batch.sql, batch.arguments)
         } catch {
             // Failed before it was sent (while preparing it): the failure is checked in its turn.
             statement = record(connection.eventLoop.makeFailedFuture(error))
         }
-        prefetched[key] = statement
+        for (index, read) in reads.enumerated() {
+            prefetched[Prefetched(sql: read.sql, arguments: read.arguments)] = Ahead(
+                sent: statement, part: reads.count == 1 ? nil : index, outside: outside && index == reads.count - 1)
+        }
         pending.append(statement)
-        if outside { outsideTransaction.insert(statement.number) }
     }
 
     func enqueue(_ sql: String, _ arguments: [SQLValue]) async throws {
@@ -204,7 +253,7 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
                 roundTrips?.count()
             }
             // Queries sent ahead are read next: their answers are waited for in the same suspension.
-            let upTo = max(statement.number, prefetched.values.map(\.number).max() ?? 0)
+            let upTo = max(statement.number, prefetched.values.map(\.sent.number).max() ?? 0)
             let count = unanswered.prefix { $0.number <= upTo }.count
             let waiting = unanswered.prefix(count)
             let loop = connection.eventLoop
@@ -217,7 +266,7 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
             pending.removeFirst()
             // A query sent ahead keeps its answer for the query that reads it.
             let result =
-                prefetched.values.contains { $0.number == first.number }
+                prefetched.values.contains { $0.sent.number == first.number }
                 ? answered[first.number] : answered.removeValue(forKey: first.number)
             if case .failure(let error)? = result {
                 pending.removeAll()

@@ -17,26 +17,41 @@ package protocol SQLConnection {
     /// send it without waiting for its answer (pipelined with the next statements); a failure then surfaces, as
     /// the transaction's first failure, at the next statement that is waited for, or at the commit.
     func enqueue(_ sql: String, _ arguments: [SQLValue]) async throws
-    /// A query the transaction will run next (``StoreTransaction/prefetch(_:)``): a network driver sends it now and
-    /// answers the ``query(_:_:)`` with the same text and arguments from it.
-    ///
-    /// `usuallyEmpty` marks a locking read that mostly finds nothing (the user a POST names): a driver that opens
-    /// its transaction when first needed may run it before opening it, and run it again inside the transaction
-    /// when it finds a row (a read that finds nothing locks nothing, in a transaction or not).
-    func prefetch(_ sql: String, _ arguments: [SQLValue], usuallyEmpty: Bool) async
-    /// Whether ``prefetch(_:_:)`` does anything: when it does not, ``SQLTransaction`` does not even build the
+    /// Queries the transaction will run next (``StoreTransaction/prefetch(_:)``): a network driver sends them now,
+    /// as few statements as it can, and answers each ``query(_:_:)`` with the same text and arguments from them.
+    func prefetch(_ reads: [SQLRead]) async
+    /// Whether ``prefetch(_:)`` does anything: when it does not, ``SQLTransaction`` does not even build the
     /// statements it would name.
     var prefetches: Bool { get }
 }
 
 extension SQLConnection {
     /// Nothing to do for a driver whose queries answer in place.
-    package func prefetch(_ sql: String, _ arguments: [SQLValue], usuallyEmpty: Bool) async {}
+    package func prefetch(_ reads: [SQLRead]) async {}
     package var prefetches: Bool { false }
 
     /// Runs the statement at once (a driver whose statements answer in place gains nothing by deferring).
     package func enqueue(_ sql: String, _ arguments: [SQLValue]) async throws {
         _ = try await execute(sql, arguments)
+    }
+}
+
+/// A query named ahead (``SQLConnection/prefetch(_:)``).
+package struct SQLRead: Sendable, Hashable {
+    package var sql: String
+    package var arguments: [SQLValue]
+    /// Whether it finds one row or none, by its key: a driver may answer several such reads with one statement.
+    package var atMostOneRow: Bool
+    /// A locking read that mostly finds nothing (the user a POST names): a driver that opens its transaction when
+    /// first needed may run it before opening it, and run it again inside the transaction when it finds a row (a
+    /// read that finds nothing locks nothing, in a transaction or not).
+    package var usuallyEmpty: Bool
+
+    package init(_ sql: String, _ arguments: [SQLValue], atMostOneRow: Bool = false, usuallyEmpty: Bool = false) {
+        self.sql = sql
+        self.arguments = arguments
+        self.atMostOneRow = atMostOneRow
+        self.usuallyEmpty = usuallyEmpty
     }
 }
 

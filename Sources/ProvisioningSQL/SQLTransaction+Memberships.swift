@@ -1,3 +1,4 @@
+import Foundation
 package import Provisioning
 
 /// Group memberships, and the chunked statements over many users they need.
@@ -81,6 +82,21 @@ extension SQLTransaction {
 
     package func groups(ofUser userID: String) async throws -> [MemberReference] {
         try await fetchAll(.groupsOfUser(userID)).map { MemberReference(id: $0[0], display: $0[1]) }
+    }
+
+    package func userWithGroups(id: String) async throws -> (user: UserRecord, groups: [MemberReference])? {
+        guard dialect == .postgres else {
+            guard let user = try await user(id: id) else { return nil }
+            return (user, try await groups(ofUser: id))
+        }
+        guard let row = try await fetchOne(.userWithGroups(id: id)) else { return nil }
+        // The groups as a JSON array of [id, displayName] pairs, in the order `groups(ofUser:)` gives.
+        let json: String? = row[Self.userColumnCount]
+        let pairs = try json.map { try JSONDecoder().decode([[String?]].self, from: Data($0.utf8)) } ?? []
+        let groups = pairs.compactMap { pair in
+            (pair.first ?? nil).map { MemberReference(id: $0, display: pair.count > 1 ? pair[1] : nil) }
+        }
+        return (Self.user(from: row), groups)
     }
 
     package func groups(ofUsers userIDs: [String]) async throws -> [String: [MemberReference]] {

@@ -28,6 +28,16 @@ extension SQLTransaction {
                 WHERE m.user_id = ? ORDER BY g.seq
                 """, [userID]
             )
+        case .userWithGroups(let id):
+            // PostgreSQL aggregates the groups into the user's row; SQLite reads the two in place.
+            dialect == .postgres
+                ? (
+                    """
+                    SELECT \(Self.userColumns), (SELECT json_agg(json_build_array(g.id, g.display_name) ORDER BY g.seq)::text
+                    FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = u.id)
+                    FROM users u WHERE u.id = ?
+                    """, [id]
+                ) : nil
         case .group(let id):
             ("SELECT \(Self.groupColumns) FROM groups g WHERE g.id = ?\(forUpdate)", [id])
         case .mappingRules(let providerID):
@@ -45,28 +55,29 @@ extension SQLTransaction {
     package func prefetch(_ reads: [StoreRead]) async throws {
         // A driver whose queries answer in place (SQLite) would only build these statements to drop them.
         guard connection.prefetches else { return }
+        var queries: [SQLRead] = []
         for read in reads {
             if case .users(let providerID, let query) = read {
                 // A deep page reads otherwise (``users(providerID:query:)``).
                 if query.filter == nil, query.sort == nil, query.offset >= 2 * Migrations.pageBlock { continue }
                 let statements = try userPageStatements(providerID: providerID, query: query)
                 if statements.countedInRows {
-                    await connection.prefetch(statements.rows.sql, statements.rows.arguments, usuallyEmpty: false)
+                    queries.append(SQLRead(statements.rows.sql, statements.rows.arguments))
                 } else if query.filter != nil {
                     // An unfiltered one reads the provider's kept count instead.
-                    await connection.prefetch(statements.count.sql, statements.count.arguments, usuallyEmpty: false)
-                    if query.limit > 0 {
-                        await connection.prefetch(statements.rows.sql, statements.rows.arguments, usuallyEmpty: false)
-                    }
+                    queries.append(SQLRead(statements.count.sql, statements.count.arguments, atMostOneRow: true))
+                    if query.limit > 0 { queries.append(SQLRead(statements.rows.sql, statements.rows.arguments)) }
                 }
                 continue
             }
             guard let statement = statement(read) else { continue }
-            // A POST's user is usually new: its locking read then needs no transaction around it.
-            var usuallyEmpty = false
-            if case .userNamed = read { usuallyEmpty = true }
-            await connection.prefetch(statement.sql, statement.arguments.map(\.sqlValue), usuallyEmpty: usuallyEmpty)
+            queries.append(
+                SQLRead(
+                    statement.sql, statement.arguments.map(\.sqlValue), atMostOneRow: read.atMostOneRow,
+                    // A POST's user is usually new: its locking read then needs no transaction around it.
+                    usuallyEmpty: read.isUserNamed))
         }
+        await connection.prefetch(queries)
     }
 
     func fetchOne(_ read: StoreRead) async throws -> SQLRow? {
@@ -77,5 +88,23 @@ extension SQLTransaction {
     func fetchAll(_ read: StoreRead) async throws -> [SQLRow] {
         guard let statement = statement(read) else { return [] }
         return try await fetchAll(statement.sql, statement.arguments)
+    }
+}
+
+extension StoreRead {
+    /// Whether the read finds one row or none, by its key (a count finds one).
+    var atMostOneRow: Bool {
+        switch self {
+        case .provider, .lockedProvider, .userCount, .syncLogCount, .user, .userNamed, .userWithGroups, .group,
+            .organization:
+            true
+        case .groupsOfUser, .mappingRules, .users:
+            false
+        }
+    }
+
+    var isUserNamed: Bool {
+        if case .userNamed = self { return true }
+        return false
     }
 }

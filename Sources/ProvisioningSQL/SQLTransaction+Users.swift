@@ -9,6 +9,8 @@ extension SQLTransaction {
         u.held, u.legal_hold, u.legal_hold_matter, u.doc, u.version, u.created_at, u.updated_at, u.organization_id, \
         u.organization_pinned
         """
+    /// How many columns ``userColumns`` names: a statement's own columns follow them.
+    static let userColumnCount = userColumns.split(separator: ",").count
 
     package func user(id: String) async throws -> UserRecord? {
         try await fetchOne(.user(id: id)).map(Self.user(from:))

@@ -76,3 +76,37 @@ struct WriteBatchTests {
         #expect(!WriteBatch.takesLocks("SELECT * FROM users u WHERE u.id = ?"))
     }
 }
+
+/// How reads that each find one row or none are answered by one statement (``ReadBatch``).
+struct ReadBatchTests {
+    @Test func eachReadIsALateralSubqueryAfterItsMarker() {
+        let reads = [
+            SQLRead("SELECT id, name FROM providers WHERE id = ?", [.text("p")], atMostOneRow: true),
+            SQLRead(
+                "SELECT id FROM users u WHERE u.user_name_lower = ? FOR NO KEY UPDATE", [.text("a")], atMostOneRow: true
+            ),
+        ]
+        let statement = ReadBatch.statement(reads)
+        #expect(
+            statement.sql
+                == "SELECT * FROM (SELECT 1) AS roster_reads"
+                + " LEFT JOIN LATERAL (SELECT 1 AS roster_found_0, s.* FROM (SELECT id, name FROM providers WHERE id = ?) AS s) AS roster_read_0 ON true"
+                + " LEFT JOIN LATERAL (SELECT 1 AS roster_found_1, s.* FROM (SELECT id FROM users u WHERE u.user_name_lower = ? FOR NO KEY UPDATE) AS s) AS roster_read_1 ON true"
+        )
+        #expect(statement.arguments == [.text("p"), .text("a")])
+    }
+
+    @Test func theAnswerSplitsAtTheMarkersAndAMissingRowIsNil() {
+        let row: [(name: String, value: SQLValue)] = [
+            ("?column?", .integer(1)),
+            ("roster_found_0", .integer(1)), ("id", .text("p")), ("name", .null),
+            ("roster_found_1", .null), ("id", .null),
+            ("roster_found_2", .integer(1)), ("count", .integer(3)),
+        ]
+        let parts = ReadBatch.parts(of: row)
+        #expect(parts.count == 3)
+        #expect(parts[0] == [.text("p"), .null])
+        #expect(parts[1] == nil)
+        #expect(parts[2] == [.integer(3)])
+    }
+}

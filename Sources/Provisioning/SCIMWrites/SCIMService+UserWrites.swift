@@ -147,7 +147,12 @@ extension SCIMService {
     }
 
     static func ownUser(_ id: String, provider: Provider, tx: any StoreTransaction) async throws -> UserRecord {
-        guard let user = try await tx.user(id: id), user.providerID == provider.id, user.linked else {
+        try own(try await tx.user(id: id), id: id, provider: provider)
+    }
+
+    /// `user` (read by `id`) when it is a linked user of `provider`; otherwise 404, as if there were none.
+    static func own(_ user: UserRecord?, id: String, provider: Provider) throws -> UserRecord {
+        guard let user, user.providerID == provider.id, user.linked else {
             throw SCIMError.notFound("User '\(id)' not found.")
         }
         return user

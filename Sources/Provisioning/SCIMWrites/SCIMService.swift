@@ -111,12 +111,14 @@ package struct SCIMService: Sendable {
         -> (provider: Provider, user: UserRecord, groups: [MemberReference])
     {
         try await store.readLatest { tx in
-            try await tx.prefetch(
-                [.provider(id: credentials.providerID), .user(id: id)] + (withGroups ? [.groupsOfUser(id)] : []))
+            try await tx.prefetch([
+                .provider(id: credentials.providerID), withGroups ? .userWithGroups(id: id) : .user(id: id),
+            ])
             let provider = try await Self.authenticate(credentials, tx: tx)
-            let user = try await Self.showingResolvedManagers(
-                [try Self.ownUser(id, provider: provider, tx: tx)], providerID: provider.id, tx: tx)[0]
-            return (provider, user, withGroups ? try await tx.groups(ofUser: user.id) : [])
+            let found = withGroups ? try await tx.userWithGroups(id: id) : try await tx.user(id: id).map { ($0, []) }
+            let stored = try Self.own(found?.user, id: id, provider: provider)
+            let user = try await Self.showingResolvedManagers([stored], providerID: provider.id, tx: tx)[0]
+            return (provider, user, found?.groups ?? [])
         }
     }
 

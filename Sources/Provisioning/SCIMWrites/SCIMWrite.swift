@@ -21,6 +21,10 @@ enum SCIMWrite: Sendable {
         var reads: [StoreRead] = [.provider(id: provider.id)]
         switch self {
         case .createUser(let input):
+            // The organizations before the user: a store may answer reads up to a locking one in one statement.
+            reads += [
+                .organization(id: Organization.rootID), .organization(id: provider.organizationMapping.organizationID),
+            ]
             if let userName = input.attributes["userName"]?.stringValue { reads.append(.userNamed(userName)) }
         case .replaceUser(let id, _, _), .patchUser(let id, _, _), .deleteUser(let id, _):
             reads.append(.user(id: id))
@@ -30,11 +34,6 @@ enum SCIMWrite: Sendable {
             break
         }
         reads.append(.mappingRules(providerID: provider.id))
-        if case .createUser = self {
-            reads += [
-                .organization(id: Organization.rootID), .organization(id: provider.organizationMapping.organizationID),
-            ]
-        }
         return reads
     }
 }

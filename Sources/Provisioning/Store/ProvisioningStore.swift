@@ -165,6 +165,8 @@ package enum StoreRead: Sendable, Hashable {
     case userNamed(String)
     /// ``StoreTransaction/groups(ofUser:)``
     case groupsOfUser(String)
+    /// ``StoreTransaction/userWithGroups(id:)``
+    case userWithGroups(id: String)
     /// ``StoreTransaction/group(id:)``
     case group(id: String)
     /// ``StoreTransaction/mappingRules(providerID:)``
@@ -190,6 +192,12 @@ extension StoreTransaction {
     /// The watchlist ids of one user, sorted.
     package func watchlists(ofUser userID: String) async throws -> [String] {
         try await watchlists(ofUsers: [userID])[userID] ?? []
+    }
+
+    /// The user, then its groups: two reads (a store that reads both in one statement implements its own).
+    package func userWithGroups(id: String) async throws -> (user: UserRecord, groups: [MemberReference])? {
+        guard let user = try await user(id: id) else { return nil }
+        return (user, try await groups(ofUser: id))
     }
 
     /// Adds memberships without a provider-sent `display`.

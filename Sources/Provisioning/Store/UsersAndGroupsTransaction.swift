@@ -52,6 +52,9 @@ package protocol UsersAndGroupsTransaction {
     func members(groupID: String, limit: Int) async throws -> [MemberReference]
     /// The groups a user belongs to.
     func groups(ofUser userID: String) async throws -> [MemberReference]
+    /// A user and the groups it belongs to (GET /Users/{id}): one statement where a store can, so that a read of
+    /// one user is an exchange with the database fewer.
+    func userWithGroups(id: String) async throws -> (user: UserRecord, groups: [MemberReference])?
     /// The groups of several users at once (one query for a page of users), keyed by user id.
     func groups(ofUsers userIDs: [String]) async throws -> [String: [MemberReference]]
     /// Removes a user from every group. Returns the groups it left: each group id with the membership's `display`
