@@ -79,9 +79,35 @@ enum WriteBatch {
     }
 
     /// Whether a statement takes a lock meant to last to the end of its transaction.
+    /// Scans the text's bytes once: it runs for every statement of a write transaction.
     static func takesLocks(_ sql: String) -> Bool {
-        sql.contains(" FOR UPDATE") || sql.contains(" FOR NO KEY UPDATE") || sql.contains(" FOR SHARE")
-            || sql.contains(" FOR KEY SHARE") || sql.contains("_xact_lock")
+        var sql = sql
+        return sql.withUTF8 { bytes in
+            let count = bytes.count
+            func at(_ i: Int, _ word: StaticString) -> Bool {
+                let n = word.utf8CodeUnitCount
+                guard i + n <= count else { return false }
+                let w = word.utf8Start
+                for k in 0..<n where bytes[i + k] != w[k] { return false }
+                return true
+            }
+            var i = 0
+            while i < count {
+                switch bytes[i] {
+                case UInt8(ascii: " ") where at(i, " FOR "):
+                    let next = i + 5
+                    if at(next, "UPDATE") || at(next, "NO KEY UPDATE") || at(next, "SHARE") || at(next, "KEY SHARE") {
+                        return true
+                    }
+                case UInt8(ascii: "_") where at(i, "_xact_lock"):
+                    return true
+                default:
+                    break
+                }
+                i += 1
+            }
+            return false
+        }
     }
 
     /// `sql` split into its leading `WITH` list and its statement, or `nil` for a text the splitter does not
