@@ -15,8 +15,8 @@ enum SCIMWrite: Sendable {
     case deleteGroup(id: String, ifMatch: String?)
 
     /// What the write reads first, named ahead (``StoreTransaction/prefetch(_:)``): the provider (checked again),
-    /// the user or group (by id, or a user by `userName` for a POST), the provider's group rules and, for a new
-    /// user, the organizations its placement starts from.
+    /// for a new user the organizations its placement starts from, the user or group (by id, or a user by
+    /// `userName` for a POST), and the provider's group rules.
     func reads(_ provider: Provider) -> [StoreRead] {
         var reads: [StoreRead] = [.provider(id: provider.id)]
         switch self {
