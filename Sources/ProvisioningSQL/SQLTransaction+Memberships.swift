@@ -1,4 +1,3 @@
-import Foundation
 package import Provisioning
 
 /// Group memberships, and the chunked statements over many users they need.
@@ -92,10 +91,7 @@ extension SQLTransaction {
         guard let row = try await fetchOne(.userWithGroups(id: id)) else { return nil }
         // The groups as a JSON array of [id, displayName] pairs, in the order `groups(ofUser:)` gives.
         let json: String? = row[Self.userColumnCount]
-        let pairs = try json.map { try JSONDecoder().decode([[String?]].self, from: Data($0.utf8)) } ?? []
-        let groups = pairs.compactMap { pair in
-            (pair.first ?? nil).map { MemberReference(id: $0, display: pair.count > 1 ? pair[1] : nil) }
-        }
+        let groups = try json.map(Self.rows(fromJSON:))?.map { MemberReference(id: $0[0], display: $0[1]) } ?? []
         return (Self.user(from: row), groups)
     }
 

@@ -41,10 +41,19 @@ extension SQLTransaction {
         case .group(let id):
             ("SELECT \(Self.groupColumns) FROM groups g WHERE g.id = ?\(forUpdate)", [id])
         case .mappingRules(let providerID):
-            (
-                "SELECT kind, group_id, target, priority FROM mapping_rules WHERE provider_id = ? ORDER BY seq",
-                [providerID]
-            )
+            // PostgreSQL aggregates the rules into one row (``mappingRules(providerID:)``), so that the read joins
+            // the other reads of one row that are named with it (one statement instead of two).
+            dialect == .postgres
+                ? (
+                    """
+                    SELECT json_agg(json_build_array(kind, group_id, target, priority) ORDER BY seq)::text
+                    FROM mapping_rules WHERE provider_id = ?
+                    """, [providerID]
+                )
+                : (
+                    "SELECT kind, group_id, target, priority FROM mapping_rules WHERE provider_id = ? ORDER BY seq",
+                    [providerID]
+                )
         case .organization(let id):
             ("SELECT \(Self.organizationColumns) FROM organizations WHERE id = ?", [id])
         case .users:
@@ -73,7 +82,7 @@ extension SQLTransaction {
             guard let statement = statement(read) else { continue }
             queries.append(
                 SQLRead(
-                    statement.sql, statement.arguments.map(\.sqlValue), atMostOneRow: read.atMostOneRow,
+                    statement.sql, statement.arguments.map(\.sqlValue), atMostOneRow: atMostOneRow(read),
                     // A POST's user is usually new: its locking read then needs no transaction around it.
                     usuallyEmpty: read.isUserNamed))
         }
@@ -91,18 +100,22 @@ extension SQLTransaction {
     }
 }
 
-extension StoreRead {
-    /// Whether the read finds one row or none, by its key (a count finds one).
-    var atMostOneRow: Bool {
-        switch self {
+extension SQLTransaction {
+    /// Whether the read's statement finds one row or none, by its key (a count or an aggregate finds one).
+    func atMostOneRow(_ read: StoreRead) -> Bool {
+        switch read {
         case .provider, .lockedProvider, .userCount, .syncLogCount, .user, .userNamed, .userWithGroups, .group,
             .organization:
             true
-        case .groupsOfUser, .mappingRules, .users:
+        case .mappingRules:
+            dialect == .postgres
+        case .groupsOfUser, .users:
             false
         }
     }
+}
 
+extension StoreRead {
     var isUserNamed: Bool {
         if case .userNamed = self { return true }
         return false

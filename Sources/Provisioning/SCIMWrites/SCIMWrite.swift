@@ -15,16 +15,19 @@ enum SCIMWrite: Sendable {
     case deleteGroup(id: String, ifMatch: String?)
 
     /// What the write reads first, named ahead (``StoreTransaction/prefetch(_:)``): the provider (checked again),
-    /// for a new user the organizations its placement starts from, the user or group (by id, or a user by
-    /// `userName` for a POST), and the provider's group rules.
+    /// for a new user the organizations its placement starts from, the provider's group rules, and last the user
+    /// or group it changes (by id, or a user by `userName` for a POST), which a store may lock: a store may answer
+    /// the reads up to a locking one in one statement, and those named after a lock run once it is held.
     func reads(_ provider: Provider) -> [StoreRead] {
         var reads: [StoreRead] = [.provider(id: provider.id)]
-        switch self {
-        case .createUser(let input):
-            // The organizations before the user: a store may answer reads up to a locking one in one statement.
+        if case .createUser = self {
             reads += [
                 .organization(id: Organization.rootID), .organization(id: provider.organizationMapping.organizationID),
             ]
+        }
+        reads.append(.mappingRules(providerID: provider.id))
+        switch self {
+        case .createUser(let input):
             if let userName = input.attributes["userName"]?.stringValue { reads.append(.userNamed(userName)) }
         case .replaceUser(let id, _, _), .patchUser(let id, _, _), .deleteUser(let id, _):
             reads.append(.user(id: id))
@@ -33,7 +36,6 @@ enum SCIMWrite: Sendable {
         case .createGroup:
             break
         }
-        reads.append(.mappingRules(providerID: provider.id))
         return reads
     }
 }
