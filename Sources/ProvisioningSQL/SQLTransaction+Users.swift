@@ -80,10 +80,12 @@ extension SQLTransaction {
             unfilteredCount: Self.userCountFragment(providerID))
     }
 
-    /// The provider's kept count of linked users, as a statement (``userCount(providerID:)``'s).
+    /// The provider's kept count of linked users, as a statement (``userCount(providerID:)``'s). An integer:
+    /// PostgreSQL sums `BIGINT`s as `numeric`, which every row of a page would carry and decode as a decimal.
     static func userCountFragment(_ providerID: String) -> SQLFragment {
         SQLFragment(
-            "SELECT COALESCE(SUM(users), 0) FROM provider_user_counts WHERE provider_id = ?", [.text(providerID)])
+            "SELECT CAST(COALESCE(SUM(users), 0) AS BIGINT) FROM provider_user_counts WHERE provider_id = ?",
+            [.text(providerID)])
     }
 
     /// Where the linked user at `offset` (in `seq` order) is: the first `seq` of its `user_pages` block and how

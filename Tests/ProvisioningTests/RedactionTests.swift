@@ -21,6 +21,18 @@ import Testing
         #expect(Redaction().keep([]) == nil)
     }
 
+    /// A list's response is only kept: unparsed when it names nothing redacted, redacted as ever when it does.
+    @Test func aBodyNotReadIsParsedOnlyToRedact() {
+        let redaction = Redaction(sensitive: ["phoneNumbers"])
+        let page = #"{"Resources":[{"userName":"ann@example.com"}],"totalResults":1}"#
+        let kept = redaction.inspect(Array(page.utf8), parse: false)
+        #expect(kept.kept == page && kept.object == nil)
+        #expect(redaction.inspect(Array(page.utf8)).object?["totalResults"] == 1)
+        let sensitive = #"{"Resources":[{"userName":"ann@example.com","phoneNumbers":[{"value":"+1 555 0100"}]}]}"#
+        let redacted = redaction.inspect(Array(sensitive.utf8), parse: false).kept
+        #expect(redacted?.contains("555") == false && redacted?.contains("ann@example.com") == true)
+    }
+
     /// RFC 7644 §3.5.2's PATCH with a path into a sensitive complex attribute, and Entra's replace without path.
     @Test func patchOperationsLoseTheValuesTheirPathNames() throws {
         let redaction = Redaction(sensitive: ["phoneNumbers"])

@@ -44,8 +44,13 @@ package struct Redaction: Sendable, Hashable {
 
     /// `body` as it may be kept (see ``keep(_:)``) and, when it is a JSON object, the object as parsed (before
     /// redaction, for reading `userName`, `id`, `scimType`, `detail`; never stored).
-    package func inspect(_ body: [UInt8]) -> (kept: String?, object: JSONObject?) {
+    ///
+    /// With `parse` false the object is not wanted: a body that names no redacted attribute is then kept without
+    /// being parsed (a page of a hundred users is read for nothing but its first ``RecordedRequest/bodyLimit``
+    /// bytes).
+    package func inspect(_ body: [UInt8], parse: Bool = true) -> (kept: String?, object: JSONObject?) {
         guard !body.isEmpty else { return (nil, nil) }
+        if !parse && !mentionsRedacted(body) { return (Self.cut(String(decoding: body, as: UTF8.self)), nil) }
         // A body too large to keep whole is not parsed to be cut anyway: it is read as text.
         guard body.count <= Self.parseLimit, let value = try? JSONValue(parsing: body) else {
             guard !mentionsRedacted(body) else {

@@ -245,16 +245,20 @@ package final class RequestRecorder: Service, Sendable {
     /// What the inspector keeps of `captured`: the bodies redacted and cut, the error's `scimType` and `detail`,
     /// and the user it was about.
     static func recorded(_ captured: CapturedRequest, redaction: Redaction) -> RecordedRequest {
-        let request = redaction.inspect(captured.requestBody)
-        let response = redaction.inspect(captured.responseBody)
         var recorded = captured.request
+        let isUsers = Self.isUsersPath(recorded.path)
+        recorded.userID = Self.resourceID(recorded.path)
+        // The response is read for an error's `scimType` and `detail`, and for a user's `userName` and new `id`;
+        // a list's (GET /Users, POST /Users/.search, anything under /Groups) is only kept.
+        let isList = recorded.userID == nil && (recorded.method == "GET" || recorded.path.hasSuffix("/.search"))
+        let request = redaction.inspect(captured.requestBody)
+        let response = redaction.inspect(
+            captured.responseBody, parse: captured.status >= 400 || (isUsers && !isList))
         (recorded.requestBody, recorded.responseBody) = (request.kept, response.kept)
         if captured.status >= 400, let error = response.object {
             recorded.scimType = error["scimType"]?.stringValue
             recorded.detail = error["detail"]?.stringValue
         }
-        let isUsers = Self.isUsersPath(recorded.path)
-        recorded.userID = Self.resourceID(recorded.path)
         if isUsers {
             recorded.userName =
                 request.object?["userName"]?.stringValue ?? response.object?["userName"]?.stringValue
