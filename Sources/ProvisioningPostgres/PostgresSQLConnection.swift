@@ -48,7 +48,7 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     /// Queries sent ahead (``prefetch(_:)``), by text and arguments, until the query that needs them runs.
     private var prefetched: [Prefetched: Ahead] = [:]
     /// The parts of statements that answer several reads sent ahead, by statement number, once answered.
-    private var partsAnswered: [Int: [[SQLValue]?]] = [:]
+    private var partsAnswered: [Int: [[SQLValue]?]?] = [:]
 
     /// A query sent ahead: the statement that answers it, its part if that statement answers several reads
     /// (``ReadBatch``), and whether it is a locking read sent before the transaction opened.
@@ -98,25 +98,30 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
 
     func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow] {
         if let ahead = prefetched.removeValue(forKey: Prefetched(sql: sql, arguments: arguments)) {
-            let rows: [SQLRow]
+            let rows: [SQLRow]?
             if let part = ahead.part {
-                rows = try await parts(of: ahead.sent)[part].map { [SQLRow($0)] } ?? []
+                // No parts: the statement found more than one row for a read that should find one at most; the
+                // read runs again on its own.
+                rows = try await parts(of: ahead.sent).map { parts in parts[part].map { [SQLRow($0)] } ?? [] }
             } else {
                 rows = try await answer(ahead.sent).rows.map { row in SQLRow(row.map(Self.value)) }
             }
             // A locking read run before the transaction opened that found a row runs again inside it.
-            if !ahead.outside || rows.isEmpty { return rows }
+            if let rows, !ahead.outside || rows.isEmpty { return rows }
         }
         await beforeSending(sql, changes: false)
         let statement = try await sending(sql, arguments)
         return try await answer(statement).rows.map { row in SQLRow(row.map(Self.value)) }
     }
 
-    /// The parts of a statement that answers several reads: each read's row, or `nil` where it found none.
-    private func parts(of statement: Sent) async throws -> [[SQLValue]?] {
+    /// The parts of a statement that answers several reads: each read's row, or `nil` where it found none; `nil`
+    /// when it answered more than one row (a read found more than one).
+    private func parts(of statement: Sent) async throws -> [[SQLValue]?]? {
         if let known = partsAnswered[statement.number] { return known }
         let answer = try await answer(statement)
-        let parts = ReadBatch.parts(of: answer.rows.first.map { row in row.map { ($0.columnName, Self.value($0)) } })
+        let parts =
+            answer.rows.count > 1
+            ? nil : ReadBatch.parts(of: answer.rows.first.map { row in row.map { ($0.columnName, Self.value($0)) } })
         partsAnswered[statement.number] = parts
         return parts
     }

@@ -1,4 +1,5 @@
 package import Provisioning
+import SCIM
 
 /// Reads named ahead: the statement of each ``StoreRead``, sent before the reads that need it.
 extension SQLTransaction {
@@ -71,7 +72,12 @@ extension SQLTransaction {
                 if query.filter == nil, query.sort == nil, query.offset >= 2 * Migrations.pageBlock { continue }
                 let statements = try userPageStatements(providerID: providerID, query: query)
                 if statements.countedInRows {
-                    queries.append(SQLRead(statements.rows.sql, statements.rows.arguments))
+                    // A lookup by a unique key (`userName eq`, what IdPs send before each push, or `id eq`) finds
+                    // one user or none (`externalId` is not unique).
+                    queries.append(
+                        SQLRead(
+                            statements.rows.sql, statements.rows.arguments,
+                            atMostOneRow: query.filter?.keyConjunct.map(Self.namesUniqueKey) ?? false))
                 } else if query.filter != nil {
                     // An unfiltered one reads the provider's kept count instead.
                     queries.append(SQLRead(statements.count.sql, statements.count.arguments, atMostOneRow: true))
@@ -112,6 +118,14 @@ extension SQLTransaction {
         case .groupsOfUser, .users:
             false
         }
+    }
+}
+
+extension SQLTransaction {
+    /// Whether a key conjunct (``Filter/keyConjunct``) names a unique key: `id` or `userName`.
+    static func namesUniqueKey(_ conjunct: Filter) -> Bool {
+        guard case .comparison(let path, _, _) = conjunct else { return false }
+        return path.attribute.equalsIgnoringCase("id") || path.attribute.equalsIgnoringCase("userName")
     }
 }
 

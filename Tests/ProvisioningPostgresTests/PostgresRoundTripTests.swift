@@ -2,6 +2,7 @@ import Foundation
 import Provisioning
 import ProvisioningPostgres
 import ProvisioningPostgresTesting
+import ProvisioningSQL
 import ProvisioningTesting
 import SCIM
 import Testing
@@ -23,6 +24,21 @@ struct PostgresRoundTripTests {
         let (trips, sent) = (store.roundTrips.value, store.statements.value)
         try await body()
         return (store.roundTrips.value - trips, store.statements.value - sent)
+    }
+
+    /// Reads answered together must each find one row or none; one that finds more runs again on its own, and
+    /// the other reads keep their answers.
+    @Test func aReadThatFindsMoreThanOneRowRunsAgainAlone() async throws {
+        try await PostgresTesting.withStore { store in
+            let two = "SELECT n FROM (VALUES (1), (2)) AS v(n) ORDER BY n"
+            let (one, both) = try await store.readLatest { tx in
+                let sql = try #require(tx as? SQLTransaction).connection
+                await sql.prefetch([SQLRead("SELECT 7", [], atMostOneRow: true), SQLRead(two, [], atMostOneRow: true)])
+                return (try await sql.query("SELECT 7", []), try await sql.query(two, []))
+            }
+            #expect(one.map(\.values) == [[.integer(7)]])
+            #expect(both.map(\.values) == [[.integer(1)], [.integer(2)]])
+        }
     }
 
     static let userBody: JSONObject = [
@@ -88,15 +104,16 @@ struct PostgresRoundTripTests {
                 #expect(found.page.totalResults == 1 && found.page.items.map(\.id) == [id])
             }
             #expect(lookup.roundTrips <= 2, "userName eq: \(lookup.roundTrips) round trips")
-            // The provider, the page with its total, the page's groups; no transaction around them.
-            #expect(lookup.statements == 3, "userName eq: \(lookup.statements) statements sent")
-            // The lookup before a create finds nobody: the provider and the (empty) page.
+            // The provider and the page with its total in one statement (a unique key finds one user or none),
+            // then the page's groups; no transaction around them.
+            #expect(lookup.statements == 2, "userName eq: \(lookup.statements) statements sent")
+            // The lookup before a create finds nobody: the provider and the (empty) page, in one statement.
             let miss = try await Self.statements(store) {
                 let query = try ListQuery(parameters: [("filter", #"userName eq "nobody@example.com""#)])
                 let found = try await service.readUsers(credentials, query: query, withGroups: true)
                 #expect(found.page.totalResults == 0 && found.page.items.isEmpty)
             }
-            #expect(miss.statements == 2, "userName eq, no match: \(miss.statements) statements sent")
+            #expect(miss.statements == 1, "userName eq, no match: \(miss.statements) statements sent")
             // Past the only match, the total is counted on its own.
             let past = try await service.readUsers(
                 credentials,
