@@ -221,6 +221,12 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         }
     }
 
+    /// Rolls the transaction back; the changes not yet sent are dropped, not sent to be undone.
+    func rollback() async {
+        buffered.removeAll()
+        _ = try? await answer(record(send("ROLLBACK")))
+    }
+
     /// Ends a write transaction: its changes and `COMMIT`. A transaction whose changes are one statement and
     /// that opened nothing before sends that statement alone, atomic as any statement is; one that changed
     /// nothing sends nothing.

@@ -181,7 +181,7 @@ package final class PostgresStore: ProvisioningStore, Service {
                         // Its prepared statements describe tables as they were: it is not used again.
                         try? await connection.close()
                     } else if !connection.isClosed && (mode == .snapshot || sql.begun) {
-                        _ = try? await sql.execute("ROLLBACK", [])
+                        await sql.rollback()
                     }
                     throw error
                 }

@@ -1,9 +1,10 @@
 package import SCIM
 
 extension Filter {
-    /// A conjunct of the filter (itself, or one side of a top-level `and`) that names at most one user of a
-    /// provider through a key of its own: `id eq`, `userName eq` or `externalId eq` a string. A list with such a
-    /// filter is the lookup IdPs send before each push; it holds at most one user.
+    /// A conjunct of the filter (itself, or one side of a top-level `and`) that names a user of a provider
+    /// through a key of its own: `id eq`, `userName eq` or `externalId eq` a string. A list with such a filter is
+    /// the lookup IdPs send before each push; it holds at most one user by `id` or `userName` (unique), and in
+    /// practice one by `externalId` (indexed, not unique).
     package var keyConjunct: Filter? {
         switch self {
         case .comparison(let path, .eq, .string) where path.schema == nil && path.subAttribute == nil:
