@@ -60,7 +60,9 @@ package struct HTTPWebhookTransport: WebhookTransport {
         url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, allowPrivate: Bool
     ) async throws -> WebhookResponse {
         if !allowPrivate, let host = URL(string: url)?.host {
-            try Self.checkResolved(host)
+            // Resolving blocks: it runs on NIO's thread pool, not on the webhook client's one event loop, where a
+            // slow DNS answer for one endpoint would hold every endpoint's deliveries.
+            try await NIOThreadPool.singleton.runIfActive { try Self.checkResolved(host) }
         }
         var request = HTTPClientRequest(url: url)
         request.method = .POST
