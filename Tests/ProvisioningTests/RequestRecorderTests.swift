@@ -35,6 +35,26 @@ import Testing
         #expect(newest.first?.requestID == "r4999")
     }
 
+    /// Bodies over the limit of what waits drop the oldest requests, one by one, and the newest stay.
+    @Test func bodiesOverTheLimitDropTheOldest() async throws {
+        var options = RequestRecorder.Options()
+        options.pendingBytesLimit = 10_000
+        let store = MemoryStore()
+        let provider = try await AdminService(store: store).addProvider(name: "Okta").provider
+        let recorder = RequestRecorder(store: store, options: options, logger: Logger(label: "test"))
+        for n in 0..<100 {
+            var request = Self.captured(n, provider: provider.id)
+            request.responseBody = Array(repeating: UInt8(ascii: " "), count: 1_000 - request.requestBody.count)
+            recorder.record(request)
+        }
+        // 1,000 body bytes each: the newest 10 fit.
+        #expect(recorder.waiting.requests == 10 && recorder.dropped == 90)
+        #expect(try await recorder.flush() == 10)
+        let kept = try await RequestInspector(store: store).requests(
+            RecordedRequestQuery(providerID: provider.id, limit: 100))
+        #expect(Set(kept.map(\.requestID)) == Set((90..<100).map { "r\($0)" }))
+    }
+
     /// A stranger's requests to made-up provider ids cost little: 60 a minute in all are kept waiting (each would
     /// cost memory for a minute and a read at the next write), and none is written; a real provider's unauthenticated
     /// requests have their own 60 a minute once the recorder knows the provider exists.

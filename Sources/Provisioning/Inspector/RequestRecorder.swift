@@ -117,9 +117,15 @@ package final class RequestRecorder: Service, Sendable {
     }
 
     /// Drops what no ring can keep; then, while the bodies are still over `byteLimit`, the oldest.
+    ///
+    /// With no more requests waiting than a ring keeps, every one survives, so the survivors are not worked out:
+    /// a stretch of large bodies (pages of users) over the limit compacts at every request, and then costs only
+    /// the requests it drops.
     static func compact(_ p: inout Pending, byteLimit: Int) {
-        p.captured = survivors(p.captured, keep: p.keep, keepFailures: p.keepFailures)
-        p.bytes = p.captured.reduce(0) { $0 + $1.requestBody.count + $1.responseBody.count }
+        if p.captured.count > p.keep {
+            p.captured = survivors(p.captured, keep: p.keep, keepFailures: p.keepFailures)
+            p.bytes = p.captured.reduce(0) { $0 + $1.requestBody.count + $1.responseBody.count }
+        }
         var drop = 0
         while p.bytes > byteLimit && drop < p.captured.count {
             p.bytes -= p.captured[drop].requestBody.count + p.captured[drop].responseBody.count
