@@ -6,7 +6,8 @@ import ProvisioningSQL
 import Synchronization
 
 // One type over 400 lines: the PostgreSQL adapter's send, wait, prepare and decode steps share its per-transaction
-// state (statements sent, answers due, queries sent ahead); split, they would pass that state around.
+// state (statements sent, answers due, queries sent ahead, changes held back, whether the transaction is open);
+// split, they would pass that state around. What can stand alone does: `WriteBatch` and `ReadBatch`.
 
 /// A postgres-nio connection inside a transaction, as ``SQLTransaction`` uses it. Every statement is awaited, never
 /// waited for: the task that runs the transaction is suspended while PostgreSQL answers.
