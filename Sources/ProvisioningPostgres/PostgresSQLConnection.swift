@@ -245,7 +245,7 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         } catch {
             // A change that failed before it was sent leaves the transaction open: it is rolled back before
             // the connection goes back to the pool (after a COMMIT, PostgreSQL only warns).
-            if begun && !connection.isClosed { _ = try? await send("ROLLBACK").get() }
+            if begun && !connection.isClosed { await rollback() }
             throw error
         }
     }

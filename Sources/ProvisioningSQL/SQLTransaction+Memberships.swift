@@ -84,14 +84,12 @@ extension SQLTransaction {
     }
 
     package func userWithGroups(id: String) async throws -> (user: UserRecord, groups: [MemberReference])? {
-        guard dialect == .postgres else {
-            guard let user = try await user(id: id) else { return nil }
-            return (user, try await groups(ofUser: id))
-        }
+        guard dialect == .postgres else { return try await userThenGroups(id: id) }
         guard let row = try await fetchOne(.userWithGroups(id: id)) else { return nil }
         // The groups as a JSON array of [id, displayName] pairs, in the order `groups(ofUser:)` gives.
         let json: String? = row[Self.userColumnCount]
-        let groups = try json.map(Self.rows(fromJSON:))?.map { MemberReference(id: $0[0], display: $0[1]) } ?? []
+        let groups =
+            try json.map(RowCoding.rows(fromJSON:))?.map { MemberReference(id: $0[0], display: $0[1]) } ?? []
         return (Self.user(from: row), groups)
     }
 

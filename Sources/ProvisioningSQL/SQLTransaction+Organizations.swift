@@ -1,6 +1,5 @@
 package import Foundation
 package import Provisioning
-import SCIM
 
 /// Organizations, roles, watchlists, mapping rules and apply runs.
 extension SQLTransaction {
@@ -195,7 +194,7 @@ extension SQLTransaction {
         if dialect == .postgres {
             // One row: the rules as a JSON array of [kind, group, target, priority], in order (``statement(_:)``).
             let json: String? = try await fetchOne(.mappingRules(providerID: providerID))?[0]
-            rows = try json.map(Self.rows(fromJSON:)) ?? []
+            rows = try json.map(RowCoding.rows(fromJSON:)) ?? []
         } else {
             rows = try await fetchAll(.mappingRules(providerID: providerID))
         }
@@ -218,24 +217,6 @@ extension SQLTransaction {
             }
         }
         return rules
-    }
-
-    /// Rows aggregated by PostgreSQL as a JSON array of arrays (`json_agg(json_build_array(…))`), as ``SQLRow``s.
-    static func rows(fromJSON json: String) throws -> [SQLRow] {
-        guard case .array(let rows) = try JSONValue(parsing: json) else { return [] }
-        return rows.map { row in
-            guard case .array(let cells) = row else { return SQLRow([]) }
-            return SQLRow(
-                cells.map { cell in
-                    switch cell {
-                    case .null, .array, .object: .null
-                    case .bool(let b): .integer(b ? 1 : 0)
-                    case .int(let i): .integer(Int64(i))
-                    case .double(let d): .real(d)
-                    case .string(let s): .text(s)
-                    }
-                })
-        }
     }
 
     package func insertOrganizationRule(providerID: String, _ rule: MappingRules.OrganizationRule) async throws {

@@ -1,5 +1,4 @@
 package import Provisioning
-import SCIM
 
 /// Reads named ahead: the statement of each ``StoreRead``, sent before the reads that need it.
 extension SQLTransaction {
@@ -77,7 +76,7 @@ extension SQLTransaction {
                     queries.append(
                         SQLRead(
                             statements.rows.sql, statements.rows.arguments,
-                            atMostOneRow: query.filter?.keyConjunct.map(Self.namesUniqueKey) ?? false))
+                            atMostOneRow: query.filter?.uniqueKeyConjunct != nil))
                 } else if query.filter != nil {
                     // An unfiltered one reads the provider's kept count instead.
                     queries.append(SQLRead(statements.count.sql, statements.count.arguments, atMostOneRow: true))
@@ -118,14 +117,6 @@ extension SQLTransaction {
         case .groupsOfUser, .users:
             false
         }
-    }
-}
-
-extension SQLTransaction {
-    /// Whether a key conjunct (``Filter/keyConjunct``) names a unique key: `id` or `userName`.
-    static func namesUniqueKey(_ conjunct: Filter) -> Bool {
-        guard case .comparison(let path, _, _) = conjunct else { return false }
-        return path.attribute.equalsIgnoringCase("id") || path.attribute.equalsIgnoringCase("userName")
     }
 }
 

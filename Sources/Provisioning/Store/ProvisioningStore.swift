@@ -194,8 +194,14 @@ extension StoreTransaction {
         try await watchlists(ofUsers: [userID])[userID] ?? []
     }
 
-    /// The user, then its groups: two reads (a store that reads both in one statement implements its own).
+    /// ``UsersAndGroupsTransaction/userWithGroups(id:)`` as two reads, for a store that does not read both in
+    /// one statement.
     package func userWithGroups(id: String) async throws -> (user: UserRecord, groups: [MemberReference])? {
+        try await userThenGroups(id: id)
+    }
+
+    /// The user, then its groups: two reads.
+    package func userThenGroups(id: String) async throws -> (user: UserRecord, groups: [MemberReference])? {
         guard let user = try await user(id: id) else { return nil }
         return (user, try await groups(ofUser: id))
     }
