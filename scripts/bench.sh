@@ -17,6 +17,7 @@
 #                               branch row per client, so that TPC-B's clients do not all wait on one row)
 #   TWO_INSTANCE_USERS (10000)  users POSTed in each of the two-instance runs (one instance: all of them by 8
 #                               clients; two instances: half each, by 8 clients each, at the same time)
+#   TWO_INSTANCE_ROUNDS (3)     interleaved rounds of one and two instances (their medians are compared)
 #   USERS (100000)              users of the initial sync on PostgreSQL
 #   SKIP_REFERENCE=1, SKIP_POSTGRES=1 (also leaves out every part below on PostgreSQL), SKIP_PGBENCH=1,
 #   SKIP_TWO_INSTANCES=1, SKIP_INITIAL_SYNC=1, SKIP_MEMBERSHIP=1, SKIP_DEACTIVATION=1, SKIP_INSPECTOR=1 leave
@@ -174,47 +175,71 @@ PY
 fi
 
 # --- Two instances on one PostgreSQL schema ----------------------------------------------------------------------
-# One instance takes TWO_INSTANCE_USERS users from 8 clients; then, on another fresh schema, two instances take
-# half each from 8 clients each, at once. Users/s of the pair: every user created over the longer loader's wall time.
+# TWO_INSTANCE_ROUNDS interleaved rounds, each on fresh schemas: one instance takes TWO_INSTANCE_USERS users from 8
+# clients; then two instances take half each from 8 clients each, at once. Users/s of the pair: every user created
+# over the longer loader's wall time. On two shared cores one run moves by a fifth, so the ratio is of the medians.
+# Each run also prints Roster's and PostgreSQL's CPU per user (utime + stime from /proc over the run).
 if [ -z "${SKIP_POSTGRES:-}" ] && [ -z "${SKIP_TWO_INSTANCES:-}" ]; then
-  total="${TWO_INSTANCE_USERS:-10000}"; half=$((total / 2))
-  echo; echo "## Two instances on one PostgreSQL schema ($total users, 8 clients per instance)"
-  new_schema one
-  serve one "$database" 18184; one_pid=$pid
-  provider one "$database"
-  SCIM_AUTH_HEADER="Authorization: Bearer $secret" python3 "$PERF/perf_load_users.py" \
-    "http://127.0.0.1:18184/scim/$provider_id/v2" --count "$total" --start 1 --concurrency 8 > "$work/one.out" || true
-  stop "$one_pid"; drop_schema "$schema"
-  echo "one instance:  $(head -1 "$work/one.out")"
-  new_schema two
-  serve two-a "$database" 18184; a_pid=$pid
-  serve two-b "$database" 18185; b_pid=$pid
-  provider two "$database"
-  for port in 18184 18185; do
+  total="${TWO_INSTANCE_USERS:-10000}"; half=$((total / 2)); rounds="${TWO_INSTANCE_ROUNDS:-3}"
+  echo; echo "## Two instances on one PostgreSQL schema ($total users, 8 clients per instance, $rounds rounds)"
+  ticks() { for p in "$@"; do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s+=$1} END{print s+0}'; }
+  pg_ticks() { ticks $(pgrep -x postgres); }
+  : > "$work/two-runs.txt"
+  for round in $(seq 1 "$rounds"); do
+    new_schema one
+    serve one "$database" 18184; one_pid=$pid
+    provider one "$database"
+    r0=$(ticks "$one_pid"); p0=$(pg_ticks)
     SCIM_AUTH_HEADER="Authorization: Bearer $secret" python3 "$PERF/perf_load_users.py" \
-      "http://127.0.0.1:$port/scim/$provider_id/v2" --count "$half" --start $(( port == 18184 ? 1 : half + 1 )) \
-      --concurrency 8 > "$work/two-$port.out" &
-    loaders+=($!)
-  done
-  wait "${loaders[@]}" || true
-  stop "$a_pid"; stop "$b_pid"; drop_schema "$schema"
-  echo "instance A:    $(head -1 "$work/two-18184.out")"
-  echo "instance B:    $(head -1 "$work/two-18185.out")"
-  python3 - "$work" <<'PY'
+      "http://127.0.0.1:18184/scim/$provider_id/v2" --count "$total" --start 1 --concurrency 8 > "$work/one.out" || true
+    r1=$(ticks "$one_pid"); p1=$(pg_ticks)
+    stop "$one_pid"; drop_schema "$schema"
+    echo "one $r0 $r1 $p0 $p1" > "$work/one.cpu"
+    new_schema two
+    serve two-a "$database" 18184; a_pid=$pid
+    serve two-b "$database" 18185; b_pid=$pid
+    provider two "$database"
+    r0=$(ticks "$a_pid" "$b_pid"); p0=$(pg_ticks); loaders=()
+    for port in 18184 18185; do
+      SCIM_AUTH_HEADER="Authorization: Bearer $secret" python3 "$PERF/perf_load_users.py" \
+        "http://127.0.0.1:$port/scim/$provider_id/v2" --count "$half" --start $(( port == 18184 ? 1 : half + 1 )) \
+        --concurrency 8 > "$work/two-$port.out" &
+      loaders+=($!)
+    done
+    wait "${loaders[@]}" || true
+    r1=$(ticks "$a_pid" "$b_pid"); p1=$(pg_ticks)
+    stop "$a_pid"; stop "$b_pid"; drop_schema "$schema"
+    echo "two $r0 $r1 $p0 $p1" > "$work/two.cpu"
+    python3 - "$work" "$round" <<'PY2'
 import re, sys
-work = sys.argv[1]
+work, round_ = sys.argv[1], sys.argv[2]
+hz = 100
 def run(path):
     m = re.search(r"created=(\d+) errors=(\d+) wall=([\d.]+)s", open(path).read())
     return (int(m.group(1)), int(m.group(2)), float(m.group(3))) if m else (0, 0, float("inf"))
+def cpu(path, users):
+    _, r0, r1, p0, p1 = open(path).read().split()
+    per = lambda a, b: (int(b) - int(a)) * 1e6 / hz / max(users, 1)
+    return f"Roster {per(r0, r1):.0f} µs/user, PostgreSQL {per(p0, p1):.0f} µs/user"
 one = run(f"{work}/one.out")
 a, b = run(f"{work}/two-18184.out"), run(f"{work}/two-18185.out")
 one_rate = one[0] / one[2]
 two_rate = (a[0] + b[0]) / max(a[2], b[2])
-open(f"{work}/two.txt", "w").write(f"one {one_rate}\ntwo {two_rate}\n")
-print(f"two instances: {a[0] + b[0]} users in {max(a[2], b[2]):.2f} s = {two_rate:.0f} users/s "
-      f"({a[1] + b[1]} errors); one instance: {one[0]} users in {one[2]:.2f} s = {one_rate:.0f} users/s "
-      f"({one[1]} errors); two / one = {two_rate / one_rate:.2f}x")
-PY
+with open(f"{work}/two-runs.txt", "a") as f: f.write(f"{one_rate} {two_rate}\n")
+print(f"round {round_}: one instance {one[0]} users in {one[2]:.2f} s = {one_rate:.0f} users/s ({one[1]} errors; "
+      f"{cpu(f'{work}/one.cpu', one[0])})")
+print(f"round {round_}: two instances {a[0] + b[0]} users in {max(a[2], b[2]):.2f} s = {two_rate:.0f} users/s "
+      f"({a[1] + b[1]} errors; {cpu(f'{work}/two.cpu', a[0] + b[0])}); two / one = {two_rate / one_rate:.2f}x")
+PY2
+  done
+  python3 - "$work" <<'PY2'
+import statistics, sys
+work = sys.argv[1]
+runs = [tuple(map(float, l.split())) for l in open(f"{work}/two-runs.txt") if l.strip()]
+one = statistics.median(r[0] for r in runs); two = statistics.median(r[1] for r in runs)
+open(f"{work}/two.txt", "w").write(f"one {one}\ntwo {two}\n")
+print(f"medians: one instance {one:.0f} users/s, two instances {two:.0f} users/s; two / one = {two / one:.2f}x")
+PY2
 fi
 
 # --- Initial sync on PostgreSQL --------------------------------------------------------------------------------
