@@ -506,9 +506,10 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     /// numerics as integers), everything else as text.
     static func value(_ cell: PostgresCell) -> SQLValue {
         guard var bytes = cell.bytes else { return .null }
-        // The types a row is mostly made of, read straight from their binary form (big-endian integers, a bool's
-        // one byte, text's UTF-8): postgres-nio's generic `decode` costs a metadata lookup and a copy per cell,
-        // and a 100-user page has 1,700 cells.
+        // postgres-nio asks for every result in binary format, whatever format a cell is labelled with. The types
+        // a row is mostly made of are read straight from that form (big-endian integers, a bool's one byte,
+        // text's UTF-8): postgres-nio's generic `decode` costs a metadata lookup and a copy per cell, and a
+        // 100-user page has 1,700 cells.
         switch (cell.dataType, bytes.readableBytes) {
         case (.int8, 8): return bytes.readInteger(as: Int64.self).map(SQLValue.integer) ?? .null
         case (.int4, 4): return bytes.readInteger(as: Int32.self).map { .integer(Int64($0)) } ?? .null
@@ -517,8 +518,8 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         case (.text, _), (.varchar, _): return .text(bytes.readString(length: bytes.readableBytes) ?? "")
         default: break
         }
-        // postgres-nio asks for every result in binary format; a prepared query's cells are labelled with the
-        // format its description gave (text), so the label is set right before decoding.
+        // A prepared query's cells are labelled with the format its description gave (text), so the label is set
+        // right before decoding.
         var cell = cell
         cell.format = .binary
         switch cell.dataType {
