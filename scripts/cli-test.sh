@@ -70,7 +70,8 @@ check "user list limit 0 refused" refused "'--limit' must be a whole number from
 check "sync-log since a duration past the range refused" refused "'--since' must be a duration from 0 to 36500d" \
   "$BIN" sync-log --since 99999999999d --database "$db"
 for option in "--idle-timeout 1e308" "--idle-timeout nan" "--rate-limit=-1" "--max-body-size 0" "--bulk-max-operations 0" \
-  "--bulk-max-payload-size 9223372036854775807" "--bulk-commit-group 0" "--port 70000"; do
+  "--bulk-max-payload-size 9223372036854775807" "--bulk-commit-group 0" "--port 70000" "--webhook-busy-share 0" \
+  "--webhook-busy-share 101"; do
   # shellcheck disable=SC2086
   check "serve $option refused before starting" refused "'${option%%[ =]*}' must be" \
     timeout 10 "$BIN" serve --database "$work/never.sqlite" --port 0 $option

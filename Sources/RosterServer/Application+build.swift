@@ -19,9 +19,11 @@ package func buildApplication<C: Clock<Duration>>(
     clock: C = ContinuousClock()
 ) throws -> some ApplicationProtocol {
     let recorder = RequestRecorder(store: store, logger: logger)
-    let router = try buildRouter(configuration: configuration, store: store, recorder: recorder)
+    let load = RequestLoad()
+    let router = try buildRouter(configuration: configuration, store: store, recorder: recorder, load: load)
     let scheduler = DeactivationScheduler(store: store, clock: clock, logger: logger)
-    let webhooks = HTTPWebhookDelivery(store: store, logger: logger)
+    let webhooks = HTTPWebhookDelivery(
+        store: store, load: load, busyShare: configuration.webhookBusyShare, logger: logger)
     let http1 = HTTP1Channel.Configuration(
         idleTimeout: .milliseconds(Int64(configuration.idleTimeout / .milliseconds(1))),
         httpDecoderConfiguration: .init(
@@ -62,8 +64,10 @@ func prepareToServe(configuration: ServerConfiguration, store: any ProvisioningS
 
 /// The router alone, for tests that drive it without a socket. Without a `recorder` the request inspector records
 /// nothing; with one, its ``RequestRecorder/flush()`` writes what it gathered (the application runs it as a Service).
+/// `load` counts the requests in flight for the webhook deliveries' pacing.
 package func buildRouter(
-    configuration: ServerConfiguration, store: any ProvisioningStore, recorder: RequestRecorder? = nil
+    configuration: ServerConfiguration, store: any ProvisioningStore, recorder: RequestRecorder? = nil,
+    load: RequestLoad? = nil
 ) throws -> Router<RosterRequestContext> {
     let router = Router(context: RosterRequestContext.self)
     if configuration.tracing {
@@ -74,6 +78,7 @@ package func buildRouter(
     }
     // The process's metrics backend, bootstrapped once, before the middleware makes its first metric.
     _ = ProcessMetrics.registry
+    if let load { router.add(middleware: RequestLoadMiddleware<RosterRequestContext>(load: load)) }
     router.add(middleware: RequestMetricsMiddleware<RosterRequestContext>())
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: RequestLogMiddleware())

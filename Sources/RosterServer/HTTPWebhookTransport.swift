@@ -25,6 +25,8 @@ package struct HTTPWebhookTransport: WebhookTransport {
     let client: HTTPClient
     let group: MultiThreadedEventLoopGroup
     package let taskExecutor: (any TaskExecutor)?
+    /// The clock of the CPU time the client's thread used (deliveries run there: their own work, their I/O).
+    let threadClock: clockid_t?
 
     /// A transport with a client and a thread of its own, both ended by `shutdown()`.
     package init() {
@@ -34,7 +36,24 @@ package struct HTTPWebhookTransport: WebhookTransport {
         configuration.decompression = .disabled
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         client = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
-        taskExecutor = EventLoopTaskExecutor(loop: group.next())
+        let loop = group.next()
+        taskExecutor = EventLoopTaskExecutor(loop: loop)
+        threadClock = try? loop.submit { () -> clockid_t? in
+            var clock = clockid_t()
+            return pthread_getcpuclockid(pthread_self(), &clock) == 0 ? clock : nil
+        }.wait()
+    }
+
+    /// The CPU time the client's thread used so far (zero where the thread's clock is not available).
+    package func threadCPUTime() -> Duration {
+        guard let threadClock else { return .zero }
+        // `timespec` is two words, seconds and nanoseconds, on 64-bit Linux (its members are not visible here
+        // next to Dispatch's own `timespec`).
+        var words: (Int, Int) = (0, 0)
+        let read = withUnsafeMutableBytes(of: &words) { bytes in
+            bytes.withMemoryRebound(to: timespec.self) { clock_gettime(threadClock, $0.baseAddress!) }
+        }
+        return read == 0 ? .seconds(words.0) + .nanoseconds(words.1) : .zero
     }
 
     package func shutdown() async throws {
@@ -132,13 +151,20 @@ struct WebhookRefusal: Error, CustomStringConvertible {
 
 /// The webhook dispatcher over HTTP, as a service of the application's group: it owns the HTTP client for as long
 /// as it runs.
+/// While the server is busy (``RequestLoad``), the deliveries take at most `busyShare` of one core
+/// (``DeliveryPacer``); 1 never holds them back.
 struct HTTPWebhookDelivery: Service {
     let store: any ProvisioningStore
+    let load: RequestLoad
+    let busyShare: Double
     let logger: Logger
 
     func run() async throws {
         try await HTTPWebhookTransport.using { transport in
-            try await WebhookDispatcher(store: store, transport: transport, logger: logger).run()
+            let pacer =
+                busyShare < 1
+                ? DeliveryPacer(share: busyShare, busy: { load.busy }, cpuTime: { transport.threadCPUTime() }) : nil
+            try await WebhookDispatcher(store: store, transport: transport, pacer: pacer, logger: logger).run()
         }
     }
 }

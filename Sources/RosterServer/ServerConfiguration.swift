@@ -44,6 +44,10 @@ package struct ServerConfiguration: Sendable {
     /// tracer). Off by default, which adds no tracing middleware at all; `roster serve` turns it on when it exports
     /// spans (``OTLPExport``).
     package var tracing: Bool
+    /// The share of one core webhook deliveries may use while SCIM requests keep the server busy (``DeliveryPacer``,
+    /// ``RequestLoad``); 1 never holds them back. Deliveries are background work: the IdP's sync comes first, and
+    /// its events are delivered later, in order.
+    package var webhookBusyShare: Double
 
     /// The longest request line (so the longest URL) and the longest header line, in bytes: room for a
     /// `GET /Users` whose filter has the filter parser's maximum of 4,096 characters, each percent-encoded (a
@@ -73,8 +77,9 @@ package struct ServerConfiguration: Sendable {
         bcryptCost: UInt8 = 12, rateLimit: Double = 500, failedAuthenticationDelay: Duration = .seconds(1),
         idleTimeout: Duration = .seconds(30), signInLimitPerAddress: Int = 10, signInLimit: Int = 120,
         requestTimeout: Duration = .seconds(60), maxConnections: Int = ServerConfiguration.defaultMaxConnections,
-        metricsToken: String? = nil, tracing: Bool = false
+        metricsToken: String? = nil, tracing: Bool = false, webhookBusyShare: Double = 0.1
     ) {
+        self.webhookBusyShare = webhookBusyShare
         self.signInLimitPerAddress = signInLimitPerAddress
         self.signInLimit = signInLimit
         self.idleTimeout = idleTimeout

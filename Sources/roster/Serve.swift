@@ -57,6 +57,11 @@ struct Serve: AsyncParsableCommand {
     @Option(
         help: "normal: commits survive a process crash (default); full: fsync every commit, also surviving power loss.")
     var durability: SQLiteStore.Durability = .normal
+    @Option(
+        help:
+            "Percent of one core webhook deliveries may use while SCIM requests keep every core busy (they catch up afterwards, in order); 100 never holds them back."
+    )
+    var webhookBusyShare: Double = 10
 
     /// The ranges of the numeric options; the one message of each names the option, its range and the value.
     enum Limits {
@@ -75,6 +80,8 @@ struct Serve: AsyncParsableCommand {
         static let maxConnections = SettingLimit(name: "--max-connections", range: 1...1_000_000)
         static let signInLimitPerAddress = SettingLimit(name: "--sign-in-limit-per-address", range: 0...1_000_000)
         static let signInLimit = SettingLimit(name: "--sign-in-limit", range: 0...1_000_000)
+        static let webhookBusyShare = SettingLimit(
+            name: "--webhook-busy-share", range: 1...100, kind: .number(unit: "percent"))
     }
 
     func validate() throws {
@@ -90,6 +97,7 @@ struct Serve: AsyncParsableCommand {
             if let maxConnections { try Limits.maxConnections.check(maxConnections) }
             try Limits.signInLimitPerAddress.check(signInLimitPerAddress)
             try Limits.signInLimit.check(signInLimit)
+            try Limits.webhookBusyShare.check(webhookBusyShare)
         }
         if let otelEndpoint, !otelEndpoint.hasPrefix("http://"), !otelEndpoint.hasPrefix("https://") {
             throw ValidationError("--otel-endpoint must be an http:// or https:// URL, not \(otelEndpoint).")
@@ -116,7 +124,7 @@ struct Serve: AsyncParsableCommand {
             maxConnections: maxConnections ?? ServerConfiguration.defaultMaxConnections,
             metricsToken: metricsToken
                 ?? ProcessInfo.processInfo.environment["ROSTER_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
-            tracing: export != nil)
+            tracing: export != nil, webhookBusyShare: webhookBusyShare / 100)
         logger.info("Roster serving \(configuration.publicURL) with database \(db.displayName)")
         let services = try export.map { [try Self.startTracing($0, logger: logger)] } ?? []
         let app = try buildApplication(configuration: configuration, store: store, logger: logger, services: services)

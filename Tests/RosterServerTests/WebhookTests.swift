@@ -246,6 +246,48 @@ import Testing
         }
     }
 
+    /// With the server busy and a tiny share, each delivery waits for a new window; all are still delivered, in
+    /// order. The transport's thread clock counts the deliveries' CPU time.
+    @Test func aBusyServerPacesDeliveriesToItsShare() async throws {
+        try await withStore(.memory) { store in
+            try await withReceiver { url, received, transport in
+                _ = try await WebhookService(store: store).add(url: url, events: "user.*", allowPrivate: true)
+                let ids = try await Self.users(store, 5)
+                let load = RequestLoad(busyAt: 1)
+                load.inFlight.store(1, ordering: .relaxed)
+                let cpuBefore = transport.threadCPUTime()
+                let pacer = DeliveryPacer(
+                    share: 0.000_001, window: .milliseconds(150), busy: { load.busy },
+                    cpuTime: { transport.threadCPUTime() })
+                let dispatcher = WebhookDispatcher(
+                    store: store, transport: transport, options: Self.fast, pacer: pacer, logger: Logger(label: "t"))
+                let started = ContinuousClock.now
+                try await Self.dispatch([dispatcher]) { received.accepted.count >= 5 }
+                #expect(ContinuousClock.now - started >= .milliseconds(450), "at most one delivery per window")
+                let delivered = received.accepted.compactMap {
+                    try? JSONValue(parsing: $0.body).objectValue?["data"]?.objectValue?["user"]?.objectValue?["id"]?
+                        .stringValue
+                }
+                #expect(delivered == ids)
+                #expect(transport.threadCPUTime() > cpuBefore)
+            }
+        }
+    }
+
+    /// The middleware counts the request while it is answered, and no longer once it was.
+    @Test func requestLoadCountsRequestsInFlight() async throws {
+        let load = RequestLoad(busyAt: 1)
+        let router = Router()
+        router.add(middleware: RequestLoadMiddleware(load: load))
+        router.get("load") { _, _ in "\(load.inFlight.load(ordering: .relaxed)) \(load.busy)" }
+        try await Application(router: router).test(.router) { client in
+            try await client.execute(uri: "/load", method: .get) { response in
+                #expect(String(buffer: response.body) == "1 true")
+            }
+        }
+        #expect(load.inFlight.load(ordering: .relaxed) == 0 && !load.busy)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func twoInstancesDeliverEachEventOnce(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in

@@ -17,6 +17,9 @@ import Synchronization
 /// - **Isolation.** Each endpoint's deliveries run in a task of their own with a per-request timeout, so a slow
 ///   endpoint delays only itself; SCIM requests never wait on a delivery. The tasks prefer the transport's
 ///   executor (``WebhookTransport/taskExecutor``): the server's runs them on the webhook client's own thread.
+/// - **Background work.** With a ``DeliveryPacer`` (the server passes one), each delivery first waits until the
+///   pacer lets the deliveries use the CPU: while SCIM requests keep the server busy, deliveries take a small share
+///   of a core and catch up afterwards.
 package struct WebhookDispatcher: Service {
     package struct Options: Sendable {
         package var pollInterval: Duration = .milliseconds(200)
@@ -39,15 +42,17 @@ package struct WebhookDispatcher: Service {
     let now: @Sendable () -> Date
     let options: Options
     let owner: String
+    let pacer: DeliveryPacer?
     let logger: Logger
 
     package init(
         store: any ProvisioningStore, transport: any WebhookTransport, now: @escaping @Sendable () -> Date = { Date() },
         options: Options = Options(), owner: String = "instance-" + Credentials.generateIdentifier(length: 8),
-        logger: Logger
+        pacer: DeliveryPacer? = nil, logger: Logger
     ) {
         self.store = store
         self.transport = transport
+        self.pacer = pacer
         self.now = now
         self.options = options
         self.owner = owner
@@ -116,6 +121,7 @@ package struct WebhookDispatcher: Service {
                     }
                 }
                 let event = page.removeFirst()
+                await pacer?.pace()
                 let delivery = await Self.send(
                     event, to: endpoint, attempt: endpoint.attempts + 1, transport: transport, now: now,
                     timeout: options.timeout)
