@@ -160,8 +160,8 @@ extension SQLTransaction {
     static func user(from row: SQLRow) -> UserRecord {
         var user = UserRecord(
             id: row[0], providerID: row[1], linked: row[2], userName: row[3], scimActive: row[4],
-            attributes: RowCoding.attributes(fromDocument: row[11]), version: row[12],
-            createdAt: RowCoding.date(row[13]), updatedAt: RowCoding.date(row[14]))
+            storedAttributes: row[11], version: row[12], createdAt: RowCoding.date(row[13]),
+            updatedAt: RowCoding.date(row[14]))
         user.deactivated = (row[5] as String) == UserStatus.deactivated.rawValue
         user.adminBlocked = row[6]
         user.deactivationDueAt = (row[7] as Int64?).map(RowCoding.date)

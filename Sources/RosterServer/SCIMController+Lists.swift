@@ -23,24 +23,28 @@ extension SCIMController {
     func list(_ endpoint: BulkPath.Endpoint, _ credentials: SCIMService.ProviderCredentials, query: ListQuery)
         async throws -> Response
     {
-        let resources: [JSONValue]
-        let total: Int
         switch endpoint {
         case .users:
             let withGroups = Self.wants("groups", attributes: query.attributes, excluded: query.excludedAttributes)
             let (provider, page, groups) = try await service.readUsers(
                 credentials, query: query, withGroups: withGroups)
-            resources = userResources(page.items, groups: groups, provider: provider, query: query)
-            total = page.totalResults
+            let resources = page.items.map { user in
+                userJSON(
+                    user, groups: groups[user.id] ?? [], provider: provider, attributes: query.attributes,
+                    excluded: query.excludedAttributes)
+            }
+            return SCIMResponses.json(
+                bytes: ListResponse.serialized(
+                    resources: resources, totalResults: page.totalResults, startIndex: query.startIndex,
+                    itemsPerPage: resources.count))
         case .groups:
             let withMembers = Self.wants("members", attributes: query.attributes, excluded: query.excludedAttributes)
             let (provider, page, members) = try await service.readGroups(
                 credentials, query: query, withMembers: withMembers)
-            resources = groupResources(
+            let resources = groupResources(
                 page.items, members: withMembers ? members : nil, provider: provider, query: query)
-            total = page.totalResults
+            return Self.listResponse(resources, totalResults: page.totalResults, startIndex: query.startIndex)
         }
-        return Self.listResponse(resources, totalResults: total, startIndex: query.startIndex)
     }
 
     /// POST /.search at the root (RFC 7644 §3.4.3): Users then Groups, paged together.

@@ -26,9 +26,10 @@ extension SCIMController {
         if known == nil, Self.wants("groups", attributes: attributes, excluded: excluded) {
             groups = try await service.groups(ofUser: user.id)
         }
-        let body = userRepresentation(
-            user, groups: groups, provider: provider, attributes: attributes, excluded: excluded)
-        return resourceResponse(body, at: "Users/\(user.id)", version: user.version, provider: provider, status: status)
+        return SCIMResponses.json(
+            bytes: userJSON(user, groups: groups, provider: provider, attributes: attributes, excluded: excluded),
+            status: status,
+            headers: resourceHeaders(version: user.version, location: "\(baseURL(provider))/Users/\(user.id)"))
     }
 
     /// The users of a page as list resources (RFC 7644 §3.4.2), projected as `query` asks.
@@ -41,6 +42,23 @@ extension SCIMController {
                     user, groups: groups[user.id] ?? [], provider: provider, attributes: query.attributes,
                     excluded: query.excludedAttributes))
         }
+    }
+
+    /// ``userRepresentation(_:groups:provider:attributes:excluded:)`` serialized. With nothing projected and
+    /// nothing to withhold, that is the representation, and a user read from the store has its attributes copied
+    /// from their stored text (``Representation/userJSON(_:groups:baseURL:)``): a page of users, or a GET.
+    func userJSON(
+        _ user: UserRecord, groups: [MemberReference], provider: Provider, attributes: [AttributePath],
+        excluded: [AttributePath]
+    ) -> [UInt8] {
+        if attributes.isEmpty, excluded.isEmpty, let stored = user.storedAttributes,
+            !ResourceType.user.mayContainWithheldAttributes(hasMember: stored.hasMember)
+        {
+            return Representation.userJSON(user, groups: groups, baseURL: baseURL(provider))
+        }
+        return JSONValue.object(
+            userRepresentation(user, groups: groups, provider: provider, attributes: attributes, excluded: excluded)
+        ).serialized()
     }
 
     func createUser(_ request: Request, _ context: Context) async throws -> Response {

@@ -11,7 +11,11 @@ enum SCIMResponses {
     static func json(_ object: JSONObject, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:])
         -> Response
     {
-        let bytes = JSONValue.object(object).serialized()
+        json(bytes: JSONValue.object(object).serialized(), status: status, headers: extra)
+    }
+
+    /// A SCIM JSON response of a body already serialized.
+    static func json(bytes: [UInt8], status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
         CapturedBody.current?.keep(bytes)
         var headers = extra
         headers[.contentType] = contentType

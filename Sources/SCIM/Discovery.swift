@@ -203,4 +203,24 @@ public enum ListResponse {
             "Resources": .array(resources),
         ]
     }
+
+    /// The ListResponse message as compact JSON around resources already serialized each: the same text as
+    /// ``json(resources:totalResults:startIndex:itemsPerPage:)`` serialized.
+    public static func serialized(resources: [[UInt8]], totalResults: Int, startIndex: Int, itemsPerPage: Int)
+        -> [UInt8]
+    {
+        // The message without resources ends with `"Resources":[]}`: they go between those brackets.
+        var out = JSONValue.object(
+            json(resources: [], totalResults: totalResults, startIndex: startIndex, itemsPerPage: itemsPerPage)
+        ).serialized()
+        let tail = out.suffix(2)
+        out.removeLast(2)
+        out.reserveCapacity(out.count + resources.reduce(2 + resources.count) { $0 + $1.count })
+        for (i, resource) in resources.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: resource)
+        }
+        out.append(contentsOf: tail)
+        return out
+    }
 }

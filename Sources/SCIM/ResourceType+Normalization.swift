@@ -55,8 +55,13 @@ extension ResourceType {
     /// The URNs of the schemas a stored resource uses: the core schema, then each extension with a member in
     /// `resource`, spelled canonically (RFC 7643 §3 `schemas`).
     public func schemasFor(_ resource: JSONObject) -> [String] {
+        schemasFor(hasMember: { resource[$0] != nil })
+    }
+
+    /// ``schemasFor(_:)`` of a resource that has the members for which `hasMember` holds.
+    public func schemasFor(hasMember: (String) -> Bool) -> [String] {
         var urns = [schema.id]
-        for ext in extensions where resource[ext.schema.id] != nil {
+        for ext in extensions where hasMember(ext.schema.id) {
             urns.append(ext.schema.id)
         }
         return urns

@@ -197,6 +197,15 @@ extension ResourceType {
     /// Whether a top-level member of `resource` is returned only on request or never (RFC 7643 §7 `returned`):
     /// then even a projection without parameters must look at it. Sub-attributes with such characteristics do
     /// not occur in the core schemas; they are still handled by the full projection when parameters are given.
+    /// Whether a resource with the top-level members for which `hasMember` holds may contain an attribute that is
+    /// never returned or returned only on request: such a core attribute, or an extension whose schema has one.
+    /// When not, ``project(_:attributes:excludedAttributes:)`` with nothing asked for returns the resource as it is.
+    public func mayContainWithheldAttributes(hasMember: (String) -> Bool) -> Bool {
+        let withheld = { (a: SchemaAttribute) in a.returned == .never || a.returned == .request }
+        return schema.attributes.contains { withheld($0) && hasMember($0.name) }
+            || extensions.contains { $0.schema.attributes.contains(where: withheld) && hasMember($0.schema.id) }
+    }
+
     func containsWithheldAttributes(_ resource: JSONObject) -> Bool {
         for attribute in schema.attributes where attribute.returned == .never || attribute.returned == .request {
             if resource.index(of: attribute.name) != nil { return true }

@@ -23,6 +23,52 @@ import Testing
         """
     }
 
+    /// A page shows each user exactly as GET /Users/{id} does, also where the page copies the stored attributes:
+    /// the enterprise extension in `schemas`, text that needs escaping, groups, and a manager who is no longer
+    /// linked (left out of both).
+    @Test(arguments: StoreKind.allCases)
+    func aPageShowsEachUserAsGetDoes(_ kind: StoreKind) async throws {
+        try await withSCIM(kind) { clients, _, _ in
+            let okta = clients[0]
+            let boss = try await okta.send(.post, "/Users", Self.user("boss@example.com"))
+            let enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+            let employee = try await okta.send(
+                .post, "/Users",
+                Self.user(
+                    "emp@example.com",
+                    extra:
+                        #","displayName":"Ann \"Q\" Öz\\👩‍💻","\#(enterprise)":{"department":"R&D","manager":{"value":"\#(boss.id)"}}"#
+                ))
+            #expect(employee.status == .created, "\(employee.detail)")
+            let plain = try await okta.send(.post, "/Users", Self.user("plain@example.com"))
+            let group = try await okta.send(
+                .post, "/Groups",
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Eng","members":[{"value":"\#(employee.id)"}]}"#
+            )
+            #expect(group.status == .created)
+
+            let page = try await okta.send(.get, "/Users?startIndex=1&count=10")
+            #expect(page.totalResults == 3)
+            for resource in page.resources {
+                let id = try #require(resource["id"]?.stringValue)
+                #expect(resource == (try await okta.send(.get, "/Users/\(id)")).object)
+            }
+            let listed = try #require(page.resources.first { $0["id"]?.stringValue == employee.id })
+            #expect(listed["schemas"] == [.string(SchemaURN.user), .string(enterprise)])
+            #expect(listed["displayName"] == "Ann \"Q\" Öz\\👩‍💻")
+            #expect(listed[enterprise]?.objectValue?["manager"]?.objectValue?["value"]?.stringValue == boss.id)
+            #expect(listed["groups"]?.arrayValue?.first?.objectValue?["value"]?.stringValue == group.id)
+            #expect(page.resources.first { $0["id"]?.stringValue == plain.id }?["schemas"] == [.string(SchemaURN.user)])
+
+            // The manager is unlinked: both views leave the reference out, and keep the department.
+            #expect(try await okta.send(.delete, "/Users/\(boss.id)").status == .noContent)
+            let after = try await okta.send(.get, "/Users?startIndex=1&count=10")
+            let shown = try #require(after.resources.first { $0["id"]?.stringValue == employee.id })
+            #expect(shown[enterprise]?.objectValue == ["department": "R&D"])
+            #expect(shown == (try await okta.send(.get, "/Users/\(employee.id)")).object)
+        }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func oktaCreateFlow(_ kind: StoreKind) async throws {
         try await withSCIM(kind) { clients, _, _ in

@@ -131,6 +131,11 @@ package enum UserRules {
 
     /// The manager's user id, from the enterprise extension, if set.
     package static func managerID(_ user: JSONObject) -> String? {
-        user[SchemaURN.enterpriseUser]?.objectValue?["manager"]?.objectValue?["value"]?.stringValue
+        managerID(enterprise: user[SchemaURN.enterpriseUser])
+    }
+
+    /// The manager's user id in the enterprise extension's value, if set.
+    package static func managerID(enterprise: JSONValue?) -> String? {
+        enterprise?.objectValue?["manager"]?.objectValue?["value"]?.stringValue
     }
 }

@@ -1,5 +1,6 @@
 package import Foundation
 package import SCIM
+import Synchronization
 
 /// The platform's account status of a user.
 package enum UserStatus: String, Sendable, Hashable, CaseIterable {
@@ -28,8 +29,17 @@ package struct UserRecord: Sendable, Hashable, Identifiable {
     package var legalHold: Bool
     /// The legal matter the hold is for.
     package var legalHoldMatter: String?
-    /// The SCIM attributes in canonical stored form (no `id`, `meta`, `schemas`, `groups`).
-    package var attributes: JSONObject
+    /// The SCIM attributes in canonical stored form (no `id`, `meta`, `schemas`, `groups`). A record the store
+    /// read keeps them as their stored text until they are first asked for (``storedAttributes``).
+    package var attributes: JSONObject {
+        get { storage.object }
+        set { storage = StoredAttributes(newValue) }
+    }
+    /// The stored JSON text of ``attributes`` while they are as the store read them (set them and this is `nil`),
+    /// and when it is one well-formed object: a list response copies it instead of parsing it and serializing the
+    /// result again.
+    package var storedAttributes: JSONObjectText? { storage.objectText }
+    private var storage: StoredAttributes
     /// The user's organization. Written by ``StoreTransaction/insertUser(_:)`` and
     /// ``StoreTransaction/setOrganization(userID:organizationID:pinned:)`` only: `updateUser` leaves it alone, so
     /// that a lifecycle or attribute write never undoes a mapping.
@@ -58,10 +68,23 @@ package struct UserRecord: Sendable, Hashable, Identifiable {
         self.held = nil
         self.legalHold = false
         self.legalHoldMatter = nil
-        self.attributes = attributes
+        self.storage = StoredAttributes(attributes)
         self.version = version
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+
+    /// A user read from a store: ``attributes`` are parsed from `storedAttributes` (the `doc` column's text) when
+    /// first asked for; text that does not parse (a damaged row) reads as no attributes rather than failing every
+    /// list that contains it.
+    package init(
+        id: String, providerID: String?, linked: Bool, userName: String, scimActive: Bool, storedAttributes: String,
+        version: Int, createdAt: Date, updatedAt: Date
+    ) {
+        self.init(
+            id: id, providerID: providerID, linked: linked, userName: userName, scimActive: scimActive,
+            attributes: [:], version: version, createdAt: createdAt, updatedAt: updatedAt)
+        storage = StoredAttributes(text: storedAttributes)
     }
 
     /// The lifecycle facts of this user, as the state machine sees them.
@@ -103,6 +126,54 @@ package struct UserRecord: Sendable, Hashable, Identifiable {
         let parts = [name?["givenName"]?.stringValue, name?["familyName"]?.stringValue].compactMap { $0 }
         return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
+    /// The `value` of the enterprise extension's `manager`: read from the stored text, when there is one, without
+    /// parsing the other attributes.
+    package var managerID: String? {
+        guard let text = storedAttributes else { return UserRules.managerID(attributes) }
+        return UserRules.managerID(enterprise: text.value(of: SchemaURN.enterpriseUser))
+    }
     /// The enterprise extension object, if any.
     package var enterprise: JSONObject? { attributes[SchemaURN.enterpriseUser]?.objectValue }
+}
+
+/// A user's attributes: a parsed object, or stored text that is parsed once, when first asked for, and scanned
+/// once (``JSONObjectText``) when a response copies it. Records are values; this box is shared by copies of one
+/// record and never changes what it holds, only when it is read.
+final class StoredAttributes: Sendable, Hashable {
+    let text: String?
+    private let parsed: Mutex<JSONObject?>
+    private let scanned: Mutex<JSONObjectText??> = Mutex(nil)
+
+    init(_ object: JSONObject) {
+        text = nil
+        parsed = Mutex(object)
+    }
+
+    init(text: String) {
+        self.text = text
+        parsed = Mutex(nil)
+    }
+
+    var object: JSONObject {
+        parsed.withLock { parsed in
+            if let parsed { return parsed }
+            let object = text.flatMap { try? JSONValue(parsing: $0) }?.objectValue ?? JSONObject()
+            parsed = object
+            return object
+        }
+    }
+
+    /// The stored text, scanned; `nil` for attributes that were set, or text that is not one well-formed object.
+    var objectText: JSONObjectText? {
+        guard let text else { return nil }
+        return scanned.withLock { scanned in
+            if let scanned { return scanned }
+            let objectText = JSONObjectText(text)
+            scanned = .some(objectText)
+            return objectText
+        }
+    }
+
+    static func == (a: StoredAttributes, b: StoredAttributes) -> Bool { a === b || a.object == b.object }
+    func hash(into hasher: inout Hasher) { hasher.combine(object) }
 }

@@ -192,12 +192,12 @@ extension SCIMService {
         async throws
         -> [UserRecord]
     {
-        let managers = Set(users.compactMap { UserRules.managerID($0.attributes) })
+        let managers = Set(users.compactMap(\.managerID))
         guard !managers.isEmpty else { return users }
         let existing = try await tx.existingUserIDs(Array(managers), providerID: providerID)
         guard existing.count < managers.count else { return users }
         return users.map { user in
-            guard let manager = UserRules.managerID(user.attributes), !existing.contains(manager),
+            guard let manager = user.managerID, !existing.contains(manager),
                 var enterprise = user.attributes[SchemaURN.enterpriseUser]?.objectValue
             else { return user }
             var shown = user
