@@ -26,9 +26,6 @@ enum WriteBatch {
         var tables: Set<String>
     }
 
-    /// The tables a change on a table also changes, through its triggers.
-    static let triggered: [String: Set<String>] = ["users": ["provider_user_counts", "user_pages"]]
-
     /// `statements`, in order, coalesced.
     static func coalesce(_ statements: [Statement]) -> [Statement] {
         var batches: [Statement] = []
@@ -166,7 +163,7 @@ enum WriteBatch {
             if ["FROM", "INTO", "UPDATE", "JOIN", "TABLE"].contains(previous) {
                 let table = token.lowercased()
                 tables.insert(table)
-                tables.formUnion(triggered[table] ?? [])
+                tables.formUnion(Migrations.tablesWrittenByTriggers[table] ?? [])
             }
             previous = upper
         }

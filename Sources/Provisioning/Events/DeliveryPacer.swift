@@ -13,18 +13,21 @@ package final class DeliveryPacer: Sendable {
     let window: Duration
     let busy: @Sendable () -> Bool
     let cpuTime: @Sendable () -> Duration
-    let clock = ContinuousClock()
+    let now: @Sendable () -> ContinuousClock.Instant
     private let state: Mutex<(start: ContinuousClock.Instant, cpuAtStart: Duration)>
 
+    /// `now` is the time windows are counted in (tests pass their own).
     package init(
         share: Double, window: Duration = .milliseconds(100), busy: @escaping @Sendable () -> Bool,
-        cpuTime: @escaping @Sendable () -> Duration
+        cpuTime: @escaping @Sendable () -> Duration,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     ) {
         self.share = share
         self.window = window
         self.busy = busy
         self.cpuTime = cpuTime
-        state = Mutex((clock.now, cpuTime()))
+        self.now = now
+        state = Mutex((now(), cpuTime()))
     }
 
     /// Waits, before a delivery, until the deliveries may use the CPU again.
@@ -37,7 +40,7 @@ package final class DeliveryPacer: Sendable {
 
     /// How long the next delivery must wait, or `nil` to go now.
     func wait() -> Duration? {
-        let now = clock.now
+        let now = now()
         let cpu = cpuTime()
         return state.withLock { state in
             if now - state.start >= window {
