@@ -47,7 +47,7 @@ extension Migrations {
     package static let countShards = 16
 
     /// The tables the triggers of a table write (``DDL/countTriggers``'s), for PostgreSQL's statement coalescing: a
-    /// statement on `users` also changes these. `PostgresStoreTests` reads the triggers from the database and
+    /// statement on `users` also changes these. `PostgresTriggerTests` reads the triggers from the database and
     /// fails when one writes a table not named here.
     package static let tablesWrittenByTriggers: [String: Set<String>] = [
         "users": ["provider_user_counts", "user_pages"]
