@@ -64,7 +64,7 @@ func prepareToServe(configuration: ServerConfiguration, store: any ProvisioningS
 
 /// The router alone, for tests that drive it without a socket. Without a `recorder` the request inspector records
 /// nothing; with one, its ``RequestRecorder/flush()`` writes what it gathered (the application runs it as a Service).
-/// `load` counts the requests in flight for the webhook deliveries' pacing.
+/// `load` counts the SCIM requests in flight for the webhook deliveries' pacing.
 package func buildRouter(
     configuration: ServerConfiguration, store: any ProvisioningStore, recorder: RequestRecorder? = nil,
     load: RequestLoad? = nil

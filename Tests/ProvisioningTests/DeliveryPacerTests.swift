@@ -55,15 +55,25 @@ import Testing
         #expect(pacer.wait() == .milliseconds(750), "used up again")
     }
 
-    /// `pace()` sleeps out the window and returns in the next one, whose share is unused.
+    /// `pace()` sleeps out the window and returns in the next one, whose share is unused. The clock moves 30 ms at
+    /// each reading, so the window ends at the fourth reading whatever the machine's load.
     @Test func pacingSleepsOutTheWindow() async {
         let cpu = Mutex<Duration>(.zero)
+        let readings = Mutex(0)
+        let start = ContinuousClock.now
         let pacer = DeliveryPacer(
-            share: 0.5, window: .milliseconds(100), busy: { true }, cpuTime: { cpu.withLock { $0 } })
+            share: 0.5, window: .milliseconds(100), busy: { true }, cpuTime: { cpu.withLock { $0 } },
+            now: {
+                start + .milliseconds(30)
+                    * readings.withLock { n in
+                        defer { n += 1 }
+                        return n
+                    }
+            })
         cpu.withLock { $0 = .seconds(1) }
-        let started = ContinuousClock.now
+        #expect(pacer.wait() == .milliseconds(70), "the share is used")
         await pacer.pace()
-        #expect(ContinuousClock.now - started < .seconds(5), "returned")
-        #expect(pacer.wait() == nil, "in a new window")
+        #expect(readings.withLock { $0 } == 5, "slept twice (40 ms, then 10 ms), a new window at 120 ms")
+        #expect(pacer.wait() == nil, "whose share is unused")
     }
 }

@@ -274,15 +274,20 @@ import Testing
         }
     }
 
-    /// The middleware counts the request while it is answered, and no longer once it was.
-    @Test func requestLoadCountsRequestsInFlight() async throws {
+    /// The middleware counts a SCIM request while it is answered, and no longer once it was; other requests (the
+    /// event feed's long polls among them) are not counted.
+    @Test func requestLoadCountsSCIMRequestsInFlight() async throws {
         let load = RequestLoad(busyAt: 1)
         let router = Router()
         router.add(middleware: RequestLoadMiddleware(load: load))
-        router.get("load") { _, _ in "\(load.inFlight.load(ordering: .relaxed)) \(load.busy)" }
+        router.get("scim/p/v2/Users") { _, _ in "\(load.inFlight.load(ordering: .relaxed)) \(load.busy)" }
+        router.get("api/v1/events") { _, _ in "\(load.inFlight.load(ordering: .relaxed)) \(load.busy)" }
         try await Application(router: router).test(.router) { client in
-            try await client.execute(uri: "/load", method: .get) { response in
+            try await client.execute(uri: "/scim/p/v2/Users", method: .get) { response in
                 #expect(String(buffer: response.body) == "1 true")
+            }
+            try await client.execute(uri: "/api/v1/events?wait=30", method: .get) { response in
+                #expect(String(buffer: response.body) == "0 false")
             }
         }
         #expect(load.inFlight.load(ordering: .relaxed) == 0 && !load.busy)

@@ -2,7 +2,7 @@ import Synchronization
 
 /// Keeps webhook deliveries from taking the cores from SCIM requests: deliveries are background work.
 ///
-/// While the server is busy (`busy()`, the server's answer: as many requests in flight as it has cores), the
+/// While the server is busy (`busy()`, the server's answer: as many SCIM requests in flight as it has cores), the
 /// deliveries may use `share` of one core's time (`cpuTime()`, the CPU time of the thread they run on) in each
 /// `window`; once they used it, the next delivery waits for the window's end. While the server is not busy they
 /// run as fast as the endpoints answer. An initial sync that keeps the server busy therefore delivers more slowly
