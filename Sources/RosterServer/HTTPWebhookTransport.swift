@@ -150,8 +150,7 @@ struct WebhookRefusal: Error, CustomStringConvertible {
 }
 
 /// The webhook dispatcher over HTTP, as a service of the application's group: it owns the HTTP client for as long
-/// as it runs.
-/// While the server is busy (``RequestLoad``), the deliveries take at most `busyShare` of one core
+/// as it runs. While the server is busy (``RequestLoad``), the deliveries take at most `busyShare` of one core
 /// (``DeliveryPacer``); 1 never holds them back.
 struct HTTPWebhookDelivery: Service {
     let store: any ProvisioningStore
