@@ -65,29 +65,19 @@ struct JSONTextScanner {
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
-    /// The members of the one object the text is (whitespace around it allowed), or `nil` when it is not one.
+    /// The members of the one object the text is (whitespace around it allowed), or `nil` when it is not one or a
+    /// member's name has an escape.
     mutating func topLevelMembers() -> [(name: Range<Int>, value: Range<Int>)]? {
         skipWhitespace()
-        guard next(is: "{") else { return nil }
+        guard peek(is: "{") else { return nil }
+        let bytes = self.bytes
         var members: [(name: Range<Int>, value: Range<Int>)] = []
-        skipWhitespace()
-        if !next(is: "}") {
-            repeat {
-                skipWhitespace()
-                let nameStart = index + 1
-                guard peek(is: "\""), skipString(), !bytes[nameStart..<index - 1].contains(UInt8(ascii: "\\"))
-                else { return nil }
-                let name = nameStart..<index - 1
-                skipWhitespace()
-                guard next(is: ":") else { return nil }
-                skipWhitespace()
-                let valueStart = index
-                guard skipValue(depth: 1) else { return nil }
-                members.append((name, valueStart..<index))
-                skipWhitespace()
-            } while next(is: ",")
-            guard next(is: "}") else { return nil }
+        let object = skipObject(depth: 0) { name, value in
+            guard !bytes[name].contains(UInt8(ascii: "\\")) else { return false }
+            members.append((name, value))
+            return true
         }
+        guard object else { return nil }
         skipWhitespace()
         return index == bytes.count ? members : nil
     }
@@ -96,20 +86,7 @@ struct JSONTextScanner {
         guard index < bytes.count, depth <= JSONValue.maximumDepth else { return false }
         switch bytes[index] {
         case UInt8(ascii: "\""): return skipString()
-        case UInt8(ascii: "{"):
-            index += 1
-            skipWhitespace()
-            if next(is: "}") { return true }
-            repeat {
-                skipWhitespace()
-                guard peek(is: "\""), skipString() else { return false }
-                skipWhitespace()
-                guard next(is: ":") else { return false }
-                skipWhitespace()
-                guard skipValue(depth: depth + 1) else { return false }
-                skipWhitespace()
-            } while next(is: ",")
-            return next(is: "}")
+        case UInt8(ascii: "{"): return skipObject(depth: depth)
         case UInt8(ascii: "["):
             index += 1
             skipWhitespace()
@@ -125,6 +102,30 @@ struct JSONTextScanner {
         case UInt8(ascii: "n"): return skipLiteral("null")
         default: return skipNumber()
         }
+    }
+
+    /// An object from its `{`, its values one level deeper than `depth`. `member` is given each member's name
+    /// (between its quotes) and value as they are read, and can refuse the object.
+    mutating func skipObject(
+        depth: Int, member: (_ name: Range<Int>, _ value: Range<Int>) -> Bool = { _, _ in true }
+    ) -> Bool {
+        index += 1
+        skipWhitespace()
+        if next(is: "}") { return true }
+        repeat {
+            skipWhitespace()
+            let nameStart = index + 1
+            guard peek(is: "\""), skipString() else { return false }
+            let name = nameStart..<index - 1
+            skipWhitespace()
+            guard next(is: ":") else { return false }
+            skipWhitespace()
+            let valueStart = index
+            guard skipValue(depth: depth + 1) else { return false }
+            guard member(name, valueStart..<index) else { return false }
+            skipWhitespace()
+        } while next(is: ",")
+        return next(is: "}")
     }
 
     /// A string from its opening quote: no control characters, only RFC 8259's escapes.
