@@ -75,3 +75,24 @@ extension Migrations {
         ]
     }
 }
+
+extension Migrations {
+    /// The feed in an order that concurrent writers cannot break without a lock (``EventCursor``): each event
+    /// keeps the id of the transaction that wrote it (`tx`; PostgreSQL's `pg_current_xact_id()`, 0 on SQLite, where
+    /// one write runs at a time, and for the events already there), and the feed reads in `(tx, seq)` order. A
+    /// webhook endpoint's cursor gains its transaction (`cursor_tx`).
+    static func eventOrder(_ t: DDL) -> [Migration] {
+        let defaultTransaction: [String] =
+            t.dialect == .postgres
+            ? [
+                "ALTER TABLE events ALTER COLUMN tx SET DEFAULT pg_current_xact_id()::text::bigint",
+                "CREATE INDEX events_by_tx ON events(tx, seq)",
+            ] : []
+        return [
+            Migration(
+                identifier: "v12-event-order",
+                statements: ["ALTER TABLE events ADD COLUMN tx \(t.integer) NOT NULL DEFAULT 0"] + defaultTransaction
+                    + ["ALTER TABLE webhook_endpoints ADD COLUMN cursor_tx \(t.integer) NOT NULL DEFAULT 0"])
+        ]
+    }
+}

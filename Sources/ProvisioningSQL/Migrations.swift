@@ -17,7 +17,7 @@ package enum Migrations {
     package static func all(for dialect: SQLDialect) -> [Migration] {
         let t = DDL(dialect: dialect)
         return scim(t) + platform(t) + organizations(t) + admins(t) + paging(t) + dataPolicy(t) + credentials(t)
-            + counts(t) + events(t) + webhooks(t) + inspector(t) + revert(t)
+            + counts(t) + events(t) + webhooks(t) + inspector(t) + revert(t) + eventOrder(t)
     }
 
     static func scim(_ t: DDL) -> [Migration] {

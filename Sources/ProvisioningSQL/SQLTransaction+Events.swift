@@ -4,17 +4,34 @@ import SCIM
 
 /// The outbox of provisioning events.
 extension SQLTransaction {
-    /// The settings key that keeps the largest sequence number pruned.
+    /// The settings key that keeps the last position pruned (``EventCursor``'s text).
     static let prunedEventsSetting = "events_pruned_through"
 
-    /// The advisory lock that orders the events' appends on PostgreSQL (an arbitrary constant, `roster.events`).
-    static let eventsLock: Int64 = 0x726F_7374_6576
+    /// On PostgreSQL, the condition that keeps to the events a reader may see: those of transactions older than
+    /// every transaction of this store still running (``EventCursor``). A later event can then only come after
+    /// them in feed order. The statement's snapshot lists the transactions running when it was taken
+    /// (`pg_snapshot_xip`); of those, the ones `pg_stat_activity` shows belong to another database or another
+    /// application (another schema's store, anything but Roster) cannot write these events and are not waited
+    /// for, so a long transaction elsewhere on the cluster does not hold the feed back. A transaction whose session
+    /// cannot be read is waited for. With none to wait for, every transaction before the snapshot's `xmax` has
+    /// finished.
+    static let finishedEvents = """
+        tx < (SELECT LEAST(MIN(own.xid), MAX(pg_snapshot_xmax(s.snap)::text::bigint))
+            FROM (SELECT pg_current_snapshot() AS snap) s
+            LEFT JOIN LATERAL (
+                SELECT x::text::bigint AS xid FROM pg_snapshot_xip(s.snap) x
+                WHERE x::text::bigint % 4294967296 NOT IN (
+                    SELECT backend_xid::text::bigint FROM pg_stat_activity
+                    WHERE backend_xid IS NOT NULL AND datname IS NOT NULL AND application_name IS NOT NULL
+                    AND (datname <> current_database() OR application_name <> current_setting('application_name')))
+            ) own ON true)
+        """
 
     package func appendEvents(_ events: [ProvisioningEvent]) async throws {
         guard !events.isEmpty else { return }
         for chunk in Self.chunks(events, limit: 64) {
             var arguments: [any SQLValueConvertible] = []
-            arguments.reserveCapacity(chunk.count * 8 + 1)
+            arguments.reserveCapacity(chunk.count * 8)
             for e in chunk {
                 arguments +=
                     [
@@ -22,28 +39,25 @@ extension SQLTransaction {
                         e.requestID, RowCoding.document(e.data),
                     ] as [any SQLValueConvertible]
             }
-            let columns = "id, type, at, provider_id, user_id, group_id, request_id, data"
-            let values = Self.rows("(?, ?, ?, ?, ?, ?, ?, ?)", chunk.count)
-            if dialect == .postgres {
-                // Identity values are handed out at insert but become visible at commit, so two transactions could
-                // commit their events out of sequence and a reader following the sequence would skip the later-
-                // committed lower one. Held from the first append to the commit, this lock makes sequence order
-                // commit order. Writes still run concurrently up to here; the appends are a transaction's last
-                // statements. The lock is taken in the insert's own statement (a CTE calling a volatile function is
-                // run, not inlined, before the rows it joins reach the insert and take their sequence values).
-                try await enqueue(
-                    """
-                    WITH ordered AS (SELECT pg_advisory_xact_lock(?)) INSERT INTO events (\(columns))
-                    SELECT v.* FROM ordered, (VALUES \(values)) AS v(\(columns))
-                    """, [Self.eventsLock] + arguments)
-            } else {
-                try await enqueue("INSERT INTO events (\(columns)) VALUES \(values)", arguments)
-            }
+            // `tx` is the column's default: the writing transaction's id on PostgreSQL, 0 on SQLite.
+            try await enqueue(
+                """
+                INSERT INTO events (id, type, at, provider_id, user_id, group_id, request_id, data)
+                VALUES \(Self.rows("(?, ?, ?, ?, ?, ?, ?, ?)", chunk.count))
+                """, arguments)
         }
     }
 
     package func events(_ query: EventQuery) async throws -> [ProvisioningEvent] {
-        var arguments: [any SQLValueConvertible] = [query.after]
+        var arguments: [any SQLValueConvertible]
+        let position: String
+        if dialect == .postgres {
+            position = "(tx, seq) > (?, ?) AND \(Self.finishedEvents)"
+            arguments = [query.after.transaction, query.after.sequence]
+        } else {
+            position = "seq > ?"
+            arguments = [query.after.sequence]
+        }
         var typeFilter = ""
         let all = Set(EventType.allCases.filter { $0 != .ping })
         if !query.types.isEmpty && query.types != all {
@@ -54,33 +68,42 @@ extension SQLTransaction {
         arguments.append(Int64(clamping: query.limit))
         return try await fetchAll(
             """
-            SELECT seq, id, type, at, provider_id, user_id, group_id, request_id, data FROM events
-            WHERE seq > ?\(typeFilter) ORDER BY seq LIMIT ?
+            SELECT seq, tx, id, type, at, provider_id, user_id, group_id, request_id, data FROM events
+            WHERE \(position)\(typeFilter) ORDER BY tx, seq LIMIT ?
             """, arguments
         ).compactMap { row in
-            guard let type = EventType(rawValue: row[2]) else { return nil }
+            guard let type = EventType(rawValue: row[3]) else { return nil }
             return ProvisioningEvent(
-                id: row[1], sequence: row[0], type: type, at: RowCoding.date(row[3]), providerID: row[4],
-                userID: row[5], groupID: row[6], requestID: row[7],
-                data: RowCoding.attributes(fromDocument: row[8]))
+                id: row[2], sequence: row[0], transaction: row[1], type: type, at: RowCoding.date(row[4]),
+                providerID: row[5], userID: row[6], groupID: row[7], requestID: row[8],
+                data: RowCoding.attributes(fromDocument: row[9]))
         }
     }
 
-    package func lastEventSequence() async throws -> Int64 {
-        try await fetchValue("SELECT COALESCE(MAX(seq), 0) FROM events") ?? 0
+    package func lastEventCursor() async throws -> EventCursor {
+        let finished = dialect == .postgres ? " WHERE \(Self.finishedEvents)" : ""
+        let row = try await fetchOne("SELECT tx, seq FROM events\(finished) ORDER BY tx DESC, seq DESC LIMIT 1")
+        return row.map { EventCursor(transaction: $0[0], sequence: $0[1]) } ?? .start
     }
 
-    package func prunedEventSequence() async throws -> Int64 {
-        Int64(try await setting(Self.prunedEventsSetting) ?? "") ?? 0
+    package func prunedEventCursor() async throws -> EventCursor {
+        try await setting(Self.prunedEventsSetting).flatMap { EventCursor($0) } ?? .start
     }
 
     package func pruneEvents(before cutoff: Date) async throws -> Int {
-        let through: Int64? = try await fetchValue(
-            "SELECT MAX(seq) FROM events WHERE at < ?", [RowCoding.milliseconds(cutoff)])
-        guard let through else { return 0 }
-        let deleted = try await execute("DELETE FROM events WHERE seq <= ?", [through])
-        if through > (try await prunedEventSequence()) {
-            try await setSetting(Self.prunedEventsSetting, String(through))
+        let finished = dialect == .postgres ? " AND \(Self.finishedEvents)" : ""
+        let row = try await fetchOne(
+            "SELECT tx, seq FROM events WHERE at < ?\(finished) ORDER BY tx DESC, seq DESC LIMIT 1",
+            [RowCoding.milliseconds(cutoff)])
+        guard let row else { return 0 }
+        let through = EventCursor(transaction: row[0], sequence: row[1])
+        let deleted =
+            dialect == .postgres
+            ? try await execute(
+                "DELETE FROM events WHERE (tx, seq) <= (?, ?)", [through.transaction, through.sequence])
+            : try await execute("DELETE FROM events WHERE seq <= ?", [through.sequence])
+        if through > (try await prunedEventCursor()) {
+            try await setSetting(Self.prunedEventsSetting, through.description)
         }
         return deleted
     }

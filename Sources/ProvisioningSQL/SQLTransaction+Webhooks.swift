@@ -5,7 +5,7 @@ package import Provisioning
 extension SQLTransaction {
     static let webhookColumns = """
         id, url, description, event_types, secret, allow_private, state, cursor, attempts, next_attempt_at, \
-        failing_since, last_error, lease_owner, lease_until, created_at, updated_at
+        failing_since, last_error, lease_owner, lease_until, created_at, updated_at, cursor_tx
         """
 
     static func webhook(from row: SQLRow) -> WebhookEndpoint {
@@ -13,7 +13,8 @@ extension SQLTransaction {
         return WebhookEndpoint(
             id: row[0], url: row[1], description: row[2],
             eventTypes: types.split(separator: ",").map(String.init), secret: row[4], allowPrivate: row[5],
-            state: WebhookEndpoint.State(rawValue: row[6]) ?? .disabled, cursor: row[7], attempts: row[8],
+            state: WebhookEndpoint.State(rawValue: row[6]) ?? .disabled,
+            cursor: EventCursor(transaction: row[16], sequence: row[7]), attempts: row[8],
             nextAttemptAt: RowCoding.date(row[9]), failingSince: (row[10] as Int64?).map(RowCoding.date),
             lastError: row[11], leaseOwner: row[12], leaseUntil: (row[13] as Int64?).map(RowCoding.date),
             createdAt: RowCoding.date(row[14]), updatedAt: RowCoding.date(row[15]))
@@ -22,16 +23,16 @@ extension SQLTransaction {
     static func arguments(_ e: WebhookEndpoint) -> [any SQLValueConvertible] {
         [
             e.url, e.description, e.eventTypes.joined(separator: ","), e.secret, e.allowPrivate, e.state.rawValue,
-            e.cursor, Int64(e.attempts), RowCoding.milliseconds(e.nextAttemptAt),
+            e.cursor.sequence, Int64(e.attempts), RowCoding.milliseconds(e.nextAttemptAt),
             e.failingSince.map(RowCoding.milliseconds), e.lastError, e.leaseOwner,
             e.leaseUntil.map(RowCoding.milliseconds), RowCoding.milliseconds(e.createdAt),
-            RowCoding.milliseconds(e.updatedAt),
+            RowCoding.milliseconds(e.updatedAt), e.cursor.transaction,
         ]
     }
 
     package func insertWebhook(_ endpoint: WebhookEndpoint) async throws {
         try await execute(
-            "INSERT INTO webhook_endpoints (\(Self.webhookColumns)) VALUES (\(Self.rows("?", 16)))",
+            "INSERT INTO webhook_endpoints (\(Self.webhookColumns)) VALUES (\(Self.rows("?", 17)))",
             [endpoint.id] + Self.arguments(endpoint))
     }
 
@@ -40,7 +41,7 @@ extension SQLTransaction {
             """
             UPDATE webhook_endpoints SET url = ?, description = ?, event_types = ?, secret = ?, allow_private = ?,
             state = ?, cursor = ?, attempts = ?, next_attempt_at = ?, failing_since = ?, last_error = ?,
-            lease_owner = ?, lease_until = ?, created_at = ?, updated_at = ? WHERE id = ?
+            lease_owner = ?, lease_until = ?, created_at = ?, updated_at = ?, cursor_tx = ? WHERE id = ?
             """, Self.arguments(endpoint) + [endpoint.id])
     }
 
@@ -62,11 +63,18 @@ extension SQLTransaction {
     package func claimWebhooks(owner: String, now: Date, until: Date, limit: Int) async throws -> [WebhookEndpoint] {
         let ms = RowCoding.milliseconds(now)
         let skipLocked = dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        // An event after the endpoint's cursor that a reader may see (``events(_:)``'s conditions).
+        let newerEvents =
+            dialect == .postgres
+            ? """
+            EXISTS (SELECT 1 FROM events e WHERE (e.tx, e.seq) > (webhook_endpoints.cursor_tx, webhook_endpoints.cursor)
+                AND e.\(Self.finishedEvents))
+            """ : "cursor < (SELECT COALESCE(MAX(seq), 0) FROM events)"
         let due = try await fetchAll(
             """
             SELECT \(Self.webhookColumns) FROM webhook_endpoints
             WHERE state = 'active' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
-            AND cursor < (SELECT COALESCE(MAX(seq), 0) FROM events)
+            AND \(newerEvents)
             ORDER BY next_attempt_at LIMIT ?\(skipLocked)
             """, [ms, ms, Int64(clamping: limit)]
         ).map(Self.webhook(from:))

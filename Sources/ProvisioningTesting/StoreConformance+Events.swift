@@ -11,20 +11,34 @@ extension StoreConformance {
             data: ["user": ["id": .string(user ?? "")], "n": .string("\(seconds)")])
     }
 
+    /// The first `count` events once a reader sees them all (or after 10 s): on PostgreSQL an event shows once every
+    /// transaction older than its own has finished (``EventCursor``), and another test's may still run.
+    static func visibleEvents(_ store: some ProvisioningStore, count: Int) async throws -> [ProvisioningEvent] {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            let events = try await store.read { tx in try await tx.events(EventQuery(limit: 1000)) }
+            if events.count >= count || ContinuousClock.now > deadline { return events }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// The outbox: appends in order, filters by type, rolls back with its transaction, pages with no gap, prunes a
     /// prefix and remembers how far.
     static func events(_ store: some ProvisioningStore) async throws {
         let first = [event(.userCreated, 1, user: "u1"), event(.groupCreated, 2), event(.userUpdated, 3, user: "u1")]
         try await store.withTransaction { tx in try await tx.appendEvents(first) }
         try await store.withTransaction { tx in try await tx.appendEvents([event(.userDeactivated, 4, user: "u2")]) }
-        let all = try await store.read { tx in try await tx.events(EventQuery()) }
+        let all = try await visibleEvents(store, count: 4)
         #expect(all.map(\.id) == first.map(\.id) + [all.last?.id ?? ""])
         #expect(all.map(\.type) == [.userCreated, .groupCreated, .userUpdated, .userDeactivated])
-        let sequences = all.compactMap(\.sequence)
-        #expect(sequences.count == 4 && sequences == sequences.sorted() && Set(sequences).count == 4)
-        // Everything but the sequence comes back as written.
+        let cursors = all.compactMap(\.cursor)
+        #expect(cursors.count == 4 && cursors == cursors.sorted() && Set(cursors).count == 4)
+        // The events of one transaction share its id.
+        #expect(all[0].transaction == all[2].transaction && all[2].transaction <= all[3].transaction)
+        // Everything but the position comes back as written.
         var stored = all[0]
         stored.sequence = nil
+        stored.transaction = 0
         #expect(stored == first[0])
 
         let users = try await store.read { tx in
@@ -32,9 +46,9 @@ extension StoreConformance {
         }
         #expect(users.map(\.type) == [.userCreated, .userUpdated, .userDeactivated])
         let afterFirst = try await store.read { tx in
-            try await tx.events(EventQuery(after: sequences[0], limit: 2))
+            try await tx.events(EventQuery(after: cursors[0], limit: 2))
         }
-        #expect(afterFirst.map(\.sequence) == [sequences[1], sequences[2]])
+        #expect(afterFirst.map(\.cursor) == [cursors[1], cursors[2]])
 
         // A transaction that fails leaves no event.
         await #expect(throws: EventsFailure.self) {
@@ -43,23 +57,24 @@ extension StoreConformance {
                 throw EventsFailure()
             }
         }
-        #expect(try await store.read { tx in try await tx.lastEventSequence() } == sequences[3])
-        #expect(try await store.read { tx in try await tx.events(EventQuery(after: sequences[3])) }.isEmpty)
+        #expect(try await store.read { tx in try await tx.lastEventCursor() } == cursors[3])
+        #expect(try await store.read { tx in try await tx.events(EventQuery(after: cursors[3])) }.isEmpty)
 
         // Pruning removes a prefix and remembers it; sequence numbers are never handed out again.
-        #expect(try await store.read { tx in try await tx.prunedEventSequence() } == 0)
+        #expect(try await store.read { tx in try await tx.prunedEventCursor() } == .start)
         #expect(try await store.withTransaction { tx in try await tx.pruneEvents(before: at(2.5)) } == 2)
-        #expect(try await store.read { tx in try await tx.prunedEventSequence() } == sequences[1])
+        #expect(try await store.read { tx in try await tx.prunedEventCursor() } == cursors[1])
         #expect(try await store.withTransaction { tx in try await tx.pruneEvents(before: at(2.5)) } == 0)
-        #expect(try await store.read { tx in try await tx.prunedEventSequence() } == sequences[1])
+        #expect(try await store.read { tx in try await tx.prunedEventCursor() } == cursors[1])
         try await store.withTransaction { tx in try await tx.pruneEvents(before: at(10)) }
         try await store.withTransaction { tx in try await tx.appendEvents([event(.userCreated, 11, user: "u4")]) }
-        let after = try await store.read { tx in try await tx.events(EventQuery()) }
-        #expect(after.count == 1 && (after.first?.sequence ?? 0) > sequences[3])
+        let after = try await visibleEvents(store, count: 1)
+        #expect(after.count == 1 && (after.first?.cursor ?? .start) > cursors[3])
+        #expect((after.first?.sequence ?? 0) > cursors[3].sequence)
     }
 
     /// 10,000 events written by concurrent transactions, read by a follower that pages after its cursor while they
-    /// commit: it sees every event once, in sequence order, with no gap left behind its cursor.
+    /// commit: it sees every event once, in feed order, with no gap left behind its cursor.
     static func eventsFollowed(_ store: some ProvisioningStore) async throws {
         let writers = 8
         let transactions = 50
@@ -80,21 +95,25 @@ extension StoreConformance {
                 }
             }
             group.addTask {
-                var cursor: Int64 = 0
+                var cursor = EventCursor.start
                 var seen: [ProvisioningEvent] = []
-                // Follows until every writer has committed and a page after that comes back empty: an event
-                // committed behind the cursor is then missing for good.
+                // Follows until every writer has committed and a page after that comes back empty with every event
+                // seen, or 10 s after the writers finished (an event committed behind the cursor is then missing
+                // for good; on PostgreSQL the newest events show once older transactions, another test's too,
+                // have finished).
+                var deadline: ContinuousClock.Instant?
                 while true {
                     let done = finished.count.load(ordering: .sequentiallyConsistent) == writers
+                    if done && deadline == nil { deadline = ContinuousClock.now + .seconds(10) }
                     let query = EventQuery(after: cursor, limit: 500)
                     let page = try await store.read { tx in try await tx.events(query) }
                     if page.isEmpty {
-                        if done { break }
+                        if done && (seen.count >= total || ContinuousClock.now > deadline!) { break }
                         try await Task.sleep(for: .milliseconds(2))
                         continue
                     }
                     seen += page
-                    cursor = page.last?.sequence ?? cursor
+                    cursor = page.last?.cursor ?? cursor
                 }
                 return seen
             }
@@ -104,8 +123,8 @@ extension StoreConformance {
         }
         #expect(seen.count == total)
         #expect(Set(seen.map(\.id)).count == total, "no event twice")
-        let sequences = seen.compactMap(\.sequence)
-        #expect(sequences == sequences.sorted(), "in sequence order")
+        let cursors = seen.compactMap(\.cursor)
+        #expect(cursors == cursors.sorted(), "in feed order")
         // Each writer's events in the order it wrote them.
         for w in 0..<writers {
             let mine = seen.filter { $0.userID == "w\(w)" }.map(\.at)

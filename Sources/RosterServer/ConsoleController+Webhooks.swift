@@ -64,7 +64,7 @@ extension ConsoleController {
                     id: endpoint.id, url: endpoint.url, description: endpoint.description,
                     events: endpoint.eventTypes.isEmpty ? "all" : endpoint.eventTypes.joined(separator: ", "),
                     state: state, disabled: endpoint.state == .disabled, failing: endpoint.attempts > 0,
-                    cursor: endpoint.cursor, lastError: endpoint.lastError ?? "",
+                    cursor: endpoint.cursor.description, lastError: endpoint.lastError ?? "",
                     nextAttempt: endpoint.attempts > 0 ? Self.time(endpoint.nextAttemptAt) : "",
                     hasDeliveries: !deliveries.isEmpty,
                     deliveries: deliveries.map {
@@ -95,7 +95,7 @@ struct WebhooksPage: Sendable {
     struct Endpoint: Sendable {
         var id, url, description, events, state: String
         var disabled, failing: Bool
-        var cursor: Int64
+        var cursor: String
         var lastError, nextAttempt: String
         var hasDeliveries: Bool
         var deliveries: [Delivery]

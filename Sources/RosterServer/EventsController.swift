@@ -37,16 +37,17 @@ struct EventsController<Context: RequestContext>: Sendable {
 
     func page(_ request: Request) async throws -> Response {
         let q = request.uri.queryParameters
-        let after: Int64
+        let after: EventCursor
         switch q["after"].map(String.init) {
-        case nil, "": after = 0
+        case nil, "": after = .start
         case "latest": after = try await feed.latest()
         case let text?:
-            guard let n = Int64(text), n >= 0 else {
+            guard let cursor = EventCursor(text) else {
                 throw ProvisioningError.invalid(
-                    "'after' must be a cursor the feed gave (a whole number) or 'latest', got '\(text.prefix(40))'.")
+                    "'after' must be a cursor the feed gave (a number, or two joined by a dot) or 'latest', got '\(text.prefix(40))'."
+                )
             }
-            after = n
+            after = cursor
         }
         let limit = try q["limit"].map { try EventFeed.pageSize.integer(String($0)) } ?? EventFeed.defaultPageSize
         let wait = try q["wait"].map { try SettingLimit.eventWait.integer(String($0)) } ?? 0
@@ -54,7 +55,7 @@ struct EventsController<Context: RequestContext>: Sendable {
         let types = patterns.isEmpty ? [] : EventTypePattern.types(patterns)
         let page = try await feed.page(after: after, limit: limit, types: types, wait: .seconds(wait))
         return PlatformResponses.json([
-            "events": .array(page.events.map { .object($0.json) }), "next": .string(String(page.next)),
+            "events": .array(page.events.map { .object($0.json) }), "next": .string(page.next.description),
             "hasMore": .bool(page.hasMore),
         ])
     }

@@ -63,7 +63,7 @@ struct WebhookCommand: AsyncParsableCommand {
                     [
                         $0.id, $0.url, $0.eventTypes.isEmpty ? "all" : $0.eventTypes.joined(separator: ","),
                         $0.state == .active && $0.attempts > 0 ? "failing (\($0.attempts))" : $0.state.rawValue,
-                        String($0.cursor), $0.lastError ?? "",
+                        $0.cursor.description, $0.lastError ?? "",
                     ]
                 })
         }

@@ -101,13 +101,13 @@ extension ActivityService {
             }
             // Guard trips are events (kept for the events' retention).
             var trips: [ProvisioningEvent] = []
-            var after: Int64 = 0
+            var after = EventCursor.start
             while true {
                 let page = try await tx.events(EventQuery(after: after, limit: 1000, types: [.providerGuardTripped]))
                 trips += page.filter {
                     $0.at >= from && $0.at < to && (providerID == nil || $0.providerID == providerID)
                 }
-                guard page.count == 1000, let last = page.last?.sequence else { break }
+                guard page.count == 1000, let last = page.last?.cursor else { break }
                 after = last
             }
             return ProvisioningReport(

@@ -3,9 +3,9 @@ package import Foundation
 /// One page of the event feed: the events and the cursor to ask after next.
 package struct EventPage: Sendable, Hashable {
     package var events: [ProvisioningEvent]
-    /// The sequence number to pass as `after` for the next page: the last event's, or the cursor asked with when
-    /// the page is empty.
-    package var next: Int64
+    /// The position to pass as `after` for the next page: the last event's, or the cursor asked with when the page
+    /// is empty.
+    package var next: EventCursor
     /// Whether more events were already there when the page was read.
     package var hasMore: Bool
 }
@@ -37,16 +37,15 @@ package struct EventFeed: Sendable {
     /// The events after `cursor` of `types` (every type when empty), at most `limit`; when there are none, waits
     /// up to `wait` for one. A cursor below what retention pruned is ``ProvisioningError/Code/gone`` (410): the
     /// reader has missed events and must start again from a fresh position.
-    package func page(after cursor: Int64, limit: Int, types: Set<EventType> = [], wait: Duration = .zero)
+    package func page(after cursor: EventCursor, limit: Int, types: Set<EventType> = [], wait: Duration = .zero)
         async throws -> EventPage
     {
         let limit = try Self.pageSize.check(limit)
-        guard cursor >= 0 else { throw ProvisioningError.invalid("'after' must be 0 or a cursor the feed gave.") }
         let deadline = ContinuousClock.now + wait
         let query = EventQuery(after: cursor, limit: limit + 1, types: types)
         while true {
             let (events, pruned) = try await store.read { tx in
-                (try await tx.events(query), try await tx.prunedEventSequence())
+                (try await tx.events(query), try await tx.prunedEventCursor())
             }
             if cursor < pruned {
                 throw ProvisioningError.gone(
@@ -56,15 +55,15 @@ package struct EventFeed: Sendable {
             if !events.isEmpty || ContinuousClock.now >= deadline || Task.isCancelled {
                 let page = Array(events.prefix(limit))
                 return EventPage(
-                    events: page, next: page.last?.sequence ?? cursor, hasMore: events.count > limit)
+                    events: page, next: page.last?.cursor ?? cursor, hasMore: events.count > limit)
             }
             try await Task.sleep(for: min(pollInterval, deadline - ContinuousClock.now))
         }
     }
 
-    /// The newest sequence number: where a new reader that wants only what comes next starts.
-    package func latest() async throws -> Int64 {
-        try await store.read { tx in try await tx.lastEventSequence() }
+    /// The position of the newest event: where a new reader that wants only what comes next starts.
+    package func latest() async throws -> EventCursor {
+        try await store.read { tx in try await tx.lastEventCursor() }
     }
 
     /// How many days events are kept: the default when unset, clamped into range (and logged) when stored out of it.

@@ -81,9 +81,11 @@ package enum EventType: String, Sendable, Hashable, CaseIterable {
 package struct ProvisioningEvent: Sendable, Hashable, Identifiable {
     /// Stable and unique (`evt_` and a time-ordered UUID); what webhook deliveries carry as `webhook-id`.
     package var id: String
-    /// The store's sequence number: increasing in commit order, so a reader that follows it misses nothing.
-    /// `nil` until stored.
+    /// The store's sequence number, unique and never handed out again. `nil` until stored.
     package var sequence: Int64?
+    /// The transaction that wrote the event, by which PostgreSQL orders the feed (``EventCursor``); 0 on SQLite
+    /// and in memory, and for events written before the feed was ordered so.
+    package var transaction: Int64
     package var type: EventType
     package var at: Date
     /// The provider that made the change; `nil` for admins and the scheduler acting on its own.
@@ -97,12 +99,13 @@ package struct ProvisioningEvent: Sendable, Hashable, Identifiable {
     package var data: JSONObject
 
     package init(
-        id: String = ProvisioningEvent.newID(), sequence: Int64? = nil, type: EventType, at: Date,
-        providerID: String? = nil, userID: String? = nil, groupID: String? = nil, requestID: String? = nil,
+        id: String = ProvisioningEvent.newID(), sequence: Int64? = nil, transaction: Int64 = 0, type: EventType,
+        at: Date, providerID: String? = nil, userID: String? = nil, groupID: String? = nil, requestID: String? = nil,
         data: JSONObject
     ) {
         self.id = id
         self.sequence = sequence
+        self.transaction = transaction
         self.type = type
         self.at = at
         self.providerID = providerID
@@ -111,6 +114,9 @@ package struct ProvisioningEvent: Sendable, Hashable, Identifiable {
         self.requestID = requestID
         self.data = data
     }
+
+    /// Where the event is in the feed; `nil` until stored.
+    package var cursor: EventCursor? { sequence.map { EventCursor(transaction: transaction, sequence: $0) } }
 
     /// A new event id.
     package static func newID() -> String { "evt_" + ResourceID.generate() }
@@ -126,15 +132,56 @@ package struct ProvisioningEvent: Sendable, Hashable, Identifiable {
     }
 }
 
-/// Which events to read: those after a sequence number, in sequence order.
+/// A position in the event feed: the events after it are those a reader has not seen.
+///
+/// The feed is ordered by the writing transaction's id, then by sequence number. On PostgreSQL, writes run
+/// concurrently and commit in any order, so sequence numbers alone do not follow commit order: a reader that had
+/// passed a later-committed lower number would never see it. A transaction id, though, is handed out before any of
+/// its events, and the feed reads only the events of transactions older than every transaction still running
+/// (the snapshot's `xmin`): no event can appear later before a position the feed gave. On SQLite and in memory,
+/// one write runs at a time, and `transaction` is 0: the order is the sequence numbers'.
+///
+/// Its text is the sequence number alone when `transaction` is 0 (so cursors kept before, all numbers, still
+/// mean what they meant), else `transaction.sequence`.
+package struct EventCursor: Sendable, Hashable, Comparable, CustomStringConvertible, ExpressibleByIntegerLiteral {
+    package var transaction: Int64
+    package var sequence: Int64
+
+    /// Before every event.
+    package static let start = EventCursor(transaction: 0, sequence: 0)
+
+    package init(transaction: Int64 = 0, sequence: Int64) {
+        self.transaction = transaction
+        self.sequence = sequence
+    }
+
+    package init(integerLiteral sequence: Int64) { self.init(sequence: sequence) }
+
+    /// Parses `N` or `T.N` (both non-negative integers); `nil` for anything else.
+    package init?(_ text: some StringProtocol) {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            let sequence = Int64(parts[parts.count - 1]), let transaction = parts.count == 2 ? Int64(parts[0]) : 0
+        else { return nil }
+        self.init(transaction: transaction, sequence: sequence)
+    }
+
+    package var description: String { transaction == 0 ? String(sequence) : "\(transaction).\(sequence)" }
+
+    package static func < (a: EventCursor, b: EventCursor) -> Bool {
+        (a.transaction, a.sequence) < (b.transaction, b.sequence)
+    }
+}
+
+/// Which events to read: those after a cursor, in feed order (``EventCursor``).
 package struct EventQuery: Sendable, Hashable {
-    /// Only events with a larger sequence number; 0 reads from the oldest kept.
-    package var after: Int64
+    /// Only events after this; ``EventCursor/start`` reads from the oldest kept.
+    package var after: EventCursor
     package var limit: Int
     /// Only these types; empty reads every type.
     package var types: Set<EventType>
 
-    package init(after: Int64 = 0, limit: Int = 100, types: Set<EventType> = []) {
+    package init(after: EventCursor = .start, limit: Int = 100, types: Set<EventType> = []) {
         self.after = after
         self.limit = limit
         self.types = types

@@ -21,8 +21,8 @@ package struct WebhookEndpoint: Sendable, Hashable, Identifiable {
     /// Whether the URL may name a loopback, private, link-local or metadata address.
     package var allowPrivate: Bool
     package var state: State
-    /// The sequence number of the last event delivered or skipped.
-    package var cursor: Int64
+    /// The position of the last event delivered or skipped.
+    package var cursor: EventCursor
     /// Failed attempts at the event after `cursor`.
     package var attempts: Int
     /// When the next attempt may go out.
@@ -39,7 +39,7 @@ package struct WebhookEndpoint: Sendable, Hashable, Identifiable {
 
     package init(
         id: String, url: String, description: String = "", eventTypes: [String] = [], secret: String,
-        allowPrivate: Bool = false, state: State = .active, cursor: Int64 = 0, attempts: Int = 0,
+        allowPrivate: Bool = false, state: State = .active, cursor: EventCursor = .start, attempts: Int = 0,
         nextAttemptAt: Date, failingSince: Date? = nil, lastError: String? = nil, leaseOwner: String? = nil,
         leaseUntil: Date? = nil, createdAt: Date, updatedAt: Date
     ) {
@@ -68,7 +68,7 @@ package struct WebhookEndpoint: Sendable, Hashable, Identifiable {
 
     /// Whether a dispatcher may take it at `now`: active, with events after its cursor (`newestEvent` is the newest
     /// sequence number), its next attempt due, and no lease still running. The SQL stores say the same in SQL.
-    package func isDue(at now: Date, newestEvent: Int64) -> Bool {
+    package func isDue(at now: Date, newestEvent: EventCursor) -> Bool {
         state == .active && cursor < newestEvent && nextAttemptAt <= now && (leaseUntil.map { $0 < now } ?? true)
     }
 }
@@ -116,7 +116,7 @@ extension WebhookEndpoint {
         var object: JSONObject = [
             "id": .string(id), "url": .string(url), "description": .string(description),
             "events": .array(eventTypes.map(JSONValue.string)), "state": .string(state.rawValue),
-            "failing": .bool(attempts > 0), "allowPrivate": .bool(allowPrivate), "cursor": .int(Int(cursor)),
+            "failing": .bool(attempts > 0), "allowPrivate": .bool(allowPrivate), "cursor": .string(cursor.description),
             "attempts": .int(attempts), "nextAttemptAt": .string(Timestamp.format(nextAttemptAt)),
             "lastError": lastError.map(JSONValue.string) ?? .null, "createdAt": .string(Timestamp.format(createdAt)),
         ]

@@ -90,7 +90,7 @@ package struct WebhookDispatcher: Service {
     /// Whether any endpoint is due (``WebhookEndpoint/isDue(at:newestEvent:)``); the claim checks again.
     func anyDue(at timestamp: Date) async throws -> Bool {
         try await store.read { tx in
-            let newest = try await tx.lastEventSequence()
+            let newest = try await tx.lastEventCursor()
             return try await tx.webhooks().contains { $0.isDue(at: timestamp, newestEvent: newest) }
         }
     }
@@ -107,15 +107,15 @@ package struct WebhookDispatcher: Service {
             deliveries: while !Task.isCancelled {
                 if page.isEmpty {
                     let query = EventQuery(after: endpoint.cursor, limit: options.batch, types: types)
-                    // The newest sequence first, then the page: a read may see more committed between its
+                    // The newest position first, then the page: a read may see more committed between its
                     // statements (PostgreSQL reads at READ COMMITTED), never less.
                     let (last, events) = try await store.read { tx in
-                        (try await tx.lastEventSequence(), try await tx.events(query))
+                        (try await tx.lastEventCursor(), try await tx.events(query))
                     }
                     page = events
                     if page.isEmpty {
-                        // Nothing of its types up to `last`: those are skipped. Sequence order is commit order, so
-                        // every event up to `last` was committed when it was read, and the page saw them all.
+                        // Nothing of its types up to `last`: those are skipped. Positions the store gives are final
+                        // (``EventCursor``), so the page saw every event up to `last`.
                         if last > endpoint.cursor { endpoint.cursor = last }
                         break
                     }
@@ -127,7 +127,7 @@ package struct WebhookDispatcher: Service {
                     timeout: options.timeout)
                 pending.append(delivery)
                 if delivery.succeeded {
-                    endpoint.cursor = event.sequence ?? endpoint.cursor
+                    endpoint.cursor = event.cursor ?? endpoint.cursor
                     endpoint.attempts = 0
                     endpoint.failingSince = nil
                     endpoint.lastError = nil

@@ -24,7 +24,7 @@ package struct WebhookService: Sendable {
                 id: "wh_" + Credentials.generateIdentifier(length: 12), url: checked.absoluteString,
                 description: description, eventTypes: patterns.map(\.text),
                 secret: WebhookSignature.generateSecret(), allowPrivate: allowPrivate,
-                cursor: try await tx.lastEventSequence(), nextAttemptAt: timestamp, createdAt: timestamp,
+                cursor: try await tx.lastEventCursor(), nextAttemptAt: timestamp, createdAt: timestamp,
                 updatedAt: timestamp)
             try await tx.insertWebhook(endpoint)
             return endpoint

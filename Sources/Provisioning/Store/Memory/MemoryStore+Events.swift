@@ -1,6 +1,7 @@
 import Foundation
 
-/// The outbox in memory: one write at a time, so appending in order is commit order.
+/// The outbox in memory: one write at a time, so appending in order is commit order (every event's transaction is
+/// 0, ``EventCursor``).
 extension MemoryTransaction {
     func appendEvents(_ events: [ProvisioningEvent]) async throws {
         for var event in events {
@@ -16,16 +17,16 @@ extension MemoryTransaction {
         var high = state.events.count
         while low < high {
             let mid = (low + high) / 2
-            if (state.events[mid].sequence ?? 0) <= query.after { low = mid + 1 } else { high = mid }
+            if (state.events[mid].sequence ?? 0) <= query.after.sequence { low = mid + 1 } else { high = mid }
         }
         return Array(
             state.events[low...].lazy.filter { query.types.isEmpty || query.types.contains($0.type) }.prefix(
                 query.limit))
     }
 
-    func lastEventSequence() async throws -> Int64 { state.lastEventSequence }
+    func lastEventCursor() async throws -> EventCursor { EventCursor(sequence: state.lastEventSequence) }
 
-    func prunedEventSequence() async throws -> Int64 { state.prunedEventSequence }
+    func prunedEventCursor() async throws -> EventCursor { EventCursor(sequence: state.prunedEventSequence) }
 
     func pruneEvents(before cutoff: Date) async throws -> Int {
         // A prefix in sequence order: through the newest event older than the cutoff.

@@ -28,7 +28,9 @@ extension MemoryTransaction {
     func claimWebhooks(owner: String, now: Date, until: Date, limit: Int) async throws -> [WebhookEndpoint] {
         var claimed: [WebhookEndpoint] = []
         for i in state.webhooks.indices where claimed.count < limit {
-            guard state.webhooks[i].isDue(at: now, newestEvent: state.lastEventSequence) else { continue }
+            guard state.webhooks[i].isDue(at: now, newestEvent: EventCursor(sequence: state.lastEventSequence)) else {
+                continue
+            }
             state.webhooks[i].leaseOwner = owner
             state.webhooks[i].leaseUntil = until
             claimed.append(state.webhooks[i])

@@ -1,0 +1,100 @@
+import Foundation
+import Provisioning
+import ProvisioningPostgres
+import ProvisioningPostgresTesting
+import ProvisioningSQL
+import SCIM
+import Synchronization
+import Testing
+
+/// The feed's order on PostgreSQL without a lock (``EventCursor``): two transactions that commit their events out
+/// of sequence order. The old order (sequence numbers alone) would have let a reader pass the lower number before
+/// it committed; the feed instead holds a later transaction's events back until every older one has finished.
+@Suite(.enabled(if: PostgresTesting.enabled, "set ROSTER_TEST_POSTGRES_URL to run the PostgreSQL tests"))
+struct PostgresEventOrderTests {
+    static func event(_ name: String) -> ProvisioningEvent {
+        ProvisioningEvent(type: .userUpdated, at: Date(), userID: name, data: [:])
+    }
+
+    /// The id of the running transaction (sending what it has enqueued first). The store opens a write
+    /// transaction at its first change, so call it after one.
+    static func transactionID(_ tx: any StoreTransaction) async throws -> Int64 {
+        let sql = try #require(tx as? SQLTransaction)
+        let row = try #require(try await sql.fetchAll("SELECT pg_current_xact_id()::text::bigint").first)
+        return row[0]
+    }
+
+    /// `older` makes a change (which gives it its transaction id) and stays open; `newer` then appends an event (the lower sequence number)
+    /// and commits; `older` appends its own (the higher number) and commits last.
+    @Test func aNewerTransactionsEventWaitsForTheOlderOne() async throws {
+        try await PostgresTesting.withStore { store in
+            let older = Gate()
+            let newerDone = Gate()
+            async let olderID: Int64 = store.withTransaction { tx in
+                try await tx.setSetting("event_order_test", "older")
+                let id = try await Self.transactionID(tx)
+                older.open()
+                await newerDone.wait()
+                try await tx.appendEvents([Self.event("older")])
+                return id
+            }
+            await older.wait()
+            let newerID = try await store.withTransaction { tx in
+                try await tx.appendEvents([Self.event("newer")])
+                return try await Self.transactionID(tx)
+            }
+            // The newer event is committed, but an older transaction still runs: a reader sees nothing yet, and
+            // the newest position it may start from is still the beginning.
+            let early = try await store.read { tx in try await tx.events(EventQuery()) }
+            #expect(early.isEmpty, "\(early.map(\.userID))")
+            #expect(try await store.read { tx in try await tx.lastEventCursor() } == .start)
+            newerDone.open()
+            let olderTransaction = try await olderID
+            #expect(olderTransaction < newerID)
+
+            let deadline = ContinuousClock.now + .seconds(10)
+            var events: [ProvisioningEvent] = []
+            while events.count < 2 && ContinuousClock.now < deadline {
+                events = try await store.read { tx in try await tx.events(EventQuery()) }
+                if events.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            // In transaction order, though the newer one's sequence number is the lower.
+            #expect(events.map(\.userID) == ["older", "newer"])
+            #expect(events.map(\.transaction) == [olderTransaction, newerID])
+            let sequences = events.compactMap(\.sequence)
+            #expect(sequences.count == 2 && sequences[0] > sequences[1])
+            #expect(events.compactMap(\.cursor) == events.compactMap(\.cursor).sorted())
+            #expect(try await store.read { tx in try await tx.lastEventCursor() } == events.last?.cursor)
+            // Each position's text reads back as itself.
+            for cursor in events.compactMap(\.cursor) {
+                #expect(cursor.description == "\(cursor.transaction).\(cursor.sequence)")
+                #expect(EventCursor(cursor.description) == cursor)
+            }
+        }
+    }
+}
+
+/// Opens once; waiters before and after go on.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state in
+                if state.open { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+}
