@@ -208,8 +208,7 @@ package struct RevertService: Sendable {
         var outcome = Outcome(
             plan: plan, revertID: "revert-" + ResourceID.generate().prefix(8).lowercased(), failures: [])
         // Users first: a group's members must be linked users of the provider again before they are added back.
-        // Batches touch disjoint users, so several run at once: on PostgreSQL their reads and writes overlap up to
-        // the first event each appends (events are appended one transaction at a time, in commit order); SQLite
+        // Batches touch disjoint users, so several run at once: on PostgreSQL they overlap to their commits; SQLite
         // commits them together.
         let batches = stride(from: 0, to: plan.users.count, by: Self.batchSize).map {
             Array(plan.users[$0..<min($0 + Self.batchSize, plan.users.count)])
