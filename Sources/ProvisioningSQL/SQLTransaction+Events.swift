@@ -15,8 +15,11 @@ extension SQLTransaction {
     /// for, so a long transaction elsewhere on the cluster does not hold the feed back. A transaction whose session
     /// cannot be read is waited for. With none to wait for, every transaction before the snapshot's `xmax` has
     /// finished.
-    static let finishedEvents = """
-        tx < (SELECT LEAST(MIN(own.xid), MAX(pg_snapshot_xmax(s.snap)::text::bigint))
+    static let finishedEvents = "tx < \(eventHorizon)"
+
+    /// The first transaction id whose events a reader may not see yet (``finishedEvents``).
+    static let eventHorizon = """
+        (SELECT LEAST(MIN(own.xid), MAX(pg_snapshot_xmax(s.snap)::text::bigint))
             FROM (SELECT pg_current_snapshot() AS snap) s
             LEFT JOIN LATERAL (
                 SELECT x::text::bigint AS xid FROM pg_snapshot_xip(s.snap) x
@@ -84,6 +87,28 @@ extension SQLTransaction {
         let finished = dialect == .postgres ? " WHERE \(Self.finishedEvents)" : ""
         let row = try await fetchOne("SELECT tx, seq FROM events\(finished) ORDER BY tx DESC, seq DESC LIMIT 1")
         return row.map { EventCursor(transaction: $0[0], sequence: $0[1]) } ?? .start
+    }
+
+    package func feedHold() async throws -> FeedHold? {
+        guard dialect == .postgres else { return nil }
+        // The horizon's transaction is the oldest of the store's still running: its session, if it shows.
+        let row = try await fetchOne(
+            """
+            WITH h AS (SELECT \(Self.eventHorizon) AS horizon),
+            held AS (SELECT COUNT(*) AS events, MIN(at) AS oldest FROM events, h WHERE tx >= h.horizon),
+            holder AS (
+                SELECT pid, EXTRACT(EPOCH FROM clock_timestamp() - xact_start)::bigint AS seconds,
+                    LEFT(regexp_replace(query, '\\s+', ' ', 'g'), 200) AS query
+                FROM pg_stat_activity, h WHERE backend_xid IS NOT NULL
+                AND backend_xid::text::bigint = h.horizon % 4294967296 LIMIT 1)
+            SELECT held.events, held.oldest, holder.pid, holder.seconds, holder.query
+            FROM held LEFT JOIN holder ON true
+            """)
+        guard let row, let events = row[0] as Int64?, events > 0, let oldest = row[1] as Int64? else { return nil }
+        let holder = (row[2] as Int64?).map { pid in
+            FeedHold.Holder(pid: Int(pid), seconds: Int((row[3] as Int64?) ?? 0), query: (row[4] as String?) ?? "")
+        }
+        return FeedHold(events: Int(events), oldest: RowCoding.date(oldest), holder: holder)
     }
 
     package func prunedEventCursor() async throws -> EventCursor {

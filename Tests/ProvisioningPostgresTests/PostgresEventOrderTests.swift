@@ -30,9 +30,13 @@ struct PostgresEventOrderTests {
         try await PostgresTesting.withStore { store in
             let older = Gate()
             let newerDone = Gate()
+            let olderSession = Mutex<Int64>(0)
             async let olderID: Int64 = store.withTransaction { tx in
                 try await tx.setSetting("event_order_test", "older")
                 let id = try await Self.transactionID(tx)
+                let sql = try #require(tx as? SQLTransaction)
+                let pid: Int64 = try #require(try await sql.fetchAll("SELECT pg_backend_pid()").first)[0]
+                olderSession.withLock { $0 = pid }
                 older.open()
                 await newerDone.wait()
                 try await tx.appendEvents([Self.event("older")])
@@ -48,6 +52,12 @@ struct PostgresEventOrderTests {
             let early = try await store.read { tx in try await tx.events(EventQuery()) }
             #expect(early.isEmpty, "\(early.map(\.userID))")
             #expect(try await store.read { tx in try await tx.lastEventCursor() } == .start)
+            // What holds it back, as the scheduler's sweep warns of it.
+            let hold = try #require(try await store.read { tx in try await tx.feedHold() })
+            let pid = olderSession.withLock { $0 }
+            #expect(hold.events == 1 && hold.holder?.pid == Int(pid))
+            #expect(hold.holder?.query.contains("pg_backend_pid") == true, "\(hold)")
+            #expect(hold.description.contains("pg_terminate_backend(\(pid))"))
             newerDone.open()
             let olderTransaction = try await olderID
             #expect(olderTransaction < newerID)
@@ -65,6 +75,7 @@ struct PostgresEventOrderTests {
             #expect(sequences.count == 2 && sequences[0] > sequences[1])
             #expect(events.compactMap(\.cursor) == events.compactMap(\.cursor).sorted())
             #expect(try await store.read { tx in try await tx.lastEventCursor() } == events.last?.cursor)
+            #expect(try await store.read { tx in try await tx.feedHold() } == nil)
             // Each position's text reads back as itself.
             for cursor in events.compactMap(\.cursor) {
                 #expect(cursor.description == "\(cursor.transaction).\(cursor.sequence)")

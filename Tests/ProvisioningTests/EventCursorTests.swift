@@ -1,3 +1,4 @@
+import Foundation
 import Provisioning
 import Testing
 
@@ -32,5 +33,16 @@ struct EventCursorTests {
         ]
         #expect(cursors == cursors.shuffled().sorted())
         #expect(EventCursor.start < cursors[0])
+    }
+
+    @Test func aHoldSaysWhatWaitsAndHowToEndIt() {
+        let oldest = Date(timeIntervalSince1970: 1_796_000_000)
+        let hold = FeedHold(
+            events: 12, oldest: oldest, holder: .init(pid: 4242, seconds: 95, query: "UPDATE users SET …"))
+        #expect(hold.description.hasPrefix("12 committed event(s) since \(Timestamp.format(oldest))"))
+        #expect(hold.description.contains("pid 4242, open for 95 s, last statement: UPDATE users SET …"))
+        #expect(hold.description.contains("SELECT pg_terminate_backend(4242)"))
+        let unseen = FeedHold(events: 1, oldest: oldest, holder: nil)
+        #expect(unseen.description.contains("does not show in pg_stat_activity"))
     }
 }

@@ -10,6 +10,44 @@ package struct EventPage: Sendable, Hashable {
     package var hasMore: Bool
 }
 
+/// Committed events the feed does not show yet: on PostgreSQL an event shows once every older transaction of the
+/// store has finished (``EventCursor``), so one left open holds back the events committed after it began.
+package struct FeedHold: Sendable, Hashable, CustomStringConvertible {
+    /// The session of the transaction that holds them, as `pg_stat_activity` shows it.
+    package struct Holder: Sendable, Hashable {
+        package var pid: Int
+        /// How long its transaction has been open.
+        package var seconds: Int
+        /// Its current or last statement (at most 200 characters).
+        package var query: String
+
+        package init(pid: Int, seconds: Int, query: String) {
+            self.pid = pid
+            self.seconds = seconds
+            self.query = query
+        }
+    }
+
+    package var events: Int
+    /// When the oldest of them happened.
+    package var oldest: Date
+    package var holder: Holder?
+
+    package init(events: Int, oldest: Date, holder: Holder?) {
+        self.events = events
+        self.oldest = oldest
+        self.holder = holder
+    }
+
+    package var description: String {
+        let what = "\(events) committed event(s) since \(Timestamp.format(oldest)) wait for an older transaction"
+        guard let holder else { return what + " whose session does not show in pg_stat_activity." }
+        return what
+            + " (PostgreSQL pid \(holder.pid), open for \(holder.seconds) s, last statement: \(holder.query))."
+            + " The feed and webhooks show them once it ends; SELECT pg_terminate_backend(\(holder.pid)) ends it."
+    }
+}
+
 /// The event feed: pages of events after a cursor, long-polled when empty, and their retention.
 package struct EventFeed: Sendable {
     /// The setting that holds how many days events are kept.
@@ -64,6 +102,12 @@ package struct EventFeed: Sendable {
     /// The position of the newest event: where a new reader that wants only what comes next starts.
     package func latest() async throws -> EventCursor {
         try await store.read { tx in try await tx.lastEventCursor() }
+    }
+
+    /// Events held back for more than `age` (``FeedHold``), or `nil`.
+    package func hold(olderThan age: TimeInterval) async throws -> FeedHold? {
+        guard let hold = try await store.read({ tx in try await tx.feedHold() }) else { return nil }
+        return now().timeIntervalSince(hold.oldest) > age ? hold : nil
     }
 
     /// How many days events are kept: the default when unset, clamped into range (and logged) when stored out of it.

@@ -136,10 +136,10 @@ package struct ProvisioningEvent: Sendable, Hashable, Identifiable {
 ///
 /// The feed is ordered by the writing transaction's id, then by sequence number. On PostgreSQL, writes run
 /// concurrently and commit in any order, so sequence numbers alone do not follow commit order: a reader that had
-/// passed a later-committed lower number would never see it. A transaction id, though, is handed out before any of
-/// its events, and the feed reads only the events of transactions older than every transaction still running
-/// (the snapshot's `xmin`): no event can appear later before a position the feed gave. On SQLite and in memory,
-/// one write runs at a time, and `transaction` is 0: the order is the sequence numbers'.
+/// passed a later-committed lower number would never see it. A transaction has its id before it writes any event,
+/// and the feed shows only the events of transactions older than every one of the store's transactions still
+/// running: no event can appear later before a position the feed gave. On SQLite and in memory, one write runs at
+/// a time, and `transaction` is 0: the order is the sequence numbers'.
 ///
 /// Its text is the sequence number alone when `transaction` is 0 (so cursors kept before, all numbers, still
 /// mean what they meant), else `transaction.sequence`.

@@ -7,7 +7,8 @@ package import ServiceLifecycle
 /// every `pollInterval`, half a second by default, so that deactivations scheduled by another process on the same
 /// database run within a second of being due), works through a backlog in batches of `batchSize` (one short
 /// transaction each, yielding between batches so that SCIM requests keep their latency), and once a minute marks
-/// cold archives past retention for deletion, prunes events past theirs, rolls up the activity charts' closed
+/// cold archives past retention for deletion, prunes events past theirs, warns when the feed has been held back
+/// for a minute (``FeedHold``), rolls up the activity charts' closed
 /// hours, and sends the daily report event when it is on and due.
 ///
 /// Generic over the clock it sleeps on; the due times themselves are wall-clock dates from `now`.
@@ -47,8 +48,10 @@ package struct DeactivationScheduler<C: Clock>: Service where C.Duration == Dura
                         try await tx.markExpiredArchives(now: self.now())
                     }
                     if marked > 0 { logger.info("Marked \(marked) cold archive(s) past retention for deletion") }
-                    let pruned = try await EventFeed(store: store, now: now).prune()
+                    let feed = EventFeed(store: store, now: now)
+                    let pruned = try await feed.prune()
                     if pruned > 0 { logger.info("Pruned \(pruned) event(s) past retention") }
+                    if let hold = try await feed.hold(olderThan: 60) { logger.warning("Event feed held back: \(hold)") }
                     let activity = ActivityService(store: store, now: now)
                     try await activity.rollUp()
                     if let report = try await activity.sendDailyReport() {

@@ -13,6 +13,9 @@ package protocol EventTransaction {
     func events(_ query: EventQuery) async throws -> [ProvisioningEvent]
     /// The position of the last event a reader may see (``EventCursor/start`` when none).
     func lastEventCursor() async throws -> EventCursor
+    /// Committed events a reader does not see yet because an older transaction of the store still runs, and that
+    /// transaction's session; `nil` when none (always on SQLite and in memory, where one write runs at a time).
+    func feedHold() async throws -> FeedHold?
     /// The last position pruned so far (``EventCursor/start`` when none): a reader before it has missed events.
     func prunedEventCursor() async throws -> EventCursor
     /// Deletes the events in feed order up to the last one older than `cutoff` (a prefix, so a reader is never

@@ -26,6 +26,8 @@ extension MemoryTransaction {
 
     func lastEventCursor() async throws -> EventCursor { EventCursor(sequence: state.lastEventSequence) }
 
+    func feedHold() async throws -> FeedHold? { nil }
+
     func prunedEventCursor() async throws -> EventCursor { EventCursor(sequence: state.prunedEventSequence) }
 
     func pruneEvents(before cutoff: Date) async throws -> Int {
