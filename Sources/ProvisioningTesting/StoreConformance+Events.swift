@@ -14,9 +14,8 @@ extension StoreConformance {
     /// The first `count` events once a reader sees them all (or after 10 s): on PostgreSQL an event shows once every
     /// transaction older than its own has finished (``EventCursor``), and another test's may still run.
     static func visibleEvents(_ store: some ProvisioningStore, count: Int) async throws -> [ProvisioningEvent] {
-        try await eventually({ try await store.read { tx in try await tx.events(EventQuery(limit: 1000)) } }) {
-            $0.count >= count
-        }
+        let read = { try await store.read { tx in try await tx.events(EventQuery(limit: 1000)) } }
+        return try await eventually(read, until: { $0.count >= count })
     }
 
     /// What `read` returns once `done` holds of it, or after 10 s. On PostgreSQL the feed may also hold events back
@@ -51,15 +50,17 @@ extension StoreConformance {
         stored.transaction = 0
         #expect(stored == first[0])
 
-        let users = try await eventually({
+        let readUsers = {
             try await store.read { tx in
                 try await tx.events(EventQuery(types: [.userCreated, .userUpdated, .userDeactivated]))
             }
-        }) { $0.count >= 3 }
+        }
+        let users = try await eventually(readUsers, until: { $0.count >= 3 })
         #expect(users.map(\.type) == [.userCreated, .userUpdated, .userDeactivated])
-        let afterFirst = try await eventually({
+        let readAfterFirst = {
             try await store.read { tx in try await tx.events(EventQuery(after: cursors[0], limit: 2)) }
-        }) { $0.count >= 2 }
+        }
+        let afterFirst = try await eventually(readAfterFirst, until: { $0.count >= 2 })
         #expect(afterFirst.map(\.cursor) == [cursors[1], cursors[2]])
 
         // A transaction that fails leaves no event.
@@ -69,32 +70,33 @@ extension StoreConformance {
                 throw EventsFailure()
             }
         }
-        let last = try await eventually({ try await store.read { tx in try await tx.lastEventCursor() } }) {
-            $0 >= cursors[3]
-        }
+        let readLast = { try await store.read { tx in try await tx.lastEventCursor() } }
+        let last = try await eventually(readLast, until: { $0 >= cursors[3] })
         #expect(last == cursors[3])
         #expect(try await store.read { tx in try await tx.events(EventQuery(after: cursors[3])) }.isEmpty)
 
         // Pruning removes a prefix and remembers it; sequence numbers are never handed out again.
         #expect(try await store.read { tx in try await tx.prunedEventCursor() } == .start)
-        let pruned = try await eventually({
-            try await store.withTransaction { tx in try await tx.pruneEvents(before: at(2.5)) }
-        }) { $0 > 0 }
+        let prune = { try await store.withTransaction { tx in try await tx.pruneEvents(before: at(2.5)) } }
+        let pruned = try await eventually(prune, until: { $0 > 0 })
         #expect(pruned == 2)
         #expect(try await store.read { tx in try await tx.prunedEventCursor() } == cursors[1])
         #expect(try await store.withTransaction { tx in try await tx.pruneEvents(before: at(2.5)) } == 0)
         #expect(try await store.read { tx in try await tx.prunedEventCursor() } == cursors[1])
-        let prunedAll = try await eventually({
+        let pruneAll = {
             try await store.withTransaction { tx in _ = try await tx.pruneEvents(before: at(10)) }
             return try await store.read { tx in try await tx.prunedEventCursor() }
-        }) { $0 == cursors[3] }
+        }
+        let prunedAll = try await eventually(pruneAll, until: { $0 == cursors[3] })
         #expect(prunedAll == cursors[3])
         try await store.withTransaction { tx in try await tx.appendEvents([event(.userCreated, 11, user: "u4")]) }
         let after = try await visibleEvents(store, count: 1)
         #expect(after.count == 1 && (after.first?.cursor ?? .start) > cursors[3])
         #expect((after.first?.sequence ?? 0) > cursors[3].sequence)
         // Nothing committed is held back once every transaction has ended.
-        #expect(try await eventually({ try await store.read { tx in try await tx.feedHold() } }) { $0 == nil } == nil)
+        let readHold = { try await store.read { tx in try await tx.feedHold() } }
+        let hold = try await eventually(readHold, until: { $0 == nil })
+        #expect(hold == nil)
     }
 
     /// 10,000 events written by concurrent transactions, read by a follower that pages after its cursor while they
