@@ -13,8 +13,9 @@ extension SQLTransaction {
     /// (`pg_snapshot_xip`); of those, the ones `pg_stat_activity` shows belong to another database or another
     /// application (another schema's store, anything but Roster) cannot write these events and are not waited
     /// for, so a long transaction elsewhere on the cluster does not hold the feed back. A transaction whose session
-    /// cannot be read is waited for. With none to wait for, every transaction before the snapshot's `xmax` has
-    /// finished.
+    /// cannot be read is waited for, and so is one that ended between the snapshot and the read of
+    /// `pg_stat_activity` (it cannot be told from the store's own): safe, what it held back shows at the next
+    /// read. With none to wait for, every transaction before the snapshot's `xmax` has finished.
     static let finishedEvents = "tx < \(eventHorizon)"
 
     /// The first transaction id whose events a reader may not see yet (``finishedEvents``).

@@ -8,8 +8,8 @@ package import ServiceLifecycle
 /// database run within a second of being due), works through a backlog in batches of `batchSize` (one short
 /// transaction each, yielding between batches so that SCIM requests keep their latency), and once a minute marks
 /// cold archives past retention for deletion, prunes events past theirs, warns when the feed has been held back
-/// for a minute (``FeedHold``), rolls up the activity charts' closed
-/// hours, and sends the daily report event when it is on and due.
+/// for a minute (``FeedHold``), rolls up the activity charts' closed hours, and sends the daily report event when
+/// it is on and due.
 ///
 /// Generic over the clock it sleeps on; the due times themselves are wall-clock dates from `now`.
 package struct DeactivationScheduler<C: Clock>: Service where C.Duration == Duration {
