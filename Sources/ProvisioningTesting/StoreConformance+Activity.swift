@@ -96,7 +96,9 @@ extension StoreConformance {
         async let second = ActivityService(store: store, now: { later }).sendDailyReport()
         let sent = [try await first, try await second].compactMap { $0 }
         #expect(sent.count == 1)
-        let reports = try await store.read { tx in try await tx.events(EventQuery(types: [.reportDaily])) }
+        // On PostgreSQL an event may show a moment after its commit (``eventually(_:until:)``).
+        let readReports = { try await store.read { tx in try await tx.events(EventQuery(types: [.reportDaily])) } }
+        let reports = try await eventually(readReports, until: { !$0.isEmpty })
         #expect(reports.count == 1)
         let day = String(Timestamp.format(later.addingTimeInterval(-86_400)).prefix(10))
         #expect(reports.first?.id == "evt_report_daily_\(day)")
