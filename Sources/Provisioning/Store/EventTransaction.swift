@@ -4,8 +4,8 @@ package import Foundation
 /// (``EventCursor``) by the feed, pruned after the retention period. Part of ``StoreTransaction``.
 ///
 /// A position the store gives is final: a reader that has seen the events up to a cursor never later finds one
-/// before it (PostgreSQL reads only the events of transactions older than every transaction still running;
-/// SQLite and memory run one write at a time).
+/// before it (PostgreSQL reads only the events of transactions older than every one of the store's transactions
+/// still running; SQLite and memory run one write at a time).
 package protocol EventTransaction {
     /// Appends events (their `sequence` is assigned by the store).
     func appendEvents(_ events: [ProvisioningEvent]) async throws

@@ -27,10 +27,9 @@ extension MemoryTransaction {
 
     func claimWebhooks(owner: String, now: Date, until: Date, limit: Int) async throws -> [WebhookEndpoint] {
         var claimed: [WebhookEndpoint] = []
+        let newest = try await lastEventCursor()
         for i in state.webhooks.indices where claimed.count < limit {
-            guard state.webhooks[i].isDue(at: now, newestEvent: EventCursor(sequence: state.lastEventSequence)) else {
-                continue
-            }
+            guard state.webhooks[i].isDue(at: now, newestEvent: newest) else { continue }
             state.webhooks[i].leaseOwner = owner
             state.webhooks[i].leaseUntil = until
             claimed.append(state.webhooks[i])
