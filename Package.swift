@@ -94,7 +94,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The store conformance suite and helpers the tests of the core and of each store share; no driver.
-        .target(name: "ProvisioningTesting", dependencies: ["SCIM", "Provisioning"], swiftSettings: swiftSettings),
+        .target(
+            name: "ProvisioningTesting",
+            dependencies: ["SCIM", "Provisioning", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         // PostgreSQL's test helpers: a fresh schema per test on the server `ROSTER_TEST_POSTGRES_URL` names.
         .target(
             name: "ProvisioningPostgresTesting", dependencies: ["ProvisioningPostgres"], swiftSettings: swiftSettings),

@@ -22,7 +22,7 @@ extension StoreConformance {
     /// for a moment that it showed before: a transaction of another application that was running when a statement
     /// took its snapshot and ended before the statement read `pg_stat_activity` is waited for, as one whose session
     /// is unknown (`SQLTransaction.eventHorizon`); the next read shows them again.
-    static func eventually<T>(_ read: () async throws -> T, until done: (T) -> Bool) async throws -> T {
+    package static func eventually<T>(_ read: () async throws -> T, until done: (T) -> Bool) async throws -> T {
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
             let value = try await read()

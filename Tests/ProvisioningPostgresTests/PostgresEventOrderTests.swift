@@ -1,8 +1,10 @@
 import Foundation
+import Logging
 import Provisioning
 import ProvisioningPostgres
 import ProvisioningPostgresTesting
 import ProvisioningSQL
+import ProvisioningTesting
 import SCIM
 import Synchronization
 import Testing
@@ -58,29 +60,81 @@ struct PostgresEventOrderTests {
             #expect(hold.events == 1 && hold.holder?.pid == Int(pid))
             #expect(hold.holder?.query.contains("pg_backend_pid") == true, "\(hold)")
             #expect(hold.description.contains("pg_terminate_backend(\(pid))"))
+            // The feed reports it once it is older than asked; the scheduler's sweep warns of it after a minute.
+            let later = Date().addingTimeInterval(120)
+            #expect(try await EventFeed(store: store).hold(olderThan: 60) == nil)
+            #expect(try await EventFeed(store: store, now: { later }).hold(olderThan: 60)?.holder?.pid == Int(pid))
+            let recorder = LogRecorder()
+            let sweep = Task {
+                try await DeactivationScheduler(
+                    store: store, clock: ContinuousClock(), now: { later },
+                    logger: Logger(label: "test") { _ in recorder }
+                ).run()
+            }
+            let warnedBy = ContinuousClock.now + .seconds(10)
+            while !recorder.lines.contains(where: { $0.message.hasPrefix("Event feed held back") })
+                && ContinuousClock.now < warnedBy
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            sweep.cancel()
+            try await sweep.value
+            let warning = recorder.lines.first { $0.message.hasPrefix("Event feed held back") }
+            #expect(warning?.level == .warning)
+            #expect(warning?.message.contains("pid \(pid)") == true, "\(recorder.lines.map(\.message))")
             newerDone.open()
             let olderTransaction = try await olderID
             #expect(olderTransaction < newerID)
 
-            let deadline = ContinuousClock.now + .seconds(10)
-            var events: [ProvisioningEvent] = []
-            while events.count < 2 && ContinuousClock.now < deadline {
-                events = try await store.read { tx in try await tx.events(EventQuery()) }
-                if events.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
-            }
+            let readEvents = { try await store.read { tx in try await tx.events(EventQuery()) } }
+            let events = try await StoreConformance.eventually(readEvents, until: { $0.count >= 2 })
             // In transaction order, though the newer one's sequence number is the lower.
             #expect(events.map(\.userID) == ["older", "newer"])
             #expect(events.map(\.transaction) == [olderTransaction, newerID])
             let sequences = events.compactMap(\.sequence)
             #expect(sequences.count == 2 && sequences[0] > sequences[1])
             #expect(events.compactMap(\.cursor) == events.compactMap(\.cursor).sorted())
-            #expect(try await store.read { tx in try await tx.lastEventCursor() } == events.last?.cursor)
-            #expect(try await store.read { tx in try await tx.feedHold() } == nil)
+            let readLast = { try await store.read { tx in try await tx.lastEventCursor() } }
+            #expect(
+                try await StoreConformance.eventually(readLast, until: { $0 == events.last?.cursor })
+                    == events.last?.cursor)
+            let readHold = { try await store.read { tx in try await tx.feedHold() } }
+            #expect(try await StoreConformance.eventually(readHold, until: { $0 == nil }) == nil)
             // Each position's text reads back as itself.
             for cursor in events.compactMap(\.cursor) {
                 #expect(cursor.description == "\(cursor.transaction).\(cursor.sequence)")
                 #expect(EventCursor(cursor.description) == cursor)
             }
+        }
+    }
+}
+
+/// Events written before the feed was ordered by transaction (`tx` 0, as the migration leaves them) come before
+/// every later one whatever their sequence numbers, and a numeric cursor saved then still means what it meant.
+@Suite(.enabled(if: PostgresTesting.enabled, "set ROSTER_TEST_POSTGRES_URL to run the PostgreSQL tests"))
+struct PostgresEventUpgradeTests {
+    @Test func eventsFromBeforeTheMigrationComeFirst() async throws {
+        try await PostgresTesting.withStore { store in
+            try await store.withTransaction { tx in try await tx.appendEvents([PostgresEventOrderTests.event("new")]) }
+            // A row as the build before wrote it, here with the higher sequence number.
+            try await store.withTransaction { tx in
+                let sql = try #require(tx as? SQLTransaction)
+                _ = try await sql.execute(
+                    "INSERT INTO events (tx, id, type, at, user_id, data) VALUES (0, 'evt_old', 'user.updated', 0, 'old', '{}')"
+                )
+            }
+            let readAll = { try await store.read { tx in try await tx.events(EventQuery()) } }
+            let all = try await StoreConformance.eventually(readAll, until: { $0.count >= 2 })
+            #expect(all.map(\.userID) == ["old", "new"])
+            let old = try #require(all.first?.cursor)
+            let new = try #require(all.last?.cursor)
+            #expect(old.transaction == 0 && new.transaction > 0 && old.sequence > new.sequence)
+            // The old event's cursor is a bare number, as readers saved it; after it comes the new event alone.
+            #expect(old.description == String(old.sequence))
+            let saved = try #require(EventCursor(String(old.sequence)))
+            let readAfter = { try await store.read { tx in try await tx.events(EventQuery(after: saved)) } }
+            let after = try await StoreConformance.eventually(readAfter, until: { !$0.isEmpty })
+            #expect(after.map(\.userID) == ["new"])
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Provisioning
+import ProvisioningTesting
 import Synchronization
 import Testing
 
@@ -145,33 +146,5 @@ import Testing
             #expect(due.timeIntervalSince(now) <= 365 * 86_400)
             #expect(due >= now)
         }
-    }
-}
-
-/// Collects log lines, for tests that check what was logged.
-final class LogRecorder: LogHandler, Sendable {
-    struct Line: Sendable {
-        var level: Logger.Level
-        var message: String
-    }
-
-    let storage = Mutex<[Line]>([])
-    var lines: [Line] { storage.withLock { $0 } }
-
-    var metadata: Logger.Metadata {
-        get { [:] }
-        set {}
-    }
-    var logLevel: Logger.Level {
-        get { .trace }
-        set {}
-    }
-    subscript(metadataKey _: String) -> Logger.Metadata.Value? {
-        get { nil }
-        set {}
-    }
-
-    func log(event: LogEvent) {
-        storage.withLock { $0.append(Line(level: event.level, message: "\(event.message)")) }
     }
 }
