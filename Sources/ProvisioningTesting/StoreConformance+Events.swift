@@ -18,12 +18,20 @@ extension StoreConformance {
         return try await eventually(read, until: { $0.count >= count })
     }
 
-    /// What `read` returns once `done` holds of it, or after 10 s. On PostgreSQL the feed may also hold events back
-    /// for a moment that it showed before: a transaction of another application that was running when a statement
-    /// took its snapshot and ended before the statement read `pg_stat_activity` is waited for, as one whose session
-    /// is unknown (`SQLTransaction.eventHorizon`); the next read shows them again.
+    /// How long a test waits for something that happens in the background (a dispatcher's retries, an event
+    /// showing in the feed) before it gives up and lets its expectations fail. Waits end as soon as the thing
+    /// happened, so this is only ever spent on a failure: it is long because the whole suite runs its tests in
+    /// parallel on two cores, where a test's background tasks may wait seconds for a thread (a 10 s limit failed
+    /// a test in CI that passes in under a second alone).
+    package static let patience: Duration = .seconds(60)
+
+    /// What `read` returns once `done` holds of it, or after ``patience``. On PostgreSQL an event shows once every
+    /// older transaction of the store has finished, and the feed may also hold events back for a moment that it
+    /// showed before: a transaction of another application that was running when a statement took its snapshot and
+    /// ended before the statement read `pg_stat_activity` is waited for, as one whose session is unknown
+    /// (`SQLTransaction.eventHorizon`); the next read shows them again.
     package static func eventually<T>(_ read: () async throws -> T, until done: (T) -> Bool) async throws -> T {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + patience
         while true {
             let value = try await read()
             if done(value) || ContinuousClock.now > deadline { return value }
@@ -124,13 +132,13 @@ extension StoreConformance {
                 var cursor = EventCursor.start
                 var seen: [ProvisioningEvent] = []
                 // Follows until every writer has committed and a page after that comes back empty with every event
-                // seen, or 10 s after the writers finished (an event committed behind the cursor is then missing
+                // seen, or ``patience`` after the writers finished (an event committed behind the cursor is then missing
                 // for good; on PostgreSQL the newest events show once older transactions, another test's too,
                 // have finished).
                 var deadline: ContinuousClock.Instant?
                 while true {
                     let done = finished.count.load(ordering: .sequentiallyConsistent) == writers
-                    if done && deadline == nil { deadline = ContinuousClock.now + .seconds(10) }
+                    if done && deadline == nil { deadline = ContinuousClock.now + patience }
                     let query = EventQuery(after: cursor, limit: 500)
                     let page = try await store.read { tx in try await tx.events(query) }
                     if page.isEmpty {

@@ -71,11 +71,10 @@ struct PostgresEventOrderTests {
                     logger: Logger(label: "test") { _ in recorder }
                 ).run()
             }
-            let warnedBy = ContinuousClock.now + .seconds(10)
-            while !recorder.lines.contains(where: { $0.message.hasPrefix("Event feed held back") })
-                && ContinuousClock.now < warnedBy
-            {
-                try await Task.sleep(for: .milliseconds(20))
+            _ = try await StoreConformance.eventually {
+                recorder.lines
+            } until: { lines in
+                lines.contains { $0.message.hasPrefix("Event feed held back") }
             }
             sweep.cancel()
             try await sweep.value

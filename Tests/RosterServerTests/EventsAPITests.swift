@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Provisioning
+import ProvisioningTesting
 import RosterServer
 import SCIM
 import Testing
@@ -32,15 +33,14 @@ import Testing
                 json: bytes.isEmpty ? .null : try JSONValue(parsing: bytes))
         }
 
-        /// A page once it holds at least `count` events (or after 10 s). On PostgreSQL an event shows once every
-        /// transaction older than its own has finished (``EventCursor``): right after a write, another test's
-        /// transaction still running may hold it back a moment.
+        /// A page once it holds at least `count` events (or after ``StoreConformance/patience``). On PostgreSQL an
+        /// event shows once every transaction older than its own has finished (``EventCursor``): right after a
+        /// write, another test's transaction still running may hold it back a moment.
         func page(_ query: String, atLeast count: Int) async throws -> (events: [JSONObject], next: String) {
-            let deadline = ContinuousClock.now + .seconds(10)
-            while true {
-                let page = try await page(query)
-                if page.events.count >= count || ContinuousClock.now > deadline { return page }
-                try await Task.sleep(for: .milliseconds(20))
+            try await StoreConformance.eventually {
+                try await page(query)
+            } until: {
+                $0.events.count >= count
             }
         }
 
@@ -69,14 +69,14 @@ import Testing
             + #""name":{"givenName":"Ann","familyName":"Lee"}}"#
     }
 
-    /// Prunes, trying again for up to 10 s while nothing is pruned: on PostgreSQL, pruning takes only events every
-    /// reader may already see (``EventCursor``), and another test's transaction may hold the newest back a moment.
+    /// Prunes, trying again while nothing is pruned (up to ``StoreConformance/patience``): on PostgreSQL, pruning
+    /// takes only events every reader may already see (``EventCursor``), and another test's transaction may hold
+    /// the newest back a moment.
     static func prune(_ feed: EventFeed) async throws -> Int {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while true {
-            let pruned = try await feed.prune()
-            if pruned > 0 || ContinuousClock.now > deadline { return pruned }
-            try await Task.sleep(for: .milliseconds(20))
+        try await StoreConformance.eventually {
+            try await feed.prune()
+        } until: {
+            $0 > 0
         }
     }
 

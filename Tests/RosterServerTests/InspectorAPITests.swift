@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Provisioning
+import ProvisioningTesting
 import RosterServer
 import SCIM
 import Testing
@@ -248,13 +249,11 @@ import Testing
                     "resumed by root@example.com", "paused by root@example.com",
                 ])
             // On PostgreSQL an event may show a moment after its commit (docs/events.md): read until both have.
-            var types: [String] = []
-            let deadline = ContinuousClock.now + .seconds(10)
-            while true {
+            let types = try await StoreConformance.eventually {
                 let events = try await api.send(.get, "/api/v1/events?after=0&types=provider.*")
-                types = events.json["events"]?.arrayValue?.compactMap { $0.objectValue?["type"]?.stringValue } ?? []
-                if types.count >= 2 || ContinuousClock.now > deadline { break }
-                try await Task.sleep(for: .milliseconds(20))
+                return events.json["events"]?.arrayValue?.compactMap { $0.objectValue?["type"]?.stringValue } ?? []
+            } until: {
+                $0.count >= 2
             }
             #expect(types == ["provider.paused", "provider.resumed"])
             // Pausing twice changes nothing.

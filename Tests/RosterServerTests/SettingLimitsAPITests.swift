@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Logging
 import Provisioning
+import ProvisioningTesting
 import RosterServer
 import SCIM
 import Testing
@@ -217,9 +218,10 @@ import Testing
                 pollInterval: .milliseconds(5), logger: .init(label: "test"))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await scheduler.run() }
-                for _ in 0..<400 {
-                    if try await admin.user(email: "ann@example.com").status == .deactivated { break }
-                    try await Task.sleep(for: .milliseconds(10))
+                _ = try await StoreConformance.eventually {
+                    try await admin.user(email: "ann@example.com").status
+                } until: {
+                    $0 == .deactivated
                 }
                 group.cancelAll()
             }

@@ -84,13 +84,14 @@ import Testing
         return o
     }()
 
-    /// Runs dispatchers until `done` holds (checked every 50 ms, at most `seconds`).
+    /// Runs dispatchers until `done` holds (checked every 50 ms), at most `seconds` (by default the tests'
+    /// ``StoreConformance/patience``: only a failing test waits that long).
     static func dispatch(
-        _ dispatchers: [WebhookDispatcher], seconds: Double = 30, until done: @Sendable () async -> Bool
+        _ dispatchers: [WebhookDispatcher], seconds: Double? = nil, until done: @Sendable () async -> Bool
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for d in dispatchers { group.addTask { try await d.run() } }
-            let deadline = ContinuousClock.now + .seconds(seconds)
+            let deadline = ContinuousClock.now + (seconds.map { .seconds($0) } ?? StoreConformance.patience)
             while await !done() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             group.cancelAll()
         }
@@ -99,12 +100,12 @@ import Testing
     /// The position of the last of the store's first `count` events, once a reader sees them all (on PostgreSQL an
     /// event shows once every older transaction has finished, and another test's may hold it back a moment).
     static func lastCursor(_ store: any ProvisioningStore, events count: Int) async throws -> EventCursor {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while true {
-            let events = try await store.read { tx in try await tx.events(EventQuery(limit: count)) }
-            if events.count >= count || ContinuousClock.now > deadline { return events.last?.cursor ?? .start }
-            try await Task.sleep(for: .milliseconds(20))
+        let events = try await StoreConformance.eventually {
+            try await store.read { tx in try await tx.events(EventQuery(limit: count)) }
+        } until: {
+            $0.count >= count
         }
+        return events.last?.cursor ?? .start
     }
 
     static func users(_ store: any ProvisioningStore, _ count: Int) async throws -> [String] {
@@ -341,7 +342,7 @@ import Testing
             options.retryWindow = .milliseconds(300)
             let dispatcher = WebhookDispatcher(
                 store: store, transport: Down(), options: options, logger: Logger(label: "test"))
-            try await Self.dispatch([dispatcher], seconds: 10) {
+            try await Self.dispatch([dispatcher]) {
                 (try? await service.endpoint(endpoint.id).state) == .disabled
             }
             let disabled = try await service.endpoint(endpoint.id)
@@ -471,7 +472,7 @@ import Testing
             e.nextAttemptAt = Date()
             try await tx.updateWebhook(e)
         }
-        try await Self.dispatch([dispatcher], seconds: 5) {
+        try await Self.dispatch([dispatcher]) {
             (try? await store.inner.read { tx in try await tx.webhooks() })?.first?.attempts == 2
         }
         #expect(store.writes.load(ordering: .relaxed) > before)
