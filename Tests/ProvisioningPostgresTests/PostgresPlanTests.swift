@@ -138,7 +138,9 @@ struct PostgresPlanTests {
     }
 
     /// Runs `body` on a recording connection in a transaction that is rolled back, and returns the plan of every
-    /// statement it ran, explained with its own arguments.
+    /// statement it ran, as the store's sessions run it: the generic plan (`plan_cache_mode` is
+    /// `force_generic_plan`, see `PostgresStore`), which an `EXPLAIN` with arguments would not show (it plans for
+    /// the values). Each statement is prepared with its arguments' types and explained as `EXECUTE` of them.
     static func query(_ filter: String) throws -> StoreQuery {
         StoreQuery(filter: try Filter(parsing: filter), sort: nil, offset: 0, limit: 100)
     }
@@ -154,8 +156,29 @@ struct PostgresPlanTests {
                 let base = try #require(tx as? SQLTransaction).connection
                 let recorder = Recorder(base)
                 try await body(SQLTransaction(recorder))
-                for statement in recorder.statements {
-                    let rows = try await base.query("EXPLAIN " + statement.sql, statement.arguments)
+                for (n, statement) in recorder.statements.enumerated() {
+                    let types = statement.arguments.map { value in
+                        switch value {
+                        case .integer: "bigint"
+                        case .real: "double precision"
+                        case .text, .null: "text"
+                        }
+                    }
+                    let name = "roster_plan_\(n)"
+                    let declared = types.isEmpty ? "" : "(" + types.joined(separator: ", ") + ")"
+                    // EXECUTE takes its values as literals (a bound parameter cannot reach it).
+                    let values = statement.arguments.map { value in
+                        switch value {
+                        case .integer(let i): "\(i)"
+                        case .real(let d): "\(d)"
+                        case .null: "NULL"
+                        case .text(let t): "'" + t.replacingOccurrences(of: "'", with: "''") + "'"
+                        }
+                    }
+                    let executed = values.isEmpty ? "" : "(" + values.joined(separator: ", ") + ")"
+                    _ = try await base.execute("PREPARE \(name)\(declared) AS \(statement.sql)", [])
+                    let rows = try await base.query("EXPLAIN EXECUTE \(name)\(executed)", [])
+                    _ = try await base.execute("DEALLOCATE \(name)", [])
                     plans.append(
                         rows.map { row in String(sqlValue: row.values.first ?? .null) }.joined(separator: "\n"))
                 }
