@@ -1,4 +1,5 @@
 package import Foundation
+import Synchronization
 
 /// One page of the event feed: the events and the cursor to ask after next.
 package struct EventPage: Sendable, Hashable {
@@ -62,6 +63,8 @@ package struct EventFeed: Sendable {
     /// How often a waiting reader looks again: events written by another instance on the same database arrive
     /// within this, as do this instance's.
     let pollInterval: Duration
+    /// The newest position, shared by every copy of this feed (the server keeps one feed for all its readers).
+    let newest = NewestEventPosition()
 
     package init(
         store: any ProvisioningStore, now: @escaping @Sendable () -> Date = { Date() },
@@ -75,25 +78,45 @@ package struct EventFeed: Sendable {
     /// The events after `cursor` of `types` (every type when empty), at most `limit`; when there are none, waits
     /// up to `wait` for one. A cursor below what retention pruned is ``ProvisioningError/Code/gone`` (410): the
     /// reader has missed events and must start again from a fresh position.
+    ///
+    /// A waiting reader reads its page again only once the newest position moved past what it was when the page
+    /// came back empty; the newest position is read at most once per `pollInterval` for all the readers waiting
+    /// on this feed (``NewestEventPosition``). A hundred idle long polls thus cost the database ten small reads a
+    /// second, not a thousand page reads. (Positions are final, ``EventCursor``: an empty page read after the
+    /// newest position was `N` saw every event up to `N`.)
     package func page(after cursor: EventCursor, limit: Int, types: Set<EventType> = [], wait: Duration = .zero)
         async throws -> EventPage
     {
         let limit = try Self.pageSize.check(limit)
         let deadline = ContinuousClock.now + wait
         let query = EventQuery(after: cursor, limit: limit + 1, types: types)
+        let store = store
+        // The newest position when this reader's page last came back empty.
+        var seenThrough: EventCursor?
         while true {
-            let (events, pruned) = try await store.read { tx in
-                (try await tx.events(query), try await tx.prunedEventCursor())
-            }
-            if cursor < pruned {
-                throw ProvisioningError.gone(
-                    "Events after \(cursor) were pruned (kept \(try await retentionDays()) days; pruned through "
-                        + "\(pruned)). Start again with after=\(pruned) and reconcile from the admin API.")
-            }
-            if !events.isEmpty || ContinuousClock.now >= deadline || Task.isCancelled {
-                let page = Array(events.prefix(limit))
-                return EventPage(
-                    events: page, next: page.last?.cursor ?? cursor, hasMore: events.count > limit)
+            let newest =
+                wait > .zero
+                ? try await self.newest.value(maxAge: pollInterval) {
+                    try await store.read { tx in try await tx.lastEventCursor() }
+                } : nil
+            let done = ContinuousClock.now >= deadline || Task.isCancelled
+            if let seenThrough, let newest, newest <= seenThrough {
+                if done { return EventPage(events: [], next: cursor, hasMore: false) }
+            } else {
+                let (events, pruned) = try await store.read { tx in
+                    (try await tx.events(query), try await tx.prunedEventCursor())
+                }
+                if cursor < pruned {
+                    throw ProvisioningError.gone(
+                        "Events after \(cursor) were pruned (kept \(try await retentionDays()) days; pruned through "
+                            + "\(pruned)). Start again with after=\(pruned) and reconcile from the admin API.")
+                }
+                if !events.isEmpty || done || ContinuousClock.now >= deadline {
+                    let page = Array(events.prefix(limit))
+                    return EventPage(
+                        events: page, next: page.last?.cursor ?? cursor, hasMore: events.count > limit)
+                }
+                seenThrough = newest
             }
             try await Task.sleep(for: min(pollInterval, deadline - ContinuousClock.now))
         }
@@ -132,6 +155,58 @@ package struct EventFeed: Sendable {
             _ = try await tx.pruneDeliveries(before: cutoff)
             _ = try await tx.pruneBeforeImages(before: cutoff)
             return try await tx.pruneEvents(before: cutoff)
+        }
+    }
+}
+
+/// The newest event position, read from the store at most once per `maxAge` however many readers ask: a reader
+/// that finds the last value too old starts one read, and the readers asking meanwhile wait for that read instead
+/// of starting their own. A value is never newer than the store's position when it is returned (it was read
+/// before), which is what ``EventFeed/page(after:limit:types:wait:)`` relies on.
+package final class NewestEventPosition: Sendable {
+    private struct State {
+        var value: EventCursor?
+        /// When the read that gave `value` started.
+        var readAt = ContinuousClock.Instant.now
+        var reading: Task<EventCursor, any Error>?
+        var readingSince = ContinuousClock.Instant.now
+    }
+
+    private let state = Mutex(State())
+
+    package init() {}
+
+    private enum Step {
+        case known(EventCursor)
+        case await(Task<EventCursor, any Error>, started: ContinuousClock.Instant)
+    }
+
+    package func value(maxAge: Duration, read: @escaping @Sendable () async throws -> EventCursor) async throws
+        -> EventCursor
+    {
+        let asked = ContinuousClock.now
+        let step = state.withLock { state -> Step in
+            if let value = state.value, asked - state.readAt < maxAge { return .known(value) }
+            if let reading = state.reading { return .await(reading, started: state.readingSince) }
+            let task = Task { try await read() }
+            state.reading = task
+            state.readingSince = asked
+            return .await(task, started: asked)
+        }
+        switch step {
+        case .known(let value):
+            return value
+        case .await(let reading, let started):
+            let result = await reading.result
+            state.withLock { state in
+                guard state.reading == reading else { return }
+                state.reading = nil
+                if case .success(let value) = result {
+                    state.value = value
+                    state.readAt = started
+                }
+            }
+            return try result.get()
         }
     }
 }
