@@ -17,7 +17,7 @@
 #                               branch row per client, so that TPC-B's clients do not all wait on one row)
 #   TWO_INSTANCE_USERS (10000)  users POSTed in each of the two-instance runs (one instance: all of them by 8
 #                               clients; two instances: half each, by 8 clients each, at the same time)
-#   TWO_INSTANCE_ROUNDS (3)     interleaved rounds of one and two instances (their medians are compared)
+#   TWO_INSTANCE_ROUNDS (5)     interleaved rounds of one and two instances (their medians are compared)
 #   USERS (100000)              users of the initial sync on PostgreSQL
 #   SKIP_REFERENCE=1, SKIP_POSTGRES=1 (also leaves out every part below on PostgreSQL), SKIP_PGBENCH=1,
 #   SKIP_TWO_INSTANCES=1, SKIP_INITIAL_SYNC=1, SKIP_MEMBERSHIP=1, SKIP_DEACTIVATION=1, SKIP_INSPECTOR=1 leave
@@ -180,7 +180,7 @@ fi
 # over the longer loader's wall time. On two shared cores one run moves by a fifth, so the ratio is of the medians.
 # Each run also prints Roster's and PostgreSQL's CPU per user (utime + stime from /proc over the run).
 if [ -z "${SKIP_POSTGRES:-}" ] && [ -z "${SKIP_TWO_INSTANCES:-}" ]; then
-  total="${TWO_INSTANCE_USERS:-10000}"; half=$((total / 2)); rounds="${TWO_INSTANCE_ROUNDS:-3}"
+  total="${TWO_INSTANCE_USERS:-10000}"; half=$((total / 2)); rounds="${TWO_INSTANCE_ROUNDS:-5}"
   echo; echo "## Two instances on one PostgreSQL schema ($total users, 8 clients per instance, $rounds rounds)"
   ticks() { for p in "$@"; do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s+=$1} END{print s+0}'; }
   pg_ticks() { ticks $(pgrep -x postgres); }
