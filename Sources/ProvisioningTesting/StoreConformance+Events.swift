@@ -132,9 +132,9 @@ extension StoreConformance {
                 var cursor = EventCursor.start
                 var seen: [ProvisioningEvent] = []
                 // Follows until every writer has committed and a page after that comes back empty with every event
-                // seen, or ``patience`` after the writers finished (an event committed behind the cursor is then missing
-                // for good; on PostgreSQL the newest events show once older transactions, another test's too,
-                // have finished).
+                // seen, or ``patience`` after the writers finished (an event committed behind the cursor is then
+                // missing for good; on PostgreSQL the newest events show once older transactions, another test's
+                // too, have finished).
                 var deadline: ContinuousClock.Instant?
                 while true {
                     let done = finished.count.load(ordering: .sequentiallyConsistent) == writers

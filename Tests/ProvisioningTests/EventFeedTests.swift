@@ -49,8 +49,8 @@ struct EventFeedTests {
         #expect(reads < 150, "\(reads) reads for 20 readers over 50 looks: the newest position is shared")
     }
 
-    /// Readers waiting with a cursor wake with the event written meanwhile; a reader of other types stays empty and
-    /// reads its page again once per change of the newest position, not once per look.
+    /// Readers waiting with a cursor wake with the event written meanwhile (the shared position moved past what
+    /// they had seen); a reader of other types stays empty until its deadline.
     @Test func waitingReadersWakeWithTheEventAndOtherTypesStayEmpty() async throws {
         let store = CountingStore()
         let feed = EventFeed(store: store, pollInterval: .milliseconds(20))
@@ -69,30 +69,50 @@ struct EventFeedTests {
         #expect(other.events.isEmpty && other.next == start)
     }
 
-    /// The shared position is never newer than the store's when returned, and a read that fails fails every
-    /// reader waiting on it, the next one reads again.
+    /// What the read below counts and how it answers, shared with the readers.
+    final class Probe: Sendable {
+        let calls = Atomic<Int>(0)
+        let asked = Atomic<Int>(0)
+        let failing = Atomic<Bool>(true)
+        struct Down: Error {}
+
+        /// Fails, once every one of ten readers asked (and a moment more, for the last to reach the lock), while
+        /// `failing`; then answers position 7 at once.
+        func read() async throws -> EventCursor {
+            calls.add(1, ordering: .relaxed)
+            guard failing.load(ordering: .relaxed) else { return EventCursor(sequence: 7) }
+            _ = try await StoreConformance.eventually {
+                self.asked.load(ordering: .relaxed)
+            } until: {
+                $0 == 10
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            throw Down()
+        }
+    }
+
+    /// Readers asking at once wait for one read instead of starting their own; a failed read fails those waiting
+    /// on it and is not kept, so the next reader reads again; a value read is kept for `maxAge`.
     @Test func theSharedPositionIsReadOnceAtATimeAndAFailureIsNotKept() async throws {
         let position = NewestEventPosition()
-        let calls = Atomic<Int>(0)
-        struct Down: Error {}
-        let failing = Atomic<Bool>(true)
-        let read: @Sendable () async throws -> EventCursor = {
-            calls.add(1, ordering: .relaxed)
-            try await Task.sleep(for: .milliseconds(50))
-            if failing.load(ordering: .relaxed) { throw Down() }
-            return EventCursor(sequence: 7)
-        }
+        let probe = Probe()
         let outcomes = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<10 {
-                group.addTask { (try? await position.value(maxAge: .seconds(60), read: read)) != nil }
+                group.addTask {
+                    probe.asked.add(1, ordering: .relaxed)
+                    return (try? await position.value(maxAge: .seconds(60), read: probe.read)) != nil
+                }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(outcomes == Array(repeating: false, count: 10), "all ten waited on the one failing read")
-        #expect(calls.load(ordering: .relaxed) == 1)
-        failing.store(false, ordering: .relaxed)
-        #expect(try await position.value(maxAge: .seconds(60), read: read) == EventCursor(sequence: 7))
-        #expect(try await position.value(maxAge: .seconds(60), read: read) == EventCursor(sequence: 7))
-        #expect(calls.load(ordering: .relaxed) == 2, "the failure was not kept; the success was, for maxAge")
+        #expect(outcomes == Array(repeating: false, count: 10), "every reader saw the failure")
+        let shared = probe.calls.load(ordering: .relaxed)
+        #expect(shared < 10, "ten readers asking at once started \(shared) reads")
+        probe.failing.store(false, ordering: .relaxed)
+        #expect(try await position.value(maxAge: .seconds(60), read: probe.read) == EventCursor(sequence: 7))
+        #expect(try await position.value(maxAge: .seconds(60), read: probe.read) == EventCursor(sequence: 7))
+        #expect(probe.calls.load(ordering: .relaxed) == shared + 1, "the failure was not kept; the value was")
+        #expect(try await position.value(maxAge: .zero, read: probe.read) == EventCursor(sequence: 7))
+        #expect(probe.calls.load(ordering: .relaxed) == shared + 2, "past maxAge it reads again")
     }
 }
