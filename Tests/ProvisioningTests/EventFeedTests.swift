@@ -8,22 +8,6 @@ import Testing
 /// How the feed's long polls use the store: waiting readers share one read of the newest position per interval and
 /// read their page again only once it moved.
 struct EventFeedTests {
-    /// A memory store that counts its read transactions.
-    final class CountingStore: ProvisioningStore {
-        let base = MemoryStore()
-        let reads = Atomic<Int>(0)
-
-        func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
-        {
-            try await base.withTransaction(body)
-        }
-
-        func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-            reads.add(1, ordering: .relaxed)
-            return try await base.read(body)
-        }
-    }
-
     static func append(_ store: some ProvisioningStore, _ type: EventType) async throws {
         try await store.withTransaction { tx in
             try await tx.appendEvents([ProvisioningEvent(type: type, at: Date(), data: [:])])
@@ -38,12 +22,12 @@ struct EventFeedTests {
         try await Self.append(store, .userCreated)
         let feed = EventFeed(store: store, pollInterval: .milliseconds(20))
         let start = try await feed.latest()
-        let before = store.reads.load(ordering: .relaxed)
+        let before = store.reads
         let pages = try await withThrowingTaskGroup(of: EventPage.self) { group in
             for _ in 0..<20 { group.addTask { try await feed.page(after: start, limit: 100, wait: .seconds(1)) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        let reads = store.reads.load(ordering: .relaxed) - before
+        let reads = store.reads - before
         #expect(pages.count == 20 && pages.allSatisfy { $0.events.isEmpty && $0.next == start })
         #expect(reads >= 20, "each reader read its page once")
         #expect(reads < 150, "\(reads) reads for 20 readers over 50 looks: the newest position is shared")

@@ -92,22 +92,6 @@ import Testing
         #expect(try await store.read { tx in try await tx.userCount(providerID: issued.provider.id) } == 0)
     }
 
-    /// A store that counts its read transactions.
-    final class CountingStore: ProvisioningStore {
-        let base = MemoryStore()
-        let reads = Mutex(0)
-
-        func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
-        {
-            try await base.withTransaction(body)
-        }
-
-        func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-            reads.withLock { $0 += 1 }
-            return try await base.read(body)
-        }
-    }
-
     /// Writes skip the authentication read when the same credentials authenticated a write of that provider within
     /// the last second, and that shortcut lets nothing through: credentials that do not match are checked against
     /// the store (and never remembered), and a secret rotated meanwhile is refused by the write's transaction, with
@@ -121,7 +105,7 @@ import Testing
             providerID: issued.provider.id, username: issued.provider.username, secret: issued.secret)
         var wrong = good
         wrong.secret = "not-the-secret"
-        func reads() -> Int { store.reads.withLock { $0 } }
+        func reads() -> Int { store.reads }
 
         await Self.expectUnauthorized { _ = try await service.authenticateForWrite(wrong) }
         let provider = try await service.authenticateForWrite(good)
