@@ -52,16 +52,29 @@ extension SQLTransaction {
         }
     }
 
+    /// The events on one side of `cursor` (`comparison` is `>` or `<=`): `(tx, seq)` against the cursor on
+    /// PostgreSQL; on SQLite, where every event's `tx` is 0, `seq` alone, the rowid its reads go by.
+    func position(_ comparison: String, _ cursor: EventCursor) -> (sql: String, arguments: [any SQLValueConvertible]) {
+        dialect == .postgres
+            ? ("(tx, seq) \(comparison) (?, ?)", [cursor.transaction, cursor.sequence])
+            : ("seq \(comparison) ?", [cursor.sequence])
+    }
+
+    /// The position of the last event in feed order that a reader may see and that `condition` keeps.
+    func lastEvent(where condition: String?, _ arguments: [any SQLValueConvertible] = []) async throws
+        -> EventCursor?
+    {
+        let conditions = [condition, dialect == .postgres ? Self.finishedEvents : nil].compactMap { $0 }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let row = try await fetchOne(
+            "SELECT tx, seq FROM events\(filter) ORDER BY tx DESC, seq DESC LIMIT 1", arguments)
+        return row.map { EventCursor(transaction: $0[0], sequence: $0[1]) }
+    }
+
     package func events(_ query: EventQuery) async throws -> [ProvisioningEvent] {
-        var arguments: [any SQLValueConvertible]
-        let position: String
-        if dialect == .postgres {
-            position = "(tx, seq) > (?, ?) AND \(Self.finishedEvents)"
-            arguments = [query.after.transaction, query.after.sequence]
-        } else {
-            position = "seq > ?"
-            arguments = [query.after.sequence]
-        }
+        let after = position(">", query.after)
+        let position = dialect == .postgres ? after.sql + " AND \(Self.finishedEvents)" : after.sql
+        var arguments = after.arguments
         var typeFilter = ""
         let all = Set(EventType.allCases.filter { $0 != .ping })
         if !query.types.isEmpty && query.types != all {
@@ -85,9 +98,7 @@ extension SQLTransaction {
     }
 
     package func lastEventCursor() async throws -> EventCursor {
-        let finished = dialect == .postgres ? " WHERE \(Self.finishedEvents)" : ""
-        let row = try await fetchOne("SELECT tx, seq FROM events\(finished) ORDER BY tx DESC, seq DESC LIMIT 1")
-        return row.map { EventCursor(transaction: $0[0], sequence: $0[1]) } ?? .start
+        try await lastEvent(where: nil) ?? .start
     }
 
     package func feedHold() async throws -> FeedHold? {
@@ -117,17 +128,9 @@ extension SQLTransaction {
     }
 
     package func pruneEvents(before cutoff: Date) async throws -> Int {
-        let finished = dialect == .postgres ? " AND \(Self.finishedEvents)" : ""
-        let row = try await fetchOne(
-            "SELECT tx, seq FROM events WHERE at < ?\(finished) ORDER BY tx DESC, seq DESC LIMIT 1",
-            [RowCoding.milliseconds(cutoff)])
-        guard let row else { return 0 }
-        let through = EventCursor(transaction: row[0], sequence: row[1])
-        let deleted =
-            dialect == .postgres
-            ? try await execute(
-                "DELETE FROM events WHERE (tx, seq) <= (?, ?)", [through.transaction, through.sequence])
-            : try await execute("DELETE FROM events WHERE seq <= ?", [through.sequence])
+        guard let through = try await lastEvent(where: "at < ?", [RowCoding.milliseconds(cutoff)]) else { return 0 }
+        let upTo = position("<=", through)
+        let deleted = try await execute("DELETE FROM events WHERE \(upTo.sql)", upTo.arguments)
         if through > (try await prunedEventCursor()) {
             try await setSetting(Self.prunedEventsSetting, through.description)
         }

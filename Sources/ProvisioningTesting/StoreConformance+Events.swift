@@ -11,8 +11,8 @@ extension StoreConformance {
             data: ["user": ["id": .string(user ?? "")], "n": .string("\(seconds)")])
     }
 
-    /// The first `count` events once a reader sees them all (or after 10 s): on PostgreSQL an event shows once every
-    /// transaction older than its own has finished (``EventCursor``), and another test's may still run.
+    /// The first `count` events once a reader sees them all (or after ``patience``): on PostgreSQL an event shows
+    /// once every transaction older than its own has finished (``EventCursor``), and another test's may still run.
     static func visibleEvents(_ store: some ProvisioningStore, count: Int) async throws -> [ProvisioningEvent] {
         let read = { try await store.read { tx in try await tx.events(EventQuery(limit: 1000)) } }
         return try await eventually(read, until: { $0.count >= count })

@@ -66,8 +66,9 @@ package struct WebhookEndpoint: Sendable, Hashable, Identifiable {
         EventTypePattern.types(eventTypes.compactMap(EventTypePattern.init))
     }
 
-    /// Whether a dispatcher may take it at `now`: active, with events after its cursor (`newestEvent` is the position
-    /// of the newest event a reader may see), its next attempt due, and no lease still running. The SQL stores say the same in SQL.
+    /// Whether a dispatcher may take it at `now`: active, with events after its cursor (`newestEvent` is the
+    /// position of the newest event a reader may see), its next attempt due, and no lease still running. The SQL
+    /// stores say the same in SQL.
     package func isDue(at now: Date, newestEvent: EventCursor) -> Bool {
         state == .active && cursor < newestEvent && nextAttemptAt <= now && (leaseUntil.map { $0 < now } ?? true)
     }
