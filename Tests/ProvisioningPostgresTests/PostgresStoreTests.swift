@@ -105,6 +105,25 @@ struct PostgresStoreTests {
         }
     }
 
+    /// Every session of the store starts with its settings as startup parameters: its name, the lock timeout and
+    /// generic plans (a prepared statement planned once per connection, not again after an autoanalyze).
+    @Test func sessionsStartWithGenericPlansAndTheLockTimeout() async throws {
+        try await PostgresTesting.withStore { store in
+            let settings: [String] = try await store.read { tx in
+                let sql = try #require(tx as? SQLTransaction)
+                let row = try #require(
+                    try await sql.fetchAll(
+                        """
+                        SELECT current_setting('plan_cache_mode'), current_setting('lock_timeout'),
+                        current_setting('application_name')
+                        """
+                    ).first)
+                return [row[0], row[1], row[2]]
+            }
+            #expect(settings == ["force_generic_plan", "10s", store.applicationName])
+        }
+    }
+
     /// Connections the server drops (a restart, a failover) fail that transaction as `unavailable`, and the next
     /// one reconnects.
     @Test func droppedConnectionsAreUnavailableThenRecover() async throws {
