@@ -23,7 +23,8 @@ struct PostgresPreparedStatementTests {
         try await store.client.withConnection { connection in
             try await body(
                 PostgresSQLConnection(
-                    connection: connection, logger: logger, preparedStatements: store.preparedStatements),
+                    connection: connection, logger: logger, preparedStatements: store.preparedStatements,
+                    answerDeadlines: store.answerDeadlines),
                 connection)
         }
     }
