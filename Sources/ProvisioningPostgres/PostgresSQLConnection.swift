@@ -26,8 +26,6 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
     /// The statements the store prepared on its connections, if its queries are prepared (a connection of the
     /// store's own, for migrations, runs everything unnamed).
     let preparedStatements: PreparedStatements?
-    /// How long its waits for answers may last (the store's).
-    let answerDeadlines: AnswerDeadlines
 
     /// A statement sent: its place in the order of sending, and its answer to come.
     struct Sent {
@@ -81,15 +79,13 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
 
     init(
         connection: PostgresConnection, logger: Logger, roundTrips: Counter? = nil, statements: Counter? = nil,
-        preparedStatements: PreparedStatements? = nil, answerDeadlines: AnswerDeadlines,
-        opensTransaction: Bool = false
+        preparedStatements: PreparedStatements? = nil, opensTransaction: Bool = false
     ) {
         self.connection = connection
         self.logger = logger
         self.roundTrips = roundTrips
         self.statements = statements
         self.preparedStatements = preparedStatements
-        self.answerDeadlines = answerDeadlines
         self.opensTransaction = opensTransaction
     }
 
@@ -272,8 +268,9 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
             let upTo = max(statement.number, prefetched.values.map(\.sent.number).max() ?? 0)
             let count = unanswered.prefix { $0.number <= upTo }.count
             let waiting = unanswered.prefix(count)
-            let all = EventLoopFuture.whenAllComplete(waiting.map(\.answer), on: connection.eventLoop)
-            let results = try await answerDeadlines.watching(connection) { try await all.get() }
+            let loop = connection.eventLoop
+            let all = EventLoopFuture.whenAllComplete(waiting.map(\.answer), on: loop)
+            let results = try await Self.watched(all, on: connection, deadline: .now() + deadline).get()
             for (sent, result) in zip(waiting, results) { answered[sent.number] = result }
             unanswered.removeFirst(count)
         }
@@ -352,9 +349,9 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         if let known = statements.prepared(text, on: connection) { return known }
         guard statements.shouldPrepare(text, on: connection) else { return nil }
         do {
-            let prepared = try await answerDeadlines.watching(connection) {
-                try await connection.prepare(query: text).get()
-            }
+            let prepared = try await Self.watched(
+                connection.prepare(query: text), on: connection, deadline: .now() + deadline
+            ).get()
             statements.keep(prepared, for: text, on: connection)
             return prepared
         } catch {
@@ -371,6 +368,49 @@ final class PostgresSQLConnection: SQLConnection, @unchecked Sendable {
         case .real(let d): PostgresData(double: d)
         case .null: .null
         }
+    }
+
+    /// How long a statement may go unanswered on an open connection: a lock wait (`lock_timeout`) and a long
+    /// statement have room; a connection gone silent does not hold a request forever.
+    var deadline: TimeAmount { .seconds(60) }
+
+    /// `future`, failed with ``NoAnswer`` if the connection closes first or no answer comes by `deadline`. One
+    /// timer per wait, every second while it is unanswered (most are answered long before the first).
+    static func watched<Value: Sendable>(
+        _ future: EventLoopFuture<Value>, on connection: PostgresConnection, deadline: NIODeadline
+    ) -> EventLoopFuture<Value> {
+        let loop = future.eventLoop
+        let promise = loop.makePromise(of: Value.self)
+        let watch = Watch()
+        @Sendable func check() {
+            watch.timer = loop.scheduleTask(in: .seconds(1)) {
+                if connection.isClosed {
+                    promise.fail(NoAnswer(reason: "the connection closed"))
+                } else if .now() > deadline {
+                    connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+                    promise.fail(NoAnswer(reason: "no answer in time"))
+                } else {
+                    check()
+                }
+            }
+        }
+        loop.execute {
+            guard !watch.done else { return }
+            check()
+        }
+        future.whenComplete { result in
+            watch.done = true
+            watch.timer?.cancel()
+            watch.timer = nil
+            promise.completeWith(result)
+        }
+        return promise.futureResult
+    }
+
+    /// The timer of one watched statement; used only on the connection's event loop.
+    final class Watch: @unchecked Sendable {
+        var timer: Scheduled<Void>?
+        var done = false
     }
 
     /// A statement that got no answer: the connection is lost.

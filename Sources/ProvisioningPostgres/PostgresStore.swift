@@ -38,8 +38,6 @@ package final class PostgresStore: ProvisioningStore, Service {
     package let statements = Counter()
     /// The statements prepared on the pool's connections.
     let preparedStatements = PreparedStatements()
-    /// How long a transaction waits for PostgreSQL's answers before its connection is closed (60 s).
-    let answerDeadlines: AnswerDeadlines
 
     /// How many times a transaction that ended in a serialization failure or a deadlock is run in all.
     static let attempts = 4
@@ -57,7 +55,6 @@ package final class PostgresStore: ProvisioningStore, Service {
     init(url: PostgresURL, logger: Logger) throws {
         self.url = url
         self.logger = logger
-        answerDeadlines = AnswerDeadlines(logger: logger)
         let tls: PostgresClient.Configuration.TLS
         let connectionTLS: PostgresConnection.Configuration.TLS
         switch url.tls {
@@ -178,8 +175,7 @@ package final class PostgresStore: ProvisioningStore, Service {
                 leased = true
                 let sql = PostgresSQLConnection(
                     connection: connection, logger: logger, roundTrips: roundTrips, statements: statements,
-                    preparedStatements: preparedStatements, answerDeadlines: answerDeadlines,
-                    opensTransaction: mode == .write)
+                    preparedStatements: preparedStatements, opensTransaction: mode == .write)
                 // A write transaction opens at its first change or lock (``PostgresSQLConnection/commit()``). A
                 // snapshot's opening is queued before the body's first statements and checked with the first one
                 // waited for; its COMMIT is not waited for: it cannot fail but with the connection, and the
@@ -236,8 +232,7 @@ package final class PostgresStore: ProvisioningStore, Service {
             throw ProvisioningError.unavailable("cannot connect to \(url): \(error)")
         }
         do {
-            let result = try await body(
-                PostgresSQLConnection(connection: connection, logger: logger, answerDeadlines: answerDeadlines))
+            let result = try await body(PostgresSQLConnection(connection: connection, logger: logger))
             try? await connection.close()
             return result
         } catch {

@@ -23,8 +23,7 @@ struct PostgresPreparedStatementTests {
         try await store.client.withConnection { connection in
             try await body(
                 PostgresSQLConnection(
-                    connection: connection, logger: logger, preparedStatements: store.preparedStatements,
-                    answerDeadlines: store.answerDeadlines),
+                    connection: connection, logger: logger, preparedStatements: store.preparedStatements),
                 connection)
         }
     }
