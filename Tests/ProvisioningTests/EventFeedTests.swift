@@ -53,6 +53,44 @@ struct EventFeedTests {
         #expect(other.events.isEmpty && other.next == start)
     }
 
+    /// A memory store whose read number `staleRead` is answered by `stale`, a store that lacks the last event:
+    /// as a PostgreSQL read shows less than a read a moment before it when a transaction that just ended is still
+    /// waited for (docs/events.md).
+    final class DippingStore: ProvisioningStore {
+        let base = MemoryStore()
+        let stale = MemoryStore()
+        let staleRead: Int
+        let reads = Atomic<Int>(0)
+
+        init(staleRead: Int) { self.staleRead = staleRead }
+
+        func withTransaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T)
+            async throws -> T
+        {
+            try await base.withTransaction(body)
+        }
+
+        func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+            let number = reads.add(1, ordering: .relaxed).newValue
+            return try await (number == staleRead ? stale : base).read(body)
+        }
+    }
+
+    /// The newest position is read (it shows the event), then the page is read and does not show it yet: the
+    /// reader must read its page again, not take that page to have seen the event and sleep through its wait.
+    @Test func aPageReadThatShowsLessThanTheNewestPositionIsReadAgain() async throws {
+        let store = DippingStore(staleRead: 2)
+        for copy in [store.base, store.stale] { try await Self.append(copy, .userCreated) }
+        let start = try await store.base.read { try await $0.lastEventCursor() }
+        try await Self.append(store.base, .groupCreated)
+        let feed = EventFeed(store: store, pollInterval: .milliseconds(20))
+        // Read 1: the shared newest position (the group's event); read 2: the page, from the store without it. A
+        // reader that took that page to have seen the event returns it empty when its wait runs out.
+        let page = try await feed.page(after: start, limit: 100, wait: StoreConformance.patience)
+        #expect(page.events.map(\.type) == [.groupCreated])
+        #expect(store.reads.load(ordering: .relaxed) >= 3)
+    }
+
     /// What the read below counts and how it answers, shared with the readers.
     final class Probe: Sendable {
         let calls = Atomic<Int>(0)

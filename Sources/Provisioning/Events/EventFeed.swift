@@ -79,11 +79,13 @@ package struct EventFeed: Sendable {
     /// up to `wait` for one. A cursor below what retention pruned is ``ProvisioningError/Code/gone`` (410): the
     /// reader has missed events and must start again from a fresh position.
     ///
-    /// A waiting reader reads its page again only once the newest position moved past what it was when the page
-    /// came back empty; the newest position is read at most once per `pollInterval` for all the readers waiting
-    /// on this feed (``NewestEventPosition``). A hundred idle long polls thus cost the database ten small reads a
-    /// second, not a thousand page reads. (Positions are final, ``EventCursor``: an empty page read after the
-    /// newest position was `N` saw every event up to `N`.)
+    /// A waiting reader reads its page again only once the newest position moved past the one its empty page's
+    /// own read saw; the newest position is read at most once per `pollInterval` for all the readers waiting on
+    /// this feed (``NewestEventPosition``). A hundred idle long polls thus cost the database ten small reads a
+    /// second, not a thousand page reads. (The position that an empty page is compared with comes from the same
+    /// read, so the page saw every event up to it. A newest position read apart would not do: on PostgreSQL one
+    /// read may show less than a read a moment before it, an event held back while a transaction that just ended
+    /// is still waited for (docs/events.md), and a page read then would be taken to have seen that event.)
     package func page(after cursor: EventCursor, limit: Int, types: Set<EventType> = [], wait: Duration = .zero)
         async throws -> EventPage
     {
@@ -91,7 +93,7 @@ package struct EventFeed: Sendable {
         let deadline = ContinuousClock.now + wait
         let query = EventQuery(after: cursor, limit: limit + 1, types: types)
         let store = store
-        // The newest position when this reader's page last came back empty.
+        // The newest position that the read of this reader's last empty page saw.
         var seenThrough: EventCursor?
         while true {
             let newest =
@@ -103,8 +105,12 @@ package struct EventFeed: Sendable {
             if let seenThrough, let newest, newest <= seenThrough {
                 if done { return EventPage(events: [], next: cursor, hasMore: false) }
             } else {
-                let (events, pruned) = try await store.read { tx in
-                    (try await tx.events(query), try await tx.prunedEventCursor())
+                let (events, pruned, covered) = try await store.read { tx in
+                    let events = try await tx.events(query)
+                    let pruned = try await tx.prunedEventCursor()
+                    // What an empty page saw, for a waiting reader: read in the same transaction as the page.
+                    let covered = wait > .zero && events.isEmpty ? try await tx.lastEventCursor() : nil
+                    return (events, pruned, covered)
                 }
                 if cursor < pruned {
                     throw ProvisioningError.gone(
@@ -116,7 +122,7 @@ package struct EventFeed: Sendable {
                     return EventPage(
                         events: page, next: page.last?.cursor ?? cursor, hasMore: events.count > limit)
                 }
-                seenThrough = newest
+                seenThrough = covered
             }
             try await Task.sleep(for: min(pollInterval, deadline - ContinuousClock.now))
         }
