@@ -13,8 +13,9 @@
 #                               host, port, user and password (else scripts/postgres.sh starts one on 127.0.0.1)
 #   N_USERS (10000)             users perf_anchor.sh loads (also bench_deactivation.sh's count, default 100000)
 #   MEMBERS (100000)            the big group of the membership benchmark
-#   PGBENCH_TIME (15)           seconds of each pgbench run; PGBENCH_SCALE (8): pgbench -i's scale factor (one
-#                               branch row per client, so that TPC-B's clients do not all wait on one row)
+#   PGBENCH_TIME (15)           seconds of each pgbench run; PGBENCH_SCALE (16): pgbench -i's scale factor (a
+#                               branch row for each of the 16 clients of the two-process run, so that TPC-B's
+#                               clients do not wait on each other's row)
 #   TWO_INSTANCE_USERS (10000)  users POSTed in each of the two-instance runs (one instance: all of them by 8
 #                               clients; two instances: half each, by 8 clients each, at the same time)
 #   TWO_INSTANCE_ROUNDS (5)     interleaved rounds of one and two instances (their medians are compared)
@@ -157,8 +158,8 @@ PY
   psql "$pg_admin" -qc "CREATE DATABASE $pgbench_db" >/dev/null
   pgb() { "$pgbench_bin" -h "$pg_host" -p "$pg_port" -U "$pg_user" "$@" "$pgbench_db"; }
   echo; echo "## pgbench on the same PostgreSQL cluster ($pg_host:$pg_port, a scratch database, scale" \
-    "${PGBENCH_SCALE:-8})"
-  pgb -i -q -s "${PGBENCH_SCALE:-8}" > "$work/pgbench-init.log" 2>&1 || { cat "$work/pgbench-init.log"; exit 1; }
+    "${PGBENCH_SCALE:-16})"
+  pgb -i -q -s "${PGBENCH_SCALE:-16}" > "$work/pgbench-init.log" 2>&1 || { cat "$work/pgbench-init.log"; exit 1; }
   : > "$work/pgbench.out"
   for run in "tpcb_prepared:TPC-B, prepared (-M prepared):-M prepared" "tpcb_simple:TPC-B, plain queries:-M simple" \
              "select_only:select-only (-S -M prepared):-S -M prepared"; do
@@ -171,6 +172,19 @@ PY
     echo "pgbench $label, 8 clients, 2 threads, ${PGBENCH_TIME:-15} s: tps = ${tps%.*} (latency average $latency)"
     echo "$key $tps" >> "$work/pgbench.out"
   done
+  # What the cluster gains on this machine from a second writer process, as the two-instance runs below add a
+  # second Roster with 8 clients of its own: two pgbench processes of 8 clients each (1 thread each) at once, TPC-B
+  # prepared, against the single process above.
+  for side in a b; do
+    pgb -c 8 -j 1 -T "${PGBENCH_TIME:-15}" -M prepared > "$work/pgbench-two-$side.log" 2>&1 &
+    eval "pgbench_$side=\$!"
+  done
+  # shellcheck disable=SC2154
+  wait "$pgbench_a" "$pgbench_b" || { cat "$work"/pgbench-two-?.log; exit 1; }
+  tps=$(cat "$work"/pgbench-two-?.log | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | awk '{s += $1} END {print s}')
+  echo "pgbench TPC-B, prepared, two processes of 8 clients at once, ${PGBENCH_TIME:-15} s: tps = ${tps%.*} in all" \
+    "($(python3 -c "print(f'{$tps / $(awk '$1 == "tpcb_prepared" {print $2}' "$work/pgbench.out"):.2f}')")x one process's)"
+  echo "tpcb_two_processes $tps" >> "$work/pgbench.out"
   psql "$pg_admin" -qc "DROP DATABASE $pgbench_db" >/dev/null; pgbench_db=""
 fi
 
@@ -327,6 +341,10 @@ label = "PostgreSQL two instances' users/s >= one instance's"
 if two:
     line(label, f"{two['two'] / two['one']:.2f}x ({two['two']:.0f} against {two['one']:.0f} users/s)",
          two["two"] >= two["one"])
+    if pgbench.get("tpcb_two_processes") and pgbench.get("tpcb_prepared"):
+        skipped("  for scale: pgbench TPC-B, two processes against one, same cluster",
+                f"{pgbench['tpcb_two_processes'] / pgbench['tpcb_prepared']:.2f}x "
+                f"({pgbench['tpcb_two_processes']:.0f} against {pgbench['tpcb_prepared']:.0f} tps)")
 else:
     skipped(label, "skipped")
 label = "Request inspector's cost on POST /Users (SQLite, interleaved) < 10%"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Several instances on one PostgreSQL database: two `roster serve` processes share a fresh schema.
+#   0. Both count each other: each holds the schema's presence lock (and so takes half of `pool`); commands do not.
 #   1. The same POST /Users (and POST /Groups) sent to both at the same instant, 30 times: each time exactly one
 #      201 and one 409 uniqueness, and the user exists once.
 #   2. 60 users deactivated through both instances with a 2 s delay: both schedulers run, and every due
@@ -56,6 +57,11 @@ gsecret=$(python3 -c "import json;print(json.load(open('$work/g.json'))['secret'
 "$BIN" provider update "$gid" --guard-state on --guard-percent 0 --guard-minimum 10 > /dev/null
 # A query on the schema's tables; prints its rows as `a|b|…`.
 sql() { PGOPTIONS="-c search_path=$schema" psql "${base_url%%\?*}" -XAtqc "$1"; }
+# Each serving instance holds the schema's presence lock on a session of its own, and takes half of `pool`; the
+# commands above did not count.
+presence=$(sql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+  WHERE l.locktype = 'advisory' AND l.mode = 'ShareLock' AND l.granted AND a.application_name = 'roster/$schema'")
+check "both instances count each other, the commands do not ($presence presence sessions)" test "$presence" = 2
 
 # The SCIM helpers of the Python parts below: call(port, method, path, body) -> (status, json) as Okta (or as
 # provider=GUARDED), and race([(port, method, path, body), ...]) -> [(status, json), ...]: every request on its own

@@ -25,6 +25,11 @@ package import ServiceLifecycle
 /// **Failures.** A lost connection, a server that is restarting, a full disk or a lock timeout roll the
 /// transaction back and throw ``ProvisioningError/Code/unavailable`` (503 with `Retry-After`); the pool drops the
 /// broken connection and opens a new one, so the service recovers without a restart.
+///
+/// **Sharing the database.** `pool` is the deployment's: a store opened to serve (the server's) counts itself
+/// among the schema's instances while it runs, by a shared advisory lock held on a session of its own, and keeps
+/// its transactions to its share of `pool` (``ConnectionShare``), `pool ÷ instances`, recounted every second.
+/// An instance that stops or dies leaves the count with its session.
 package final class PostgresStore: ProvisioningStore, Service {
     package let url: PostgresURL
     let client: PostgresClient
@@ -38,23 +43,37 @@ package final class PostgresStore: ProvisioningStore, Service {
     package let statements = Counter()
     /// The statements prepared on the pool's connections.
     let preparedStatements = PreparedStatements()
+    /// How many of its transactions hold a connection at once: its share of `pool`.
+    package let share: ConnectionShare
+    /// Whether it counts among the deployment's instances while it runs (a server's store; a command's does not).
+    let serving: Bool
+    /// How often a serving store counts the instances.
+    let presenceInterval: Duration
 
     /// How many times a transaction that ended in a serialization failure or a deadlock is run in all.
     static let attempts = 4
 
     /// Connects once, creates the schema if the URL names one, and runs pending migrations: once, even when
     /// several instances start together (a session advisory lock guards them). The pool starts with ``run()``.
-    package static func open(_ url: PostgresURL, logger: Logger = Logger(label: "roster.postgres")) async throws
-        -> PostgresStore
-    {
-        let store = try PostgresStore(url: url, logger: logger)
+    ///
+    /// A `serving` store (the server's) counts itself among the deployment's instances while it runs and takes its
+    /// share of `pool`; a command's store uses up to `pool` for the moment it runs.
+    package static func open(
+        _ url: PostgresURL, logger: Logger = Logger(label: "roster.postgres"), serving: Bool = false,
+        presenceInterval: Duration = .seconds(1)
+    ) async throws -> PostgresStore {
+        let store = try PostgresStore(
+            url: url, logger: logger, serving: serving, presenceInterval: presenceInterval)
         try await store.migrate()
         return store
     }
 
-    init(url: PostgresURL, logger: Logger) throws {
+    init(url: PostgresURL, logger: Logger, serving: Bool = false, presenceInterval: Duration = .seconds(1)) throws {
         self.url = url
         self.logger = logger
+        self.serving = serving
+        self.presenceInterval = presenceInterval
+        share = ConnectionShare(limit: url.poolSize)
         let tls: PostgresClient.Configuration.TLS
         let connectionTLS: PostgresConnection.Configuration.TLS
         switch url.tls {
@@ -111,9 +130,70 @@ package final class PostgresStore: ProvisioningStore, Service {
     /// The store runs itself (``run()``).
     package var service: (any Service)? { self }
 
-    /// Runs the connection pool until the task is cancelled or the service group shuts down.
+    /// Runs the connection pool until the task is cancelled or the service group shuts down; a serving store also
+    /// keeps its place among the deployment's instances (``keepPresence()``).
     package func run() async throws {
-        await client.run()
+        guard serving else { return await client.run() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.client.run() }
+            group.addTask { await self.keepPresence() }
+            // The pool ends first (shutdown); the presence's session closes with it.
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Holds a shared advisory lock on a session of its own while it runs, and every ``presenceInterval`` counts
+    /// the sessions that hold it (one per serving instance of the schema, on any host) to set its ``share``. A lost
+    /// session is opened again; until then the share stays as it was.
+    func keepPresence() async {
+        let key = Self.lockKey("roster-instances:\(url.schema ?? "public")")
+        let bits = UInt64(bitPattern: key)
+        // `pg_locks` shows a bigint advisory key as its high and low 32 bits.
+        let high = Int64(bits >> 32)
+        let low = Int64(bits & 0xFFFF_FFFF)
+        // Whether the last attempt failed: an outage is logged once, not every second.
+        var failing = false
+        while !Task.isCancelled {
+            do {
+                try await withOwnConnection { sql in
+                    _ = try await sql.execute("SELECT pg_advisory_lock_shared(?)", [.integer(key)])
+                    while true {
+                        let rows = try await sql.query(
+                            """
+                            SELECT count(*) FROM pg_locks
+                            WHERE locktype = 'advisory' AND granted AND objsubid = 1
+                                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                                AND classid::bigint = ? AND objid::bigint = ?
+                            """, [.integer(high), .integer(low)])
+                        let instances: Int = rows.first?[0] ?? 1
+                        let share = ConnectionShare.share(of: url.poolSize, among: instances)
+                        if failing {
+                            logger.info("Counting the instances sharing the database again")
+                            failing = false
+                        }
+                        if share != self.share.limit {
+                            logger.info(
+                                "Serving instances on this schema: \(instances); this one holds up to \(share) of pool=\(url.poolSize) connections at once",
+                                metadata: ["postgres.instances": "\(instances)", "postgres.share": "\(share)"])
+                            self.share.setLimit(share)
+                        }
+                        try await Task.sleep(for: presenceInterval)
+                    }
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled { return }
+                if !failing {
+                    logger.warning(
+                        "Cannot count the instances sharing the database (the share stays \(share.limit) of pool=\(url.poolSize)): \(error)"
+                    )
+                }
+                failing = true
+                try? await Task.sleep(for: presenceInterval)
+            }
+        }
     }
 
     /// Runs the pool for the length of `body` (a store that ``open(_:logger:)`` returned, not yet running).
@@ -170,6 +250,8 @@ package final class PostgresStore: ProvisioningStore, Service {
 
     func once<T>(_ mode: Mode, _ body: (any StoreTransaction) async throws -> T) async throws -> T {
         var leased = false
+        await share.acquire()
+        defer { share.release() }
         do {
             return try await client.withConnection { connection in
                 leased = true
@@ -288,7 +370,7 @@ package final class PostgresStore: ProvisioningStore, Service {
         guard let schema = url.schema else {
             throw ProvisioningError.invalid("Only a store opened with ?schema=NAME can drop its schema.")
         }
-        try await withOwnConnection { try await $0.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE", []) }
+        _ = try await withOwnConnection { try await $0.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE", []) }
     }
 
     // MARK: Errors

@@ -3,12 +3,13 @@ import Provisioning
 
 /// Where a PostgreSQL store connects: `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, with optional query items
 /// `schema` (the schema Roster's tables live in, created if missing; default `public`), `sslmode` (`disable`,
-/// `prefer` or `require`; default `prefer`), `pool` (connections per instance; default 10) and `lock_timeout`
-/// (seconds a write waits for another instance's before answering 503; default 10).
+/// `prefer` or `require`; default `prefer`), `pool` (the connections the deployment's transactions hold at once,
+/// shared by its serving instances, see ``ConnectionShare``; default 10) and `lock_timeout` (seconds a write waits
+/// for another instance's before answering 503; default 10).
 package struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
     package enum TLSMode: String, Sendable, Hashable { case disable, prefer, require }
 
-    /// `pool`: 1 to 200 connections per instance.
+    /// `pool`: 1 to 200 connections for the deployment.
     static let poolLimit = SettingLimit(name: "pool", range: 1...200, kind: .integer(unit: "connections"))
     /// `lock_timeout`: 1 to 3600 seconds.
     static let lockTimeoutLimit = SettingLimit(name: "lock_timeout", range: 1...3600, kind: .integer(unit: "seconds"))

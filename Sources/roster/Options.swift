@@ -28,20 +28,22 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// Opens the store `--database` names and runs pending migrations; unless `running` is false (the server runs
-    /// it in its service group), its service runs beside the command (``CommandServices``).
+    /// it in its service group, and a PostgreSQL store then counts among the deployment's serving instances), its
+    /// service runs beside the command (``CommandServices``).
     func openStore(durability: SQLiteStore.Durability = .normal, running: Bool = true) async throws
         -> any ProvisioningStore
     {
         let store: any ProvisioningStore =
-            isPostgres ? try await openPostgres() : try openSQLite(durability: durability)
+            isPostgres ? try await openPostgres(serving: !running) : try openSQLite(durability: durability)
         if running, let service = store.service { CommandServices.run(service) }
         return store
     }
 
-    /// The PostgreSQL store, its pool not yet running.
-    func openPostgres() async throws -> PostgresStore {
+    /// The PostgreSQL store, its pool not yet running; a `serving` one (the server's) shares `pool` with the
+    /// deployment's other instances.
+    func openPostgres(serving: Bool = false) async throws -> PostgresStore {
         do {
-            return try await PostgresStore.open(try PostgresURL(parsing: path))
+            return try await PostgresStore.open(try PostgresURL(parsing: path), serving: serving)
         } catch let error as PostgresURLError {
             throw ValidationError("\(error)")
         } catch {
