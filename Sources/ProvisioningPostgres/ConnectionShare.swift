@@ -1,89 +1,106 @@
+import Logging
+import PostgresNIO
 import Synchronization
 
-/// How many transactions of this instance may hold a connection at once: its share of the deployment's `pool`.
+/// A serving instance's share of the deployment's `pool`, as the postgres-nio pool its transactions lease from.
 ///
 /// `pool` (``PostgresURL/poolSize``) is what the database serves for the whole deployment, however many instances
 /// it runs: each serving instance takes `pool ÷ instances` of it (at least ``minimum``), and takes more or less as
-/// instances come and go (``PostgresStore``'s presence). The share is a count of permits: a transaction takes one
-/// before it leases a connection and gives it back when it ends; past the share, transactions wait in the order they
-/// came. A waiting transaction is not cancelled: it waits for its turn, at most as long as the transactions ahead of
-/// it take.
+/// instances come and go (``PostgresStore``'s presence). The share is the size of the instance's `PostgresClient`:
+/// when it changes, a client of the new size takes the new transactions, and the old one closes once the
+/// transactions that leased from it have ended. A client's own queue holds the transactions past its size, and a
+/// connection goes from one transaction to the next without going idle (a permit counted in front of the client
+/// made every connection go idle between transactions, and that cost a fifth of GET /Users/{id}'s throughput).
 ///
-/// Why: PostgreSQL's CPU per transaction grows with the sessions that run at once. Two instances with 10
-/// connections each on two cores used about a fifth more of PostgreSQL's CPU per `POST /Users` than one instance
-/// with 10, and the pair created fewer users per second than the one (docs/performance.md).
-package final class ConnectionShare: Sendable {
-    /// The least share: a body that reads while it writes never waits on itself.
-    package static let minimum = 2
-
-    private struct State {
-        var limit: Int
-        var inUse = 0
-        var waiters: [CheckedContinuation<Void, Never>] = []
-    }
-
-    private let state: Mutex<State>
-
-    package init(limit: Int) {
-        state = Mutex(State(limit: limit))
-    }
+/// Why share: PostgreSQL's CPU per transaction grows with the sessions that run at once. Two instances with 10
+/// connections each on two cores used a tenth to a fifth more of PostgreSQL's CPU per `POST /Users` than one
+/// instance with 10 (docs/performance.md).
+final class ConnectionShare: Sendable {
+    /// The least share, so that an instance keeps some concurrency however many instances there are.
+    static let minimum = 2
 
     /// The share of `pool` for one of `instances` serving instances.
-    package static func share(of pool: Int, among instances: Int) -> Int {
+    static func share(of pool: Int, among instances: Int) -> Int {
         max(min(pool, minimum), pool / max(instances, 1))
     }
 
-    /// The permits there are.
-    package var limit: Int { state.withLock { $0.limit } }
-
-    /// The permits taken.
-    package var inUse: Int { state.withLock { $0.inUse } }
-
-    /// The transactions waiting for a permit.
-    package var waiting: Int { state.withLock { $0.waiters.count } }
-
-    /// Takes a permit, waiting for one if all are taken.
-    package func acquire() async {
-        let granted = state.withLock { state in
-            guard state.inUse < state.limit && state.waiters.isEmpty else { return false }
-            state.inUse += 1
-            return true
+    /// A client of one size and the transactions on it.
+    final class Pool: Sendable {
+        let client: PostgresClient
+        let size: Int
+        private struct State {
+            var transactions = 0
+            var retired = false
         }
-        if granted { return }
-        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { state in
-                guard state.inUse < state.limit && state.waiters.isEmpty else {
-                    state.waiters.append(waiter)
-                    return false
+        private let state = Mutex(State())
+
+        init(size: Int, configuration: PostgresClient.Configuration, logger: Logger) {
+            var configuration = configuration
+            configuration.options.maximumConnections = size
+            self.size = size
+            client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        }
+
+        /// Runs the client until it is retired and its transactions have ended, or until shutdown.
+        func run() async {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.client.run() }
+                group.addTask {
+                    while !Task.isCancelled && !self.drained {
+                        try? await Task.sleep(for: .milliseconds(100))
+                    }
                 }
-                state.inUse += 1
-                return true
+                await group.next()
+                group.cancelAll()
             }
-            if now { waiter.resume() }
+        }
+
+        var drained: Bool { state.withLock { $0.retired && $0.transactions == 0 } }
+
+        fileprivate func enter() { state.withLock { $0.transactions += 1 } }
+        func leave() { state.withLock { $0.transactions -= 1 } }
+        fileprivate func retire() { state.withLock { $0.retired = true } }
+    }
+
+    private let configuration: PostgresClient.Configuration
+    private let logger: Logger
+    private let current: Mutex<Pool>
+    /// The pools to run: the first, and each that replaces another (``resize(to:)``).
+    private let pools: AsyncStream<Pool>.Continuation
+    let started: AsyncStream<Pool>
+
+    init(size: Int, configuration: PostgresClient.Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        let first = Pool(size: size, configuration: configuration, logger: logger)
+        current = Mutex(first)
+        (started, pools) = AsyncStream.makeStream(of: Pool.self)
+        pools.yield(first)
+    }
+
+    /// The current share.
+    var size: Int { current.withLock { $0.size } }
+
+    /// The pool a transaction leases from; it calls ``Pool/leave()`` when it ends.
+    func enter() -> Pool {
+        current.withLock { pool in
+            pool.enter()
+            return pool
         }
     }
 
-    /// Gives a permit back: to the first waiter, unless the share shrank below the permits taken.
-    package func release() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if !state.waiters.isEmpty && state.inUse <= state.limit { return state.waiters.removeFirst() }
-            state.inUse -= 1
-            return nil
+    /// Gives new transactions a pool of `size`; the current one closes once its transactions have ended. Nothing
+    /// changes once the store stopped running pools.
+    func resize(to size: Int) {
+        guard size != self.size else { return }
+        let pool = Pool(size: size, configuration: configuration, logger: logger)
+        guard case .enqueued = pools.yield(pool) else { return }
+        current.withLock { current in
+            current.retire()
+            current = pool
         }
-        next?.resume()
     }
 
-    /// Sets the share; a larger one lets waiters in at once, a smaller one takes effect as permits come back.
-    package func setLimit(_ limit: Int) {
-        let woken = state.withLock { state in
-            state.limit = limit
-            var woken: [CheckedContinuation<Void, Never>] = []
-            while state.inUse < state.limit && !state.waiters.isEmpty {
-                woken.append(state.waiters.removeFirst())
-                state.inUse += 1
-            }
-            return woken
-        }
-        for waiter in woken { waiter.resume() }
-    }
+    /// No pool starts after this (the store is shutting down).
+    func finish() { pools.finish() }
 }

@@ -32,7 +32,6 @@ package import ServiceLifecycle
 /// An instance that stops or dies leaves the count with its session.
 package final class PostgresStore: ProvisioningStore, Service {
     package let url: PostgresURL
-    let client: PostgresClient
     let connection: PostgresConnection.Configuration
     let logger: Logger
     /// Every wait of its transactions for PostgreSQL: a wait after statements went out is one, however many
@@ -43,8 +42,8 @@ package final class PostgresStore: ProvisioningStore, Service {
     package let statements = Counter()
     /// The statements prepared on the pool's connections.
     let preparedStatements = PreparedStatements()
-    /// How many of its transactions hold a connection at once: its share of `pool`.
-    package let share: ConnectionShare
+    /// The postgres-nio pool its transactions lease from, sized to its share of `pool`.
+    let share: ConnectionShare
     /// Whether it counts among the deployment's instances while it runs (a server's store; a command's does not).
     let serving: Bool
     /// How often a serving store counts the instances.
@@ -73,7 +72,6 @@ package final class PostgresStore: ProvisioningStore, Service {
         self.logger = logger
         self.serving = serving
         self.presenceInterval = presenceInterval
-        share = ConnectionShare(limit: url.poolSize)
         let tls: PostgresClient.Configuration.TLS
         let connectionTLS: PostgresConnection.Configuration.TLS
         switch url.tls {
@@ -113,7 +111,7 @@ package final class PostgresStore: ProvisioningStore, Service {
         // it (`CommandServices`) and its first lease may come first, which only waits for the pool to start.
         var background = logger
         background.logLevel = max(logger.logLevel, .error)
-        client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        share = ConnectionShare(size: url.poolSize, configuration: configuration, logger: background)
         var connection = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
             tls: connectionTLS)
@@ -133,15 +131,26 @@ package final class PostgresStore: ProvisioningStore, Service {
     /// Runs the connection pool until the task is cancelled or the service group shuts down; a serving store also
     /// keeps its place among the deployment's instances (``keepPresence()``).
     package func run() async throws {
-        guard serving else { return await client.run() }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.client.run() }
-            group.addTask { await self.keepPresence() }
-            // The pool ends first (shutdown); the presence's session closes with it.
-            await group.next()
-            group.cancelAll()
+        await withDiscardingTaskGroup { group in
+            // No pool starts once shutdown began (the pools running stop with it).
+            group.addTask {
+                try? await gracefulShutdown()
+                self.share.finish()
+            }
+            if serving { group.addTask { await cancelWhenGracefulShutdown { await self.keepPresence() } } }
+            // The first pool, and each that takes over from another as instances come and go. Each runs until it
+            // is retired and drained, or until shutdown.
+            for await pool in share.started {
+                group.addTask { await pool.run() }
+            }
         }
     }
+
+    /// The most connections its transactions hold at once: its share of `pool`.
+    package var shareOfPool: Int { share.size }
+
+    /// Sets its share of `pool` (what its presence does as instances come and go).
+    package func resizeShare(to size: Int) { share.resize(to: size) }
 
     /// Holds a shared advisory lock on a session of its own while it runs, and every ``presenceInterval`` counts
     /// the sessions that hold it (one per serving instance of the schema, on any host) to set its ``share``. A lost
@@ -172,11 +181,11 @@ package final class PostgresStore: ProvisioningStore, Service {
                             logger.info("Counting the instances sharing the database again")
                             failing = false
                         }
-                        if share != self.share.limit {
+                        if share != self.share.size {
                             logger.info(
                                 "Serving instances on this schema: \(instances); this one holds up to \(share) of pool=\(url.poolSize) connections at once",
                                 metadata: ["postgres.instances": "\(instances)", "postgres.share": "\(share)"])
-                            self.share.setLimit(share)
+                            self.share.resize(to: share)
                         }
                         try await Task.sleep(for: presenceInterval)
                     }
@@ -187,7 +196,7 @@ package final class PostgresStore: ProvisioningStore, Service {
                 if Task.isCancelled { return }
                 if !failing {
                     logger.warning(
-                        "Cannot count the instances sharing the database (the share stays \(share.limit) of pool=\(url.poolSize)): \(error)"
+                        "Cannot count the instances sharing the database (the share stays \(share.size) of pool=\(url.poolSize)): \(error)"
                     )
                 }
                 failing = true
@@ -250,10 +259,10 @@ package final class PostgresStore: ProvisioningStore, Service {
 
     func once<T>(_ mode: Mode, _ body: (any StoreTransaction) async throws -> T) async throws -> T {
         var leased = false
-        await share.acquire()
-        defer { share.release() }
+        let pool = share.enter()
+        defer { pool.leave() }
         do {
-            return try await client.withConnection { connection in
+            return try await pool.client.withConnection { connection in
                 leased = true
                 let sql = PostgresSQLConnection(
                     connection: connection, logger: logger, roundTrips: roundTrips, statements: statements,

@@ -20,7 +20,9 @@ struct PostgresPreparedStatementTests {
     static func onOneConnection<T: Sendable>(
         _ store: PostgresStore, _ body: (PostgresSQLConnection, PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await store.client.withConnection { connection in
+        let pool = store.share.enter()
+        defer { pool.leave() }
+        return try await pool.client.withConnection { connection in
             try await body(
                 PostgresSQLConnection(
                     connection: connection, logger: logger, preparedStatements: store.preparedStatements),
