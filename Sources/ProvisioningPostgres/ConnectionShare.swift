@@ -28,6 +28,9 @@ final class ConnectionShare: Sendable {
     final class Pool: Sendable {
         let client: PostgresClient
         let size: Int
+        /// The statements prepared on its connections. Each pool has its own: a client numbers its connections
+        /// from the start, so two pools' connections share ids.
+        let preparedStatements = PreparedStatements()
         private struct State {
             var transactions = 0
             var retired = false
@@ -64,7 +67,7 @@ final class ConnectionShare: Sendable {
 
     private let configuration: PostgresClient.Configuration
     private let logger: Logger
-    private let current: Mutex<Pool>
+    private let currentPool: Mutex<Pool>
     /// The pools to run: the first, and each that replaces another (``resize(to:)``).
     private let pools: AsyncStream<Pool>.Continuation
     let started: AsyncStream<Pool>
@@ -73,17 +76,20 @@ final class ConnectionShare: Sendable {
         self.configuration = configuration
         self.logger = logger
         let first = Pool(size: size, configuration: configuration, logger: logger)
-        current = Mutex(first)
+        currentPool = Mutex(first)
         (started, pools) = AsyncStream.makeStream(of: Pool.self)
         pools.yield(first)
     }
 
+    /// The pool new transactions lease from.
+    var current: Pool { currentPool.withLock { $0 } }
+
     /// The current share.
-    var size: Int { current.withLock { $0.size } }
+    var size: Int { current.size }
 
     /// The pool a transaction leases from; it calls ``Pool/leave()`` when it ends.
     func enter() -> Pool {
-        current.withLock { pool in
+        currentPool.withLock { pool in
             pool.enter()
             return pool
         }
@@ -95,7 +101,7 @@ final class ConnectionShare: Sendable {
         guard size != self.size else { return }
         let pool = Pool(size: size, configuration: configuration, logger: logger)
         guard case .enqueued = pools.yield(pool) else { return }
-        current.withLock { current in
+        currentPool.withLock { current in
             current.retire()
             current = pool
         }

@@ -40,8 +40,8 @@ package final class PostgresStore: ProvisioningStore, Service {
     /// Every statement its transactions sent, `BEGIN` and `COMMIT` included: each is an exchange with the server of
     /// its own (postgres-nio sends a connection's next statement once the previous one is answered).
     package let statements = Counter()
-    /// The statements prepared on the pool's connections.
-    let preparedStatements = PreparedStatements()
+    /// The statements prepared on the current pool's connections.
+    var preparedStatements: PreparedStatements { share.current.preparedStatements }
     /// The postgres-nio pool its transactions lease from, sized to its share of `pool`.
     let share: ConnectionShare
     /// Whether it counts among the deployment's instances while it runs (a server's store; a command's does not).
@@ -266,7 +266,7 @@ package final class PostgresStore: ProvisioningStore, Service {
                 leased = true
                 let sql = PostgresSQLConnection(
                     connection: connection, logger: logger, roundTrips: roundTrips, statements: statements,
-                    preparedStatements: preparedStatements, opensTransaction: mode == .write)
+                    preparedStatements: pool.preparedStatements, opensTransaction: mode == .write)
                 // A write transaction opens at its first change or lock (``PostgresSQLConnection/commit()``). A
                 // snapshot's opening is queued before the body's first statements and checked with the first one
                 // waited for; its COMMIT is not waited for: it cannot fail but with the connection, and the

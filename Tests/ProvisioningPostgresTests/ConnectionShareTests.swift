@@ -80,11 +80,18 @@ struct PostgresConnectionShareTests {
             try await burst()
             #expect(await running.most == 4)
             #expect(try await Self.sessions(of: store, become: 4) == 4)
+            #expect(!store.preparedStatements.counts.isEmpty)
             store.resizeShare(to: 2)
+            // The new pool's connections are numbered from the start again: a statement prepared on the old pool's
+            // connection of one number must not be taken for the new one's.
+            #expect(store.preparedStatements.counts.isEmpty)
             await running.reset()
             try await burst()
             #expect(await running.most == 2)
             #expect(try await Self.sessions(of: store, become: 2) == 2)
+            // Once the old pool closed, the new one's transactions still run on their own statements.
+            try await burst()
+            #expect(!store.preparedStatements.counts.isEmpty)
         }
     }
 
