@@ -175,12 +175,12 @@ PY
   # What the cluster gains on this machine from a second writer process, as the two-instance runs below add a
   # second Roster with 8 clients of its own: two pgbench processes of 8 clients each (1 thread each) at once, TPC-B
   # prepared, against the single process above.
+  pgbench_pids=()
   for side in a b; do
     pgb -c 8 -j 1 -T "${PGBENCH_TIME:-15}" -M prepared > "$work/pgbench-two-$side.log" 2>&1 &
-    eval "pgbench_$side=\$!"
+    pgbench_pids+=($!)
   done
-  # shellcheck disable=SC2154
-  wait "$pgbench_a" "$pgbench_b" || { cat "$work"/pgbench-two-?.log; exit 1; }
+  wait "${pgbench_pids[@]}" || { cat "$work"/pgbench-two-?.log; exit 1; }
   tps=$(cat "$work"/pgbench-two-?.log | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | awk '{s += $1} END {print s}')
   echo "pgbench TPC-B, prepared, two processes of 8 clients at once, ${PGBENCH_TIME:-15} s: tps = ${tps%.*} in all" \
     "($(python3 -c "print(f'{$tps / $(awk '$1 == "tpcb_prepared" {print $2}' "$work/pgbench.out"):.2f}')")x one process's)"

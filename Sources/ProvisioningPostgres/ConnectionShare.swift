@@ -34,35 +34,42 @@ final class ConnectionShare: Sendable {
         private struct State {
             var transactions = 0
             var retired = false
+            var drained: Bool { retired && transactions == 0 }
         }
         private let state = Mutex(State())
+        /// Ends once the pool is retired and its transactions have ended.
+        private let drained: AsyncStream<Void>
+        private let drain: AsyncStream<Void>.Continuation
 
         init(size: Int, configuration: PostgresClient.Configuration, logger: Logger) {
             var configuration = configuration
             configuration.options.maximumConnections = size
             self.size = size
             client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            (drained, drain) = AsyncStream.makeStream(of: Void.self)
         }
 
         /// Runs the client until it is retired and its transactions have ended, or until shutdown.
         func run() async {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.client.run() }
-                group.addTask {
-                    while !Task.isCancelled && !self.drained {
-                        try? await Task.sleep(for: .milliseconds(100))
-                    }
-                }
+                group.addTask { for await _ in self.drained {} }
                 await group.next()
                 group.cancelAll()
             }
         }
 
-        var drained: Bool { state.withLock { $0.retired && $0.transactions == 0 } }
-
         fileprivate func enter() { state.withLock { $0.transactions += 1 } }
-        func leave() { state.withLock { $0.transactions -= 1 } }
-        fileprivate func retire() { state.withLock { $0.retired = true } }
+        fileprivate func leave() { change { $0.transactions -= 1 } }
+        fileprivate func retire() { change { $0.retired = true } }
+
+        private func change(_ body: (inout State) -> Void) {
+            let drained = state.withLock { state in
+                body(&state)
+                return state.drained
+            }
+            if drained { drain.finish() }
+        }
     }
 
     private let configuration: PostgresClient.Configuration
@@ -87,12 +94,15 @@ final class ConnectionShare: Sendable {
     /// The current share.
     var size: Int { current.size }
 
-    /// The pool a transaction leases from; it calls ``Pool/leave()`` when it ends.
-    func enter() -> Pool {
-        currentPool.withLock { pool in
+    /// Runs `body` on a connection leased from the current pool, with the statements prepared on that pool's
+    /// connections; the pool is not closed before `body` ends.
+    func withConnection<T>(_ body: (PostgresConnection, PreparedStatements) async throws -> T) async throws -> T {
+        let pool = currentPool.withLock { pool in
             pool.enter()
             return pool
         }
+        defer { pool.leave() }
+        return try await pool.client.withConnection { try await body($0, pool.preparedStatements) }
     }
 
     /// Gives new transactions a pool of `size`; the current one closes once its transactions have ended. Nothing

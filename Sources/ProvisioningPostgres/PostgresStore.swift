@@ -259,14 +259,12 @@ package final class PostgresStore: ProvisioningStore, Service {
 
     func once<T>(_ mode: Mode, _ body: (any StoreTransaction) async throws -> T) async throws -> T {
         var leased = false
-        let pool = share.enter()
-        defer { pool.leave() }
         do {
-            return try await pool.client.withConnection { connection in
+            return try await share.withConnection { connection, preparedStatements in
                 leased = true
                 let sql = PostgresSQLConnection(
                     connection: connection, logger: logger, roundTrips: roundTrips, statements: statements,
-                    preparedStatements: pool.preparedStatements, opensTransaction: mode == .write)
+                    preparedStatements: preparedStatements, opensTransaction: mode == .write)
                 // A write transaction opens at its first change or lock (``PostgresSQLConnection/commit()``). A
                 // snapshot's opening is queued before the body's first statements and checked with the first one
                 // waited for; its COMMIT is not waited for: it cannot fail but with the connection, and the

@@ -20,12 +20,10 @@ struct PostgresPreparedStatementTests {
     static func onOneConnection<T: Sendable>(
         _ store: PostgresStore, _ body: (PostgresSQLConnection, PostgresConnection) async throws -> T
     ) async throws -> T {
-        let pool = store.share.enter()
-        defer { pool.leave() }
-        return try await pool.client.withConnection { connection in
+        try await store.share.withConnection { connection, preparedStatements in
             try await body(
                 PostgresSQLConnection(
-                    connection: connection, logger: logger, preparedStatements: store.preparedStatements),
+                    connection: connection, logger: logger, preparedStatements: preparedStatements),
                 connection)
         }
     }
