@@ -81,7 +81,19 @@ struct PostgresConnectionShareTests {
             #expect(await running.most == 4)
             #expect(try await Self.sessions(of: store, become: 4) == 4)
             #expect(!store.preparedStatements.counts.isEmpty)
+            // A transaction on the old pool when it is replaced runs to its end: the pool closes after it.
+            let inFlight = Task {
+                try await store.read { tx in
+                    await running.enter()
+                    try await Task.sleep(for: .milliseconds(300))
+                    let count = try await tx.userCount(providerID: "none")
+                    await running.leave()
+                    return count
+                }
+            }
+            try await Self.until { await running.now == 1 }
             store.resizeShare(to: 2)
+            #expect(try await inFlight.value == 0)
             // The new pool's connections are numbered from the start again: a statement prepared on the old pool's
             // connection of one number must not be taken for the new one's.
             #expect(store.preparedStatements.counts.isEmpty)
@@ -93,6 +105,10 @@ struct PostgresConnectionShareTests {
             try await burst()
             #expect(!store.preparedStatements.counts.isEmpty)
         }
+    }
+
+    static func until(_ done: () async -> Bool) async throws {
+        #expect(try await StoreConformance.eventually({ await done() }, until: { $0 }))
     }
 
     /// How many sessions `store` has open, once that is `expected`, or after the tests' patience.
